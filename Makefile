@@ -1,0 +1,112 @@
+# lscan build. Every target that compiles depends on `deps`, which installs
+# missing Debian packages, so any target works as the first command on a
+# fresh Debian 12 machine. Sources are picked up by folder, so a new module is
+# a new file, not a Makefile edit.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+
+# Debian packages the build, the tests and the benchmarks need (one list).
+DEBIAN_PACKAGES := build-essential pkg-config libcurl4-openssl-dev libpcre2-dev \
+  libxxhash-dev libhiredis-dev libcriterion-dev libvectorscan-dev \
+  libutf8proc-dev libyaml-dev libcjson-dev libxml2-dev libmicrohttpd-dev \
+  zlib1g-dev libssl-dev redis-server redis-tools wrk curl
+
+PKG_MODULES := libcurl libpcre2-8 libxxhash hiredis libhs libutf8proc yaml-0.1 \
+  libcjson libxml-2.0 libmicrohttpd zlib libcrypto
+
+CC      ?= cc
+OPTFLAGS ?= -O2 -g
+CFLAGS_BASE = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPTFLAGS) \
+  -pthread -Iscanner -Irules -Iworkers -Ifixtures/market -Itests
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_MODULES) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKG_MODULES) 2>/dev/null)
+CRIT_FLAGS = $(shell pkg-config --cflags --libs criterion 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lm -pthread $(EXTRA_LDFLAGS)
+
+LIB_SRCS     := $(filter-out scanner/main.c,$(wildcard scanner/*.c rules/*.c workers/*.c))
+FIXTURE_SRCS := $(filter-out fixtures/market/main.c,$(wildcard fixtures/market/*.c))
+TEST_SRCS    := $(filter-out tests/harness.c,$(wildcard tests/test_*.c))
+BENCH_SRCS   := $(wildcard bench/bench_*.c)
+
+LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+FIXTURE_OBJS := $(FIXTURE_SRCS:%.c=$(BUILD)/obj/%.o)
+HARNESS_OBJ  := $(BUILD)/obj/tests/harness.o
+TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/%)
+BENCH_BINS   := $(patsubst bench/bench_%.c,$(BUILD)/bench-%,$(BENCH_SRCS))
+LIBLSCAN     := $(BUILD)/liblscan.a
+LIBFIXTURE   := $(BUILD)/libfixture.a
+
+.PHONY: all deps check asan demo bench install clean tests benches
+.DEFAULT_GOAL := all
+
+all: deps
+	@$(MAKE) --no-print-directory binaries
+
+binaries: $(BUILD)/lscan $(BUILD)/fixture-market $(TEST_BINS) $(BENCH_BINS)
+
+deps:
+	@sh .ci/install-deps $(DEBIAN_PACKAGES)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBLSCAN): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@ && ar rcs $@ $^
+
+$(LIBFIXTURE): $(FIXTURE_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lscan: $(BUILD)/obj/scanner/main.o $(LIBLSCAN)
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/fixture-market: $(BUILD)/obj/fixtures/market/main.o $(LIBFIXTURE) $(LIBLSCAN)
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/test_%: $(BUILD)/obj/tests/test_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBLSCAN)
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL) $(CRIT_FLAGS)
+
+$(BUILD)/bench-%: $(BUILD)/obj/bench/bench_%.o $(LIBFIXTURE) $(LIBLSCAN)
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The tests find the binaries and ../shared through these variables.
+TEST_ENV = LSCAN_BUILD=$(abspath $(BUILD)) LSCAN_ROOT=$(CURDIR) \
+  LSCAN_SHARED=$(abspath ../shared)
+
+check: deps
+	@$(MAKE) --no-print-directory binaries
+	@$(TEST_ENV) sh tests/run-all $(BUILD) $(TEST_BINS)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	  OPTFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" check
+
+demo: deps
+	@$(MAKE) --no-print-directory binaries
+	@$(TEST_ENV) sh fixtures/demo $(BUILD) $(KEEP)
+
+bench: deps
+	@$(MAKE) --no-print-directory binaries
+	@for b in $(BENCH_BINS); do echo "== $$b"; $(TEST_ENV) $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lscan/packs
+	install -m 0755 $(BUILD)/lscan $(DESTDIR)$(PREFIX)/bin/lscan
+	install -m 0755 $(BUILD)/fixture-market $(DESTDIR)$(PREFIX)/bin/lscan-fixture-market
+	install -m 0644 rules/packs/*.yaml $(DESTDIR)$(PREFIX)/share/lscan/packs/ 2>/dev/null || true
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,527 @@
+/* bench-match: throughput of the multi-pattern matcher (rules/mpm).
+ *
+ * Names: N = 1k, 10k, 50k generated brand-like names (Latin syllables, 1-3
+ * words), deterministic. Text: the lines of the shared corpus (Vietnamese web
+ * text and product titles), crudely normalized: lowercase, every ASCII byte
+ * other than [a-z0-9] becomes a space, runs collapse. Each line counts as
+ * one listing. Each figure is the best of three runs of at least 0.3 s.
+ *
+ * References measured in the same run: Vectorscan's literal mode through the
+ * same mpm interface, the naive loop of one PCRE2 (JIT) per name with
+ * \bNAME\b at 10k (run over a sample of the names and extrapolated to all of
+ * them), and memcpy bandwidth.
+ *
+ * Usage: bench-match [--json]   (corpus from $LSCAN_SHARED, default ../shared) */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "mpm.h"
+
+#define MIN_SECONDS 0.3
+#define RUNS 3
+#define MAX_HITS 256
+#define BATCH 256
+#define PCRE2_SAMPLE 100
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench-match: %s\n", what);
+    exit(1);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die("out of memory");
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        die("out of memory");
+    return p;
+}
+
+/* ---- the text ---- */
+
+typedef struct lines {
+    const char **text;
+    size_t *length;
+    size_t n, cap, bytes;
+    char *buffers[8];      /* the files read; lines point into them */
+    size_t nbuffers;
+} lines;
+
+static size_t crude_normalize(char *s, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if (c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            c = ' ';
+        if (c == ' ' && (o == 0 || s[o - 1] == ' '))
+            continue;
+        s[o++] = (char)c;
+    }
+    while (o > 0 && s[o - 1] == ' ')
+        o--;
+    return o;
+}
+
+static void add_line(lines *l, char *s, size_t len)
+{
+    len = crude_normalize(s, len);
+    if (len == 0)
+        return;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 4096;
+        l->text = xrealloc(l->text, l->cap * sizeof *l->text);
+        l->length = xrealloc(l->length, l->cap * sizeof *l->length);
+    }
+    l->text[l->n] = s;
+    l->length[l->n++] = len;
+    l->bytes += len;
+}
+
+/* Reads a whole file; the buffer is kept (lines point into it). */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "bench-match: cannot open %s (set LSCAN_SHARED)\n", path);
+        exit(1);
+    }
+    size_t cap = 1 << 20, n = 0, r;
+    char *buf = xmalloc(cap);
+    while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap)
+            buf = xrealloc(buf, cap *= 2);
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static void load_corpus(lines *l)
+{
+    const char *shared = getenv("LSCAN_SHARED");
+    if (!shared || !*shared)
+        shared = "../shared";
+    static const char *const texts[] = {
+        "baomoi.first3009lines.txt", "duochanoi.txt", "lamchame.txt", "tathy.txt",
+    };
+    char path[4096];
+    size_t len;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        snprintf(path, sizeof path, "%s/corpus/vn-text-normalizer-testdata/%s", shared, texts[i]);
+        char *buf = l->buffers[l->nbuffers++] = slurp(path, &len);
+        size_t start = 0;
+        for (size_t j = 0; j <= len; j++) {
+            if (j == len || buf[j] == '\n') {
+                add_line(l, buf + start, j - start);
+                start = j + 1;
+            }
+        }
+    }
+    snprintf(path, sizeof path, "%s/corpus/vn-memoryzone-products/memoryzone.jsonl", shared);
+    char *buf = l->buffers[l->nbuffers++] = slurp(path, &len);
+    static const char key[] = "\"title\":\"";
+    char *p = buf, *end = buf + len;
+    while ((p = memmem(p, (size_t)(end - p), key, sizeof key - 1)) != NULL) {
+        p += sizeof key - 1;
+        char *q = p;
+        while (q < end && *q != '"')
+            q += (*q == '\\' && q + 1 < end) ? 2 : 1;
+        add_line(l, p, (size_t)(q - p));
+        p = q;
+    }
+}
+
+/* ---- the names ---- */
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static const char *pick(const char *const *list, size_t n)
+{
+    return list[rng() % n];
+}
+
+/* One word: 1-3 syllables (onset, vowel, coda), sometimes a model number. */
+static size_t make_word(char *out, size_t cap)
+{
+    static const char *const onset[] = {
+        "b", "c", "d", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "ch",
+        "tr", "th", "ph", "kh", "br", "cr", "st", "gr", "z", "f", "j", "w", "qu", "", "",
+    };
+    static const char *const vowel[] = {
+        "a", "e", "i", "o", "u", "y", "ai", "ao", "ea", "io", "oa", "ou", "ie", "a", "o", "i",
+    };
+    static const char *const coda[] = {
+        "", "", "", "", "n", "m", "x", "s", "r", "l", "k", "t", "ng",
+    };
+    static const char *const model[] = { "pro", "max", "plus", "x", "s", "ultra", "mini" };
+    size_t o = 0;
+    if (rng() % 12 == 0) {
+        if (rng() % 2)
+            return (size_t)snprintf(out, cap, "%s", pick(model, sizeof model / sizeof *model));
+        return (size_t)snprintf(out, cap, "%c%u", 'a' + (int)(rng() % 26),
+                                (unsigned)(rng() % 1000));
+    }
+    unsigned syllables = 1 + (unsigned)(rng() % 3);
+    for (unsigned s = 0; s < syllables && o + 16 < cap; s++)
+        o += (size_t)snprintf(out + o, cap - o, "%s%s%s",
+                              pick(onset, sizeof onset / sizeof *onset),
+                              pick(vowel, sizeof vowel / sizeof *vowel),
+                              s + 1 == syllables ? pick(coda, sizeof coda / sizeof *coda) : "");
+    return o;
+}
+
+typedef struct names {
+    char **name;
+    size_t *length;
+    size_t n;
+} names;
+
+/* N distinct names of 1-3 words, the same on every run. */
+static names make_names(size_t n, uint64_t seed)
+{
+    names r = { xmalloc(n * sizeof(char *)), xmalloc(n * sizeof(size_t)), 0 };
+    size_t slots = 1;
+    while (slots < 4 * n)
+        slots *= 2;
+    uint64_t *seen = calloc(slots, sizeof *seen);
+    if (!seen)
+        die("out of memory");
+    rng_state = seed;
+    char buf[128];
+    while (r.n < n) {
+        unsigned roll = (unsigned)(rng() % 100);
+        unsigned words = roll < 50 ? 1 : roll < 85 ? 2 : 3;
+        size_t o = 0;
+        for (unsigned w = 0; w < words; w++) {
+            if (w > 0)
+                buf[o++] = ' ';
+            o += make_word(buf + o, sizeof buf - o);
+        }
+        if (o < 2)
+            continue;
+        uint64_t h = XXH3_64bits(buf, o) | 1;
+        size_t i = (size_t)h & (slots - 1);
+        while (seen[i] && seen[i] != h)
+            i = (i + 1) & (slots - 1);
+        if (seen[i] == h)
+            continue;
+        seen[i] = h;
+        r.name[r.n] = xmalloc(o);
+        memcpy(r.name[r.n], buf, o);
+        r.length[r.n++] = o;
+    }
+    free(seen);
+    return r;
+}
+
+static void free_names(names *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->name[i]);
+    free(r->name);
+    free(r->length);
+}
+
+/* ---- measuring ---- */
+
+typedef struct result {
+    double seconds;   /* per pass over all lines, best run */
+    uint64_t hits;    /* per pass */
+} result;
+
+typedef uint64_t (*pass_fn)(void *arg);
+
+static result measure(pass_fn f, void *arg)
+{
+    result best = { 1e30, 0 };
+    for (int run = 0; run < RUNS; run++) {
+        double t0 = now(), t;
+        unsigned passes = 0;
+        uint64_t hits = 0;
+        do {
+            hits = f(arg);
+            passes++;
+        } while ((t = now() - t0) < MIN_SECONDS);
+        if (t / passes < best.seconds)
+            best = (result){ t / passes, hits };
+    }
+    return best;
+}
+
+typedef struct scan_arg {
+    const lines *text;
+    mpm_context *ctx;
+    mpm_scratch *scratch;
+    mpm_hit *hits;         /* BATCH * MAX_HITS */
+} scan_arg;
+
+static uint64_t pass_batch(void *p)
+{
+    scan_arg *a = p;
+    mpm_hit *out[BATCH];
+    long counts[BATCH];
+    for (size_t k = 0; k < BATCH; k++)
+        out[k] = a->hits + k * MAX_HITS;
+    uint64_t total = 0;
+    for (size_t i = 0; i < a->text->n; i += BATCH) {
+        size_t m = a->text->n - i < BATCH ? a->text->n - i : BATCH;
+        if (mpm_search_batch(a->ctx, a->scratch, a->text->text + i, a->text->length + i, m, out,
+                             MAX_HITS, counts) != 0)
+            die("mpm_search_batch failed");
+        for (size_t k = 0; k < m; k++)
+            total += (uint64_t)counts[k];
+    }
+    return total;
+}
+
+static uint64_t pass_single(void *p)
+{
+    scan_arg *a = p;
+    uint64_t total = 0;
+    for (size_t i = 0; i < a->text->n; i++) {
+        long n = mpm_search(a->ctx, a->scratch, a->text->text[i], a->text->length[i], a->hits,
+                            MAX_HITS);
+        if (n < 0)
+            die("mpm_search failed");
+        total += (uint64_t)n;
+    }
+    return total;
+}
+
+typedef struct pcre_arg {
+    const lines *text;
+    pcre2_code **code;
+    size_t n;
+    pcre2_match_data *md;
+} pcre_arg;
+
+static uint64_t pass_pcre2(void *p)
+{
+    pcre_arg *a = p;
+    uint64_t total = 0;
+    for (size_t c = 0; c < a->n; c++) {
+        for (size_t i = 0; i < a->text->n; i++) {
+            PCRE2_SIZE off = 0;
+            const PCRE2_SPTR s = (PCRE2_SPTR)a->text->text[i];
+            while (pcre2_match(a->code[c], s, a->text->length[i], off, 0, a->md, NULL) >= 0) {
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer(a->md);
+                total++;
+                off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+                if (off > a->text->length[i])
+                    break;
+            }
+        }
+    }
+    return total;
+}
+
+typedef struct memcpy_arg {
+    char *dst, *src;
+    size_t bytes;
+} memcpy_arg;
+
+static uint64_t pass_memcpy(void *p)
+{
+    memcpy_arg *a = p;
+    memcpy(a->dst, a->src, a->bytes);
+    __asm__ volatile("" : : "r"(a->dst) : "memory");
+    return (uint64_t)(unsigned char)a->dst[a->bytes / 2];
+}
+
+/* ---- output ---- */
+
+typedef struct figure {
+    char name[64];
+    double value;
+    int decimals;
+} figure;
+
+static figure figures[96];
+static size_t nfigures;
+
+static void put(const char *name, double value, int decimals)
+{
+    if (nfigures == sizeof figures / sizeof figures[0])
+        die("too many figures");
+    snprintf(figures[nfigures].name, sizeof figures[nfigures].name, "%s", name);
+    figures[nfigures].value = value;
+    figures[nfigures++].decimals = decimals;
+}
+
+static void putf(int decimals, double value, const char *fmt, const char *label)
+{
+    char name[64];
+    snprintf(name, sizeof name, fmt, label);
+    put(name, value, decimals);
+}
+
+static mpm_context *build(mpm_backend b, const names *nm, double *seconds)
+{
+    mpm_context *ctx;
+    char err[256];
+    double t0 = now();
+    if (mpm_context_create(&ctx, b) != 0)
+        die("mpm_context_create failed");
+    for (size_t i = 0; i < nm->n; i++)
+        if (mpm_add(ctx, nm->name[i], nm->length[i], (uint32_t)i) != 0)
+            die("mpm_add failed");
+    if (mpm_prepare(ctx, err, sizeof err) != 0)
+        die(err);
+    *seconds = now() - t0;
+    return ctx;
+}
+
+int main(int argc, char **argv)
+{
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = true;
+        } else {
+            fprintf(stderr, "usage: bench-match [--json]\n");
+            return 2;
+        }
+    }
+    lines text = { 0 };
+    load_corpus(&text);
+    double mb = (double)text.bytes / 1e6;
+    put("text_bytes", (double)text.bytes, 0);
+    put("listings", (double)text.n, 0);
+
+    memcpy_arg mc = { xmalloc(64 << 20), xmalloc(64 << 20), 64 << 20 };
+    memset(mc.src, 'a', mc.bytes);
+    memset(mc.dst, 'b', mc.bytes);
+    result r = measure(pass_memcpy, &mc);
+    double memcpy_mb_s = (double)mc.bytes / 1e6 / r.seconds;
+    put("memcpy_mb_s", memcpy_mb_s, 0);
+    free(mc.dst);
+    free(mc.src);
+
+    scan_arg sa = { &text, NULL, NULL, xmalloc(BATCH * MAX_HITS * sizeof(mpm_hit)) };
+    static const size_t sizes[] = { 1000, 10000, 50000 };
+    static const char *const labels[] = { "1k", "10k", "50k" };
+    double ac_10k_mb_s = 0;
+    for (size_t si = 0; si < 3; si++) {
+        const char *L = labels[si];
+        names nm = make_names(sizes[si], 0x6c7363616e000000ull + sizes[si]);
+        double ac_compile, vs_compile;
+        mpm_context *ac = build(MPM_BACKEND_AHO_CORASICK, &nm, &ac_compile);
+        mpm_context *vs = build(MPM_BACKEND_VECTORSCAN, &nm, &vs_compile);
+        mpm_scratch *acs, *vss;
+        if (mpm_scratch_create(ac, &acs) != 0 || mpm_scratch_create(vs, &vss) != 0)
+            die("mpm_scratch_create failed");
+
+        sa.ctx = ac;
+        sa.scratch = acs;
+        result acb = measure(pass_batch, &sa);
+        result ac1 = measure(pass_single, &sa);
+        sa.ctx = vs;
+        sa.scratch = vss;
+        result vsr = measure(pass_batch, &sa);
+        if (acb.hits != vsr.hits || ac1.hits != vsr.hits)
+            die("aho-corasick and vectorscan found different numbers of hits");
+
+        double ac_mb_s = mb / acb.seconds, vs_mb_s = mb / vsr.seconds;
+        if (si == 1)
+            ac_10k_mb_s = ac_mb_s;
+        putf(0, (double)nm.n, "names_%s", L);
+        putf(0, (double)acb.hits, "hits_%s", L);
+        putf(1, ac_mb_s, "ac_%s_mb_s", L);
+        putf(1, mb / ac1.seconds, "ac_%s_single_mb_s", L);
+        putf(1, vs_mb_s, "vectorscan_%s_mb_s", L);
+        putf(0, (double)text.n / acb.seconds, "ac_%s_listings_s", L);
+        putf(0, (double)text.n / vsr.seconds, "vectorscan_%s_listings_s", L);
+        putf(3, ac_mb_s / vs_mb_s, "ratio_vs_vectorscan_%s", L);
+        putf(3, ac_compile, "ac_%s_compile_s", L);
+        putf(3, vs_compile, "vectorscan_%s_compile_s", L);
+
+        if (si == 1) {
+            /* The naive loop: one PCRE2 per name, on an even sample. */
+            pcre_arg pa = { &text, xmalloc(PCRE2_SAMPLE * sizeof(pcre2_code *)), 0, NULL };
+            char pat[160];
+            for (size_t k = 0; k < PCRE2_SAMPLE; k++) {
+                size_t i = k * nm.n / PCRE2_SAMPLE;
+                int len = snprintf(pat, sizeof pat, "\\b%.*s\\b", (int)nm.length[i], nm.name[i]);
+                int errcode;
+                PCRE2_SIZE erroff;
+                pa.code[k] = pcre2_compile((PCRE2_SPTR)pat, (PCRE2_SIZE)len, 0, &errcode, &erroff,
+                                           NULL);
+                if (!pa.code[k] || pcre2_jit_compile(pa.code[k], PCRE2_JIT_COMPLETE) != 0)
+                    die("pcre2 compile failed");
+                pa.n++;
+            }
+            pa.md = pcre2_match_data_create(4, NULL);
+            result pr = measure(pass_pcre2, &pa);
+            double all_seconds = pr.seconds * (double)nm.n / PCRE2_SAMPLE;
+            double pcre_mb_s = mb / all_seconds;
+            put("pcre2_naive_10k_sample_names", PCRE2_SAMPLE, 0);
+            put("pcre2_naive_10k_mb_s_extrapolated", pcre_mb_s, 3);
+            put("pcre2_naive_10k_listings_s_extrapolated", (double)text.n / all_seconds, 1);
+            put("ratio_vs_pcre2_naive_10k", ac_mb_s / pcre_mb_s, 1);
+            for (size_t k = 0; k < pa.n; k++)
+                pcre2_code_free(pa.code[k]);
+            pcre2_match_data_free(pa.md);
+            free(pa.code);
+        }
+        mpm_scratch_destroy(acs);
+        mpm_scratch_destroy(vss);
+        mpm_context_destroy(ac);
+        mpm_context_destroy(vs);
+        free_names(&nm);
+    }
+    put("ac_10k_share_of_memcpy", ac_10k_mb_s / memcpy_mb_s, 4);
+    free(sa.hits);
+
+    if (json) {
+        printf("{\"bench\": \"match\"");
+        for (size_t i = 0; i < nfigures; i++)
+            printf(", \"%s\": %.*f", figures[i].name, figures[i].decimals, figures[i].value);
+        printf("}\n");
+    } else {
+        printf("bench-match: %zu listings, %.2f MB of normalized corpus text; best of %d runs "
+               "of >= %.1f s each\n", text.n, mb, RUNS, MIN_SECONDS);
+        printf("pcre2 naive: \\bNAME\\b per name, JIT, %d of the 10k names timed, "
+               "extrapolated to all\n", PCRE2_SAMPLE);
+        for (size_t i = 0; i < nfigures; i++)
+            printf("  %-42s %14.*f\n", figures[i].name, figures[i].decimals, figures[i].value);
+    }
+    for (size_t i = 0; i < text.nbuffers; i++)
+        free(text.buffers[i]);
+    free(text.text);
+    free(text.length);
+    return 0;
+}

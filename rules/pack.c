@@ -1,0 +1,718 @@
+/* Rule pack loading: libyaml's document tree, walked with a check at every
+ * step. Each check that fails adds a diagnostic and the walk goes on. */
+#include "pack.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#define MAX_PACK_BYTES (16u << 20)
+
+typedef struct loader {
+    const char *file;
+    yaml_document_t *document;
+    diagnostics *diag;
+    size_t errors_before;
+} loader;
+
+static const char *const kind_names[RULE_KIND_COUNT] = {"trademark", "gi", "collective_mark", "certification_mark",
+                                                        "ocop", "plant_variety", "copyright"};
+static const char *const severity_names[] = {"low", "medium", "high", "critical"};
+
+const char *rule_kind_name(rule_kind k)
+{
+    return (unsigned)k < RULE_KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+const char *severity_name(severity s)
+{
+    return (unsigned)s <= SEVERITY_CRITICAL ? severity_names[s] : "unknown";
+}
+
+static position position_of(const yaml_node_t *node)
+{
+    position p = {(int)node->start_mark.line + 1, (int)node->start_mark.column + 1};
+    return p;
+}
+
+#define ERROR_AT(ld, node, ...) diagnostics_add((ld)->diag, (ld)->file, position_of(node).line, position_of(node).column, __VA_ARGS__)
+
+static yaml_node_t *node_at(loader *ld, int index)
+{
+    return yaml_document_get_node(ld->document, index);
+}
+
+static const char *scalar(const yaml_node_t *node)
+{
+    return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
+}
+
+static char *dup_scalar(loader *ld, yaml_node_t *node, const char *what)
+{
+    const char *s = scalar(node);
+    if (!s) {
+        ERROR_AT(ld, node, "%s must be a string", what);
+        return NULL;
+    }
+    return strdup(s);
+}
+
+static bool parse_bool(loader *ld, yaml_node_t *node, const char *what, bool *out)
+{
+    const char *s = scalar(node);
+    if (s && (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on"))) {
+        *out = true;
+        return true;
+    }
+    if (s && (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off"))) {
+        *out = false;
+        return true;
+    }
+    ERROR_AT(ld, node, "%s must be true or false", what);
+    return false;
+}
+
+static bool parse_number(loader *ld, yaml_node_t *node, const char *what, double *out)
+{
+    const char *s = scalar(node);
+    if (s && *s) {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (!errno && !*end && isfinite(v)) {
+            *out = v;
+            return true;
+        }
+    }
+    ERROR_AT(ld, node, "%s must be a number", what);
+    return false;
+}
+
+static bool parse_int(loader *ld, yaml_node_t *node, const char *what, int min, int max, int *out)
+{
+    double v;
+    if (!parse_number(ld, node, what, &v))
+        return false;
+    if (v != floor(v) || v < min || v > max) {
+        ERROR_AT(ld, node, "%s must be a whole number from %d to %d", what, min, max);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
+/* A sequence of strings (a single string is accepted as a list of one). */
+static void parse_string_list(loader *ld, yaml_node_t *node, const char *what, string_list *out)
+{
+    if (node->type == YAML_SCALAR_NODE) {
+        out->items = calloc(1, sizeof *out->items);
+        out->at = calloc(1, sizeof *out->at);
+        if (out->items && out->at) {
+            out->items[0] = strdup(scalar(node));
+            out->at[0] = position_of(node);
+            out->count = 1;
+        }
+        return;
+    }
+    if (node->type != YAML_SEQUENCE_NODE) {
+        ERROR_AT(ld, node, "%s must be a list of strings", what);
+        return;
+    }
+    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    out->items = calloc(n ? n : 1, sizeof *out->items);
+    out->at = calloc(n ? n : 1, sizeof *out->at);
+    if (!out->items || !out->at)
+        return;
+    for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
+        yaml_node_t *child = node_at(ld, *item);
+        const char *s = scalar(child);
+        if (!s) {
+            ERROR_AT(ld, child, "each entry of %s must be a string", what);
+            continue;
+        }
+        if (!*s) {
+            ERROR_AT(ld, child, "empty string in %s", what);
+            continue;
+        }
+        out->items[out->count] = strdup(s);
+        out->at[out->count] = position_of(child);
+        out->count++;
+    }
+}
+
+static void string_list_free(string_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i]);
+    free(l->items);
+    free(l->at);
+    memset(l, 0, sizeof *l);
+}
+
+/* Calls `visit` for each key of a mapping, reporting duplicate keys. */
+typedef void (*field_visitor)(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx);
+
+static bool for_each_field(loader *ld, yaml_node_t *node, const char *what, field_visitor visit, void *ctx)
+{
+    if (node->type != YAML_MAPPING_NODE) {
+        ERROR_AT(ld, node, "%s must be a mapping of fields", what);
+        return false;
+    }
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = node_at(ld, pair->key);
+        const char *name = scalar(key);
+        if (!name) {
+            ERROR_AT(ld, key, "field names must be strings");
+            continue;
+        }
+        for (yaml_node_pair_t *earlier = node->data.mapping.pairs.start; earlier < pair; earlier++) {
+            const char *other = scalar(node_at(ld, earlier->key));
+            if (other && !strcmp(other, name)) {
+                ERROR_AT(ld, key, "duplicate field '%s'", name);
+                name = NULL;
+                break;
+            }
+        }
+        if (name)
+            visit(ld, name, key, node_at(ld, pair->value), ctx);
+    }
+    return true;
+}
+
+/* ---- conditions ---------------------------------------------------------- */
+
+static void condition_free(condition *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->child_count; i++)
+        condition_free(c->children[i]);
+    free(c->children);
+    free(c->text);
+    for (size_t i = 0; i < c->value_count; i++)
+        free(c->values[i]);
+    free(c->values);
+    free(c);
+}
+
+static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, const rule *r, int depth);
+
+static void parse_condition_list(loader *ld, yaml_node_t *node, const pack *p, const rule *r, int depth,
+                                 condition ***out, size_t *count, const char *what)
+{
+    if (node->type != YAML_SEQUENCE_NODE) {
+        ERROR_AT(ld, node, "%s must be a list of conditions", what);
+        return;
+    }
+    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    if (n == 0) {
+        ERROR_AT(ld, node, "%s is empty", what);
+        return;
+    }
+    *out = calloc(n, sizeof **out);
+    if (!*out)
+        return;
+    for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
+        condition *c = parse_condition(ld, node_at(ld, *item), p, r, depth + 1);
+        if (c)
+            (*out)[(*count)++] = c;
+    }
+}
+
+static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, const rule *r, int depth)
+{
+    if (depth > 32) {
+        ERROR_AT(ld, node, "conditions nested too deep");
+        return NULL;
+    }
+    if (node->type != YAML_MAPPING_NODE) {
+        ERROR_AT(ld, node, "a condition must be a mapping such as 'list: NAME' or 'any: [...]'");
+        return NULL;
+    }
+    condition *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->at = position_of(node);
+    c->near = -1;
+    c->compiled = -1;
+    yaml_node_t *near_node = NULL;
+    int kinds = 0;
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = node_at(ld, pair->key), *value = node_at(ld, pair->value);
+        const char *name = scalar(key);
+        if (!name) {
+            ERROR_AT(ld, key, "condition names must be strings");
+            continue;
+        }
+        if (!strcmp(name, "near")) {
+            near_node = value;
+            continue;
+        }
+        if (++kinds > 1) {
+            ERROR_AT(ld, key, "'%s': one condition per entry; combine several with 'all:' or 'any:'", name);
+            continue;
+        }
+        if (!strcmp(name, "any") || !strcmp(name, "all")) {
+            c->type = name[1] == 'n' ? CONDITION_ANY : CONDITION_ALL;
+            parse_condition_list(ld, value, p, r, depth, &c->children, &c->child_count, name);
+        } else if (!strcmp(name, "not")) {
+            c->type = CONDITION_NOT;
+            condition *child = parse_condition(ld, value, p, r, depth + 1);
+            if (child) {
+                c->children = calloc(1, sizeof *c->children);
+                if (c->children)
+                    c->children[c->child_count++] = child;
+                else
+                    condition_free(child);
+            }
+        } else if (!strcmp(name, "list")) {
+            c->type = CONDITION_LIST;
+            c->text = dup_scalar(ld, value, "list");
+            c->text_at = position_of(value);
+            if (c->text && !pack_find_list(p, c->text))
+                ERROR_AT(ld, value, "unknown list '%s'%s", c->text,
+                         p->list_count ? "" : " (this pack defines no lists)");
+        } else if (!strcmp(name, "term")) {
+            c->type = CONDITION_TERM;
+            c->text = dup_scalar(ld, value, "term");
+            c->text_at = position_of(value);
+            if (c->text && !*c->text)
+                ERROR_AT(ld, value, "empty term");
+        } else if (!strcmp(name, "pattern")) {
+            c->type = CONDITION_PATTERN;
+            c->text = dup_scalar(ld, value, "pattern");
+            c->text_at = position_of(value);
+            if (c->text && !*c->text)
+                ERROR_AT(ld, value, "empty pattern");
+        } else if (!strcmp(name, "price_below")) {
+            c->type = CONDITION_PRICE_BELOW;
+            if (parse_number(ld, value, "price_below", &c->ratio) && (c->ratio <= 0 || c->ratio > 1))
+                ERROR_AT(ld, value, "price_below is a ratio of the reference price, above 0 and at most 1");
+            if (!r->has_reference_price)
+                ERROR_AT(ld, key, "price_below needs the rule's reference_price");
+        } else if (!strcmp(name, "seller_outside_region")) {
+            c->type = CONDITION_SELLER_OUTSIDE_REGION;
+            parse_bool(ld, value, name, &c->value);
+            if (r->region.count == 0)
+                ERROR_AT(ld, key, "seller_outside_region needs the rule's region");
+        } else if (!strcmp(name, "unauthorized_seller")) {
+            c->type = CONDITION_UNAUTHORIZED_SELLER;
+            parse_bool(ld, value, name, &c->value);
+        } else if (!strcmp(name, "official_store")) {
+            c->type = CONDITION_OFFICIAL_STORE;
+            parse_bool(ld, value, name, &c->value);
+        } else if (!strcmp(name, "livestream")) {
+            c->type = CONDITION_LIVESTREAM;
+            parse_bool(ld, value, name, &c->value);
+        } else if (!strcmp(name, "category")) {
+            c->type = CONDITION_CATEGORY;
+            string_list values = {0};
+            parse_string_list(ld, value, "category", &values);
+            c->values = values.items;
+            c->value_count = values.count;
+            free(values.at);
+        } else {
+            ERROR_AT(ld, key, "unknown condition '%s' (known: any, all, not, list, term, pattern, price_below, "
+                              "seller_outside_region, unauthorized_seller, official_store, livestream, category)",
+                     name);
+        }
+    }
+    if (kinds == 0)
+        ERROR_AT(ld, node, "empty condition");
+    if (near_node) {
+        if (c->type != CONDITION_LIST)
+            ERROR_AT(ld, near_node, "'near' goes with 'list' only");
+        else
+            parse_int(ld, near_node, "near", 0, 1000, &c->near);
+    }
+    return c;
+}
+
+/* ---- rules ------------------------------------------------------------------ */
+
+static bool valid_id(const char *id)
+{
+    if (!*id)
+        return false;
+    for (const char *c = id; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+            return false;
+    return true;
+}
+
+static void parse_examples(loader *ld, yaml_node_t *node, const char *what, rule_example **out, size_t *count)
+{
+    if (node->type != YAML_SEQUENCE_NODE) {
+        ERROR_AT(ld, node, "tests.%s must be a list of texts", what);
+        return;
+    }
+    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    *out = calloc(n ? n : 1, sizeof **out);
+    if (!*out)
+        return;
+    for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
+        yaml_node_t *child = node_at(ld, *item);
+        rule_example *e = &(*out)[*count];
+        memset(e, 0, sizeof *e);
+        e->at = position_of(child);
+        if (child->type == YAML_SCALAR_NODE) {
+            e->text = strdup(scalar(child));
+        } else if (child->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *pair = child->data.mapping.pairs.start; pair < child->data.mapping.pairs.top;
+                 pair++) {
+                yaml_node_t *key = node_at(ld, pair->key), *value = node_at(ld, pair->value);
+                const char *k = scalar(key);
+                if (!k)
+                    continue;
+                if (!strcmp(k, "text"))
+                    e->text = dup_scalar(ld, value, "text");
+                else if (!strcmp(k, "price"))
+                    e->has_price = parse_number(ld, value, "price", &e->price);
+                else if (!strcmp(k, "seller"))
+                    e->seller = dup_scalar(ld, value, "seller");
+                else if (!strcmp(k, "seller_location"))
+                    e->seller_location = dup_scalar(ld, value, "seller_location");
+                else if (!strcmp(k, "platform"))
+                    e->platform = dup_scalar(ld, value, "platform");
+                else if (!strcmp(k, "category"))
+                    e->category = dup_scalar(ld, value, "category");
+                else if (!strcmp(k, "official"))
+                    parse_bool(ld, value, "official", &e->official);
+                else if (!strcmp(k, "livestream"))
+                    parse_bool(ld, value, "livestream", &e->livestream);
+                else
+                    ERROR_AT(ld, key, "unknown field '%s' in a test (known: text, price, seller, seller_location, "
+                                      "platform, category, official, livestream)", k);
+            }
+            if (!e->text)
+                ERROR_AT(ld, child, "a test needs 'text'");
+        } else {
+            ERROR_AT(ld, child, "a test is a text, or a mapping with 'text' and the listing's facts");
+        }
+        if (e->text)
+            (*count)++;
+        else {
+            free(e->seller);
+            free(e->seller_location);
+            free(e->platform);
+            free(e->category);
+        }
+    }
+}
+
+typedef struct rule_ctx {
+    rule *r;
+    const pack *p;
+    yaml_node_t *flag_node, *unless_node;
+    bool has_id, has_kind, has_name;
+} rule_ctx;
+
+static void visit_tests(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    rule *r = ctx;
+    if (!strcmp(key, "flag"))
+        parse_examples(ld, value, "flag", &r->flag_examples, &r->flag_example_count);
+    else if (!strcmp(key, "pass"))
+        parse_examples(ld, value, "pass", &r->pass_examples, &r->pass_example_count);
+    else
+        ERROR_AT(ld, key_node, "unknown field '%s' in tests (known: flag, pass)", key);
+}
+
+static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    rule_ctx *c = ctx;
+    rule *r = c->r;
+    if (!strcmp(key, "id")) {
+        c->has_id = true;
+        r->id = dup_scalar(ld, value, "id");
+        if (r->id && !valid_id(r->id))
+            ERROR_AT(ld, value, "rule id '%s' may contain only a-z 0-9 . _ -", r->id);
+    } else if (!strcmp(key, "kind")) {
+        c->has_kind = true;
+        const char *k = scalar(value);
+        int i = 0;
+        while (k && i < RULE_KIND_COUNT && strcmp(kind_names[i], k))
+            i++;
+        if (!k || i == RULE_KIND_COUNT)
+            ERROR_AT(ld, value, "unknown kind '%s' (known: trademark, gi, collective_mark, certification_mark, ocop, "
+                                "plant_variety, copyright)", k ? k : "?");
+        else
+            r->kind = (rule_kind)i;
+    } else if (!strcmp(key, "name")) {
+        c->has_name = true;
+        r->name = dup_scalar(ld, value, "name");
+    } else if (!strcmp(key, "owner")) {
+        r->owner = dup_scalar(ld, value, "owner");
+    } else if (!strcmp(key, "registration")) {
+        r->registration = dup_scalar(ld, value, "registration");
+    } else if (!strcmp(key, "note")) {
+        r->note = dup_scalar(ld, value, "note");
+    } else if (!strcmp(key, "categories")) {
+        parse_string_list(ld, value, "categories", &r->categories);
+    } else if (!strcmp(key, "terms")) {
+        parse_string_list(ld, value, "terms", &r->terms);
+    } else if (!strcmp(key, "patterns")) {
+        parse_string_list(ld, value, "patterns", &r->patterns);
+    } else if (!strcmp(key, "authorized_sellers")) {
+        parse_string_list(ld, value, "authorized_sellers", &r->authorized_sellers);
+    } else if (!strcmp(key, "region")) {
+        parse_string_list(ld, value, "region", &r->region);
+    } else if (!strcmp(key, "reference_price")) {
+        if (parse_number(ld, value, "reference_price", &r->reference_price)) {
+            r->has_reference_price = r->reference_price > 0;
+            if (!r->has_reference_price)
+                ERROR_AT(ld, value, "reference_price must be above 0");
+        }
+    } else if (!strcmp(key, "flag")) {
+        c->flag_node = value;
+    } else if (!strcmp(key, "unless")) {
+        c->unless_node = value;
+    } else if (!strcmp(key, "severity")) {
+        const char *s = scalar(value);
+        int i = 0;
+        while (s && i <= SEVERITY_CRITICAL && strcmp(severity_names[i], s))
+            i++;
+        if (!s || i > SEVERITY_CRITICAL)
+            ERROR_AT(ld, value, "unknown severity '%s' (known: low, medium, high, critical)", s ? s : "?");
+        else
+            r->severity = (severity)i;
+    } else if (!strcmp(key, "tests")) {
+        for_each_field(ld, value, "tests", visit_tests, r);
+    } else {
+        ERROR_AT(ld, key_node, "unknown field '%s' in rule (known: id, kind, name, terms, patterns, owner, "
+                               "registration, categories, note, authorized_sellers, reference_price, region, flag, "
+                               "unless, severity, tests)", key);
+    }
+}
+
+static void parse_rule(loader *ld, yaml_node_t *node, pack *p, rule *r)
+{
+    r->at = position_of(node);
+    r->severity = SEVERITY_MEDIUM;
+    rule_ctx c = {.r = r, .p = p};
+    if (!for_each_field(ld, node, "a rule", visit_rule, &c))
+        return;
+    if (!c.has_id)
+        ERROR_AT(ld, node, "rule without 'id'");
+    if (!c.has_kind)
+        ERROR_AT(ld, node, "rule '%s' without 'kind'", r->id ? r->id : "?");
+    if (!c.has_name)
+        ERROR_AT(ld, node, "rule '%s' without 'name'", r->id ? r->id : "?");
+    if (r->terms.count == 0 && r->patterns.count == 0)
+        ERROR_AT(ld, node, "rule '%s' has neither 'terms' nor 'patterns'", r->id ? r->id : "?");
+    /* flag and unless after the rest: they refer to reference_price and region */
+    if (c.flag_node)
+        r->flag = parse_condition(ld, c.flag_node, p, r, 0);
+    if (c.unless_node)
+        parse_condition_list(ld, c.unless_node, p, r, 0, &r->unless, &r->unless_count, "unless");
+}
+
+static void rule_free(rule *r)
+{
+    free(r->id);
+    free(r->name);
+    free(r->owner);
+    free(r->registration);
+    free(r->note);
+    string_list_free(&r->categories);
+    string_list_free(&r->terms);
+    string_list_free(&r->patterns);
+    string_list_free(&r->authorized_sellers);
+    string_list_free(&r->region);
+    condition_free(r->flag);
+    for (size_t i = 0; i < r->unless_count; i++)
+        condition_free(r->unless[i]);
+    free(r->unless);
+    rule_example *sets[2] = {r->flag_examples, r->pass_examples};
+    size_t counts[2] = {r->flag_example_count, r->pass_example_count};
+    for (int s = 0; s < 2; s++) {
+        for (size_t i = 0; i < counts[s]; i++) {
+            free(sets[s][i].text);
+            free(sets[s][i].seller);
+            free(sets[s][i].seller_location);
+            free(sets[s][i].platform);
+            free(sets[s][i].category);
+        }
+        free(sets[s]);
+    }
+}
+
+/* ---- the pack ---------------------------------------------------------------- */
+
+static void parse_lists(loader *ld, yaml_node_t *node, pack *p)
+{
+    if (node->type != YAML_MAPPING_NODE) {
+        ERROR_AT(ld, node, "lists must map list names to lists of terms");
+        return;
+    }
+    size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    p->lists = calloc(n ? n : 1, sizeof *p->lists);
+    if (!p->lists)
+        return;
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = node_at(ld, pair->key);
+        const char *name = scalar(key);
+        if (!name || !*name) {
+            ERROR_AT(ld, key, "a list needs a name");
+            continue;
+        }
+        if (pack_find_list(p, name)) {
+            ERROR_AT(ld, key, "duplicate list '%s'", name);
+            continue;
+        }
+        term_list *l = &p->lists[p->list_count++];
+        l->name = strdup(name);
+        l->at = position_of(key);
+        parse_string_list(ld, node_at(ld, pair->value), "a list", &l->terms);
+        if (l->terms.count == 0)
+            ERROR_AT(ld, key, "list '%s' is empty", name);
+    }
+}
+
+static void visit_pack(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    pack *p = ctx;
+    if (!strcmp(key, "pack"))
+        p->name = dup_scalar(ld, value, "pack");
+    else if (!strcmp(key, "version"))
+        p->version = dup_scalar(ld, value, "version");
+    else if (!strcmp(key, "description"))
+        p->description = dup_scalar(ld, value, "description");
+    else if (!strcmp(key, "lists") || !strcmp(key, "rules"))
+        ; /* handled in order below: rules refer to lists */
+    else
+        ERROR_AT(ld, key_node, "unknown field '%s' at the top of the pack (known: pack, version, description, lists, "
+                               "rules)", key);
+}
+
+static yaml_node_t *find_field(loader *ld, yaml_node_t *mapping, const char *name)
+{
+    for (yaml_node_pair_t *pair = mapping->data.mapping.pairs.start; pair < mapping->data.mapping.pairs.top; pair++) {
+        const char *k = scalar(node_at(ld, pair->key));
+        if (k && !strcmp(k, name))
+            return node_at(ld, pair->value);
+    }
+    return NULL;
+}
+
+pack *pack_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag)
+{
+    size_t errors_before = diag->count;
+    pack *p = calloc(1, sizeof *p);
+    if (!p) {
+        diagnostics_add(diag, name, 0, 0, "out of memory");
+        return NULL;
+    }
+    p->file = strdup(name);
+    yaml_parser_t parser;
+    yaml_document_t document;
+    if (!yaml_parser_initialize(&parser)) {
+        diagnostics_add(diag, name, 0, 0, "cannot start the YAML parser");
+        pack_free(p);
+        return NULL;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, length);
+    if (!yaml_parser_load(&parser, &document)) {
+        diagnostics_add(diag, name, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
+                        "YAML: %s%s%s", parser.problem ? parser.problem : "syntax error",
+                        parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        pack_free(p);
+        return NULL;
+    }
+    loader ld = {name, &document, diag, errors_before};
+    yaml_node_t *root = yaml_document_get_root_node(&document);
+    if (!root) {
+        diagnostics_add(diag, name, 0, 0, "empty file");
+    } else if (for_each_field(&ld, root, "a rule pack", visit_pack, p)) {
+        if (!p->name)
+            ERROR_AT(&ld, root, "the pack has no 'pack:' name");
+        if (!p->version)
+            ERROR_AT(&ld, root, "the pack has no 'version'");
+        yaml_node_t *lists = find_field(&ld, root, "lists");
+        if (lists)
+            parse_lists(&ld, lists, p);
+        yaml_node_t *rules = find_field(&ld, root, "rules");
+        if (!rules) {
+            ERROR_AT(&ld, root, "the pack has no 'rules'");
+        } else if (rules->type != YAML_SEQUENCE_NODE) {
+            ERROR_AT(&ld, rules, "rules must be a list");
+        } else {
+            size_t n = (size_t)(rules->data.sequence.items.top - rules->data.sequence.items.start);
+            p->rules = calloc(n ? n : 1, sizeof *p->rules);
+            for (yaml_node_item_t *item = rules->data.sequence.items.start; p->rules && item < rules->data.sequence.items.top;
+                 item++) {
+                rule *r = &p->rules[p->rule_count++];
+                parse_rule(&ld, node_at(&ld, *item), p, r);
+                for (size_t k = 0; r->id && k + 1 < p->rule_count; k++)
+                    if (p->rules[k].id && !strcmp(p->rules[k].id, r->id))
+                        diagnostics_add(diag, name, r->at.line, r->at.column, "duplicate rule id '%s' (first at line %d)",
+                                        r->id, p->rules[k].at.line);
+            }
+        }
+    }
+    yaml_document_delete(&document);
+    yaml_parser_delete(&parser);
+    if (diag->count > errors_before) {
+        pack_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+pack *pack_load(const char *path, diagnostics *diag)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        diagnostics_add(diag, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    char *data = malloc(MAX_PACK_BYTES + 1);
+    size_t n = data ? fread(data, 1, MAX_PACK_BYTES + 1, f) : 0;
+    bool error = ferror(f);
+    fclose(f);
+    if (!data || error) {
+        diagnostics_add(diag, path, 0, 0, "cannot read: %s", data ? strerror(errno) : "out of memory");
+        free(data);
+        return NULL;
+    }
+    if (n > MAX_PACK_BYTES) {
+        diagnostics_add(diag, path, 0, 0, "larger than %u MiB", MAX_PACK_BYTES >> 20);
+        free(data);
+        return NULL;
+    }
+    pack *p = pack_load_string(path, data, n, diag);
+    free(data);
+    return p;
+}
+
+void pack_free(pack *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->rule_count; i++)
+        rule_free(&p->rules[i]);
+    free(p->rules);
+    for (size_t i = 0; i < p->list_count; i++) {
+        free(p->lists[i].name);
+        string_list_free(&p->lists[i].terms);
+    }
+    free(p->lists);
+    free(p->file);
+    free(p->name);
+    free(p->version);
+    free(p->description);
+    free(p);
+}
+
+const term_list *pack_find_list(const pack *p, const char *name)
+{
+    for (size_t i = 0; i < p->list_count; i++)
+        if (p->lists[i].name && !strcmp(p->lists[i].name, name))
+            return &p->lists[i];
+    return NULL;
+}

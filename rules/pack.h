@@ -1,0 +1,115 @@
+/* pack: a rule pack (contracts/rules.md, format v1) read from YAML into a
+ * tree that remembers where each thing was written, so that every later
+ * mistake (a bad regex, a term that normalizes to nothing) can still be
+ * reported as file:line:col.
+ *
+ * pack_load reports every mistake it finds into a diagnostics list and
+ * returns NULL if there was any: a pack with mistakes is refused whole.
+ * A loaded pack is plain data owned by the caller (pack_free); it is not
+ * modified afterwards, so threads may read it. */
+#ifndef LSCAN_PACK_H
+#define LSCAN_PACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diagnostics.h"
+
+typedef enum rule_kind {
+    RULE_KIND_TRADEMARK = 0, RULE_KIND_GI, RULE_KIND_COLLECTIVE_MARK, RULE_KIND_CERTIFICATION_MARK,
+    RULE_KIND_OCOP, RULE_KIND_PLANT_VARIETY, RULE_KIND_COPYRIGHT, RULE_KIND_COUNT
+} rule_kind;
+
+typedef enum severity { SEVERITY_LOW = 0, SEVERITY_MEDIUM, SEVERITY_HIGH, SEVERITY_CRITICAL } severity;
+
+typedef enum condition_type {
+    CONDITION_ANY = 0, CONDITION_ALL, CONDITION_NOT,
+    CONDITION_LIST, CONDITION_TERM, CONDITION_PATTERN, CONDITION_PRICE_BELOW,
+    CONDITION_SELLER_OUTSIDE_REGION, CONDITION_UNAUTHORIZED_SELLER, CONDITION_OFFICIAL_STORE,
+    CONDITION_LIVESTREAM, CONDITION_CATEGORY
+} condition_type;
+
+typedef struct position {
+    int line, column; /* 1-based */
+} position;
+
+typedef struct condition {
+    condition_type type;
+    position at;
+    struct condition **children;   /* any / all: several; not: one */
+    size_t child_count;
+    char *text;                    /* list name, term text or regex */
+    position text_at;
+    int near;                      /* list: max word distance to a hit, -1 = anywhere */
+    double ratio;                  /* price_below */
+    bool value;                    /* boolean leaves: the value written */
+    char **values;                 /* category */
+    size_t value_count;
+    int compiled;                  /* index the compiler assigns (list, term, regex); -1 before */
+} condition;
+
+/* One example of a rule's tests: a text, and the facts a text cannot carry. */
+typedef struct rule_example {
+    char *text;
+    position at;
+    bool has_price;
+    double price;
+    char *seller;            /* seller id, may be NULL */
+    char *seller_location;   /* may be NULL */
+    char *platform;          /* may be NULL */
+    char *category;          /* may be NULL */
+    bool official, livestream;
+} rule_example;
+
+typedef struct string_list {
+    char **items;
+    position *at;            /* where each item was written */
+    size_t count;
+} string_list;
+
+typedef struct rule {
+    char *id;
+    position at;
+    rule_kind kind;
+    char *name, *owner, *registration, *note;
+    string_list categories, terms, patterns, authorized_sellers, region;
+    bool has_reference_price;
+    double reference_price;
+    condition *flag;         /* NULL: the default, a hit by an unauthorized seller */
+    condition **unless;
+    size_t unless_count;
+    severity severity;
+    rule_example *flag_examples, *pass_examples;
+    size_t flag_example_count, pass_example_count;
+} rule;
+
+typedef struct term_list {
+    char *name;
+    position at;
+    string_list terms;
+} term_list;
+
+typedef struct pack {
+    char *file;              /* as given to pack_load */
+    char *name, *version, *description;
+    term_list *lists;
+    size_t list_count;
+    rule *rules;
+    size_t rule_count;
+} pack;
+
+/* Reads and checks one pack file. Returns the pack, or NULL when the file
+ * cannot be read or has any mistake (all of them added to `diag`). */
+pack *pack_load(const char *path, diagnostics *diag);
+/* Same from a string; `name` is used in messages. */
+pack *pack_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag);
+/* Frees a pack; NULL is a no-op. */
+void pack_free(pack *p);
+
+/* The list named `name` in this pack, or NULL. */
+const term_list *pack_find_list(const pack *p, const char *name);
+
+const char *rule_kind_name(rule_kind k);
+const char *severity_name(severity s);
+
+#endif

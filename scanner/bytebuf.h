@@ -1,0 +1,49 @@
+/* bytebuf: a growable byte buffer with a hard maximum.
+ *
+ * Every buffer fed by untrusted input has a ceiling (design.md, habit 3):
+ * an append that would pass `max` fails and sets `overflow`, and later
+ * appends keep failing, so a caller checks once at the end. The buffer is
+ * always NUL-terminated (the NUL is not counted in `length`).
+ * Not thread-safe: a buffer belongs to one thread at a time. */
+#ifndef LSCAN_BYTEBUF_H
+#define LSCAN_BYTEBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bytebuf {
+    char  *data;      /* owned; NULL until the first append */
+    size_t length;
+    size_t capacity;
+    size_t max;       /* ceiling on length; 0 means SIZE_MAX/2 */
+    bool   overflow;  /* an append was refused (too big or out of memory) */
+} bytebuf;
+
+/* Initializes an empty buffer that may grow up to `max` bytes (0: no ceiling). */
+void bytebuf_init(bytebuf *b, size_t max);
+/* Frees the storage; the buffer may be initialized again. */
+void bytebuf_free(bytebuf *b);
+/* Empties the buffer, keeping its storage and clearing `overflow`. */
+void bytebuf_reset(bytebuf *b);
+/* Hands the storage to the caller (free() it) and leaves the buffer empty.
+ * Returns NULL if nothing was ever appended. */
+char *bytebuf_detach(bytebuf *b, size_t *length);
+
+/* Appends; each returns 0, or -1 (and sets overflow) when refused. */
+int bytebuf_append(bytebuf *b, const void *bytes, size_t length);
+int bytebuf_append_string(bytebuf *b, const char *s);
+int bytebuf_append_char(bytebuf *b, char c);
+int bytebuf_printf(bytebuf *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+int bytebuf_append_u64(bytebuf *b, uint64_t value);
+int bytebuf_append_i64(bytebuf *b, int64_t value);
+/* Appends `s` as a JSON string literal (with quotes). Invalid UTF-8 bytes are
+ * replaced by U+FFFD so the output is always valid JSON. */
+int bytebuf_append_json_string(bytebuf *b, const char *s, size_t length);
+/* Appends `s` escaped for HTML text and attribute values (& < > " '). */
+int bytebuf_append_html_escaped(bytebuf *b, const char *s, size_t length);
+
+/* Length of the valid UTF-8 sequence at s[0..length), or 0 if invalid. */
+size_t utf8_sequence_length(const unsigned char *s, size_t length);
+
+#endif

@@ -1,0 +1,27 @@
+/* flag: a suspected violation as the review queue sees it
+ * (contracts/records.md, "Flag"), and its one-sentence explanation.
+ * Pure functions of their inputs; thread-safe. */
+#ifndef LSCAN_FLAG_H
+#define LSCAN_FLAG_H
+
+#include <stdint.h>
+
+#include "bytebuf.h"
+#include "listing.h"
+#include "ruleset.h"
+
+typedef enum flag_language { FLAG_LANGUAGE_VIETNAMESE = 0, FLAG_LANGUAGE_ENGLISH } flag_language;
+
+/* Appends the flag JSON (one line, no newline) for a listing whose match
+ * result fired at least one rule. scan_id may be NULL (lscan match). */
+void flag_to_json(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
+                  const char *scan_id, bytebuf *out);
+/* Appends the explanation: one plain sentence naming each rule and why. */
+void flag_explain(const ruleset *rs, const listing_facts *l, const match_result *result, flag_language language,
+                  bytebuf *out);
+/* 16 lowercase hex digits and a NUL. */
+void flag_id_hex(uint64_t id, char out[17]);
+/* The score of a fired rule in [0,1]: its severity, raised by each extra signal. */
+double flag_rule_score(severity s, size_t signals);
+
+#endif

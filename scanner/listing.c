@@ -1,0 +1,186 @@
+#include "listing.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Replaces invalid UTF-8 in every string of the tree; returns bytes replaced. */
+static size_t repair_strings(cJSON *item)
+{
+    size_t repaired = 0;
+    for (; item; item = item->next) {
+        if (cJSON_IsString(item) && item->valuestring) {
+            const unsigned char *s = (const unsigned char *)item->valuestring;
+            size_t length = strlen(item->valuestring), bad = 0;
+            for (size_t i = 0; i < length;) {
+                size_t n = utf8_sequence_length(s + i, length - i);
+                bad += n == 0;
+                i += n ? n : 1;
+            }
+            if (bad) {
+                char *fixed = malloc(length + bad * 2 + 1);
+                if (fixed) {
+                    size_t o = 0;
+                    for (size_t i = 0; i < length;) {
+                        size_t n = utf8_sequence_length(s + i, length - i);
+                        if (n) {
+                            memcpy(fixed + o, s + i, n);
+                            o += n;
+                            i += n;
+                        } else {
+                            memcpy(fixed + o, "\xEF\xBF\xBD", 3);
+                            o += 3;
+                            i++;
+                        }
+                    }
+                    fixed[o] = '\0';
+                    cJSON_free(item->valuestring);
+                    item->valuestring = fixed; /* cJSON_Delete frees with free() through cJSON_free's default */
+                    repaired += bad;
+                }
+            }
+        }
+        if (item->child)
+            repaired += repair_strings(item->child);
+    }
+    return repaired;
+}
+
+static const char *string_field(const cJSON *object, const char *name, bool required, const char **error_field,
+                                const char **error_kind)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(object, name);
+    if (!v || cJSON_IsNull(v)) {
+        if (required) {
+            *error_field = name;
+            *error_kind = "missing";
+        }
+        return NULL;
+    }
+    if (!cJSON_IsString(v)) {
+        *error_field = name;
+        *error_kind = "not a string";
+        return NULL;
+    }
+    if (required && !*v->valuestring) {
+        *error_field = name;
+        *error_kind = "empty";
+    }
+    return v->valuestring;
+}
+
+int listing_parse(const char *line, size_t length, listing *out, char *error, size_t error_size)
+{
+    memset(out, 0, sizeof *out);
+    if (length > LISTING_MAX_LINE) {
+        snprintf(error, error_size, "line longer than %zu MiB", LISTING_MAX_LINE >> 20);
+        return -1;
+    }
+    const char *end = NULL;
+    cJSON *json = cJSON_ParseWithLengthOpts(line, length, &end, false);
+    if (!json) {
+        size_t offset = end && end >= line ? (size_t)(end - line) : 0;
+        snprintf(error, error_size, "not valid JSON (near byte %zu)", offset);
+        return -1;
+    }
+    if (!cJSON_IsObject(json)) {
+        snprintf(error, error_size, "a listing must be a JSON object");
+        cJSON_Delete(json);
+        return -1;
+    }
+    out->json = json;
+    out->repaired_bytes = repair_strings(json->child);
+    listing_facts *f = &out->facts;
+    const char *bad_field = NULL, *bad_kind = NULL;
+    f->platform = string_field(json, "platform", true, &bad_field, &bad_kind);
+    f->listing_id = string_field(json, "listing_id", true, &bad_field, &bad_kind);
+    string_field(json, "url", true, &bad_field, &bad_kind);
+    f->title = string_field(json, "title", true, &bad_field, &bad_kind);
+    f->description = string_field(json, "description", false, &bad_field, &bad_kind);
+    f->currency = string_field(json, "currency", false, &bad_field, &bad_kind);
+    f->category = string_field(json, "category", false, &bad_field, &bad_kind);
+    const cJSON *price = cJSON_GetObjectItemCaseSensitive(json, "price");
+    if (price && !cJSON_IsNull(price)) {
+        if (!cJSON_IsNumber(price) || !isfinite(price->valuedouble) || price->valuedouble < 0) {
+            bad_field = "price";
+            bad_kind = "not a non-negative number";
+        } else {
+            f->has_price = true;
+            f->price = price->valuedouble;
+        }
+    }
+    const cJSON *seller = cJSON_GetObjectItemCaseSensitive(json, "seller");
+    if (seller && !cJSON_IsNull(seller)) {
+        if (!cJSON_IsObject(seller)) {
+            bad_field = "seller";
+            bad_kind = "not an object";
+        } else {
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(seller, "id");
+            if (cJSON_IsString(id))
+                f->seller_id = id->valuestring;
+            else if (id && !cJSON_IsNull(id)) {
+                bad_field = "seller.id";
+                bad_kind = "not a string";
+            }
+            const cJSON *location = cJSON_GetObjectItemCaseSensitive(seller, "location");
+            if (cJSON_IsString(location))
+                f->seller_location = location->valuestring;
+            f->seller_official = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(seller, "official"));
+        }
+    }
+    const cJSON *live = cJSON_GetObjectItemCaseSensitive(json, "is_livestream");
+    if (live && !cJSON_IsNull(live) && !cJSON_IsBool(live)) {
+        bad_field = "is_livestream";
+        bad_kind = "not true or false";
+    }
+    f->is_livestream = cJSON_IsTrue(live);
+    if (bad_field) {
+        snprintf(error, error_size, "field '%s' is %s", bad_field, bad_kind);
+        listing_free(out);
+        return -1;
+    }
+    f->title_length = strlen(f->title);
+    f->description_length = f->description ? strlen(f->description) : 0;
+    return 0;
+}
+
+void listing_free(listing *l)
+{
+    cJSON_Delete(l->json);
+    memset(l, 0, sizeof *l);
+}
+
+void json_write(const cJSON *v, bytebuf *out)
+{
+    if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        bool object = cJSON_IsObject(v);
+        bytebuf_append_char(out, object ? '{' : '[');
+        for (const cJSON *c = v->child; c; c = c->next) {
+            if (c != v->child)
+                bytebuf_append_char(out, ',');
+            if (object) {
+                bytebuf_append_json_string(out, c->string ? c->string : "", c->string ? strlen(c->string) : 0);
+                bytebuf_append_char(out, ':');
+            }
+            json_write(c, out);
+        }
+        bytebuf_append_char(out, object ? '}' : ']');
+    } else if (cJSON_IsString(v)) {
+        bytebuf_append_json_string(out, v->valuestring, strlen(v->valuestring));
+    } else if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (!isfinite(d))
+            bytebuf_append_string(out, "null");
+        else if (d == floor(d) && fabs(d) < 9007199254740992.0)
+            bytebuf_printf(out, "%.0f", d);
+        else
+            bytebuf_printf(out, "%.17g", d);
+    } else if (cJSON_IsTrue(v)) {
+        bytebuf_append_string(out, "true");
+    } else if (cJSON_IsFalse(v)) {
+        bytebuf_append_string(out, "false");
+    } else {
+        bytebuf_append_string(out, "null");
+    }
+}

@@ -1,0 +1,684 @@
+/* lscan: the command line. Subcommands are small functions over the
+ * library modules; only this file prints. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bytebuf.h"
+#include "flag.h"
+#include "listing.h"
+#include "loader.h"
+#include "ruleset.h"
+#include "terminal.h"
+
+#define LSCAN_VERSION "0.1.0"
+
+enum exit_code {
+    EXIT_OK = 0,          /* done, nothing wrong */
+    EXIT_BAD_INPUT = 1,   /* done, but some input lines were bad (match) or tests failed (rules test) */
+    EXIT_USAGE = 2,       /* bad command line, or rule packs with mistakes */
+    EXIT_RUNTIME = 3      /* could not finish: out of memory, write error */
+};
+
+static const char usage_text[] =
+    "usage: lscan <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  match    --rules PACK [--rules PACK ...] [--threads N] [--lang vi|en] [--backend ac|vectorscan]\n"
+    "           reads listings (JSON lines) on stdin, writes one flag per suspected listing on stdout\n"
+    "  rules check PACK...                 validate rule packs (files or directories)\n"
+    "  rules test PACK...                  run the packs' own tests\n"
+    "  rules explain --rules PACK [--price N] [--seller-location X] [--seller ID] [--platform P]\n"
+    "                [--official] [--livestream] [--category C] [--description TEXT] \"title\"\n"
+    "                                      show how each rule judges one listing\n"
+    "  review   [FILE]                     print flags (JSON lines) for a person, safely\n"
+    "  version                             print the version\n"
+    "\n"
+    "exit status: 0 ok; 1 some input lines were bad or rule tests failed; 2 bad usage or rule packs\n"
+    "with mistakes; 3 could not finish (out of memory, write error).\n";
+
+static void print_diagnostics(const diagnostics *d)
+{
+    for (size_t i = 0; i < d->count; i++)
+        fprintf(stderr, "lscan: %s\n", d->messages[i]);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool parse_backend(const char *name, mpm_backend *out)
+{
+    if (!strcmp(name, "ac") || !strcmp(name, "aho-corasick"))
+        *out = MPM_BACKEND_AHO_CORASICK;
+    else if (!strcmp(name, "vectorscan") || !strcmp(name, "hs"))
+        *out = MPM_BACKEND_VECTORSCAN;
+    else
+        return false;
+    return true;
+}
+
+static bool parse_language(const char *name, flag_language *out)
+{
+    if (!strcmp(name, "vi"))
+        *out = FLAG_LANGUAGE_VIETNAMESE;
+    else if (!strcmp(name, "en"))
+        *out = FLAG_LANGUAGE_ENGLISH;
+    else
+        return false;
+    return true;
+}
+
+static ruleset *load_rules(const char *const *paths, size_t count, const ruleset_options *options)
+{
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = NULL;
+    if (ruleset_load(paths, count, options, &rs, &diag) < 0) {
+        print_diagnostics(&diag);
+        fprintf(stderr, "lscan: rule packs refused: %zu mistake%s\n", diag.count, diag.count == 1 ? "" : "s");
+    }
+    diagnostics_free(&diag);
+    return rs;
+}
+
+/* ---- match ------------------------------------------------------------------ */
+
+/* Reads lines of at most `max` bytes; longer lines are cut and marked. */
+typedef struct line_reader {
+    FILE *f;
+    char buffer[1 << 20];
+    size_t start, end;
+    bool eof;
+} line_reader;
+
+/* Appends the next line (without '\n') to `out`; returns 1, or 0 at the end. */
+static int read_line(line_reader *r, bytebuf *out, size_t max, bool *too_long)
+{
+    *too_long = false;
+    bool any = false;
+    for (;;) {
+        if (r->start == r->end) {
+            if (r->eof)
+                return any ? 1 : 0;
+            r->start = 0;
+            r->end = fread(r->buffer, 1, sizeof r->buffer, r->f);
+            if (r->end == 0) {
+                r->eof = true;
+                return any ? 1 : 0;
+            }
+        }
+        any = true;
+        char *newline = memchr(r->buffer + r->start, '\n', r->end - r->start);
+        size_t n = newline ? (size_t)(newline - (r->buffer + r->start)) : r->end - r->start;
+        if (!*too_long) {
+            if (n > max - (out->length < max ? out->length : max))
+                *too_long = true;
+            else
+                bytebuf_append(out, r->buffer + r->start, n);
+        }
+        r->start += n + (newline ? 1 : 0);
+        if (newline)
+            return 1;
+    }
+}
+
+#define BATCH_LINES 4096
+
+typedef struct match_worker {
+    const ruleset *rs;
+    ruleset_scratch *scratch;
+    flag_language language;
+    /* the batch: lines [begin, end) of the shared arrays */
+    const char *data;
+    const size_t *offsets, *lengths;
+    const bool *too_long;
+    const uint64_t *line_numbers;
+    size_t begin, end;
+    bytebuf output, errors;
+    /* counters of this worker, summed by the main thread after each batch */
+    size_t listings, flagged, bad, repaired, truncated, regex_limited, by_kind[RULE_KIND_COUNT];
+    bool failed;
+} match_worker;
+
+static void *match_worker_run(void *arg)
+{
+    match_worker *w = arg;
+    bytebuf_reset(&w->output);
+    bytebuf_reset(&w->errors);
+    for (size_t i = w->begin; i < w->end; i++) {
+        const char *line = w->data + w->offsets[i];
+        size_t length = w->lengths[i];
+        size_t blank = 0;
+        while (blank < length && (line[blank] == ' ' || line[blank] == '\t' || line[blank] == '\r'))
+            blank++;
+        if (blank == length && !w->too_long[i])
+            continue;
+        char error[256];
+        listing l;
+        if (w->too_long[i]) {
+            w->bad++;
+            bytebuf_printf(&w->errors, "lscan: line %llu: longer than %zu MiB, skipped\n",
+                           (unsigned long long)w->line_numbers[i], LISTING_MAX_LINE >> 20);
+            continue;
+        }
+        if (listing_parse(line, length, &l, error, sizeof error) < 0) {
+            w->bad++;
+            bytebuf_printf(&w->errors, "lscan: line %llu: %s, skipped\n", (unsigned long long)w->line_numbers[i], error);
+            continue;
+        }
+        w->listings++;
+        w->repaired += l.repaired_bytes > 0;
+        match_result result;
+        if (ruleset_match(w->rs, w->scratch, &l.facts, &result) < 0) {
+            w->failed = true;
+            listing_free(&l);
+            break;
+        }
+        w->truncated += result.text_truncated || result.hits_truncated;
+        w->regex_limited += result.regex_limit_hits > 0;
+        if (result.rule_count) {
+            w->flagged++;
+            for (size_t k = 0; k < result.rule_count; k++)
+                w->by_kind[ruleset_rule(w->rs, result.rules[k])->kind]++;
+            flag_to_json(w->rs, &l, &result, w->language, NULL, &w->output);
+            bytebuf_append_char(&w->output, '\n');
+        }
+        listing_free(&l);
+    }
+    w->failed |= w->output.overflow;
+    return NULL;
+}
+
+static int command_match(int argc, char **argv)
+{
+    static const struct option options[] = {{"rules", required_argument, NULL, 'r'},
+                                            {"threads", required_argument, NULL, 't'},
+                                            {"lang", required_argument, NULL, 'l'},
+                                            {"backend", required_argument, NULL, 'b'},
+                                            {"quiet", no_argument, NULL, 'q'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    const char *paths[64];
+    size_t path_count = 0;
+    long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    flag_language language = FLAG_LANGUAGE_VIETNAMESE;
+    ruleset_options rules_options = {0};
+    bool quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:t:l:b:qh", options, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (path_count == 64) {
+                fprintf(stderr, "lscan: match: at most 64 --rules\n");
+                return EXIT_USAGE;
+            }
+            paths[path_count++] = optarg;
+            break;
+        case 't': {
+            char *end;
+            threads = strtol(optarg, &end, 10);
+            if (*end || threads < 1 || threads > 256) {
+                fprintf(stderr, "lscan: match: --threads must be 1..256, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        case 'l':
+            if (!parse_language(optarg, &language)) {
+                fprintf(stderr, "lscan: match: --lang must be vi or en, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'b':
+            if (!parse_backend(optarg, &rules_options.backend)) {
+                fprintf(stderr, "lscan: match: --backend must be ac or vectorscan, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(usage_text, stdout); return EXIT_OK;
+        default: fputs(usage_text, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "lscan: match: unexpected argument '%s' (listings come on stdin)\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (path_count == 0) {
+        fprintf(stderr, "lscan: match: no rules: give --rules PACK (a file or a directory)\n");
+        return EXIT_USAGE;
+    }
+    ruleset *rs = load_rules(paths, path_count, &rules_options);
+    if (!rs)
+        return EXIT_USAGE;
+    if (threads < 1)
+        threads = 1;
+    match_worker *workers = calloc((size_t)threads, sizeof *workers);
+    pthread_t *ids = calloc((size_t)threads, sizeof *ids);
+    line_reader *reader = calloc(1, sizeof *reader);
+    size_t *offsets = calloc(BATCH_LINES, sizeof *offsets), *lengths = calloc(BATCH_LINES, sizeof *lengths);
+    uint64_t *numbers = calloc(BATCH_LINES, sizeof *numbers);
+    bool *too_long = calloc(BATCH_LINES, sizeof *too_long);
+    int status = EXIT_OK;
+    if (!workers || !ids || !reader || !offsets || !lengths || !numbers || !too_long) {
+        fprintf(stderr, "lscan: match: out of memory\n");
+        status = EXIT_RUNTIME;
+        goto done;
+    }
+    for (long t = 0; t < threads; t++) {
+        workers[t].rs = rs;
+        workers[t].language = language;
+        bytebuf_init(&workers[t].output, 0);
+        bytebuf_init(&workers[t].errors, 0);
+        if (ruleset_scratch_create(rs, &workers[t].scratch) < 0) {
+            fprintf(stderr, "lscan: match: out of memory\n");
+            status = EXIT_RUNTIME;
+            goto done;
+        }
+    }
+    reader->f = stdin;
+    bytebuf batch;
+    bytebuf_init(&batch, 0);
+    uint64_t line_number = 0;
+    double started = now_seconds();
+    size_t total_listings = 0, total_flagged = 0, total_bad = 0, total_repaired = 0, total_truncated = 0,
+           total_regex = 0, by_kind[RULE_KIND_COUNT] = {0};
+    for (bool more = true; more && status == EXIT_OK;) {
+        bytebuf_reset(&batch);
+        size_t n = 0;
+        while (n < BATCH_LINES && batch.length < (64u << 20)) {
+            size_t before = batch.length;
+            int got = read_line(reader, &batch, LISTING_MAX_LINE, &too_long[n]);
+            if (!got) {
+                more = false;
+                break;
+            }
+            offsets[n] = before;
+            lengths[n] = batch.length - before;
+            numbers[n] = ++line_number;
+            n++;
+        }
+        if (ferror(stdin)) {
+            fprintf(stderr, "lscan: match: cannot read stdin: %s\n", strerror(errno));
+            status = EXIT_RUNTIME;
+            break;
+        }
+        if (batch.overflow) {
+            fprintf(stderr, "lscan: match: out of memory\n");
+            status = EXIT_RUNTIME;
+            break;
+        }
+        size_t per = (n + (size_t)threads - 1) / (size_t)threads;
+        for (long t = 0; t < threads; t++) {
+            match_worker *w = &workers[t];
+            w->data = batch.data;
+            w->offsets = offsets;
+            w->lengths = lengths;
+            w->too_long = too_long;
+            w->line_numbers = numbers;
+            w->begin = (size_t)t * per < n ? (size_t)t * per : n;
+            w->end = w->begin + per < n ? w->begin + per : n;
+            if (threads == 1)
+                match_worker_run(w);
+            else
+                pthread_create(&ids[t], NULL, match_worker_run, w);
+        }
+        for (long t = 0; t < threads; t++) {
+            match_worker *w = &workers[t];
+            if (threads > 1)
+                pthread_join(ids[t], NULL);
+            if (w->failed) {
+                fprintf(stderr, "lscan: match: out of memory\n");
+                status = EXIT_RUNTIME;
+            }
+            if (w->output.length && fwrite(w->output.data, 1, w->output.length, stdout) != w->output.length) {
+                fprintf(stderr, "lscan: match: cannot write the flags: %s\n", strerror(errno));
+                status = EXIT_RUNTIME;
+            }
+            if (w->errors.length)
+                fwrite(w->errors.data, 1, w->errors.length, stderr);
+        }
+    }
+    bytebuf_free(&batch);
+    if (fflush(stdout) != 0 && status == EXIT_OK) {
+        fprintf(stderr, "lscan: match: cannot write the flags: %s\n", strerror(errno));
+        status = EXIT_RUNTIME;
+    }
+    for (long t = 0; t < threads; t++) {
+        match_worker *w = &workers[t];
+        total_listings += w->listings;
+        total_flagged += w->flagged;
+        total_bad += w->bad;
+        total_repaired += w->repaired;
+        total_truncated += w->truncated;
+        total_regex += w->regex_limited;
+        for (int k = 0; k < RULE_KIND_COUNT; k++)
+            by_kind[k] += w->by_kind[k];
+    }
+    double elapsed = now_seconds() - started;
+    if (!quiet) {
+        fprintf(stderr, "lscan match: %zu listings, %zu flagged", total_listings, total_flagged);
+        const char *sep = " (";
+        for (int k = 0; k < RULE_KIND_COUNT; k++)
+            if (by_kind[k]) {
+                fprintf(stderr, "%s%s %zu", sep, rule_kind_name((rule_kind)k), by_kind[k]);
+                sep = ", ";
+            }
+        fprintf(stderr, "%s, %zu bad lines, %zu with repaired UTF-8, %zu cut at a limit, %zu regex runs stopped; "
+                        "%.2f s, %.0f listings/s, %ld threads\n",
+                *sep == ',' ? ")" : "", total_bad, total_repaired, total_truncated, total_regex, elapsed,
+                elapsed > 0 ? (double)(total_listings + total_bad) / elapsed : 0.0, threads);
+    }
+    if (status == EXIT_OK && total_bad)
+        status = EXIT_BAD_INPUT;
+done:
+    for (long t = 0; workers && t < threads; t++) {
+        ruleset_scratch_destroy(workers[t].scratch);
+        bytebuf_free(&workers[t].output);
+        bytebuf_free(&workers[t].errors);
+    }
+    free(workers);
+    free(ids);
+    free(reader);
+    free(offsets);
+    free(lengths);
+    free(numbers);
+    free(too_long);
+    ruleset_destroy(rs);
+    return status;
+}
+
+/* ---- rules ------------------------------------------------------------------- */
+
+static int command_rules_check_or_test(int argc, char **argv, bool test)
+{
+    if (argc < 1) {
+        fprintf(stderr, "lscan: rules %s: give one or more packs (files or directories)\n", test ? "test" : "check");
+        return EXIT_USAGE;
+    }
+    ruleset *rs = load_rules((const char *const *)argv, (size_t)argc, NULL);
+    if (!rs)
+        return EXIT_USAGE;
+    int status = EXIT_OK;
+    if (!test) {
+        size_t rules = ruleset_rule_count(rs), examples = 0;
+        for (size_t i = 0; i < rules; i++)
+            examples += ruleset_rule(rs, i)->flag_example_count + ruleset_rule(rs, i)->pass_example_count;
+        printf("ok: %zu pack%s, %zu rules, %zu literals, %zu test examples\n", ruleset_pack_count(rs),
+               ruleset_pack_count(rs) == 1 ? "" : "s", rules, ruleset_literal_count(rs), examples);
+    } else {
+        bytebuf report;
+        bytebuf_init(&report, 0);
+        size_t total = 0, failures = ruleset_run_tests(rs, &report, &total);
+        if (report.length) {
+            bytebuf safe;
+            bytebuf_init(&safe, 0);
+            terminal_safe_append(&safe, report.data, report.length);
+            /* keep line breaks of the report */
+            for (size_t i = 0, start = 0; i <= report.length; i++)
+                if (i == report.length || report.data[i] == '\n') {
+                    bytebuf line;
+                    bytebuf_init(&line, 0);
+                    terminal_safe_append(&line, report.data + start, i - start);
+                    if (line.length)
+                        printf("%s\n", line.data);
+                    bytebuf_free(&line);
+                    start = i + 1;
+                }
+            bytebuf_free(&safe);
+        }
+        bytebuf_free(&report);
+        printf("rule examples run: %zu, failing: %zu\n", total, failures);
+        status = failures ? EXIT_BAD_INPUT : EXIT_OK;
+    }
+    ruleset_destroy(rs);
+    return status;
+}
+
+static int command_rules_explain(int argc, char **argv)
+{
+    static const struct option options[] = {{"rules", required_argument, NULL, 'r'},
+                                            {"price", required_argument, NULL, 'p'},
+                                            {"seller-location", required_argument, NULL, 'L'},
+                                            {"seller", required_argument, NULL, 's'},
+                                            {"platform", required_argument, NULL, 'P'},
+                                            {"official", no_argument, NULL, 'o'},
+                                            {"livestream", no_argument, NULL, 'v'},
+                                            {"category", required_argument, NULL, 'c'},
+                                            {"description", required_argument, NULL, 'd'},
+                                            {"lang", required_argument, NULL, 'l'},
+                                            {NULL, 0, NULL, 0}};
+    const char *paths[64];
+    size_t path_count = 0;
+    listing_facts l = {.platform = "cli", .listing_id = "cli"};
+    flag_language language = FLAG_LANGUAGE_VIETNAMESE;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:p:L:s:P:ovc:d:l:", options, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (path_count < 64)
+                paths[path_count++] = optarg;
+            break;
+        case 'p': {
+            char *end;
+            l.price = strtod(optarg, &end);
+            if (*end || l.price < 0) {
+                fprintf(stderr, "lscan: rules explain: --price must be a number of VND, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            l.has_price = true;
+            break;
+        }
+        case 'L': l.seller_location = optarg; break;
+        case 's': l.seller_id = optarg; break;
+        case 'P': l.platform = optarg; break;
+        case 'o': l.seller_official = true; break;
+        case 'v': l.is_livestream = true; break;
+        case 'c': l.category = optarg; break;
+        case 'd':
+            l.description = optarg;
+            l.description_length = strlen(optarg);
+            break;
+        case 'l':
+            if (!parse_language(optarg, &language)) {
+                fprintf(stderr, "lscan: rules explain: --lang must be vi or en\n");
+                return EXIT_USAGE;
+            }
+            break;
+        default:
+            fputs(usage_text, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || path_count == 0) {
+        fprintf(stderr, "lscan: rules explain: give --rules PACK and one title text\n");
+        return EXIT_USAGE;
+    }
+    l.title = argv[optind];
+    l.title_length = strlen(l.title);
+    ruleset *rs = load_rules(paths, path_count, NULL);
+    if (!rs)
+        return EXIT_USAGE;
+    ruleset_scratch *s;
+    int status = EXIT_OK;
+    bytebuf out, safe;
+    bytebuf_init(&out, 0);
+    bytebuf_init(&safe, 0);
+    if (ruleset_scratch_create(rs, &s) < 0 || ruleset_explain(rs, s, &l, &out) < 0) {
+        fprintf(stderr, "lscan: rules explain: out of memory\n");
+        status = EXIT_RUNTIME;
+    } else {
+        match_result result;
+        ruleset_match(rs, s, &l, &result);
+        if (result.rule_count) {
+            bytebuf_append_string(&out, "explain: ");
+            flag_explain(rs, &l, &result, language, &out);
+            bytebuf_append_char(&out, '\n');
+        }
+        /* print line by line, each made terminal-safe */
+        for (size_t i = 0, start = 0; i < out.length; i++)
+            if (out.data[i] == '\n') {
+                bytebuf_reset(&safe);
+                terminal_safe_append(&safe, out.data + start, i - start);
+                printf("%s\n", safe.length ? safe.data : "");
+                start = i + 1;
+            }
+    }
+    if (status == EXIT_OK)
+        ruleset_scratch_destroy(s);
+    bytebuf_free(&out);
+    bytebuf_free(&safe);
+    ruleset_destroy(rs);
+    return status;
+}
+
+/* ---- review --------------------------------------------------------------------- */
+
+static void print_marked(bytebuf *out, const char *text, const cJSON *hits, const char *field)
+{
+    size_t at = 0, length = strlen(text);
+    const cJSON *hit;
+    /* hits come sorted by rule, then by position: walk them in text order */
+    size_t starts[64], ends[64], n = 0;
+    cJSON_ArrayForEach(hit, hits)
+    {
+        const cJSON *f = cJSON_GetObjectItem(hit, "field");
+        if (!cJSON_IsString(f) || strcmp(f->valuestring, field) || n == 64)
+            continue;
+        double s = cJSON_GetNumberValue(cJSON_GetObjectItem(hit, "start")),
+               e = cJSON_GetNumberValue(cJSON_GetObjectItem(hit, "end"));
+        if (s >= 0 && e > s && e <= (double)length) {
+            size_t k = n++;
+            while (k > 0 && starts[k - 1] > (size_t)s) {
+                starts[k] = starts[k - 1];
+                ends[k] = ends[k - 1];
+                k--;
+            }
+            starts[k] = (size_t)s;
+            ends[k] = (size_t)e;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (starts[i] < at)
+            continue;
+        terminal_safe_append(out, text + at, starts[i] - at);
+        bytebuf_append_string(out, "[");
+        terminal_safe_append(out, text + starts[i], ends[i] - starts[i]);
+        bytebuf_append_string(out, "]");
+        at = ends[i];
+    }
+    terminal_safe_append(out, text + at, length - at);
+}
+
+static int command_review(int argc, char **argv)
+{
+    FILE *in = stdin;
+    if (argc > 1 || (argc == 1 && !strcmp(argv[0], "--help"))) {
+        fprintf(stderr, "usage: lscan review [FILE]   (flags as JSON lines; stdin without FILE)\n");
+        return argc == 1 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (argc == 1 && strcmp(argv[0], "-") && !(in = fopen(argv[0], "r"))) {
+        fprintf(stderr, "lscan: review: cannot open %s: %s\n", argv[0], strerror(errno));
+        return EXIT_USAGE;
+    }
+    line_reader *reader = calloc(1, sizeof *reader);
+    if (!reader)
+        return EXIT_RUNTIME;
+    reader->f = in;
+    bytebuf line, out;
+    bytebuf_init(&line, 0);
+    bytebuf_init(&out, 0);
+    int status = EXIT_OK;
+    uint64_t number = 0;
+    bool too_long;
+    while (read_line(reader, &line, LISTING_MAX_LINE, &too_long)) {
+        number++;
+        cJSON *flag = too_long ? NULL : cJSON_ParseWithLength(line.data ? line.data : "", line.length);
+        bytebuf_reset(&line);
+        if (!flag) {
+            fprintf(stderr, "lscan: review: line %llu is not a flag, skipped\n", (unsigned long long)number);
+            status = EXIT_BAD_INPUT;
+            continue;
+        }
+        const cJSON *listing = cJSON_GetObjectItem(flag, "listing"), *rules = cJSON_GetObjectItem(flag, "rules");
+        const char *title = cJSON_GetStringValue(cJSON_GetObjectItem(listing, "title"));
+        bytebuf_reset(&out);
+        const char *sev = cJSON_GetStringValue(cJSON_GetObjectItem(flag, "severity"));
+        bytebuf_append_string(&out, "[");
+        terminal_safe_append(&out, sev ? sev : "?", sev ? strlen(sev) : 1);
+        bytebuf_append_string(&out, "]");
+        const cJSON *r;
+        cJSON_ArrayForEach(r, rules)
+        {
+            const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(r, "id"));
+            bytebuf_append_char(&out, ' ');
+            terminal_safe_append(&out, id ? id : "?", id ? strlen(id) : 1);
+        }
+        const char *fields[] = {"platform", "listing_id"};
+        for (int i = 0; i < 2; i++) {
+            const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(listing, fields[i]));
+            bytebuf_append_string(&out, i ? " " : "  ");
+            terminal_safe_append(&out, v ? v : "?", v ? strlen(v) : 1);
+        }
+        bytebuf_append_string(&out, "\n  title: ");
+        if (title)
+            print_marked(&out, title, cJSON_GetObjectItem(flag, "hits"), "title");
+        const char *explain = cJSON_GetStringValue(cJSON_GetObjectItem(flag, "explain"));
+        bytebuf_append_string(&out, "\n  why:   ");
+        if (explain)
+            terminal_safe_append(&out, explain, strlen(explain));
+        bytebuf_append_char(&out, '\n');
+        fwrite(out.data, 1, out.length, stdout);
+        cJSON_Delete(flag);
+    }
+    if (in != stdin)
+        fclose(in);
+    free(reader);
+    bytebuf_free(&line);
+    bytebuf_free(&out);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    const char *command = argv[1];
+    if (!strcmp(command, "version") || !strcmp(command, "--version")) {
+        printf("lscan %s\n", LSCAN_VERSION);
+        return EXIT_OK;
+    }
+    if (!strcmp(command, "match"))
+        return command_match(argc - 1, argv + 1);
+    if (!strcmp(command, "review"))
+        return command_review(argc - 2, argv + 2);
+    if (!strcmp(command, "rules")) {
+        if (argc < 3) {
+            fprintf(stderr, "lscan: rules: give check, test or explain\n");
+            return EXIT_USAGE;
+        }
+        if (!strcmp(argv[2], "check"))
+            return command_rules_check_or_test(argc - 3, argv + 3, false);
+        if (!strcmp(argv[2], "test"))
+            return command_rules_check_or_test(argc - 3, argv + 3, true);
+        if (!strcmp(argv[2], "explain"))
+            return command_rules_explain(argc - 2, argv + 2);
+        fprintf(stderr, "lscan: rules: unknown subcommand '%s' (check, test, explain)\n", argv[2]);
+        return EXIT_USAGE;
+    }
+    fprintf(stderr, "lscan: unknown command '%s'\n%s", command, usage_text);
+    return EXIT_USAGE;
+}

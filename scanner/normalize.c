@@ -1,0 +1,911 @@
+/* normalize: table-driven text folding with offsets. Rules: normalize.h. */
+#include "normalize.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#define MAP_FLAGS (UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | \
+                   UTF8PROC_STRIPMARK | UTF8PROC_IGNORE)
+#define CODE_POINTS 0x110000u
+#define BLOCK_BITS 8
+#define BLOCK_SIZE (1u << BLOCK_BITS)
+#define BLOCKS (CODE_POINTS >> BLOCK_BITS)
+/* Output bytes a single code point may produce (U+FDFA is the longest). */
+#define MAX_FOLD 63
+/* Spare entries kept past the output: one code point's output plus the
+ * 8-byte over-copy of short outputs. */
+#define SLACK 80
+
+/* ---- table entries ------------------------------------------------------
+ * Built as one uint64_t per code point (stage1/stage2, all planes):
+ *   bits 0..31   the output bytes (up to 4, in memory order), or for a slow
+ *                entry the offset of its output in the pool
+ *   bits 32..39  output length (0: the code point vanishes)
+ *   bit  40      separator (output is one ' ')
+ *   bit  41      candidate: the output holds '@', '$' or one of the digits
+ *                0 1 3 4 5, so rule 3 may apply to its token
+ *   bit  42      slow: handled out of line (kind in bits 43..45)
+ * Fast entries are separators, vanishing code points and outputs of 1..4
+ * bytes without spaces; the rest (marks, longer outputs, outputs with spaces
+ * inside) are slow.
+ *
+ * Fast entries never output more bytes than their input has (so the output
+ * buffer reserved up front is enough for them).
+ *
+ * The hot path uses two flat tables derived from it:
+ *   pair[b0 | b1 << 8]: for the first two bytes of a sequence, its length and
+ *     where its entry is: ent[base + (b2 & mask)], mask 0xFF for a
+ *     three-byte sequence (so the third byte is checked by the table), 0
+ *     otherwise. Invalid and four-byte sequences, overlong three-byte forms
+ *     and surrogates point to the K_DECODE entry.
+ *   ent: fentry, laid out so that the update needs no branch (adv and the
+ *     space bits are indexed by whether the output so far ends with a
+ *     space). */
+#define E_LEN(e) ((unsigned)((e) >> 32) & 0xFFu)
+#define E_SEP ((uint64_t)1 << 40)
+#define E_CAND ((uint64_t)1 << 41)
+#define E_SLOW ((uint64_t)1 << 42)
+#define E_KIND(e) ((unsigned)((e) >> 43) & 7u)
+enum {
+    K_FAST = 0,
+    K_MARK = 1,     /* nothing, but extends the code point before it */
+    K_LONG = 2,     /* pool bytes without spaces */
+    K_COMPLEX = 3,  /* pool bytes with spaces inside */
+    K_DECODE = 4,   /* from pair only: decode with decode() */
+};
+#define POOL_MAX (1u << 30)
+
+typedef struct {
+    uint32_t bytes;   /* output bytes, or the pool offset of a slow output */
+    uint8_t adv[2];   /* entries added when the output so far ends without
+                         [0] / with [1] a space (a separator collapses) */
+    uint8_t flags;    /* F_* | kind << 4 */
+    uint8_t len;      /* output length */
+} fentry;
+#define F_SPACE0 1u   /* output ends with a space afterwards, from space = 0 */
+#define F_SPACE1 2u   /* ... from space = 1 */
+#define F_CAND 4u
+#define F_SEP 8u
+#define F_KIND(f) (((f) >> 4) & 7u)
+
+/* ent: U+0000..U+07FF at their code point; from ENT_THREE, 256 entries per
+ * three-byte prefix (U+0800..U+FFFF >> 6), indexed by the third byte (the
+ * 64 continuation bytes hold code points, the rest K_DECODE); then one
+ * K_DECODE entry. */
+#define ENT_THREE 0x800u
+#define ENT_DECODE (ENT_THREE + (0x400u - 0x20u) * 256u)
+#define ENT_COUNT (ENT_DECODE + 1u)
+
+typedef struct {
+    uint32_t base;
+    uint8_t mask;
+    uint8_t k;        /* sequence length 1..3 (for K_DECODE: 1, unused) */
+    uint16_t unused;
+} pentry;
+
+struct normalizer {
+    uint16_t stage1[BLOCKS];    /* block number per 256 code points */
+    uint64_t *stage2;           /* blocks * 256 entries */
+    fentry *ent;                /* ENT_COUNT entries, see ENT_THREE */
+    pentry *pair;               /* by the first two bytes of a sequence */
+    size_t blocks;
+    uint8_t *pool;              /* outputs of slow entries */
+    size_t pool_length;
+};
+
+/* ---- the look-alike tables (documented in normalize.h) ------------------ */
+
+/* Input code points folded before utf8proc (Greek capitals). */
+static char greek_capital(int32_t cp)
+{
+    switch (cp) {
+    case 0x0391: return 'a'; case 0x0392: return 'b'; case 0x0395: return 'e';
+    case 0x0396: return 'z'; case 0x0397: return 'h'; case 0x0399: return 'i';
+    case 0x039A: return 'k'; case 0x039C: return 'm'; case 0x039D: return 'n';
+    case 0x039F: return 'o'; case 0x03A1: return 'p'; case 0x03A4: return 't';
+    case 0x03A5: return 'y'; case 0x03A7: return 'x';
+    default: return 0;
+    }
+}
+
+/* Code points coming out of utf8proc that look like a Latin letter. */
+static char look_alike(int32_t cp)
+{
+    switch (cp) {
+    /* d */
+    case 0x0111: case 0x00F0: case 0x0256: return 'd';
+    /* Latin */
+    case 0x0131: return 'i'; case 0x0261: return 'g'; case 0x0251: return 'a';
+    /* Cyrillic */
+    case 0x0430: return 'a'; case 0x0432: return 'b'; case 0x0435: return 'e';
+    case 0x043A: return 'k'; case 0x043C: return 'm'; case 0x043D: return 'h';
+    case 0x043E: return 'o'; case 0x0440: return 'p'; case 0x0441: return 'c';
+    case 0x0442: return 't'; case 0x0443: return 'y'; case 0x0445: return 'x';
+    case 0x0456: return 'i'; case 0x0458: return 'j'; case 0x0455: return 's';
+    case 0x04BB: return 'h'; case 0x0501: return 'd'; case 0x04CF: return 'l';
+    case 0x051B: return 'q'; case 0x051D: return 'w'; case 0x04AF: return 'y';
+    /* Greek */
+    case 0x03B1: return 'a'; case 0x03B2: return 'b'; case 0x03B5: return 'e';
+    case 0x03B9: return 'i'; case 0x03BA: return 'k'; case 0x03BD: return 'v';
+    case 0x03BF: return 'o'; case 0x03C1: return 'p'; case 0x03C4: return 't';
+    case 0x03C5: return 'u'; case 0x03C7: return 'x';
+    default: return 0;
+    }
+}
+
+static bool is_mark(int32_t cp)
+{
+    utf8proc_category_t c = utf8proc_category(cp);
+    return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
+}
+
+/* Rule 1 for one code point, through utf8proc_map: kept code points as
+ * UTF-8, one ' ' per separator. Returns the length written into buf (at most
+ * cap), or -1 if utf8proc fails or the output does not fit. */
+static int fold_code_point(int32_t cp, uint8_t *buf, size_t cap)
+{
+    char g = greek_capital(cp);
+    if (g) {
+        buf[0] = (uint8_t)g;
+        return 1;
+    }
+    uint8_t src[4];
+    utf8proc_ssize_t srclen = utf8proc_encode_char(cp, src);
+    utf8proc_uint8_t *mapped = NULL;
+    utf8proc_ssize_t m = utf8proc_map(src, srclen, &mapped, MAP_FLAGS);
+    if (m < 0)
+        return -1;
+    size_t o = 0;
+    for (utf8proc_ssize_t pos = 0; pos < m;) {
+        int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate(mapped + pos, m - pos, &c);
+        if (k <= 0 || o + 4 > cap) {
+            free(mapped);
+            return -1;
+        }
+        pos += k;
+        char a = look_alike(c);
+        if (a) {
+            buf[o++] = (uint8_t)a;
+        } else if (c < 0x80) {
+            bool keep = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                        (c >= 'A' && c <= 'Z') || c == '@' || c == '$';
+            buf[o++] = keep ? (uint8_t)c : ' ';
+        } else {
+            utf8proc_category_t cat = utf8proc_category(c);
+            if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+                (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO))
+                o += (size_t)utf8proc_encode_char(c, buf + o);
+            else if (cat != UTF8PROC_CATEGORY_CF)
+                buf[o++] = ' ';
+        }
+    }
+    free(mapped);
+    return (int)o;
+}
+
+static bool is_candidate(uint8_t c)
+{
+    return c == '@' || c == '$' || c == '0' || c == '1' || c == '3' || c == '4' || c == '5';
+}
+
+/* ---- output buffers ----------------------------------------------------- */
+
+void normalized_text_init(normalized_text *t)
+{
+    memset(t, 0, sizeof *t);
+}
+
+void normalized_text_free(normalized_text *t)
+{
+    free(t->text);
+    free(t->source_start);
+    free(t->source_end);
+    normalized_text_init(t);
+}
+
+/* Makes room for `need` entries (and the NUL), keeping the content. */
+static int reserve(normalized_text *t, size_t need)
+{
+    if (t->capacity >= need && t->text)
+        return 0;
+    size_t cap = t->capacity ? t->capacity : 256;
+    while (cap < need)
+        cap *= 2;
+    char *text = realloc(t->text, cap + 1);
+    if (!text)
+        return -1;
+    t->text = text;
+    uint32_t *s = realloc(t->source_start, cap * sizeof *s);
+    if (!s)
+        return -1;
+    t->source_start = s;
+    uint32_t *e = realloc(t->source_end, cap * sizeof *e);
+    if (!e)
+        return -1;
+    t->source_end = e;
+    t->capacity = cap;
+    return 0;
+}
+
+static void clear(normalized_text *t)
+{
+    t->length = 0;
+    if (t->text)
+        t->text[0] = '\0';
+}
+
+/* ---- rules 2 and 3 on a finished view ----------------------------------- */
+
+/* Collapses runs of spaces to their first, drops leading/trailing spaces
+ * (without branches: every entry is written, the index advances or not). */
+static void collapse_spaces(normalized_text *t)
+{
+    char *s = t->text;
+    size_t o = 0;
+    unsigned space = 1;
+    for (size_t i = 0; i < t->length; i++) {
+        unsigned is_space = s[i] == ' ';
+        s[o] = s[i];
+        t->source_start[o] = t->source_start[i];
+        t->source_end[o] = t->source_end[i];
+        o += !(is_space & space);
+        space = is_space;
+    }
+    if (o && s[o - 1] == ' ')
+        o--;
+    s[o] = '\0';
+    t->length = o;
+}
+
+static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+static bool is_symbol(uint8_t c) { return c == '@' || c == '$'; }
+
+/* Rule 3 on the token s[ts..te). Returns true if a byte became a space. */
+static bool fold_token(char *text, size_t ts, size_t te)
+{
+    uint8_t *s = (uint8_t *)text;
+    size_t letters = 0;
+    for (size_t k = ts; k < te; k++)
+        letters += (unsigned)(s[k] - 'a') < 26u;
+    bool fold = letters >= 3, spaced = false;
+    for (size_t k = ts; k < te;) {
+        size_t r = k + 1;
+        if (is_digit(s[k])) {
+            while (r < te && is_digit(s[r]))
+                r++;
+            if (fold && r - k == 1) {
+                static const char digit_letter[10] = {'o', 'i', 0, 'e', 'a', 's', 0, 0, 0, 0};
+                char l = digit_letter[s[k] - '0'];
+                if (l)
+                    s[k] = (uint8_t)l;
+            }
+        } else if (is_symbol(s[k])) {
+            while (r < te && is_symbol(s[r]))
+                r++;
+            if (fold && r - k == 1) {
+                s[k] = s[k] == '@' ? 'a' : 's';
+            } else {
+                memset(s + k, ' ', r - k);
+                spaced = true;
+            }
+        }
+        k = r;
+    }
+    return spaced;
+}
+
+/* Rule 3 on every token of t holding a candidate byte. */
+static void apply_token_rules(normalized_text *t)
+{
+    char *s = t->text;
+    size_t n = t->length;
+    bool spaced = false;
+    for (size_t i = 0; i < n;) {
+        /* skip 8 bytes at a time while none can be '$' (0x24), '@' (0x40)
+         * or '0'..'7' (0x30..0x37, a superset of the candidate digits) */
+        const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            uint64_t d = x ^ (ones * 0x30), a = x ^ (ones * 0x24), b = x ^ (ones * 0x40);
+            uint64_t hit = ((d - ones * 8) & ~d) | ((a - ones) & ~a) | ((b - ones) & ~b);
+            if (hit & highs)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        if (!is_candidate((uint8_t)s[i])) {
+            i++;
+            continue;
+        }
+        size_t ts = i, te = i;
+        while (ts > 0 && s[ts - 1] != ' ')
+            ts--;
+        while (te < n && s[te] != ' ')
+            te++;
+        spaced |= fold_token(s, ts, te);
+        i = te;
+    }
+    if (spaced)
+        collapse_spaces(t);
+}
+
+/* ---- UTF-8 -------------------------------------------------------------- */
+
+static bool cont(uint8_t c) { return (c & 0xC0) == 0x80; }
+
+/* Decodes one valid UTF-8 sequence (the rules of utf8proc_iterate) at
+ * s[0..avail), s[0] >= 0x80. Returns its length, or 0 if invalid. */
+static size_t decode(const uint8_t *s, size_t avail, uint32_t *cp)
+{
+    uint8_t c = s[0];
+    if (c < 0xC2)
+        return 0;
+    if (c < 0xE0) {
+        if (avail < 2 || !cont(s[1]))
+            return 0;
+        *cp = ((uint32_t)(c & 0x1F) << 6) | (s[1] & 0x3F);
+        return 2;
+    }
+    if (c < 0xF0) {
+        if (avail < 3 || !cont(s[1]) || !cont(s[2]))
+            return 0;
+        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F))
+            return 0;
+        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (avail < 4 || !cont(s[1]) || !cont(s[2]) || !cont(s[3]))
+            return 0;
+        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+            return 0;
+        *cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+              ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+        return 4;
+    }
+    return 0;
+}
+
+/* ---- building the tables ------------------------------------------------ */
+
+static void set_error(char *error, size_t error_size, const char *fmt, ...)
+{
+    if (!error || !error_size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(error, error_size, fmt, ap);
+    va_end(ap);
+}
+
+typedef struct {
+    uint8_t *pool;
+    size_t length, capacity;
+    uint32_t *slots;        /* open addressing: pool offset + 1, 0 = empty */
+    uint8_t *slot_len;
+    size_t slot_count, used;
+} pool_builder;
+
+static uint32_t hash_bytes(const uint8_t *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+/* Stores bytes in the pool once; returns the offset or -1. */
+static long pool_intern(pool_builder *b, const uint8_t *p, size_t n)
+{
+    if (b->used * 2 >= b->slot_count)
+        return -1;
+    size_t mask = b->slot_count - 1;
+    for (size_t i = hash_bytes(p, n) & mask;; i = (i + 1) & mask) {
+        uint32_t s = b->slots[i];
+        if (!s)  {
+            if (b->length + n + 8 > POOL_MAX)
+                return -1;
+            if (b->length + n + 8 > b->capacity) {
+                size_t cap = b->capacity * 2;
+                uint8_t *np = realloc(b->pool, cap);
+                if (!np)
+                    return -1;
+                memset(np + b->capacity, 0, cap - b->capacity);
+                b->pool = np;
+                b->capacity = cap;
+            }
+            memcpy(b->pool + b->length, p, n);
+            b->slots[i] = (uint32_t)b->length + 1;
+            b->slot_len[i] = (uint8_t)n;
+            b->used++;
+            b->length += n;
+            return (long)b->slots[i] - 1;
+        }
+        if (b->slot_len[i] == n && memcmp(b->pool + s - 1, p, n) == 0)
+            return (long)s - 1;
+    }
+}
+
+/* The entry of one code point (rule 1 through utf8proc). */
+static int build_entry(pool_builder *b, int32_t cp, uint64_t *entry)
+{
+    const uint64_t sep = E_SEP | ((uint64_t)1 << 32) | ' ';
+    if (cp >= 0xD800 && cp <= 0xDFFF) {      /* never decoded */
+        *entry = sep;
+        return 0;
+    }
+    uint8_t buf[MAX_FOLD + 4];
+    int len = fold_code_point(cp, buf, MAX_FOLD);
+    if (len < 0)
+        return -1;
+    bool spaces = false, letters = false, cand = false;
+    for (int i = 0; i < len; i++) {
+        if (buf[i] == ' ')
+            spaces = true;
+        else
+            letters = true;
+        cand |= is_candidate(buf[i]);
+    }
+    if (len == 0) {
+        *entry = is_mark(cp) ? E_SLOW | ((uint64_t)K_MARK << 43) : 0;
+        return 0;
+    }
+    if (!letters) {
+        *entry = sep;
+        return 0;
+    }
+    uint64_t flags = ((uint64_t)len << 32) | (cand ? E_CAND : 0);
+    uint8_t src[4];
+    if (!spaces && len <= utf8proc_encode_char(cp, src)) {   /* never longer than its input */
+        uint32_t bytes = 0;
+        memcpy(&bytes, buf, (size_t)len);
+        *entry = flags | bytes;
+        return 0;
+    }
+    long off = pool_intern(b, buf, (size_t)len);
+    if (off < 0)
+        return -1;
+    *entry = flags | E_SLOW | ((uint64_t)(spaces ? K_COMPLEX : K_LONG) << 43) | (uint64_t)off;
+    return 0;
+}
+
+/* The hot-path form of a table entry. */
+static fentry fast_entry(uint64_t e)
+{
+    fentry f = {(uint32_t)e, {0, 0}, 0, (uint8_t)E_LEN(e)};
+    if (e & E_SLOW) {
+        f.flags = (uint8_t)(E_KIND(e) << 4);
+    } else if (e & E_SEP) {
+        f.adv[0] = 1;                             /* a collapsed space adds nothing */
+        f.flags = F_SEP | F_SPACE0 | F_SPACE1;
+    } else if (E_LEN(e) == 0) {
+        f.flags = F_SPACE1;                       /* nothing: the state stays */
+    } else {
+        f.adv[0] = f.adv[1] = f.len;
+    }
+    if (e & E_CAND)
+        f.flags |= F_CAND;
+    return f;
+}
+
+static int build_tables(normalizer *n, char *error, size_t error_size)
+{
+    int rc = -1;
+    pool_builder b = {0};
+    uint64_t *block = NULL;
+    uint32_t *block_hash = NULL;
+    uint16_t *hash_slots = NULL;
+    b.capacity = 1 << 16;
+    b.pool = calloc(b.capacity, 1);
+    b.slot_count = 1 << 18;
+    b.slots = calloc(b.slot_count, sizeof *b.slots);
+    b.slot_len = calloc(b.slot_count, 1);
+    n->stage2 = malloc((size_t)BLOCKS * BLOCK_SIZE * sizeof *n->stage2);
+    block_hash = malloc(BLOCKS * sizeof *block_hash);
+    const size_t hash_size = 8192;   /* > 2 * BLOCKS */
+    hash_slots = calloc(hash_size, sizeof *hash_slots);   /* block + 1 */
+    if (!b.pool || !b.slots || !b.slot_len || !n->stage2 || !block_hash || !hash_slots) {
+        set_error(error, error_size, "normalizer: out of memory");
+        goto done;
+    }
+    n->blocks = 0;
+    for (uint32_t bi = 0; bi < BLOCKS; bi++) {
+        block = n->stage2 + n->blocks * BLOCK_SIZE;
+        for (uint32_t k = 0; k < BLOCK_SIZE; k++) {
+            int32_t cp = (int32_t)((bi << BLOCK_BITS) | k);
+            if (build_entry(&b, cp, &block[k]) != 0) {
+                set_error(error, error_size,
+                          "normalizer: cannot build the entry of U+%04X "
+                          "(utf8proc error, output over %d bytes or pool full)",
+                          (unsigned)cp, MAX_FOLD);
+                goto done;
+            }
+        }
+        /* share identical blocks */
+        uint32_t h = hash_bytes((const uint8_t *)block, BLOCK_SIZE * sizeof *block);
+        size_t i = h & (hash_size - 1);
+        for (; hash_slots[i]; i = (i + 1) & (hash_size - 1)) {
+            size_t other = hash_slots[i] - 1u;
+            if (block_hash[other] == h &&
+                memcmp(n->stage2 + other * BLOCK_SIZE, block, BLOCK_SIZE * sizeof *block) == 0)
+                break;
+        }
+        if (hash_slots[i]) {
+            n->stage1[bi] = (uint16_t)(hash_slots[i] - 1u);
+        } else {
+            hash_slots[i] = (uint16_t)(n->blocks + 1);
+            block_hash[n->blocks] = h;
+            n->stage1[bi] = (uint16_t)n->blocks;
+            n->blocks++;
+        }
+    }
+    uint64_t *shrunk = realloc(n->stage2, n->blocks * BLOCK_SIZE * sizeof *shrunk);
+    if (shrunk)
+        n->stage2 = shrunk;
+    n->ent = malloc(ENT_COUNT * sizeof *n->ent);
+    n->pair = malloc(0x10000 * sizeof *n->pair);
+    if (!n->ent || !n->pair) {
+        set_error(error, error_size, "normalizer: out of memory");
+        goto done;
+    }
+    const fentry decode_entry = fast_entry(E_SLOW | ((uint64_t)K_DECODE << 43));
+    for (uint32_t i = 0; i < ENT_COUNT; i++)
+        n->ent[i] = decode_entry;
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        uint64_t e = n->stage2[((size_t)n->stage1[cp >> BLOCK_BITS] << BLOCK_BITS) | (cp & 0xFF)];
+        size_t at = cp < 0x800 ? cp : ENT_THREE + ((size_t)(cp >> 6) - 0x20) * 256 + 0x80 + (cp & 0x3F);
+        n->ent[at] = fast_entry(e);
+    }
+    for (uint32_t w = 0; w < 0x10000; w++) {
+        uint8_t bytes[4] = {(uint8_t)w, (uint8_t)(w >> 8), 0x80, 0x80};
+        uint32_t cp = 0;
+        size_t k = bytes[0] < 0x80 ? 1 : decode(bytes, 4, &cp);
+        pentry pe = {ENT_DECODE, 0, 1, 0};
+        if (k == 1)
+            pe = (pentry){bytes[0], 0, 1, 0};
+        else if (k == 2)
+            pe = (pentry){cp, 0, 2, 0};
+        else if (k == 3)   /* the third byte picks one of 256 entries */
+            pe = (pentry){(uint32_t)(ENT_THREE + ((cp >> 6) - 0x20) * 256), 0xFF, 3, 0};
+        n->pair[w] = pe;
+    }
+    n->pool = b.pool;
+    n->pool_length = b.length;
+    b.pool = NULL;
+    rc = 0;
+done:
+    free(b.pool);
+    free(b.slots);
+    free(b.slot_len);
+    free(block_hash);
+    free(hash_slots);
+    return rc;
+}
+
+int normalizer_create(normalizer **out, char *error, size_t error_size)
+{
+    if (error && error_size)
+        error[0] = '\0';
+    if (!out) {
+        set_error(error, error_size, "normalizer: no output pointer");
+        return -1;
+    }
+    *out = NULL;
+    normalizer *n = calloc(1, sizeof *n);
+    if (!n) {
+        set_error(error, error_size, "normalizer: out of memory");
+        return -1;
+    }
+    if (build_tables(n, error, error_size) != 0) {
+        normalizer_destroy(n);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+void normalizer_destroy(normalizer *n)
+{
+    if (!n)
+        return;
+    free(n->stage2);
+    free(n->ent);
+    free(n->pair);
+    free(n->pool);
+    free(n);
+}
+
+/* ---- the fast path ------------------------------------------------------ */
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+int normalize_text(const normalizer *n, const char *input, size_t length,
+                   normalized_text *out, size_t *invalid_bytes)
+{
+    if (invalid_bytes)
+        *invalid_bytes = 0;
+    clear(out);
+    if (!n || length > NORMALIZE_MAX_INPUT || (!input && length))
+        return -1;
+    if (reserve(out, length + SLACK) != 0)
+        return -1;
+    const fentry separator = fast_entry(E_SEP | ((uint64_t)1 << 32) | ' ');
+    const uint8_t *in = (const uint8_t *)input;
+    const fentry *ent = n->ent;
+    uint8_t *text = (uint8_t *)out->text;
+    uint32_t *st = out->source_start, *en = out->source_end;
+    size_t cap = out->capacity;
+    size_t o = 0, i = 0, invalid = 0;
+    uint32_t space = 1;        /* output is empty or ends with a space */
+    uint32_t any_flags = 0;    /* F_CAND: some output byte is a rule-3 candidate */
+    uint8_t tail[8];
+    const pentry *pair = n->pair;
+    fentry decoded;
+    /* Room: fast entries never output more bytes than they read, so the
+     * reservation above (length + SLACK) lasts unless a slow entry (longer
+     * output) runs it low: those check. */
+    uint64_t start2 = 0;        /* i in both halves, for the offset stores */
+    size_t safe = length > 2 ? length - 2 : 0;   /* p[0..2] readable below */
+    for (;;) {
+        const uint8_t *p = in + i;
+        if (UNLIKELY(i >= safe)) {
+            if (i >= length)
+                break;
+            memset(tail, 0, sizeof tail);   /* zeros fail every continuation test */
+            memcpy(tail, p, length - i);
+            p = tail;
+        }
+        /* one- to three-byte sequences without a branch on which */
+        const pentry *pe = &pair[p[0] | ((uint32_t)p[1] << 8)];
+        const fentry *e = &ent[pe->base + (p[2] & pe->mask)];
+        unsigned k = pe->k;
+        uint32_t flags = e->flags;
+        if (UNLIKELY(flags & 0x70)) {
+            uint32_t s0 = (uint32_t)i;
+            if (F_KIND(flags) == K_DECODE) {
+                uint32_t cp = 0;
+                k = (unsigned)decode(p, length - i, &cp);
+                if (k) {
+                    decoded = fast_entry(n->stage2[((size_t)n->stage1[cp >> BLOCK_BITS] << BLOCK_BITS) |
+                                                   (cp & 0xFF)]);
+                    e = &decoded;
+                } else {
+                    k = 1;
+                    e = &separator;
+                    invalid++;
+                }
+                flags = e->flags;
+            }
+            uint32_t s1 = s0 + k;
+            if (F_KIND(flags) == K_MARK) {
+                /* extends the output of the code point just before, if kept */
+                if (o && text[o - 1] != ' ' && en[o - 1] == s0) {
+                    uint32_t first = st[o - 1];
+                    for (size_t q = o; q > 0 && en[q - 1] == s0 && st[q - 1] == first; q--)
+                        en[q - 1] = s1;
+                }
+                i += k;
+                start2 = (uint64_t)i * 0x100000001u;
+                continue;
+            }
+            if (F_KIND(flags) != K_FAST) {
+                /* an output longer than its input, or with spaces inside */
+                if (cap - o < (length - i) + SLACK + e->len) {
+                    out->length = o;
+                    if (reserve(out, o + (length - i) + SLACK + e->len) != 0) {
+                        clear(out);
+                        return -1;
+                    }
+                    text = (uint8_t *)out->text;
+                    st = out->source_start;
+                    en = out->source_end;
+                    cap = out->capacity;
+                }
+                const uint8_t *pp = n->pool + e->bytes;
+                for (unsigned q = 0; q < e->len; q++) {
+                    uint8_t b = pp[q];
+                    unsigned is_space = b == ' ';
+                    text[o] = b;
+                    st[o] = s0;
+                    en[o] = s1;
+                    o += !(is_space & space);
+                    space = is_space;
+                }
+                any_flags |= flags;
+                i += k;
+                start2 = (uint64_t)i * 0x100000001u;
+                continue;
+            }
+            /* a fast entry after all: fall through */
+        }
+
+        /* emit: a separator, nothing, or 1..4 bytes, without branches */
+        i += k;
+        uint64_t end2 = (uint64_t)i * 0x100000001u;
+        memcpy(text + o, &e->bytes, 4);
+        memcpy(st + o, &start2, 8);
+        memcpy(st + o + 2, &start2, 8);
+        memcpy(en + o, &end2, 8);
+        memcpy(en + o + 2, &end2, 8);
+        start2 = end2;
+        o += e->adv[space];
+        space = (flags >> space) & 1;
+        any_flags |= flags;
+    }
+    if (o && text[o - 1] == ' ')
+        o--;
+    text[o] = '\0';
+    out->length = o;
+    if (any_flags & F_CAND)
+        apply_token_rules(out);   /* rule 3 */
+    if (invalid_bytes)
+        *invalid_bytes = invalid;
+    return 0;
+}
+
+char *normalize_string(const normalizer *n, const char *input)
+{
+    if (!n || !input)
+        return NULL;
+    normalized_text t;
+    normalized_text_init(&t);
+    char *result = NULL;
+    if (normalize_text(n, input, strlen(input), &t, NULL) == 0)
+        result = strndup(t.text, t.length);
+    normalized_text_free(&t);
+    return result;
+}
+
+/* ---- the joined view ---------------------------------------------------- */
+
+static size_t utf8_lead_length(uint8_t c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+static size_t token_end(const char *s, size_t n, size_t i)
+{
+    const char *sp = memchr(s + i, ' ', n - i);
+    return sp ? (size_t)(sp - s) : n;
+}
+
+static bool single_character(const char *s, size_t ts, size_t te)
+{
+    return te > ts && utf8_lead_length((uint8_t)s[ts]) == te - ts;
+}
+
+/* Appends in[from..to) to out at *o. */
+static void copy_range(normalized_text *out, size_t *o, const normalized_text *in, size_t from, size_t to)
+{
+    size_t len = to - from;
+    if (!len)
+        return;
+    memcpy(out->text + *o, in->text + from, len);
+    memcpy(out->source_start + *o, in->source_start + from, len * sizeof *out->source_start);
+    memcpy(out->source_end + *o, in->source_end + from, len * sizeof *out->source_end);
+    *o += len;
+}
+
+int normalize_joined(const normalized_text *main_view, normalized_text *out)
+{
+    clear(out);
+    if (!main_view || main_view == out)
+        return -1;
+    size_t n = main_view->length;
+    if (reserve(out, n + SLACK) != 0)
+        return -1;
+    const char *s = main_view->text;
+    size_t o = 0, copied = 0;   /* main_view[0..copied) is in out[0..o) */
+    bool spaced = false;
+    for (size_t i = 0; i < n;) {
+        size_t te = token_end(s, n, i);
+        if (!single_character(s, i, te)) {
+            i = te + 1;
+            continue;
+        }
+        /* a run of one-character tokens from i to run_end */
+        size_t count = 0, run_end = i, k = i;
+        while (k < n) {
+            size_t e = token_end(s, n, k);
+            if (!single_character(s, k, e))
+                break;
+            count++;
+            run_end = e;
+            k = e + 1;
+        }
+        if (count >= 3) {
+            copy_range(out, &o, main_view, copied, i);
+            size_t word = o;
+            for (size_t q = i; q < run_end; q++)
+                if (s[q] != ' ')
+                    copy_range(out, &o, main_view, q, q + 1);
+            spaced |= fold_token(out->text, word, o);
+            copied = run_end;
+        }
+        i = k;
+    }
+    copy_range(out, &o, main_view, copied, n);
+    out->text[o] = '\0';
+    out->length = o;
+    if (spaced)
+        collapse_spaces(out);
+    return 0;
+}
+
+/* ---- the reference ------------------------------------------------------ */
+
+static int push(normalized_text *t, uint8_t c, uint32_t s0, uint32_t s1)
+{
+    if (t->length + 1 > t->capacity && reserve(t, t->length + 1) != 0)
+        return -1;
+    t->text[t->length] = (char)c;
+    t->source_start[t->length] = s0;
+    t->source_end[t->length] = s1;
+    t->length++;
+    return 0;
+}
+
+int normalize_text_reference(const char *input, size_t length,
+                             normalized_text *out, size_t *invalid_bytes)
+{
+    if (invalid_bytes)
+        *invalid_bytes = 0;
+    clear(out);
+    if (length > NORMALIZE_MAX_INPUT || (!input && length))
+        return -1;
+    if (reserve(out, length + 1) != 0)
+        return -1;
+    const uint8_t *in = (const uint8_t *)input;
+    size_t invalid = 0;
+    /* rule 1 into out, every separator as its own space */
+    for (size_t i = 0; i < length;) {
+        int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(in + i, (utf8proc_ssize_t)(length - i), &cp);
+        if (k <= 0) {
+            invalid++;
+            if (push(out, ' ', (uint32_t)i, (uint32_t)i + 1) != 0)
+                goto fail;
+            i++;
+            continue;
+        }
+        uint8_t buf[MAX_FOLD + 4];
+        int m = fold_code_point(cp, buf, MAX_FOLD);
+        if (m < 0)
+            goto fail;
+        uint32_t s0 = (uint32_t)i, s1 = (uint32_t)(i + (size_t)k);
+        size_t last = out->length - 1;
+        if (m == 0 && is_mark(cp) && out->length && out->text[last] != ' ' &&
+            out->source_end[last] == s0) {
+            /* rule 4: a mark extends the output of the code point before it */
+            uint32_t first = out->source_start[last];
+            for (size_t q = out->length; q > 0 && out->source_end[q - 1] == s0 &&
+                                         out->source_start[q - 1] == first; q--)
+                out->source_end[q - 1] = s1;
+        } else {
+            for (int q = 0; q < m; q++)
+                if (push(out, buf[q], s0, s1) != 0)
+                    goto fail;
+        }
+        i += (size_t)k;
+    }
+    if (reserve(out, out->length + 1) != 0)
+        goto fail;
+    out->text[out->length] = '\0';
+    collapse_spaces(out);     /* rule 2 */
+    apply_token_rules(out);   /* rule 3 */
+    if (invalid_bytes)
+        *invalid_bytes = invalid;
+    return 0;
+fail:
+    clear(out);
+    return -1;
+}
