@@ -855,13 +855,17 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
         trace(s, depth, "pattern '%s' => %s", c->text, result ? "true" : "false");
         break;
     case CONDITION_PRICE_BELOW: {
+        /* a price of 0 is "ask the seller", not a bargain: treated as unknown */
         bool vnd = !l->currency || !strcmp(l->currency, "VND");
-        double ratio = l->has_price && r->source->reference_price > 0 ? l->price / r->source->reference_price : NAN;
-        result = vnd && l->has_price && ratio < c->ratio;
+        bool known = l->has_price && l->price > 0;
+        double ratio = known && r->source->reference_price > 0 ? l->price / r->source->reference_price : NAN;
+        result = vnd && known && ratio < c->ratio;
         signal.type = SIGNAL_PRICE_BELOW;
         signal.ratio = ratio;
-        if (!l->has_price)
+        if (!known)
             trace(s, depth, "price_below %g: the listing has no price => false", c->ratio);
+        else if (!vnd)
+            trace(s, depth, "price_below %g: the price is in %s, not VND => false", c->ratio, l->currency);
         else
             trace(s, depth, "price_below %g: price %.0f %s is %.0f%% of the reference %.0f => %s", c->ratio, l->price,
                   l->currency ? l->currency : "VND", ratio * 100, r->source->reference_price,

@@ -17,8 +17,8 @@
 #define BLOCKS (CODE_POINTS >> BLOCK_BITS)
 /* Output bytes a single code point may produce (U+FDFA is the longest). */
 #define MAX_FOLD 63
-/* Spare entries kept past the output: one code point's output plus the
- * 8-byte over-copy of short outputs. */
+/* Spare entries kept past the output: the fast path always stores 4 bytes
+ * and 4 offsets, and a slow output may add up to MAX_FOLD. */
 #define SLACK 80
 
 /* ---- table entries ------------------------------------------------------
@@ -625,7 +625,6 @@ void normalizer_destroy(normalizer *n)
 
 /* ---- the fast path ------------------------------------------------------ */
 
-#define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 int normalize_text(const normalizer *n, const char *input, size_t length,

@@ -448,6 +448,9 @@ int harness_run(const char *const *argv, const char *input, size_t input_length,
     capture o = {0}, e = {0};
     size_t written = 0;
     int in_fd = in_pipe[1];
+    /* non-blocking: a big input must not block us while the child blocks
+     * writing output we are not reading */
+    fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK);
     if (!input || !input_length) {
         close(in_fd);
         in_fd = -1;
@@ -478,6 +481,8 @@ int harness_run(const char *const *argv, const char *input, size_t input_length,
         }
         if (in_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
             ssize_t n = write(in_fd, input + written, input_length - written);
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                continue;
             if (n <= 0 || (written += (size_t)n) >= input_length) {
                 close(in_fd);
                 in_fd = -1;

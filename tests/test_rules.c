@@ -1,0 +1,509 @@
+/* The rule engine: pack parsing and its error messages, every condition
+ * leaf and combinator, boundaries, normalization seen through rules, the
+ * regex limits, and the two matcher backends agreeing. Rule tests are data
+ * tables: a pack, a listing, and whether the rule must fire. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bytebuf.h"
+#include "flag.h"
+#include "harness.h"
+#include "listing.h"
+#include "loader.h"
+#include "pack.h"
+#include "ruleset.h"
+
+/* A base pack: the rule under test is appended to it. */
+static const char base_pack[] =
+    "pack: test\n"
+    "version: \"1\"\n"
+    "lists:\n"
+    "  slang: [\"rep 1:1\", \"hàng fake\", \"siêu cấp\"]\n"
+    "  accessory: [\"ốp lưng\", \"dây đeo\"]\n"
+    "  seed: [\"lúa giống\"]\n"
+    "rules:\n";
+
+static ruleset *compile_text(const char *rules_yaml, diagnostics *diag, mpm_backend backend)
+{
+    bytebuf yaml;
+    bytebuf_init(&yaml, 0);
+    bytebuf_append_string(&yaml, base_pack);
+    bytebuf_append_string(&yaml, rules_yaml);
+    pack *p = pack_load_string("test.yaml", yaml.data, yaml.length, diag);
+    bytebuf_free(&yaml);
+    if (!p)
+        return NULL;
+    ruleset *rs = NULL;
+    ruleset_options options = {.backend = backend};
+    if (ruleset_compile(&p, 1, &options, &rs, diag) < 0) {
+        pack_free(p);
+        return NULL;
+    }
+    return rs;
+}
+
+static ruleset *compile_ok(const char *rules_yaml)
+{
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = compile_text(rules_yaml, &diag, MPM_BACKEND_AHO_CORASICK);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    cr_assert_not_null(rs, "the pack did not compile");
+    diagnostics_free(&diag);
+    return rs;
+}
+
+typedef struct example {
+    const char *title;
+    double price;            /* 0: no price */
+    const char *seller;
+    const char *location;
+    bool official, livestream;
+    const char *category;
+    bool fires;
+} example;
+
+static void check_examples(const char *rules_yaml, const example *examples, size_t count)
+{
+    ruleset *rs = compile_ok(rules_yaml);
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    for (size_t i = 0; i < count; i++) {
+        const example *e = &examples[i];
+        listing_facts l = {.platform = "shopee", .listing_id = "1", .title = e->title, .title_length = strlen(e->title),
+                           .has_price = e->price > 0, .price = e->price, .seller_id = e->seller,
+                           .seller_location = e->location, .seller_official = e->official,
+                           .is_livestream = e->livestream, .category = e->category};
+        match_result r;
+        cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+        cr_expect_eq(r.rule_count > 0, e->fires, "\"%s\" (price %.0f, seller %s in %s): expected %s", e->title,
+                     e->price, e->seller ? e->seller : "-", e->location ? e->location : "-",
+                     e->fires ? "a flag" : "no flag");
+    }
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
+
+#define CHECK(yaml, ...)                                                                                               \
+    do {                                                                                                               \
+        static const example examples_[] = {__VA_ARGS__};                                                              \
+        check_examples(yaml, examples_, sizeof examples_ / sizeof examples_[0]);                                       \
+    } while (0)
+
+/* ---- leaves ---- */
+
+static const char nike_rule[] =
+    "  - id: tm.nike\n"
+    "    kind: trademark\n"
+    "    name: Nike\n"
+    "    terms: [\"nike\", \"nai ki\"]\n"
+    "    reference_price: 1000000\n"
+    "    authorized_sellers: [\"shopee:nike_official\", \"88000001\"]\n"
+    "    flag:\n"
+    "      any:\n"
+    "        - list: slang\n"
+    "        - price_below: 0.3\n"
+    "    unless:\n"
+    "      - list: accessory\n"
+    "        near: 3\n";
+
+Test(conditions, list_price_unless_near_and_authorized_sellers)
+{
+    CHECK(nike_rule,
+          {.title = "Giày Nike Air rep 1:1", .fires = true},
+          {.title = "Giày Nike Air chính hãng", .fires = false},
+          {.title = "Giày Nike Air", .price = 200000, .fires = true},
+          {.title = "Giày Nike Air", .price = 300000, .fires = false},
+          {.title = "Giày Nike Air", .price = 0.001, .fires = true},
+          {.title = "Giày NAI KI hàng fake", .fires = true},
+          {.title = "Ốp lưng Nike rep 1:1", .fires = false},
+          {.title = "Ốp lưng in hình đẹp giá rẻ cho điện thoại mới nhất Nike rep 1:1", .fires = true},
+          {.title = "Giày Nike rep 1:1", .seller = "nike_official", .fires = false},
+          {.title = "Giày Nike rep 1:1", .seller = "88000001", .fires = false},
+          {.title = "Giày Nike rep 1:1", .seller = "someone", .fires = true});
+}
+
+Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)
+{
+    ruleset *rs = compile_ok(nike_rule);
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    const char *title = "Giày Nike Air";
+    listing_facts l = {.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title),
+                       .has_price = true, .price = 0};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.rule_count, 0, "price 0 means unknown");
+    l.price = 10;
+    l.currency = "USD";
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.rule_count, 0, "10 USD is not compared with a VND reference");
+    l.currency = "VND";
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.rule_count, 1);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
+
+Test(conditions, authorized_seller_with_platform_applies_to_that_platform_only)
+{
+    ruleset *rs = compile_ok(nike_rule);
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    const char *title = "Giày Nike rep 1:1";
+    listing_facts l = {.platform = "lazada", .listing_id = "1", .title = title, .title_length = strlen(title),
+                       .seller_id = "nike_official"};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.rule_count, 1, "shopee:nike_official is not authorized on lazada");
+    l.platform = "shopee";
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.rule_count, 0);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
+
+Test(conditions, default_flag_is_a_hit_by_an_unauthorized_seller)
+{
+    CHECK("  - id: cr.win\n    kind: copyright\n    name: Windows\n    terms: [\"windows 11\"]\n"
+          "    authorized_sellers: [\"ms\"]\n",
+          {.title = "Windows 11 Pro", .fires = true},
+          {.title = "Windows 11 Pro", .seller = "ms", .fires = false},
+          {.title = "Windows 10 Pro", .fires = false});
+}
+
+Test(conditions, seller_outside_region_with_old_and_new_province_names)
+{
+    CHECK("  - id: gi.vai\n    kind: gi\n    name: Vải thiều Lục Ngạn\n    terms: [\"vải thiều lục ngạn\"]\n"
+          "    region: [\"Lục Ngạn\", \"Bắc Giang\", \"Bắc Ninh\"]\n"
+          "    flag: {seller_outside_region: true}\n",
+          {.title = "Vải thiều Lục Ngạn loại 1", .location = "Hà Nội", .fires = true},
+          {.title = "Vải thiều Lục Ngạn loại 1", .location = "Bắc Giang", .fires = false},
+          {.title = "VẢI THIỀU LỤC NGẠN", .location = "TP. Bắc Ninh", .fires = false},
+          {.title = "Vải thiều Lục Ngạn", .location = "huyện Lục Ngạn, tỉnh Bắc Giang", .fires = false},
+          {.title = "Vải thiều Lục Ngạn", .location = "Ninh Bình", .fires = true},
+          {.title = "Vải thiều Lục Ngạn", .fires = false}, /* unknown location: no claim */
+          {.title = "Vải thiều Thanh Hà", .location = "Hà Nội", .fires = false});
+}
+
+Test(conditions, term_pattern_livestream_official_category_and_combinators)
+{
+    CHECK("  - id: ocop.nem\n    kind: ocop\n    name: Nem chua Thanh Hóa\n    terms: [\"nem chua thanh hóa\"]\n"
+          "    region: [\"Thanh Hóa\"]\n"
+          "    flag:\n"
+          "      all:\n"
+          "        - term: ocop\n"
+          "        - any:\n"
+          "            - seller_outside_region: true\n"
+          "            - pattern: 'ocop (?:5|6) sao'\n",
+          {.title = "Nem chua Thanh Hóa OCOP 4 sao", .location = "Thanh Hóa", .fires = false},
+          {.title = "Nem chua Thanh Hóa OCOP 5 sao", .location = "Thanh Hóa", .fires = true},
+          {.title = "Nem chua Thanh Hóa OCOP 4 sao", .location = "Hà Nội", .fires = true},
+          {.title = "Nem chua Thanh Hóa ngon", .location = "Hà Nội", .fires = false});
+    CHECK("  - id: tm.x\n    kind: trademark\n    name: X\n    terms: [\"rolex\"]\n"
+          "    flag:\n"
+          "      all:\n"
+          "        - livestream: true\n"
+          "        - official_store: false\n"
+          "        - not: {category: [\"Phụ kiện\"]}\n",
+          {.title = "Rolex Submariner", .livestream = true, .category = "Đồng hồ", .fires = true},
+          {.title = "Rolex Submariner", .livestream = false, .category = "Đồng hồ", .fires = false},
+          {.title = "Rolex Submariner", .livestream = true, .official = true, .fires = false},
+          {.title = "Rolex Submariner", .livestream = true, .category = "Phụ kiện đồng hồ", .fires = false});
+}
+
+Test(conditions, plant_variety_seed_words_near_the_name)
+{
+    CHECK("  - id: pv.st25\n    kind: plant_variety\n    name: ST25\n    terms: [\"st25\", \"st 25\"]\n"
+          "    flag: {list: seed, near: 5}\n",
+          {.title = "Lúa giống ST25 nguyên chủng", .fires = true},
+          {.title = "Gạo ST25 túi 5kg", .fires = false},
+          {.title = "Lúa giống xịn, giao nhanh toàn quốc, bảo hành, đổi trả, gạo ngon ST25", .fires = false});
+}
+
+/* ---- boundaries and normalization as rules see them ---- */
+
+Test(boundaries, a_name_inside_a_longer_word_never_hits)
+{
+    CHECK("  - id: tm.dior\n    kind: trademark\n    name: Dior\n    terms: [\"dior\"]\n",
+          {.title = "Son Dior 999", .fires = true},
+          {.title = "Sondior 999", .fires = false},
+          {.title = "Diorama mô hình", .fires = false},
+          {.title = "(Dior)", .fires = true},
+          {.title = "Dior", .fires = true});
+}
+
+Test(normalization, obfuscated_spellings_hit)
+{
+    CHECK("  - id: tm.gucci\n    kind: trademark\n    name: Gucci\n    terms: [\"gucci\", \"gu chi\"]\n",
+          {.title = "Túi G.u.c.c.i", .fires = true},
+          {.title = "Túi G U C C I", .fires = true},
+          {.title = "túi g-u-c-c-i", .fires = true},
+          {.title = "Túi Gu\xE2\x80\x8B" "cci", .fires = true},           /* zero-width space */
+          {.title = "Túi G\xD1\x83" "cci", .fires = false},               /* Cyrillic у is 'y', not 'u' */
+          {.title = "Túi Gucc\xD1\x96", .fires = true},                   /* Cyrillic і */
+          {.title = "Túi \xEF\xBC\xA7\xEF\xBD\x95\xEF\xBD\x83\xEF\xBD\x83\xEF\xBD\x89", .fires = true}, /* full-width */
+          {.title = "Túi Gucc1", .fires = true},
+          {.title = "Túi GU CHI", .fires = true},
+          {.title = "Túi Gucciland", .fires = false});
+    /* NFC and NFD of the same text decide the same */
+    CHECK("  - id: gi.x\n    kind: gi\n    name: Đồng hồ\n    terms: [\"đồng hồ\"]\n",
+          {.title = "Đ\xE1\xBB\x93ng h\xE1\xBB\x93", .fires = true},                   /* NFC */
+          {.title = "\xC4\x90o\xCC\x82\xCC\x80ng ho\xCC\x82\xCC\x80", .fires = true},  /* NFD */
+          {.title = "dong ho", .fires = true});
+}
+
+Test(offsets, hits_point_into_the_original_text)
+{
+    ruleset *rs = compile_ok("  - id: tm.nike\n    kind: trademark\n    name: Nike\n    terms: [\"nike\"]\n");
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    static const struct {
+        const char *title, *expected;
+    } cases[] = {{"🔥 GIÀY NIKE", "NIKE"},
+                 {"Giày N.i.k.e xịn", "N.i.k.e"},
+                 {"Giày Ni\xE2\x80\x8B" "ke", "Ni\xE2\x80\x8B" "ke"},
+                 {"\xEF\xBC\xAE\xEF\xBC\xA9\xEF\xBC\xAB\xEF\xBC\xA5 shoes", "\xEF\xBC\xAE\xEF\xBC\xA9\xEF\xBC\xAB\xEF\xBC\xA5"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        listing_facts l = {.platform = "p", .listing_id = "1", .title = cases[i].title,
+                           .title_length = strlen(cases[i].title)};
+        match_result r;
+        cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+        cr_assert_eq(r.hit_count, 1, "%s: %zu hits", cases[i].title, r.hit_count);
+        size_t n = r.hits[0].end - r.hits[0].start;
+        cr_expect(n == strlen(cases[i].expected) && !memcmp(cases[i].title + r.hits[0].start, cases[i].expected, n),
+                  "%s: hit [%u,%u) is not \"%s\"", cases[i].title, r.hits[0].start, r.hits[0].end, cases[i].expected);
+    }
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
+
+/* ---- errors: every mistake reported as file:line:col ---- */
+
+static void expect_error(const char *rules_yaml, const char *expected)
+{
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = compile_text(rules_yaml, &diag, MPM_BACKEND_AHO_CORASICK);
+    cr_expect_null(rs, "a pack with a mistake was accepted (expected: %s)", expected);
+    ruleset_destroy(rs);
+    bool found = false;
+    for (size_t i = 0; i < diag.count; i++)
+        found |= strstr(diag.messages[i], expected) != NULL && strncmp(diag.messages[i], "test.yaml:", 10) == 0;
+    cr_expect(found, "no message containing \"%s\" (got %zu: %s)", expected, diag.count,
+              diag.count ? diag.messages[0] : "none");
+    diagnostics_free(&diag);
+}
+
+Test(errors, every_mistake_is_named_with_file_line_and_column)
+{
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [x1y]\n    colour: red\n",
+                 "test.yaml:12:5: unknown field 'colour' in rule");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n"
+                 "  - id: a\n    kind: trademark\n    name: B\n    terms: [def]\n",
+                 "duplicate rule id 'a'");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    patterns: ['ab(c']\n",
+                 "bad regex 'ab(c': missing closing parenthesis at offset 4");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {list: slangs}\n",
+                 "test.yaml:12:18: unknown list 'slangs'");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {price_below: 0.3}\n",
+                 "price_below needs the rule's reference_price");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [\"\"]\n", "empty string in terms");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [\"...\"]\n",
+                 "test.yaml:11:13: '...' normalizes to nothing");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [\"\xE2\x80\x8B\"]\n", "normalizes to nothing");
+    expect_error("  - id: A B\n    kind: trademark\n    name: A\n    terms: [abc]\n", "may contain only a-z 0-9");
+    expect_error("  - id: a\n    kind: brand\n    name: A\n    terms: [abc]\n", "unknown kind 'brand'");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n", "has neither 'terms' nor 'patterns'");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    severity: extreme\n",
+                 "unknown severity 'extreme'");
+    expect_error("  - id: a\n    kind: gi\n    name: A\n    terms: [abc]\n    flag: {seller_outside_region: true}\n",
+                 "seller_outside_region needs the rule's region");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {list: slang, term: x}\n",
+                 "one condition per entry");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {term: x, near: 2}\n",
+                 "'near' goes with 'list' only");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {maybe: true}\n",
+                 "unknown condition 'maybe'");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    tests: {flag: [{txt: x}]}\n",
+                 "unknown field 'txt' in a test");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc\n", "YAML:");
+}
+
+Test(errors, several_mistakes_are_all_reported_and_the_pack_is_refused)
+{
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = compile_text("  - id: a\n    kind: nope\n    name: A\n    terms: [abc]\n    wat: 1\n"
+                               "  - id: b\n    kind: trademark\n    terms: [def]\n    flag: {list: nolist}\n",
+                               &diag, MPM_BACKEND_AHO_CORASICK);
+    cr_expect_null(rs);
+    cr_expect_geq(diag.count, 4, "only %zu mistakes reported", diag.count);
+    diagnostics_free(&diag);
+}
+
+Test(errors, a_missing_file_and_an_empty_directory_are_reported)
+{
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = NULL;
+    const char *paths[] = {"/nonexistent/pack.yaml"};
+    cr_expect_lt(ruleset_load(paths, 1, NULL, &rs, &diag), 0);
+    cr_expect_null(rs);
+    cr_expect_eq(diag.count, 1);
+    cr_expect_not_null(strstr(diag.messages[0], "/nonexistent/pack.yaml: cannot open"));
+    diagnostics_free(&diag);
+}
+
+/* ---- regex limits ---- */
+
+Test(regex, a_catastrophic_pattern_is_stopped_by_its_limit, .timeout = 20)
+{
+    ruleset *rs = compile_ok("  - id: redos\n    kind: trademark\n    name: R\n    patterns: ['(a|aa)+(b|c)$']\n");
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    char title[4096];
+    memset(title, 'a', sizeof title - 2);
+    title[sizeof title - 2] = 'x';
+    title[sizeof title - 1] = '\0';
+    listing_facts l = {.platform = "p", .listing_id = "1", .title = title, .title_length = strlen(title)};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.rule_count, 0);
+    cr_expect_gt(r.regex_limit_hits, 0, "the match limit did not stop the regex");
+    /* and a normal text still matches */
+    l.title = "aab";
+    l.title_length = 3;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.rule_count, 1);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
+
+/* ---- the shipped packs ---- */
+
+static ruleset *load_shipped(mpm_backend backend)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/rules/packs", harness_root());
+    const char *paths[] = {path};
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = NULL;
+    ruleset_options options = {.backend = backend};
+    ruleset_load(paths, 1, &options, &rs, &diag);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    diagnostics_free(&diag);
+    cr_assert_not_null(rs, "the shipped packs do not load");
+    return rs;
+}
+
+Test(packs, the_shipped_packs_pass_their_own_tests)
+{
+    ruleset *rs = load_shipped(MPM_BACKEND_AHO_CORASICK);
+    bytebuf report;
+    bytebuf_init(&report, 0);
+    size_t total = 0, failures = ruleset_run_tests(rs, &report, &total);
+    cr_expect_eq(failures, 0, "%s", report.data ? report.data : "");
+    cr_expect_gt(total, 100);
+    size_t brands = 0, gis = 0;
+    for (size_t i = 0; i < ruleset_rule_count(rs); i++) {
+        const rule *r = ruleset_rule(rs, i);
+        brands += r->kind == RULE_KIND_TRADEMARK;
+        gis += r->kind == RULE_KIND_GI;
+        cr_expect_gt(r->flag_example_count + r->pass_example_count, 0, "rule %s has no tests", r->id);
+    }
+    cr_expect_geq(brands, 40);
+    cr_expect_geq(gis, 20);
+    bytebuf_free(&report);
+    ruleset_destroy(rs);
+}
+
+/* Both matcher backends give the same decisions and hits: on the corpus of
+ * real product titles and on the fixture market's listings. */
+static void compare_backends_on(const ruleset *a, const ruleset *b, ruleset_scratch *sa, ruleset_scratch *sb,
+                                const listing_facts *l, size_t *flagged)
+{
+    match_result ra, rb;
+    cr_assert_eq(ruleset_match(a, sa, l, &ra), 0);
+    cr_assert_eq(ruleset_match(b, sb, l, &rb), 0);
+    cr_assert_eq(ra.rule_count, rb.rule_count, "%s: %zu vs %zu rules", l->title, ra.rule_count, rb.rule_count);
+    cr_assert_eq(ra.hit_count, rb.hit_count, "%s: %zu vs %zu hits", l->title, ra.hit_count, rb.hit_count);
+    cr_assert_eq(ra.flag_id, rb.flag_id);
+    for (size_t i = 0; i < ra.hit_count; i++)
+        cr_assert(ra.hits[i].start == rb.hits[i].start && ra.hits[i].end == rb.hits[i].end &&
+                      ra.hits[i].rule == rb.hits[i].rule,
+                  "%s: hit %zu differs", l->title, i);
+    *flagged += ra.rule_count > 0;
+}
+
+Test(backends, aho_corasick_and_vectorscan_decide_alike, .timeout = 120)
+{
+    ruleset *a = load_shipped(MPM_BACKEND_AHO_CORASICK), *b = load_shipped(MPM_BACKEND_VECTORSCAN);
+    ruleset_scratch *sa, *sb;
+    cr_assert_eq(ruleset_scratch_create(a, &sa), 0);
+    cr_assert_eq(ruleset_scratch_create(b, &sb), 0);
+    size_t compared = 0, flagged = 0;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/corpus/vn-memoryzone-products/memoryzone.jsonl", harness_shared());
+    char *corpus = harness_read_file(path, NULL);
+    cr_assert_not_null(corpus, "corpus missing: %s", path);
+    for (char *line = strtok(corpus, "\n"); line; line = strtok(NULL, "\n")) {
+        listing_facts l = {.platform = "web", .listing_id = "x", .title = line, .title_length = strlen(line)};
+        compare_backends_on(a, b, sa, sb, &l, &flagged);
+        compared++;
+    }
+    free(corpus);
+    /* the fixture market, through the listing records it writes */
+    char binary[1024], records[1024];
+    snprintf(binary, sizeof binary, "%s/fixture-market", harness_build());
+    const char *tmp = getenv("TMPDIR");
+    snprintf(records, sizeof records, "%s/lscan-backends-%d.jsonl", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+    const char *argv[] = {binary, "--listings", "4000", "--seed", "5", "--listings-jsonl", records, "--truth-only", NULL};
+    cr_assert_eq(harness_run(argv, NULL, 0, NULL, NULL), 0);
+    char *data = harness_read_file(records, NULL);
+    remove(records);
+    cr_assert_not_null(data);
+    size_t market_flagged = 0;
+    for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+        listing parsed;
+        char error[256];
+        cr_assert_eq(listing_parse(line, strlen(line), &parsed, error, sizeof error), 0, "%s", error);
+        compare_backends_on(a, b, sa, sb, &parsed.facts, &market_flagged);
+        listing_free(&parsed);
+        compared++;
+    }
+    free(data);
+    cr_expect_gt(compared, 5000);
+    cr_expect_gt(market_flagged, 500, "the market should give many flags to compare");
+    ruleset_scratch_destroy(sa);
+    ruleset_scratch_destroy(sb);
+    ruleset_destroy(a);
+    ruleset_destroy(b);
+}
+
+Test(flags, flag_id_is_stable_and_depends_on_the_rules_only)
+{
+    ruleset *rs = compile_ok(nike_rule);
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    const char *t1 = "Giày Nike rep 1:1", *t2 = "NIKE hàng fake siêu cấp";
+    listing_facts l = {.platform = "shopee", .listing_id = "42", .title = t1, .title_length = strlen(t1)};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    uint64_t first = r.flag_id;
+    l.title = t2;
+    l.title_length = strlen(t2);
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.flag_id, first, "same listing, same rules: same flag id");
+    l.listing_id = "43";
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_neq(r.flag_id, first);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
