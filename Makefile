@@ -75,7 +75,7 @@ $(BUILD)/test_%: $(BUILD)/obj/tests/test_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBL
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL) $(CRIT_FLAGS)
 
-$(BUILD)/bench-%: $(BUILD)/obj/bench/bench_%.o $(LIBFIXTURE) $(LIBLSCAN)
+$(BUILD)/bench-%: $(BUILD)/obj/bench/bench_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBLSCAN)
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
