@@ -11,6 +11,12 @@
  * \bNAME\b at 10k (run over a sample of the names and extrapolated to all of
  * them), and memcpy bandwidth.
  *
+ * End to end (fold + match + decide, one thread, through ruleset_match as
+ * lscan match runs it): 20,000 fixture-market listings (raw seller text:
+ * diacritics, NFD, emoji, look-alikes), against 10k generated brand rules and
+ * against the shipped packs, titles only and titles with descriptions. The
+ * fold figure is normalize_text over the raw corpus text.
+ *
  * Usage: bench-match [--json]   (corpus from $LSCAN_SHARED, default ../shared) */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -22,7 +28,13 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include "bytebuf.h"
+#include "market.h"
 #include "mpm.h"
+#include "normalize.h"
+#include "pack.h"
+#include "ruleset.h"
+#include "loader.h"
 
 #define MIN_SECONDS 0.3
 #define RUNS 3
@@ -405,16 +417,205 @@ static mpm_context *build(mpm_backend b, const names *nm, double *seconds)
     return ctx;
 }
 
+/* ---- end to end: fold + match + decide --------------------------------------- */
+
+typedef struct e2e_arg {
+    const ruleset *rs;
+    ruleset_scratch *scratch;
+    const market_listing *listings;
+    size_t n;
+    bool descriptions;
+    const normalizer *norm;
+    normalized_text view;
+} e2e_arg;
+
+static uint64_t pass_decide(void *p)
+{
+    e2e_arg *a = p;
+    uint64_t flagged = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        const market_listing *m = &a->listings[i];
+        listing_facts l = {.platform = "shopee", .listing_id = m->listing_id, .title = m->title,
+                           .title_length = strlen(m->title), .has_price = true, .price = (double)m->price,
+                           .seller_id = m->seller.id, .seller_location = m->seller.location,
+                           .seller_official = m->seller.official, .is_livestream = m->is_livestream};
+        if (a->descriptions) {
+            l.description = m->description;
+            l.description_length = strlen(m->description);
+        }
+        match_result r;
+        if (ruleset_match(a->rs, a->scratch, &l, &r) < 0)
+            die("ruleset_match failed");
+        flagged += r.rule_count > 0;
+    }
+    return flagged;
+}
+
+typedef struct fold_arg {
+    const normalizer *norm;
+    normalized_text view;
+    char **text;
+    size_t *length;
+    size_t n;
+} fold_arg;
+
+static uint64_t pass_fold(void *p)
+{
+    fold_arg *a = p;
+    uint64_t out = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        normalize_text(a->norm, a->text[i], a->length[i], &a->view, NULL);
+        out += a->view.length;
+    }
+    return out;
+}
+
+/* One trademark rule per generated name, shaped like the shipped ones. */
+static ruleset *names_ruleset(const names *nm)
+{
+    bytebuf yaml;
+    bytebuf_init(&yaml, 0);
+    bytebuf_append_string(&yaml, "pack: bench\nversion: \"1\"\nlists:\n"
+                                 "  slang: [\"rep 1:1\", \"hàng fake\", \"siêu cấp\", \"like auth\", \"super fake\"]\n"
+                                 "  accessory: [\"ốp lưng\", \"dây đeo\", \"dành cho\"]\nrules:\n");
+    for (size_t i = 0; i < nm->n; i++)
+        bytebuf_printf(&yaml, "  - id: b.%zu\n    kind: trademark\n    name: \"%.*s\"\n    terms: [\"%.*s\"]\n"
+                              "    reference_price: 1000000\n    flag: {any: [{list: slang}, {price_below: 0.3}]}\n"
+                              "    unless: [{list: accessory, near: 3}]\n",
+                       i, (int)nm->length[i], nm->name[i], (int)nm->length[i], nm->name[i]);
+    diagnostics diag;
+    diagnostics_init(&diag);
+    pack *p = pack_load_string("bench.yaml", yaml.data, yaml.length, &diag);
+    bytebuf_free(&yaml);
+    ruleset *rs = NULL;
+    if (!p || ruleset_compile(&p, 1, NULL, &rs, &diag) < 0) {
+        for (size_t i = 0; i < diag.count; i++)
+            fprintf(stderr, "bench-match: %s\n", diag.messages[i]);
+        die("cannot compile the generated rules");
+    }
+    diagnostics_free(&diag);
+    return rs;
+}
+
+static void end_to_end(void)
+{
+    enum { LISTINGS = 20000 };
+    char error[256];
+    market_layout *layout = market_layout_create(2026, LISTINGS * 4, error, sizeof error);
+    if (!layout)
+        die(error);
+    market_listing *listings = xmalloc(LISTINGS * sizeof *listings);
+    size_t title_bytes = 0, all_bytes = 0;
+    for (size_t i = 0; i < LISTINGS; i++) {
+        market_listing_generate(layout, (market_platform)(i % PLATFORM_COUNT), i / PLATFORM_COUNT, &listings[i]);
+        title_bytes += strlen(listings[i].title);
+        all_bytes += strlen(listings[i].title) + strlen(listings[i].description);
+    }
+    market_layout_destroy(layout);
+
+    /* fold: the raw corpus text, line by line */
+    const char *shared = getenv("LSCAN_SHARED");
+    if (!shared || !*shared)
+        shared = "../shared";
+    static const char *const files[] = {"vn-text-normalizer-testdata/baomoi.first3009lines.txt",
+                                        "vn-text-normalizer-testdata/duochanoi.txt",
+                                        "vn-text-normalizer-testdata/lamchame.txt",
+                                        "vn-text-normalizer-testdata/tathy.txt",
+                                        "vn-memoryzone-products/memoryzone.jsonl"};
+    fold_arg fa = {0};
+    char *buffers[5];
+    size_t raw_bytes = 0, capacity = 0;
+    for (size_t f = 0; f < 5; f++) {
+        char path[4096];
+        size_t len;
+        snprintf(path, sizeof path, "%s/corpus/%s", shared, files[f]);
+        buffers[f] = slurp(path, &len);
+        for (size_t j = 0, start = 0; j <= len; j++)
+            if (j == len || buffers[f][j] == '\n') {
+                if (fa.n == capacity) {
+                    capacity = capacity ? capacity * 2 : 4096;
+                    fa.text = xrealloc(fa.text, capacity * sizeof *fa.text);
+                    fa.length = xrealloc(fa.length, capacity * sizeof *fa.length);
+                }
+                fa.text[fa.n] = buffers[f] + start;
+                fa.length[fa.n++] = j - start;
+                raw_bytes += j - start;
+                start = j + 1;
+            }
+    }
+    normalizer *norm;
+    if (normalizer_create(&norm, error, sizeof error) < 0)
+        die(error);
+    fa.norm = norm;
+    normalized_text_init(&fa.view);
+    result fr = measure(pass_fold, &fa);
+    put("fold_mb_s", (double)raw_bytes / 1e6 / fr.seconds, 1);
+    normalized_text_free(&fa.view);
+    normalizer_destroy(norm);
+    for (size_t f = 0; f < 5; f++)
+        free(buffers[f]);
+    free(fa.text);
+    free(fa.length);
+
+    names nm = make_names(10000, 0x6c7363616e000000ull + 10000);
+    double t0 = now();
+    ruleset *generated = names_ruleset(&nm);
+    put("rules_10k_compile_s", now() - t0, 3);
+    free_names(&nm);
+    char packs_path[4096];
+    const char *root = getenv("LSCAN_ROOT");
+    snprintf(packs_path, sizeof packs_path, "%s/rules/packs", root && *root ? root : ".");
+    const char *paths[] = {packs_path};
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *shipped = NULL;
+    if (ruleset_load(paths, 1, NULL, &shipped, &diag) < 0)
+        die("cannot load rules/packs (set LSCAN_ROOT)");
+    diagnostics_free(&diag);
+
+    struct {
+        const char *name;
+        ruleset *rs;
+    } sets[] = {{"rules_10k", generated}, {"packs", shipped}};
+    for (size_t k = 0; k < 2; k++) {
+        e2e_arg a = {sets[k].rs, NULL, listings, LISTINGS, false, NULL, {0}};
+        if (ruleset_scratch_create(sets[k].rs, &a.scratch) < 0)
+            die("out of memory");
+        result titles = measure(pass_decide, &a);
+        a.descriptions = true;
+        result full = measure(pass_decide, &a);
+        putf(0, LISTINGS / titles.seconds, "decide_%s_titles_listings_s", sets[k].name);
+        putf(1, (double)title_bytes / 1e6 / titles.seconds, "decide_%s_titles_mb_s", sets[k].name);
+        putf(0, LISTINGS / full.seconds, "decide_%s_full_listings_s", sets[k].name);
+        putf(1, (double)all_bytes / 1e6 / full.seconds, "decide_%s_full_mb_s", sets[k].name);
+        putf(0, (double)full.hits, "decide_%s_flagged", sets[k].name);
+        ruleset_scratch_destroy(a.scratch);
+    }
+    put("e2e_title_bytes_avg", (double)title_bytes / LISTINGS, 1);
+    put("e2e_listing_bytes_avg", (double)all_bytes / LISTINGS, 1);
+    ruleset_destroy(generated);
+    ruleset_destroy(shipped);
+    free(listings);
+}
+
 int main(int argc, char **argv)
 {
-    bool json = false;
+    bool json = false, only_e2e = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (strcmp(argv[i], "--only-end-to-end") == 0) {
+            only_e2e = true;
         } else {
-            fprintf(stderr, "usage: bench-match [--json]\n");
+            fprintf(stderr, "usage: bench-match [--json] [--only-end-to-end]\n");
             return 2;
         }
+    }
+    if (only_e2e) {
+        end_to_end();
+        for (size_t i = 0; i < nfigures; i++)
+            printf("  %-42s %14.*f\n", figures[i].name, figures[i].decimals, figures[i].value);
+        return 0;
     }
     lines text = { 0 };
     load_corpus(&text);
@@ -505,6 +706,8 @@ int main(int argc, char **argv)
     }
     put("ac_10k_share_of_memcpy", ac_10k_mb_s / memcpy_mb_s, 4);
     free(sa.hits);
+
+    end_to_end();
 
     if (json) {
         printf("{\"bench\": \"match\"");

@@ -1,6 +1,7 @@
 /* Rule pack loading: libyaml's document tree, walked with a check at every
  * step. Each check that fails adds a diagnostic and the walk goes on. */
 #include "pack.h"
+#include "string_set.h"
 
 #include <errno.h>
 #include <math.h>
@@ -644,15 +645,19 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
         } else {
             size_t n = (size_t)(rules->data.sequence.items.top - rules->data.sequence.items.start);
             p->rules = calloc(n ? n : 1, sizeof *p->rules);
+            string_set ids;
+            string_set_init(&ids);
             for (yaml_node_item_t *item = rules->data.sequence.items.start; p->rules && item < rules->data.sequence.items.top;
                  item++) {
-                rule *r = &p->rules[p->rule_count++];
+                size_t index = p->rule_count++;
+                rule *r = &p->rules[index];
                 parse_rule(&ld, node_at(&ld, *item), p, r);
-                for (size_t k = 0; r->id && k + 1 < p->rule_count; k++)
-                    if (p->rules[k].id && !strcmp(p->rules[k].id, r->id))
-                        diagnostics_add(diag, name, r->at.line, r->at.column, "duplicate rule id '%s' (first at line %d)",
-                                        r->id, p->rules[k].at.line);
+                long first = r->id ? string_set_add(&ids, r->id, index) : -1;
+                if (first >= 0)
+                    diagnostics_add(diag, name, r->at.line, r->at.column, "duplicate rule id '%s' (first at line %d)",
+                                    r->id, p->rules[first].at.line);
             }
+            string_set_free(&ids);
         }
     }
     yaml_document_delete(&document);

@@ -11,6 +11,7 @@
 #include <xxhash.h>
 
 #include "bytebuf.h"
+#include "string_set.h"
 
 #define MAX_VIEW_HITS 512      /* automaton hits kept per view of a field */
 #define MAX_FOUND 2048         /* hits kept per listing */
@@ -357,18 +358,21 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
                 add_literal(&c, packs[i]->file, terms->at[t], terms->items[t], LITERAL_LIST_TERM, index, true);
         }
     }
+    string_set ids;
+    string_set_init(&ids);
     for (size_t i = 0; i < pack_count; i++) {
         for (size_t r = 0; r < packs[i]->rule_count; r++) {
             rule *rl = &packs[i]->rules[r];
-            for (size_t k = 0; k < rs->rule_count; k++)
-                if (!strcmp(rs->rules[k].source->id, rl->id))
-                    diagnostics_add(diag, packs[i]->file, rl->at.line, rl->at.column,
-                                    "duplicate rule id '%s' (also in %s:%d)", rl->id, rs->rules[k].pack->file,
-                                    rs->rules[k].source->at.line);
             uint32_t index = (uint32_t)rs->rule_count++;
+            long first = string_set_add(&ids, rl->id, index);
+            if (first >= 0)
+                diagnostics_add(diag, packs[i]->file, rl->at.line, rl->at.column,
+                                "duplicate rule id '%s' (also in %s:%d)", rl->id, rs->rules[first].pack->file,
+                                rs->rules[first].source->at.line);
             compile_rule(&c, packs[i], rl, index);
         }
     }
+    string_set_free(&ids);
     if (diag->count == c.errors_before) {
         rc = mpm_prepare(rs->mpm, error, sizeof error);
         if (rc < 0)

@@ -96,6 +96,7 @@ struct normalizer {
     size_t blocks;
     uint8_t *pool;              /* outputs of slow entries */
     size_t pool_length;
+    bool ascii_fast;            /* every ASCII byte has a fast one-byte entry */
 };
 
 /* ---- the look-alike tables (documented in normalize.h) ------------------ */
@@ -608,6 +609,9 @@ int normalizer_create(normalizer **out, char *error, size_t error_size)
         normalizer_destroy(n);
         return -1;
     }
+    n->ascii_fast = true;
+    for (unsigned c = 0; c < 128; c++)
+        n->ascii_fast &= (n->ent[c].flags & 0x70) == 0 && n->ent[c].len <= 1 && n->ent[c].adv[0] <= 1;
     *out = n;
     return 0;
 }
@@ -654,7 +658,44 @@ int normalize_text(const normalizer *n, const char *input, size_t length,
      * output) runs it low: those check. */
     uint64_t start2 = 0;        /* i in both halves, for the offset stores */
     size_t safe = length > 2 ? length - 2 : 0;   /* p[0..2] readable below */
+    const bool ascii_fast = n->ascii_fast;
     for (;;) {
+        /* Runs of ASCII (most of a listing: names, models, numbers, spaces):
+         * every byte is one code point of one output byte at most, so the
+         * bytes are independent and only the output index carries over. */
+        if (ascii_fast && i + 8 <= length) {
+            uint64_t x;
+            memcpy(&x, in + i, 8);
+            if (!(x & 0x8080808080808080ull)) {
+                for (size_t end = i + 8; i < end; i++) {
+                    const fentry *a = &ent[in[i]];
+                    uint32_t f = a->flags;
+                    text[o] = (uint8_t)a->bytes;
+                    st[o] = (uint32_t)i;
+                    en[o] = (uint32_t)i + 1;
+                    o += a->adv[space];
+                    space = (f >> space) & 1;
+                    any_flags |= f;
+                }
+                start2 = (uint64_t)i * 0x100000001u;
+                continue;
+            }
+            uint32_t x4 = (uint32_t)x;
+            if (!(x4 & 0x80808080u)) {
+                for (size_t end = i + 4; i < end; i++) {
+                    const fentry *a = &ent[in[i]];
+                    uint32_t f = a->flags;
+                    text[o] = (uint8_t)a->bytes;
+                    st[o] = (uint32_t)i;
+                    en[o] = (uint32_t)i + 1;
+                    o += a->adv[space];
+                    space = (f >> space) & 1;
+                    any_flags |= f;
+                }
+                start2 = (uint64_t)i * 0x100000001u;
+                continue;
+            }
+        }
         const uint8_t *p = in + i;
         if (UNLIKELY(i >= safe)) {
             if (i >= length)
@@ -666,7 +707,10 @@ int normalize_text(const normalizer *n, const char *input, size_t length,
         /* one- to three-byte sequences without a branch on which */
         const pentry *pe = &pair[p[0] | ((uint32_t)p[1] << 8)];
         const fentry *e = &ent[pe->base + (p[2] & pe->mask)];
-        unsigned k = pe->k;
+        /* The length from the lead byte alone (valid sequences only: invalid
+         * and four-byte ones take the slow path, which decodes k again), so
+         * the next position does not wait for the table loads. */
+        unsigned k = 1u + (p[0] >= 0xC0) + (p[0] >= 0xE0);
         uint32_t flags = e->flags;
         if (UNLIKELY(flags & 0x70)) {
             uint32_t s0 = (uint32_t)i;
