@@ -483,6 +483,7 @@ struct ruleset_scratch {
     uint32_t epoch;
     uint32_t *rule_epoch, *list_epoch, *term_epoch, *regex_epoch;
     bool *regex_result;
+    match_signal *regex_span;    /* where each regex first matched (field, start, end) */
     uint32_t *candidates;
     size_t candidate_count;
     /* the result */
@@ -515,6 +516,7 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     s->term_epoch = calloc(terms, sizeof *s->term_epoch);
     s->regex_epoch = calloc(regexes, sizeof *s->regex_epoch);
     s->regex_result = calloc(regexes, sizeof *s->regex_result);
+    s->regex_span = calloc(regexes, sizeof *s->regex_span);
     s->candidates = calloc(rules, sizeof *s->candidates);
     s->fired = calloc(rules, sizeof *s->fired);
     s->view_hits = calloc(MAX_VIEW_HITS, sizeof *s->view_hits);
@@ -529,7 +531,7 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     normalized_text_init(&s->location);
     normalized_text_init(&s->category);
     if (!s->rule_epoch || !s->list_epoch || !s->term_epoch || !s->regex_epoch || !s->regex_result ||
-        !s->candidates || !s->fired || !s->view_hits || !s->found || !s->match_data || !s->match_context ||
+        !s->regex_span || !s->candidates || !s->fired || !s->view_hits || !s->found || !s->match_data || !s->match_context ||
         !s->jit_stack || mpm_scratch_create(rs->mpm, &s->mpm) < 0) {
         ruleset_scratch_destroy(s);
         return -1;
@@ -562,6 +564,7 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
     free(s->term_epoch);
     free(s->regex_epoch);
     free(s->regex_result);
+    free(s->regex_span);
     free(s->candidates);
     free(s->fired);
     free(s->view_hits);
@@ -699,6 +702,13 @@ static bool run_regex(ruleset_scratch *s, uint32_t regex, listing_field field, u
         if (rc < 0)
             break;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->match_data);
+        if (!matched && rule == UINT32_MAX && ov[1] > ov[0]) {
+            match_signal *span = &s->regex_span[regex];
+            span->has_span = true;
+            span->field = field;
+            span->start = v->main.source_start[ov[0]];
+            span->end = v->main.source_end[ov[1] - 1];
+        }
         matched = true;
         if (ov[1] > ov[0] && rule != UINT32_MAX)
             add_found(s, FOUND_REGEX, regex, rule, field, v->main.source_start[ov[0]], v->main.source_end[ov[1] - 1]);
@@ -715,6 +725,7 @@ static bool regex_anywhere(ruleset_scratch *s, uint32_t regex)
 {
     if (s->regex_epoch[regex] != s->epoch) {
         s->regex_epoch[regex] = s->epoch;
+        s->regex_span[regex].has_span = false;
         s->regex_result[regex] = run_regex(s, regex, FIELD_TITLE, UINT32_MAX) ||
                                  run_regex(s, regex, FIELD_DESCRIPTION, UINT32_MAX);
     }
@@ -850,12 +861,28 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
         result = c->compiled >= 0 && s->term_epoch[c->compiled] == s->epoch;
         signal.type = SIGNAL_TERM;
         signal.term = c->text;
+        for (size_t i = 0; result && i < s->found_count && !signal.has_span; i++) {
+            const found_hit *f = &s->found[i];
+            if (f->kind == FOUND_LITERAL && rs->literals[f->index].kind == LITERAL_CONDITION_TERM &&
+                rs->literals[f->index].owner == (uint32_t)c->compiled) {
+                signal.has_span = true;
+                signal.field = f->field;
+                signal.start = f->start;
+                signal.end = f->end;
+            }
+        }
         trace(s, depth, "term \"%s\" => %s", c->text, result ? "true" : "false");
         break;
     case CONDITION_PATTERN:
         result = c->compiled >= 0 && regex_anywhere(s, (uint32_t)c->compiled);
         signal.type = SIGNAL_PATTERN;
         signal.term = c->text;
+        if (result && s->regex_span[c->compiled].has_span) {
+            signal.has_span = true;
+            signal.field = s->regex_span[c->compiled].field;
+            signal.start = s->regex_span[c->compiled].start;
+            signal.end = s->regex_span[c->compiled].end;
+        }
         trace(s, depth, "pattern '%s' => %s", c->text, result ? "true" : "false");
         break;
     case CONDITION_PRICE_BELOW: {

@@ -48,6 +48,27 @@ static const char *kind_words(rule_kind k, flag_language language)
     return (unsigned)k < RULE_KIND_COUNT ? (language == FLAG_LANGUAGE_ENGLISH ? en[k] : vi[k]) : "";
 }
 
+/* Appends the words the seller wrote at a signal's span (at most 80 bytes,
+ * cut at a character boundary), or the rule's own text when there is no span. */
+static void quoted(const match_signal *s, const listing_facts *l, bytebuf *out)
+{
+    const char *text = s->field == FIELD_TITLE ? l->title : l->description;
+    size_t length = s->field == FIELD_TITLE ? l->title_length : l->description_length;
+    bytebuf_append_char(out, '"');
+    if (s->has_span && text && s->end <= length && s->start < s->end) {
+        size_t n = s->end - s->start;
+        if (n > 80) {
+            n = 80;
+            while (n && ((unsigned char)text[s->start + n] & 0xC0) == 0x80)
+                n--;
+        }
+        bytebuf_append(out, text + s->start, n);
+    } else {
+        bytebuf_append_string(out, s->term ? s->term : "");
+    }
+    bytebuf_append_char(out, '"');
+}
+
 static void signal_words(const match_signal *s, const listing_facts *l, const rule *r, flag_language language,
                          bytebuf *out)
 {
@@ -55,13 +76,14 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
     char price[40], reference[40];
     switch (s->type) {
     case SIGNAL_LIST:
-        bytebuf_printf(out, en ? "the words \"%s\" (list %s)" : "có cụm \"%s\" (danh sách %s)", s->term, s->list);
+        bytebuf_append_string(out, en ? "the words " : "có cụm ");
+        quoted(s, l, out);
+        bytebuf_printf(out, en ? " (list %s)" : " (danh sách %s)", s->list);
         break;
     case SIGNAL_TERM:
-        bytebuf_printf(out, en ? "the words \"%s\"" : "có cụm \"%s\"", s->term);
-        break;
     case SIGNAL_PATTERN:
-        bytebuf_printf(out, en ? "text matching \"%s\"" : "khớp mẫu \"%s\"", s->term);
+        bytebuf_append_string(out, en ? "the words " : "có cụm ");
+        quoted(s, l, out);
         break;
     case SIGNAL_PRICE_BELOW:
         money(l->price, language, price, sizeof price);

@@ -507,3 +507,33 @@ Test(flags, flag_id_is_stable_and_depends_on_the_rules_only)
     ruleset_scratch_destroy(s);
     ruleset_destroy(rs);
 }
+
+Test(flags, term_and_pattern_signals_point_at_the_sellers_words)
+{
+    ruleset *rs = compile_ok("  - id: ocop.nem\n    kind: ocop\n    name: Nem\n    terms: [\"nem chua\"]\n"
+                             "    flag: {all: [{term: ocop}, {pattern: 'ocop (?:5|6) sao'}]}\n");
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    const char *title = "NEM CHUA đặc biệt, sản phẩm Ocop 5 Sao!";
+    listing_facts l = {.platform = "p", .listing_id = "1", .title = title, .title_length = strlen(title)};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_assert_eq(r.rule_count, 1);
+    int checked = 0;
+    for (size_t i = 0; i < r.signal_count; i++) {
+        const match_signal *g = &r.signals[i];
+        cr_assert(g->has_span, "signal %s has no span", signal_type_name(g->type));
+        const char *want = g->type == SIGNAL_TERM ? "Ocop" : "Ocop 5 Sao";
+        cr_expect(g->end - g->start == strlen(want) && !memcmp(title + g->start, want, strlen(want)),
+                  "%s signal spans [%u,%u)", signal_type_name(g->type), g->start, g->end);
+        checked++;
+    }
+    cr_expect_eq(checked, 2);
+    bytebuf explain;
+    bytebuf_init(&explain, 0);
+    flag_explain(rs, &l, &r, FLAG_LANGUAGE_ENGLISH, &explain);
+    cr_expect_not_null(strstr(explain.data, "\"Ocop 5 Sao\""), "%s", explain.data);
+    bytebuf_free(&explain);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
