@@ -666,23 +666,9 @@ int normalize_text(const normalizer *n, const char *input, size_t length,
         if (ascii_fast && i + 8 <= length) {
             uint64_t x;
             memcpy(&x, in + i, 8);
-            if (!(x & 0x8080808080808080ull)) {
-                for (size_t end = i + 8; i < end; i++) {
-                    const fentry *a = &ent[in[i]];
-                    uint32_t f = a->flags;
-                    text[o] = (uint8_t)a->bytes;
-                    st[o] = (uint32_t)i;
-                    en[o] = (uint32_t)i + 1;
-                    o += a->adv[space];
-                    space = (f >> space) & 1;
-                    any_flags |= f;
-                }
-                start2 = (uint64_t)i * 0x100000001u;
-                continue;
-            }
-            uint32_t x4 = (uint32_t)x;
-            if (!(x4 & 0x80808080u)) {
-                for (size_t end = i + 4; i < end; i++) {
+            size_t run = !(x & 0x8080808080808080ull) ? 8 : !(x & 0x80808080u) ? 4 : 0;
+            if (run) {
+                for (size_t end = i + run; i < end; i++) {
                     const fentry *a = &ent[in[i]];
                     uint32_t f = a->flags;
                     text[o] = (uint8_t)a->bytes;
