@@ -2,6 +2,7 @@
  * step. Each check that fails adds a diagnostic and the walk goes on. */
 #include "pack.h"
 #include "string_set.h"
+#include "yaml_walk.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,12 +14,7 @@
 
 #define MAX_PACK_BYTES (16u << 20)
 
-typedef struct loader {
-    const char *file;
-    yaml_document_t *document;
-    diagnostics *diag;
-    size_t errors_before;
-} loader;
+typedef yaml_walk loader;
 
 static const char *const kind_names[RULE_KIND_COUNT] = {"trademark", "gi", "collective_mark", "certification_mark",
                                                         "ocop", "plant_variety", "copyright"};
@@ -32,156 +28,6 @@ const char *rule_kind_name(rule_kind k)
 const char *severity_name(severity s)
 {
     return (unsigned)s <= SEVERITY_CRITICAL ? severity_names[s] : "unknown";
-}
-
-static position position_of(const yaml_node_t *node)
-{
-    position p = {(int)node->start_mark.line + 1, (int)node->start_mark.column + 1};
-    return p;
-}
-
-#define ERROR_AT(ld, node, ...) diagnostics_add((ld)->diag, (ld)->file, position_of(node).line, position_of(node).column, __VA_ARGS__)
-
-static yaml_node_t *node_at(loader *ld, int index)
-{
-    return yaml_document_get_node(ld->document, index);
-}
-
-static const char *scalar(const yaml_node_t *node)
-{
-    return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
-}
-
-static char *dup_scalar(loader *ld, yaml_node_t *node, const char *what)
-{
-    const char *s = scalar(node);
-    if (!s) {
-        ERROR_AT(ld, node, "%s must be a string", what);
-        return NULL;
-    }
-    return strdup(s);
-}
-
-static bool parse_bool(loader *ld, yaml_node_t *node, const char *what, bool *out)
-{
-    const char *s = scalar(node);
-    if (s && (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on"))) {
-        *out = true;
-        return true;
-    }
-    if (s && (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off"))) {
-        *out = false;
-        return true;
-    }
-    ERROR_AT(ld, node, "%s must be true or false", what);
-    return false;
-}
-
-static bool parse_number(loader *ld, yaml_node_t *node, const char *what, double *out)
-{
-    const char *s = scalar(node);
-    if (s && *s) {
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (!errno && !*end && isfinite(v)) {
-            *out = v;
-            return true;
-        }
-    }
-    ERROR_AT(ld, node, "%s must be a number", what);
-    return false;
-}
-
-static bool parse_int(loader *ld, yaml_node_t *node, const char *what, int min, int max, int *out)
-{
-    double v;
-    if (!parse_number(ld, node, what, &v))
-        return false;
-    if (v != floor(v) || v < min || v > max) {
-        ERROR_AT(ld, node, "%s must be a whole number from %d to %d", what, min, max);
-        return false;
-    }
-    *out = (int)v;
-    return true;
-}
-
-/* A sequence of strings (a single string is accepted as a list of one). */
-static void parse_string_list(loader *ld, yaml_node_t *node, const char *what, string_list *out)
-{
-    if (node->type == YAML_SCALAR_NODE) {
-        out->items = calloc(1, sizeof *out->items);
-        out->at = calloc(1, sizeof *out->at);
-        if (out->items && out->at) {
-            out->items[0] = strdup(scalar(node));
-            out->at[0] = position_of(node);
-            out->count = 1;
-        }
-        return;
-    }
-    if (node->type != YAML_SEQUENCE_NODE) {
-        ERROR_AT(ld, node, "%s must be a list of strings", what);
-        return;
-    }
-    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    out->items = calloc(n ? n : 1, sizeof *out->items);
-    out->at = calloc(n ? n : 1, sizeof *out->at);
-    if (!out->items || !out->at)
-        return;
-    for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
-        yaml_node_t *child = node_at(ld, *item);
-        const char *s = scalar(child);
-        if (!s) {
-            ERROR_AT(ld, child, "each entry of %s must be a string", what);
-            continue;
-        }
-        if (!*s) {
-            ERROR_AT(ld, child, "empty string in %s", what);
-            continue;
-        }
-        out->items[out->count] = strdup(s);
-        out->at[out->count] = position_of(child);
-        out->count++;
-    }
-}
-
-static void string_list_free(string_list *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        free(l->items[i]);
-    free(l->items);
-    free(l->at);
-    memset(l, 0, sizeof *l);
-}
-
-/* Calls `visit` for each key of a mapping, reporting duplicate keys. */
-typedef void (*field_visitor)(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx);
-
-static bool for_each_field(loader *ld, yaml_node_t *node, const char *what, field_visitor visit, void *ctx)
-{
-    if (node->type != YAML_MAPPING_NODE) {
-        ERROR_AT(ld, node, "%s must be a mapping of fields", what);
-        return false;
-    }
-    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *key = node_at(ld, pair->key);
-        const char *name = scalar(key);
-        if (!name) {
-            ERROR_AT(ld, key, "field names must be strings");
-            continue;
-        }
-        for (yaml_node_pair_t *earlier = node->data.mapping.pairs.start; earlier < pair; earlier++) {
-            const char *other = scalar(node_at(ld, earlier->key));
-            if (other && !strcmp(other, name)) {
-                ERROR_AT(ld, key, "duplicate field '%s'", name);
-                name = NULL;
-                break;
-            }
-        }
-        if (name)
-            visit(ld, name, key, node_at(ld, pair->value), ctx);
-    }
-    return true;
 }
 
 /* ---- conditions ---------------------------------------------------------- */
@@ -206,19 +52,19 @@ static void parse_condition_list(loader *ld, yaml_node_t *node, const pack *p, c
                                  condition ***out, size_t *count, const char *what)
 {
     if (node->type != YAML_SEQUENCE_NODE) {
-        ERROR_AT(ld, node, "%s must be a list of conditions", what);
+        yaml_walk_error(ld, node, "%s must be a list of conditions", what);
         return;
     }
     size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
     if (n == 0) {
-        ERROR_AT(ld, node, "%s is empty", what);
+        yaml_walk_error(ld, node, "%s is empty", what);
         return;
     }
     *out = calloc(n, sizeof **out);
     if (!*out)
         return;
     for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
-        condition *c = parse_condition(ld, node_at(ld, *item), p, r, depth + 1);
+        condition *c = parse_condition(ld, yaml_walk_node(ld, *item), p, r, depth + 1);
         if (c)
             (*out)[(*count)++] = c;
     }
@@ -227,26 +73,26 @@ static void parse_condition_list(loader *ld, yaml_node_t *node, const pack *p, c
 static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, const rule *r, int depth)
 {
     if (depth > 32) {
-        ERROR_AT(ld, node, "conditions nested too deep");
+        yaml_walk_error(ld, node, "conditions nested too deep");
         return NULL;
     }
     if (node->type != YAML_MAPPING_NODE) {
-        ERROR_AT(ld, node, "a condition must be a mapping such as 'list: NAME' or 'any: [...]'");
+        yaml_walk_error(ld, node, "a condition must be a mapping such as 'list: NAME' or 'any: [...]'");
         return NULL;
     }
     condition *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->at = position_of(node);
+    c->at = yaml_position(node);
     c->near = -1;
     c->compiled = -1;
     yaml_node_t *near_node = NULL;
     int kinds = 0;
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *key = node_at(ld, pair->key), *value = node_at(ld, pair->value);
-        const char *name = scalar(key);
+        yaml_node_t *key = yaml_walk_node(ld, pair->key), *value = yaml_walk_node(ld, pair->value);
+        const char *name = yaml_scalar(key);
         if (!name) {
-            ERROR_AT(ld, key, "condition names must be strings");
+            yaml_walk_error(ld, key, "condition names must be strings");
             continue;
         }
         if (!strcmp(name, "near")) {
@@ -254,7 +100,7 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             continue;
         }
         if (++kinds > 1) {
-            ERROR_AT(ld, key, "'%s': one condition per entry; combine several with 'all:' or 'any:'", name);
+            yaml_walk_error(ld, key, "'%s': one condition per entry; combine several with 'all:' or 'any:'", name);
             continue;
         }
         if (!strcmp(name, "any") || !strcmp(name, "all")) {
@@ -272,63 +118,63 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             }
         } else if (!strcmp(name, "list")) {
             c->type = CONDITION_LIST;
-            c->text = dup_scalar(ld, value, "list");
-            c->text_at = position_of(value);
+            c->text = yaml_walk_string(ld, value, "list");
+            c->text_at = yaml_position(value);
             if (c->text && !pack_find_list(p, c->text))
-                ERROR_AT(ld, value, "unknown list '%s'%s", c->text,
+                yaml_walk_error(ld, value, "unknown list '%s'%s", c->text,
                          p->list_count ? "" : " (this pack defines no lists)");
         } else if (!strcmp(name, "term")) {
             c->type = CONDITION_TERM;
-            c->text = dup_scalar(ld, value, "term");
-            c->text_at = position_of(value);
+            c->text = yaml_walk_string(ld, value, "term");
+            c->text_at = yaml_position(value);
             if (c->text && !*c->text)
-                ERROR_AT(ld, value, "empty term");
+                yaml_walk_error(ld, value, "empty term");
         } else if (!strcmp(name, "pattern")) {
             c->type = CONDITION_PATTERN;
-            c->text = dup_scalar(ld, value, "pattern");
-            c->text_at = position_of(value);
+            c->text = yaml_walk_string(ld, value, "pattern");
+            c->text_at = yaml_position(value);
             if (c->text && !*c->text)
-                ERROR_AT(ld, value, "empty pattern");
+                yaml_walk_error(ld, value, "empty pattern");
         } else if (!strcmp(name, "price_below")) {
             c->type = CONDITION_PRICE_BELOW;
-            if (parse_number(ld, value, "price_below", &c->ratio) && (c->ratio <= 0 || c->ratio > 1))
-                ERROR_AT(ld, value, "price_below is a ratio of the reference price, above 0 and at most 1");
+            if (yaml_walk_number(ld, value, "price_below", &c->ratio) && (c->ratio <= 0 || c->ratio > 1))
+                yaml_walk_error(ld, value, "price_below is a ratio of the reference price, above 0 and at most 1");
             if (!r->has_reference_price)
-                ERROR_AT(ld, key, "price_below needs the rule's reference_price");
+                yaml_walk_error(ld, key, "price_below needs the rule's reference_price");
         } else if (!strcmp(name, "seller_outside_region")) {
             c->type = CONDITION_SELLER_OUTSIDE_REGION;
-            parse_bool(ld, value, name, &c->value);
+            yaml_walk_bool(ld, value, name, &c->value);
             if (r->region.count == 0)
-                ERROR_AT(ld, key, "seller_outside_region needs the rule's region");
+                yaml_walk_error(ld, key, "seller_outside_region needs the rule's region");
         } else if (!strcmp(name, "unauthorized_seller")) {
             c->type = CONDITION_UNAUTHORIZED_SELLER;
-            parse_bool(ld, value, name, &c->value);
+            yaml_walk_bool(ld, value, name, &c->value);
         } else if (!strcmp(name, "official_store")) {
             c->type = CONDITION_OFFICIAL_STORE;
-            parse_bool(ld, value, name, &c->value);
+            yaml_walk_bool(ld, value, name, &c->value);
         } else if (!strcmp(name, "livestream")) {
             c->type = CONDITION_LIVESTREAM;
-            parse_bool(ld, value, name, &c->value);
+            yaml_walk_bool(ld, value, name, &c->value);
         } else if (!strcmp(name, "category")) {
             c->type = CONDITION_CATEGORY;
             string_list values = {0};
-            parse_string_list(ld, value, "category", &values);
+            yaml_walk_string_list(ld, value, "category", &values);
             c->values = values.items;
             c->value_count = values.count;
             free(values.at);
         } else {
-            ERROR_AT(ld, key, "unknown condition '%s' (known: any, all, not, list, term, pattern, price_below, "
+            yaml_walk_error(ld, key, "unknown condition '%s' (known: any, all, not, list, term, pattern, price_below, "
                               "seller_outside_region, unauthorized_seller, official_store, livestream, category)",
                      name);
         }
     }
     if (kinds == 0)
-        ERROR_AT(ld, node, "empty condition");
+        yaml_walk_error(ld, node, "empty condition");
     if (near_node) {
         if (c->type != CONDITION_LIST)
-            ERROR_AT(ld, near_node, "'near' goes with 'list' only");
+            yaml_walk_error(ld, near_node, "'near' goes with 'list' only");
         else
-            parse_int(ld, near_node, "near", 0, 1000, &c->near);
+            yaml_walk_int(ld, near_node, "near", 0, 1000, &c->near);
     }
     return c;
 }
@@ -348,7 +194,7 @@ static bool valid_id(const char *id)
 static void parse_examples(loader *ld, yaml_node_t *node, const char *what, rule_example **out, size_t *count)
 {
     if (node->type != YAML_SEQUENCE_NODE) {
-        ERROR_AT(ld, node, "tests.%s must be a list of texts", what);
+        yaml_walk_error(ld, node, "tests.%s must be a list of texts", what);
         return;
     }
     size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
@@ -356,43 +202,43 @@ static void parse_examples(loader *ld, yaml_node_t *node, const char *what, rule
     if (!*out)
         return;
     for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
-        yaml_node_t *child = node_at(ld, *item);
+        yaml_node_t *child = yaml_walk_node(ld, *item);
         rule_example *e = &(*out)[*count];
         memset(e, 0, sizeof *e);
-        e->at = position_of(child);
+        e->at = yaml_position(child);
         if (child->type == YAML_SCALAR_NODE) {
-            e->text = strdup(scalar(child));
+            e->text = strdup(yaml_scalar(child));
         } else if (child->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *pair = child->data.mapping.pairs.start; pair < child->data.mapping.pairs.top;
                  pair++) {
-                yaml_node_t *key = node_at(ld, pair->key), *value = node_at(ld, pair->value);
-                const char *k = scalar(key);
+                yaml_node_t *key = yaml_walk_node(ld, pair->key), *value = yaml_walk_node(ld, pair->value);
+                const char *k = yaml_scalar(key);
                 if (!k)
                     continue;
                 if (!strcmp(k, "text"))
-                    e->text = dup_scalar(ld, value, "text");
+                    e->text = yaml_walk_string(ld, value, "text");
                 else if (!strcmp(k, "price"))
-                    e->has_price = parse_number(ld, value, "price", &e->price);
+                    e->has_price = yaml_walk_number(ld, value, "price", &e->price);
                 else if (!strcmp(k, "seller"))
-                    e->seller = dup_scalar(ld, value, "seller");
+                    e->seller = yaml_walk_string(ld, value, "seller");
                 else if (!strcmp(k, "seller_location"))
-                    e->seller_location = dup_scalar(ld, value, "seller_location");
+                    e->seller_location = yaml_walk_string(ld, value, "seller_location");
                 else if (!strcmp(k, "platform"))
-                    e->platform = dup_scalar(ld, value, "platform");
+                    e->platform = yaml_walk_string(ld, value, "platform");
                 else if (!strcmp(k, "category"))
-                    e->category = dup_scalar(ld, value, "category");
+                    e->category = yaml_walk_string(ld, value, "category");
                 else if (!strcmp(k, "official"))
-                    parse_bool(ld, value, "official", &e->official);
+                    yaml_walk_bool(ld, value, "official", &e->official);
                 else if (!strcmp(k, "livestream"))
-                    parse_bool(ld, value, "livestream", &e->livestream);
+                    yaml_walk_bool(ld, value, "livestream", &e->livestream);
                 else
-                    ERROR_AT(ld, key, "unknown field '%s' in a test (known: text, price, seller, seller_location, "
+                    yaml_walk_error(ld, key, "unknown field '%s' in a test (known: text, price, seller, seller_location, "
                                       "platform, category, official, livestream)", k);
             }
             if (!e->text)
-                ERROR_AT(ld, child, "a test needs 'text'");
+                yaml_walk_error(ld, child, "a test needs 'text'");
         } else {
-            ERROR_AT(ld, child, "a test is a text, or a mapping with 'text' and the listing's facts");
+            yaml_walk_error(ld, child, "a test is a text, or a mapping with 'text' and the listing's facts");
         }
         if (e->text)
             (*count)++;
@@ -420,7 +266,7 @@ static void visit_tests(loader *ld, const char *key, yaml_node_t *key_node, yaml
     else if (!strcmp(key, "pass"))
         parse_examples(ld, value, "pass", &r->pass_examples, &r->pass_example_count);
     else
-        ERROR_AT(ld, key_node, "unknown field '%s' in tests (known: flag, pass)", key);
+        yaml_walk_error(ld, key_node, "unknown field '%s' in tests (known: flag, pass)", key);
 }
 
 static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
@@ -429,62 +275,62 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
     rule *r = c->r;
     if (!strcmp(key, "id")) {
         c->has_id = true;
-        r->id = dup_scalar(ld, value, "id");
+        r->id = yaml_walk_string(ld, value, "id");
         if (r->id && !valid_id(r->id))
-            ERROR_AT(ld, value, "rule id '%s' may contain only a-z 0-9 . _ -", r->id);
+            yaml_walk_error(ld, value, "rule id '%s' may contain only a-z 0-9 . _ -", r->id);
     } else if (!strcmp(key, "kind")) {
         c->has_kind = true;
-        const char *k = scalar(value);
+        const char *k = yaml_scalar(value);
         int i = 0;
         while (k && i < RULE_KIND_COUNT && strcmp(kind_names[i], k))
             i++;
         if (!k || i == RULE_KIND_COUNT)
-            ERROR_AT(ld, value, "unknown kind '%s' (known: trademark, gi, collective_mark, certification_mark, ocop, "
+            yaml_walk_error(ld, value, "unknown kind '%s' (known: trademark, gi, collective_mark, certification_mark, ocop, "
                                 "plant_variety, copyright)", k ? k : "?");
         else
             r->kind = (rule_kind)i;
     } else if (!strcmp(key, "name")) {
         c->has_name = true;
-        r->name = dup_scalar(ld, value, "name");
+        r->name = yaml_walk_string(ld, value, "name");
     } else if (!strcmp(key, "owner")) {
-        r->owner = dup_scalar(ld, value, "owner");
+        r->owner = yaml_walk_string(ld, value, "owner");
     } else if (!strcmp(key, "registration")) {
-        r->registration = dup_scalar(ld, value, "registration");
+        r->registration = yaml_walk_string(ld, value, "registration");
     } else if (!strcmp(key, "note")) {
-        r->note = dup_scalar(ld, value, "note");
+        r->note = yaml_walk_string(ld, value, "note");
     } else if (!strcmp(key, "categories")) {
-        parse_string_list(ld, value, "categories", &r->categories);
+        yaml_walk_string_list(ld, value, "categories", &r->categories);
     } else if (!strcmp(key, "terms")) {
-        parse_string_list(ld, value, "terms", &r->terms);
+        yaml_walk_string_list(ld, value, "terms", &r->terms);
     } else if (!strcmp(key, "patterns")) {
-        parse_string_list(ld, value, "patterns", &r->patterns);
+        yaml_walk_string_list(ld, value, "patterns", &r->patterns);
     } else if (!strcmp(key, "authorized_sellers")) {
-        parse_string_list(ld, value, "authorized_sellers", &r->authorized_sellers);
+        yaml_walk_string_list(ld, value, "authorized_sellers", &r->authorized_sellers);
     } else if (!strcmp(key, "region")) {
-        parse_string_list(ld, value, "region", &r->region);
+        yaml_walk_string_list(ld, value, "region", &r->region);
     } else if (!strcmp(key, "reference_price")) {
-        if (parse_number(ld, value, "reference_price", &r->reference_price)) {
+        if (yaml_walk_number(ld, value, "reference_price", &r->reference_price)) {
             r->has_reference_price = r->reference_price > 0;
             if (!r->has_reference_price)
-                ERROR_AT(ld, value, "reference_price must be above 0");
+                yaml_walk_error(ld, value, "reference_price must be above 0");
         }
     } else if (!strcmp(key, "flag")) {
         c->flag_node = value;
     } else if (!strcmp(key, "unless")) {
         c->unless_node = value;
     } else if (!strcmp(key, "severity")) {
-        const char *s = scalar(value);
+        const char *s = yaml_scalar(value);
         int i = 0;
         while (s && i <= SEVERITY_CRITICAL && strcmp(severity_names[i], s))
             i++;
         if (!s || i > SEVERITY_CRITICAL)
-            ERROR_AT(ld, value, "unknown severity '%s' (known: low, medium, high, critical)", s ? s : "?");
+            yaml_walk_error(ld, value, "unknown severity '%s' (known: low, medium, high, critical)", s ? s : "?");
         else
             r->severity = (severity)i;
     } else if (!strcmp(key, "tests")) {
-        for_each_field(ld, value, "tests", visit_tests, r);
+        yaml_walk_fields(ld, value, "tests", visit_tests, r);
     } else {
-        ERROR_AT(ld, key_node, "unknown field '%s' in rule (known: id, kind, name, terms, patterns, owner, "
+        yaml_walk_error(ld, key_node, "unknown field '%s' in rule (known: id, kind, name, terms, patterns, owner, "
                                "registration, categories, note, authorized_sellers, reference_price, region, flag, "
                                "unless, severity, tests)", key);
     }
@@ -492,19 +338,19 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
 
 static void parse_rule(loader *ld, yaml_node_t *node, pack *p, rule *r)
 {
-    r->at = position_of(node);
+    r->at = yaml_position(node);
     r->severity = SEVERITY_MEDIUM;
     rule_ctx c = {.r = r, .p = p};
-    if (!for_each_field(ld, node, "a rule", visit_rule, &c))
+    if (!yaml_walk_fields(ld, node, "a rule", visit_rule, &c))
         return;
     if (!c.has_id)
-        ERROR_AT(ld, node, "rule without 'id'");
+        yaml_walk_error(ld, node, "rule without 'id'");
     if (!c.has_kind)
-        ERROR_AT(ld, node, "rule '%s' without 'kind'", r->id ? r->id : "?");
+        yaml_walk_error(ld, node, "rule '%s' without 'kind'", r->id ? r->id : "?");
     if (!c.has_name)
-        ERROR_AT(ld, node, "rule '%s' without 'name'", r->id ? r->id : "?");
+        yaml_walk_error(ld, node, "rule '%s' without 'name'", r->id ? r->id : "?");
     if (r->terms.count == 0 && r->patterns.count == 0)
-        ERROR_AT(ld, node, "rule '%s' has neither 'terms' nor 'patterns'", r->id ? r->id : "?");
+        yaml_walk_error(ld, node, "rule '%s' has neither 'terms' nor 'patterns'", r->id ? r->id : "?");
     /* flag and unless after the rest: they refer to reference_price and region */
     if (c.flag_node)
         r->flag = parse_condition(ld, c.flag_node, p, r, 0);
@@ -547,7 +393,7 @@ static void rule_free(rule *r)
 static void parse_lists(loader *ld, yaml_node_t *node, pack *p)
 {
     if (node->type != YAML_MAPPING_NODE) {
-        ERROR_AT(ld, node, "lists must map list names to lists of terms");
+        yaml_walk_error(ld, node, "lists must map list names to lists of terms");
         return;
     }
     size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
@@ -555,22 +401,22 @@ static void parse_lists(loader *ld, yaml_node_t *node, pack *p)
     if (!p->lists)
         return;
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *key = node_at(ld, pair->key);
-        const char *name = scalar(key);
+        yaml_node_t *key = yaml_walk_node(ld, pair->key);
+        const char *name = yaml_scalar(key);
         if (!name || !*name) {
-            ERROR_AT(ld, key, "a list needs a name");
+            yaml_walk_error(ld, key, "a list needs a name");
             continue;
         }
         if (pack_find_list(p, name)) {
-            ERROR_AT(ld, key, "duplicate list '%s'", name);
+            yaml_walk_error(ld, key, "duplicate list '%s'", name);
             continue;
         }
         term_list *l = &p->lists[p->list_count++];
         l->name = strdup(name);
-        l->at = position_of(key);
-        parse_string_list(ld, node_at(ld, pair->value), "a list", &l->terms);
+        l->at = yaml_position(key);
+        yaml_walk_string_list(ld, yaml_walk_node(ld, pair->value), "a list", &l->terms);
         if (l->terms.count == 0)
-            ERROR_AT(ld, key, "list '%s' is empty", name);
+            yaml_walk_error(ld, key, "list '%s' is empty", name);
     }
 }
 
@@ -578,26 +424,16 @@ static void visit_pack(loader *ld, const char *key, yaml_node_t *key_node, yaml_
 {
     pack *p = ctx;
     if (!strcmp(key, "pack"))
-        p->name = dup_scalar(ld, value, "pack");
+        p->name = yaml_walk_string(ld, value, "pack");
     else if (!strcmp(key, "version"))
-        p->version = dup_scalar(ld, value, "version");
+        p->version = yaml_walk_string(ld, value, "version");
     else if (!strcmp(key, "description"))
-        p->description = dup_scalar(ld, value, "description");
+        p->description = yaml_walk_string(ld, value, "description");
     else if (!strcmp(key, "lists") || !strcmp(key, "rules"))
         ; /* handled in order below: rules refer to lists */
     else
-        ERROR_AT(ld, key_node, "unknown field '%s' at the top of the pack (known: pack, version, description, lists, "
+        yaml_walk_error(ld, key_node, "unknown field '%s' at the top of the pack (known: pack, version, description, lists, "
                                "rules)", key);
-}
-
-static yaml_node_t *find_field(loader *ld, yaml_node_t *mapping, const char *name)
-{
-    for (yaml_node_pair_t *pair = mapping->data.mapping.pairs.start; pair < mapping->data.mapping.pairs.top; pair++) {
-        const char *k = scalar(node_at(ld, pair->key));
-        if (k && !strcmp(k, name))
-            return node_at(ld, pair->value);
-    }
-    return NULL;
 }
 
 pack *pack_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag)
@@ -609,39 +445,28 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
         return NULL;
     }
     p->file = strdup(name);
-    yaml_parser_t parser;
     yaml_document_t document;
-    if (!yaml_parser_initialize(&parser)) {
-        diagnostics_add(diag, name, 0, 0, "cannot start the YAML parser");
+    if (yaml_walk_parse(name, yaml, length, &document, diag) < 0) {
         pack_free(p);
         return NULL;
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, length);
-    if (!yaml_parser_load(&parser, &document)) {
-        diagnostics_add(diag, name, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
-                        "YAML: %s%s%s", parser.problem ? parser.problem : "syntax error",
-                        parser.context ? " " : "", parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
-        pack_free(p);
-        return NULL;
-    }
-    loader ld = {name, &document, diag, errors_before};
+    loader ld = {name, &document, diag};
     yaml_node_t *root = yaml_document_get_root_node(&document);
     if (!root) {
         diagnostics_add(diag, name, 0, 0, "empty file");
-    } else if (for_each_field(&ld, root, "a rule pack", visit_pack, p)) {
+    } else if (yaml_walk_fields(&ld, root, "a rule pack", visit_pack, p)) {
         if (!p->name)
-            ERROR_AT(&ld, root, "the pack has no 'pack:' name");
+            yaml_walk_error(&ld, root, "the pack has no 'pack:' name");
         if (!p->version)
-            ERROR_AT(&ld, root, "the pack has no 'version'");
-        yaml_node_t *lists = find_field(&ld, root, "lists");
+            yaml_walk_error(&ld, root, "the pack has no 'version'");
+        yaml_node_t *lists = yaml_walk_find(&ld, root, "lists");
         if (lists)
             parse_lists(&ld, lists, p);
-        yaml_node_t *rules = find_field(&ld, root, "rules");
+        yaml_node_t *rules = yaml_walk_find(&ld, root, "rules");
         if (!rules) {
-            ERROR_AT(&ld, root, "the pack has no 'rules'");
+            yaml_walk_error(&ld, root, "the pack has no 'rules'");
         } else if (rules->type != YAML_SEQUENCE_NODE) {
-            ERROR_AT(&ld, rules, "rules must be a list");
+            yaml_walk_error(&ld, rules, "rules must be a list");
         } else {
             size_t n = (size_t)(rules->data.sequence.items.top - rules->data.sequence.items.start);
             p->rules = calloc(n ? n : 1, sizeof *p->rules);
@@ -651,7 +476,7 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
                  item++) {
                 size_t index = p->rule_count++;
                 rule *r = &p->rules[index];
-                parse_rule(&ld, node_at(&ld, *item), p, r);
+                parse_rule(&ld, yaml_walk_node(&ld, *item), p, r);
                 long first = r->id ? string_set_add(&ids, r->id, index) : -1;
                 if (first >= 0)
                     diagnostics_add(diag, name, r->at.line, r->at.column, "duplicate rule id '%s' (first at line %d)",
@@ -661,7 +486,6 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
         }
     }
     yaml_document_delete(&document);
-    yaml_parser_delete(&parser);
     if (diag->count > errors_before) {
         pack_free(p);
         return NULL;
@@ -671,25 +495,10 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
 
 pack *pack_load(const char *path, diagnostics *diag)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diagnostics_add(diag, path, 0, 0, "cannot open: %s", strerror(errno));
+    char *data;
+    size_t n;
+    if (yaml_read_file(path, MAX_PACK_BYTES, &data, &n, diag) < 0)
         return NULL;
-    }
-    char *data = malloc(MAX_PACK_BYTES + 1);
-    size_t n = data ? fread(data, 1, MAX_PACK_BYTES + 1, f) : 0;
-    bool error = ferror(f);
-    fclose(f);
-    if (!data || error) {
-        diagnostics_add(diag, path, 0, 0, "cannot read: %s", data ? strerror(errno) : "out of memory");
-        free(data);
-        return NULL;
-    }
-    if (n > MAX_PACK_BYTES) {
-        diagnostics_add(diag, path, 0, 0, "larger than %u MiB", MAX_PACK_BYTES >> 20);
-        free(data);
-        return NULL;
-    }
     pack *p = pack_load_string(path, data, n, diag);
     free(data);
     return p;

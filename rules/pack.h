@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "diagnostics.h"
+#include "yaml_walk.h"
 
 typedef enum rule_kind {
     RULE_KIND_TRADEMARK = 0, RULE_KIND_GI, RULE_KIND_COLLECTIVE_MARK, RULE_KIND_CERTIFICATION_MARK,
@@ -28,10 +29,6 @@ typedef enum condition_type {
     CONDITION_SELLER_OUTSIDE_REGION, CONDITION_UNAUTHORIZED_SELLER, CONDITION_OFFICIAL_STORE,
     CONDITION_LIVESTREAM, CONDITION_CATEGORY
 } condition_type;
-
-typedef struct position {
-    int line, column; /* 1-based */
-} position;
 
 typedef struct condition {
     condition_type type;
@@ -60,12 +57,6 @@ typedef struct rule_example {
     char *category;          /* may be NULL */
     bool official, livestream;
 } rule_example;
-
-typedef struct string_list {
-    char **items;
-    position *at;            /* where each item was written */
-    size_t count;
-} string_list;
 
 typedef struct rule {
     char *id;

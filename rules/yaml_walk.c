@@ -1,0 +1,228 @@
+/* Shared YAML walking: see yaml_walk.h. */
+#include "yaml_walk.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int yaml_read_file(const char *path, size_t max_bytes, char **data, size_t *length, diagnostics *diag)
+{
+    *data = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        diagnostics_add(diag, path, 0, 0, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    char *buffer = malloc(max_bytes + 1);
+    size_t n = buffer ? fread(buffer, 1, max_bytes + 1, f) : 0;
+    bool error = ferror(f);
+    fclose(f);
+    if (!buffer || error) {
+        diagnostics_add(diag, path, 0, 0, "cannot read: %s", buffer ? strerror(errno) : "out of memory");
+        free(buffer);
+        return -1;
+    }
+    if (n > max_bytes) {
+        diagnostics_add(diag, path, 0, 0, "larger than %zu bytes", max_bytes);
+        free(buffer);
+        return -1;
+    }
+    buffer[n] = '\0';
+    *data = buffer;
+    *length = n;
+    return 0;
+}
+
+int yaml_walk_parse(const char *file, const char *text, size_t length, yaml_document_t *document, diagnostics *diag)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        diagnostics_add(diag, file, 0, 0, "cannot start the YAML parser");
+        return -1;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
+    int rc = 0;
+    if (!yaml_parser_load(&parser, document)) {
+        diagnostics_add(diag, file, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
+                        "YAML: %s%s%s", parser.problem ? parser.problem : "syntax error", parser.context ? " " : "",
+                        parser.context ? parser.context : "");
+        rc = -1;
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+void yaml_walk_error(yaml_walk *w, const yaml_node_t *node, const char *format, ...)
+{
+    char message[1024];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    position p = yaml_position(node);
+    diagnostics_add(w->diag, w->file, p.line, p.column, "%s", message);
+}
+
+position yaml_position(const yaml_node_t *node)
+{
+    position p = {(int)node->start_mark.line + 1, (int)node->start_mark.column + 1};
+    return p;
+}
+
+#define yaml_walk_error(ld, node, ...) diagnostics_add((ld)->diag, (ld)->file, yaml_position(node).line, yaml_position(node).column, __VA_ARGS__)
+
+yaml_node_t *yaml_walk_node(yaml_walk *ld, int index)
+{
+    return yaml_document_get_node(ld->document, index);
+}
+
+const char *yaml_scalar(const yaml_node_t *node)
+{
+    return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
+}
+
+char *yaml_walk_string(yaml_walk *ld, yaml_node_t *node, const char *what)
+{
+    const char *s = yaml_scalar(node);
+    if (!s) {
+        yaml_walk_error(ld, node, "%s must be a string", what);
+        return NULL;
+    }
+    return strdup(s);
+}
+
+bool yaml_walk_bool(yaml_walk *ld, yaml_node_t *node, const char *what, bool *out)
+{
+    const char *s = yaml_scalar(node);
+    if (s && (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on"))) {
+        *out = true;
+        return true;
+    }
+    if (s && (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off"))) {
+        *out = false;
+        return true;
+    }
+    yaml_walk_error(ld, node, "%s must be true or false", what);
+    return false;
+}
+
+bool yaml_walk_number(yaml_walk *ld, yaml_node_t *node, const char *what, double *out)
+{
+    const char *s = yaml_scalar(node);
+    if (s && *s) {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (!errno && !*end && isfinite(v)) {
+            *out = v;
+            return true;
+        }
+    }
+    yaml_walk_error(ld, node, "%s must be a number", what);
+    return false;
+}
+
+bool yaml_walk_int(yaml_walk *ld, yaml_node_t *node, const char *what, int min, int max, int *out)
+{
+    double v;
+    if (!yaml_walk_number(ld, node, what, &v))
+        return false;
+    if (v != floor(v) || v < min || v > max) {
+        yaml_walk_error(ld, node, "%s must be a whole number from %d to %d", what, min, max);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
+/* A sequence of strings (a single string is accepted as a list of one). */
+void yaml_walk_string_list(yaml_walk *ld, yaml_node_t *node, const char *what, string_list *out)
+{
+    if (node->type == YAML_SCALAR_NODE) {
+        out->items = calloc(1, sizeof *out->items);
+        out->at = calloc(1, sizeof *out->at);
+        if (out->items && out->at) {
+            out->items[0] = strdup(yaml_scalar(node));
+            out->at[0] = yaml_position(node);
+            out->count = 1;
+        }
+        return;
+    }
+    if (node->type != YAML_SEQUENCE_NODE) {
+        yaml_walk_error(ld, node, "%s must be a list of strings", what);
+        return;
+    }
+    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    out->items = calloc(n ? n : 1, sizeof *out->items);
+    out->at = calloc(n ? n : 1, sizeof *out->at);
+    if (!out->items || !out->at)
+        return;
+    for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
+        yaml_node_t *child = yaml_walk_node(ld, *item);
+        const char *s = yaml_scalar(child);
+        if (!s) {
+            yaml_walk_error(ld, child, "each entry of %s must be a string", what);
+            continue;
+        }
+        if (!*s) {
+            yaml_walk_error(ld, child, "empty string in %s", what);
+            continue;
+        }
+        out->items[out->count] = strdup(s);
+        out->at[out->count] = yaml_position(child);
+        out->count++;
+    }
+}
+
+void string_list_free(string_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i]);
+    free(l->items);
+    free(l->at);
+    memset(l, 0, sizeof *l);
+}
+
+/* Calls `visit` for each key of a mapping, reporting duplicate keys. */
+
+bool yaml_walk_fields(yaml_walk *ld, yaml_node_t *node, const char *what, yaml_field_visitor visit, void *ctx)
+{
+    if (node->type != YAML_MAPPING_NODE) {
+        yaml_walk_error(ld, node, "%s must be a mapping of fields", what);
+        return false;
+    }
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = yaml_walk_node(ld, pair->key);
+        const char *name = yaml_scalar(key);
+        if (!name) {
+            yaml_walk_error(ld, key, "field names must be strings");
+            continue;
+        }
+        for (yaml_node_pair_t *earlier = node->data.mapping.pairs.start; earlier < pair; earlier++) {
+            const char *other = yaml_scalar(yaml_walk_node(ld, earlier->key));
+            if (other && !strcmp(other, name)) {
+                yaml_walk_error(ld, key, "duplicate field '%s'", name);
+                name = NULL;
+                break;
+            }
+        }
+        if (name)
+            visit(ld, name, key, yaml_walk_node(ld, pair->value), ctx);
+    }
+    return true;
+}
+
+yaml_node_t *yaml_walk_find(yaml_walk *ld, yaml_node_t *mapping, const char *name)
+{
+    for (yaml_node_pair_t *pair = mapping->data.mapping.pairs.start; pair < mapping->data.mapping.pairs.top; pair++) {
+        const char *k = yaml_scalar(yaml_walk_node(ld, pair->key));
+        if (k && !strcmp(k, name))
+            return yaml_walk_node(ld, pair->value);
+    }
+    return NULL;
+}
+

@@ -1,0 +1,98 @@
+/* sink: pushes flags into the Redis review stream (docs/redis.md).
+ *
+ * Flags are buffered and sent in batches; each batch is one EVALSHA of a Lua
+ * script that, per flag, does "SADD PREFIXseen id; if it was new, XADD
+ * PREFIXflags * flag_id id flag json". The script is atomic per batch and
+ * idempotent, so a batch whose reply was lost can be sent again, and a second
+ * scan never duplicates a flag. Up to SINK_PIPELINE batches are appended with
+ * redisAppendCommandArgv before their replies are read. When the connection
+ * is lost the sink reconnects with exponential backoff (50 ms .. 2 s, with
+ * jitter) and resends what Redis has not confirmed.
+ *
+ * One sink per thread: a sink owns its connection and is not thread-safe.
+ * There is no global mutable state; different sinks may be used concurrently
+ * from different threads. Functions that fail return -1 and leave a message
+ * (naming host:port and what failed first) in sink_error(). */
+#ifndef LSCAN_SINK_H
+#define LSCAN_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sink_options {
+    const char *url;            /* "redis://127.0.0.1:6379" (optionally "/DB"); only host:port and db.
+                                   NULL: "redis://127.0.0.1:6379" */
+    const char *prefix;         /* key prefix; NULL: "lscan:" */
+    size_t batch;               /* flags per script call; 0: 100 (at most SINK_MAX_BATCH) */
+    unsigned connect_timeout_ms; /* 0: 2000 */
+    unsigned command_timeout_ms; /* 0: 5000 */
+    unsigned max_retries;       /* reconnect attempts per flush before giving up; 0: 5 */
+} sink_options;
+
+typedef struct sink_stats {
+    uint64_t pushed;      /* flags accepted by sink_push */
+    uint64_t added;       /* flags Redis confirmed as new (XADDed) */
+    uint64_t duplicates;  /* flags Redis confirmed as already seen (not XADDed) */
+    uint64_t flushes;     /* script calls (batches) Redis answered */
+    uint64_t reconnects;  /* successful reconnections after a lost connection */
+    uint64_t failures;    /* flushes that gave up (sink_flush returned -1) */
+} sink_stats;
+
+/* A sink: one Redis connection and its buffer of unconfirmed flags. Opaque. */
+typedef struct redis_sink redis_sink;
+
+#define SINK_MAX_BATCH 10000           /* largest batch option */
+#define SINK_BACKLOG_BATCHES 8          /* at most batch * 8 flags buffered */
+#define SINK_PIPELINE 4                 /* batches appended before reading replies */
+#define SINK_MAX_FLAG_ID 256            /* bytes in a flag id */
+#define SINK_MAX_FLAG_JSON (1u << 20)   /* bytes in one flag's JSON */
+
+/* Parses "redis://HOST[:PORT][/DB]" (HOST may be "[v6]"; PORT defaults to
+ * 6379, DB to 0). Credentials, query strings, TLS ("rediss://") and unix
+ * sockets are refused. Writes host (NUL-terminated, at most host_size - 1
+ * bytes), port and db; returns 0, or -1 with a message in error (which may be
+ * NULL). Pure; thread-safe. */
+int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int *db, char *error,
+                   size_t error_size);
+
+/* Creates a sink: connects (connect timeout), selects the db, loads the
+ * script (SCRIPT LOAD) and creates the consumer group 'review' on PREFIXflags
+ * with MKSTREAM (an existing group is fine). Does not retry: when Redis is
+ * unreachable it fails at once with a message naming host:port. On success
+ * *out is a new sink the caller frees with sink_destroy; on -1 *out is NULL
+ * and error (may be NULL) holds why. The options' strings are copied. */
+int sink_create(const sink_options *o, redis_sink **out, char *error, size_t error_size);
+
+/* Buffers one flag (id and JSON are copied; the JSON need not be
+ * NUL-terminated) and, when `batch` flags are buffered, flushes. Returns 0
+ * when the flag was accepted: it will reach Redis with a later flush, even if
+ * the flush this push triggered failed (that failure is counted in
+ * stats.failures and described by sink_error; sink_flush reports it again).
+ * Returns -1 when the flag was NOT accepted: the backlog is full
+ * (batch * SINK_BACKLOG_BATCHES flags unconfirmed, "sink backlog full"), the
+ * id or JSON is empty or too long, or memory ran out. */
+int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length);
+
+/* Sends everything buffered, SINK_PIPELINE batches per round trip, and
+ * returns 0 when Redis confirmed all of it. On a lost connection (or a
+ * command timeout) it reconnects with backoff and resends the unconfirmed
+ * batches (safe: the script is idempotent). Returns -1 after max_retries
+ * reconnect attempts, or when Redis answers a batch with an error; the
+ * unconfirmed flags stay buffered (nothing is lost) and a later sink_flush
+ * tries again. */
+int sink_flush(redis_sink *s);
+
+/* Flags buffered and not yet confirmed by Redis. */
+size_t sink_pending(const redis_sink *s);
+
+/* The last error message ("" when none); valid until the next call on s. */
+const char *sink_error(const redis_sink *s);
+
+/* Copies the counters into *out. */
+void sink_get_stats(const redis_sink *s, sink_stats *out);
+
+/* Closes the connection and frees the sink and whatever is still buffered
+ * (it does not flush: call sink_flush first). NULL is a no-op. */
+void sink_destroy(redis_sink *s);
+
+#endif
