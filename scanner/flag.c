@@ -145,7 +145,7 @@ void flag_explain(const ruleset *rs, const listing_facts *l, const match_result 
 }
 
 void flag_to_json(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
-                  const char *scan_id, bytebuf *out)
+                  const char *scan_id, const flag_evidence *evidence, bytebuf *out)
 {
     char id[17];
     flag_id_hex(result->flag_id, id);
@@ -247,6 +247,15 @@ void flag_to_json(const ruleset *rs, const listing *l, const match_result *resul
     if (scan_id) {
         bytebuf_append_char(out, ',');
         json_key_string(out, "scan_id", scan_id);
+    }
+    if (evidence) {
+        bytebuf_append_string(out, ",\"evidence\":{");
+        json_key_string(out, "url", evidence->url);
+        bytebuf_append_char(out, ',');
+        json_key_string(out, "fetched_at", evidence->fetched_at);
+        bytebuf_printf(out, ",\"http_status\":%ld,", evidence->http_status);
+        json_key_string(out, "sha256", evidence->sha256);
+        bytebuf_append_string(out, ",\"warc\":null}");
     }
     bytebuf_append_char(out, '}');
 }

@@ -12,10 +12,19 @@
 
 typedef enum flag_language { FLAG_LANGUAGE_VIETNAMESE = 0, FLAG_LANGUAGE_ENGLISH } flag_language;
 
+/* Where and when a crawled listing was seen (records.md, evidence). */
+typedef struct flag_evidence {
+    const char *url;            /* the page fetched */
+    const char *fetched_at;     /* RFC 3339 UTC */
+    long http_status;
+    const char *sha256;         /* hex of the response body as received on the wire */
+} flag_evidence;
+
 /* Appends the flag JSON (one line, no newline) for a listing whose match
- * result fired at least one rule. scan_id may be NULL (lscan match). */
+ * result fired at least one rule. scan_id and evidence may be NULL (lscan
+ * match). */
 void flag_to_json(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
-                  const char *scan_id, bytebuf *out);
+                  const char *scan_id, const flag_evidence *evidence, bytebuf *out);
 /* Appends the explanation: one plain sentence naming each rule and why. */
 void flag_explain(const ruleset *rs, const listing_facts *l, const match_result *result, flag_language language,
                   bytebuf *out);

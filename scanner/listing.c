@@ -84,6 +84,12 @@ int listing_parse(const char *line, size_t length, listing *out, char *error, si
         snprintf(error, error_size, "not valid JSON (near byte %zu)", offset);
         return -1;
     }
+    return listing_from_json(json, out, error, error_size);
+}
+
+int listing_from_json(cJSON *json, listing *out, char *error, size_t error_size)
+{
+    memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(json)) {
         snprintf(error, error_size, "a listing must be a JSON object");
         cJSON_Delete(json);

@@ -26,6 +26,9 @@ typedef struct listing {
  * JSON, not an object, a required field missing or of the wrong type).
  * On success the caller frees with listing_free. */
 int listing_parse(const char *line, size_t length, listing *out, char *error, size_t error_size);
+/* Same from an already parsed object, whose ownership passes to the listing
+ * (also on failure, when it is freed). */
+int listing_from_json(cJSON *json, listing *out, char *error, size_t error_size);
 void listing_free(listing *l);
 
 /* Writes a cJSON value as compact JSON; strings are always valid UTF-8. */

@@ -1,8 +1,11 @@
 /* lscan: the command line. Subcommands are small functions over the
  * library modules; only this file prints. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +13,13 @@
 #include <unistd.h>
 
 #include "bytebuf.h"
+#include "campaign.h"
+#include "extract_html.h"
 #include "flag.h"
 #include "listing.h"
 #include "loader.h"
 #include "ruleset.h"
+#include "scan.h"
 #include "terminal.h"
 
 #define LSCAN_VERSION "0.1.0"
@@ -29,6 +35,9 @@ static const char usage_text[] =
     "usage: lscan <command> [options]\n"
     "\n"
     "commands:\n"
+    "  scan     --campaign FILE [--redis URL] [--threads N] [--rules PACK ...] [--scan-id ID]\n"
+    "           [--lang vi|en] [--quiet] [--json-summary FILE]\n"
+    "           crawls the campaign's sites and pushes each suspected violation once into Redis\n"
     "  match    --rules PACK [--rules PACK ...] [--threads N] [--lang vi|en] [--backend ac|vectorscan]\n"
     "           reads listings (JSON lines) on stdin, writes one flag per suspected listing on stdout\n"
     "  rules check PACK...                 validate rule packs (files or directories)\n"
@@ -39,8 +48,9 @@ static const char usage_text[] =
     "  review   [FILE]                     print flags (JSON lines) for a person, safely\n"
     "  version                             print the version\n"
     "\n"
-    "exit status: 0 ok; 1 some input lines were bad or rule tests failed; 2 bad usage or rule packs\n"
-    "with mistakes; 3 could not finish (out of memory, write error).\n";
+    "exit status: 0 ok; 1 some input lines were bad or rule tests failed; 2 bad usage, or rule packs\n"
+    "or a campaign with mistakes; 3 could not finish (out of memory, write error, Redis unreachable);\n"
+    "130 a scan stopped by SIGINT (after finishing its transfers and flushing).\n";
 
 static void print_diagnostics(const diagnostics *d)
 {
@@ -189,7 +199,7 @@ static void *match_worker_run(void *arg)
             w->flagged++;
             for (size_t k = 0; k < result.rule_count; k++)
                 w->by_kind[ruleset_rule(w->rs, result.rules[k])->kind]++;
-            flag_to_json(w->rs, &l, &result, w->language, NULL, &w->output);
+            flag_to_json(w->rs, &l, &result, w->language, NULL, NULL, &w->output);
             bytebuf_append_char(&w->output, '\n');
         }
         listing_free(&l);
@@ -650,6 +660,316 @@ static int command_review(int argc, char **argv)
     return status;
 }
 
+
+/* ---- scan ------------------------------------------------------------------------- */
+
+/* Set by the SIGINT/SIGTERM handler, read by the scan loop: the only state
+ * shared with a signal handler. */
+static volatile sig_atomic_t interrupts;
+
+static void on_interrupt(int signal_number)
+{
+    (void)signal_number;
+    if (++interrupts >= 2)
+        _exit(130); /* a second interrupt: leave at once */
+}
+
+typedef struct scan_log {
+    pthread_mutex_t lock;   /* guards stderr between workers and the progress line */
+    bool terminal;
+    bool line_open;         /* a progress line is on screen without its newline */
+} scan_log;
+
+static void scan_log_line(void *ctx, const char *line)
+{
+    scan_log *log = ctx;
+    bytebuf safe;
+    bytebuf_init(&safe, 4096);
+    terminal_safe_append(&safe, line, strlen(line));
+    pthread_mutex_lock(&log->lock);
+    fprintf(stderr, "%slscan: %s\n", log->line_open ? "\r\033[K" : "", safe.data ? safe.data : "");
+    log->line_open = false;
+    pthread_mutex_unlock(&log->lock);
+    bytebuf_free(&safe);
+}
+
+static void format_duration(double seconds, char *out, size_t size)
+{
+    long s = (long)seconds;
+    if (s >= 3600)
+        snprintf(out, size, "%ldh%02ldm%02lds", s / 3600, s / 60 % 60, s % 60);
+    else if (s >= 60)
+        snprintf(out, size, "%ldm%02lds", s / 60, s % 60);
+    else
+        snprintf(out, size, "%.1fs", seconds);
+}
+
+static void progress(scan *sc, scan_log *log, double elapsed)
+{
+    const scan_counters *c = scan_get_counters(sc);
+    frontier_stats fs;
+    scan_frontier_stats(sc, &fs);
+    uint64_t pages = atomic_load(&c->pages), errors = 0;
+    for (int e = 0; e < FETCH_ERROR_COUNT; e++)
+        errors += atomic_load(&c->errors[e]);
+    double rate = elapsed > 0 ? (double)pages / elapsed : 0;
+    char when[32], eta[48] = "";
+    format_duration(elapsed, when, sizeof when);
+    uint64_t left = fs.queued + fs.delayed + fs.in_flight;
+    pthread_mutex_lock(&log->lock);
+    fprintf(stderr, "%s%llu pages (%.0f/s), %llu listings (%.0f/s), %llu flags, %llu errors, %llu retries, "
+                    "frontier %llu, %s%s%s",
+            log->terminal ? "\r\033[K" : "lscan: ", (unsigned long long)pages, rate,
+            (unsigned long long)atomic_load(&c->listings), elapsed > 0 ? (double)atomic_load(&c->listings) / elapsed : 0,
+            (unsigned long long)atomic_load(&c->flags), (unsigned long long)errors,
+            (unsigned long long)atomic_load(&c->retries), (unsigned long long)left, when, eta,
+            log->terminal ? "" : "\n");
+    log->line_open = log->terminal;
+    pthread_mutex_unlock(&log->lock);
+}
+
+static void summary(const campaign *cmp, const scan_counters *c, double elapsed, const char *scan_id, FILE *out,
+                    bool json)
+{
+    uint64_t pages = atomic_load(&c->pages), listings = atomic_load(&c->listings);
+    if (json) {
+        fprintf(out, "{\"scan_id\":\"%s\",\"campaign\":\"%s\",\"seconds\":%.3f,\"pages\":%llu,\"listings\":%llu,"
+                     "\"duplicate_listings\":%llu,\"bad_listings\":%llu,\"flags\":%llu,\"flags_new\":%llu,"
+                     "\"flags_already_known\":%llu,\"retries\":%llu,\"pages_given_up\":%llu,\"bytes\":%llu,",
+                scan_id, cmp->name, elapsed, (unsigned long long)pages, (unsigned long long)listings,
+                (unsigned long long)atomic_load(&c->duplicate_listings), (unsigned long long)atomic_load(&c->bad_listings),
+                (unsigned long long)atomic_load(&c->flags), (unsigned long long)atomic_load(&c->flags_new),
+                (unsigned long long)atomic_load(&c->flags_known), (unsigned long long)atomic_load(&c->retries),
+                (unsigned long long)atomic_load(&c->given_up), (unsigned long long)atomic_load(&c->bytes));
+        fprintf(out, "\"flags_by_kind\":{");
+        for (int k = 0; k < RULE_KIND_COUNT; k++)
+            fprintf(out, "%s\"%s\":%llu", k ? "," : "", rule_kind_name((rule_kind)k),
+                    (unsigned long long)atomic_load(&c->flags_by_kind[k]));
+        fprintf(out, "},\"flags_by_target\":{");
+        for (size_t t = 0; t < cmp->target_count && t < SCAN_MAX_TARGETS; t++)
+            fprintf(out, "%s\"%s\":%llu", t ? "," : "", cmp->targets[t].name,
+                    (unsigned long long)atomic_load(&c->flags_by_target[t]));
+        fprintf(out, "},\"errors\":{");
+        for (int e = 0; e < FETCH_ERROR_COUNT; e++)
+            fprintf(out, "%s\"%s\":%llu", e ? "," : "", fetch_error_name((fetch_error)e),
+                    (unsigned long long)atomic_load(&c->errors[e]));
+        fprintf(out, "},\"given_up\":{");
+        for (int e = 0; e < FETCH_ERROR_COUNT; e++)
+            fprintf(out, "%s\"%s\":%llu", e ? "," : "", fetch_error_name((fetch_error)e),
+                    (unsigned long long)atomic_load(&c->given_up_by[e]));
+        fprintf(out, "}}\n");
+        return;
+    }
+    char when[32];
+    format_duration(elapsed, when, sizeof when);
+    fprintf(out, "lscan scan %s (%s): %llu pages, %llu listings (%llu seen again), %llu flags "
+                 "(%llu new in Redis, %llu already there) in %s; %.0f pages/s, %.0f listings/s\n",
+            scan_id, cmp->name, (unsigned long long)pages, (unsigned long long)listings,
+            (unsigned long long)atomic_load(&c->duplicate_listings), (unsigned long long)atomic_load(&c->flags),
+            (unsigned long long)atomic_load(&c->flags_new), (unsigned long long)atomic_load(&c->flags_known), when,
+            elapsed > 0 ? (double)pages / elapsed : 0, elapsed > 0 ? (double)listings / elapsed : 0);
+    fprintf(out, "  flags by kind:");
+    for (int k = 0; k < RULE_KIND_COUNT; k++)
+        if (atomic_load(&c->flags_by_kind[k]))
+            fprintf(out, " %s %llu", rule_kind_name((rule_kind)k), (unsigned long long)atomic_load(&c->flags_by_kind[k]));
+    fprintf(out, "\n  flags by target:");
+    for (size_t t = 0; t < cmp->target_count && t < SCAN_MAX_TARGETS; t++)
+        fprintf(out, " %s %llu", cmp->targets[t].name, (unsigned long long)atomic_load(&c->flags_by_target[t]));
+    fprintf(out, "\n  failed attempts:");
+    uint64_t any = 0;
+    for (int e = 0; e < FETCH_ERROR_COUNT; e++)
+        if (atomic_load(&c->errors[e])) {
+            fprintf(out, " %s %llu", fetch_error_name((fetch_error)e), (unsigned long long)atomic_load(&c->errors[e]));
+            any++;
+        }
+    fprintf(out, "%s; retries %llu; pages given up %llu", any ? "" : " none", (unsigned long long)atomic_load(&c->retries),
+            (unsigned long long)atomic_load(&c->given_up));
+    for (int e = 0; e < FETCH_ERROR_COUNT; e++)
+        if (atomic_load(&c->given_up_by[e]))
+            fprintf(out, " (%s %llu)", fetch_error_name((fetch_error)e), (unsigned long long)atomic_load(&c->given_up_by[e]));
+    fprintf(out, "\n");
+}
+
+static int command_scan(int argc, char **argv)
+{
+    static const struct option options[] = {{"campaign", required_argument, NULL, 'c'},
+                                            {"redis", required_argument, NULL, 'R'},
+                                            {"threads", required_argument, NULL, 't'},
+                                            {"rules", required_argument, NULL, 'r'},
+                                            {"scan-id", required_argument, NULL, 'i'},
+                                            {"lang", required_argument, NULL, 'l'},
+                                            {"quiet", no_argument, NULL, 'q'},
+                                            {"json-summary", required_argument, NULL, 'j'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    const char *campaign_path = NULL, *redis = NULL, *scan_id_arg = NULL, *json_summary = NULL;
+    const char *rule_paths[64];
+    size_t rule_count = 0;
+    unsigned threads = 0;
+    bool quiet = false;
+    flag_language language = FLAG_LANGUAGE_VIETNAMESE;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:R:t:r:i:l:qj:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'c': campaign_path = optarg; break;
+        case 'R': redis = optarg; break;
+        case 't': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 256) {
+                fprintf(stderr, "lscan: scan: --threads must be 1..256, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            threads = (unsigned)n;
+            break;
+        }
+        case 'r':
+            if (rule_count < 64)
+                rule_paths[rule_count++] = optarg;
+            break;
+        case 'i': scan_id_arg = optarg; break;
+        case 'l':
+            if (!parse_language(optarg, &language)) {
+                fprintf(stderr, "lscan: scan: --lang must be vi or en\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'q': quiet = true; break;
+        case 'j': json_summary = optarg; break;
+        case 'h': fputs(usage_text, stdout); return EXIT_OK;
+        default: fputs(usage_text, stderr); return EXIT_USAGE;
+        }
+    }
+    if (!campaign_path || optind < argc) {
+        fprintf(stderr, "lscan: scan: give --campaign FILE%s%s\n", optind < argc ? "; unexpected " : "",
+                optind < argc ? argv[optind] : "");
+        return EXIT_USAGE;
+    }
+    diagnostics diag;
+    diagnostics_init(&diag);
+    campaign *cmp = campaign_load(campaign_path, &diag);
+    if (!cmp) {
+        print_diagnostics(&diag);
+        fprintf(stderr, "lscan: campaign refused: %zu mistake%s\n", diag.count, diag.count == 1 ? "" : "s");
+        diagnostics_free(&diag);
+        return EXIT_USAGE;
+    }
+    diagnostics_free(&diag);
+    /* the campaign's rule paths are relative to its own folder */
+    char *campaign_dir_copy = strdup(campaign_path);
+    const char *campaign_dir = dirname(campaign_dir_copy);
+    char *resolved[64] = {0};
+    if (!rule_count) {
+        for (size_t i = 0; i < cmp->rules.count && rule_count < 64; i++) {
+            const char *r = cmp->rules.items[i];
+            size_t n = strlen(campaign_dir) + strlen(r) + 2;
+            resolved[rule_count] = malloc(n);
+            if (r[0] == '/')
+                snprintf(resolved[rule_count], n, "%s", r);
+            else
+                snprintf(resolved[rule_count], n, "%s/%s", campaign_dir, r);
+            rule_paths[rule_count] = resolved[rule_count];
+            rule_count++;
+        }
+    }
+    if (!rule_count) {
+        fprintf(stderr, "lscan: scan: no rules: the campaign names none (rules:), give --rules PACK\n");
+        campaign_free(cmp);
+        free(campaign_dir_copy);
+        return EXIT_USAGE;
+    }
+    ruleset *rs = load_rules(rule_paths, rule_count, NULL);
+    for (size_t i = 0; i < 64; i++)
+        free(resolved[i]);
+    free(campaign_dir_copy);
+    if (!rs) {
+        campaign_free(cmp);
+        return EXIT_USAGE;
+    }
+    char scan_id[160], today[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    if (scan_id_arg)
+        snprintf(scan_id, sizeof scan_id, "%s", scan_id_arg);
+    else {
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+        snprintf(scan_id, sizeof scan_id, "%.100s-%s", cmp->name, stamp);
+    }
+    if (!quiet && ((cmp->window_start && strcmp(today, cmp->window_start) < 0) ||
+                   (cmp->window_end && strcmp(today, cmp->window_end) > 0)))
+        fprintf(stderr, "lscan: note: today (%s) is outside the campaign window %s..%s\n", today,
+                cmp->window_start ? cmp->window_start : "", cmp->window_end ? cmp->window_end : "");
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    extract_html_init();
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_interrupt;
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    scan_log log = {.terminal = isatty(2) != 0};
+    pthread_mutex_init(&log.lock, NULL);
+    scan_config config = {.campaign = cmp, .rules = rs, .threads = threads, .redis_url = redis, .scan_id = scan_id,
+                          .language = language, .log = scan_log_line, .log_ctx = &log};
+    char error[512];
+    double started = now_seconds();
+    scan *sc = scan_start(&config, error, sizeof error);
+    int status = EXIT_OK;
+    if (!sc) {
+        fprintf(stderr, "lscan: scan: %s\n", error);
+        status = EXIT_RUNTIME;
+    } else {
+        bool stopping = false;
+        double last_line = 0;
+        while (!scan_wait(sc, 250)) {
+            if (interrupts && !stopping) {
+                stopping = true;
+                scan_stop(sc);
+                scan_log_line(&log, "interrupted: finishing the transfers in flight and flushing (again to quit now)");
+            }
+            double elapsed = now_seconds() - started;
+            if (!quiet && (log.terminal || elapsed - last_line >= 5)) {
+                progress(sc, &log, elapsed);
+                last_line = elapsed;
+            }
+        }
+        double elapsed = now_seconds() - started;
+        if (!quiet && log.terminal)
+            progress(sc, &log, elapsed);
+        if (log.line_open)
+            fputc('\n', stderr);
+        scan_counters copy;
+        if (scan_finish(sc, &copy) < 0) {
+            fprintf(stderr, "lscan: scan: some flags could not be delivered to Redis\n");
+            status = EXIT_RUNTIME;
+        }
+        summary(cmp, &copy, elapsed, scan_id, stderr, false);
+        if (json_summary) {
+            FILE *f = fopen(json_summary, "w");
+            if (!f) {
+                fprintf(stderr, "lscan: scan: cannot write %s: %s\n", json_summary, strerror(errno));
+                status = EXIT_RUNTIME;
+            } else {
+                summary(cmp, &copy, elapsed, scan_id, f, true);
+                fclose(f);
+            }
+        }
+        if (interrupts && status == EXIT_OK)
+            status = 130;
+    }
+    pthread_mutex_destroy(&log.lock);
+    ruleset_destroy(rs);
+    campaign_free(cmp);
+    curl_global_cleanup();
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -663,6 +983,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(command, "match"))
         return command_match(argc - 1, argv + 1);
+    if (!strcmp(command, "scan"))
+        return command_scan(argc - 1, argv + 1);
     if (!strcmp(command, "review"))
         return command_review(argc - 2, argv + 2);
     if (!strcmp(command, "rules")) {

@@ -9,6 +9,13 @@
 
 #include <utf8proc.h>
 
+/* SSE2 (every x86-64) classifies 16 ASCII bytes at once; elsewhere a scalar
+ * loop does. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define LSCAN_ASCII_SIMD 1
+#endif
+
 #define MAP_FLAGS (UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | \
                    UTF8PROC_STRIPMARK | UTF8PROC_IGNORE)
 #define CODE_POINTS 0x110000u
@@ -18,7 +25,8 @@
 /* Output bytes a single code point may produce (U+FDFA is the longest). */
 #define MAX_FOLD 63
 /* Spare entries kept past the output: the fast path always stores 4 bytes
- * and 4 offsets, and a slow output may add up to MAX_FOLD. */
+ * and 4 offsets, ascii_chunk up to 32 (two 16-entry stores), and a slow
+ * output may add up to MAX_FOLD. */
 #define SLACK 80
 
 /* ---- table entries ------------------------------------------------------
@@ -97,6 +105,7 @@ struct normalizer {
     uint8_t *pool;              /* outputs of slow entries */
     size_t pool_length;
     bool ascii_fast;            /* every ASCII byte has a fast one-byte entry */
+    bool ascii_simd;            /* ... and ascii_chunk classifies them all right */
 };
 
 /* ---- the look-alike tables (documented in normalize.h) ------------------ */
@@ -612,6 +621,20 @@ int normalizer_create(normalizer **out, char *error, size_t error_size)
     n->ascii_fast = true;
     for (unsigned c = 0; c < 128; c++)
         n->ascii_fast &= (n->ent[c].flags & 0x70) == 0 && n->ent[c].len <= 1 && n->ent[c].adv[0] <= 1;
+    /* the classification ascii_chunk hard-codes, checked against the table */
+    n->ascii_simd = true;
+    for (unsigned c = 0; c < 128; c++) {
+        const fentry *e = &n->ent[c];
+        unsigned folded = c | 0x20;
+        bool letter = folded >= 'a' && folded <= 'z', digit = c >= '0' && c <= '9';
+        bool keep = letter || digit || c == '@' || c == '$';
+        bool cand = (digit && c <= '5' && c != '2') || c == '@' || c == '$';
+        if (keep)
+            n->ascii_simd &= e->flags == (cand ? F_CAND : 0) && e->len == 1 &&
+                             (e->bytes & 0xFF) == (letter ? folded : c) && e->adv[0] == 1 && e->adv[1] == 1;
+        else
+            n->ascii_simd &= (e->flags & ~F_CAND) == (F_SEP | F_SPACE0 | F_SPACE1);
+    }
     *out = n;
     return 0;
 }
@@ -630,6 +653,79 @@ void normalizer_destroy(normalizer *n)
 /* ---- the fast path ------------------------------------------------------ */
 
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#ifdef LSCAN_ASCII_SIMD
+/* Stores the 16 bytes m at text + o and the offsets [i + q, i + q + 1) of
+ * them (only the first ones count: the caller advances o by fewer). */
+static inline void store16(uint8_t *text, uint32_t *st, uint32_t *en, size_t o, __m128i m, uint32_t i)
+{
+    _mm_storeu_si128((__m128i *)(text + o), m);
+    __m128i s = _mm_add_epi32(_mm_set1_epi32((int)i), _mm_setr_epi32(0, 1, 2, 3));
+    const __m128i four = _mm_set1_epi32(4), one = _mm_set1_epi32(1);
+    for (unsigned q = 0; q < 4; q++) {
+        _mm_storeu_si128((__m128i *)(st + o + 4 * q), s);
+        _mm_storeu_si128((__m128i *)(en + o + 4 * q), _mm_add_epi32(s, one));
+        s = _mm_add_epi32(s, four);
+    }
+}
+
+/* Rules 1 and 2 on the ASCII bytes c[0..16) at input offset i, up to the
+ * first non-ASCII byte or the first bit not in `limit` (c[0] is ASCII and in
+ * it). Returns the input bytes consumed (>= 1).
+ *
+ * Without a branch per byte: the bytes are classified at once (the ASCII
+ * part of the tables, checked by normalizer_create) and stored 16 at a time.
+ * How far the input advances depends only on where the ASCII ends (short
+ * latency from the load, so the next chunk can start early); separators that
+ * collapse into the one before them cut the output into segments, each
+ * stored whole. The caller guarantees room for 32 entries at *o. */
+static inline size_t ascii_chunk(const uint8_t *c, uint32_t i, unsigned limit, uint8_t *text,
+                                 uint32_t *st, uint32_t *en, size_t *o, uint32_t *space,
+                                 uint32_t *any_flags)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)c);
+    unsigned ascii = ~(unsigned)_mm_movemask_epi8(v) & limit;
+    unsigned len = (unsigned)__builtin_ctz(~ascii);   /* the leading ASCII bytes */
+    unsigned prefix = (1u << len) - 1;
+    /* (signed compares: the non-ASCII bytes are outside the prefix anyway) */
+    __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));   /* A-Z onto a-z */
+    __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
+                                   _mm_cmplt_epi8(folded, _mm_set1_epi8('z' + 1)));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    __m128i symbol = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('$')));
+    __m128i other = _mm_or_si128(digit, symbol);                /* kept as they are */
+    __m128i keep = _mm_or_si128(letter, other);
+    __m128i mapped = _mm_or_si128(_mm_or_si128(_mm_and_si128(letter, folded), _mm_and_si128(other, v)),
+                                  _mm_andnot_si128(keep, _mm_set1_epi8(' ')));
+    /* rule 3 candidates: '0' '1' '3' '4' '5' '@' '$' */
+    __m128i cand = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('2')),
+                                                 _mm_and_si128(digit, _mm_cmplt_epi8(v, _mm_set1_epi8('6')))),
+                                symbol);
+    unsigned sep = ~(unsigned)_mm_movemask_epi8(keep) & prefix;
+    unsigned drop = sep & ((sep << 1) | *space);   /* separators after a separator */
+    if (_mm_movemask_epi8(cand) & prefix)
+        *any_flags |= F_CAND;
+    *space = (sep >> (len - 1)) & 1;
+    if (!drop) {
+        store16(text, st, en, *o, mapped, i);
+        *o += len;
+        return len;
+    }
+    /* segments between the dropped separators, each stored from a copy */
+    uint8_t buf[32] = {0};
+    _mm_storeu_si128((__m128i *)buf, mapped);
+    for (unsigned a = 0; a < len;) {
+        unsigned b = (unsigned)__builtin_ctz(drop | (prefix + 1));   /* segment [a, b) */
+        store16(text, st, en, *o, _mm_loadu_si128((const __m128i *)(buf + a)), i + a);
+        *o += b - a;
+        a = b + (unsigned)__builtin_ctz(~(drop >> b));           /* past the dropped run */
+        drop &= ~((1u << a) - 1);
+    }
+    return len;
+}
+#endif
 
 int normalize_text(const normalizer *n, const char *input, size_t length,
                    normalized_text *out, size_t *invalid_bytes)
@@ -658,8 +754,31 @@ int normalize_text(const normalizer *n, const char *input, size_t length,
      * output) runs it low: those check. */
     uint64_t start2 = 0;        /* i in both halves, for the offset stores */
     size_t safe = length > 2 ? length - 2 : 0;   /* p[0..2] readable below */
+#ifdef LSCAN_ASCII_SIMD
+    const bool ascii_simd = n->ascii_simd;
+    uint8_t tail16[16];
+#else
     const bool ascii_fast = n->ascii_fast;
+#endif
     for (;;) {
+#ifdef LSCAN_ASCII_SIMD
+        /* Runs of ASCII (most of a listing: names, models, numbers, spaces),
+         * 16 bytes at a time; a tail under 16 bytes through a padded copy.
+         * Room: o + 32 <= cap, as cap - o >= (length - i) + SLACK always. */
+        if (ascii_simd && i < length && in[i] < 0x80) {
+            const uint8_t *c = in + i;
+            unsigned limit = 0xFFFF;
+            if (length - i < 16) {
+                memset(tail16, 0, sizeof tail16);
+                memcpy(tail16, c, length - i);
+                c = tail16;
+                limit = (1u << (length - i)) - 1;
+            }
+            i += ascii_chunk(c, (uint32_t)i, limit, text, st, en, &o, &space, &any_flags);
+            start2 = (uint64_t)i * 0x100000001u;
+            continue;
+        }
+#else
         /* Runs of ASCII (most of a listing: names, models, numbers, spaces):
          * every byte is one code point of one output byte at most, so the
          * bytes are independent and only the output index carries over. */
@@ -682,6 +801,7 @@ int normalize_text(const normalizer *n, const char *input, size_t length,
                 continue;
             }
         }
+#endif
         const uint8_t *p = in + i;
         if (UNLIKELY(i >= safe)) {
             if (i >= length)

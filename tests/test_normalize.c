@@ -460,6 +460,31 @@ Test(normalize, differential_on_random_bytes)
     }
 }
 
+Test(normalize, differential_on_ascii_runs)
+{
+    /* mostly ASCII, with the bytes next to each class boundary of the
+     * 16-byte ASCII path ('@' '[' '`' '{' '/' ':' around letters and digits),
+     * separator runs across chunk boundaries and a few non-ASCII letters */
+    static const char *pieces[] = {"A", "Z", "a", "z", "@", "[", "`", "{", "/", ":", "0", "2", "5",
+                                   "6", "9", "$", " ", "  ", ", ", "...", "\t", "\x7f", "\xc3\xa1",
+                                   "\xe1\xbb\x87", "\xcc\x81", "x", "n1ke", "Gucci"};
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    char buf[600];
+    for (size_t round = 0; round < 20000; round++) {
+        size_t len = 0, want = round % 500;
+        while (len < want) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            const char *piece = pieces[(x >> 11) % (sizeof pieces / sizeof pieces[0])];
+            size_t n = strlen(piece);
+            memcpy(buf + len, piece, n);
+            len += n;
+        }
+        check_same(buf, len, "ascii round", round);
+    }
+}
+
 /* ---- threads ------------------------------------------------------------ */
 
 static void *normalize_in_thread(void *arg)

@@ -1,0 +1,112 @@
+/* extract_html: products, links and the next page out of one storefront HTML
+ * page, in one pass of libxml2's HTML push parser with SAX callbacks (no DOM).
+ *
+ * What it reads: schema.org Product JSON-LD (a top-level object, an array,
+ * "@graph", and "mainEntity"/"itemListElement"/"item" inside them), OpenGraph
+ * and product: meta tags, schema.org Product microdata (with its Offer, the
+ * offer's seller and the seller's PostalAddress), <a href>, <link rel="next">,
+ * <base href> and <title>. How the three sources combine:
+ *   - JSON-LD products come first;
+ *   - OpenGraph describes the page's main product: it fills the missing
+ *     fields of the one JSON-LD product (or of the one whose name or url
+ *     matches og:title / og:url), else of the first microdata product; a page
+ *     with OpenGraph product tags and nothing else gives one "opengraph"
+ *     product;
+ *   - a microdata product whose name equals a JSON-LD product's name fills
+ *     that product's missing fields instead of being added again.
+ * Malformed HTML and malformed JSON-LD never fail a call: JSON-LD is read
+ * leniently (HTML and JS comments, CDATA markers, raw control characters in
+ * strings and trailing commas are tolerated) and what still does not parse
+ * is counted in json_ld_errors. Invalid UTF-8 and NUL bytes in the input are
+ * replaced by U+FFFD before parsing, so every string out is valid UTF-8.
+ *
+ * Memory is bounded: at most EXTRACT_HTML_MAX_INPUT bytes of input are read,
+ * EXTRACT_HTML_MAX_PRODUCTS products and EXTRACT_HTML_MAX_LINKS links kept,
+ * each text value capped at 64 KiB, each JSON-LD block at 2 MiB.
+ *
+ * libxml2 keeps process-wide tables that must be built once before threads
+ * use it: call extract_html_init() once from main before starting threads.
+ * After that every function here is thread-safe (no global mutable state). */
+#ifndef LSCAN_EXTRACT_HTML_H
+#define LSCAN_EXTRACT_HTML_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define EXTRACT_HTML_MAX_INPUT ((size_t)8 << 20)
+#define EXTRACT_HTML_MAX_PRODUCTS 64
+#define EXTRACT_HTML_MAX_LINKS 4096
+
+/* One schema.org Product (or OpenGraph product) found on a page. Every
+ * string is owned by the page (NULL when absent), valid UTF-8, trimmed;
+ * text taken from element content has its whitespace runs collapsed. */
+typedef struct html_product {
+    char *name, *description, *brand, *sku, *url, *image; /* url, image resolved when possible */
+    char *price;        /* as written ("1250000", "5.29", "1.250.000 ₫") */
+    char *currency;     /* "VND", "GBP", ... */
+    char *seller_name, *seller_id, *seller_region; /* offers.seller: name, identifier, address.addressRegion */
+    char *category;
+    const char *source; /* static string: "json-ld", "microdata" or "opengraph" */
+} html_product;
+
+/* Everything useful found in one page; owned by the caller, free with
+ * html_page_free. */
+typedef struct html_page {
+    html_product *products;
+    size_t product_count;
+    char **links;            /* <a href> and <link rel="next"> resolved against the page URL (or
+                                <base href>), http/https only, fragment removed, deduplicated,
+                                in document order, at most EXTRACT_HTML_MAX_LINKS */
+    size_t link_count;
+    char *next_page;         /* first <link rel="next"> or <a rel="next">, resolved, or NULL */
+    char *title;             /* first <title> text, or NULL */
+    size_t json_ld_errors;   /* JSON-LD blocks that did not parse (counted, never fatal) */
+} html_page;
+
+/* Initialises libxml2 (xmlInitParser). Call once from main before any thread
+ * calls extract_html; calling it again is harmless. Not thread-safe itself. */
+void extract_html_init(void);
+
+/* Parses one page of `length` bytes (need not be NUL-terminated). page_url
+ * (may be NULL: then only absolute http(s) links are kept) is the base for
+ * relative URLs. Bounded: at most 64 products, 4096 links and 8 MiB of input
+ * (longer input is cut and reported by returning 1). Returns 0 ok, 1 ok but
+ * input cut, -1 error (bad arguments or out of memory; message in `error`,
+ * `out` left empty). On 0 and 1 the caller frees `out` with html_page_free.
+ * Thread-safe (after extract_html_init). */
+int extract_html(const char *body, size_t length, const char *page_url, html_page *out, char *error,
+                 size_t error_size);
+
+/* Frees everything the page owns and zeroes it; NULL and a zeroed page are fine. */
+void html_page_free(html_page *p);
+
+/* Appends one listing record per product (contracts/records.md) as cJSON
+ * objects to `listings` (a cJSON array): platform as given; listing_id = sku,
+ * else the product url, else the page URL; url = the product url resolved,
+ * else the page URL; title = name; description; price as a number (see
+ * extract_html_parse_price; absent when unparseable); currency; seller
+ * {id, name, location} (only the fields known; absent when none); category;
+ * images [image]. Products without a name, or without any id or URL, are
+ * skipped. Returns how many were added. The new objects belong to
+ * `listings`. Thread-safe (the page and the array are not shared). */
+size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, cJSON *listings);
+
+/* Reads a price as written on a page: "1250000", "1.250.000", "1,250,000.00",
+ * "5.29", "1.250.000,50", "₫ 99.000", "99.000đ". The first number in the text
+ * counts; a separator that repeats, or that is followed by exactly three
+ * digits, groups thousands; otherwise it is the decimal point (with both
+ * kinds, the last one is). Returns true and sets *value for a finite
+ * non-negative number, false otherwise ("abc", "", NULL). Thread-safe. */
+bool extract_html_parse_price(const char *text, double *value);
+
+/* Resolves `href` against `base` (an absolute http(s) URL, or NULL) into
+ * `out`: absolute http(s) URLs pass, "//host/path" takes the base scheme,
+ * "/path" the base scheme and host, "?query" the base path, other relative
+ * paths join the base directory; dot segments are removed and the fragment
+ * dropped. Returns false (out untouched or empty) for javascript:, mailto:,
+ * data: and every other scheme, fragment-only links, empty or over-long
+ * input. Thread-safe. */
+bool extract_html_resolve_url(const char *base, const char *href, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,740 @@
+/* sink: the Redis review-stream writer (sink.h, docs/redis.md). */
+#include "sink.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <hiredis.h>
+
+#define DEFAULT_URL "redis://127.0.0.1:6379"
+#define DEFAULT_PREFIX "lscan:"
+#define DEFAULT_BATCH 100
+#define DEFAULT_CONNECT_TIMEOUT_MS 2000
+#define DEFAULT_COMMAND_TIMEOUT_MS 5000
+#define DEFAULT_MAX_RETRIES 5
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 2000
+#define MAX_PREFIX 200
+#define GROUP "review"
+
+/* KEYS[1] = PREFIXseen, KEYS[2] = PREFIXflags; ARGV = id1, json1, id2, json2, ...
+ * Returns how many flags were new (and so XADDed). */
+static const char SCRIPT[] =
+    "local added = 0\n"
+    "for i = 1, #ARGV, 2 do\n"
+    "  if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then\n"
+    "    redis.call('XADD', KEYS[2], '*', 'flag_id', ARGV[i], 'flag', ARGV[i + 1])\n"
+    "    added = added + 1\n"
+    "  end\n"
+    "end\n"
+    "return added\n";
+
+typedef struct pending_flag {
+    char *id;           /* one allocation: id, NUL, json, NUL */
+    size_t id_length;
+    const char *json;   /* inside `id`'s allocation */
+    size_t json_length;
+} pending_flag;
+
+struct redis_sink {
+    char host[256];
+    int port, db;
+    char *key_seen, *key_flags;
+    size_t batch, capacity;
+    unsigned connect_timeout_ms, command_timeout_ms, max_retries;
+
+    redisContext *c;          /* NULL while disconnected */
+    char sha[41];
+    bool eval_next;           /* the next batch goes as EVAL (after NOSCRIPT) */
+
+    pending_flag *flags;      /* FIFO of unconfirmed flags, capacity entries */
+    size_t count;             /* flags buffered */
+    size_t sent;              /* of which in flight (the first ones) */
+    size_t inflight[SINK_PIPELINE]; /* sizes of the batches in flight, oldest first */
+    size_t ninflight;
+
+    const char **argv;        /* 5 + 2 * batch entries, reused per batch */
+    size_t *argvlen;
+
+    uint64_t rng;             /* backoff jitter */
+    sink_stats stats;
+    char error[512];
+};
+
+/* ---- small helpers ---- */
+
+static void set_message(char *error, size_t size, const char *format, ...) __attribute__((format(printf, 3, 4)));
+static void set_message(char *error, size_t size, const char *format, ...)
+{
+    if (!error || !size)
+        return;
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(error, size, format, ap);
+    va_end(ap);
+}
+
+#define SINK_ERROR(s, ...) set_message((s)->error, sizeof (s)->error, __VA_ARGS__)
+
+/* "host:port", with brackets for an IPv6 literal. */
+static void format_address(const redis_sink *s, char *out, size_t size)
+{
+    if (strchr(s->host, ':'))
+        snprintf(out, size, "[%s]:%d", s->host, s->port);
+    else
+        snprintf(out, size, "%s:%d", s->host, s->port);
+}
+
+static uint64_t next_random(redis_sink *s)
+{
+    /* splitmix64 */
+    uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+static struct timeval to_timeval(unsigned ms)
+{
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    return tv;
+}
+
+/* hiredis writes with write(2): a peer that closed the connection raises
+ * SIGPIPE, which would kill the process. Like libpq, block SIGPIPE in this
+ * thread while talking to Redis and swallow one we caused; the process's
+ * signal dispositions are left alone. */
+typedef struct sigpipe_guard {
+    sigset_t old;
+    bool was_pending;
+} sigpipe_guard;
+
+static void sigpipe_block(sigpipe_guard *g)
+{
+    sigset_t set, pending;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigemptyset(&pending);
+    g->was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void sigpipe_restore(sigpipe_guard *g)
+{
+    if (!g->was_pending) {
+        sigset_t set, pending;
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        sigemptyset(&pending);
+        if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+            struct timespec zero = {0, 0};
+            while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
+                ;
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+/* ---- URL ---- */
+
+static int parse_number(const char *p, size_t n, long max, long *out)
+{
+    if (n == 0 || n > 10)
+        return -1;
+    long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    if (v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int *db, char *error,
+                   size_t error_size)
+{
+    static const char scheme[] = "redis://";
+    if (!url || !host || !host_size || !port || !db) {
+        set_message(error, error_size, "redis URL: missing argument");
+        return -1;
+    }
+    if (!strncasecmp(url, "rediss://", 9)) {
+        set_message(error, error_size, "redis URL '%s': TLS (rediss://) is not supported", url);
+        return -1;
+    }
+    if (strncasecmp(url, scheme, sizeof scheme - 1)) {
+        set_message(error, error_size, "redis URL '%s': must start with redis://", url);
+        return -1;
+    }
+    const char *p = url + sizeof scheme - 1;
+    size_t rest = strcspn(p, "/");
+    const char *path = p + rest;          /* "" or "/..." */
+    if (memchr(p, '@', rest)) {
+        set_message(error, error_size, "redis URL '%s': credentials are not supported", url);
+        return -1;
+    }
+    if (strpbrk(url, "?#")) {
+        set_message(error, error_size, "redis URL '%s': query strings and fragments are not supported", url);
+        return -1;
+    }
+    const char *host_start, *host_end, *port_text = NULL;
+    if (*p == '[') {
+        host_start = p + 1;
+        host_end = memchr(host_start, ']', (size_t)(path - host_start));
+        if (!host_end) {
+            set_message(error, error_size, "redis URL '%s': unclosed '[' in host", url);
+            return -1;
+        }
+        if (host_end + 1 < path) {
+            if (host_end[1] != ':') {
+                set_message(error, error_size, "redis URL '%s': unexpected text after ']'", url);
+                return -1;
+            }
+            port_text = host_end + 2;
+        }
+    } else {
+        host_start = p;
+        host_end = memchr(p, ':', rest);
+        if (host_end)
+            port_text = host_end + 1;
+        else
+            host_end = path;
+    }
+    size_t host_length = (size_t)(host_end - host_start);
+    if (host_length == 0) {
+        set_message(error, error_size, "redis URL '%s': empty host", url);
+        return -1;
+    }
+    for (const char *h = host_start; h < host_end; h++) {
+        unsigned char ch = (unsigned char)*h;
+        if (ch <= ' ' || ch >= 0x7f || ch == '[' || ch == ']' || (ch == ':' && *p != '[')) {
+            set_message(error, error_size, "redis URL '%s': invalid character in host", url);
+            return -1;
+        }
+    }
+    if (host_length >= host_size) {
+        set_message(error, error_size, "redis URL '%s': host is too long", url);
+        return -1;
+    }
+    long port_value = 6379, db_value = 0;
+    if (port_text && (parse_number(port_text, (size_t)(path - port_text), 65535, &port_value) < 0 || port_value == 0)) {
+        set_message(error, error_size, "redis URL '%s': port must be a number from 1 to 65535", url);
+        return -1;
+    }
+    if (*path) {
+        const char *d = path + 1;
+        size_t n = strlen(d);
+        if (n && parse_number(d, n, INT_MAX, &db_value) < 0) {
+            set_message(error, error_size, "redis URL '%s': database must be a number (e.g. /0)", url);
+            return -1;
+        }
+    }
+    memcpy(host, host_start, host_length);
+    host[host_length] = '\0';
+    *port = (int)port_value;
+    *db = (int)db_value;
+    if (error && error_size)
+        error[0] = '\0';
+    return 0;
+}
+
+/* ---- connection ---- */
+
+/* Closes the connection. What was in flight is unconfirmed: it becomes
+ * unsent and will be sent again (safe: the script is idempotent). */
+static void disconnect(redis_sink *s)
+{
+    if (s->c) {
+        redisFree(s->c);
+        s->c = NULL;
+    }
+    s->sent = 0;
+    s->ninflight = 0;
+}
+
+/* One command on the connection, synchronously. NULL (message set) when the
+ * connection failed; an error reply is returned to the caller. */
+static redisReply *command(redis_sink *s, const char *what, int argc, const char **argv)
+{
+    char address[300];
+    redisReply *r = redisCommandArgv(s->c, argc, argv, NULL);
+    if (!r) {
+        format_address(s, address, sizeof address);
+        SINK_ERROR(s, "redis %s: %s: %s", address, what, s->c->errstr[0] ? s->c->errstr : "no reply");
+    }
+    return r;
+}
+
+/* Connects, selects the db, loads the script, creates the group. */
+static int connect_and_setup(redis_sink *s)
+{
+    char address[300];
+    format_address(s, address, sizeof address);
+    disconnect(s);
+    redisContext *c = redisConnectWithTimeout(s->host, s->port, to_timeval(s->connect_timeout_ms));
+    if (!c) {
+        SINK_ERROR(s, "cannot connect to redis %s: out of memory", address);
+        return -1;
+    }
+    if (c->err) {
+        SINK_ERROR(s, "cannot connect to redis %s: %s", address, c->errstr);
+        redisFree(c);
+        return -1;
+    }
+    if (redisSetTimeout(c, to_timeval(s->command_timeout_ms)) != REDIS_OK) {
+        SINK_ERROR(s, "redis %s: cannot set the command timeout: %s", address, c->errstr);
+        redisFree(c);
+        return -1;
+    }
+    s->c = c;
+
+    redisReply *r;
+    if (s->db != 0) {
+        char db_text[16];
+        snprintf(db_text, sizeof db_text, "%d", s->db);
+        const char *argv[] = {"SELECT", db_text};
+        if (!(r = command(s, "SELECT", 2, argv)))
+            goto fail;
+        bool ok = r->type == REDIS_REPLY_STATUS;
+        if (!ok)
+            SINK_ERROR(s, "redis %s: SELECT %d: %s", address, s->db, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        freeReplyObject(r);
+        if (!ok)
+            goto fail;
+    }
+
+    const char *load[] = {"SCRIPT", "LOAD", SCRIPT};
+    if (!(r = command(s, "SCRIPT LOAD", 3, load)))
+        goto fail;
+    bool ok = r->type == REDIS_REPLY_STRING && r->len == 40;
+    if (ok)
+        memcpy(s->sha, r->str, 41);
+    else
+        SINK_ERROR(s, "redis %s: SCRIPT LOAD: %s", address, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+    freeReplyObject(r);
+    if (!ok)
+        goto fail;
+
+    /* From id 0: a group created on an existing stream still sees every flag. */
+    const char *group[] = {"XGROUP", "CREATE", s->key_flags, GROUP, "0", "MKSTREAM"};
+    if (!(r = command(s, "XGROUP CREATE", 6, group)))
+        goto fail;
+    ok = r->type == REDIS_REPLY_STATUS || (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "BUSYGROUP", 9));
+    if (!ok)
+        SINK_ERROR(s, "redis %s: XGROUP CREATE %s %s: %s", address, s->key_flags, GROUP,
+                   r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+    freeReplyObject(r);
+    if (!ok)
+        goto fail;
+    s->eval_next = false;
+    return 0;
+
+fail:
+    disconnect(s);
+    return -1;
+}
+
+/* Sleeps the backoff for this attempt (50 ms doubling to 2 s, jittered to
+ * [d/2, d]) and reconnects; -1 once max_retries attempts were spent. */
+static int reconnect(redis_sink *s, unsigned *attempts)
+{
+    char last[sizeof s->error];
+    snprintf(last, sizeof last, "%s", s->error);
+    while (*attempts < s->max_retries) {
+        unsigned shift = *attempts < 16 ? *attempts : 16;
+        unsigned long delay = (unsigned long)BACKOFF_MIN_MS << shift;
+        if (delay > BACKOFF_MAX_MS)
+            delay = BACKOFF_MAX_MS;
+        delay = delay / 2 + next_random(s) % (delay / 2 + 1);
+        sleep_ms((unsigned)delay);
+        (*attempts)++;
+        if (connect_and_setup(s) == 0) {
+            s->stats.reconnects++;
+            return 0;
+        }
+        snprintf(last, sizeof last, "%s", s->error);
+    }
+    SINK_ERROR(s, "%s (gave up after %u reconnect attempts; %zu flags kept)", last, *attempts, s->count);
+    return -1;
+}
+
+/* ---- batches ----
+ *
+ * A sliding window: flags[0, sent) are in flight as ninflight batches (sizes
+ * in inflight[], oldest first), flags[sent, count) are not sent yet. A full
+ * batch is appended (redisAppendCommandArgv) and written at once, so Redis
+ * works on it while the caller builds the next; a reply is read only when
+ * SINK_PIPELINE batches are in flight, or when draining (sink_flush). */
+
+typedef struct batch_range {
+    size_t start, count;
+    bool done;
+} batch_range;
+
+/* Frees the confirmed batches among ranges[0, n) and moves the rest (and
+ * everything after them) to the front, in order. */
+static void compact(redis_sink *s, const batch_range *ranges, size_t n)
+{
+    if (n == 0)
+        return;
+    size_t sent = ranges[n - 1].start + ranges[n - 1].count;
+    size_t to = 0;
+    for (size_t i = 0; i < n; i++) {
+        const batch_range *b = &ranges[i];
+        if (b->done) {
+            for (size_t j = b->start; j < b->start + b->count; j++)
+                free(s->flags[j].id);
+        } else {
+            if (to != b->start)
+                memmove(&s->flags[to], &s->flags[b->start], b->count * sizeof *s->flags);
+            to += b->count;
+        }
+    }
+    if (to != sent)
+        memmove(&s->flags[to], &s->flags[sent], (s->count - sent) * sizeof *s->flags);
+    s->count -= sent - to;
+}
+
+/* Appends the next `count` unsent flags as one script call. */
+static int append_batch(redis_sink *s, size_t count)
+{
+    const char **argv = s->argv;
+    size_t *argvlen = s->argvlen;
+    bool eval = s->eval_next;
+    argv[0] = eval ? "EVAL" : "EVALSHA";
+    argv[1] = eval ? SCRIPT : s->sha;
+    argv[2] = "2";
+    argv[3] = s->key_seen;
+    argv[4] = s->key_flags;
+    for (size_t i = 0; i < 5; i++)
+        argvlen[i] = strlen(argv[i]);
+    for (size_t i = 0; i < count; i++) {
+        const pending_flag *f = &s->flags[s->sent + i];
+        argv[5 + 2 * i] = f->id;
+        argvlen[5 + 2 * i] = f->id_length;
+        argv[6 + 2 * i] = f->json;
+        argvlen[6 + 2 * i] = f->json_length;
+    }
+    if (redisAppendCommandArgv(s->c, (int)(5 + 2 * count), argv, argvlen) != REDIS_OK) {
+        char address[300];
+        format_address(s, address, sizeof address);
+        SINK_ERROR(s, "redis %s: cannot queue a batch: %s", address, s->c->errstr[0] ? s->c->errstr : "out of memory");
+        return -1;
+    }
+    s->eval_next = false;
+    s->inflight[s->ninflight++] = count;
+    s->sent += count;
+    return 0;
+}
+
+/* Writes everything appended; -1 when the connection failed. */
+static int write_all(redis_sink *s)
+{
+    int done = 0;
+    while (!done) {
+        if (redisBufferWrite(s->c, &done) != REDIS_OK) {
+            char address[300];
+            format_address(s, address, sizeof address);
+            SINK_ERROR(s, "redis %s: connection lost: %s", address, s->c->errstr[0] ? s->c->errstr : "write failed");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+enum reply_kind { REPLY_OK, REPLY_NOSCRIPT, REPLY_TRANSIENT, REPLY_REFUSED, REPLY_LOST };
+
+/* Reads the next reply, to a batch of `count` flags, and counts it. */
+static enum reply_kind read_reply(redis_sink *s, size_t count)
+{
+    char address[300];
+    format_address(s, address, sizeof address);
+    redisReply *r = NULL;
+    if (redisGetReply(s->c, (void **)&r) != REDIS_OK || !r) {
+        SINK_ERROR(s, "redis %s: connection lost: %s", address, s->c->errstr[0] ? s->c->errstr : "no reply");
+        return REPLY_LOST;
+    }
+    enum reply_kind kind;
+    if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0 && (unsigned long long)r->integer <= count) {
+        s->stats.added += (uint64_t)r->integer;
+        s->stats.duplicates += count - (uint64_t)r->integer;
+        s->stats.flushes++;
+        kind = REPLY_OK;
+    } else if (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "NOSCRIPT", 8)) {
+        kind = REPLY_NOSCRIPT; /* the script cache was flushed (restart, SCRIPT FLUSH) */
+    } else if (r->type == REDIS_REPLY_ERROR && (!strncmp(r->str, "LOADING", 7) || !strncmp(r->str, "BUSY", 4))) {
+        SINK_ERROR(s, "redis %s: %s", address, r->str);
+        kind = REPLY_TRANSIENT;
+    } else {
+        SINK_ERROR(s, "redis %s: batch of %zu flags refused: %s", address, count,
+                   r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        kind = REPLY_REFUSED;
+    }
+    freeReplyObject(r);
+    return kind;
+}
+
+/* Reads the oldest in-flight reply. On success its flags are freed. On an
+ * error reply the other in-flight replies are read too (those that succeeded
+ * are freed, out of order) and what is left becomes unsent again. */
+static enum reply_kind read_oldest(redis_sink *s)
+{
+    size_t count = s->inflight[0];
+    enum reply_kind kind = read_reply(s, count);
+    if (kind == REPLY_OK) {
+        for (size_t j = 0; j < count; j++)
+            free(s->flags[j].id);
+        memmove(&s->flags[0], &s->flags[count], (s->count - count) * sizeof *s->flags);
+        s->count -= count;
+        s->sent -= count;
+        memmove(&s->inflight[0], &s->inflight[1], (s->ninflight - 1) * sizeof s->inflight[0]);
+        s->ninflight--;
+        return REPLY_OK;
+    }
+    if (kind == REPLY_LOST)
+        return kind;
+    batch_range ranges[SINK_PIPELINE];
+    size_t start = 0;
+    for (size_t i = 0; i < s->ninflight; i++) {
+        ranges[i] = (batch_range){start, s->inflight[i], false};
+        start += s->inflight[i];
+    }
+    enum reply_kind worst = kind;
+    for (size_t i = 1; i < s->ninflight && worst != REPLY_LOST; i++) {
+        enum reply_kind k = read_reply(s, ranges[i].count);
+        if (k == REPLY_OK)
+            ranges[i].done = true;
+        else if (k > worst)
+            worst = k;
+    }
+    compact(s, ranges, s->ninflight);
+    s->sent = 0;
+    s->ninflight = 0;
+    return worst;
+}
+
+/* Sends full batches while the window allows (with `drain`, the last partial
+ * one too) and reads replies: without `drain` only while the window is full,
+ * with `drain` until everything is confirmed. Reconnects with backoff. */
+static int advance(redis_sink *s, bool drain)
+{
+    unsigned attempts = 0;
+    for (;;) {
+        if (!s->c && reconnect(s, &attempts) < 0)
+            return -1;
+        while (s->ninflight < SINK_PIPELINE) {
+            size_t unsent = s->count - s->sent;
+            size_t n = unsent < s->batch ? unsent : s->batch;
+            if (n == 0 || (n < s->batch && !drain))
+                break;
+            if (append_batch(s, n) < 0) {
+                disconnect(s); /* the output buffer may hold part of a command */
+                return -1;
+            }
+        }
+        if (write_all(s) < 0) {
+            disconnect(s);
+            continue;
+        }
+        if (drain ? s->ninflight == 0 : s->ninflight < SINK_PIPELINE)
+            return 0;
+        switch (read_oldest(s)) {
+        case REPLY_OK:
+            break;
+        case REPLY_NOSCRIPT:
+            s->eval_next = true; /* EVAL runs the script and caches it again */
+            break;
+        case REPLY_TRANSIENT:
+        case REPLY_LOST:
+            disconnect(s);
+            break;
+        case REPLY_REFUSED:
+            return -1;
+        }
+    }
+}
+
+static int advance_guarded(redis_sink *s, bool drain)
+{
+    sigpipe_guard guard;
+    sigpipe_block(&guard);
+    int rc = advance(s, drain);
+    sigpipe_restore(&guard);
+    if (rc < 0)
+        s->stats.failures++;
+    return rc;
+}
+
+int sink_flush(redis_sink *s)
+{
+    if (!s)
+        return -1;
+    if (s->count == 0)
+        return 0;
+    return advance_guarded(s, true);
+}
+
+/* ---- lifetime ---- */
+
+int sink_create(const sink_options *o, redis_sink **out, char *error, size_t error_size)
+{
+    if (out)
+        *out = NULL;
+    if (!o || !out) {
+        set_message(error, error_size, "sink: missing argument");
+        return -1;
+    }
+    const char *prefix = o->prefix ? o->prefix : DEFAULT_PREFIX;
+    size_t batch = o->batch ? o->batch : DEFAULT_BATCH;
+    if (strlen(prefix) > MAX_PREFIX) {
+        set_message(error, error_size, "sink: key prefix longer than %d bytes", MAX_PREFIX);
+        return -1;
+    }
+    if (batch > SINK_MAX_BATCH) {
+        set_message(error, error_size, "sink: batch %zu is larger than %d", batch, SINK_MAX_BATCH);
+        return -1;
+    }
+    redis_sink *s = calloc(1, sizeof *s);
+    if (!s) {
+        set_message(error, error_size, "sink: out of memory");
+        return -1;
+    }
+    if (sink_parse_url(o->url ? o->url : DEFAULT_URL, s->host, sizeof s->host, &s->port, &s->db, error,
+                       error_size) < 0) {
+        free(s);
+        return -1;
+    }
+    s->batch = batch;
+    s->capacity = batch * SINK_BACKLOG_BATCHES;
+    s->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
+    s->command_timeout_ms = o->command_timeout_ms ? o->command_timeout_ms : DEFAULT_COMMAND_TIMEOUT_MS;
+    s->max_retries = o->max_retries ? o->max_retries : DEFAULT_MAX_RETRIES;
+    size_t prefix_length = strlen(prefix);
+    s->key_seen = malloc(prefix_length + sizeof "seen");
+    s->key_flags = malloc(prefix_length + sizeof "flags");
+    s->flags = calloc(s->capacity, sizeof *s->flags);
+    s->argv = calloc(5 + 2 * batch, sizeof *s->argv);
+    s->argvlen = calloc(5 + 2 * batch, sizeof *s->argvlen);
+    if (!s->key_seen || !s->key_flags || !s->flags || !s->argv || !s->argvlen) {
+        set_message(error, error_size, "sink: out of memory");
+        sink_destroy(s);
+        return -1;
+    }
+    memcpy(s->key_seen, prefix, prefix_length);
+    memcpy(s->key_seen + prefix_length, "seen", sizeof "seen");
+    memcpy(s->key_flags, prefix, prefix_length);
+    memcpy(s->key_flags + prefix_length, "flags", sizeof "flags");
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    s->rng = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 32) ^ (uint64_t)(uintptr_t)s;
+
+    sigpipe_guard guard;
+    sigpipe_block(&guard);
+    int rc = connect_and_setup(s);
+    sigpipe_restore(&guard);
+    if (rc < 0) {
+        set_message(error, error_size, "%s", s->error);
+        sink_destroy(s);
+        return -1;
+    }
+    *out = s;
+    if (error && error_size)
+        error[0] = '\0';
+    return 0;
+}
+
+int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length)
+{
+    if (!s)
+        return -1;
+    if (!flag_id || !flag_json) {
+        SINK_ERROR(s, "sink: missing flag id or JSON");
+        return -1;
+    }
+    size_t id_length = strlen(flag_id);
+    if (id_length == 0 || id_length > SINK_MAX_FLAG_ID) {
+        SINK_ERROR(s, "sink: flag id is empty or longer than %d bytes", SINK_MAX_FLAG_ID);
+        return -1;
+    }
+    if (length == 0 || length > SINK_MAX_FLAG_JSON) {
+        SINK_ERROR(s, "sink: flag %s: JSON is empty or longer than %u bytes", flag_id, SINK_MAX_FLAG_JSON);
+        return -1;
+    }
+    if (s->count >= s->capacity) {
+        char address[300], last[sizeof s->error];
+        format_address(s, address, sizeof address);
+        snprintf(last, sizeof last, "%s", s->error);
+        SINK_ERROR(s, "sink backlog full: %zu flags not confirmed by redis %s (last error: %s)", s->count, address,
+                   last[0] ? last : "none");
+        return -1;
+    }
+    char *copy = malloc(id_length + 1 + length + 1);
+    if (!copy) {
+        SINK_ERROR(s, "sink: out of memory");
+        return -1;
+    }
+    memcpy(copy, flag_id, id_length + 1);
+    memcpy(copy + id_length + 1, flag_json, length);
+    copy[id_length + 1 + length] = '\0';
+    s->flags[s->count++] = (pending_flag){copy, id_length, copy + id_length + 1, length};
+    s->stats.pushed++;
+    if ((s->count - s->sent) % s->batch == 0) /* a batch is full (after a failure: each batch boundary) */
+        (void)advance_guarded(s, false); /* a failure is counted and kept in s->error; the flag stays buffered */
+    return 0;
+}
+
+size_t sink_pending(const redis_sink *s)
+{
+    return s ? s->count : 0;
+}
+
+const char *sink_error(const redis_sink *s)
+{
+    return s ? s->error : "sink: no sink";
+}
+
+void sink_get_stats(const redis_sink *s, sink_stats *out)
+{
+    if (!out)
+        return;
+    if (s)
+        *out = s->stats;
+    else
+        memset(out, 0, sizeof *out);
+}
+
+void sink_destroy(redis_sink *s)
+{
+    if (!s)
+        return;
+    disconnect(s);
+    if (s->flags)
+        for (size_t i = 0; i < s->count; i++)
+            free(s->flags[i].id);
+    free(s->flags);
+    free(s->argv);
+    free(s->argvlen);
+    free(s->key_seen);
+    free(s->key_flags);
+    free(s);
+}

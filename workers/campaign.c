@@ -1,0 +1,330 @@
+#include "campaign.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CAMPAIGN_BYTES (4u << 20)
+
+static const char *const adapter_names[ADAPTER_COUNT] = {"shopee", "tiki", "storefront", "social", "json"};
+static const char *const adapter_platforms[ADAPTER_COUNT] = {"shopee", "tiki", "web", "facebook", "web"};
+
+const char *adapter_name(adapter_kind k) { return (unsigned)k < ADAPTER_COUNT ? adapter_names[k] : "unknown"; }
+const char *adapter_platform(adapter_kind k) { return (unsigned)k < ADAPTER_COUNT ? adapter_platforms[k] : "web"; }
+
+/* ${NAME} -> the environment's value; an unset variable is a mistake. */
+static char *expanded_string(yaml_walk *w, yaml_node_t *node, const char *what)
+{
+    char *raw = yaml_walk_string(w, node, what);
+    if (!raw || !strstr(raw, "${"))
+        return raw;
+    size_t capacity = strlen(raw) + 256, o = 0;
+    char *out = malloc(capacity);
+    for (const char *p = raw; out && *p;) {
+        const char *value = NULL;
+        size_t skip = 1;
+        if (p[0] == '$' && p[1] == '{') {
+            const char *end = strchr(p, '}');
+            char name[128];
+            if (end && (size_t)(end - p - 2) < sizeof name) {
+                memcpy(name, p + 2, (size_t)(end - p - 2));
+                name[end - p - 2] = '\0';
+                value = getenv(name);
+                if (!value) {
+                    yaml_walk_error(w, node, "%s: environment variable %s is not set", what, name);
+                    value = "";
+                }
+                skip = (size_t)(end - p) + 1;
+            }
+        }
+        size_t n = value ? strlen(value) : 1;
+        if (o + n + 1 > capacity) {
+            capacity = (o + n + 1) * 2;
+            char *grown = realloc(out, capacity);
+            if (!grown) {
+                free(out);
+                out = NULL;
+                break;
+            }
+            out = grown;
+        }
+        memcpy(out + o, value ? value : p, n);
+        o += n;
+        p += skip;
+    }
+    if (out)
+        out[o] = '\0';
+    free(raw);
+    return out;
+}
+
+static bool valid_base_url(const char *url)
+{
+    return !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
+}
+
+static void visit_fields(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    json_fields *f = ctx;
+    struct {
+        const char *name;
+        char **slot;
+    } paths[] = {{"items", &f->items}, {"listing_id", &f->listing_id}, {"title", &f->title},
+                 {"description", &f->description}, {"url", &f->url}, {"price", &f->price},
+                 {"currency", &f->currency}, {"seller_id", &f->seller_id}, {"seller_name", &f->seller_name},
+                 {"seller_location", &f->seller_location}, {"seller_official", &f->seller_official},
+                 {"category", &f->category}, {"next_url", &f->next_url}};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (!strcmp(key, paths[i].name)) {
+            free(*paths[i].slot);
+            *paths[i].slot = yaml_walk_string(w, value, key);
+            return;
+        }
+    if (!strcmp(key, "price_divisor")) {
+        if (yaml_walk_number(w, value, key, &f->price_divisor) && f->price_divisor <= 0)
+            yaml_walk_error(w, value, "price_divisor must be above 0");
+        return;
+    }
+    yaml_walk_error(w, key_node, "unknown field '%s' in fields (known: items, listing_id, title, description, url, "
+                                 "price, price_divisor, currency, seller_id, seller_name, seller_location, "
+                                 "seller_official, category, next_url)", key);
+}
+
+static void visit_target(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    campaign_target *t = ctx;
+    double number;
+    if (!strcmp(key, "name")) {
+        t->name = yaml_walk_string(w, value, key);
+    } else if (!strcmp(key, "adapter")) {
+        const char *a = yaml_scalar(value);
+        int k = 0;
+        while (a && k < ADAPTER_COUNT && strcmp(adapter_names[k], a))
+            k++;
+        if (!a || k == ADAPTER_COUNT)
+            yaml_walk_error(w, value, "unknown adapter '%s' (known: shopee, tiki, storefront, social, json)", a ? a : "?");
+        else
+            t->adapter = (adapter_kind)k;
+    } else if (!strcmp(key, "platform")) {
+        t->platform = yaml_walk_string(w, value, key);
+    } else if (!strcmp(key, "base_url")) {
+        t->base_url = expanded_string(w, value, key);
+        if (t->base_url && !valid_base_url(t->base_url))
+            yaml_walk_error(w, value, "base_url must start with http:// or https://, not '%s'", t->base_url);
+    } else if (!strcmp(key, "keywords")) {
+        const char *s = yaml_scalar(value);
+        if (s && !strcmp(s, "auto"))
+            t->keywords_from_rules = true;
+        else
+            yaml_walk_string_list(w, value, key, &t->keywords);
+    } else if (!strcmp(key, "categories")) {
+        yaml_walk_bool(w, value, key, &t->categories);
+    } else if (!strcmp(key, "details")) {
+        yaml_walk_bool(w, value, key, &t->details);
+    } else if (!strcmp(key, "start_urls")) {
+        yaml_walk_string_list(w, value, key, &t->start_urls);
+    } else if (!strcmp(key, "follow")) {
+        yaml_walk_string_list(w, value, key, &t->follow);
+    } else if (!strcmp(key, "max_pages")) {
+        if (yaml_walk_number(w, value, key, &number) && number >= 0)
+            t->max_pages = (uint64_t)number;
+    } else if (!strcmp(key, "fields")) {
+        yaml_walk_fields(w, value, "fields", visit_fields, &t->fields);
+    } else {
+        yaml_walk_error(w, key_node, "unknown field '%s' in a target (known: name, adapter, platform, base_url, "
+                                     "keywords, categories, details, start_urls, follow, max_pages, fields)", key);
+    }
+}
+
+static void visit_limits(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    campaign_limits *l = ctx;
+    double v;
+    if (!yaml_walk_number(w, value, key, &v))
+        return;
+    if (v < 0) {
+        yaml_walk_error(w, value, "%s must not be negative", key);
+        return;
+    }
+    if (!strcmp(key, "per_host_concurrency") && v >= 1 && v <= 1024)
+        l->per_host_concurrency = (unsigned)v;
+    else if (!strcmp(key, "requests_per_second"))
+        l->requests_per_second = v;
+    else if (!strcmp(key, "max_body_bytes") && v >= 1024)
+        l->max_body_bytes = (size_t)v;
+    else if (!strcmp(key, "connect_timeout_ms") && v >= 1)
+        l->connect_timeout_ms = (unsigned)v;
+    else if (!strcmp(key, "timeout_ms") && v >= 1)
+        l->timeout_ms = (unsigned)v;
+    else if (!strcmp(key, "max_redirects") && v <= 50)
+        l->max_redirects = (unsigned)v;
+    else if (!strcmp(key, "retries") && v <= 100)
+        l->retries = (unsigned)v;
+    else if (!strcmp(key, "frontier_max") && v >= 100)
+        l->frontier_max = (size_t)v;
+    else if (!strcmp(key, "max_pages"))
+        l->max_pages = (uint64_t)v;
+    else if (!strcmp(key, "per_host_concurrency") || !strcmp(key, "max_body_bytes") ||
+             !strcmp(key, "connect_timeout_ms") || !strcmp(key, "timeout_ms") || !strcmp(key, "max_redirects") ||
+             !strcmp(key, "retries") || !strcmp(key, "frontier_max"))
+        yaml_walk_error(w, value, "%s %g is out of range", key, v);
+    else
+        yaml_walk_error(w, key_node, "unknown field '%s' in limits (known: per_host_concurrency, requests_per_second, "
+                                     "max_body_bytes, connect_timeout_ms, timeout_ms, max_redirects, retries, "
+                                     "frontier_max, max_pages)", key);
+}
+
+static bool valid_date(const char *s)
+{
+    return s && strlen(s) == 10 && isdigit((unsigned char)s[0]) && s[4] == '-' && s[7] == '-';
+}
+
+static void visit_window(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    campaign *c = ctx;
+    char **slot = !strcmp(key, "start") ? &c->window_start : !strcmp(key, "end") ? &c->window_end : NULL;
+    if (!slot) {
+        yaml_walk_error(w, key_node, "unknown field '%s' in window (known: start, end)", key);
+        return;
+    }
+    *slot = yaml_walk_string(w, value, key);
+    if (*slot && !valid_date(*slot))
+        yaml_walk_error(w, value, "%s must be a date like 2026-05-07", key);
+}
+
+static void visit_redis(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    campaign *c = ctx;
+    if (!strcmp(key, "url"))
+        c->redis_url = expanded_string(w, value, key);
+    else if (!strcmp(key, "prefix"))
+        c->redis_prefix = yaml_walk_string(w, value, key);
+    else
+        yaml_walk_error(w, key_node, "unknown field '%s' in redis (known: url, prefix)", key);
+}
+
+static void visit_campaign(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    campaign *c = ctx;
+    if (!strcmp(key, "campaign"))
+        c->name = yaml_walk_string(w, value, key);
+    else if (!strcmp(key, "window"))
+        yaml_walk_fields(w, value, "window", visit_window, c);
+    else if (!strcmp(key, "rules"))
+        yaml_walk_string_list(w, value, key, &c->rules);
+    else if (!strcmp(key, "redis"))
+        yaml_walk_fields(w, value, "redis", visit_redis, c);
+    else if (!strcmp(key, "limits"))
+        yaml_walk_fields(w, value, "limits", visit_limits, &c->limits);
+    else if (!strcmp(key, "targets"))
+        ; /* below */
+    else
+        yaml_walk_error(w, key_node, "unknown field '%s' at the top of the campaign (known: campaign, window, rules, "
+                                     "redis, limits, targets)", key);
+}
+
+campaign *campaign_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag)
+{
+    size_t errors_before = diag->count;
+    campaign *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->file = strdup(name);
+    c->limits = (campaign_limits){8, 100.0, 8u << 20, 3000, 15000, 5, 4, 1000000, 0};
+    yaml_document_t document;
+    if (yaml_walk_parse(name, yaml, length, &document, diag) < 0) {
+        campaign_free(c);
+        return NULL;
+    }
+    yaml_walk w = {name, &document, diag};
+    yaml_node_t *root = yaml_document_get_root_node(&document);
+    if (!root) {
+        diagnostics_add(diag, name, 0, 0, "empty file");
+    } else if (yaml_walk_fields(&w, root, "a campaign", visit_campaign, c)) {
+        if (!c->name)
+            yaml_walk_error(&w, root, "the campaign has no 'campaign:' name");
+        if (c->window_start && c->window_end && strcmp(c->window_start, c->window_end) > 0)
+            yaml_walk_error(&w, root, "the window ends (%s) before it starts (%s)", c->window_end, c->window_start);
+        yaml_node_t *targets = yaml_walk_find(&w, root, "targets");
+        if (!targets || targets->type != YAML_SEQUENCE_NODE || targets->data.sequence.items.top ==
+                                                                    targets->data.sequence.items.start) {
+            yaml_walk_error(&w, targets ? targets : root, "the campaign needs 'targets:', a list of sites to scan");
+        } else {
+            size_t n = (size_t)(targets->data.sequence.items.top - targets->data.sequence.items.start);
+            c->targets = calloc(n, sizeof *c->targets);
+            for (yaml_node_item_t *item = targets->data.sequence.items.start;
+                 c->targets && item < targets->data.sequence.items.top; item++) {
+                yaml_node_t *node = yaml_walk_node(&w, *item);
+                campaign_target *t = &c->targets[c->target_count++];
+                t->at = yaml_position(node);
+                t->fields.price_divisor = 1;
+                t->adapter = ADAPTER_COUNT;
+                if (!yaml_walk_fields(&w, node, "a target", visit_target, t))
+                    continue;
+                if (t->adapter == ADAPTER_COUNT)
+                    yaml_walk_error(&w, node, "a target needs 'adapter'");
+                if (!t->base_url)
+                    yaml_walk_error(&w, node, "a target needs 'base_url'");
+                if (t->adapter == ADAPTER_JSON && (!t->fields.items || !t->fields.title || !t->fields.listing_id))
+                    yaml_walk_error(&w, node, "a json target needs fields.items, fields.title and fields.listing_id");
+                if (t->adapter == ADAPTER_JSON && !t->start_urls.count)
+                    yaml_walk_error(&w, node, "a json target needs start_urls");
+                if (!t->name) {
+                    char label[64];
+                    snprintf(label, sizeof label, "%s-%zu", t->adapter < ADAPTER_COUNT ? adapter_names[t->adapter] : "target",
+                             c->target_count);
+                    t->name = strdup(label);
+                }
+                if (!t->platform && t->adapter < ADAPTER_COUNT)
+                    t->platform = strdup(adapter_platforms[t->adapter]);
+            }
+        }
+    }
+    yaml_document_delete(&document);
+    if (diag->count > errors_before) {
+        campaign_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+campaign *campaign_load(const char *path, diagnostics *diag)
+{
+    char *data;
+    size_t n;
+    if (yaml_read_file(path, MAX_CAMPAIGN_BYTES, &data, &n, diag) < 0)
+        return NULL;
+    campaign *c = campaign_load_string(path, data, n, diag);
+    free(data);
+    return c;
+}
+
+void campaign_free(campaign *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->target_count; i++) {
+        campaign_target *t = &c->targets[i];
+        free(t->name);
+        free(t->platform);
+        free(t->base_url);
+        string_list_free(&t->keywords);
+        string_list_free(&t->start_urls);
+        string_list_free(&t->follow);
+        json_fields *f = &t->fields;
+        char *paths[] = {f->items, f->listing_id, f->title, f->description, f->url, f->price, f->currency,
+                         f->seller_id, f->seller_name, f->seller_location, f->seller_official, f->category, f->next_url};
+        for (size_t k = 0; k < sizeof paths / sizeof paths[0]; k++)
+            free(paths[k]);
+    }
+    free(c->targets);
+    string_list_free(&c->rules);
+    free(c->file);
+    free(c->name);
+    free(c->window_start);
+    free(c->window_end);
+    free(c->redis_url);
+    free(c->redis_prefix);
+    free(c);
+}

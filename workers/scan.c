@@ -1,0 +1,611 @@
+#include "scan.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zlib.h>
+
+#include "adapters.h"
+#include "bytebuf.h"
+#include "hash_set.h"
+#include "listing.h"
+#include "sink.h"
+
+static const char *const fetch_error_names[FETCH_ERROR_COUNT] = {
+    "timeout", "connect", "reset", "truncated", "http_5xx", "http_429", "http_4xx", "redirects",
+    "too_big", "decode", "parse", "other"};
+
+const char *fetch_error_name(fetch_error e)
+{
+    return (unsigned)e < FETCH_ERROR_COUNT ? fetch_error_names[e] : "unknown";
+}
+
+typedef struct transfer {
+    CURL *easy;
+    bool active;
+    crawl_request request;
+    bytebuf body;                 /* as received (maybe gzip) */
+    EVP_MD_CTX *sha;
+    bool too_big;
+    char content_encoding[32];
+    char retry_after[32];
+    char fetched_at[32];
+    char error[CURL_ERROR_SIZE];
+} transfer;
+
+typedef struct worker {
+    struct scan *scan;
+    pthread_t thread;
+    CURLM *multi;
+    transfer *transfers;
+    unsigned transfer_count;
+    struct curl_slist *headers;
+    ruleset_scratch *scratch;
+    redis_sink *sink;
+    adapter_result result;
+    bytebuf decoded, flag;
+    uint64_t random;              /* jitter */
+    bool failed;
+} worker;
+
+struct scan {
+    scan_config config;
+    const campaign *campaign;
+    frontier *frontier;
+    pthread_mutex_t seen_lock;    /* guards seen */
+    hash_set seen;                /* listings already matched: XXH3(platform, listing_id) */
+    scan_counters counters;
+    worker *workers;
+    unsigned worker_count;
+    pthread_mutex_t done_lock;    /* guards finished, with done */
+    pthread_cond_t done;
+    unsigned finished;
+};
+
+/* ---- transfers --------------------------------------------------------------- */
+
+static size_t on_body(char *data, size_t size, size_t count, void *user)
+{
+    transfer *t = user;
+    size_t n = size * count;
+    if (bytebuf_append(&t->body, data, n) < 0) {
+        t->too_big = true;
+        return 0; /* aborts the transfer */
+    }
+    EVP_DigestUpdate(t->sha, data, n);
+    return n;
+}
+
+static void header_value(const char *line, size_t n, const char *name, char *out, size_t size)
+{
+    size_t name_length = strlen(name);
+    if (n <= name_length + 1 || strncasecmp(line, name, name_length) || line[name_length] != ':')
+        return;
+    const char *v = line + name_length + 1, *end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    size_t len = (size_t)(end - v) < size - 1 ? (size_t)(end - v) : size - 1;
+    memcpy(out, v, len);
+    out[len] = '\0';
+}
+
+static size_t on_header(char *data, size_t size, size_t count, void *user)
+{
+    transfer *t = user;
+    size_t n = size * count;
+    if (n > 5 && !strncmp(data, "HTTP/", 5)) { /* a new response (after a redirect): forget the last one's */
+        t->content_encoding[0] = t->retry_after[0] = '\0';
+    }
+    header_value(data, n, "Content-Encoding", t->content_encoding, sizeof t->content_encoding);
+    header_value(data, n, "Retry-After", t->retry_after, sizeof t->retry_after);
+    return n;
+}
+
+static void utc_now(char *out, size_t size)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static bool start_transfer(worker *w, transfer *t, crawl_request *r)
+{
+
+    const campaign_limits *limits = &w->scan->campaign->limits;
+    t->request = *r;
+    t->active = true;
+    t->too_big = false;
+    t->content_encoding[0] = t->retry_after[0] = t->error[0] = '\0';
+    bytebuf_reset(&t->body);
+    t->body.max = limits->max_body_bytes;
+    EVP_DigestInit_ex(t->sha, EVP_sha256(), NULL);
+    utc_now(t->fetched_at, sizeof t->fetched_at);
+    CURL *e = t->easy;
+    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)limits->max_redirects);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)limits->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)limits->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "lscan/0.1 (market surveillance)");
+    /* gzip is asked for by hand and decoded by us after the body is hashed
+     * as received, with our own bound on the decoded size */
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, w->headers);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)limits->max_body_bytes);
+    if (curl_multi_add_handle(w->multi, e) != CURLM_OK) {
+        t->active = false;
+        return false;
+    }
+    return true;
+}
+
+/* Inflates gzip/deflate into w->decoded, at most max bytes. */
+static int gunzip(worker *w, const char *data, size_t length, size_t max)
+{
+    bytebuf_reset(&w->decoded);
+    w->decoded.max = max;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 15 + 32) != Z_OK)
+        return -1;
+    z.next_in = (Bytef *)data;
+    z.avail_in = (uInt)length;
+    char chunk[65536];
+    int rc;
+    do {
+        z.next_out = (Bytef *)chunk;
+        z.avail_out = sizeof chunk;
+        rc = inflate(&z, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END) {
+            inflateEnd(&z);
+            return -1;
+        }
+        if (bytebuf_append(&w->decoded, chunk, sizeof chunk - z.avail_out) < 0) {
+            inflateEnd(&z);
+            return -2; /* a bomb, or just too big */
+        }
+    } while (rc != Z_STREAM_END && (z.avail_in > 0 || z.avail_out == 0));
+    inflateEnd(&z);
+    return rc == Z_STREAM_END ? 0 : -1;
+}
+
+static unsigned backoff_ms(worker *w, unsigned attempt)
+{
+    unsigned base = 200u << (attempt < 6 ? attempt : 6);
+    if (base > 8000)
+        base = 8000;
+    w->random ^= w->random << 13;
+    w->random ^= w->random >> 7;
+    w->random ^= w->random << 17;
+    return base / 2 + (unsigned)(w->random % (base / 2 + 1)); /* jitter: 50-100% */
+}
+
+static unsigned retry_after_ms(const char *value)
+{
+    if (!value || !*value)
+        return 0;
+    char *end;
+    long seconds = strtol(value, &end, 10);
+    if (end == value || seconds < 0)
+        return 1000; /* an HTTP date: wait a second */
+    return (unsigned)(seconds > 600 ? 600000 : seconds * 1000);
+}
+
+static void fail_or_retry(worker *w, transfer *t, fetch_error e, unsigned delay_ms, unsigned hold_ms)
+{
+    scan *s = w->scan;
+    atomic_fetch_add(&s->counters.errors[e], 1);
+    crawl_request r = t->request;
+    char url[1024];
+    snprintf(url, sizeof url, "%s", r.url);
+    if (e != FETCH_HTTP_4XX && frontier_retry(s->frontier, &r, delay_ms ? delay_ms : backoff_ms(w, r.attempt), hold_ms)) {
+        atomic_fetch_add(&s->counters.retries, 1);
+        return;
+    }
+    if (e == FETCH_HTTP_4XX)
+        frontier_finish(s->frontier, &r, 0);
+    atomic_fetch_add(&s->counters.given_up, 1);
+    atomic_fetch_add(&s->counters.given_up_by[e], 1);
+    if (s->config.log) {
+        char line[1400];
+        snprintf(line, sizeof line, "gave up on %s after %u attempt%s: %s%s%s", url, r.attempt + 1u,
+                 r.attempt ? "s" : "", fetch_error_name(e), t->error[0] ? ": " : "", t->error);
+        s->config.log(s->config.log_ctx, line);
+    }
+}
+
+static void handle_listing(worker *w, transfer *t, cJSON *record, const char *sha256, long status)
+{
+    scan *s = w->scan;
+    char error[256];
+    listing l;
+    if (listing_from_json(record, &l, error, sizeof error) < 0) {
+        atomic_fetch_add(&s->counters.bad_listings, 1);
+        return;
+    }
+    uint64_t key = XXH3_64bits_withSeed(l.facts.listing_id, strlen(l.facts.listing_id),
+                                        XXH3_64bits(l.facts.platform, strlen(l.facts.platform)));
+    pthread_mutex_lock(&s->seen_lock);
+    int fresh = hash_set_insert(&s->seen, key);
+    pthread_mutex_unlock(&s->seen_lock);
+    if (fresh <= 0) {
+        atomic_fetch_add(&s->counters.duplicate_listings, 1);
+        listing_free(&l);
+        return;
+    }
+    atomic_fetch_add(&s->counters.listings, 1);
+    match_result result;
+    if (ruleset_match(s->config.rules, w->scratch, &l.facts, &result) < 0) {
+        w->failed = true;
+        listing_free(&l);
+        return;
+    }
+    if (result.rule_count) {
+        flag_evidence evidence = {t->request.url, t->fetched_at, status, sha256};
+        bytebuf_reset(&w->flag);
+        flag_to_json(s->config.rules, &l, &result, s->config.language, s->config.scan_id, &evidence, &w->flag);
+        char id[17];
+        flag_id_hex(result.flag_id, id);
+        atomic_fetch_add(&s->counters.flags, 1);
+        for (size_t k = 0; k < result.rule_count; k++)
+            atomic_fetch_add(&s->counters.flags_by_kind[ruleset_rule(s->config.rules, result.rules[k])->kind], 1);
+        if (t->request.target < SCAN_MAX_TARGETS)
+            atomic_fetch_add(&s->counters.flags_by_target[t->request.target], 1);
+        if (sink_push(w->sink, id, w->flag.data, w->flag.length) < 0)
+            atomic_fetch_add(&s->counters.sink_failures, 1);
+    }
+    listing_free(&l);
+}
+
+static void complete_transfer(worker *w, transfer *t, CURLcode code)
+{
+
+    scan *s = w->scan;
+    long status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_multi_remove_handle(w->multi, t->easy);
+    t->active = false;
+    if (code != CURLE_OK) {
+        fetch_error e = FETCH_OTHER;
+        switch (code) {
+        case CURLE_OPERATION_TIMEDOUT: e = FETCH_TIMEOUT; break;
+        case CURLE_COULDNT_CONNECT: case CURLE_COULDNT_RESOLVE_HOST: e = FETCH_CONNECT; break;
+        case CURLE_RECV_ERROR: case CURLE_SEND_ERROR: case CURLE_GOT_NOTHING: e = FETCH_RESET; break;
+        case CURLE_PARTIAL_FILE: e = FETCH_TRUNCATED; break;
+        case CURLE_TOO_MANY_REDIRECTS: e = FETCH_REDIRECTS; break;
+        case CURLE_FILESIZE_EXCEEDED: e = FETCH_TOO_BIG; break;
+        case CURLE_WRITE_ERROR: e = t->too_big ? FETCH_TOO_BIG : FETCH_OTHER; break;
+        default: break;
+        }
+        fail_or_retry(w, t, e, 0, 0);
+        return;
+    }
+    if (status == 429 || status == 503) {
+        unsigned hold = retry_after_ms(t->retry_after);
+        fail_or_retry(w, t, status == 429 ? FETCH_HTTP_429 : FETCH_HTTP_5XX, hold ? hold : 0, hold);
+        return;
+    }
+    if (status >= 500) {
+        fail_or_retry(w, t, FETCH_HTTP_5XX, 0, 0);
+        return;
+    }
+    if (status >= 400) {
+        fail_or_retry(w, t, FETCH_HTTP_4XX, 0, 0);
+        return;
+    }
+    unsigned char digest[32];
+    unsigned int digest_length = 0;
+    EVP_DigestFinal_ex(t->sha, digest, &digest_length);
+    char sha256[65];
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(sha256 + 2 * i, 3, "%02x", digest[i]);
+    const char *body = t->body.data ? t->body.data : "";
+    size_t length = t->body.length;
+    if (!strcasecmp(t->content_encoding, "gzip") || !strcasecmp(t->content_encoding, "deflate")) {
+        int rc = gunzip(w, body, length, s->campaign->limits.max_body_bytes);
+        if (rc < 0) {
+            fail_or_retry(w, t, rc == -2 ? FETCH_TOO_BIG : FETCH_DECODE, 0, 0);
+            return;
+        }
+        body = w->decoded.data ? w->decoded.data : "";
+        length = w->decoded.length;
+    }
+    const campaign_target *target = &s->campaign->targets[t->request.target];
+    adapter_result_reset(&w->result);
+    char error[256];
+    if (adapter_parse(target, (page_kind)t->request.kind, t->request.url, body, length, &w->result, error,
+                      sizeof error) < 0) {
+        snprintf(t->error, sizeof t->error, "%s", error);
+        fail_or_retry(w, t, FETCH_PARSE, 0, 0);
+        return;
+    }
+    atomic_fetch_add(&s->counters.pages, 1);
+    atomic_fetch_add(&s->counters.bytes, t->body.length);
+    for (size_t i = 0; i < w->result.link_count; i++)
+        frontier_push(s->frontier, w->result.links[i].url, t->request.target, (uint16_t)w->result.links[i].kind);
+    for (cJSON *record = w->result.listings->child; record;) {
+        cJSON *next = record->next;
+        cJSON_DetachItemViaPointer(w->result.listings, record);
+        handle_listing(w, t, record, sha256, status);
+        record = next;
+    }
+    frontier_finish(s->frontier, &t->request, 0);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    scan *s = w->scan;
+    for (;;) {
+        unsigned active = 0;
+        int wait_ms = 50;
+        bool over = false;
+        for (unsigned i = 0; i < w->transfer_count; i++)
+            active += w->transfers[i].active;
+        /* fill the free slots while the frontier allows */
+        for (unsigned i = 0; i < w->transfer_count && !over; i++) {
+            transfer *t = &w->transfers[i];
+            if (t->active)
+                continue;
+            crawl_request r;
+            int rc = frontier_pop(s->frontier, &r, &wait_ms);
+            if (rc == 0)
+                break;
+            if (rc < 0) {
+                over = true;
+                break;
+            }
+            if (start_transfer(w, t, &r)) {
+                active++;
+            } else {
+                snprintf(t->error, sizeof t->error, "curl refused the transfer");
+                fail_or_retry(w, t, FETCH_OTHER, 0, 0);
+            }
+        }
+        if (!active) {
+            if (over)
+                break;
+            /* nothing allowed yet: wait for the politeness clock (or a finish elsewhere) */
+            curl_multi_poll(w->multi, NULL, 0, wait_ms > 0 ? wait_ms : 1, NULL);
+            continue;
+        }
+        int running = 0;
+        curl_multi_perform(w->multi, &running);
+        CURLMsg *message;
+        int left;
+        while ((message = curl_multi_info_read(w->multi, &left))) {
+            if (message->msg != CURLMSG_DONE)
+                continue;
+            transfer *t = NULL;
+            curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+            CURLcode code = message->data.result;
+            complete_transfer(w, t, code);
+        }
+        if (running)
+            curl_multi_poll(w->multi, NULL, 0, active < w->transfer_count ? (wait_ms < 20 ? wait_ms : 20) : 100, NULL);
+    }
+    if (sink_flush(w->sink) < 0)
+        w->failed = true;
+    pthread_mutex_lock(&s->done_lock);
+    s->finished++;
+    pthread_cond_broadcast(&s->done);
+    pthread_mutex_unlock(&s->done_lock);
+    return NULL;
+}
+
+/* ---- the scan ------------------------------------------------------------------ */
+
+static void worker_free(worker *w)
+{
+    for (unsigned i = 0; w->transfers && i < w->transfer_count; i++) {
+        transfer *t = &w->transfers[i];
+        if (t->easy) {
+            if (t->active)
+                curl_multi_remove_handle(w->multi, t->easy);
+            curl_easy_cleanup(t->easy);
+        }
+        if (t->active)
+            free(t->request.url);
+        EVP_MD_CTX_free(t->sha);
+        bytebuf_free(&t->body);
+    }
+    free(w->transfers);
+    if (w->multi)
+        curl_multi_cleanup(w->multi);
+    curl_slist_free_all(w->headers);
+    ruleset_scratch_destroy(w->scratch);
+    sink_destroy(w->sink);
+    adapter_result_free(&w->result);
+    bytebuf_free(&w->decoded);
+    bytebuf_free(&w->flag);
+}
+
+static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t error_size)
+{
+    w->scan = s;
+    w->random = 0x9E3779B97F4A7C15ull * (index + 1);
+    adapter_result_init(&w->result);
+    bytebuf_init(&w->decoded, 0);
+    bytebuf_init(&w->flag, 0);
+    w->transfer_count = s->config.transfers_per_thread;
+    w->transfers = calloc(w->transfer_count, sizeof *w->transfers);
+    w->multi = curl_multi_init();
+    w->headers = curl_slist_append(NULL, "Accept-Encoding: gzip");
+    if (!w->transfers || !w->multi || !w->headers || ruleset_scratch_create(s->config.rules, &w->scratch) < 0) {
+        snprintf(error, error_size, "out of memory");
+        return -1;
+    }
+    /* Per-host concurrency is the frontier's job, across all workers: curl's
+     * own CURLMOPT_MAX_HOST_CONNECTIONS parks extra transfers in a queue
+     * where, in this curl, they could wait forever without timing out. */
+    for (unsigned i = 0; i < w->transfer_count; i++) {
+        transfer *t = &w->transfers[i];
+        t->easy = curl_easy_init();
+        t->sha = EVP_MD_CTX_new();
+        bytebuf_init(&t->body, s->campaign->limits.max_body_bytes);
+        if (!t->easy || !t->sha) {
+            snprintf(error, error_size, "out of memory");
+            return -1;
+        }
+    }
+    sink_options options = {.url = s->config.redis_url, .prefix = s->campaign->redis_prefix};
+    char sink_error[512];
+    if (sink_create(&options, &w->sink, sink_error, sizeof sink_error) < 0) {
+        snprintf(error, error_size, "cannot connect to Redis: %s", sink_error);
+        return -1;
+    }
+    return 0;
+}
+
+scan *scan_start(const scan_config *config, char *error, size_t error_size)
+{
+    scan *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(error, error_size, "out of memory");
+        return NULL;
+    }
+    s->config = *config;
+    s->campaign = config->campaign;
+    if (!s->config.threads)
+        s->config.threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (!s->config.transfers_per_thread)
+        s->config.transfers_per_thread = 32;
+    if (!s->config.redis_url)
+        s->config.redis_url = s->campaign->redis_url ? s->campaign->redis_url : "redis://127.0.0.1:6379";
+    pthread_mutex_init(&s->seen_lock, NULL);
+    pthread_mutex_init(&s->done_lock, NULL);
+    pthread_cond_init(&s->done, NULL);
+    const campaign_limits *limits = &s->campaign->limits;
+    frontier_options fo = {limits->per_host_concurrency, limits->requests_per_second, limits->frontier_max,
+                           limits->retries + 1, limits->max_pages};
+    if (frontier_create(&fo, &s->frontier) < 0 || hash_set_init(&s->seen, 1 << 16) < 0) {
+        snprintf(error, error_size, "out of memory");
+        free(s);
+        return NULL;
+    }
+    /* seeds: each target's start pages; `keywords: auto` searches every rule's name */
+    const char **names = calloc(ruleset_rule_count(config->rules) + 1, sizeof *names);
+    size_t name_count = 0;
+    for (size_t i = 0; names && i < ruleset_rule_count(config->rules); i++)
+        names[name_count++] = ruleset_rule(config->rules, i)->name;
+    for (size_t i = 0; i < s->campaign->target_count && i < SCAN_MAX_TARGETS; i++) {
+        adapter_result seeds;
+        adapter_result_init(&seeds);
+        adapter_seed(&s->campaign->targets[i], names, name_count, &seeds);
+        for (size_t k = 0; k < seeds.link_count; k++)
+            frontier_push(s->frontier, seeds.links[k].url, (uint32_t)i, (uint16_t)seeds.links[k].kind);
+        adapter_result_free(&seeds);
+    }
+    free(names);
+    s->worker_count = s->config.threads;
+    s->workers = calloc(s->worker_count, sizeof *s->workers);
+    if (!s->workers) {
+        snprintf(error, error_size, "out of memory");
+        scan_finish(s, NULL);
+        return NULL;
+    }
+    for (unsigned i = 0; i < s->worker_count; i++) {
+        if (worker_init(s, &s->workers[i], i, error, error_size) < 0) {
+            s->worker_count = i + 1;
+            frontier_stop(s->frontier);
+            scan_finish(s, NULL);
+            return NULL;
+        }
+    }
+    for (unsigned i = 0; i < s->worker_count; i++) {
+        if (pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]) != 0) {
+            snprintf(error, error_size, "cannot start a worker thread");
+            frontier_stop(s->frontier);
+            s->worker_count = i; /* only the started ones are joined */
+            scan_finish(s, NULL);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+bool scan_wait(scan *s, unsigned timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->done_lock);
+    while (s->finished < s->worker_count)
+        if (pthread_cond_timedwait(&s->done, &s->done_lock, &deadline) != 0)
+            break;
+    bool all = s->finished >= s->worker_count;
+    pthread_mutex_unlock(&s->done_lock);
+    return all;
+}
+
+void scan_stop(scan *s)
+{
+    frontier_stop(s->frontier);
+}
+
+const scan_counters *scan_get_counters(const scan *s)
+{
+    return &s->counters;
+}
+
+void scan_frontier_stats(scan *s, frontier_stats *out)
+{
+    frontier_get_stats(s->frontier, out);
+}
+
+int scan_finish(scan *s, scan_counters *final)
+{
+    if (!s)
+        return 0;
+    int rc = 0;
+    for (unsigned i = 0; s->workers && i < s->worker_count; i++) {
+        worker *w = &s->workers[i];
+        if (w->thread)
+            pthread_join(w->thread, NULL);
+        if (w->sink) {
+            sink_stats st;
+            sink_get_stats(w->sink, &st);
+            atomic_fetch_add(&s->counters.flags_new, st.added);
+            atomic_fetch_add(&s->counters.flags_known, st.duplicates);
+            if (sink_pending(w->sink))
+                rc = -1;
+        }
+        if (w->failed)
+            rc = -1;
+        worker_free(w);
+    }
+    free(s->workers);
+    if (final)
+        memcpy(final, &s->counters, sizeof *final);
+    frontier_destroy(s->frontier);
+    hash_set_free(&s->seen);
+    pthread_mutex_destroy(&s->seen_lock);
+    pthread_mutex_destroy(&s->done_lock);
+    pthread_cond_destroy(&s->done);
+    free(s);
+    return rc;
+}

@@ -1,0 +1,67 @@
+/* scan: a campaign crawled by worker threads, every suspected violation
+ * pushed once into the Redis review stream (design.md: the "workers" run
+ * mode: each thread runs fetch -> extract -> normalize -> match -> decide ->
+ * dedup -> sink for the pages it fetched).
+ *
+ * Shared between threads and nothing else: the campaign and the rule set
+ * (read-only), the frontier (its own lock), the listing seen-set (guarded by
+ * scan.seen_lock) and the counters (atomics). Each worker owns its curl
+ * multi handle and easy handles, its rule scratch, its Redis sink. */
+#ifndef LSCAN_SCAN_H
+#define LSCAN_SCAN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "campaign.h"
+#include "flag.h"
+#include "frontier.h"
+#include "ruleset.h"
+
+#define SCAN_MAX_TARGETS 64
+
+typedef enum fetch_error {
+    FETCH_TIMEOUT = 0, FETCH_CONNECT, FETCH_RESET, FETCH_TRUNCATED, FETCH_HTTP_5XX, FETCH_HTTP_429,
+    FETCH_HTTP_4XX, FETCH_REDIRECTS, FETCH_TOO_BIG, FETCH_DECODE, FETCH_PARSE, FETCH_OTHER, FETCH_ERROR_COUNT
+} fetch_error;
+
+typedef struct scan_counters {
+    _Atomic uint64_t pages, bytes, listings, duplicate_listings, bad_listings, flags, flags_new, flags_known,
+        retries, sink_failures, given_up;
+    _Atomic uint64_t errors[FETCH_ERROR_COUNT];       /* every failed attempt, by class */
+    _Atomic uint64_t given_up_by[FETCH_ERROR_COUNT];  /* pages abandoned, by their last failure */
+    _Atomic uint64_t flags_by_kind[RULE_KIND_COUNT];
+    _Atomic uint64_t flags_by_target[SCAN_MAX_TARGETS];
+} scan_counters;
+
+typedef struct scan_config {
+    const campaign *campaign;       /* borrowed, read-only */
+    const ruleset *rules;           /* borrowed, read-only */
+    unsigned threads;               /* default: cores */
+    unsigned transfers_per_thread;  /* default 32 */
+    const char *redis_url;          /* overrides the campaign's */
+    const char *scan_id;
+    flag_language language;
+    void (*log)(void *ctx, const char *line);   /* one line per page given up, may be NULL */
+    void *log_ctx;
+} scan_config;
+
+typedef struct scan scan;
+
+/* Seeds the frontier, connects every worker's sink and starts the threads.
+ * NULL with a message on failure (e.g. Redis unreachable). */
+scan *scan_start(const scan_config *config, char *error, size_t error_size);
+/* Waits up to timeout_ms; true once every worker has finished. */
+bool scan_wait(scan *s, unsigned timeout_ms);
+/* Finish what is in flight, take nothing new (first SIGINT). */
+void scan_stop(scan *s);
+const scan_counters *scan_get_counters(const scan *s);
+void scan_frontier_stats(scan *s, frontier_stats *out);
+/* Joins the workers (after scan_wait returned true or scan_stop), flushes
+ * and frees; copies the final counters (with Redis' new/known tallies) to
+ * *final when not NULL. Returns 0, or -1 if flags could not all be delivered. */
+int scan_finish(scan *s, scan_counters *final);
+const char *fetch_error_name(fetch_error e);
+
+#endif
