@@ -4,8 +4,11 @@
  * script that, per flag, does "SADD PREFIXseen id; if it was new, XADD
  * PREFIXflags * flag_id id flag json". The script is atomic per batch and
  * idempotent, so a batch whose reply was lost can be sent again, and a second
- * scan never duplicates a flag. Up to SINK_PIPELINE batches are appended with
- * redisAppendCommandArgv before their replies are read. When the connection
+ * scan never duplicates a flag. A full batch is appended with
+ * redisAppendCommandArgv and written at once, without waiting for its reply;
+ * up to SINK_PIPELINE batches are in flight, and a reply is read when the
+ * window is full or on sink_flush. So Redis runs one batch while the caller
+ * fills the next. When the connection
  * is lost the sink reconnects with exponential backoff (50 ms .. 2 s, with
  * jitter) and resends what Redis has not confirmed.
  *
@@ -64,7 +67,9 @@ int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int
 int sink_create(const sink_options *o, redis_sink **out, char *error, size_t error_size);
 
 /* Buffers one flag (id and JSON are copied; the JSON need not be
- * NUL-terminated) and, when `batch` flags are buffered, flushes. Returns 0
+ * NUL-terminated). When `batch` unsent flags are buffered it sends them as
+ * one batch, blocking only to read the oldest reply when SINK_PIPELINE
+ * batches are in flight (and to reconnect). Returns 0
  * when the flag was accepted: it will reach Redis with a later flush, even if
  * the flush this push triggered failed (that failure is counted in
  * stats.failures and described by sink_error; sink_flush reports it again).

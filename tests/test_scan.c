@@ -1,0 +1,229 @@
+/* lscan scan end to end: the real fixture market over HTTP, a real
+ * redis-server, the real binary. */
+#include <cJSON.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static harness_process redis, market;
+
+static void start_both(unsigned long long listings, const char *const *market_args)
+{
+    cr_assert_eq(harness_redis_start(&redis), 0, "redis-server did not start");
+    cr_assert_eq(harness_market_start(&market, 2026, listings, market_args), 0, "fixture-market did not start");
+}
+
+static void stop_both(void)
+{
+    harness_stop(&market);
+    harness_stop(&redis);
+}
+
+/* Writes a campaign for the four fixture shapes into the market's directory. */
+static void write_campaign(char *path, size_t size, const char *limits)
+{
+    snprintf(path, size, "%s/campaign.yaml", market.dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "campaign: test\n"
+            "rules: [%s/rules/packs]\n"
+            "redis: {url: \"redis://127.0.0.1:%d\", prefix: \"lscan:\"}\n"
+            "limits: {%s}\n"
+            "targets:\n"
+            "  - {name: shopee, adapter: shopee, base_url: \"http://127.0.0.1:%d/shopee\", categories: true}\n"
+            "  - {name: tiki, adapter: tiki, base_url: \"http://127.0.0.1:%d/tiki\", categories: true}\n"
+            "  - {name: store, adapter: storefront, base_url: \"http://127.0.0.1:%d/store\", categories: true,\n"
+            "     follow: [\"/c/\", \"/p/\"]}\n"
+            "  - {name: social, adapter: social, base_url: \"http://127.0.0.1:%d/social\", categories: true}\n",
+            harness_root(), redis.port, limits, market.port, market.port, market.port, market.port);
+    fclose(f);
+}
+
+static int run_scan(const char *campaign_path, char **err, cJSON **summary)
+{
+    char lscan[1024], summary_path[1024];
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    snprintf(summary_path, sizeof summary_path, "%s/summary.json", market.dir);
+    const char *argv[] = {lscan, "scan", "--campaign", campaign_path, "--json-summary", summary_path, "--threads", "2", NULL};
+    int rc = harness_run(argv, NULL, 0, NULL, err);
+    char *text = harness_read_file(summary_path, NULL);
+    *summary = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    return rc;
+}
+
+static double number(const cJSON *object, const char *path)
+{
+    const cJSON *v = object;
+    char part[64];
+    while (v && *path) {
+        size_t n = strcspn(path, ".");
+        snprintf(part, sizeof part, "%.*s", (int)n, path);
+        v = cJSON_GetObjectItem(v, part);
+        path += n + (path[n] == '.');
+    }
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static cJSON *market_stats(void)
+{
+    harness_response r;
+    cr_assert_eq(harness_http_get(market.port, "/_stats", false, 5000, &r), 0);
+    cJSON *stats = cJSON_Parse(r.body);
+    harness_response_free(&r);
+    cr_assert_not_null(stats);
+    return stats;
+}
+
+TestSuite(scan, .fini = stop_both, .timeout = 240);
+
+Test(scan, finds_the_planted_violations_once_each_with_evidence)
+{
+    start_both(10000, NULL);
+    char campaign[1024];
+    write_campaign(campaign, sizeof campaign, "per_host_concurrency: 16, requests_per_second: 0");
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(campaign, &err, &summary);
+    cr_assert_eq(rc, 0, "lscan scan exited %d: %s", rc, err);
+    cr_assert_not_null(summary, "no summary: %s", err);
+    cr_expect_eq(number(summary, "listings"), 10000, "listings: %g", number(summary, "listings"));
+
+    /* every page fetched exactly once */
+    cJSON *stats = market_stats();
+    cr_expect_eq(number(stats, "repeated_requests"), 0, "a page was fetched twice");
+    cr_expect_eq(number(stats, "requests"), number(summary, "pages"));
+    cJSON_Delete(stats);
+
+    /* the stream against the ground truth */
+    redisContext *c = harness_redis_connect(&redis);
+    cr_assert_not_null(c);
+    redisReply *entries = redisCommand(c, "XRANGE lscan:flags - +");
+    cr_assert(entries && entries->type == REDIS_REPLY_ARRAY);
+    cJSON *flagged = cJSON_CreateObject();
+    for (size_t i = 0; i < entries->elements; i++) {
+        redisReply *fields = entries->element[i]->element[1];
+        cr_assert_eq(fields->elements, 4);
+        cr_assert_str_eq(fields->element[0]->str, "flag_id");
+        cr_assert_str_eq(fields->element[2]->str, "flag");
+        cJSON *flag = cJSON_Parse(fields->element[3]->str);
+        cr_assert_not_null(flag, "entry %zu is not JSON", i);
+        cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(flag, "flag_id")), fields->element[1]->str);
+        const cJSON *evidence = cJSON_GetObjectItem(flag, "evidence"), *listing = cJSON_GetObjectItem(flag, "listing");
+        const char *sha = cJSON_GetStringValue(cJSON_GetObjectItem(evidence, "sha256"));
+        cr_expect(sha && strlen(sha) == 64 && strspn(sha, "0123456789abcdef") == 64, "bad sha256");
+        cr_expect_eq(number(evidence, "http_status"), 200);
+        cr_expect_not_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(evidence, "url")), "http://127.0.0.1:"));
+        cr_expect_not_null(cJSON_GetStringValue(cJSON_GetObjectItem(flag, "scan_id")));
+        cr_expect(cJSON_IsArray(cJSON_GetObjectItem(flag, "rules")) && cJSON_IsArray(cJSON_GetObjectItem(flag, "hits")));
+        char key[160];
+        snprintf(key, sizeof key, "%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(listing, "platform")),
+                 cJSON_GetStringValue(cJSON_GetObjectItem(listing, "listing_id")));
+        cr_expect_null(cJSON_GetObjectItem(flagged, key), "%s pushed twice", key);
+        cJSON_AddItemToObject(flagged, key, flag);
+    }
+    size_t entry_count = entries->elements;
+    freeReplyObject(entries);
+    char truth_path[700];
+    harness_market_truth_path(&market, truth_path, sizeof truth_path);
+    char *truth = harness_read_file(truth_path, NULL);
+    size_t tp = 0, fp = 0, fn = 0;
+    for (char *line = strtok(truth, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *t = cJSON_Parse(line);
+        char key[160];
+        snprintf(key, sizeof key, "%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(t, "platform")),
+                 cJSON_GetStringValue(cJSON_GetObjectItem(t, "listing_id")));
+        bool violation = cJSON_IsTrue(cJSON_GetObjectItem(t, "violation"));
+        bool hit = cJSON_GetObjectItem(flagged, key) != NULL;
+        tp += violation && hit;
+        fn += violation && !hit;
+        fp += !violation && hit;
+        if (hit)
+            cJSON_DeleteItemFromObject(flagged, key);
+        cJSON_Delete(t);
+    }
+    fp += (size_t)cJSON_GetArraySize(flagged);
+    free(truth);
+    double precision = (double)tp / (double)(tp + fp), recall = (double)tp / (double)(tp + fn);
+    fprintf(stderr, "\nlscan scan of a 10000-listing market into Redis: %zu stream entries, precision %.4f, recall %.4f "
+                    "(tp %zu, fp %zu, fn %zu)\n\n", entry_count, precision, recall, tp, fp, fn);
+    cr_expect_geq(precision, 0.95);
+    cr_expect_geq(recall, 0.95);
+    cJSON_Delete(flagged);
+
+    /* a second scan adds nothing */
+    cJSON_Delete(summary);
+    free(err);
+    rc = run_scan(campaign, &err, &summary);
+    cr_assert_eq(rc, 0, "second scan exited %d: %s", rc, err);
+    redisReply *length = redisCommand(c, "XLEN lscan:flags");
+    cr_expect_eq((size_t)length->integer, entry_count, "the second scan added entries");
+    cr_expect_eq(number(summary, "flags_new"), 0);
+    cr_expect_eq(number(summary, "flags_already_known"), (double)entry_count);
+    freeReplyObject(length);
+    redisReply *groups = redisCommand(c, "XINFO GROUPS lscan:flags");
+    cr_expect(groups && groups->type == REDIS_REPLY_ARRAY && groups->elements == 1, "the review group exists");
+    freeReplyObject(groups);
+    redisFree(c);
+    cJSON_Delete(summary);
+    free(err);
+}
+
+Test(scan, keeps_to_the_politeness_limits)
+{
+    /* slow answers make requests overlap, so the concurrency limit is what holds them */
+    const char *const slow[] = {"--faults", "slow=0.4", "--slow-ms", "150", NULL};
+    start_both(1000, slow);
+    char campaign[1024];
+    write_campaign(campaign, sizeof campaign, "per_host_concurrency: 3, requests_per_second: 40");
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(campaign, &err, &summary);
+    cr_assert_eq(rc, 0, "lscan scan exited %d: %s", rc, err);
+    cJSON *stats = market_stats();
+    double in_flight = number(stats, "in_flight.max"), rate = number(stats, "max_per_second");
+    fprintf(stderr, "politeness: at most %.0f requests in flight (limit 3), %.0f per second (limit 40), %.0f pages\n",
+            in_flight, rate, number(summary, "pages"));
+    cr_expect_leq(in_flight, 3, "%.0f requests in flight at once", in_flight);
+    cr_expect_geq(in_flight, 2, "the limit was never reached: the test would not notice a broken one");
+    cr_expect_leq(rate, 40, "%.0f requests in one second", rate);
+    cr_expect_gt(number(summary, "pages"), 100);
+    cJSON_Delete(stats);
+    cJSON_Delete(summary);
+    free(err);
+}
+
+Test(scan, an_unreachable_redis_or_a_bad_campaign_is_a_clear_error)
+{
+    start_both(200, NULL);
+    char path[1024], lscan[1024];
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    snprintf(path, sizeof path, "%s/bad.yaml", market.dir);
+    FILE *f = fopen(path, "w");
+    fputs("campaign: bad\nlimits: {timeout_ms: -5}\ntargets:\n  - {adapter: amazon, base_url: ftp://x}\n", f);
+    fclose(f);
+    const char *bad[] = {lscan, "scan", "--campaign", path, NULL};
+    char *err;
+    cr_expect_eq(harness_run(bad, NULL, 0, NULL, &err), 2);
+    cr_expect_not_null(strstr(err, "bad.yaml:2:"), "%s", err);
+    cr_expect_not_null(strstr(err, "unknown adapter 'amazon'"), "%s", err);
+    cr_expect_not_null(strstr(err, "base_url must start with http"), "%s", err);
+    free(err);
+    char campaign[1024];
+    write_campaign(campaign, sizeof campaign, "retries: 0");
+    /* point the campaign at a port where nothing listens: the market's port + 0 is busy, so take redis' after stopping it */
+    int dead_port = redis.port;
+    harness_stop(&redis);
+    char redis_url[64];
+    snprintf(redis_url, sizeof redis_url, "redis://127.0.0.1:%d", dead_port);
+    const char *argv[] = {lscan, "scan", "--campaign", campaign, "--redis", redis_url, NULL};
+    int rc = harness_run(argv, NULL, 0, NULL, &err);
+    cr_expect_eq(rc, 3, "exit %d", rc);
+    cr_expect_not_null(strstr(err, "lscan: scan: cannot connect to Redis"), "%s", err);
+    free(err);
+}
