@@ -64,54 +64,8 @@ static void add_link_owned(adapter_result *r, char *url, page_kind kind)
 
 char *url_resolve(const char *base, const char *reference)
 {
-    if (!reference || !*reference)
-        return NULL;
-    while (*reference == ' ' || *reference == '\t' || *reference == '\n')
-        reference++;
-    if (!strncmp(reference, "http://", 7) || !strncmp(reference, "https://", 8))
-        return strdup(reference);
-    const char *colon = strchr(reference, ':'), *slash = strchr(reference, '/');
-    if (colon && (!slash || colon < slash))
-        return NULL; /* javascript:, mailto:, data:, ... */
-    const char *scheme_end = strstr(base, "://");
-    if (!scheme_end || (strncmp(base, "http", 4)))
-        return NULL;
-    size_t scheme_length = (size_t)(scheme_end - base);
-    const char *authority = scheme_end + 3;
-    size_t authority_length = strcspn(authority, "/?#");
-    bytebuf out;
-    bytebuf_init(&out, 16384);
-    if (reference[0] == '/' && reference[1] == '/') {
-        bytebuf_append(&out, base, scheme_length + 1);
-        bytebuf_append_string(&out, reference);
-    } else if (reference[0] == '/') {
-        bytebuf_append(&out, base, (size_t)(authority - base) + authority_length);
-        bytebuf_append_string(&out, reference);
-    } else if (reference[0] == '?') {
-        bytebuf_append(&out, base, strcspn(base, "?#"));
-        bytebuf_append_string(&out, reference);
-    } else if (reference[0] == '#') {
-        bytebuf_free(&out);
-        return NULL;
-    } else {
-        /* relative to the base's directory */
-        size_t path_end = strcspn(base, "?#");
-        size_t dir = path_end;
-        while (dir > (size_t)(authority - base) + authority_length && base[dir - 1] != '/')
-            dir--;
-        bytebuf_append(&out, base, dir);
-        if (dir == (size_t)(authority - base) + authority_length)
-            bytebuf_append_char(&out, '/');
-        bytebuf_append_string(&out, reference);
-    }
-    if (out.overflow) {
-        bytebuf_free(&out);
-        return NULL;
-    }
-    char *fragment = strchr(out.data, '#');
-    if (fragment)
-        *fragment = '\0';
-    return bytebuf_detach(&out, NULL);
+    char out[4096];
+    return reference && extract_html_resolve_url(base, reference, out, sizeof out) ? strdup(out) : NULL;
 }
 
 /* base_url + path (base_url may end with '/'). */
