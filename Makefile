@@ -13,6 +13,9 @@ DEBIAN_PACKAGES := build-essential pkg-config libcurl4-openssl-dev libpcre2-dev 
   libutf8proc-dev libyaml-dev libcjson-dev libxml2-dev libmicrohttpd-dev \
   zlib1g-dev libssl-dev redis-server redis-tools wrk curl
 
+ # Only `make bench` needs these (the Scrapy reference of bench-scan).
+BENCH_PACKAGES := python3-scrapy
+
 PKG_MODULES := libcurl libpcre2-8 libxxhash hiredis libhs libutf8proc yaml-0.1 \
   libcjson libxml-2.0 libmicrohttpd zlib libcrypto
 
@@ -99,6 +102,7 @@ demo: deps
 	@$(TEST_ENV) sh fixtures/demo $(BUILD) $(KEEP)
 
 bench: deps
+	@sh .ci/install-deps $(BENCH_PACKAGES)
 	@$(MAKE) --no-print-directory binaries
 	@for b in $(BENCH_BINS); do echo "== $$b"; $(TEST_ENV) $$b || exit 1; done
 

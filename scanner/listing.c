@@ -179,7 +179,7 @@ void json_write(const cJSON *v, bytebuf *out)
         if (!isfinite(d))
             bytebuf_append_string(out, "null");
         else if (d == floor(d) && fabs(d) < 9007199254740992.0)
-            bytebuf_printf(out, "%.0f", d);
+            bytebuf_append_i64(out, (int64_t)d); /* ids and prices: no printf on the hot path */
         else
             bytebuf_printf(out, "%.17g", d);
     } else if (cJSON_IsTrue(v)) {

@@ -141,6 +141,10 @@ static void visit_limits(yaml_walk *w, const char *key, yaml_node_t *key_node, y
 {
     campaign_limits *l = ctx;
     double v;
+    if (!strcmp(key, "gzip")) {
+        yaml_walk_bool(w, value, key, &l->gzip);
+        return;
+    }
     if (!yaml_walk_number(w, value, key, &v))
         return;
     if (v < 0) {
@@ -172,7 +176,7 @@ static void visit_limits(yaml_walk *w, const char *key, yaml_node_t *key_node, y
     else
         yaml_walk_error(w, key_node, "unknown field '%s' in limits (known: per_host_concurrency, requests_per_second, "
                                      "max_body_bytes, connect_timeout_ms, timeout_ms, max_redirects, retries, "
-                                     "frontier_max, max_pages)", key);
+                                     "frontier_max, max_pages, gzip)", key);
 }
 
 static bool valid_date(const char *s)
@@ -231,7 +235,7 @@ campaign *campaign_load_string(const char *name, const char *yaml, size_t length
     if (!c)
         return NULL;
     c->file = strdup(name);
-    c->limits = (campaign_limits){8, 100.0, 8u << 20, 3000, 15000, 5, 4, 1000000, 0};
+    c->limits = (campaign_limits){8, 100.0, 8u << 20, 3000, 15000, 5, 4, 1000000, 0, true};
     yaml_document_t document;
     if (yaml_walk_parse(name, yaml, length, &document, diag) < 0) {
         campaign_free(c);

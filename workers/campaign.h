@@ -56,6 +56,7 @@ typedef struct campaign_limits {
     unsigned retries;              /* per page after the first attempt, default 4 */
     size_t frontier_max;           /* URLs waiting at most (default 1,000,000) */
     uint64_t max_pages;            /* whole scan; 0: no limit */
+    bool gzip;                     /* ask for gzip (default true) */
 } campaign_limits;
 
 typedef struct campaign {

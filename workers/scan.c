@@ -449,7 +449,7 @@ static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t e
     w->transfer_count = s->config.transfers_per_thread;
     w->transfers = calloc(w->transfer_count, sizeof *w->transfers);
     w->multi = curl_multi_init();
-    w->headers = curl_slist_append(NULL, "Accept-Encoding: gzip");
+    w->headers = curl_slist_append(NULL, s->campaign->limits.gzip ? "Accept-Encoding: gzip" : "Accept-Encoding: identity");
     if (!w->transfers || !w->multi || !w->headers || ruleset_scratch_create(s->config.rules, &w->scratch) < 0) {
         snprintf(error, error_size, "out of memory");
         return -1;

@@ -1,0 +1,238 @@
+/* bench-scan: lscan scan end to end (fetch, extract, normalize, match,
+ * decide, dedup, Redis) against the fixture market, one worker thread on one
+ * core, the server on the other. References measured in the same run:
+ * wrk on pages of the same shape, served from the same warm cache (its
+ * request rate is what the HTTP client side alone can do), and a Scrapy 2.8
+ * spider (Debian's python3-scrapy) doing the same extraction and keyword
+ * matching on the same JSON pages. Targets: lscan >= 0.5x wrk's rate on JSON
+ * pages with the full pipeline; lscan >= 20x Scrapy's pages/s.
+ * usage: bench-scan [--json] [--listings N] */
+#include <cJSON.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "loader.h"
+
+static void pin_to(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu % (int)sysconf(_SC_NPROCESSORS_ONLN), &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static harness_process market, redis;
+
+typedef struct run {
+    double seconds, pages, listings, flags;
+} run;
+
+/* Runs lscan scan over the given targets with a fresh key prefix. */
+static run scan(const char *targets, bool gzip, int index)
+{
+    char campaign[1024], summary[1024], lscan[1024];
+    snprintf(campaign, sizeof campaign, "%s/bench-%d.yaml", market.dir, index);
+    snprintf(summary, sizeof summary, "%s/bench-%d.json", market.dir, index);
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    FILE *f = fopen(campaign, "w");
+    fprintf(f,
+            "campaign: bench\nrules: [%s/rules/packs]\nredis: {url: \"redis://127.0.0.1:%d\", prefix: \"bench%d:\"}\n"
+            "limits: {per_host_concurrency: 32, requests_per_second: 0, gzip: %s}\ntargets:\n%s",
+            harness_root(), redis.port, index, gzip ? "true" : "false", targets);
+    fclose(f);
+    const char *argv[] = {lscan, "scan", "--campaign", campaign, "--threads", "1", "--quiet", "--json-summary", summary, NULL};
+    char *err = NULL;
+    double t0 = now();
+    int rc = harness_run(argv, NULL, 0, NULL, &err);
+    run r = {now() - t0, 0, 0, 0};
+    char *text = harness_read_file(summary, NULL);
+    cJSON *s = text ? cJSON_Parse(text) : NULL;
+    if (rc != 0 || !s) {
+        fprintf(stderr, "bench-scan: lscan scan failed (%d): %s\n", rc, err ? err : "");
+        exit(1);
+    }
+    r.pages = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pages"));
+    r.listings = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "listings"));
+    r.flags = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "flags"));
+    r.seconds = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "seconds"));
+    cJSON_Delete(s);
+    free(text);
+    free(err);
+    return r;
+}
+
+/* wrk over `pages` URLs made from `format` (one %d: the page index). */
+static double wrk(const char *format, int pages, int step, bool gzip, int seconds)
+{
+    char script[1024], url[256], duration[16];
+    snprintf(script, sizeof script, "%s/wrk-%d.lua", market.dir, step);
+    FILE *f = fopen(script, "w");
+    fprintf(f, "counter = 0\nrequest = function()\n  counter = counter + 1\n"
+               "  return wrk.format(\"GET\", string.format(\"%s\", (counter %% %d) * %d))\nend\n",
+            format, pages, step);
+    fclose(f);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", market.port);
+    snprintf(duration, sizeof duration, "%ds", seconds);
+    const char *argv[12] = {"wrk", "-t1", "-c32", "-d", duration, "-s", script};
+    int argc = 7;
+    if (gzip) {
+        argv[argc++] = "-H";
+        argv[argc++] = "Accept-Encoding: gzip";
+    }
+    argv[argc++] = url;
+    argv[argc] = NULL;
+    char *out = NULL;
+    harness_run(argv, NULL, 0, &out, NULL);
+    const char *line = out ? strstr(out, "Requests/sec:") : NULL;
+    double rps = line ? strtod(line + 13, NULL) : -1;
+    free(out);
+    return rps;
+}
+
+/* The Scrapy reference on the shopee categories; -1 when Scrapy is missing. */
+static double scrapy(double *pages_out)
+{
+    char terms[1024], out[1024], spider[1024], base[256];
+    snprintf(terms, sizeof terms, "%s/terms.txt", market.dir);
+    snprintf(out, sizeof out, "%s/scrapy.json", market.dir);
+    snprintf(spider, sizeof spider, "%s/bench/scrapy_spider.py", harness_root());
+    snprintf(base, sizeof base, "base=http://127.0.0.1:%d/shopee", market.port);
+    char packs[1024];
+    snprintf(packs, sizeof packs, "%s/rules/packs", harness_root());
+    const char *paths[] = {packs};
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = NULL;
+    if (ruleset_load(paths, 1, NULL, &rs, &diag) < 0)
+        return -1;
+    diagnostics_free(&diag);
+    FILE *f = fopen(terms, "w");
+    for (size_t i = 0; i < ruleset_rule_count(rs); i++)
+        for (size_t t = 0; t < ruleset_rule(rs, i)->terms.count; t++)
+            fprintf(f, "%s\n", ruleset_rule(rs, i)->terms.items[t]);
+    fclose(f);
+    ruleset_destroy(rs);
+    char terms_arg[1100], out_arg[1100];
+    snprintf(terms_arg, sizeof terms_arg, "terms=%s", terms);
+    snprintf(out_arg, sizeof out_arg, "out=%s", out);
+    const char *check[] = {"/usr/bin/python3", "-c", "import scrapy", NULL};
+    if (harness_run(check, NULL, 0, NULL, NULL) != 0)
+        return -1;
+    const char *argv[] = {"/usr/bin/python3", "-m", "scrapy", "runspider", spider, "-a", base, "-a", terms_arg, "-a", out_arg, NULL};
+    char *err = NULL;
+    double t0 = now();
+    int rc = harness_run(argv, NULL, 0, NULL, &err);
+    double seconds = now() - t0;
+    char *text = harness_read_file(out, NULL);
+    cJSON *s = text ? cJSON_Parse(text) : NULL;
+    if (rc != 0 || !s) {
+        fprintf(stderr, "bench-scan: the Scrapy spider failed (%d): %.500s\n", rc, err ? err : "");
+        free(err);
+        free(text);
+        return -1;
+    }
+    *pages_out = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pages"));
+    cJSON_Delete(s);
+    free(text);
+    free(err);
+    return *pages_out / seconds;
+}
+
+int main(int argc, char **argv)
+{
+    bool json = false;
+    unsigned long long listings = 200000;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = true;
+        else if (!strcmp(argv[i], "--listings") && i + 1 < argc)
+            listings = strtoull(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "usage: bench-scan [--json] [--listings N]\n");
+            return 2;
+        }
+    }
+    pin_to(0); /* the server inherits CPU 0 */
+    const char *const server_args[] = {"--threads", "1", NULL};
+    if (harness_market_start(&market, 2026, listings, server_args) < 0)
+        return 1;
+    pin_to(1); /* Redis, lscan, wrk and Scrapy on CPU 1 */
+    if (harness_redis_start(&redis) < 0) {
+        harness_stop(&market);
+        return 1;
+    }
+    char targets_json[1024], targets_html[1024], targets_mix[4096];
+    snprintf(targets_json, sizeof targets_json,
+             "  - {name: shopee, adapter: shopee, base_url: \"http://127.0.0.1:%d/shopee\", categories: true}\n",
+             market.port);
+    snprintf(targets_html, sizeof targets_html,
+             "  - {name: store, adapter: storefront, base_url: \"http://127.0.0.1:%d/store\", categories: true, "
+             "follow: [\"/c/\", \"/p/\"]}\n",
+             market.port);
+    snprintf(targets_mix, sizeof targets_mix,
+             "%s%s  - {name: tiki, adapter: tiki, base_url: \"http://127.0.0.1:%d/tiki\", categories: true}\n"
+             "  - {name: social, adapter: social, base_url: \"http://127.0.0.1:%d/social\", categories: true}\n",
+             targets_json, targets_html, market.port, market.port);
+    /* a first pass renders every page once; the measured runs then meet the
+     * same warm cache as wrk does */
+    scan(targets_mix, true, 0);
+    run json_gzip = scan(targets_json, true, 1), json_plain = scan(targets_json, false, 2);
+    run html_gzip = scan(targets_html, true, 3), mix = scan(targets_mix, true, 4);
+    int json_pages = (int)(listings / 4 / 60);
+    double wrk_json_gzip = wrk("/shopee/api/v4/search/search_items?keyword=&limit=60&newest=%d", json_pages, 60, true, 3);
+    double wrk_json_plain = wrk("/shopee/api/v4/search/search_items?keyword=&limit=60&newest=%d", json_pages, 60, false, 3);
+    /* product pages 500000000.. (warm from the scans above) */
+    double wrk_html = wrk("/store/p/5%08d.html", (int)(listings / 4), 1, true, 3);
+    double scrapy_pages = 0, scrapy_rate = scrapy(&scrapy_pages);
+    harness_stop(&redis);
+    harness_stop(&market);
+
+    double json_rate = json_gzip.pages / json_gzip.seconds, html_rate = html_gzip.pages / html_gzip.seconds;
+    if (json) {
+        printf("{\"listings\":%llu,\"json_pages_s\":%.0f,\"json_listings_s\":%.0f,\"json_nogzip_pages_s\":%.0f,"
+               "\"html_pages_s\":%.0f,\"html_listings_s\":%.0f,\"mix_pages_s\":%.0f,\"mix_listings_s\":%.0f,"
+               "\"wrk_json_gzip_rps\":%.0f,\"wrk_json_rps\":%.0f,\"wrk_html_gzip_rps\":%.0f,"
+               "\"ratio_vs_wrk_json\":%.3f,\"ratio_vs_wrk_json_nogzip\":%.3f,\"ratio_vs_wrk_html\":%.3f,"
+               "\"scrapy_pages_s\":%.1f,\"ratio_vs_scrapy\":%.1f}\n",
+               listings, json_rate, json_gzip.listings / json_gzip.seconds, json_plain.pages / json_plain.seconds,
+               html_rate, html_gzip.listings / html_gzip.seconds, mix.pages / mix.seconds, mix.listings / mix.seconds,
+               wrk_json_gzip, wrk_json_plain, wrk_html, json_rate / wrk_json_gzip,
+               (json_plain.pages / json_plain.seconds) / wrk_json_plain, html_rate / wrk_html, scrapy_rate,
+               scrapy_rate > 0 ? json_rate / scrapy_rate : 0);
+        return 0;
+    }
+    printf("lscan scan, one worker thread (CPU 1) against the fixture market (%llu listings, one server thread on CPU 0):\n",
+           listings);
+    printf("  %-34s %8.0f pages/s %9.0f listings/s  (%.0f pages, %.0f flags)\n", "JSON (Shopee-like), gzip", json_rate,
+           json_gzip.listings / json_gzip.seconds, json_gzip.pages, json_gzip.flags);
+    printf("  %-34s %8.0f pages/s %9.0f listings/s\n", "JSON, no gzip", json_plain.pages / json_plain.seconds,
+           json_plain.listings / json_plain.seconds);
+    printf("  %-34s %8.0f pages/s %9.0f listings/s  (%.0f pages)\n", "HTML storefront, gzip", html_rate,
+           html_gzip.listings / html_gzip.seconds, html_gzip.pages);
+    printf("  %-34s %8.0f pages/s %9.0f listings/s  (%.0f pages, %.0f flags)\n", "all four shapes, gzip",
+           mix.pages / mix.seconds, mix.listings / mix.seconds, mix.pages, mix.flags);
+    printf("references, same run, same warm server:\n");
+    printf("  wrk -t1 -c32, JSON search pages, gzip    %8.0f req/s   lscan = %.2fx (target >= 0.5x)\n", wrk_json_gzip,
+           json_rate / wrk_json_gzip);
+    printf("  wrk -t1 -c32, JSON search pages          %8.0f req/s   lscan = %.2fx\n", wrk_json_plain,
+           (json_plain.pages / json_plain.seconds) / wrk_json_plain);
+    printf("  wrk -t1 -c32, product pages, gzip        %8.0f req/s   lscan = %.2fx\n", wrk_html, html_rate / wrk_html);
+    if (scrapy_rate > 0)
+        printf("  Scrapy 2.8 spider, same JSON pages       %8.1f pages/s lscan = %.1fx (target >= 20x; %.0f pages)\n",
+               scrapy_rate, json_rate / scrapy_rate, scrapy_pages);
+    else
+        printf("  Scrapy: not installed (apt-get install python3-scrapy), not measured\n");
+    return 0;
+}
