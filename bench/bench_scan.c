@@ -175,15 +175,15 @@ int main(int argc, char **argv)
     }
     char targets_json[1024], targets_html[1024], targets_mix[4096];
     snprintf(targets_json, sizeof targets_json,
-             "  - {name: shopee, adapter: shopee, base_url: \"http://127.0.0.1:%d/shopee\", categories: true}\n",
+             "  - {name: shopee, adapter: shopee, base_url: \"http://127.0.0.1:%d/shopee\", categories: true, keywords: []}\n",
              market.port);
     snprintf(targets_html, sizeof targets_html,
-             "  - {name: store, adapter: storefront, base_url: \"http://127.0.0.1:%d/store\", categories: true, "
+             "  - {name: store, adapter: storefront, base_url: \"http://127.0.0.1:%d/store\", categories: true, keywords: [], "
              "follow: [\"/c/\", \"/p/\"]}\n",
              market.port);
     snprintf(targets_mix, sizeof targets_mix,
-             "%s%s  - {name: tiki, adapter: tiki, base_url: \"http://127.0.0.1:%d/tiki\", categories: true}\n"
-             "  - {name: social, adapter: social, base_url: \"http://127.0.0.1:%d/social\", categories: true}\n",
+             "%s%s  - {name: tiki, adapter: tiki, base_url: \"http://127.0.0.1:%d/tiki\", categories: true, keywords: []}\n"
+             "  - {name: social, adapter: social, base_url: \"http://127.0.0.1:%d/social\", categories: true, keywords: []}\n",
              targets_json, targets_html, market.port, market.port);
     /* a first pass renders every page once; the measured runs then meet the
      * same warm cache as wrk does */

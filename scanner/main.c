@@ -716,12 +716,20 @@ static void progress(scan *sc, scan_log *log, double elapsed)
     char when[32], eta[48] = "";
     format_duration(elapsed, when, sizeof when);
     uint64_t left = fs.queued + fs.delayed + fs.in_flight;
+    char classes[256] = "";
+    size_t used = 0;
+    for (int e = 0; e < FETCH_ERROR_COUNT && used < sizeof classes - 32; e++)
+        if (atomic_load(&c->errors[e]))
+            used += (size_t)snprintf(classes + used, sizeof classes - used, "%s%s %llu", used ? ", " : " (",
+                                     fetch_error_name((fetch_error)e), (unsigned long long)atomic_load(&c->errors[e]));
+    if (used)
+        snprintf(classes + used, sizeof classes - used, ")");
     pthread_mutex_lock(&log->lock);
-    fprintf(stderr, "%s%llu pages (%.0f/s), %llu listings (%.0f/s), %llu flags, %llu errors, %llu retries, "
+    fprintf(stderr, "%s%llu pages (%.0f/s), %llu listings (%.0f/s), %llu flags, %llu errors%s, %llu retries, "
                     "frontier %llu, %s%s%s",
             log->terminal ? "\r\033[K" : "lscan: ", (unsigned long long)pages, rate,
             (unsigned long long)atomic_load(&c->listings), elapsed > 0 ? (double)atomic_load(&c->listings) / elapsed : 0,
-            (unsigned long long)atomic_load(&c->flags), (unsigned long long)errors,
+            (unsigned long long)atomic_load(&c->flags), (unsigned long long)errors, classes,
             (unsigned long long)atomic_load(&c->retries), (unsigned long long)left, when, eta,
             log->terminal ? "" : "\n");
     log->line_open = log->terminal;

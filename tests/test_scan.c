@@ -35,11 +35,11 @@ static void write_campaign(char *path, size_t size, const char *limits)
             "redis: {url: \"redis://127.0.0.1:%d\", prefix: \"lscan:\"}\n"
             "limits: {%s}\n"
             "targets:\n"
-            "  - {name: shopee, adapter: shopee, base_url: \"http://127.0.0.1:%d/shopee\", categories: true}\n"
-            "  - {name: tiki, adapter: tiki, base_url: \"http://127.0.0.1:%d/tiki\", categories: true}\n"
-            "  - {name: store, adapter: storefront, base_url: \"http://127.0.0.1:%d/store\", categories: true,\n"
+            "  - {name: shopee, adapter: shopee, base_url: \"http://127.0.0.1:%d/shopee\", categories: true, keywords: []}\n"
+            "  - {name: tiki, adapter: tiki, base_url: \"http://127.0.0.1:%d/tiki\", categories: true, keywords: []}\n"
+            "  - {name: store, adapter: storefront, base_url: \"http://127.0.0.1:%d/store\", categories: true, keywords: [],\n"
             "     follow: [\"/c/\", \"/p/\"]}\n"
-            "  - {name: social, adapter: social, base_url: \"http://127.0.0.1:%d/social\", categories: true}\n",
+            "  - {name: social, adapter: social, base_url: \"http://127.0.0.1:%d/social\", categories: true, keywords: []}\n",
             harness_root(), redis.port, limits, market.port, market.port, market.port, market.port);
     fclose(f);
 }

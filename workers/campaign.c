@@ -113,6 +113,7 @@ static void visit_target(yaml_walk *w, const char *key, yaml_node_t *key_node, y
         if (t->base_url && !valid_base_url(t->base_url))
             yaml_walk_error(w, value, "base_url must start with http:// or https://, not '%s'", t->base_url);
     } else if (!strcmp(key, "keywords")) {
+        t->keywords_from_rules = false; /* written: exactly these */
         const char *s = yaml_scalar(value);
         if (s && !strcmp(s, "auto"))
             t->keywords_from_rules = true;
@@ -264,6 +265,7 @@ campaign *campaign_load_string(const char *name, const char *yaml, size_t length
                 t->at = yaml_position(node);
                 t->fields.price_divisor = 1;
                 t->adapter = ADAPTER_COUNT;
+                t->keywords_from_rules = true; /* the default: search every rule's name */
                 if (!yaml_walk_fields(&w, node, "a target", visit_target, t))
                     continue;
                 if (t->adapter == ADAPTER_COUNT)
@@ -272,6 +274,8 @@ campaign *campaign_load_string(const char *name, const char *yaml, size_t length
                     yaml_walk_error(&w, node, "a target needs 'base_url'");
                 if (t->adapter == ADAPTER_JSON && (!t->fields.items || !t->fields.title || !t->fields.listing_id))
                     yaml_walk_error(&w, node, "a json target needs fields.items, fields.title and fields.listing_id");
+                if (t->adapter == ADAPTER_JSON)
+                    t->keywords_from_rules = false; /* a json target has no search of its own */
                 if (t->adapter == ADAPTER_JSON && !t->start_urls.count)
                     yaml_walk_error(&w, node, "a json target needs start_urls");
                 if (!t->name) {

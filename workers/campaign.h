@@ -37,7 +37,7 @@ typedef struct campaign_target {
     char *platform;                /* listing records' platform (default: the adapter's) */
     char *base_url;                /* http(s)://host[:port][/prefix] */
     string_list keywords;          /* searches */
-    bool keywords_from_rules;      /* keywords: auto -> every loaded rule's name */
+    bool keywords_from_rules;      /* no keywords:, or keywords: auto -> every loaded rule's name */
     bool categories;               /* walk every category page */
     bool details;                  /* fetch each listing's detail page too (descriptions) */
     string_list start_urls;        /* extra start pages (absolute or relative to base_url) */
