@@ -64,7 +64,7 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--json"))
             json = true;
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-            seconds = atoi(argv[++i]);
+            seconds = (int)strtol(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: bench-market [--json] [--seconds N]\n");
             return 2;

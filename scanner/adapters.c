@@ -270,7 +270,7 @@ static const cJSON *json_path(const cJSON *root, const char *path)
         memcpy(part, path, n);
         part[n] = '\0';
         if (cJSON_IsArray(at) && isdigit((unsigned char)part[0]))
-            at = cJSON_GetArrayItem(at, atoi(part));
+            at = cJSON_GetArrayItem(at, (int)strtol(part, NULL, 10));
         else
             at = cJSON_GetObjectItemCaseSensitive(at, part);
         path += n + (path[n] == '.');

@@ -87,6 +87,22 @@ static bool parse_language(const char *name, flag_language *out)
     return true;
 }
 
+/* Prints text line by line, each line without control characters. */
+static void print_safe_lines(const bytebuf *text)
+{
+    bytebuf line;
+    bytebuf_init(&line, 0);
+    for (size_t i = 0, start = 0; i < text->length; i++) {
+        if (text->data[i] != '\n')
+            continue;
+        bytebuf_reset(&line);
+        terminal_safe_append(&line, text->data + start, i - start);
+        printf("%s\n", line.data ? line.data : "");
+        start = i + 1;
+    }
+    bytebuf_free(&line);
+}
+
 static ruleset *load_rules(const char *const *paths, size_t count, const ruleset_options *options)
 {
     diagnostics diag;
@@ -430,23 +446,7 @@ static int command_rules_check_or_test(int argc, char **argv, bool test)
         bytebuf report;
         bytebuf_init(&report, 0);
         size_t total = 0, failures = ruleset_run_tests(rs, &report, &total);
-        if (report.length) {
-            bytebuf safe;
-            bytebuf_init(&safe, 0);
-            terminal_safe_append(&safe, report.data, report.length);
-            /* keep line breaks of the report */
-            for (size_t i = 0, start = 0; i <= report.length; i++)
-                if (i == report.length || report.data[i] == '\n') {
-                    bytebuf line;
-                    bytebuf_init(&line, 0);
-                    terminal_safe_append(&line, report.data + start, i - start);
-                    if (line.length)
-                        printf("%s\n", line.data);
-                    bytebuf_free(&line);
-                    start = i + 1;
-                }
-            bytebuf_free(&safe);
-        }
+        print_safe_lines(&report);
         bytebuf_free(&report);
         printf("rule examples run: %zu, failing: %zu\n", total, failures);
         status = failures ? EXIT_BAD_INPUT : EXIT_OK;
@@ -520,11 +520,10 @@ static int command_rules_explain(int argc, char **argv)
     ruleset *rs = load_rules(paths, path_count, NULL);
     if (!rs)
         return EXIT_USAGE;
-    ruleset_scratch *s;
+    ruleset_scratch *s = NULL;
     int status = EXIT_OK;
-    bytebuf out, safe;
+    bytebuf out;
     bytebuf_init(&out, 0);
-    bytebuf_init(&safe, 0);
     if (ruleset_scratch_create(rs, &s) < 0 || ruleset_explain(rs, s, &l, &out) < 0) {
         fprintf(stderr, "lscan: rules explain: out of memory\n");
         status = EXIT_RUNTIME;
@@ -536,19 +535,10 @@ static int command_rules_explain(int argc, char **argv)
             flag_explain(rs, &l, &result, language, &out);
             bytebuf_append_char(&out, '\n');
         }
-        /* print line by line, each made terminal-safe */
-        for (size_t i = 0, start = 0; i < out.length; i++)
-            if (out.data[i] == '\n') {
-                bytebuf_reset(&safe);
-                terminal_safe_append(&safe, out.data + start, i - start);
-                printf("%s\n", safe.length ? safe.data : "");
-                start = i + 1;
-            }
+        print_safe_lines(&out);
     }
-    if (status == EXIT_OK)
-        ruleset_scratch_destroy(s);
+    ruleset_scratch_destroy(s);
     bytebuf_free(&out);
-    bytebuf_free(&safe);
     ruleset_destroy(rs);
     return status;
 }

@@ -262,7 +262,7 @@ int harness_market_start(harness_process *p, unsigned long long seed, unsigned l
         harness_stop(p);
         return -1;
     }
-    p->port = atoi(colon + 10);
+    p->port = (int)strtol(colon + 10, NULL, 10);
     harness_response r;
     int rc = harness_http_get(p->port, "/_stats", false, 5000, &r);
     bool ok = rc == 0 && r.status == 200;

@@ -56,7 +56,7 @@ Test(cli, precision_and_recall_of_the_shipped_packs_on_the_fixture_truth)
     /* flagged (platform, listing_id) -> one line each */
     cJSON *flagged = cJSON_CreateObject();
     size_t flags = 0;
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+    for (char *save = NULL, *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cJSON *f = cJSON_Parse(line);
         cr_assert_not_null(f, "a flag is not JSON: %.200s", line);
         cJSON *l = cJSON_GetObjectItem(f, "listing");
@@ -70,7 +70,7 @@ Test(cli, precision_and_recall_of_the_shipped_packs_on_the_fixture_truth)
     static const char *const kinds[] = {"trademark", "gi", "collective_mark", "ocop", "plant_variety", "copyright"};
     counts by_kind[6] = {{0}}, all = {0};
     size_t planted = 0;
-    for (char *line = strtok(truth, "\n"); line; line = strtok(NULL, "\n")) {
+    for (char *save = NULL, *line = strtok_r(truth, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cJSON *t = cJSON_Parse(line);
         char key[128];
         snprintf(key, sizeof key, "%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(t, "platform")),

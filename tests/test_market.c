@@ -282,7 +282,7 @@ Test(market, every_planted_listing_is_reachable_by_crawling)
     size_t kinds_seen = 0;
     const char *kinds[] = {"trademark", "gi", "ocop", "plant_variety", "copyright"};
     bool kind_present[5] = {false};
-    for (char *line = strtok(truth, "\n"); line; line = strtok(NULL, "\n")) {
+    for (char *save = NULL, *line = strtok_r(truth, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cJSON *t = cJSON_Parse(line);
         cr_assert_not_null(t, "truth line is not JSON: %s", line);
         const char *platform = cJSON_GetObjectItem(t, "platform")->valuestring;

@@ -453,7 +453,7 @@ Test(backends, aho_corasick_and_vectorscan_decide_alike, .timeout = 120)
     snprintf(path, sizeof path, "%s/corpus/vn-memoryzone-products/memoryzone.jsonl", harness_shared());
     char *corpus = harness_read_file(path, NULL);
     cr_assert_not_null(corpus, "corpus missing: %s", path);
-    for (char *line = strtok(corpus, "\n"); line; line = strtok(NULL, "\n")) {
+    for (char *save = NULL, *line = strtok_r(corpus, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         listing_facts l = {.platform = "web", .listing_id = "x", .title = line, .title_length = strlen(line)};
         compare_backends_on(a, b, sa, sb, &l, &flagged);
         compared++;
@@ -470,7 +470,7 @@ Test(backends, aho_corasick_and_vectorscan_decide_alike, .timeout = 120)
     remove(records);
     cr_assert_not_null(data);
     size_t market_flagged = 0;
-    for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+    for (char *save = NULL, *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         listing parsed;
         char error[256];
         cr_assert_eq(listing_parse(line, strlen(line), &parsed, error, sizeof error), 0, "%s", error);

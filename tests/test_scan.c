@@ -133,7 +133,7 @@ Test(scan, finds_the_planted_violations_once_each_with_evidence)
     harness_market_truth_path(&market, truth_path, sizeof truth_path);
     char *truth = harness_read_file(truth_path, NULL);
     size_t tp = 0, fp = 0, fn = 0;
-    for (char *line = strtok(truth, "\n"); line; line = strtok(NULL, "\n")) {
+    for (char *save = NULL, *line = strtok_r(truth, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cJSON *t = cJSON_Parse(line);
         char key[160];
         snprintf(key, sizeof key, "%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(t, "platform")),
