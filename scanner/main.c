@@ -18,6 +18,7 @@
 #include "flag.h"
 #include "listing.h"
 #include "loader.h"
+#include "metrics.h"
 #include "ruleset.h"
 #include "scan.h"
 #include "terminal.h"
@@ -36,7 +37,7 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  scan     --campaign FILE [--redis URL] [--threads N] [--rules PACK ...] [--scan-id ID]\n"
-    "           [--lang vi|en] [--quiet] [--json-summary FILE]\n"
+    "           [--lang vi|en] [--quiet] [--json-summary FILE] [--metrics IP:PORT] [--log-format text|json]\n"
     "           crawls the campaign's sites and pushes each suspected violation once into Redis\n"
     "  match    --rules PACK [--rules PACK ...] [--threads N] [--lang vi|en] [--backend ac|vectorscan]\n"
     "           reads listings (JSON lines) on stdin, writes one flag per suspected listing on stdout\n"
@@ -653,9 +654,15 @@ static int command_review(int argc, char **argv)
 
 /* ---- scan ------------------------------------------------------------------------- */
 
-/* Set by the SIGINT/SIGTERM handler, read by the scan loop: the only state
- * shared with a signal handler. */
-static volatile sig_atomic_t interrupts;
+/* Set by the signal handlers, read by the scan loop: the only state shared
+ * with a signal handler. */
+static volatile sig_atomic_t interrupts, reloads;
+
+static void on_hangup(int signal_number)
+{
+    (void)signal_number;
+    reloads++;
+}
 
 static void on_interrupt(int signal_number)
 {
@@ -667,6 +674,7 @@ static void on_interrupt(int signal_number)
 typedef struct scan_log {
     pthread_mutex_t lock;   /* guards stderr between workers and the progress line */
     bool terminal;
+    bool json;              /* --log-format json: one JSON object per line */
     bool line_open;         /* a progress line is on screen without its newline */
 } scan_log;
 
@@ -675,12 +683,28 @@ static void scan_log_line(void *ctx, const char *line)
     scan_log *log = ctx;
     bytebuf safe;
     bytebuf_init(&safe, 4096);
-    terminal_safe_append(&safe, line, strlen(line));
+    if (log->json) {
+        char when[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        bytebuf_printf(&safe, "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":", when);
+        bytebuf_append_json_string(&safe, line, strlen(line));
+        bytebuf_append_char(&safe, '}');
+    } else {
+        terminal_safe_append(&safe, line, strlen(line));
+    }
     pthread_mutex_lock(&log->lock);
-    fprintf(stderr, "%slscan: %s\n", log->line_open ? "\r\033[K" : "", safe.data ? safe.data : "");
+    fprintf(stderr, "%s%s%s\n", log->line_open ? "\r\033[K" : "", log->json ? "" : "lscan: ", safe.data ? safe.data : "");
     log->line_open = false;
     pthread_mutex_unlock(&log->lock);
     bytebuf_free(&safe);
+}
+
+static void write_metrics(void *ctx, bytebuf *out)
+{
+    scan_write_metrics(ctx, out);
 }
 
 static void format_duration(double seconds, char *out, size_t size)
@@ -714,6 +738,16 @@ static void progress(scan *sc, scan_log *log, double elapsed)
                                      fetch_error_name((fetch_error)e), (unsigned long long)atomic_load(&c->errors[e]));
     if (used)
         snprintf(classes + used, sizeof classes - used, ")");
+    if (log->json) {
+        pthread_mutex_lock(&log->lock);
+        fprintf(stderr, "{\"level\":\"info\",\"event\":\"progress\",\"seconds\":%.1f,\"pages\":%llu,\"listings\":%llu,"
+                        "\"flags\":%llu,\"errors\":%llu,\"retries\":%llu,\"frontier\":%llu}\n",
+                elapsed, (unsigned long long)pages, (unsigned long long)atomic_load(&c->listings),
+                (unsigned long long)atomic_load(&c->flags), (unsigned long long)errors,
+                (unsigned long long)atomic_load(&c->retries), (unsigned long long)left);
+        pthread_mutex_unlock(&log->lock);
+        return;
+    }
     pthread_mutex_lock(&log->lock);
     fprintf(stderr, "%s%llu pages (%.0f/s), %llu listings (%.0f/s), %llu flags, %llu errors%s, %llu retries, "
                     "frontier %llu, %s%s%s",
@@ -798,9 +832,12 @@ static int command_scan(int argc, char **argv)
                                             {"lang", required_argument, NULL, 'l'},
                                             {"quiet", no_argument, NULL, 'q'},
                                             {"json-summary", required_argument, NULL, 'j'},
+                                            {"metrics", required_argument, NULL, 'm'},
+                                            {"log-format", required_argument, NULL, 'F'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
-    const char *campaign_path = NULL, *redis = NULL, *scan_id_arg = NULL, *json_summary = NULL;
+    const char *campaign_path = NULL, *redis = NULL, *scan_id_arg = NULL, *json_summary = NULL, *metrics_address = NULL;
+    bool json_log = false;
     const char *rule_paths[64];
     size_t rule_count = 0;
     unsigned threads = 0;
@@ -808,7 +845,7 @@ static int command_scan(int argc, char **argv)
     flag_language language = FLAG_LANGUAGE_VIETNAMESE;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:R:t:r:i:l:qj:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:R:t:r:i:l:qj:m:F:h", options, NULL)) != -1) {
         switch (c) {
         case 'c': campaign_path = optarg; break;
         case 'R': redis = optarg; break;
@@ -835,6 +872,14 @@ static int command_scan(int argc, char **argv)
             break;
         case 'q': quiet = true; break;
         case 'j': json_summary = optarg; break;
+        case 'm': metrics_address = optarg; break;
+        case 'F':
+            if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+                fprintf(stderr, "lscan: scan: --log-format must be text or json\n");
+                return EXIT_USAGE;
+            }
+            json_log = !strcmp(optarg, "json");
+            break;
         case 'h': fputs(usage_text, stdout); return EXIT_OK;
         default: fputs(usage_text, stderr); return EXIT_USAGE;
         }
@@ -878,10 +923,10 @@ static int command_scan(int argc, char **argv)
         return EXIT_USAGE;
     }
     ruleset *rs = load_rules(rule_paths, rule_count, NULL);
-    for (size_t i = 0; i < 64; i++)
-        free(resolved[i]);
-    free(campaign_dir_copy);
     if (!rs) {
+        for (size_t i = 0; i < 64; i++)
+            free(resolved[i]);
+        free(campaign_dir_copy);
         campaign_free(cmp);
         return EXIT_USAGE;
     }
@@ -909,9 +954,11 @@ static int command_scan(int argc, char **argv)
     action.sa_handler = on_interrupt;
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+    action.sa_handler = on_hangup;
+    sigaction(SIGHUP, &action, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    scan_log log = {.terminal = isatty(2) != 0};
+    scan_log log = {.terminal = isatty(2) != 0 && !json_log, .json = json_log};
     pthread_mutex_init(&log.lock, NULL);
     scan_config config = {.campaign = cmp, .rules = rs, .threads = threads, .redis_url = redis, .scan_id = scan_id,
                           .language = language, .log = scan_log_line, .log_ctx = &log};
@@ -925,7 +972,50 @@ static int command_scan(int argc, char **argv)
     } else {
         bool stopping = false;
         double last_line = 0;
+        metrics_server *metrics = NULL;
+        if (metrics_address) {
+            metrics = metrics_start(metrics_address, write_metrics, sc, error, sizeof error);
+            char line[600];
+            if (metrics)
+                snprintf(line, sizeof line, "metrics on http://%.*s:%u/metrics",
+                         (int)(strrchr(metrics_address, ':') - metrics_address), metrics_address, metrics_port(metrics));
+            else
+                snprintf(line, sizeof line, "metrics: %s (the scan goes on without them)", error);
+            scan_log_line(&log, line);
+        }
+        /* rule reload (SIGHUP): build the new set beside the old one, publish
+         * it, free the old one once every worker has moved over */
+        sig_atomic_t reloads_done = 0;
+        ruleset *retired = NULL;
         while (!scan_wait(sc, 250)) {
+            if (retired && scan_rules_moved(sc)) {
+                ruleset_destroy(retired);
+                retired = NULL;
+                scan_log_line(&log, "rules reloaded: every worker uses the new rules");
+            }
+            if (reloads != reloads_done && !retired) {
+                reloads_done = reloads;
+                diagnostics d;
+                diagnostics_init(&d);
+                ruleset *next = NULL;
+                char line[1600];
+                if (ruleset_load(rule_paths, rule_count, NULL, &next, &d) < 0) {
+                    for (size_t i = 0; i < d.count; i++) {
+                        snprintf(line, sizeof line, "rule reload: %s", d.messages[i]);
+                        scan_log_line(&log, line);
+                    }
+                    snprintf(line, sizeof line, "rule reload refused (%zu mistake%s): the rules in use stay", d.count,
+                             d.count == 1 ? "" : "s");
+                    scan_log_line(&log, line);
+                } else {
+                    retired = (ruleset *)scan_swap_rules(sc, next);
+                    rs = next;
+                    snprintf(line, sizeof line, "rule reload: %zu packs, %zu rules (generation %u)",
+                             ruleset_pack_count(next), ruleset_rule_count(next), scan_rules_generation(sc));
+                    scan_log_line(&log, line);
+                }
+                diagnostics_free(&d);
+            }
             if (interrupts && !stopping) {
                 stopping = true;
                 scan_stop(sc);
@@ -937,17 +1027,20 @@ static int command_scan(int argc, char **argv)
                 last_line = elapsed;
             }
         }
+        metrics_stop(metrics);
         double elapsed = now_seconds() - started;
         if (!quiet && log.terminal)
             progress(sc, &log, elapsed);
         if (log.line_open)
             fputc('\n', stderr);
         scan_counters copy;
-        if (scan_finish(sc, &copy) < 0) {
+        int finished = scan_finish(sc, &copy);
+        ruleset_destroy(retired); /* the workers are gone */
+        if (finished < 0) {
             fprintf(stderr, "lscan: scan: some flags could not be delivered to Redis\n");
             status = EXIT_RUNTIME;
         }
-        summary(cmp, &copy, elapsed, scan_id, stderr, false);
+        summary(cmp, &copy, elapsed, scan_id, stderr, json_log);
         if (json_summary) {
             FILE *f = fopen(json_summary, "w");
             if (!f) {
@@ -963,6 +1056,9 @@ static int command_scan(int argc, char **argv)
     }
     pthread_mutex_destroy(&log.lock);
     ruleset_destroy(rs);
+    for (size_t i = 0; i < 64; i++)
+        free(resolved[i]);
+    free(campaign_dir_copy);
     campaign_free(cmp);
     curl_global_cleanup();
     return status;

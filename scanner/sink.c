@@ -1,11 +1,13 @@
 /* sink: the Redis review-stream writer (sink.h, docs/redis.md). */
 #include "sink.h"
+#include "spool.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,11 @@
 #define BACKOFF_MAX_MS 2000
 #define MAX_PREFIX 200
 #define GROUP "review"
+#define PROBE_MIN_MS 1000   /* while spooling: at most one reconnect attempt per second from sink_push, */
+#define PROBE_MAX_MS 8000   /* doubling to this while Redis stays away */
+
+_Static_assert(SINK_MAX_FLAG_ID <= SPOOL_MAX_ID && SINK_MAX_FLAG_JSON <= SPOOL_MAX_FLAG,
+               "every flag the sink accepts must fit in a spool record");
 
 /* KEYS[1] = PREFIXseen, KEYS[2] = PREFIXflags; ARGV = id1, json1, id2, json2, ...
  * Returns how many flags were new (and so XADDed). */
@@ -65,6 +72,15 @@ struct redis_sink {
 
     const char **argv;        /* 5 + 2 * batch entries, reused per batch */
     size_t *argvlen;
+
+    spool *spool;             /* NULL: no spool (sink_options.spool_path) */
+    atomic_bool spooling;     /* flags go to the spool, not to Redis (set while the spool holds records) */
+    atomic_uint_least64_t spool_bytes; /* spool_bytes(spool), readable from other threads */
+    long long next_probe_ms;  /* CLOCK_MONOTONIC; while spooling, sink_push reconnects no earlier */
+    unsigned probe_interval_ms;
+    const char **spool_ids;   /* capacity entries each, for spool_append_batch */
+    const char **spool_flags;
+    size_t *spool_lengths;
 
     uint64_t rng;             /* backoff jitter */
     sink_stats stats;
@@ -574,14 +590,197 @@ static int advance(redis_sink *s, bool drain)
     }
 }
 
+/* ---- the spool (docs/redis.md, "When Redis is away") ----
+ *
+ * With a spool, a flush that gave up moves the unconfirmed flags into the
+ * spool file and the sink switches to spooling: pushes are buffered up to a
+ * batch and then appended to the spool (one write + fdatasync per batch), so
+ * memory stays bounded and the order is kept. A flag leaves memory only once
+ * Redis confirmed it or the spool's fdatasync returned. While spooling,
+ * sink_flush (always) and sink_push (at a batch boundary, at most once per
+ * PROBE_MIN_MS doubling to PROBE_MAX_MS) try one reconnect; once connected
+ * the whole spool is replayed through the same script (idempotent: what
+ * Redis already has counts as a duplicate) and then truncated. */
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void note_spool_size(redis_sink *s)
+{
+    atomic_store_explicit(&s->spool_bytes, spool_bytes(s->spool), memory_order_relaxed);
+}
+
+/* Appends every buffered flag to the spool and frees them. The connection
+ * must hold nothing in flight (disconnected, or drained). */
+static int spill(redis_sink *s)
+{
+    if (s->count == 0)
+        return 0;
+    for (size_t i = 0; i < s->count; i++) {
+        s->spool_ids[i] = s->flags[i].id;
+        s->spool_flags[i] = s->flags[i].json;
+        s->spool_lengths[i] = s->flags[i].json_length;
+    }
+    if (spool_append_batch(s->spool, s->spool_ids, s->spool_flags, s->spool_lengths, s->count) < 0) {
+        char last[sizeof s->error];
+        snprintf(last, sizeof last, "%s", s->error);
+        SINK_ERROR(s, "%s; %zu flags kept in memory (last redis error: %s)", spool_error(s->spool), s->count,
+                   last[0] ? last : "none");
+        return -1;
+    }
+    for (size_t i = 0; i < s->count; i++)
+        free(s->flags[i].id);
+    s->stats.spooled += s->count;
+    s->count = 0;
+    s->sent = 0;
+    s->ninflight = 0;
+    note_spool_size(s);
+    return 0;
+}
+
+static void schedule_probe(redis_sink *s, bool failed)
+{
+    if (!failed || s->probe_interval_ms == 0)
+        s->probe_interval_ms = PROBE_MIN_MS;
+    else if (s->probe_interval_ms < PROBE_MAX_MS)
+        s->probe_interval_ms *= 2;
+    s->next_probe_ms = monotonic_ms() + s->probe_interval_ms;
+}
+
+/* Appends "; spooling to PATH (N bytes)" to the error message. */
+static void note_spooling(redis_sink *s)
+{
+    char last[sizeof s->error];
+    snprintf(last, sizeof last, "%s", s->error);
+    SINK_ERROR(s, "%s; spooling to %s (%llu bytes)", last, spool_path(s->spool),
+               (unsigned long long)spool_bytes(s->spool));
+}
+
+/* Redis gave up on the buffered flags: move them to the spool. */
+static int fail_over(redis_sink *s)
+{
+    disconnect(s); /* what was in flight is unconfirmed: it is spooled too */
+    if (spill(s) < 0)
+        return -1;
+    atomic_store(&s->spooling, true);
+    schedule_probe(s, false);
+    note_spooling(s);
+    return 0;
+}
+
+typedef struct replay_context {
+    redis_sink *s;
+    uint64_t records;
+} replay_context;
+
+static int replay_record(void *context, const char *id, size_t id_length, const char *flag, size_t flag_length)
+{
+    replay_context *r = context;
+    redis_sink *s = r->s;
+    if (id_length > SINK_MAX_FLAG_ID || flag_length > SINK_MAX_FLAG_JSON || s->count >= s->capacity) {
+        SINK_ERROR(s, "spool %s: record %llu does not fit the sink (id %zu, flag %zu bytes)", spool_path(s->spool),
+                   (unsigned long long)r->records, id_length, flag_length);
+        return 1;
+    }
+    char *copy = malloc(id_length + 1 + flag_length + 1);
+    if (!copy) {
+        SINK_ERROR(s, "sink: out of memory replaying the spool");
+        return 1;
+    }
+    memcpy(copy, id, id_length + 1);
+    memcpy(copy + id_length + 1, flag, flag_length);
+    copy[id_length + 1 + flag_length] = '\0';
+    s->flags[s->count++] = (pending_flag){copy, id_length, copy + id_length + 1, flag_length};
+    r->records++;
+    if ((s->count - s->sent) % s->batch == 0 && advance(s, false) < 0)
+        return 1;
+    return 0;
+}
+
+/* Sends the whole spool (connected, nothing buffered) and truncates it. On
+ * failure the spool is kept whole and the copies read from it are freed. */
+static int replay(redis_sink *s)
+{
+    replay_context r = {s, 0};
+    if (spool_bytes(s->spool) > 0) {
+        int rc = spool_for_each(s->spool, replay_record, &r);
+        if (rc < 0)
+            SINK_ERROR(s, "%s", spool_error(s->spool));
+        if (rc == 0)
+            rc = advance(s, true);
+        if (rc != 0) {
+            disconnect(s);
+            for (size_t i = 0; i < s->count; i++)
+                free(s->flags[i].id);
+            s->count = 0;
+            return -1;
+        }
+        if (spool_truncate(s->spool) < 0) {
+            SINK_ERROR(s, "%s (its %llu records are in redis; a later replay counts them as duplicates)",
+                       spool_error(s->spool), (unsigned long long)r.records);
+            note_spool_size(s);
+            return -1;
+        }
+        note_spool_size(s);
+    }
+    s->stats.replayed += r.records;
+    atomic_store(&s->spooling, false);
+    s->probe_interval_ms = 0;
+    return 0;
+}
+
+/* While spooling (nothing buffered): one reconnect attempt, then the replay. */
+static int probe(redis_sink *s)
+{
+    if (!s->c) {
+        if (connect_and_setup(s) < 0) {
+            schedule_probe(s, true);
+            note_spooling(s);
+            return -1;
+        }
+        s->stats.reconnects++;
+    }
+    if (replay(s) < 0) {
+        schedule_probe(s, true);
+        note_spooling(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the calls ---- */
+
 static int advance_guarded(redis_sink *s, bool drain)
 {
     sigpipe_guard guard;
     sigpipe_block(&guard);
     int rc = advance(s, drain);
+    if (rc < 0) {
+        s->stats.failures++;
+        if (s->spool && fail_over(s) == 0)
+            rc = 0; /* every flag is in Redis or in the spool */
+    }
     sigpipe_restore(&guard);
+    return rc;
+}
+
+/* Spooling: appends what is buffered to the spool and, when `force` or when
+ * the probe interval has passed, tries to reconnect and replay. -1 only when
+ * the spool could not be written (the flags stay buffered). */
+static int spool_step(redis_sink *s, bool force)
+{
+    sigpipe_guard guard;
+    sigpipe_block(&guard);
+    int rc = spill(s);
     if (rc < 0)
         s->stats.failures++;
+    else if (force || monotonic_ms() >= s->next_probe_ms)
+        (void)probe(s);
+    sigpipe_restore(&guard);
     return rc;
 }
 
@@ -589,6 +788,8 @@ int sink_flush(redis_sink *s)
 {
     if (!s)
         return -1;
+    if (atomic_load(&s->spooling))
+        return spool_step(s, true);
     if (s->count == 0)
         return 0;
     return advance_guarded(s, true);
@@ -647,10 +848,39 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     s->rng = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 32) ^ (uint64_t)(uintptr_t)s;
+    if (o->spool_path) {
+        s->spool_ids = calloc(s->capacity, sizeof *s->spool_ids);
+        s->spool_flags = calloc(s->capacity, sizeof *s->spool_flags);
+        s->spool_lengths = calloc(s->capacity, sizeof *s->spool_lengths);
+        if (!s->spool_ids || !s->spool_flags || !s->spool_lengths) {
+            set_message(error, error_size, "sink: out of memory");
+            sink_destroy(s);
+            return -1;
+        }
+        if (spool_open(o->spool_path, &s->spool, error, error_size) < 0) {
+            sink_destroy(s);
+            return -1;
+        }
+        note_spool_size(s);
+    }
 
     sigpipe_guard guard;
     sigpipe_block(&guard);
     int rc = connect_and_setup(s);
+    if (rc == 0 && s->spool && spool_bytes(s->spool) > 0) {
+        /* A previous run left flags in the spool (killed while spooling): they go first. */
+        atomic_store(&s->spooling, true);
+        if (replay(s) < 0) {
+            schedule_probe(s, true);
+            note_spooling(s);
+        }
+    } else if (rc < 0 && s->spool) {
+        /* Redis is away: start spooling (sink_error says why), replay once it is back. */
+        atomic_store(&s->spooling, true);
+        schedule_probe(s, true);
+        note_spooling(s);
+        rc = 0;
+    }
     sigpipe_restore(&guard);
     if (rc < 0) {
         set_message(error, error_size, "%s", s->error);
@@ -698,8 +928,12 @@ int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t 
     copy[id_length + 1 + length] = '\0';
     s->flags[s->count++] = (pending_flag){copy, id_length, copy + id_length + 1, length};
     s->stats.pushed++;
-    if ((s->count - s->sent) % s->batch == 0) /* a batch is full (after a failure: each batch boundary) */
+    if (atomic_load(&s->spooling)) {
+        if (s->count % s->batch == 0) /* a batch for the spool (after a spool failure: each batch boundary) */
+            (void)spool_step(s, false); /* a failure is counted and kept in s->error; the flag stays buffered */
+    } else if ((s->count - s->sent) % s->batch == 0) { /* a batch is full (after a failure: each batch boundary) */
         (void)advance_guarded(s, false); /* a failure is counted and kept in s->error; the flag stays buffered */
+    }
     return 0;
 }
 
@@ -711,6 +945,21 @@ size_t sink_pending(const redis_sink *s)
 const char *sink_error(const redis_sink *s)
 {
     return s ? s->error : "sink: no sink";
+}
+
+size_t sink_spool_bytes(const redis_sink *s)
+{
+    return s ? (size_t)atomic_load_explicit(&s->spool_bytes, memory_order_relaxed) : 0;
+}
+
+const char *sink_spool_path(const redis_sink *s)
+{
+    return s && s->spool ? spool_path(s->spool) : NULL;
+}
+
+bool sink_spooling(const redis_sink *s)
+{
+    return s && atomic_load(&s->spooling);
 }
 
 void sink_get_stats(const redis_sink *s, sink_stats *out)
@@ -728,6 +977,12 @@ void sink_destroy(redis_sink *s)
     if (!s)
         return;
     disconnect(s);
+    if (s->spool && s->flags && s->count)
+        (void)spill(s); /* unconfirmed flags are kept for the next run (a failure leaves them to be freed) */
+    spool_close(s->spool);
+    free(s->spool_ids);
+    free(s->spool_flags);
+    free(s->spool_lengths);
     if (s->flags)
         for (size_t i = 0; i < s->count; i++)
             free(s->flags[i].id);

@@ -12,6 +12,15 @@
  * is lost the sink reconnects with exponential backoff (50 ms .. 2 s, with
  * jitter) and resends what Redis has not confirmed.
  *
+ * With a spool file (sink_options.spool_path, scanner/spool.h) an outage
+ * does not stop the scan: when a flush gives up, the unconfirmed flags are
+ * appended to the spool (fdatasync per batch) and the sink is "spooling":
+ * later pushes go to the spool a batch at a time, and the sink tries to
+ * reconnect on every sink_flush and, from sink_push, at most once a second
+ * (backing off to 8 s). Once Redis answers, the whole spool is replayed
+ * through the same idempotent script, then truncated. A flag leaves memory
+ * only after Redis confirmed its batch or the spool's fdatasync returned.
+ *
  * One sink per thread: a sink owns its connection and is not thread-safe.
  * There is no global mutable state; different sinks may be used concurrently
  * from different threads. Functions that fail return -1 and leave a message
@@ -19,6 +28,7 @@
 #ifndef LSCAN_SINK_H
 #define LSCAN_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +40,8 @@ typedef struct sink_options {
     unsigned connect_timeout_ms; /* 0: 2000 */
     unsigned command_timeout_ms; /* 0: 5000 */
     unsigned max_retries;       /* reconnect attempts per flush before giving up; 0: 5 */
+    const char *spool_path;     /* the spool file (its directory must exist; one sink per file, it is
+                                   locked); NULL: no spool, flags wait in memory (bounded backlog) */
 } sink_options;
 
 typedef struct sink_stats {
@@ -38,7 +50,11 @@ typedef struct sink_stats {
     uint64_t duplicates;  /* flags Redis confirmed as already seen (not XADDed) */
     uint64_t flushes;     /* script calls (batches) Redis answered */
     uint64_t reconnects;  /* successful reconnections after a lost connection */
-    uint64_t failures;    /* flushes that gave up (sink_flush returned -1) */
+    uint64_t failures;    /* flushes that gave up (without a spool sink_flush returned -1), and
+                             failed spool writes */
+    uint64_t spooled;     /* flags appended to the spool */
+    uint64_t replayed;    /* spool records Redis confirmed in a replay (then the spool was truncated);
+                             they are in added or duplicates too */
 } sink_stats;
 
 /* A sink: one Redis connection and its buffer of unconfirmed flags. Opaque. */
@@ -63,7 +79,14 @@ int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int
  * with MKSTREAM (an existing group is fine). Does not retry: when Redis is
  * unreachable it fails at once with a message naming host:port. On success
  * *out is a new sink the caller frees with sink_destroy; on -1 *out is NULL
- * and error (may be NULL) holds why. The options' strings are copied. */
+ * and error (may be NULL) holds why. The options' strings are copied.
+ *
+ * With spool_path: the spool is opened first (a torn tail from a crash is
+ * cut; a damaged spool or one locked by another sink fails the create). When
+ * it holds records (a previous run stopped while spooling) and Redis is
+ * reachable, they are replayed before sink_create returns. When Redis is
+ * unreachable, sink_create still succeeds, in spooling mode
+ * (sink_spooling() is true, sink_error() describes the outage). */
 int sink_create(const sink_options *o, redis_sink **out, char *error, size_t error_size);
 
 /* Buffers one flag (id and JSON are copied; the JSON need not be
@@ -75,7 +98,11 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
  * stats.failures and described by sink_error; sink_flush reports it again).
  * Returns -1 when the flag was NOT accepted: the backlog is full
  * (batch * SINK_BACKLOG_BATCHES flags unconfirmed, "sink backlog full"), the
- * id or JSON is empty or too long, or memory ran out. */
+ * id or JSON is empty or too long, or memory ran out.
+ * With a spool a flush that gave up moves the flags to the spool instead
+ * (stats.spooled), and while spooling a push buffers at most a batch before
+ * appending it to the spool; so the backlog fills only when the spool cannot
+ * be written either. */
 int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length);
 
 /* Sends everything buffered, SINK_PIPELINE batches per round trip, and
@@ -84,11 +111,30 @@ int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t 
  * batches (safe: the script is idempotent). Returns -1 after max_retries
  * reconnect attempts, or when Redis answers a batch with an error; the
  * unconfirmed flags stay buffered (nothing is lost) and a later sink_flush
- * tries again. */
+ * tries again.
+ *
+ * With a spool, instead of returning -1 it appends the unconfirmed flags to
+ * the spool and returns 0 (every flag is then in Redis or durably in the
+ * spool; the failure is counted and described by sink_error). While
+ * spooling it appends what is buffered to the spool and tries one reconnect;
+ * when that works it replays the spool and truncates it. It returns -1 only
+ * when the spool could not be written (the flags stay buffered). So after 0,
+ * sink_pending() is 0 and sink_spool_bytes() says what waits in the spool. */
 int sink_flush(redis_sink *s);
 
 /* Flags buffered and not yet confirmed by Redis. */
 size_t sink_pending(const redis_sink *s);
+
+/* Bytes of records in the spool (0: none, or no spool). Unlike the other
+ * calls it may be called from any thread (for a progress line). */
+size_t sink_spool_bytes(const redis_sink *s);
+
+/* The spool's path as given in the options, or NULL without a spool. */
+const char *sink_spool_path(const redis_sink *s);
+
+/* True while flags go to the spool instead of Redis (Redis was unreachable
+ * and has not been reached since). May be called from any thread. */
+bool sink_spooling(const redis_sink *s);
 
 /* The last error message ("" when none); valid until the next call on s. */
 const char *sink_error(const redis_sink *s);
@@ -97,7 +143,9 @@ const char *sink_error(const redis_sink *s);
 void sink_get_stats(const redis_sink *s, sink_stats *out);
 
 /* Closes the connection and frees the sink and whatever is still buffered
- * (it does not flush: call sink_flush first). NULL is a no-op. */
+ * (it does not flush: call sink_flush first). With a spool, what is still
+ * buffered is appended to the spool first, so the next run replays it.
+ * NULL is a no-op. */
 void sink_destroy(redis_sink *s);
 
 #endif

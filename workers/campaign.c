@@ -1,6 +1,7 @@
 #include "campaign.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +129,13 @@ static void visit_target(yaml_walk *w, const char *key, yaml_node_t *key_node, y
     } else if (!strcmp(key, "follow")) {
         yaml_walk_string_list(w, value, key, &t->follow);
     } else if (!strcmp(key, "max_pages")) {
-        if (yaml_walk_number(w, value, key, &number) && number >= 0)
-            t->max_pages = (uint64_t)number;
+        if (yaml_walk_number(w, value, key, &number)) {
+            /* 0x1p64: larger values do not convert to uint64_t (undefined behaviour) */
+            if (number >= 0 && number < 0x1p64)
+                t->max_pages = (uint64_t)number;
+            else
+                yaml_walk_error(w, value, "max_pages %g is out of range", number);
+        }
     } else if (!strcmp(key, "fields")) {
         yaml_walk_fields(w, value, "fields", visit_fields, &t->fields);
     } else {
@@ -152,27 +158,30 @@ static void visit_limits(yaml_walk *w, const char *key, yaml_node_t *key_node, y
         yaml_walk_error(w, value, "%s must not be negative", key);
         return;
     }
+    /* Upper bounds keep every conversion below defined (a double beyond the
+     * target type's range is undefined behaviour): 0x1p64 for size_t and
+     * uint64_t (64-bit platforms), UINT_MAX for unsigned. */
     if (!strcmp(key, "per_host_concurrency") && v >= 1 && v <= 1024)
         l->per_host_concurrency = (unsigned)v;
     else if (!strcmp(key, "requests_per_second"))
         l->requests_per_second = v;
-    else if (!strcmp(key, "max_body_bytes") && v >= 1024)
+    else if (!strcmp(key, "max_body_bytes") && v >= 1024 && v < 0x1p63)
         l->max_body_bytes = (size_t)v;
-    else if (!strcmp(key, "connect_timeout_ms") && v >= 1)
+    else if (!strcmp(key, "connect_timeout_ms") && v >= 1 && v <= UINT_MAX)
         l->connect_timeout_ms = (unsigned)v;
-    else if (!strcmp(key, "timeout_ms") && v >= 1)
+    else if (!strcmp(key, "timeout_ms") && v >= 1 && v <= UINT_MAX)
         l->timeout_ms = (unsigned)v;
     else if (!strcmp(key, "max_redirects") && v <= 50)
         l->max_redirects = (unsigned)v;
     else if (!strcmp(key, "retries") && v <= 100)
         l->retries = (unsigned)v;
-    else if (!strcmp(key, "frontier_max") && v >= 100)
+    else if (!strcmp(key, "frontier_max") && v >= 100 && v < 0x1p63)
         l->frontier_max = (size_t)v;
-    else if (!strcmp(key, "max_pages"))
+    else if (!strcmp(key, "max_pages") && v < 0x1p64)
         l->max_pages = (uint64_t)v;
     else if (!strcmp(key, "per_host_concurrency") || !strcmp(key, "max_body_bytes") ||
              !strcmp(key, "connect_timeout_ms") || !strcmp(key, "timeout_ms") || !strcmp(key, "max_redirects") ||
-             !strcmp(key, "retries") || !strcmp(key, "frontier_max"))
+             !strcmp(key, "retries") || !strcmp(key, "frontier_max") || !strcmp(key, "max_pages"))
         yaml_walk_error(w, value, "%s %g is out of range", key, v);
     else
         yaml_walk_error(w, key_node, "unknown field '%s' in limits (known: per_host_concurrency, requests_per_second, "

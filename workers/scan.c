@@ -42,6 +42,10 @@ typedef struct transfer {
 typedef struct worker {
     struct scan *scan;
     pthread_t thread;
+    const ruleset *rules;         /* the set this worker matches with now */
+    unsigned generation;          /* of `rules` */
+    atomic_uint acked;            /* generation this worker has moved to (read by the reloading thread) */
+    atomic_bool running;
     CURLM *multi;
     transfer *transfers;
     unsigned transfer_count;
@@ -56,6 +60,8 @@ typedef struct worker {
 
 struct scan {
     scan_config config;
+    _Atomic(const ruleset *) rules; /* the latest rule set (reload swaps it) */
+    atomic_uint generation;
     const campaign *campaign;
     frontier *frontier;
     pthread_mutex_t seen_lock;    /* guards seen */
@@ -254,7 +260,7 @@ static void handle_listing(worker *w, transfer *t, cJSON *record, const char *sh
     }
     atomic_fetch_add(&s->counters.listings, 1);
     match_result result;
-    if (ruleset_match(s->config.rules, w->scratch, &l.facts, &result) < 0) {
+    if (ruleset_match(w->rules, w->scratch, &l.facts, &result) < 0) {
         w->failed = true;
         listing_free(&l);
         return;
@@ -262,18 +268,31 @@ static void handle_listing(worker *w, transfer *t, cJSON *record, const char *sh
     if (result.rule_count) {
         flag_evidence evidence = {t->request.url, t->fetched_at, status, sha256};
         bytebuf_reset(&w->flag);
-        flag_to_json(s->config.rules, &l, &result, s->config.language, s->config.scan_id, &evidence, &w->flag);
+        flag_to_json(w->rules, &l, &result, s->config.language, s->config.scan_id, &evidence, &w->flag);
         char id[17];
         flag_id_hex(result.flag_id, id);
         atomic_fetch_add(&s->counters.flags, 1);
         for (size_t k = 0; k < result.rule_count; k++)
-            atomic_fetch_add(&s->counters.flags_by_kind[ruleset_rule(s->config.rules, result.rules[k])->kind], 1);
+            atomic_fetch_add(&s->counters.flags_by_kind[ruleset_rule(w->rules, result.rules[k])->kind], 1);
         if (t->request.target < SCAN_MAX_TARGETS)
             atomic_fetch_add(&s->counters.flags_by_target[t->request.target], 1);
         if (sink_push(w->sink, id, w->flag.data, w->flag.length) < 0)
             atomic_fetch_add(&s->counters.sink_failures, 1);
     }
     listing_free(&l);
+}
+
+/* An HTML page that never reaches </html> was cut or garbled on the way. */
+static bool html_complete(const char *body, size_t length)
+{
+    size_t from = length > 4096 ? length - 4096 : 0;
+    for (size_t i = length >= 7 ? length - 7 : 0; i + 1 > from && i + 7 <= length; i--) {
+        if (!strncasecmp(body + i, "</html", 6))
+            return true;
+        if (i == 0)
+            break;
+    }
+    return false;
 }
 
 static void complete_transfer(worker *w, transfer *t, CURLcode code)
@@ -330,6 +349,14 @@ static void complete_transfer(worker *w, transfer *t, CURLcode code)
         length = w->decoded.length;
     }
     const campaign_target *target = &s->campaign->targets[t->request.target];
+    /* a cut HTML page still parses (HTML is forgiving) but misses what was
+     * cut: retry it, and take what there is only on the last attempt */
+    if ((t->request.kind == PAGE_HTML || target->adapter == ADAPTER_STOREFRONT) && !html_complete(body, length) &&
+        t->request.attempt < s->campaign->limits.retries) {
+        snprintf(t->error, sizeof t->error, "the HTML page ends before </html>");
+        fail_or_retry(w, t, FETCH_PARSE, 0, 0);
+        return;
+    }
     adapter_result_reset(&w->result);
     char error[256];
     if (adapter_parse(target, (page_kind)t->request.kind, t->request.url, body, length, &w->result, error,
@@ -351,11 +378,30 @@ static void complete_transfer(worker *w, transfer *t, CURLcode code)
     frontier_finish(s->frontier, &t->request, 0);
 }
 
+/* Moves the worker to the latest rule set when a reload published one. */
+static void follow_rules(worker *w)
+{
+    scan *s = w->scan;
+    unsigned g = atomic_load(&s->generation);
+    if (g == w->generation)
+        return;
+    const ruleset *next = atomic_load(&s->rules);
+    ruleset_scratch *scratch;
+    if (ruleset_scratch_create(next, &scratch) < 0)
+        return; /* out of memory: stay on the old set and try again next page */
+    ruleset_scratch_destroy(w->scratch);
+    w->scratch = scratch;
+    w->rules = next;
+    w->generation = g;
+    atomic_store(&w->acked, g);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     scan *s = w->scan;
     for (;;) {
+        follow_rules(w);
         unsigned active = 0;
         int wait_ms = 50;
         bool over = false;
@@ -405,6 +451,7 @@ static void *worker_main(void *arg)
     }
     if (sink_flush(w->sink) < 0)
         w->failed = true;
+    atomic_store(&w->running, false);
     pthread_mutex_lock(&s->done_lock);
     s->finished++;
     pthread_cond_broadcast(&s->done);
@@ -442,6 +489,9 @@ static void worker_free(worker *w)
 static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t error_size)
 {
     w->scan = s;
+    w->rules = s->config.rules;
+    atomic_init(&w->acked, 0);
+    atomic_init(&w->running, true);
     w->random = 0x9E3779B97F4A7C15ull * (index + 1);
     adapter_result_init(&w->result);
     bytebuf_init(&w->decoded, 0);
@@ -491,6 +541,8 @@ scan *scan_start(const scan_config *config, char *error, size_t error_size)
         s->config.transfers_per_thread = 32;
     if (!s->config.redis_url)
         s->config.redis_url = s->campaign->redis_url ? s->campaign->redis_url : "redis://127.0.0.1:6379";
+    atomic_init(&s->rules, config->rules);
+    atomic_init(&s->generation, 0);
     pthread_mutex_init(&s->seen_lock, NULL);
     pthread_mutex_init(&s->done_lock, NULL);
     pthread_cond_init(&s->done, NULL);
@@ -608,4 +660,65 @@ int scan_finish(scan *s, scan_counters *final)
     pthread_cond_destroy(&s->done);
     free(s);
     return rc;
+}
+
+const ruleset *scan_swap_rules(scan *s, const ruleset *next)
+{
+    const ruleset *previous = atomic_exchange(&s->rules, next);
+    atomic_fetch_add(&s->generation, 1);
+    return previous;
+}
+
+bool scan_rules_moved(scan *s)
+{
+    unsigned g = atomic_load(&s->generation);
+    for (unsigned i = 0; i < s->worker_count; i++) {
+        worker *w = &s->workers[i];
+        if (atomic_load(&w->running) && atomic_load(&w->acked) != g)
+            return false;
+    }
+    return true;
+}
+
+unsigned scan_rules_generation(const scan *s)
+{
+    return atomic_load(&((scan *)s)->generation);
+}
+
+static void metric(bytebuf *out, const char *name, const char *type, const char *help)
+{
+    bytebuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void scan_write_metrics(scan *s, bytebuf *out)
+{
+    const scan_counters *c = &s->counters;
+    metric(out, "lscan_pages_total", "counter", "Pages fetched and read.");
+    bytebuf_printf(out, "lscan_pages_total %llu\n", (unsigned long long)atomic_load(&c->pages));
+    metric(out, "lscan_listings_total", "counter", "Distinct listings matched.");
+    bytebuf_printf(out, "lscan_listings_total %llu\n", (unsigned long long)atomic_load(&c->listings));
+    metric(out, "lscan_flags_total", "counter", "Suspected violations found, by rule kind.");
+    for (int k = 0; k < RULE_KIND_COUNT; k++)
+        bytebuf_printf(out, "lscan_flags_total{kind=\"%s\"} %llu\n", rule_kind_name((rule_kind)k),
+                       (unsigned long long)atomic_load(&c->flags_by_kind[k]));
+    metric(out, "lscan_errors_total", "counter", "Failed fetch attempts, by class.");
+    for (int e = 0; e < FETCH_ERROR_COUNT; e++)
+        bytebuf_printf(out, "lscan_errors_total{class=\"%s\"} %llu\n", fetch_error_name((fetch_error)e),
+                       (unsigned long long)atomic_load(&c->errors[e]));
+    metric(out, "lscan_pages_given_up_total", "counter", "Pages abandoned after their retries, by last failure.");
+    for (int e = 0; e < FETCH_ERROR_COUNT; e++)
+        bytebuf_printf(out, "lscan_pages_given_up_total{class=\"%s\"} %llu\n", fetch_error_name((fetch_error)e),
+                       (unsigned long long)atomic_load(&c->given_up_by[e]));
+    metric(out, "lscan_retries_total", "counter", "Fetch attempts retried.");
+    bytebuf_printf(out, "lscan_retries_total %llu\n", (unsigned long long)atomic_load(&c->retries));
+    frontier_stats fs;
+    frontier_get_stats(s->frontier, &fs);
+    metric(out, "lscan_frontier_urls", "gauge", "URLs waiting or in flight.");
+    bytebuf_printf(out, "lscan_frontier_urls{state=\"queued\"} %llu\nlscan_frontier_urls{state=\"delayed\"} %llu\n"
+                        "lscan_frontier_urls{state=\"in_flight\"} %llu\n",
+                   (unsigned long long)fs.queued, (unsigned long long)fs.delayed, (unsigned long long)fs.in_flight);
+    metric(out, "lscan_frontier_refused_total", "counter", "URLs refused because the frontier was full.");
+    bytebuf_printf(out, "lscan_frontier_refused_total %llu\n", (unsigned long long)fs.refused);
+    metric(out, "lscan_ruleset_generation", "gauge", "Rule set version: 0 at start, +1 per reload.");
+    bytebuf_printf(out, "lscan_ruleset_generation %u\n", atomic_load(&s->generation));
 }

@@ -64,4 +64,19 @@ void scan_frontier_stats(scan *s, frontier_stats *out);
 int scan_finish(scan *s, scan_counters *final);
 const char *fetch_error_name(fetch_error e);
 
+/* Rule reload (SIGHUP): publishes a new rule set; each worker moves to it
+ * before its next page. Returns the set it replaces, which the caller frees
+ * once scan_rules_moved says no worker uses it any more. Call from one
+ * thread (the one that owns the rule sets). */
+const ruleset *scan_swap_rules(scan *s, const ruleset *next);
+/* True when every running worker matches with the latest rule set. */
+bool scan_rules_moved(scan *s);
+/* The rule set generation: 0 at start, +1 per swap. */
+unsigned scan_rules_generation(const scan *s);
+/* Writes Prometheus text: pages, listings, flags by kind, failed attempts
+ * and pages given up by class, retries, frontier sizes, rule set generation.
+ * Thread-safe (atomics and the frontier's lock). */
+struct bytebuf;
+void scan_write_metrics(scan *s, struct bytebuf *out);
+
 #endif
