@@ -52,7 +52,10 @@ static run scan(const char *targets, bool gzip, int index)
             "limits: {per_host_concurrency: 32, requests_per_second: 0, gzip: %s}\ntargets:\n%s",
             harness_root(), redis.port, index, gzip ? "true" : "false", targets);
     fclose(f);
-    const char *argv[] = {lscan, "scan", "--campaign", campaign, "--threads", "1", "--quiet", "--json-summary", summary, NULL};
+    char state[1100];
+    snprintf(state, sizeof state, "%s/state", market.dir);
+    const char *argv[] = {lscan,   "scan",        "--campaign", campaign, "--threads", "1", "--quiet",
+                          "--json-summary", summary, "--state-dir", state, NULL};
     char *err = NULL;
     double t0 = now();
     int rc = harness_run(argv, NULL, 0, NULL, &err);

@@ -38,6 +38,7 @@ static const char usage_text[] =
     "commands:\n"
     "  scan     --campaign FILE [--redis URL] [--threads N] [--rules PACK ...] [--scan-id ID]\n"
     "           [--lang vi|en] [--quiet] [--json-summary FILE] [--metrics IP:PORT] [--log-format text|json]\n"
+    "           [--state-dir DIR]\n"
     "           crawls the campaign's sites and pushes each suspected violation once into Redis\n"
     "  match    --rules PACK [--rules PACK ...] [--threads N] [--lang vi|en] [--backend ac|vectorscan]\n"
     "           reads listings (JSON lines) on stdin, writes one flag per suspected listing on stdout\n"
@@ -730,6 +731,11 @@ static void progress(scan *sc, scan_log *log, double elapsed)
     char when[32], eta[48] = "";
     format_duration(elapsed, when, sizeof when);
     uint64_t left = fs.queued + fs.delayed + fs.in_flight;
+    bool spooling = false;
+    uint64_t spool = scan_spool_bytes(sc, &spooling);
+    char spool_text[160] = "";
+    if (spool || spooling)
+        snprintf(spool_text, sizeof spool_text, ", %sspool %.1f MB", spooling ? "Redis away: " : "", (double)spool / 1e6);
     char classes[256] = "";
     size_t used = 0;
     for (int e = 0; e < FETCH_ERROR_COUNT && used < sizeof classes - 32; e++)
@@ -750,11 +756,11 @@ static void progress(scan *sc, scan_log *log, double elapsed)
     }
     pthread_mutex_lock(&log->lock);
     fprintf(stderr, "%s%llu pages (%.0f/s), %llu listings (%.0f/s), %llu flags, %llu errors%s, %llu retries, "
-                    "frontier %llu, %s%s%s",
+                    "frontier %llu%s, %s%s%s",
             log->terminal ? "\r\033[K" : "lscan: ", (unsigned long long)pages, rate,
             (unsigned long long)atomic_load(&c->listings), elapsed > 0 ? (double)atomic_load(&c->listings) / elapsed : 0,
             (unsigned long long)atomic_load(&c->flags), (unsigned long long)errors, classes,
-            (unsigned long long)atomic_load(&c->retries), (unsigned long long)left, when, eta,
+            (unsigned long long)atomic_load(&c->retries), (unsigned long long)left, spool_text, when, eta,
             log->terminal ? "" : "\n");
     log->line_open = log->terminal;
     pthread_mutex_unlock(&log->lock);
@@ -767,11 +773,13 @@ static void summary(const campaign *cmp, const scan_counters *c, double elapsed,
     if (json) {
         fprintf(out, "{\"scan_id\":\"%s\",\"campaign\":\"%s\",\"seconds\":%.3f,\"pages\":%llu,\"listings\":%llu,"
                      "\"duplicate_listings\":%llu,\"bad_listings\":%llu,\"flags\":%llu,\"flags_new\":%llu,"
-                     "\"flags_already_known\":%llu,\"retries\":%llu,\"pages_given_up\":%llu,\"bytes\":%llu,",
+                     "\"flags_already_known\":%llu,\"flags_spooled\":%llu,\"flags_replayed\":%llu,\"retries\":%llu,"
+                     "\"pages_given_up\":%llu,\"bytes\":%llu,",
                 scan_id, cmp->name, elapsed, (unsigned long long)pages, (unsigned long long)listings,
                 (unsigned long long)atomic_load(&c->duplicate_listings), (unsigned long long)atomic_load(&c->bad_listings),
                 (unsigned long long)atomic_load(&c->flags), (unsigned long long)atomic_load(&c->flags_new),
-                (unsigned long long)atomic_load(&c->flags_known), (unsigned long long)atomic_load(&c->retries),
+                (unsigned long long)atomic_load(&c->flags_known), (unsigned long long)atomic_load(&c->flags_spooled),
+                (unsigned long long)atomic_load(&c->flags_replayed), (unsigned long long)atomic_load(&c->retries),
                 (unsigned long long)atomic_load(&c->given_up), (unsigned long long)atomic_load(&c->bytes));
         fprintf(out, "\"flags_by_kind\":{");
         for (int k = 0; k < RULE_KIND_COUNT; k++)
@@ -807,6 +815,9 @@ static void summary(const campaign *cmp, const scan_counters *c, double elapsed,
     fprintf(out, "\n  flags by target:");
     for (size_t t = 0; t < cmp->target_count && t < SCAN_MAX_TARGETS; t++)
         fprintf(out, " %s %llu", cmp->targets[t].name, (unsigned long long)atomic_load(&c->flags_by_target[t]));
+    if (atomic_load(&c->flags_spooled) || atomic_load(&c->flags_replayed))
+        fprintf(out, "\n  Redis outage: %llu flags went to the spool, %llu replayed from it",
+                (unsigned long long)atomic_load(&c->flags_spooled), (unsigned long long)atomic_load(&c->flags_replayed));
     fprintf(out, "\n  failed attempts:");
     uint64_t any = 0;
     for (int e = 0; e < FETCH_ERROR_COUNT; e++)
@@ -834,10 +845,12 @@ static int command_scan(int argc, char **argv)
                                             {"json-summary", required_argument, NULL, 'j'},
                                             {"metrics", required_argument, NULL, 'm'},
                                             {"log-format", required_argument, NULL, 'F'},
+                                            {"state-dir", required_argument, NULL, 'S'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     const char *campaign_path = NULL, *redis = NULL, *scan_id_arg = NULL, *json_summary = NULL, *metrics_address = NULL;
     bool json_log = false;
+    const char *state_dir = "lscan-state";
     const char *rule_paths[64];
     size_t rule_count = 0;
     unsigned threads = 0;
@@ -845,7 +858,7 @@ static int command_scan(int argc, char **argv)
     flag_language language = FLAG_LANGUAGE_VIETNAMESE;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:R:t:r:i:l:qj:m:F:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:R:t:r:i:l:qj:m:F:S:h", options, NULL)) != -1) {
         switch (c) {
         case 'c': campaign_path = optarg; break;
         case 'R': redis = optarg; break;
@@ -873,6 +886,7 @@ static int command_scan(int argc, char **argv)
         case 'q': quiet = true; break;
         case 'j': json_summary = optarg; break;
         case 'm': metrics_address = optarg; break;
+        case 'S': state_dir = strcmp(optarg, "none") ? optarg : NULL; break;
         case 'F':
             if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
                 fprintf(stderr, "lscan: scan: --log-format must be text or json\n");
@@ -961,7 +975,7 @@ static int command_scan(int argc, char **argv)
     scan_log log = {.terminal = isatty(2) != 0 && !json_log, .json = json_log};
     pthread_mutex_init(&log.lock, NULL);
     scan_config config = {.campaign = cmp, .rules = rs, .threads = threads, .redis_url = redis, .scan_id = scan_id,
-                          .language = language, .log = scan_log_line, .log_ctx = &log};
+                          .state_dir = state_dir, .language = language, .log = scan_log_line, .log_ctx = &log};
     char error[512];
     double started = now_seconds();
     scan *sc = scan_start(&config, error, sizeof error);
@@ -1051,6 +1065,10 @@ static int command_scan(int argc, char **argv)
                 fclose(f);
             }
         }
+        if (atomic_load(&copy.flags_spooled) > atomic_load(&copy.flags_replayed) && state_dir)
+            fprintf(stderr, "lscan: %llu flags wait in the spool in %s/: the next scan with this state directory "
+                            "replays them into Redis\n",
+                    (unsigned long long)(atomic_load(&copy.flags_spooled) - atomic_load(&copy.flags_replayed)), state_dir);
         if (interrupts && status == EXIT_OK)
             status = 130;
     }

@@ -66,7 +66,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 /* Starts argv with stdout to a pipe (kept in p->output_fd) and stderr to
  * DIR/stderr.log; the child dies with the test process. */
-static int spawn(harness_process *p, char *const argv[])
+static int spawn_to(harness_process *p, char *const argv[], bool stderr_to_pipe)
 {
     int out[2];
     if (pipe2(out, O_CLOEXEC) < 0)
@@ -84,7 +84,7 @@ static int spawn(harness_process *p, char *const argv[])
             _exit(127);
         char log[600];
         snprintf(log, sizeof log, "%s/stderr.log", p->dir);
-        int err = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int err = stderr_to_pipe ? out[1] : open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         dup2(out[1], 1);
         if (err >= 0)
             dup2(err, 2);
@@ -101,12 +101,17 @@ static int spawn(harness_process *p, char *const argv[])
     return 0;
 }
 
+static int spawn(harness_process *p, char *const argv[])
+{
+    return spawn_to(p, argv, false);
+}
+
 /* Reads the child's stdout until a line contains `marker`; copies that line. */
-static int wait_for_line(harness_process *p, const char *marker, char *line, size_t line_size)
+static int wait_for_line_within(harness_process *p, const char *marker, char *line, size_t line_size, int timeout_ms)
 {
     char buffer[8192];
     size_t used = 0;
-    long long deadline = monotonic_ms() + READY_TIMEOUT_MS;
+    long long deadline = monotonic_ms() + timeout_ms;
     for (;;) {
         long long left = deadline - monotonic_ms();
         if (left <= 0)
@@ -140,6 +145,11 @@ static int wait_for_line(harness_process *p, const char *marker, char *line, siz
             used = 256;
         }
     }
+}
+
+static int wait_for_line(harness_process *p, const char *marker, char *line, size_t line_size)
+{
+    return wait_for_line_within(p, marker, line, line_size, READY_TIMEOUT_MS);
 }
 
 static void print_stderr_log(const harness_process *p)
@@ -272,6 +282,56 @@ int harness_market_start(harness_process *p, unsigned long long seed, unsigned l
         return -1;
     }
     return 0;
+}
+
+int harness_start_command(harness_process *p, const char *const *argv)
+{
+    memset(p, 0, sizeof *p);
+    p->output_fd = -1;
+    if (make_dir(p, "command") < 0)
+        return -1;
+    if (spawn_to(p, (char *const *)argv, true) < 0) {
+        harness_stop(p);
+        return -1;
+    }
+    return 0;
+}
+
+int harness_read_line(harness_process *p, const char *marker, char *line, size_t size, int timeout_ms)
+{
+    return wait_for_line_within(p, marker, line, size, timeout_ms);
+}
+
+int harness_wait_exit(harness_process *p, int timeout_ms)
+{
+    long long deadline = monotonic_ms() + timeout_ms;
+    int status = -1;
+    char drain[4096];
+    while (p->pid > 0) {
+        if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+            p->pid = 0;
+            break;
+        }
+        long long left = deadline - monotonic_ms();
+        if (left <= 0) {
+            kill(p->pid, SIGKILL);
+            waitpid(p->pid, &status, 0);
+            p->pid = 0;
+            break;
+        }
+        /* the output closes when the process exits: wait on it, not on a clock */
+        struct pollfd pfd = {p->output_fd, POLLIN, 0};
+        if (p->output_fd >= 0) {
+            if (poll(&pfd, 1, (int)(left < 200 ? left : 200)) > 0 && read(p->output_fd, drain, sizeof drain) <= 0) {
+                close(p->output_fd);
+                p->output_fd = -1;
+            }
+        } else {
+            waitpid(p->pid, &status, 0);
+            p->pid = 0;
+        }
+    }
+    return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 void harness_stop(harness_process *p)

@@ -40,6 +40,15 @@ int harness_market_start(harness_process *p, unsigned long long seed, unsigned l
 /* Path of the market's truth file, inside its directory. */
 void harness_market_truth_path(const harness_process *p, char *out, size_t size);
 
+/* Starts any command in its own temporary directory, its stdout and stderr
+ * to one pipe that harness_read_line reads. */
+int harness_start_command(harness_process *p, const char *const *argv);
+/* Reads the process's output until a line contains `marker` (copied to
+ * line), or timeout_ms passes, or the process closes its output: 0 or -1. */
+int harness_read_line(harness_process *p, const char *marker, char *line, size_t size, int timeout_ms);
+/* Waits for the process to exit (SIGKILL after timeout_ms): its exit status. */
+int harness_wait_exit(harness_process *p, int timeout_ms);
+
 /* SIGTERM, wait (SIGKILL after 10 s), remove the directory. Idempotent. */
 void harness_stop(harness_process *p);
 

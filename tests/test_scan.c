@@ -46,10 +46,12 @@ static void write_campaign(char *path, size_t size, const char *limits)
 
 static int run_scan(const char *campaign_path, char **err, cJSON **summary)
 {
-    char lscan[1024], summary_path[1024];
+    char lscan[1024], summary_path[1024], state[1024];
     snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
     snprintf(summary_path, sizeof summary_path, "%s/summary.json", market.dir);
-    const char *argv[] = {lscan, "scan", "--campaign", campaign_path, "--json-summary", summary_path, "--threads", "2", NULL};
+    snprintf(state, sizeof state, "%s/state", market.dir);
+    const char *argv[] = {lscan, "scan", "--campaign", campaign_path, "--json-summary", summary_path, "--threads", "2",
+                          "--state-dir", state, NULL};
     int rc = harness_run(argv, NULL, 0, NULL, err);
     char *text = harness_read_file(summary_path, NULL);
     *summary = text ? cJSON_Parse(text) : NULL;
@@ -221,10 +223,55 @@ Test(scan, an_unreachable_redis_or_a_bad_campaign_is_a_clear_error)
     harness_stop(&redis);
     char redis_url[64];
     snprintf(redis_url, sizeof redis_url, "redis://127.0.0.1:%d", dead_port);
-    const char *argv[] = {lscan, "scan", "--campaign", campaign, "--redis", redis_url, NULL};
+    const char *argv[] = {lscan, "scan", "--campaign", campaign, "--redis", redis_url, "--state-dir", "none", NULL};
     int rc = harness_run(argv, NULL, 0, NULL, &err);
-    cr_expect_eq(rc, 3, "exit %d", rc);
+    cr_expect_eq(rc, 3, "without a spool, no Redis is an error: exit %d", rc);
     cr_expect_not_null(strstr(err, "lscan: scan: cannot connect to Redis"), "%s", err);
+    free(err);
+}
+
+/* Redis away for a whole scan: every flag goes to the spool and the scan
+ * finishes; the next scan with the same state directory, Redis back,
+ * replays them: nothing lost, nothing twice. */
+Test(scan, a_redis_outage_spools_and_the_next_run_replays)
+{
+    start_both(2000, NULL);
+    char campaign[1024];
+    write_campaign(campaign, sizeof campaign, "per_host_concurrency: 16, requests_per_second: 0");
+    harness_stop(&redis);
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(campaign, &err, &summary);
+    cr_assert_eq(rc, 0, "the scan must go on without Redis: exit %d: %s", rc, err);
+    double flags = number(summary, "flags");
+    cr_expect_gt(flags, 100);
+    cr_expect_eq(number(summary, "flags_spooled"), flags, "every flag is in the spool");
+    cr_expect_not_null(strstr(err, "wait in the spool"), "%s", err);
+    cJSON_Delete(summary);
+    free(err);
+    /* Redis back: the next run replays the spool first, then its own pushes add nothing */
+    cr_assert_eq(harness_redis_start(&redis), 0);
+    char url[64];
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", redis.port);
+    char lscan[1024], summary_path[1024], state[1024];
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    snprintf(summary_path, sizeof summary_path, "%s/summary2.json", market.dir);
+    snprintf(state, sizeof state, "%s/state", market.dir);
+    const char *argv[] = {lscan, "scan", "--campaign", campaign, "--redis", url, "--json-summary", summary_path,
+                          "--threads", "2", "--state-dir", state, NULL};
+    rc = harness_run(argv, NULL, 0, NULL, &err);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    char *text = harness_read_file(summary_path, NULL);
+    summary = cJSON_Parse(text);
+    free(text);
+    cr_expect_eq(number(summary, "flags_replayed"), flags, "the spool was replayed");
+    cr_expect_eq(number(summary, "flags_already_known"), flags, "this run's own pushes find the replayed flags there");
+    redisContext *c = harness_redis_connect(&redis);
+    redisReply *length = redisCommand(c, "XLEN lscan:flags");
+    cr_expect_eq((double)length->integer, flags, "each flag exactly once");
+    freeReplyObject(length);
+    redisFree(c);
+    cJSON_Delete(summary);
     free(err);
 }
 

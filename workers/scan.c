@@ -3,9 +3,11 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -517,11 +519,22 @@ static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t e
             return -1;
         }
     }
-    sink_options options = {.url = s->config.redis_url, .prefix = s->campaign->redis_prefix};
-    char sink_error[512];
-    if (sink_create(&options, &w->sink, sink_error, sizeof sink_error) < 0) {
-        snprintf(error, error_size, "cannot connect to Redis: %s", sink_error);
+    char spool[4096];
+    if (s->config.state_dir)
+        snprintf(spool, sizeof spool, "%s/spool-%u.bin", s->config.state_dir, index);
+    sink_options options = {.url = s->config.redis_url, .prefix = s->campaign->redis_prefix,
+                            .spool_path = s->config.state_dir ? spool : NULL};
+    char why[512];
+    if (sink_create(&options, &w->sink, why, sizeof why) < 0) {
+        snprintf(error, error_size, "%s: %s", s->config.state_dir ? "cannot start the Redis sink" : "cannot connect to Redis",
+                 why);
         return -1;
+    }
+    if (sink_spooling(w->sink) && s->config.log && index == 0) {
+        char line[700];
+        snprintf(line, sizeof line, "Redis is away (%s): flags go to the spool in %s and are replayed when it returns",
+                 sink_error(w->sink), s->config.state_dir);
+        s->config.log(s->config.log_ctx, line);
     }
     return 0;
 }
@@ -568,6 +581,33 @@ scan *scan_start(const scan_config *config, char *error, size_t error_size)
         adapter_result_free(&seeds);
     }
     free(names);
+    if (s->config.state_dir) {
+        if (mkdir(s->config.state_dir, 0700) < 0 && errno != EEXIST) {
+            snprintf(error, error_size, "cannot create the state directory %s: %s", s->config.state_dir, strerror(errno));
+            scan_finish(s, NULL);
+            return NULL;
+        }
+        /* spools of workers a previous run had and this one has not: replay them now */
+        for (unsigned i = s->config.threads; i < 256; i++) {
+            char spool[4096];
+            snprintf(spool, sizeof spool, "%s/spool-%u.bin", s->config.state_dir, i);
+            struct stat st;
+            if (stat(spool, &st) < 0)
+                continue;
+            sink_options o = {.url = s->config.redis_url, .prefix = s->campaign->redis_prefix, .spool_path = spool};
+            redis_sink *leftover;
+            char sink_error[512];
+            if (sink_create(&o, &leftover, sink_error, sizeof sink_error) == 0) {
+                sink_stats st2;
+                sink_get_stats(leftover, &st2);
+                atomic_fetch_add(&s->counters.flags_replayed, st2.replayed);
+                bool still = sink_spool_bytes(leftover) > 0;
+                sink_destroy(leftover);
+                if (!still)
+                    unlink(spool);
+            }
+        }
+    }
     s->worker_count = s->config.threads;
     s->workers = calloc(s->worker_count, sizeof *s->workers);
     if (!s->workers) {
@@ -643,6 +683,8 @@ int scan_finish(scan *s, scan_counters *final)
             sink_get_stats(w->sink, &st);
             atomic_fetch_add(&s->counters.flags_new, st.added);
             atomic_fetch_add(&s->counters.flags_known, st.duplicates);
+            atomic_fetch_add(&s->counters.flags_spooled, st.spooled);
+            atomic_fetch_add(&s->counters.flags_replayed, st.replayed);
             if (sink_pending(w->sink))
                 rc = -1;
         }
@@ -719,6 +761,24 @@ void scan_write_metrics(scan *s, bytebuf *out)
                    (unsigned long long)fs.queued, (unsigned long long)fs.delayed, (unsigned long long)fs.in_flight);
     metric(out, "lscan_frontier_refused_total", "counter", "URLs refused because the frontier was full.");
     bytebuf_printf(out, "lscan_frontier_refused_total %llu\n", (unsigned long long)fs.refused);
+    metric(out, "lscan_spool_bytes", "gauge", "Flags waiting in the local spool for Redis to return.");
+    bytebuf_printf(out, "lscan_spool_bytes %llu\n", (unsigned long long)scan_spool_bytes(s, NULL));
     metric(out, "lscan_ruleset_generation", "gauge", "Rule set version: 0 at start, +1 per reload.");
     bytebuf_printf(out, "lscan_ruleset_generation %u\n", atomic_load(&s->generation));
+}
+
+uint64_t scan_spool_bytes(scan *s, bool *spooling)
+{
+    uint64_t bytes = 0;
+    bool any = false;
+    for (unsigned i = 0; i < s->worker_count; i++) {
+        redis_sink *sink = s->workers[i].sink;
+        if (!sink)
+            continue;
+        bytes += sink_spool_bytes(sink);
+        any |= sink_spooling(sink);
+    }
+    if (spooling)
+        *spooling = any;
+    return bytes;
 }

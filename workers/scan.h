@@ -28,7 +28,7 @@ typedef enum fetch_error {
 
 typedef struct scan_counters {
     _Atomic uint64_t pages, bytes, listings, duplicate_listings, bad_listings, flags, flags_new, flags_known,
-        retries, sink_failures, given_up;
+        retries, sink_failures, given_up, flags_spooled, flags_replayed;
     _Atomic uint64_t errors[FETCH_ERROR_COUNT];       /* every failed attempt, by class */
     _Atomic uint64_t given_up_by[FETCH_ERROR_COUNT];  /* pages abandoned, by their last failure */
     _Atomic uint64_t flags_by_kind[RULE_KIND_COUNT];
@@ -42,6 +42,7 @@ typedef struct scan_config {
     unsigned transfers_per_thread;  /* default 32 */
     const char *redis_url;          /* overrides the campaign's */
     const char *scan_id;
+    const char *state_dir;          /* where each worker's Redis spool lives (created if missing); NULL: no spool */
     flag_language language;
     void (*log)(void *ctx, const char *line);   /* one line per page given up, may be NULL */
     void *log_ctx;
@@ -58,6 +59,9 @@ bool scan_wait(scan *s, unsigned timeout_ms);
 void scan_stop(scan *s);
 const scan_counters *scan_get_counters(const scan *s);
 void scan_frontier_stats(scan *s, frontier_stats *out);
+/* Bytes of flags waiting in the workers' spools, and whether any worker is
+ * spooling now (Redis away). Thread-safe. */
+uint64_t scan_spool_bytes(scan *s, bool *spooling);
 /* Joins the workers (after scan_wait returned true or scan_stop), flushes
  * and frees; copies the final counters (with Redis' new/known tallies) to
  * *final when not NULL. Returns 0, or -1 if flags could not all be delivered. */
