@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -341,4 +343,93 @@ Test(scan, survives_the_fault_mix_and_accounts_for_every_page)
     cJSON_Delete(stats);
     cJSON_Delete(summary);
     free(err);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *get_metrics(int port)
+{
+    harness_response r;
+    cr_assert_eq(harness_http_get(port, "/metrics", false, 5000, &r), 0);
+    cr_assert_eq(r.status, 200);
+    return r.body;
+}
+
+/* SIGHUP builds the new rule set beside the old one and swaps it in; a pack
+ * with a mistake keeps the old set; /metrics tells the generation. */
+Test(scan, reloads_rules_on_sighup_and_serves_metrics)
+{
+    /* every answer 40 ms late: the scan lasts several seconds, long enough to reload twice */
+    const char *const slow[] = {"--faults", "slow=1", "--slow-ms", "40", NULL};
+    start_both(4000, slow);
+    char rules[700], path[800], campaign[1024], state[700];
+    snprintf(rules, sizeof rules, "%s/rules", market.dir);
+    snprintf(state, sizeof state, "%s/state", market.dir);
+    cr_assert_eq(mkdir(rules, 0700), 0);
+    snprintf(path, sizeof path, "%s/a.yaml", rules);
+    write_file(path, "pack: a\nversion: \"1\"\nrules:\n  - {id: t.nike, kind: trademark, name: Nike, terms: [nike]}\n");
+    snprintf(campaign, sizeof campaign, "%s/reload.yaml", market.dir);
+    FILE *f = fopen(campaign, "w");
+    fprintf(f, "campaign: reload\nrules: [%s]\nredis: {url: \"redis://127.0.0.1:%d\"}\n"
+               "limits: {per_host_concurrency: 3, requests_per_second: 0}\ntargets:\n"
+               "  - {adapter: shopee, base_url: \"http://127.0.0.1:%d/shopee\", categories: true, keywords: []}\n"
+               "  - {adapter: tiki, base_url: \"http://127.0.0.1:%d/tiki\", categories: true, keywords: []}\n"
+               "  - {adapter: social, base_url: \"http://127.0.0.1:%d/social\", categories: true, keywords: []}\n",
+            rules, redis.port, market.port, market.port, market.port);
+    fclose(f);
+    char lscan[1024];
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    const char *argv[] = {lscan, "scan", "--campaign", campaign, "--metrics", "127.0.0.1:0", "--state-dir", state,
+                          "--threads", "2", NULL};
+    harness_process scan;
+    cr_assert_eq(harness_start_command(&scan, argv), 0);
+    char line[1024];
+    cr_assert_eq(harness_read_line(&scan, "metrics on http://127.0.0.1:", line, sizeof line, 20000), 0,
+                 "no metrics line");
+    int port = (int)strtol(strstr(line, "127.0.0.1:") + 10, NULL, 10);
+    char *m = get_metrics(port);
+    cr_expect_not_null(strstr(m, "lscan_ruleset_generation 0"), "%s", m);
+    cr_expect_not_null(strstr(m, "# TYPE lscan_pages_total counter"), "%s", m);
+    free(m);
+
+    /* a second pack: generic t-shirts become flags from now on */
+    snprintf(path, sizeof path, "%s/b.yaml", rules);
+    write_file(path, "pack: b\nversion: \"1\"\nrules:\n  - {id: t.shirt, kind: trademark, name: Shirt, terms: [\"áo thun\"]}\n");
+    kill(scan.pid, SIGHUP);
+    cr_expect_eq(harness_read_line(&scan, "rule reload: 2 packs", line, sizeof line, 20000), 0, "no reload");
+    cr_expect_eq(harness_read_line(&scan, "every worker uses the new rules", line, sizeof line, 20000), 0);
+    m = get_metrics(port);
+    cr_expect_not_null(strstr(m, "lscan_ruleset_generation 1"), "%s", m);
+    free(m);
+
+    /* a pack with a mistake: refused, the rules in use stay */
+    snprintf(path, sizeof path, "%s/c.yaml", rules);
+    write_file(path, "pack: c\nversion: \"1\"\nrules:\n  - {id: t.bad, kind: nope, name: Bad, terms: [bad]}\n");
+    kill(scan.pid, SIGHUP);
+    cr_expect_eq(harness_read_line(&scan, "rule reload refused", line, sizeof line, 20000), 0);
+    m = get_metrics(port);
+    cr_expect_not_null(strstr(m, "lscan_ruleset_generation 1"), "a refused reload changed the rules: %s", m);
+    free(m);
+    int rc = harness_wait_exit(&scan, 120000);
+    cr_expect_eq(rc, 0, "the scan went on and finished: exit %d", rc);
+    harness_stop(&scan);
+
+    redisContext *c = harness_redis_connect(&redis);
+    redisReply *entries = redisCommand(c, "XRANGE lscan:flags - +");
+    size_t nike = 0, shirt = 0;
+    for (size_t i = 0; i < entries->elements; i++) {
+        const char *flag = entries->element[i]->element[1]->element[3]->str;
+        nike += strstr(flag, "\"id\":\"t.nike\"") != NULL;
+        shirt += strstr(flag, "\"id\":\"t.shirt\"") != NULL;
+    }
+    freeReplyObject(entries);
+    redisFree(c);
+    cr_expect_gt(nike, 0);
+    cr_expect_gt(shirt, 0, "no flag from the reloaded rules");
 }
