@@ -106,6 +106,42 @@ bench: deps
 	@$(MAKE) --no-print-directory binaries
 	@for b in $(BENCH_BINS); do echo "== $$b"; $(TEST_ENV) $$b || exit 1; done
 
+# Fuzzing (docs/fuzzing.md): one libFuzzer target per tests/fuzz/fuzz_X.c,
+# built with clang into build-fuzz/ (the library compiled again with clang and
+# coverage; gcc objects are not reused), each run FUZZ_SECONDS by tests/fuzz/run.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+FUZZ_SECONDS  ?= 30
+FUZZ_BUILD    := build-fuzz
+FUZZ_CC       := clang
+FUZZ_CFLAGS    = -std=c17 -D_GNU_SOURCE -g -O1 -pthread -Iscanner -Irules -Iworkers -Ifixtures/market -Itests \
+  $(PKG_CFLAGS)
+FUZZ_SRCS     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
+
+.PHONY: fuzz fuzz-binaries
+
+fuzz: deps
+	@sh .ci/install-deps $(FUZZ_PACKAGES)
+	@$(MAKE) --no-print-directory fuzz-binaries $(BUILD)/fixture-market
+	@$(TEST_ENV) sh tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-binaries: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/liblscan.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/liblscan.a
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lm
+
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lscan/packs
 	install -m 0755 $(BUILD)/lscan $(DESTDIR)$(PREFIX)/bin/lscan
@@ -113,6 +149,6 @@ install: all
 	install -m 0644 rules/packs/*.yaml $(DESTDIR)$(PREFIX)/share/lscan/packs/ 2>/dev/null || true
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -159,8 +159,9 @@ static void visit_limits(yaml_walk *w, const char *key, yaml_node_t *key_node, y
         return;
     }
     /* Upper bounds keep every conversion below defined (a double beyond the
-     * target type's range is undefined behaviour): 0x1p64 for size_t and
-     * uint64_t (64-bit platforms), UINT_MAX for unsigned. */
+     * target type's range is undefined behaviour): UINT_MAX for unsigned,
+     * 0x1p64 for uint64_t, 0x1p63 for size_t (max_body_bytes also goes to
+     * curl as a signed curl_off_t). */
     if (!strcmp(key, "per_host_concurrency") && v >= 1 && v <= 1024)
         l->per_host_concurrency = (unsigned)v;
     else if (!strcmp(key, "requests_per_second"))

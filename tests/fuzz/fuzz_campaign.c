@@ -1,0 +1,23 @@
+/* libFuzzer target: campaign_load_string on arbitrary bytes as a campaign. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "campaign.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    /* So that "${LSCAN_MARKET}" in the seed campaigns resolves. */
+    setenv("LSCAN_MARKET", "http://127.0.0.1:8080", 0);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    diagnostics diag;
+    diagnostics_init(&diag);
+    campaign *c = campaign_load_string("fuzz.yaml", (const char *)data, size, &diag);
+    campaign_free(c);
+    diagnostics_free(&diag);
+    return 0;
+}
