@@ -222,6 +222,25 @@ int harness_redis_start(harness_process *p)
     return -1;
 }
 
+int harness_redis_start_on(harness_process *p, int port, const char *dir)
+{
+    memset(p, 0, sizeof *p);
+    p->output_fd = -1;
+    snprintf(p->dir, sizeof p->dir, "%s", dir);
+    char port_text[16];
+    snprintf(port_text, sizeof port_text, "%d", port);
+    char *const argv[] = {"redis-server", "--port", port_text, "--bind", "127.0.0.1", "--dir", p->dir, "--save", "",
+                          "--appendonly", "no", "--logfile", "", "--daemonize", "no", NULL};
+    char line[512];
+    if (spawn(p, argv) < 0 || wait_for_line(p, "Ready to accept connections", line, sizeof line) < 0) {
+        print_stderr_log(p);
+        harness_stop(p);
+        return -1;
+    }
+    p->port = port;
+    return 0;
+}
+
 redisContext *harness_redis_connect(const harness_process *p)
 {
     struct timeval timeout = {5, 0};

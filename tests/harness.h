@@ -30,6 +30,11 @@ const char *harness_shared(void);
 
 /* Starts redis-server on a free port; 0 or -1 (message on stderr). */
 int harness_redis_start(harness_process *p);
+/* Starts redis-server again on a given port with a given data directory
+ * (loading its dump.rdb): a restart after harness_stop(&old) — take a copy
+ * of old.dir first, harness_stop removes it. harness_stop on the new one
+ * removes `dir`. 0 or -1. */
+int harness_redis_start_on(harness_process *p, int port, const char *dir);
 /* Connects to the harness Redis (caller frees with redisFree); NULL on error. */
 redisContext *harness_redis_connect(const harness_process *p);
 

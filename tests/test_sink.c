@@ -182,56 +182,6 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
-/* Starts redis-server on `port` with `dir` (loading dir/dump.rdb if there),
- * recorded in `p` so harness_stop stops it and removes dir. Readiness is its
- * "Ready to accept connections" line, read from a pipe. (The harness picks
- * its own port; a restart needs the same one.) */
-static void redis_start_on(harness_process *p, int port, const char *dir)
-{
-    memset(p, 0, sizeof *p);
-    p->output_fd = -1;
-    p->port = port;
-    snprintf(p->dir, sizeof p->dir, "%s", dir);
-    char port_text[16];
-    snprintf(port_text, sizeof port_text, "%d", port);
-    int out[2];
-    cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        dup2(out[1], 1);
-        execlp("redis-server", "redis-server", "--port", port_text, "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-               "--appendonly", "no", "--logfile", "", "--daemonize", "no", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    p->pid = pid;
-    p->output_fd = out[0];
-    char buffer[16384];
-    size_t used = 0;
-    long long deadline = monotonic_ms() + 20000;
-    for (;;) {
-        long long left = deadline - monotonic_ms();
-        cr_assert_gt(left, 0, "restarted redis-server not ready in time");
-        struct pollfd pfd = {p->output_fd, POLLIN, 0};
-        if (poll(&pfd, 1, (int)left) <= 0)
-            continue;
-        if (used == sizeof buffer - 1) {
-            memmove(buffer, buffer + used - 64, 64);
-            used = 64;
-        }
-        ssize_t n = read(p->output_fd, buffer + used, sizeof buffer - 1 - used);
-        cr_assert_gt(n, 0, "restarted redis-server exited (port %d taken?)", port);
-        used += (size_t)n;
-        buffer[used] = '\0';
-        if (strstr(buffer, "Ready to accept connections"))
-            break;
-    }
-}
 
 static void copy_file(const char *from, const char *to)
 {
@@ -506,7 +456,7 @@ Test(sink, redis_restart_keeps_flags_buffered_then_delivers_exactly_once)
     cr_assert_eq(sink_pending(s), 500, "nothing may be dropped");
 
     /* Redis is back on the same port with its data. */
-    redis_start_on(&restarted, port, dir);
+    cr_assert_eq(harness_redis_start_on(&restarted, port, dir), 0, "redis-server did not restart on port %d", port);
     cr_assert_eq(sink_flush(s), 0, "flush after restart: %s", sink_error(s));
     cr_assert_eq(sink_pending(s), 0);
     sink_stats st;

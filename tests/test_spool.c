@@ -216,55 +216,6 @@ static void check_stream_exactly(redisContext *c, unsigned expected)
     freeReplyObject(r);
 }
 
-/* Starts redis-server on `port` with `data_dir` (loading its dump.rdb if
- * there), recorded in `p` so harness_stop stops it and removes data_dir.
- * Ready when it prints "Ready to accept connections" (read from a pipe). */
-static void redis_start_on(harness_process *p, int port, const char *data_dir)
-{
-    memset(p, 0, sizeof *p);
-    p->output_fd = -1;
-    p->port = port;
-    snprintf(p->dir, sizeof p->dir, "%s", data_dir);
-    char port_text[16];
-    snprintf(port_text, sizeof port_text, "%d", port);
-    int out[2];
-    cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        dup2(out[1], 1);
-        execlp("redis-server", "redis-server", "--port", port_text, "--bind", "127.0.0.1", "--dir", data_dir,
-               "--save", "", "--appendonly", "no", "--logfile", "", "--daemonize", "no", (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    p->pid = pid;
-    p->output_fd = out[0];
-    char buffer[16384];
-    size_t used = 0;
-    long long deadline = monotonic_ms() + 20000;
-    for (;;) {
-        long long left = deadline - monotonic_ms();
-        cr_assert_gt(left, 0, "restarted redis-server not ready in time");
-        struct pollfd pfd = {p->output_fd, POLLIN, 0};
-        if (poll(&pfd, 1, (int)left) <= 0)
-            continue;
-        if (used == sizeof buffer - 1) {
-            memmove(buffer, buffer + used - 64, 64);
-            used = 64;
-        }
-        ssize_t n = read(p->output_fd, buffer + used, sizeof buffer - 1 - used);
-        cr_assert_gt(n, 0, "restarted redis-server exited (port %d taken?)", port);
-        used += (size_t)n;
-        buffer[used] = '\0';
-        if (strstr(buffer, "Ready to accept connections"))
-            break;
-    }
-}
 
 /* A new data directory for a restarted Redis, registered in `restarted` so
  * .fini removes it even when the test fails before the start. */
@@ -558,7 +509,7 @@ Test(spool_sink, redis_stopped_mid_run_spools_then_replays_exactly_once)
     cr_expect(strstr(sink_error(s), address) && strstr(sink_error(s), path), "message: %s", sink_error(s));
 
     /* Redis is back on the same port with its data: the next flush replays the spool. */
-    redis_start_on(&restarted, port, data_dir);
+    cr_assert_eq(harness_redis_start_on(&restarted, port, data_dir), 0, "redis-server did not restart on port %d", port);
     cr_assert_eq(sink_flush(s), 0, "flush after restart: %s", sink_error(s));
     cr_assert_eq(sink_spooling(s), false);
     cr_assert_eq(sink_spool_bytes(s), 0);
@@ -678,7 +629,7 @@ Test(spool_sink, killed_while_spooling_then_restarted_replays_everything_once)
 
     /* Redis comes back; the next run (a new sink on the same spool) replays it first. */
     new_data_dir(data_dir, sizeof data_dir);
-    redis_start_on(&restarted, port, data_dir);
+    cr_assert_eq(harness_redis_start_on(&restarted, port, data_dir), 0, "redis-server did not restart on port %d", port);
     redis_sink *s = open_sink(port, path, 1);
     cr_assert_eq(sink_spooling(s), false, "still spooling: %s", sink_error(s));
     cr_assert_eq(sink_spool_bytes(s), 0);
