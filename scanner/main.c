@@ -1,5 +1,6 @@
 /* lscan: the command line. Subcommands are small functions over the
  * library modules; only this file prints. */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -38,7 +39,7 @@ static const char usage_text[] =
     "commands:\n"
     "  scan     --campaign FILE [--redis URL] [--threads N] [--rules PACK ...] [--scan-id ID]\n"
     "           [--lang vi|en] [--quiet] [--json-summary FILE] [--metrics IP:PORT] [--log-format text|json]\n"
-    "           [--state-dir DIR]\n"
+    "           [--state-dir DIR] [--resume] [--checkpoint-ms N]\n"
     "           crawls the campaign's sites and pushes each suspected violation once into Redis\n"
     "  match    --rules PACK [--rules PACK ...] [--threads N] [--lang vi|en] [--backend ac|vectorscan]\n"
     "           reads listings (JSON lines) on stdin, writes one flag per suspected listing on stdout\n"
@@ -846,11 +847,15 @@ static int command_scan(int argc, char **argv)
                                             {"metrics", required_argument, NULL, 'm'},
                                             {"log-format", required_argument, NULL, 'F'},
                                             {"state-dir", required_argument, NULL, 'S'},
+                                            {"resume", no_argument, NULL, 'Z'},
+                                            {"checkpoint-ms", required_argument, NULL, 'K'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     const char *campaign_path = NULL, *redis = NULL, *scan_id_arg = NULL, *json_summary = NULL, *metrics_address = NULL;
     bool json_log = false;
     const char *state_dir = "lscan-state";
+    bool resume = false;
+    long checkpoint_ms = 10000;
     const char *rule_paths[64];
     size_t rule_count = 0;
     unsigned threads = 0;
@@ -858,7 +863,7 @@ static int command_scan(int argc, char **argv)
     flag_language language = FLAG_LANGUAGE_VIETNAMESE;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:R:t:r:i:l:qj:m:F:S:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:R:t:r:i:l:qj:m:F:S:ZK:h", options, NULL)) != -1) {
         switch (c) {
         case 'c': campaign_path = optarg; break;
         case 'R': redis = optarg; break;
@@ -887,6 +892,16 @@ static int command_scan(int argc, char **argv)
         case 'j': json_summary = optarg; break;
         case 'm': metrics_address = optarg; break;
         case 'S': state_dir = strcmp(optarg, "none") ? optarg : NULL; break;
+        case 'Z': resume = true; break;
+        case 'K': {
+            char *end;
+            checkpoint_ms = strtol(optarg, &end, 10);
+            if (*end || checkpoint_ms < 100 || checkpoint_ms > 86400000) {
+                fprintf(stderr, "lscan: scan: --checkpoint-ms must be 100..86400000, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case 'F':
             if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
                 fprintf(stderr, "lscan: scan: --log-format must be text or json\n");
@@ -974,8 +989,23 @@ static int command_scan(int argc, char **argv)
 
     scan_log log = {.terminal = isatty(2) != 0 && !json_log, .json = json_log};
     pthread_mutex_init(&log.lock, NULL);
+    /* the checkpoint of this campaign, in the state directory */
+    char checkpoint[4096] = "";
+    if (state_dir) {
+        size_t o = (size_t)snprintf(checkpoint, sizeof checkpoint, "%s/checkpoint-", state_dir);
+        for (const char *p = cmp->name; *p && o + 16 < sizeof checkpoint; p++)
+            checkpoint[o++] = (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.') ? *p : '_';
+        snprintf(checkpoint + o, sizeof checkpoint - o, ".bin");
+    }
+    if (resume && !state_dir) {
+        fprintf(stderr, "lscan: scan: --resume needs a state directory (not --state-dir none)\n");
+        ruleset_destroy(rs);
+        campaign_free(cmp);
+        return EXIT_USAGE;
+    }
     scan_config config = {.campaign = cmp, .rules = rs, .threads = threads, .redis_url = redis, .scan_id = scan_id,
-                          .state_dir = state_dir, .language = language, .log = scan_log_line, .log_ctx = &log};
+                          .state_dir = state_dir, .checkpoint_path = state_dir ? checkpoint : NULL, .resume = resume,
+                          .language = language, .log = scan_log_line, .log_ctx = &log};
     char error[512];
     double started = now_seconds();
     scan *sc = scan_start(&config, error, sizeof error);
@@ -1001,7 +1031,30 @@ static int command_scan(int argc, char **argv)
          * it, free the old one once every worker has moved over */
         sig_atomic_t reloads_done = 0;
         ruleset *retired = NULL;
+        double last_checkpoint = now_seconds();
+        if (resume) {
+            frontier_stats fs;
+            scan_frontier_stats(sc, &fs);
+            char line[4300];
+            snprintf(line, sizeof line, "resuming from %s: %llu pages to fetch, %llu already seen", checkpoint,
+                     (unsigned long long)(fs.queued + fs.delayed), (unsigned long long)fs.seen);
+            scan_log_line(&log, line);
+        }
         while (!scan_wait(sc, 250)) {
+            if (state_dir && !stopping && now_seconds() - last_checkpoint >= checkpoint_ms / 1000.0) {
+                last_checkpoint = now_seconds();
+                char line[700];
+                if (scan_checkpoint(sc, error, sizeof error) < 0) {
+                    snprintf(line, sizeof line, "checkpoint: %s", error);
+                } else {
+                    frontier_stats fs;
+                    scan_frontier_stats(sc, &fs);
+                    snprintf(line, sizeof line, "checkpoint saved: %llu pages done, %llu to fetch",
+                             (unsigned long long)atomic_load(&scan_get_counters(sc)->pages),
+                             (unsigned long long)(fs.queued + fs.delayed + fs.in_flight));
+                }
+                scan_log_line(&log, line);
+            }
             if (retired && scan_rules_moved(sc)) {
                 ruleset_destroy(retired);
                 retired = NULL;
@@ -1042,6 +1095,16 @@ static int command_scan(int argc, char **argv)
             }
         }
         metrics_stop(metrics);
+        if (state_dir) {
+            /* done: nothing to resume; stopped: save where the scan is */
+            if (scan_complete(sc)) {
+                unlink(checkpoint);
+            } else if (scan_checkpoint(sc, error, sizeof error) == 0) {
+                char line[4300];
+                snprintf(line, sizeof line, "progress saved in %s: continue with --resume", checkpoint);
+                scan_log_line(&log, line);
+            }
+        }
         double elapsed = now_seconds() - started;
         if (!quiet && log.terminal)
             progress(sc, &log, elapsed);

@@ -13,6 +13,7 @@
 
 typedef struct entry {
     struct entry *next;
+    struct entry *prev;     /* in the in-flight list only */
     char *url;
     uint32_t target;
     uint16_t kind, attempt;
@@ -35,6 +36,7 @@ struct frontier {
     size_t host_count;
     size_t next_host;           /* round robin */
     entry *delayed;             /* unordered; small */
+    entry *in_flight;           /* popped, not finished: doubly linked */
     hash_set seen;              /* XXH3 of every URL ever pushed */
     frontier_stats stats;
     bool stopped;
@@ -104,6 +106,7 @@ void frontier_destroy(frontier *f)
     for (size_t i = 0; f->hosts && i < f->host_count; i++)
         free_entries(f->hosts[i].head);
     free_entries(f->delayed);
+    free_entries(f->in_flight);
     free(f->hosts);
     hash_set_free(&f->seen);
     pthread_mutex_destroy(&f->lock);
@@ -231,12 +234,29 @@ int frontier_pop(frontier *f, crawl_request *out, int *wait_ms)
         f->stats.in_flight++;
         f->stats.popped++;
         f->next_host = (i + 1) % f->host_count;
-        out->url = e->url;
+        char *copy = strdup(e->url); /* the worker's; the entry keeps its own for checkpoints */
+        if (!copy) {
+            e->next = h->head; /* put it back */
+            h->head = e;
+            if (!h->tail)
+                h->tail = e;
+            h->in_flight--;
+            f->stats.queued++;
+            f->stats.in_flight--;
+            f->stats.popped--;
+            break;
+        }
+        e->prev = NULL;
+        e->next = f->in_flight;
+        if (f->in_flight)
+            f->in_flight->prev = e;
+        f->in_flight = e;
+        out->url = copy;
         out->target = e->target;
         out->kind = e->kind;
         out->attempt = e->attempt;
         out->host = e->host;
-        free(e);
+        out->entry = e;
         pthread_mutex_unlock(&f->lock);
         return 1;
     }
@@ -248,6 +268,23 @@ int frontier_pop(frontier *f, crawl_request *out, int *wait_ms)
     }
     pthread_mutex_unlock(&f->lock);
     return 0;
+}
+
+/* Takes a finished request's record out of the in-flight list. */
+static entry *unlink_in_flight(frontier *f, crawl_request *r)
+{
+    entry *e = r->entry;
+    if (!e)
+        return NULL;
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        f->in_flight = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    e->next = e->prev = NULL;
+    r->entry = NULL;
+    return e;
 }
 
 static void hold_host(frontier *f, uint32_t index, unsigned retry_after_ms)
@@ -267,7 +304,12 @@ void frontier_finish(frontier *f, crawl_request *r, unsigned retry_after_ms)
 {
     pthread_mutex_lock(&f->lock);
     hold_host(f, r->host, retry_after_ms);
+    entry *e = unlink_in_flight(f, r);
     pthread_mutex_unlock(&f->lock);
+    if (e) {
+        free(e->url);
+        free(e);
+    }
     free(r->url);
     r->url = NULL;
 }
@@ -276,10 +318,18 @@ bool frontier_retry(frontier *f, crawl_request *r, unsigned delay_ms, unsigned r
 {
     pthread_mutex_lock(&f->lock);
     hold_host(f, r->host, retry_after_ms);
+    entry *record = unlink_in_flight(f, r);
     bool again = (unsigned)r->attempt + 1 < f->options.max_attempts && !f->stopped;
-    entry *e = again ? calloc(1, sizeof *e) : NULL;
+    entry *e = again ? (record ? record : calloc(1, sizeof *e)) : NULL;
+    if (record && !e) {
+        free(record->url);
+        free(record);
+    }
     if (e) {
-        e->url = r->url;
+        if (e->url != r->url) {
+            free(e->url);
+            e->url = r->url;
+        }
         e->target = r->target;
         e->kind = r->kind;
         e->attempt = (uint16_t)(r->attempt + 1);
@@ -312,4 +362,55 @@ void frontier_get_stats(frontier *f, frontier_stats *out)
     *out = f->stats;
     out->seen = f->seen.count;
     pthread_mutex_unlock(&f->lock);
+}
+
+void frontier_snapshot(frontier *f, frontier_url_visitor url, frontier_key_visitor key, void *ctx)
+{
+    pthread_mutex_lock(&f->lock);
+    for (size_t h = 0; h < f->host_count; h++)
+        for (entry *e = f->hosts[h].head; e; e = e->next)
+            url(ctx, e->url, e->target, e->kind, e->attempt);
+    for (entry *e = f->delayed; e; e = e->next)
+        url(ctx, e->url, e->target, e->kind, e->attempt);
+    for (entry *e = f->in_flight; e; e = e->next)
+        url(ctx, e->url, e->target, e->kind, e->attempt);
+    for (size_t i = 0; i < f->seen.capacity; i++)
+        if (f->seen.slots[i])
+            key(ctx, f->seen.slots[i]);
+    pthread_mutex_unlock(&f->lock);
+}
+
+int frontier_restore_key(frontier *f, uint64_t key)
+{
+    pthread_mutex_lock(&f->lock);
+    int rc = hash_set_insert(&f->seen, key) < 0 ? -1 : 0;
+    pthread_mutex_unlock(&f->lock);
+    return rc;
+}
+
+int frontier_restore_url(frontier *f, const char *url, uint32_t target, uint16_t kind, uint16_t attempt)
+{
+    char origin[256];
+    if (!url_origin(url, origin, sizeof origin))
+        return -1;
+    pthread_mutex_lock(&f->lock);
+    hash_set_insert(&f->seen, XXH3_64bits(url, strlen(url)));
+    long h = host_index(f, origin);
+    entry *e = h >= 0 ? calloc(1, sizeof *e) : NULL;
+    char *copy = e ? strdup(url) : NULL;
+    int rc = -1;
+    if (copy) {
+        e->url = copy;
+        e->target = target;
+        e->kind = kind;
+        e->attempt = attempt;
+        e->host = (uint32_t)h;
+        enqueue(&f->hosts[h], e);
+        f->stats.queued++;
+        rc = 0;
+    } else {
+        free(e);
+    }
+    pthread_mutex_unlock(&f->lock);
+    return rc;
 }

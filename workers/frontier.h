@@ -32,6 +32,7 @@ typedef struct crawl_request {
     uint16_t kind;          /* what page this is, for the adapter */
     uint16_t attempt;       /* 0 for the first try */
     uint32_t host;          /* internal */
+    void *entry;            /* internal: the frontier's record while in flight */
 } crawl_request;
 
 typedef struct frontier_stats {
@@ -58,6 +59,17 @@ bool frontier_retry(frontier *f, crawl_request *r, unsigned delay_ms, unsigned r
 /* No more pops: in-flight requests still finish. */
 void frontier_stop(frontier *f);
 void frontier_get_stats(frontier *f, frontier_stats *out);
+
+/* Checkpoints. frontier_snapshot calls `url` for every URL still to fetch
+ * (queued, delayed, and in flight: those are fetched again after a resume)
+ * and `key` for every URL ever pushed, under the frontier's lock; the
+ * callbacks must not call the frontier. frontier_restore_* rebuild that
+ * state in an empty frontier (before any pop). */
+typedef void (*frontier_url_visitor)(void *ctx, const char *url, uint32_t target, uint16_t kind, uint16_t attempt);
+typedef void (*frontier_key_visitor)(void *ctx, uint64_t key);
+void frontier_snapshot(frontier *f, frontier_url_visitor url, frontier_key_visitor key, void *ctx);
+int frontier_restore_key(frontier *f, uint64_t key);
+int frontier_restore_url(frontier *f, const char *url, uint32_t target, uint16_t kind, uint16_t attempt);
 
 /* "http://host:port" of a URL into out (lowercased host); false if not http(s). */
 bool url_origin(const char *url, char *out, size_t size);

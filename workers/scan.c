@@ -74,6 +74,12 @@ struct scan {
     pthread_mutex_t done_lock;    /* guards finished, with done */
     pthread_cond_t done;
     unsigned finished;
+    pthread_mutex_t pause_lock;   /* guards pausing, paused, running, with pause_changed */
+    pthread_cond_t pause_changed;
+    atomic_bool pause_requested;  /* read by workers without the lock, then confirmed under it */
+    bool pausing;
+    unsigned paused, running;
+    bool stopped;
 };
 
 /* ---- transfers --------------------------------------------------------------- */
@@ -398,11 +404,30 @@ static void follow_rules(worker *w)
     atomic_store(&w->acked, g);
 }
 
+/* A checkpoint is being written: make this worker's flags durable, then
+ * wait until the frontier has been saved. */
+static void pause_if_asked(worker *w)
+{
+    scan *s = w->scan;
+    if (!atomic_load(&s->pause_requested))
+        return;
+    if (sink_flush(w->sink) < 0)
+        w->failed = true;
+    pthread_mutex_lock(&s->pause_lock);
+    s->paused++;
+    pthread_cond_broadcast(&s->pause_changed);
+    while (s->pausing)
+        pthread_cond_wait(&s->pause_changed, &s->pause_lock);
+    s->paused--;
+    pthread_mutex_unlock(&s->pause_lock);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     scan *s = w->scan;
     for (;;) {
+        pause_if_asked(w);
         follow_rules(w);
         unsigned active = 0;
         int wait_ms = 50;
@@ -454,6 +479,10 @@ static void *worker_main(void *arg)
     if (sink_flush(w->sink) < 0)
         w->failed = true;
     atomic_store(&w->running, false);
+    pthread_mutex_lock(&s->pause_lock);
+    s->running--;
+    pthread_cond_broadcast(&s->pause_changed);
+    pthread_mutex_unlock(&s->pause_lock);
     pthread_mutex_lock(&s->done_lock);
     s->finished++;
     pthread_cond_broadcast(&s->done);
@@ -539,6 +568,195 @@ static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t e
     return 0;
 }
 
+/* ---- checkpoints ------------------------------------------------------------
+ * File: "LSCANCK1", u32 size of the counters, the counters (u64 each), then
+ * records 'U' (u32 target, u16 kind, u16 attempt, u32 length, URL) and 'K'
+ * (u64 key of a URL seen), then 'E', then a CRC-32 of everything before it.
+ * Little-endian x86-64 layout, like the spool; not meant to move between
+ * machines. */
+
+#define CHECKPOINT_MAGIC "LSCANCK1"
+#define CHECKPOINT_MAX_BYTES ((size_t)1 << 30)
+
+typedef struct checkpoint_writer {
+    FILE *file;
+    uLong crc;
+    bool failed;
+} checkpoint_writer;
+
+static void put(checkpoint_writer *w, const void *data, size_t n)
+{
+    if (w->failed || fwrite(data, 1, n, w->file) != n) {
+        w->failed = true;
+        return;
+    }
+    w->crc = crc32(w->crc, data, (uInt)n);
+}
+
+static void put_url(void *ctx, const char *url, uint32_t target, uint16_t kind, uint16_t attempt)
+{
+    checkpoint_writer *w = ctx;
+    uint32_t length = (uint32_t)strlen(url);
+    put(w, "U", 1);
+    put(w, &target, 4);
+    put(w, &kind, 2);
+    put(w, &attempt, 2);
+    put(w, &length, 4);
+    put(w, url, length);
+}
+
+static void put_key(void *ctx, uint64_t key)
+{
+    checkpoint_writer *w = ctx;
+    put(w, "K", 1);
+    put(w, &key, 8);
+}
+
+/* Writes the frontier and the counters; the workers are paused or gone. */
+static int write_checkpoint(scan *s, char *error, size_t error_size)
+{
+    const char *path = s->config.checkpoint_path;
+    char temporary[4200];
+    snprintf(temporary, sizeof temporary, "%s.tmp", path);
+    checkpoint_writer w = {fopen(temporary, "wb"), crc32(0L, Z_NULL, 0), false};
+    if (!w.file) {
+        snprintf(error, error_size, "cannot write %s: %s", temporary, strerror(errno));
+        return -1;
+    }
+    put(&w, CHECKPOINT_MAGIC, 8);
+    uint32_t size = (uint32_t)sizeof s->counters;
+    put(&w, &size, 4);
+    uint64_t values[sizeof s->counters / sizeof(uint64_t)];
+    const _Atomic uint64_t *counters = (const _Atomic uint64_t *)&s->counters;
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        values[i] = atomic_load(&counters[i]);
+    put(&w, values, sizeof values);
+    frontier_snapshot(s->frontier, put_url, put_key, &w);
+    put(&w, "E", 1);
+    uint32_t crc = (uint32_t)w.crc;
+    if (!w.failed && fwrite(&crc, 1, 4, w.file) != 4)
+        w.failed = true;
+    if (fflush(w.file) != 0 || fsync(fileno(w.file)) != 0)
+        w.failed = true;
+    if (fclose(w.file) != 0)
+        w.failed = true;
+    if (w.failed || rename(temporary, path) != 0) {
+        snprintf(error, error_size, "cannot write %s: %s", path, strerror(errno));
+        unlink(temporary);
+        return -1;
+    }
+    return 0;
+}
+
+int scan_checkpoint(scan *s, char *error, size_t error_size)
+{
+    if (!s->config.checkpoint_path) {
+        snprintf(error, error_size, "no state directory");
+        return -1;
+    }
+    /* the barrier: every running worker flushes and waits */
+    pthread_mutex_lock(&s->pause_lock);
+    s->pausing = true;
+    atomic_store(&s->pause_requested, true);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 30;
+    bool all = true;
+    while (s->paused < s->running)
+        if (pthread_cond_timedwait(&s->pause_changed, &s->pause_lock, &deadline) != 0) {
+            all = false;
+            break;
+        }
+    pthread_mutex_unlock(&s->pause_lock);
+    bool durable = all;
+    for (unsigned i = 0; i < s->worker_count; i++)
+        durable &= !s->workers[i].failed;
+    int rc = -1;
+    if (!all)
+        snprintf(error, error_size, "the workers did not pause in 30 s");
+    else if (!durable)
+        snprintf(error, error_size, "some flags are not in Redis or a spool yet: no checkpoint this time");
+    else
+        rc = write_checkpoint(s, error, error_size);
+    pthread_mutex_lock(&s->pause_lock);
+    s->pausing = false;
+    atomic_store(&s->pause_requested, false);
+    pthread_cond_broadcast(&s->pause_changed);
+    pthread_mutex_unlock(&s->pause_lock);
+    return rc;
+}
+
+static int load_checkpoint(scan *s, char *error, size_t error_size)
+{
+    const char *path = s->config.checkpoint_path;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(error, error_size, "nothing to resume: %s: %s", path, strerror(errno));
+        return -1;
+    }
+    bytebuf data;
+    bytebuf_init(&data, CHECKPOINT_MAX_BYTES);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (bytebuf_append(&data, chunk, n) < 0)
+            break;
+    fclose(f);
+    const unsigned char *p = (const unsigned char *)data.data;
+    size_t length = data.length;
+    uint32_t crc = 0, size = 0;
+    if (data.overflow || length < 8 + 4 + 1 + 4 || memcmp(p, CHECKPOINT_MAGIC, 8)) {
+        snprintf(error, error_size, "%s is not a checkpoint", path);
+        bytebuf_free(&data);
+        return -1;
+    }
+    memcpy(&crc, p + length - 4, 4);
+    memcpy(&size, p + 8, 4);
+    if ((uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)(length - 4)) != crc || size != sizeof s->counters ||
+        p[length - 5] != 'E') {
+        snprintf(error, error_size, "%s is damaged or from another version of lscan", path);
+        bytebuf_free(&data);
+        return -1;
+    }
+    _Atomic uint64_t *counters = (_Atomic uint64_t *)&s->counters;
+    for (size_t i = 0; i < size / 8; i++) {
+        uint64_t v;
+        memcpy(&v, p + 12 + 8 * i, 8);
+        atomic_store(&counters[i], v);
+    }
+    size_t at = 12 + size, end = length - 5;
+    int rc = 0;
+    while (at < end && rc == 0) {
+        if (p[at] == 'K' && at + 9 <= end) {
+            uint64_t key;
+            memcpy(&key, p + at + 1, 8);
+            rc = frontier_restore_key(s->frontier, key);
+            at += 9;
+        } else if (p[at] == 'U' && at + 13 <= end) {
+            uint32_t target, url_length;
+            uint16_t kind, attempt;
+            memcpy(&target, p + at + 1, 4);
+            memcpy(&kind, p + at + 5, 2);
+            memcpy(&attempt, p + at + 7, 2);
+            memcpy(&url_length, p + at + 9, 4);
+            if (at + 13 + url_length > end || target >= s->campaign->target_count) {
+                rc = -1;
+                break;
+            }
+            char *url = strndup((const char *)p + at + 13, url_length);
+            rc = url ? frontier_restore_url(s->frontier, url, target, kind, attempt) : -1;
+            free(url);
+            at += 13 + url_length;
+        } else {
+            rc = -1;
+        }
+    }
+    if (rc < 0)
+        snprintf(error, error_size, "%s: a record does not fit this campaign", path);
+    bytebuf_free(&data);
+    return rc;
+}
+
 scan *scan_start(const scan_config *config, char *error, size_t error_size)
 {
     scan *s = calloc(1, sizeof *s);
@@ -558,6 +776,9 @@ scan *scan_start(const scan_config *config, char *error, size_t error_size)
     atomic_init(&s->generation, 0);
     pthread_mutex_init(&s->seen_lock, NULL);
     pthread_mutex_init(&s->done_lock, NULL);
+    pthread_mutex_init(&s->pause_lock, NULL);
+    pthread_cond_init(&s->pause_changed, NULL);
+    atomic_init(&s->pause_requested, false);
     pthread_cond_init(&s->done, NULL);
     const campaign_limits *limits = &s->campaign->limits;
     frontier_options fo = {limits->per_host_concurrency, limits->requests_per_second, limits->frontier_max,
@@ -566,6 +787,17 @@ scan *scan_start(const scan_config *config, char *error, size_t error_size)
         snprintf(error, error_size, "out of memory");
         free(s);
         return NULL;
+    }
+    if (config->resume) {
+        if (!config->checkpoint_path || load_checkpoint(s, error, error_size) < 0) {
+            if (!config->checkpoint_path)
+                snprintf(error, error_size, "--resume needs a state directory");
+            frontier_destroy(s->frontier);
+            hash_set_free(&s->seen);
+            free(s);
+            return NULL;
+        }
+        goto seeded;
     }
     /* seeds: each target's start pages; `keywords: auto` searches every rule's name */
     const char **names = calloc(ruleset_rule_count(config->rules) + 1, sizeof *names);
@@ -581,6 +813,7 @@ scan *scan_start(const scan_config *config, char *error, size_t error_size)
         adapter_result_free(&seeds);
     }
     free(names);
+seeded:
     if (s->config.state_dir) {
         if (mkdir(s->config.state_dir, 0700) < 0 && errno != EEXIST) {
             snprintf(error, error_size, "cannot create the state directory %s: %s", s->config.state_dir, strerror(errno));
@@ -623,6 +856,7 @@ scan *scan_start(const scan_config *config, char *error, size_t error_size)
             return NULL;
         }
     }
+    s->running = s->worker_count;
     for (unsigned i = 0; i < s->worker_count; i++) {
         if (pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]) != 0) {
             snprintf(error, error_size, "cannot start a worker thread");
@@ -656,7 +890,15 @@ bool scan_wait(scan *s, unsigned timeout_ms)
 
 void scan_stop(scan *s)
 {
+    s->stopped = true;
     frontier_stop(s->frontier);
+}
+
+bool scan_complete(scan *s)
+{
+    frontier_stats st;
+    frontier_get_stats(s->frontier, &st);
+    return !s->stopped && st.queued == 0 && st.delayed == 0 && st.in_flight == 0;
 }
 
 const scan_counters *scan_get_counters(const scan *s)
@@ -699,6 +941,8 @@ int scan_finish(scan *s, scan_counters *final)
     hash_set_free(&s->seen);
     pthread_mutex_destroy(&s->seen_lock);
     pthread_mutex_destroy(&s->done_lock);
+    pthread_mutex_destroy(&s->pause_lock);
+    pthread_cond_destroy(&s->pause_changed);
     pthread_cond_destroy(&s->done);
     free(s);
     return rc;

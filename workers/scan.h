@@ -43,6 +43,8 @@ typedef struct scan_config {
     const char *redis_url;          /* overrides the campaign's */
     const char *scan_id;
     const char *state_dir;          /* where each worker's Redis spool lives (created if missing); NULL: no spool */
+    const char *checkpoint_path;    /* where scan_checkpoint writes; NULL: no checkpoints */
+    bool resume;                    /* start from checkpoint_path instead of the seeds */
     flag_language language;
     void (*log)(void *ctx, const char *line);   /* one line per page given up, may be NULL */
     void *log_ctx;
@@ -67,6 +69,15 @@ uint64_t scan_spool_bytes(scan *s, bool *spooling);
  * *final when not NULL. Returns 0, or -1 if flags could not all be delivered. */
 int scan_finish(scan *s, scan_counters *final);
 const char *fetch_error_name(fetch_error e);
+
+/* Writes a checkpoint: every worker stops at its next page, flushes its sink
+ * (so every flag of the pages done is in Redis or the spool), and waits
+ * while the frontier (URLs to fetch, in-flight ones included, and every URL
+ * seen) and the counters go to checkpoint_path atomically (temporary file,
+ * fsync, rename). Call from one thread. 0, or -1 with a message. */
+int scan_checkpoint(scan *s, char *error, size_t error_size);
+/* True when the scan ended with nothing left to fetch (not stopped early). */
+bool scan_complete(scan *s);
 
 /* Rule reload (SIGHUP): publishes a new rule set; each worker moves to it
  * before its next page. Returns the set it replaces, which the caller frees
