@@ -36,7 +36,7 @@ static double now(void)
 static harness_process market, redis;
 
 typedef struct run {
-    double seconds, pages, listings, flags;
+    double seconds, pages, listings, flags, rss_mb;
 } run;
 
 /* Runs lscan scan over the given targets with a fresh key prefix. */
@@ -59,7 +59,7 @@ static run scan(const char *targets, bool gzip, int index)
     char *err = NULL;
     double t0 = now();
     int rc = harness_run(argv, NULL, 0, NULL, &err);
-    run r = {now() - t0, 0, 0, 0};
+    run r = {now() - t0, 0, 0, 0, 0};
     char *text = harness_read_file(summary, NULL);
     cJSON *s = text ? cJSON_Parse(text) : NULL;
     if (rc != 0 || !s) {
@@ -70,6 +70,7 @@ static run scan(const char *targets, bool gzip, int index)
     r.listings = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "listings"));
     r.flags = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "flags"));
     r.seconds = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "seconds"));
+    r.rss_mb = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "peak_rss_mb"));
     cJSON_Delete(s);
     free(text);
     free(err);
@@ -208,12 +209,12 @@ int main(int argc, char **argv)
                "\"html_pages_s\":%.0f,\"html_listings_s\":%.0f,\"mix_pages_s\":%.0f,\"mix_listings_s\":%.0f,"
                "\"wrk_json_gzip_rps\":%.0f,\"wrk_json_rps\":%.0f,\"wrk_html_gzip_rps\":%.0f,"
                "\"ratio_vs_wrk_json\":%.3f,\"ratio_vs_wrk_json_nogzip\":%.3f,\"ratio_vs_wrk_html\":%.3f,"
-               "\"scrapy_pages_s\":%.1f,\"ratio_vs_scrapy\":%.1f}\n",
+               "\"scrapy_pages_s\":%.1f,\"ratio_vs_scrapy\":%.1f,\"mix_peak_rss_mb\":%.1f}\n",
                listings, json_rate, json_gzip.listings / json_gzip.seconds, json_plain.pages / json_plain.seconds,
                html_rate, html_gzip.listings / html_gzip.seconds, mix.pages / mix.seconds, mix.listings / mix.seconds,
                wrk_json_gzip, wrk_json_plain, wrk_html, json_rate / wrk_json_gzip,
                (json_plain.pages / json_plain.seconds) / wrk_json_plain, html_rate / wrk_html, scrapy_rate,
-               scrapy_rate > 0 ? json_rate / scrapy_rate : 0);
+               scrapy_rate > 0 ? json_rate / scrapy_rate : 0, mix.rss_mb);
         return 0;
     }
     printf("lscan scan, one worker thread (CPU 1) against the fixture market (%llu listings, one server thread on CPU 0):\n",
@@ -224,8 +225,8 @@ int main(int argc, char **argv)
            json_plain.listings / json_plain.seconds);
     printf("  %-34s %8.0f pages/s %9.0f listings/s  (%.0f pages)\n", "HTML storefront, gzip", html_rate,
            html_gzip.listings / html_gzip.seconds, html_gzip.pages);
-    printf("  %-34s %8.0f pages/s %9.0f listings/s  (%.0f pages, %.0f flags)\n", "all four shapes, gzip",
-           mix.pages / mix.seconds, mix.listings / mix.seconds, mix.pages, mix.flags);
+    printf("  %-34s %8.0f pages/s %9.0f listings/s  (%.0f pages, %.0f flags, peak RSS %.0f MB)\n",
+           "all four shapes, gzip", mix.pages / mix.seconds, mix.listings / mix.seconds, mix.pages, mix.flags, mix.rss_mb);
     printf("references, same run, same warm server:\n");
     printf("  wrk -t1 -c32, JSON search pages, gzip    %8.0f req/s   lscan = %.2fx (target >= 0.5x)\n", wrk_json_gzip,
            json_rate / wrk_json_gzip);

@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -771,8 +772,12 @@ static void summary(const campaign *cmp, const scan_counters *c, double elapsed,
                     bool json)
 {
     uint64_t pages = atomic_load(&c->pages), listings = atomic_load(&c->listings);
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    double peak_rss_mb = (double)usage.ru_maxrss / 1024.0; /* KiB on Linux */
     if (json) {
-        fprintf(out, "{\"scan_id\":\"%s\",\"campaign\":\"%s\",\"seconds\":%.3f,\"pages\":%llu,\"listings\":%llu,"
+        fprintf(out, "{\"peak_rss_mb\":%.1f,", peak_rss_mb);
+        fprintf(out, "\"scan_id\":\"%s\",\"campaign\":\"%s\",\"seconds\":%.3f,\"pages\":%llu,\"listings\":%llu,"
                      "\"duplicate_listings\":%llu,\"bad_listings\":%llu,\"flags\":%llu,\"flags_new\":%llu,"
                      "\"flags_already_known\":%llu,\"flags_spooled\":%llu,\"flags_replayed\":%llu,\"retries\":%llu,"
                      "\"pages_given_up\":%llu,\"bytes\":%llu,",
@@ -809,6 +814,7 @@ static void summary(const campaign *cmp, const scan_counters *c, double elapsed,
             (unsigned long long)atomic_load(&c->duplicate_listings), (unsigned long long)atomic_load(&c->flags),
             (unsigned long long)atomic_load(&c->flags_new), (unsigned long long)atomic_load(&c->flags_known), when,
             elapsed > 0 ? (double)pages / elapsed : 0, elapsed > 0 ? (double)listings / elapsed : 0);
+    fprintf(out, "  peak memory (RSS): %.1f MB\n", peak_rss_mb);
     fprintf(out, "  flags by kind:");
     for (int k = 0; k < RULE_KIND_COUNT; k++)
         if (atomic_load(&c->flags_by_kind[k]))
