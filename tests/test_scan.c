@@ -348,6 +348,8 @@ Test(scan, survives_the_fault_mix_and_accounts_for_every_page)
     cr_expect_eq(number(summary, "listings"), 6000);
     cr_expect_eq(given_up, 0);
     cr_expect_gt(number(stats, "faults.huge"), 0, "no gzip bomb was served: raise its probability");
+    /* the politeness limit holds under faults too (read from the server) */
+    cr_expect_leq(number(stats, "in_flight.max"), 16, "%.0f requests in flight", number(stats, "in_flight.max"));
     /* recall equals the run without faults: every planted violation is flagged */
     char truth_path[700];
     harness_market_truth_path(&market, truth_path, sizeof truth_path);
