@@ -650,11 +650,23 @@ int adapter_seed(const campaign_target *t, const char *const *keywords, size_t k
         default: break;
         }
     }
+    /* start URLs are absolute, or paths under base_url (which may itself
+     * have a path: "http://host/social" + "/api/feed") */
     for (size_t i = 0; i < t->start_urls.count; i++) {
-        char *base = join(t->base_url, "/");
-        add_link_owned(out, url_resolve(base, t->start_urls.items[i]),
-                       t->adapter == ADAPTER_STOREFRONT ? PAGE_HTML : PAGE_LISTING);
-        free(base);
+        const char *start = t->start_urls.items[i];
+        char *url;
+        if (!strncmp(start, "http://", 7) || !strncmp(start, "https://", 8)) {
+            url = strdup(start);
+        } else {
+            bytebuf path;
+            bytebuf_init(&path, 4096);
+            if (start[0] != '/')
+                bytebuf_append_char(&path, '/');
+            bytebuf_append_string(&path, start);
+            url = path.overflow ? NULL : join(t->base_url, path.data);
+            bytebuf_free(&path);
+        }
+        add_link_owned(out, url, t->adapter == ADAPTER_STOREFRONT ? PAGE_HTML : PAGE_LISTING);
     }
     if (out->link_count == 0 && t->adapter == ADAPTER_SOCIAL)
         add_link_owned(out, join(t->base_url, "/api/feed?limit=20"), PAGE_LISTING);

@@ -610,3 +610,57 @@ Test(scan, redis_stopped_mid_scan_and_started_again)
     free(ids_o);
     redisFree(c);
 }
+
+/* A marketplace the code has never heard of: the json adapter with field
+ * paths from the campaign reads it (here the fixture's feed, as if it were
+ * an unknown API) and follows its next links to the end. */
+Test(scan, the_json_adapter_reads_an_api_from_field_paths)
+{
+    start_both(2000, NULL);
+    char campaign[1024], lscan[1024], state[700], summary_path[800];
+    snprintf(campaign, sizeof campaign, "%s/generic.yaml", market.dir);
+    FILE *f = fopen(campaign, "w");
+    fprintf(f,
+            "campaign: generic\nrules: [%s/rules/packs]\nredis: {url: \"redis://127.0.0.1:%d\", prefix: \"g:\"}\n"
+            "targets:\n"
+            "  - adapter: json\n    platform: facebook\n    base_url: \"http://127.0.0.1:%d/social\"\n"
+            "    start_urls: [\"/api/feed?limit=20\"]\n"
+            "    fields: {items: data, listing_id: id, title: message, price: message, url: permalink_url,\n"
+            "             seller_id: from.id, seller_location: from.location, category: topic, next_url: paging.next}\n",
+            harness_root(), redis.port, market.port);
+    fclose(f);
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    snprintf(state, sizeof state, "%s/state", market.dir);
+    snprintf(summary_path, sizeof summary_path, "%s/generic.json", market.dir);
+    const char *argv[] = {lscan, "scan", "--campaign", campaign, "--state-dir", state, "--json-summary", summary_path, NULL};
+    char *err;
+    cr_assert_eq(harness_run(argv, NULL, 0, NULL, &err), 0, "%s", err);
+    free(err);
+    char *text = harness_read_file(summary_path, NULL);
+    cJSON *summary = cJSON_Parse(text);
+    free(text);
+    cr_expect_eq(number(summary, "listings"), 500, "every post of the feed (2000 / 4 platforms)");
+    cr_expect_eq(number(summary, "pages"), 25, "500 posts, 20 a page");
+    /* a price path that is text ("giá chỉ 2tr5") is read as a written price */
+    char truth_path[700];
+    harness_market_truth_path(&market, truth_path, sizeof truth_path);
+    char *truth = harness_read_file(truth_path, NULL);
+    size_t violations = 0;
+    for (char *save = NULL, *line = strtok_r(truth, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        violations += strstr(line, "\"platform\":\"facebook\"") && strstr(line, "\"violation\":true");
+    free(truth);
+    cr_expect_eq(number(summary, "flags"), (double)violations, "%.0f flags, %zu planted violations in the feed",
+                 number(summary, "flags"), violations);
+    cJSON_Delete(summary);
+    redisContext *c = harness_redis_connect(&redis);
+    redisReply *first = redisCommand(c, "XRANGE g:flags - + COUNT 1");
+    cr_assert(first && first->elements == 1);
+    cJSON *flag = cJSON_Parse(first->element[0]->element[1]->element[3]->str);
+    const cJSON *listing = cJSON_GetObjectItem(flag, "listing");
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(listing, "platform")), "facebook");
+    cr_expect_not_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(listing, "url")), "/social/posts/"));
+    cr_expect_not_null(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(listing, "seller"), "location")));
+    cJSON_Delete(flag);
+    freeReplyObject(first);
+    redisFree(c);
+}
