@@ -1,6 +1,6 @@
 /* Regression tests for what the fuzzers found (docs/fuzzing.md): every input
  * that crashed, hung or leaked under `make fuzz`, kept here byte for byte, is
- * run through the same functions its fuzzer calls (tests/fuzz/fuzz_X.c), and
+ * run through the very bodies its fuzzer runs (tests/fuzz/bodies.h), and
  * must return normally. Under `make asan` these also run with
  * AddressSanitizer and UndefinedBehaviorSanitizer. */
 #include <criterion/criterion.h>
@@ -8,96 +8,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapters.h"
-#include "bytebuf.h"
-#include "campaign.h"
-#include "extract_html.h"
-#include "flag.h"
-#include "listing.h"
+#include "fuzz/bodies.h"
 #include "loader.h"
-#include "normalize.h"
-#include "pack.h"
-#include "ruleset.h"
 
-/* ---- the fuzzers' bodies ------------------------------------------------- */
+/* ---- the fuzzers' bodies, with the state each fuzzer keeps -------------- */
 
 static void run_normalize(const unsigned char *data, size_t size)
 {
     char error[256];
     normalizer *n = NULL;
     cr_assert_eq(normalizer_create(&n, error, sizeof error), 0, "%s", error);
-    normalized_text main_view, joined;
+    normalized_text main_view, joined, reference;
     normalized_text_init(&main_view);
     normalized_text_init(&joined);
-    cr_assert_eq(normalize_text(n, (const char *)data, size, &main_view, NULL), 0);
-    cr_assert_eq(normalize_joined(&main_view, &joined), 0);
-    for (size_t i = 0; i < main_view.length; i++) {
-        cr_assert_lt(main_view.source_start[i], main_view.source_end[i]);
-        cr_assert_leq(main_view.source_end[i], size);
-        if (i > 0)
-            cr_assert_geq(main_view.source_start[i], main_view.source_start[i - 1]);
-    }
-    cr_assert_leq(joined.length, main_view.length);
+    normalized_text_init(&reference);
+    fuzz_normalize_one(n, &main_view, &joined, &reference, data, size);
     normalized_text_free(&main_view);
     normalized_text_free(&joined);
+    normalized_text_free(&reference);
     normalizer_destroy(n);
 }
 
 static void run_extract_html(const unsigned char *data, size_t size)
 {
     extract_html_init();
-    static const char *const urls[] = {"http://shop.test/c/giay/index.html?page=2", NULL};
-    for (size_t u = 0; u < 2; u++) {
-        html_page page = {0};
-        char error[256];
-        if (extract_html((const char *)data, size, urls[u], &page, error, sizeof error) < 0)
-            continue;
-        cJSON *listings = cJSON_CreateArray();
-        html_page_listings(&page, "storefront", urls[u], listings);
-        cJSON_Delete(listings);
-        html_page_free(&page);
-    }
+    fuzz_extract_html_one(data, size);
 }
 
 static void run_adapters(const unsigned char *data, size_t size)
 {
     extract_html_init();
-    campaign_target targets[] = {
-        {.name = "shopee", .adapter = ADAPTER_SHOPEE, .platform = "shopee", .base_url = "http://a.test/shopee",
-         .details = true},
-        {.name = "tiki", .adapter = ADAPTER_TIKI, .platform = "tiki", .base_url = "http://a.test/tiki",
-         .details = true},
-        {.name = "social", .adapter = ADAPTER_SOCIAL, .platform = "social", .base_url = "http://a.test/social"},
-        {.name = "json", .adapter = ADAPTER_JSON, .platform = "json", .base_url = "http://a.test/api",
-         .fields = {.items = "data.products", .listing_id = "id", .title = "title", .description = "body",
-                    .url = "url", .price = "price.amount", .currency = "price.currency", .seller_id = "shop.id",
-                    .seller_name = "shop.name", .seller_location = "shop.province",
-                    .seller_official = "shop.verified", .category = "category.name", .next_url = "links.next",
-                    .price_divisor = 100}},
-        {.name = "storefront", .adapter = ADAPTER_STOREFRONT, .platform = "storefront",
-         .base_url = "http://a.test/shop"},
-    };
-    adapter_result r;
-    adapter_result_init(&r);
-    char error[256];
-    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
-        int first = targets[i].adapter == ADAPTER_STOREFRONT ? PAGE_HTML : PAGE_LISTING;
-        int last = targets[i].adapter == ADAPTER_STOREFRONT ? PAGE_HTML : PAGE_DETAIL;
-        for (int kind = first; kind <= last; kind++) {
-            adapter_parse(&targets[i], (page_kind)kind, "http://a.test/page?offset=0&newest=0", (const char *)data,
-                          size, &r, error, sizeof error);
-            adapter_result_reset(&r);
-        }
-    }
-    adapter_result_free(&r);
-    char *text = malloc(size + 1);
-    cr_assert(text);
-    memcpy(text, data, size);
-    text[size] = '\0';
-    double vnd;
-    price_from_text(text, &vnd);
-    free(url_resolve("http://a.test/dir/page?x=1", text));
-    free(text);
+    campaign_target targets[FUZZ_ADAPTER_TARGETS];
+    fuzz_adapter_targets(targets);
+    fuzz_adapters_one(targets, data, size);
 }
 
 static void run_listing(const unsigned char *data, size_t size)
@@ -113,44 +56,14 @@ static void run_listing(const unsigned char *data, size_t size)
     diagnostics_free(&diag);
     ruleset_scratch *scratch = NULL;
     cr_assert_eq(ruleset_scratch_create(rs, &scratch), 0);
-    listing l;
-    char error[256];
-    if (listing_parse((const char *)data, size, &l, error, sizeof error) == 0) {
-        match_result result;
-        if (ruleset_match(rs, scratch, &l.facts, &result) == 0 && result.rule_count > 0) {
-            for (int language = FLAG_LANGUAGE_VIETNAMESE; language <= FLAG_LANGUAGE_ENGLISH; language++) {
-                bytebuf out;
-                bytebuf_init(&out, 0);
-                flag_to_json(rs, &l, &result, (flag_language)language, NULL, NULL, &out);
-                bytebuf_free(&out);
-            }
-        }
-        listing_free(&l);
-    }
+    fuzz_listing_one(rs, scratch, data, size);
     ruleset_scratch_destroy(scratch);
     ruleset_destroy(rs);
 }
 
 static void run_pack(const unsigned char *data, size_t size)
 {
-    diagnostics diag;
-    diagnostics_init(&diag);
-    pack *p = pack_load_string("fuzz.yaml", (const char *)data, size, &diag);
-    if (p) {
-        ruleset *rs = NULL;
-        pack *packs[] = {p};
-        if (ruleset_compile(packs, 1, NULL, &rs, &diag) == 0) {
-            size_t total = 0;
-            bytebuf report;
-            bytebuf_init(&report, 1 << 20);
-            ruleset_run_tests(rs, &report, &total);
-            bytebuf_free(&report);
-            ruleset_destroy(rs);
-        } else {
-            pack_free(p);
-        }
-    }
-    diagnostics_free(&diag);
+    fuzz_pack_one(data, size);
 }
 
 /* Loads a campaign; returns whether any diagnostic contains `expect`. */
@@ -159,11 +72,10 @@ static bool run_campaign(const unsigned char *data, size_t size, const char *exp
     setenv("LSCAN_MARKET", "http://127.0.0.1:8080", 0);
     diagnostics diag;
     diagnostics_init(&diag);
-    campaign *c = campaign_load_string("fuzz.yaml", (const char *)data, size, &diag);
+    fuzz_campaign_one(data, size, &diag);
     bool found = false;
     for (size_t i = 0; i < diag.count; i++)
         found |= expect && strstr(diag.messages[i], expect) != NULL;
-    campaign_free(c);
     diagnostics_free(&diag);
     return found;
 }

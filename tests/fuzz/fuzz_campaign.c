@@ -1,8 +1,5 @@
 /* libFuzzer target: campaign_load_string on arbitrary bytes as a campaign. */
-#include <stdint.h>
-#include <stdlib.h>
-
-#include "campaign.h"
+#include "bodies.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -16,8 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     diagnostics diag;
     diagnostics_init(&diag);
-    campaign *c = campaign_load_string("fuzz.yaml", (const char *)data, size, &diag);
-    campaign_free(c);
+    fuzz_campaign_one(data, size, &diag);
     diagnostics_free(&diag);
     return 0;
 }

@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "flag.h"
-#include "listing.h"
+#include "bodies.h"
 #include "loader.h"
 
 static ruleset *rs;
@@ -35,19 +34,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    listing l;
-    char error[256];
-    if (listing_parse((const char *)data, size, &l, error, sizeof error) != 0)
-        return 0;
-    match_result result;
-    if (ruleset_match(rs, scratch, &l.facts, &result) == 0 && result.rule_count > 0) {
-        for (int language = FLAG_LANGUAGE_VIETNAMESE; language <= FLAG_LANGUAGE_ENGLISH; language++) {
-            bytebuf out;
-            bytebuf_init(&out, 0);
-            flag_to_json(rs, &l, &result, (flag_language)language, NULL, NULL, &out);
-            bytebuf_free(&out);
-        }
-    }
-    listing_free(&l);
+    fuzz_listing_one(rs, scratch, data, size);
     return 0;
 }

@@ -1,0 +1,227 @@
+/* bodies: what each fuzz target does with one input, shared by the libFuzzer
+ * entry points (tests/fuzz/fuzz_X.c) and tests/test_fuzz_regressions.c, so
+ * a finding is replayed through exactly the code that found it. Each body
+ * abort()s when an invariant breaks (a crash for libFuzzer and Criterion
+ * alike). State that is costly to build (a normalizer, the shipped rules)
+ * is the caller's. static inline: each user takes only the bodies it calls. */
+#ifndef LSCAN_FUZZ_BODIES_H
+#define LSCAN_FUZZ_BODIES_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters.h"
+#include "bytebuf.h"
+#include "campaign.h"
+#include "extract_html.h"
+#include "flag.h"
+#include "listing.h"
+#include "normalize.h"
+#include "pack.h"
+#include "ruleset.h"
+
+/* utf8proc's largest expansion of one code point is U+FDFA: 3 bytes in, 33
+ * bytes out; every other byte becomes at most one separator. */
+#define FUZZ_NORMALIZE_EXPANSION 11
+
+/* The documented invariants of a normalized view (normalize.h): bounded,
+ * NUL-free, valid UTF-8, single-spaced, every source range inside the input,
+ * non-empty and not going backwards. */
+static inline void fuzz_check_view(const char *what, const normalized_text *t, size_t input_length, size_t bound)
+{
+    if (t->length > bound) {
+        fprintf(stderr, "%s: %zu bytes out of %zu in (bound %zu)\n", what, t->length, input_length, bound);
+        abort();
+    }
+    if (t->length == 0)
+        return;
+    if (t->text[t->length] != '\0' || memchr(t->text, 0, t->length)) {
+        fprintf(stderr, "%s: not NUL-terminated, or a NUL inside\n", what);
+        abort();
+    }
+    if (t->text[0] == ' ' || t->text[t->length - 1] == ' ' || strstr(t->text, "  ")) {
+        fprintf(stderr, "%s: leading, trailing or double space\n", what);
+        abort();
+    }
+    for (size_t i = 0; i < t->length;) {
+        size_t k = utf8_sequence_length((const unsigned char *)t->text + i, t->length - i);
+        if (k == 0) {
+            fprintf(stderr, "%s: invalid UTF-8 at output byte %zu\n", what, i);
+            abort();
+        }
+        i += k;
+    }
+    for (size_t i = 0; i < t->length; i++) {
+        uint32_t s = t->source_start[i], e = t->source_end[i];
+        if (!(s < e) || e > input_length) {
+            fprintf(stderr, "%s: output byte %zu maps to [%u,%u) of %zu input bytes\n", what, i, s, e, input_length);
+            abort();
+        }
+        if (i > 0 && s < t->source_start[i - 1]) {
+            fprintf(stderr, "%s: output byte %zu starts at %u, before byte %zu at %u\n", what, i, s, i - 1,
+                    t->source_start[i - 1]);
+            abort();
+        }
+    }
+}
+
+/* normalize_text and normalize_joined; inputs up to 256 bytes also against
+ * normalize_text_reference (the utf8proc oracle). The views are reused. */
+static inline void fuzz_normalize_one(const normalizer *n, normalized_text *main_view, normalized_text *joined,
+                                      normalized_text *reference, const uint8_t *data, size_t size)
+{
+    const char *input = (const char *)data;
+    size_t invalid = 0;
+    if (normalize_text(n, input, size, main_view, &invalid) != 0) {
+        if (size <= NORMALIZE_MAX_INPUT) {
+            fprintf(stderr, "normalize_text failed on %zu bytes\n", size);
+            abort();
+        }
+        return;
+    }
+    if (invalid > size)
+        abort();
+    fuzz_check_view("main", main_view, size, size * FUZZ_NORMALIZE_EXPANSION);
+    if (normalize_joined(main_view, joined) != 0) {
+        fprintf(stderr, "normalize_joined failed\n");
+        abort();
+    }
+    fuzz_check_view("joined", joined, size, main_view->length);
+    if (size > 256)
+        return;
+    size_t ref_invalid = 0;
+    if (normalize_text_reference(input, size, reference, &ref_invalid) != 0)
+        abort();
+    if (reference->length != main_view->length || ref_invalid != invalid ||
+        memcmp(reference->text, main_view->text, main_view->length) != 0 ||
+        memcmp(reference->source_start, main_view->source_start, main_view->length * sizeof(uint32_t)) != 0 ||
+        memcmp(reference->source_end, main_view->source_end, main_view->length * sizeof(uint32_t)) != 0) {
+        fprintf(stderr, "normalize_text differs from normalize_text_reference:\n  fast: %s\n  ref:  %s\n",
+                main_view->text ? main_view->text : "", reference->text ? reference->text : "");
+        abort();
+    }
+}
+
+/* extract_html and html_page_listings, with and without a page URL
+ * (extract_html_init must have run). */
+static inline void fuzz_extract_html_one(const uint8_t *data, size_t size)
+{
+    static const char *const urls[] = {"http://shop.test/c/giay/index.html?page=2", NULL};
+    for (size_t u = 0; u < sizeof urls / sizeof urls[0]; u++) {
+        html_page page = {0};
+        char error[256];
+        if (extract_html((const char *)data, size, urls[u], &page, error, sizeof error) < 0)
+            continue;
+        cJSON *listings = cJSON_CreateArray();
+        if (!listings)
+            abort();
+        html_page_listings(&page, "storefront", urls[u], listings);
+        free(cJSON_PrintUnformatted(listings));
+        cJSON_Delete(listings);
+        html_page_free(&page);
+    }
+}
+
+#define FUZZ_ADAPTER_TARGETS 5
+
+/* One target per adapter; the json one with field paths. */
+static inline void fuzz_adapter_targets(campaign_target targets[FUZZ_ADAPTER_TARGETS])
+{
+    targets[0] = (campaign_target){.name = "shopee", .adapter = ADAPTER_SHOPEE, .platform = "shopee",
+                                   .base_url = "http://a.test/shopee", .details = true};
+    targets[1] = (campaign_target){.name = "tiki", .adapter = ADAPTER_TIKI, .platform = "tiki",
+                                   .base_url = "http://a.test/tiki", .details = true};
+    targets[2] = (campaign_target){.name = "social", .adapter = ADAPTER_SOCIAL, .platform = "social",
+                                   .base_url = "http://a.test/social"};
+    targets[3] = (campaign_target){
+        .name = "json", .adapter = ADAPTER_JSON, .platform = "json", .base_url = "http://a.test/api",
+        .fields = {.items = "data.products", .listing_id = "id", .title = "title", .description = "body",
+                   .url = "url", .price = "price.amount", .currency = "price.currency", .seller_id = "shop.id",
+                   .seller_name = "shop.name", .seller_location = "shop.province",
+                   .seller_official = "shop.verified", .category = "category.name", .next_url = "links.next",
+                   .price_divisor = 100}};
+    targets[4] = (campaign_target){.name = "storefront", .adapter = ADAPTER_STOREFRONT, .platform = "storefront",
+                                   .base_url = "http://a.test/shop"};
+}
+
+/* adapter_parse for every adapter and page kind; the bytes as a caption
+ * price and as a link. */
+static inline void fuzz_adapters_one(const campaign_target targets[FUZZ_ADAPTER_TARGETS], const uint8_t *data,
+                                     size_t size)
+{
+    adapter_result r;
+    adapter_result_init(&r);
+    char error[256];
+    for (size_t i = 0; i < FUZZ_ADAPTER_TARGETS; i++) {
+        const campaign_target *t = &targets[i];
+        int first = t->adapter == ADAPTER_STOREFRONT ? PAGE_HTML : PAGE_LISTING;
+        int last = t->adapter == ADAPTER_STOREFRONT ? PAGE_HTML : PAGE_DETAIL;
+        for (int kind = first; kind <= last; kind++) {
+            adapter_parse(t, (page_kind)kind, "http://a.test/page?offset=0&newest=0", (const char *)data, size, &r,
+                          error, sizeof error);
+            adapter_result_reset(&r);
+        }
+    }
+    adapter_result_free(&r);
+    char *text = malloc(size + 1);
+    if (!text)
+        return;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    double vnd = 0;
+    price_from_text(text, &vnd);
+    free(url_resolve("http://a.test/dir/page?x=1", text));
+    free(text);
+}
+
+/* listing_parse, then ruleset_match and flag_to_json in both languages. */
+static inline void fuzz_listing_one(const ruleset *rs, ruleset_scratch *scratch, const uint8_t *data, size_t size)
+{
+    listing l;
+    char error[256];
+    if (listing_parse((const char *)data, size, &l, error, sizeof error) != 0)
+        return;
+    match_result result;
+    if (ruleset_match(rs, scratch, &l.facts, &result) == 0 && result.rule_count > 0) {
+        for (int language = FLAG_LANGUAGE_VIETNAMESE; language <= FLAG_LANGUAGE_ENGLISH; language++) {
+            bytebuf out;
+            bytebuf_init(&out, 0);
+            flag_to_json(rs, &l, &result, (flag_language)language, NULL, NULL, &out);
+            bytebuf_free(&out);
+        }
+    }
+    listing_free(&l);
+}
+
+/* pack_load_string; a pack that loads is compiled and runs its own tests. */
+static inline void fuzz_pack_one(const uint8_t *data, size_t size)
+{
+    diagnostics diag;
+    diagnostics_init(&diag);
+    pack *p = pack_load_string("fuzz.yaml", (const char *)data, size, &diag);
+    if (p) {
+        ruleset *rs = NULL;
+        pack *packs[] = {p};
+        if (ruleset_compile(packs, 1, NULL, &rs, &diag) == 0) {
+            size_t total = 0;
+            bytebuf report;
+            bytebuf_init(&report, 1 << 20);
+            ruleset_run_tests(rs, &report, &total);
+            bytebuf_free(&report);
+            ruleset_destroy(rs);
+        } else {
+            pack_free(p);
+        }
+    }
+    diagnostics_free(&diag);
+}
+
+/* campaign_load_string; its mistakes go to `diag` (the caller's). */
+static inline void fuzz_campaign_one(const uint8_t *data, size_t size, diagnostics *diag)
+{
+    campaign_free(campaign_load_string("fuzz.yaml", (const char *)data, size, diag));
+}
+
+#endif
