@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "sink.h"
+#include "sink_testing.h"
 
 static harness_process redis;      /* the harness Redis of each test */
 static harness_process restarted;  /* a Redis this file starts on the same port */
@@ -58,61 +59,6 @@ static redis_sink *open_sink(int port, const char *prefix, size_t batch, unsigne
     cr_assert_eq(sink_create(&o, &s, error, sizeof error), 0, "sink_create: %s", error);
     cr_assert_not_null(s);
     return s;
-}
-
-static void flag_id_of(unsigned i, char out[17])
-{
-    snprintf(out, 17, "%016llx", 0x9e3779b97f4a7c15ull * (i + 1ull));
-}
-
-/* A flag record (contracts/records.md) for listing i; caller frees. */
-static char *flag_json_of(unsigned i)
-{
-    char id[17], listing_id[32];
-    flag_id_of(i, id);
-    snprintf(listing_id, sizeof listing_id, "%u", 1000000u + i);
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "flag_id", id);
-    cJSON *l = cJSON_AddObjectToObject(f, "listing");
-    cJSON_AddStringToObject(l, "platform", "shopee");
-    cJSON_AddStringToObject(l, "listing_id", listing_id);
-    cJSON_AddStringToObject(l, "url", "https://shopee.example/p/1");
-    cJSON_AddStringToObject(l, "title", "Giày N.i.k.e Air Force 1 rep 1:1 \"hàng chuẩn\"");
-    cJSON_AddNumberToObject(l, "price", 150000);
-    cJSON_AddStringToObject(f, "explain", "Tên thương hiệu Nike kèm \"rep 1:1\", giá thấp bất thường.");
-    cJSON_AddStringToObject(f, "severity", "high");
-    char *json = cJSON_PrintUnformatted(f);
-    cJSON_Delete(f);
-    cr_assert_not_null(json);
-    return json;
-}
-
-static void push_range(redis_sink *s, unsigned from, unsigned to)
-{
-    for (unsigned i = from; i < to; i++) {
-        char id[17];
-        flag_id_of(i, id);
-        char *json = flag_json_of(i);
-        cr_assert_eq(sink_push(s, id, json, strlen(json)), 0, "push %u: %s", i, sink_error(s));
-        free(json);
-    }
-}
-
-static redisReply *run(redisContext *c, int argc, const char **argv)
-{
-    redisReply *r = redisCommandArgv(c, argc, argv, NULL);
-    cr_assert_not_null(r, "redis command %s failed: %s", argv[0], c->errstr);
-    cr_assert_neq(r->type, REDIS_REPLY_ERROR, "%s: %s", argv[0], r->str);
-    return r;
-}
-
-static long long integer_of(redisContext *c, int argc, const char **argv)
-{
-    redisReply *r = run(c, argc, argv);
-    cr_assert_eq(r->type, REDIS_REPLY_INTEGER, "%s: not an integer reply", argv[0]);
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
 }
 
 static long long xlen(redisContext *c, const char *key)
