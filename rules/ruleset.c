@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/* the XXH3 state struct is public only with this; it lets the flag id be
+ * hashed from a stack state, no allocation per flagged listing */
+#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
 #include "bytebuf.h"
@@ -1079,9 +1082,9 @@ static int match_listing(const ruleset *rs, ruleset_scratch *s, const listing_fa
         uint32_t sorted[s->fired_count];
         memcpy(sorted, s->fired, sizeof sorted);
         qsort_r(sorted, s->fired_count, sizeof *sorted, compare_rule_ids, (void *)rs);
-        XXH3_state_t *state = XXH3_createState();
-        if (!state)
-            return -1;
+        XXH3_state_t stack_state;
+        XXH3_state_t *state = &stack_state;
+        XXH3_INITSTATE(state);
         XXH3_64bits_reset(state);
         const char *platform = l->platform ? l->platform : "", *id = l->listing_id ? l->listing_id : "";
         XXH3_64bits_update(state, platform, strlen(platform) + 1);
@@ -1091,7 +1094,6 @@ static int match_listing(const ruleset *rs, ruleset_scratch *s, const listing_fa
             XXH3_64bits_update(state, rule_id, strlen(rule_id) + 1);
         }
         out->flag_id = XXH3_64bits_digest(state);
-        XXH3_freeState(state);
     }
     return 0;
 }
