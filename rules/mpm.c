@@ -3,6 +3,7 @@
  * arrays, so that both backends return identical results. */
 #define MPM_INTERNAL
 #include "mpm.h"
+#include "error_message.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -70,12 +71,6 @@ const char *mpm_strerror(int err)
     case MPM_ERR_SCRATCH: return "scratch belongs to another context";
     }
     return "unknown error";
-}
-
-static void set_error(char *error, size_t size, const char *message)
-{
-    if (error && size > 0)
-        snprintf(error, size, "%s", message);
 }
 
 int mpm_context_create(mpm_context **out, mpm_backend backend)
@@ -241,11 +236,11 @@ static int build_literals(mpm_context *ctx)
 
 int mpm_prepare(mpm_context *ctx, char *error, size_t error_size)
 {
-    set_error(error, error_size, "");
+    error_message_set(error, error_size, "%s", "");
     if (!ctx)
         return MPM_ERR_INVALID;
     if (ctx->prepared || ctx->failed) {
-        set_error(error, error_size, "context already prepared");
+        error_message_set(error, error_size, "%s", "context already prepared");
         return MPM_ERR_FROZEN;
     }
     int rc = build_literals(ctx);
@@ -253,7 +248,7 @@ int mpm_prepare(mpm_context *ctx, char *error, size_t error_size)
         rc = ctx->ops->prepare(&ctx->lits, &ctx->data, error, error_size);
     if (rc != 0) {
         if (error && error_size > 0 && error[0] == '\0')
-            set_error(error, error_size, mpm_strerror(rc));
+            error_message_set(error, error_size, "%s", mpm_strerror(rc));
         ctx->failed = true;
         return rc;
     }

@@ -1,7 +1,7 @@
 /* normalize: table-driven text folding with offsets. Rules: normalize.h. */
 #include "normalize.h"
+#include "error_message.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -386,16 +386,6 @@ static size_t decode(const uint8_t *s, size_t avail, uint32_t *cp)
 
 /* ---- building the tables ------------------------------------------------ */
 
-static void set_error(char *error, size_t error_size, const char *fmt, ...)
-{
-    if (!error || !error_size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(error, error_size, fmt, ap);
-    va_end(ap);
-}
-
 typedef struct {
     uint8_t *pool;
     size_t length, capacity;
@@ -523,7 +513,7 @@ static int build_tables(normalizer *n, char *error, size_t error_size)
     const size_t hash_size = 8192;   /* > 2 * BLOCKS */
     hash_slots = calloc(hash_size, sizeof *hash_slots);   /* block + 1 */
     if (!b.pool || !b.slots || !b.slot_len || !n->stage2 || !block_hash || !hash_slots) {
-        set_error(error, error_size, "normalizer: out of memory");
+        error_message_set(error, error_size, "normalizer: out of memory");
         goto done;
     }
     n->blocks = 0;
@@ -532,7 +522,7 @@ static int build_tables(normalizer *n, char *error, size_t error_size)
         for (uint32_t k = 0; k < BLOCK_SIZE; k++) {
             int32_t cp = (int32_t)((bi << BLOCK_BITS) | k);
             if (build_entry(&b, cp, &block[k]) != 0) {
-                set_error(error, error_size,
+                error_message_set(error, error_size,
                           "normalizer: cannot build the entry of U+%04X "
                           "(utf8proc error, output over %d bytes or pool full)",
                           (unsigned)cp, MAX_FOLD);
@@ -563,7 +553,7 @@ static int build_tables(normalizer *n, char *error, size_t error_size)
     n->ent = malloc(ENT_COUNT * sizeof *n->ent);
     n->pair = malloc(0x10000 * sizeof *n->pair);
     if (!n->ent || !n->pair) {
-        set_error(error, error_size, "normalizer: out of memory");
+        error_message_set(error, error_size, "normalizer: out of memory");
         goto done;
     }
     const fentry decode_entry = fast_entry(E_SLOW | ((uint64_t)K_DECODE << 43));
@@ -605,13 +595,13 @@ int normalizer_create(normalizer **out, char *error, size_t error_size)
     if (error && error_size)
         error[0] = '\0';
     if (!out) {
-        set_error(error, error_size, "normalizer: no output pointer");
+        error_message_set(error, error_size, "normalizer: no output pointer");
         return -1;
     }
     *out = NULL;
     normalizer *n = calloc(1, sizeof *n);
     if (!n) {
-        set_error(error, error_size, "normalizer: out of memory");
+        error_message_set(error, error_size, "normalizer: out of memory");
         return -1;
     }
     if (build_tables(n, error, error_size) != 0) {

@@ -1,12 +1,12 @@
 /* sink: the Redis review-stream writer (sink.h, docs/redis.md). */
 #include "sink.h"
+#include "error_message.h"
 #include "spool.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -89,18 +89,7 @@ struct redis_sink {
 
 /* ---- small helpers ---- */
 
-static void set_message(char *error, size_t size, const char *format, ...) __attribute__((format(printf, 3, 4)));
-static void set_message(char *error, size_t size, const char *format, ...)
-{
-    if (!error || !size)
-        return;
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(error, size, format, ap);
-    va_end(ap);
-}
-
-#define SINK_ERROR(s, ...) set_message((s)->error, sizeof (s)->error, __VA_ARGS__)
+#define SINK_ERROR(s, ...) error_message_set((s)->error, sizeof (s)->error, __VA_ARGS__)
 
 /* "host:port", with brackets for an IPv6 literal. */
 static void format_address(const redis_sink *s, char *out, size_t size)
@@ -191,26 +180,26 @@ int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int
 {
     static const char scheme[] = "redis://";
     if (!url || !host || !host_size || !port || !db) {
-        set_message(error, error_size, "redis URL: missing argument");
+        error_message_set(error, error_size, "redis URL: missing argument");
         return -1;
     }
     if (!strncasecmp(url, "rediss://", 9)) {
-        set_message(error, error_size, "redis URL '%s': TLS (rediss://) is not supported", url);
+        error_message_set(error, error_size, "redis URL '%s': TLS (rediss://) is not supported", url);
         return -1;
     }
     if (strncasecmp(url, scheme, sizeof scheme - 1)) {
-        set_message(error, error_size, "redis URL '%s': must start with redis://", url);
+        error_message_set(error, error_size, "redis URL '%s': must start with redis://", url);
         return -1;
     }
     const char *p = url + sizeof scheme - 1;
     size_t rest = strcspn(p, "/");
     const char *path = p + rest;          /* "" or "/..." */
     if (memchr(p, '@', rest)) {
-        set_message(error, error_size, "redis URL '%s': credentials are not supported", url);
+        error_message_set(error, error_size, "redis URL '%s': credentials are not supported", url);
         return -1;
     }
     if (strpbrk(url, "?#")) {
-        set_message(error, error_size, "redis URL '%s': query strings and fragments are not supported", url);
+        error_message_set(error, error_size, "redis URL '%s': query strings and fragments are not supported", url);
         return -1;
     }
     const char *host_start, *host_end, *port_text = NULL;
@@ -218,12 +207,12 @@ int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int
         host_start = p + 1;
         host_end = memchr(host_start, ']', (size_t)(path - host_start));
         if (!host_end) {
-            set_message(error, error_size, "redis URL '%s': unclosed '[' in host", url);
+            error_message_set(error, error_size, "redis URL '%s': unclosed '[' in host", url);
             return -1;
         }
         if (host_end + 1 < path) {
             if (host_end[1] != ':') {
-                set_message(error, error_size, "redis URL '%s': unexpected text after ']'", url);
+                error_message_set(error, error_size, "redis URL '%s': unexpected text after ']'", url);
                 return -1;
             }
             port_text = host_end + 2;
@@ -238,30 +227,30 @@ int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int
     }
     size_t host_length = (size_t)(host_end - host_start);
     if (host_length == 0) {
-        set_message(error, error_size, "redis URL '%s': empty host", url);
+        error_message_set(error, error_size, "redis URL '%s': empty host", url);
         return -1;
     }
     for (const char *h = host_start; h < host_end; h++) {
         unsigned char ch = (unsigned char)*h;
         if (ch <= ' ' || ch >= 0x7f || ch == '[' || ch == ']' || (ch == ':' && *p != '[')) {
-            set_message(error, error_size, "redis URL '%s': invalid character in host", url);
+            error_message_set(error, error_size, "redis URL '%s': invalid character in host", url);
             return -1;
         }
     }
     if (host_length >= host_size) {
-        set_message(error, error_size, "redis URL '%s': host is too long", url);
+        error_message_set(error, error_size, "redis URL '%s': host is too long", url);
         return -1;
     }
     long port_value = 6379, db_value = 0;
     if (port_text && (parse_number(port_text, (size_t)(path - port_text), 65535, &port_value) < 0 || port_value == 0)) {
-        set_message(error, error_size, "redis URL '%s': port must be a number from 1 to 65535", url);
+        error_message_set(error, error_size, "redis URL '%s': port must be a number from 1 to 65535", url);
         return -1;
     }
     if (*path) {
         const char *d = path + 1;
         size_t n = strlen(d);
         if (n && parse_number(d, n, INT_MAX, &db_value) < 0) {
-            set_message(error, error_size, "redis URL '%s': database must be a number (e.g. /0)", url);
+            error_message_set(error, error_size, "redis URL '%s': database must be a number (e.g. /0)", url);
             return -1;
         }
     }
@@ -802,22 +791,22 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
     if (out)
         *out = NULL;
     if (!o || !out) {
-        set_message(error, error_size, "sink: missing argument");
+        error_message_set(error, error_size, "sink: missing argument");
         return -1;
     }
     const char *prefix = o->prefix ? o->prefix : DEFAULT_PREFIX;
     size_t batch = o->batch ? o->batch : DEFAULT_BATCH;
     if (strlen(prefix) > MAX_PREFIX) {
-        set_message(error, error_size, "sink: key prefix longer than %d bytes", MAX_PREFIX);
+        error_message_set(error, error_size, "sink: key prefix longer than %d bytes", MAX_PREFIX);
         return -1;
     }
     if (batch > SINK_MAX_BATCH) {
-        set_message(error, error_size, "sink: batch %zu is larger than %d", batch, SINK_MAX_BATCH);
+        error_message_set(error, error_size, "sink: batch %zu is larger than %d", batch, SINK_MAX_BATCH);
         return -1;
     }
     redis_sink *s = calloc(1, sizeof *s);
     if (!s) {
-        set_message(error, error_size, "sink: out of memory");
+        error_message_set(error, error_size, "sink: out of memory");
         return -1;
     }
     if (sink_parse_url(o->url ? o->url : DEFAULT_URL, s->host, sizeof s->host, &s->port, &s->db, error,
@@ -837,7 +826,7 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
     s->argv = calloc(5 + 2 * batch, sizeof *s->argv);
     s->argvlen = calloc(5 + 2 * batch, sizeof *s->argvlen);
     if (!s->key_seen || !s->key_flags || !s->flags || !s->argv || !s->argvlen) {
-        set_message(error, error_size, "sink: out of memory");
+        error_message_set(error, error_size, "sink: out of memory");
         sink_destroy(s);
         return -1;
     }
@@ -853,7 +842,7 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
         s->spool_flags = calloc(s->capacity, sizeof *s->spool_flags);
         s->spool_lengths = calloc(s->capacity, sizeof *s->spool_lengths);
         if (!s->spool_ids || !s->spool_flags || !s->spool_lengths) {
-            set_message(error, error_size, "sink: out of memory");
+            error_message_set(error, error_size, "sink: out of memory");
             sink_destroy(s);
             return -1;
         }
@@ -883,7 +872,7 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
     }
     sigpipe_restore(&guard);
     if (rc < 0) {
-        set_message(error, error_size, "%s", s->error);
+        error_message_set(error, error_size, "%s", s->error);
         sink_destroy(s);
         return -1;
     }

@@ -1,10 +1,10 @@
 /* spool: the sink's append-only file of flags not yet in Redis (spool.h). */
 #include "spool.h"
+#include "error_message.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +29,7 @@ struct spool {
     char error[512];
 };
 
-static void set_message(char *error, size_t size, const char *format, ...) __attribute__((format(printf, 3, 4)));
-static void set_message(char *error, size_t size, const char *format, ...)
-{
-    if (!error || !size)
-        return;
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(error, size, format, ap);
-    va_end(ap);
-}
-
-#define SPOOL_ERROR(sp, ...) set_message((sp)->error, sizeof (sp)->error, __VA_ARGS__)
+#define SPOOL_ERROR(sp, ...) error_message_set((sp)->error, sizeof (sp)->error, __VA_ARGS__)
 
 static uint32_t get_u32(const unsigned char *p)
 {
@@ -224,13 +213,13 @@ int spool_open(const char *path, spool **out, char *error, size_t error_size)
     if (out)
         *out = NULL;
     if (!path || !*path || !out) {
-        set_message(error, error_size, "spool: missing path");
+        error_message_set(error, error_size, "spool: missing path");
         return -1;
     }
     spool *sp = calloc(1, sizeof *sp);
     if (!sp || !(sp->path = strdup(path))) {
         free(sp);
-        set_message(error, error_size, "spool %s: out of memory", path);
+        error_message_set(error, error_size, "spool %s: out of memory", path);
         return -1;
     }
     bool created = false;
@@ -242,19 +231,19 @@ int spool_open(const char *path, spool **out, char *error, size_t error_size)
             sp->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
     }
     if (sp->fd < 0) {
-        set_message(error, error_size, "spool %s: cannot open: %s", path, strerror(errno));
+        error_message_set(error, error_size, "spool %s: cannot open: %s", path, strerror(errno));
         goto fail;
     }
     if (flock(sp->fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno == EWOULDBLOCK)
-            set_message(error, error_size, "spool %s: in use by another sink (locked)", path);
+            error_message_set(error, error_size, "spool %s: in use by another sink (locked)", path);
         else
-            set_message(error, error_size, "spool %s: cannot lock: %s", path, strerror(errno));
+            error_message_set(error, error_size, "spool %s: cannot lock: %s", path, strerror(errno));
         goto fail;
     }
     struct stat st;
     if (fstat(sp->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        set_message(error, error_size, "spool %s: not a regular file", path);
+        error_message_set(error, error_size, "spool %s: not a regular file", path);
         goto fail;
     }
     if (created)
@@ -266,20 +255,20 @@ int spool_open(const char *path, spool **out, char *error, size_t error_size)
         break;
     case WALK_TORN:
         if (ftruncate(sp->fd, (off_t)w.good_end) < 0 || sync_data(sp->fd) < 0) {
-            set_message(error, error_size, "spool %s: cannot cut the torn tail at offset %llu: %s", path,
+            error_message_set(error, error_size, "spool %s: cannot cut the torn tail at offset %llu: %s", path,
                         (unsigned long long)w.good_end, strerror(errno));
             goto fail;
         }
         sp->cut = (uint64_t)st.st_size - w.good_end;
         break;
     case WALK_BAD:
-        set_message(error, error_size,
+        error_message_set(error, error_size,
                     "spool %s: damaged or not a spool at offset %llu (%s); records after it would be lost, so it is "
                     "not cut: move the file aside",
                     path, (unsigned long long)w.good_end, w.why);
         goto fail;
     case WALK_IO:
-        set_message(error, error_size, "spool %s: at offset %llu: %s", path, (unsigned long long)w.good_end, w.why);
+        error_message_set(error, error_size, "spool %s: at offset %llu: %s", path, (unsigned long long)w.good_end, w.why);
         goto fail;
     }
     sp->bytes = w.good_end;
