@@ -7,6 +7,7 @@
  * tag arrives (libxml2 reports an end for every start it reported, implied
  * ones included), so the depth at which a frame opened identifies it. */
 #include "extract_html.h"
+#include "error_message.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -125,21 +126,31 @@ static bool local_is_product(const char *local, size_t n)
     return false;
 }
 
+/* Steps *cursor over the next space-separated token of an attribute value
+ * (itemtype, itemprop) and gives its local name; false when none is left. */
+static bool next_local_name(const char **cursor, const char **local, size_t *local_length)
+{
+    const char *p = *cursor;
+    while (is_space((unsigned char)*p))
+        p++;
+    if (!*p)
+        return false;
+    const char *start = p;
+    while (*p && !is_space((unsigned char)*p))
+        p++;
+    *cursor = p;
+    *local = local_name(start, (size_t)(p - start), local_length);
+    return true;
+}
+
 /* Is any space-separated type in `types` a schema.org product type? */
 static bool types_include_product(const char *types)
 {
-    const char *p = types;
-    while (p && *p) {
-        while (is_space((unsigned char)*p))
-            p++;
-        const char *s = p;
-        while (*p && !is_space((unsigned char)*p))
-            p++;
-        size_t ln;
-        const char *local = local_name(s, (size_t)(p - s), &ln);
+    const char *cursor = types, *local;
+    size_t ln;
+    while (cursor && next_local_name(&cursor, &local, &ln))
         if (ln && local_is_product(local, ln))
             return true;
-    }
     return false;
 }
 
@@ -441,15 +452,9 @@ static const unsigned role_props[] = {
 static unsigned parse_props(const char *list)
 {
     unsigned mask = 0;
-    const char *p = list;
-    while (p && *p) {
-        while (is_space((unsigned char)*p))
-            p++;
-        const char *s = p;
-        while (*p && !is_space((unsigned char)*p))
-            p++;
-        size_t ln;
-        const char *local = local_name(s, (size_t)(p - s), &ln);
+    const char *cursor = list, *local;
+    size_t ln;
+    while (cursor && next_local_name(&cursor, &local, &ln)) {
         for (size_t i = 0; i < sizeof prop_names / sizeof *prop_names; i++)
             if (strlen(prop_names[i].name) == ln && !memcmp(prop_names[i].name, local, ln))
                 mask |= prop_names[i].bit;
@@ -1323,12 +1328,6 @@ void extract_html_init(void)
     xmlInitParser();
 }
 
-static void set_error(char *error, size_t size, const char *message)
-{
-    if (error && size)
-        snprintf(error, size, "%s", message);
-}
-
 static void state_free(state *st)
 {
     for (size_t i = 0; i < MAX_FRAMES; i++)
@@ -1423,12 +1422,12 @@ int extract_html(const char *body, size_t length, const char *page_url, html_pag
                  size_t error_size)
 {
     if (!out) {
-        set_error(error, error_size, "no output page");
+        error_message_set(error, error_size, "%s", "no output page");
         return -1;
     }
     memset(out, 0, sizeof *out);
     if (!body && length) {
-        set_error(error, error_size, "no input");
+        error_message_set(error, error_size, "%s", "no input");
         return -1;
     }
     int rc = 0;
@@ -1441,7 +1440,7 @@ int extract_html(const char *body, size_t length, const char *page_url, html_pag
     if (!st || !chunk) {
         free(st);
         free(chunk);
-        set_error(error, error_size, "out of memory");
+        error_message_set(error, error_size, "%s", "out of memory");
         return -1;
     }
     bytebuf_init(&st->jsonld, JSONLD_MAX);
@@ -1459,7 +1458,7 @@ int extract_html(const char *body, size_t length, const char *page_url, html_pag
     if (!ctxt) {
         free(chunk);
         state_free(st);
-        set_error(error, error_size, "out of memory (HTML parser)");
+        error_message_set(error, error_size, "%s", "out of memory (HTML parser)");
         return -1;
     }
     htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
@@ -1490,7 +1489,7 @@ int extract_html(const char *body, size_t length, const char *page_url, html_pag
     if (build_page(st, out) < 0) {
         state_free(st);
         html_page_free(out);
-        set_error(error, error_size, "out of memory");
+        error_message_set(error, error_size, "%s", "out of memory");
         return -1;
     }
     state_free(st);
