@@ -162,7 +162,7 @@ static void print_stderr_log(const harness_process *p)
     free(log);
 }
 
-static int free_port(void)
+int harness_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a;
@@ -187,7 +187,7 @@ int harness_redis_start(harness_process *p)
         return -1;
     /* A free port can be taken between the probe and redis' bind: retry. */
     for (int attempt = 0; attempt < 5; attempt++) {
-        int port = free_port();
+        int port = harness_free_port();
         if (port < 0)
             break;
         char port_text[16];

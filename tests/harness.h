@@ -28,6 +28,10 @@ const char *harness_root(void);
 const char *harness_build(void);
 const char *harness_shared(void);
 
+/* A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it),
+ * or -1. Another process may take it before the caller binds it. */
+int harness_free_port(void);
+
 /* Starts redis-server on a free port; 0 or -1 (message on stderr). */
 int harness_redis_start(harness_process *p);
 /* Starts redis-server again on a given port with a given data directory

@@ -69,4 +69,48 @@ static inline long long integer_of(redisContext *c, int argc, const char **argv)
     return v;
 }
 
+/* The value of field `name` in a stream entry's field list, or NULL. */
+static inline const char *field(const redisReply *fields, const char *name)
+{
+    for (size_t i = 0; i + 1 < fields->elements; i += 2)
+        if (!strcmp(fields->element[i]->str, name))
+            return fields->element[i + 1]->str;
+    return NULL;
+}
+
+/* Every entry of the stream has flag_id and a JSON flag carrying the same id,
+ * and the ids are exactly flags [0, expected), each once. */
+static inline void check_stream_exactly(redisContext *c, const char *key, unsigned expected)
+{
+    const char *argv[] = {"XRANGE", key, "-", "+"};
+    redisReply *r = run(c, 4, argv);
+    cr_assert_eq(r->type, REDIS_REPLY_ARRAY);
+    cr_assert_eq(r->elements, expected, "stream %s has %zu entries, expected %u", key, r->elements, expected);
+    unsigned char *seen = calloc(expected + 1, 1);
+    for (size_t i = 0; i < r->elements; i++) {
+        redisReply *fields = r->element[i]->element[1];
+        cr_assert_eq(fields->elements, 4, "entry %zu: expected 2 fields (flag_id, flag)", i);
+        const char *id = field(fields, "flag_id");
+        const char *flag = field(fields, "flag");
+        cr_assert_not_null(id, "entry %zu has no flag_id", i);
+        cr_assert_not_null(flag, "entry %zu has no flag", i);
+        cJSON *json = cJSON_Parse(flag);
+        cr_assert_not_null(json, "entry %zu: flag is not JSON", i);
+        cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(json, "flag_id")), id);
+        cJSON_Delete(json);
+        unsigned index = 0;
+        for (; index < expected; index++) {
+            char want[17];
+            flag_id_of(index, want);
+            if (!strcmp(want, id))
+                break;
+        }
+        cr_assert_lt(index, expected, "unexpected flag id %s", id);
+        cr_assert_eq(seen[index], 0, "flag %s is in the stream twice", id);
+        seen[index] = 1;
+    }
+    free(seen);
+    freeReplyObject(r);
+}
+
 #endif

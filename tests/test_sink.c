@@ -6,14 +6,12 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,61 +69,6 @@ static long long scard(redisContext *c, const char *key)
 {
     const char *argv[] = {"SCARD", key};
     return integer_of(c, 2, argv);
-}
-
-static const char *field(const redisReply *fields, const char *name)
-{
-    for (size_t i = 0; i + 1 < fields->elements; i += 2)
-        if (!strcmp(fields->element[i]->str, name))
-            return fields->element[i + 1]->str;
-    return NULL;
-}
-
-/* Every entry of the stream has flag_id and a JSON flag carrying the same id,
- * and the ids are exactly flags [0, expected), each once. */
-static void check_stream_exactly(redisContext *c, const char *key, unsigned expected)
-{
-    const char *argv[] = {"XRANGE", key, "-", "+"};
-    redisReply *r = run(c, 4, argv);
-    cr_assert_eq(r->type, REDIS_REPLY_ARRAY);
-    cr_assert_eq(r->elements, expected, "stream %s has %zu entries, expected %u", key, r->elements, expected);
-    unsigned char *seen = calloc(expected, 1);
-    for (size_t i = 0; i < r->elements; i++) {
-        redisReply *fields = r->element[i]->element[1];
-        cr_assert_eq(fields->elements, 4, "entry %zu: expected 2 fields", i);
-        const char *id = field(fields, "flag_id");
-        const char *flag = field(fields, "flag");
-        cr_assert_not_null(id, "entry %zu has no flag_id", i);
-        cr_assert_not_null(flag, "entry %zu has no flag", i);
-        cJSON *json = cJSON_Parse(flag);
-        cr_assert_not_null(json, "entry %zu: flag is not JSON", i);
-        cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(json, "flag_id")), id);
-        cJSON_Delete(json);
-        unsigned index = 0;
-        for (; index < expected; index++) {
-            char want[17];
-            flag_id_of(index, want);
-            if (!strcmp(want, id))
-                break;
-        }
-        cr_assert_lt(index, expected, "unexpected flag id %s", id);
-        cr_assert_eq(seen[index], 0, "flag %s is in the stream twice", id);
-        seen[index] = 1;
-    }
-    free(seen);
-    freeReplyObject(r);
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
 }
 
 
@@ -487,7 +430,8 @@ Test(sink, bad_pushes_are_refused_with_a_message)
 
 Test(sink, unreachable_redis_fails_fast_naming_host_and_port)
 {
-    int port = free_port();
+    int port = harness_free_port();
+    cr_assert_gt(port, 0);
     char url[64], error[512] = "", address[64];
     snprintf(url, sizeof url, "redis://127.0.0.1:%d", port);
     snprintf(address, sizeof address, "127.0.0.1:%d", port);
