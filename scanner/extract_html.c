@@ -325,21 +325,14 @@ bool extract_html_resolve_url(const char *base, const char *href, char *out, siz
     if (clean[0] == '/') {
         memcpy(rest, clean, n);
         r = n;
-    } else if (clean[0] == '?') {
-        size_t pl = bquery - bae;
-        if (pl + n + 1 >= sizeof rest)
-            return false;
-        if (pl == 0)
-            rest[r++] = '/';
-        memcpy(rest + r, base + bae, pl);
-        r += pl;
-        memcpy(rest + r, clean, n);
-        r += n;
     } else {
-        size_t dir = bquery; /* base directory: up to and including the last '/' of the path */
-        while (dir > bae && base[dir - 1] != '/')
-            dir--;
-        size_t pl = dir - bae;
+        /* the base path kept in front of `clean`: all of it for "?query", its
+         * directory (up to and including the last '/') for a relative path */
+        size_t kept_end = bquery;
+        if (clean[0] != '?')
+            while (kept_end > bae && base[kept_end - 1] != '/')
+                kept_end--;
+        size_t pl = kept_end - bae;
         if (pl + n + 2 >= sizeof rest)
             return false;
         if (pl == 0)
