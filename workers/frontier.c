@@ -137,6 +137,28 @@ static void enqueue(host *h, entry *e)
     h->tail = e;
 }
 
+/* Queues a new entry for url at the back of its origin's host; false when out
+ * of hosts or memory. The caller holds f->lock. */
+static bool queue_new_entry(frontier *f, const char *origin, const char *url, uint32_t target, uint16_t kind,
+                            uint16_t attempt)
+{
+    long h = host_index(f, origin);
+    entry *e = h >= 0 ? calloc(1, sizeof *e) : NULL;
+    char *copy = e ? strdup(url) : NULL;
+    if (!copy) {
+        free(e);
+        return false;
+    }
+    e->url = copy;
+    e->target = target;
+    e->kind = kind;
+    e->attempt = attempt;
+    e->host = (uint32_t)h;
+    enqueue(&f->hosts[h], e);
+    f->stats.queued++;
+    return true;
+}
+
 int frontier_push(frontier *f, const char *url, uint32_t target, uint16_t kind)
 {
     char origin[256];
@@ -154,23 +176,9 @@ int frontier_push(frontier *f, const char *url, uint32_t target, uint16_t kind)
     } else if ((rc = hash_set_insert(&f->seen, key)) <= 0) {
         if (rc < 0)
             f->stats.refused++;
-    } else {
-        long h = host_index(f, origin);
-        entry *e = h >= 0 ? calloc(1, sizeof *e) : NULL;
-        char *copy = e ? strdup(url) : NULL;
-        if (!copy) {
-            free(e);
-            f->stats.refused++;
-            rc = -1;
-        } else {
-            e->url = copy;
-            e->target = target;
-            e->kind = kind;
-            e->host = (uint32_t)h;
-            enqueue(&f->hosts[h], e);
-            f->stats.queued++;
-            rc = 1;
-        }
+    } else if (!queue_new_entry(f, origin, url, target, kind, 0)) {
+        f->stats.refused++;
+        rc = -1;
     }
     pthread_mutex_unlock(&f->lock);
     return rc;
@@ -395,22 +403,7 @@ int frontier_restore_url(frontier *f, const char *url, uint32_t target, uint16_t
         return -1;
     pthread_mutex_lock(&f->lock);
     hash_set_insert(&f->seen, XXH3_64bits(url, strlen(url)));
-    long h = host_index(f, origin);
-    entry *e = h >= 0 ? calloc(1, sizeof *e) : NULL;
-    char *copy = e ? strdup(url) : NULL;
-    int rc = -1;
-    if (copy) {
-        e->url = copy;
-        e->target = target;
-        e->kind = kind;
-        e->attempt = attempt;
-        e->host = (uint32_t)h;
-        enqueue(&f->hosts[h], e);
-        f->stats.queued++;
-        rc = 0;
-    } else {
-        free(e);
-    }
+    int rc = queue_new_entry(f, origin, url, target, kind, attempt) ? 0 : -1;
     pthread_mutex_unlock(&f->lock);
     return rc;
 }
