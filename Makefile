@@ -22,14 +22,14 @@ PKG_MODULES := libcurl libpcre2-8 libxxhash hiredis libhs libutf8proc yaml-0.1 \
 CC      ?= cc
 OPTFLAGS ?= -O2 -g
 CFLAGS_BASE = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPTFLAGS) \
-  -pthread -Iscanner -Irules -Iworkers -Ifixtures/market -Itests
+  -pthread -I. -Iscanner -Irules -Irules/base -Iworkers -Ifixtures/market -Itests
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_MODULES) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKG_MODULES) 2>/dev/null)
 CRIT_FLAGS = $(shell pkg-config --cflags --libs criterion 2>/dev/null)
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lm -pthread $(EXTRA_LDFLAGS)
 
-LIB_SRCS     := $(filter-out scanner/main.c,$(wildcard scanner/*.c rules/*.c workers/*.c))
+LIB_SRCS     := $(filter-out scanner/main.c,$(wildcard scanner/*.c rules/*.c rules/base/*.c workers/*.c))
 FIXTURE_SRCS := $(filter-out fixtures/market/main.c,$(wildcard fixtures/market/*.c))
 TEST_SRCS    := $(filter-out tests/harness.c,$(wildcard tests/test_*.c))
 BENCH_SRCS   := $(wildcard bench/bench_*.c)
@@ -113,7 +113,7 @@ FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_SECONDS  ?= 30
 FUZZ_BUILD    := build-fuzz
 FUZZ_CC       := clang
-FUZZ_CFLAGS    = -std=c17 -D_GNU_SOURCE -g -O1 -pthread -Iscanner -Irules -Iworkers -Ifixtures/market -Itests \
+FUZZ_CFLAGS    = -std=c17 -D_GNU_SOURCE -g -O1 -pthread -I. -Iscanner -Irules -Irules/base -Iworkers -Ifixtures/market -Itests \
   $(PKG_CFLAGS)
 FUZZ_SRCS     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))

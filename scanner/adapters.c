@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytebuf.h"
+#include "rules/base/bytebuf.h"
+#include "rules/base/url.h"
 #include "extract_html.h"
 
 #define MAX_LINKS 8192
@@ -58,87 +59,6 @@ static void add_link_owned(adapter_result *r, char *url, page_kind kind)
         r->link_capacity = capacity;
     }
     r->links[r->link_count++] = (discovered_link){url, kind};
-}
-
-/* ---- URLs -------------------------------------------------------------------- */
-
-char *url_resolve(const char *base, const char *reference)
-{
-    char out[4096];
-    return reference && extract_html_resolve_url(base, reference, out, sizeof out) ? strdup(out) : NULL;
-}
-
-/* base_url + path (base_url may end with '/'). */
-static char *join(const char *base, const char *path)
-{
-    bytebuf out;
-    bytebuf_init(&out, 16384);
-    size_t n = strlen(base);
-    while (n && base[n - 1] == '/')
-        n--;
-    bytebuf_append(&out, base, n);
-    bytebuf_append_string(&out, path);
-    return out.overflow ? (bytebuf_free(&out), NULL) : bytebuf_detach(&out, NULL);
-}
-
-static void url_encode(bytebuf *out, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-            bytebuf_append_char(out, (char)*p);
-        } else {
-            char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            bytebuf_append(out, esc, 3);
-        }
-    }
-}
-
-/* The URL with query parameter `name` set to `value` (added if absent). */
-static char *with_parameter(const char *url, const char *name, const char *value)
-{
-    bytebuf out;
-    bytebuf_init(&out, 16384);
-    const char *query = strchr(url, '?');
-    size_t name_length = strlen(name);
-    bool replaced = false;
-    if (!query) {
-        bytebuf_append_string(&out, url);
-    } else {
-        bytebuf_append(&out, url, (size_t)(query - url));
-        const char *p = query + 1;
-        char separator = '?';
-        while (*p) {
-            size_t n = strcspn(p, "&#");
-            bytebuf_append_char(&out, separator);
-            separator = '&';
-            if (n > name_length && !strncmp(p, name, name_length) && p[name_length] == '=') {
-                bytebuf_printf(&out, "%s=%s", name, value);
-                replaced = true;
-            } else {
-                bytebuf_append(&out, p, n);
-            }
-            p += n;
-            if (*p == '&')
-                p++;
-            else
-                break;
-        }
-    }
-    if (!replaced)
-        bytebuf_printf(&out, "%c%s=%s", strchr(out.data ? out.data : "", '?') ? '&' : '?', name, value);
-    return out.overflow ? (bytebuf_free(&out), NULL) : bytebuf_detach(&out, NULL);
-}
-
-static long query_long(const char *url, const char *name, long fallback)
-{
-    const char *query = strchr(url, '?');
-    size_t n = strlen(name);
-    for (const char *p = query; p && *p; p = strchr(p + 1, '&')) {
-        if (!strncmp(p + 1, name, n) && p[1 + n] == '=')
-            return strtol(p + 2 + n, NULL, 10);
-    }
-    return fallback;
 }
 
 /* ---- prices in text ------------------------------------------------------------- */
@@ -340,15 +260,6 @@ static bool add_listing(adapter_result *out, const campaign_target *t, const lis
     return true;
 }
 
-static char *origin_of(const char *base)
-{
-    const char *authority = strstr(base, "://");
-    if (!authority)
-        return NULL;
-    authority += 3;
-    return strndup(base, (size_t)(authority - base) + strcspn(authority, "/?#"));
-}
-
 /* ---- Shopee-like ------------------------------------------------------------------ */
 
 static int shopee_page(const campaign_target *t, page_kind kind, const char *url, const cJSON *root,
@@ -363,7 +274,7 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
             if (!json_text(cJSON_GetObjectItem(c, "catid"), id, sizeof id))
                 continue;
             snprintf(path, sizeof path, "/api/v4/search/search_items?match_id=%s&limit=60&newest=0", id);
-            add_link_owned(out, join(t->base_url, path), PAGE_LISTING);
+            add_link_owned(out, url_join(t->base_url, path), PAGE_LISTING);
         }
         return json_path(root, "data.category_list") ? 0 : -1;
     }
@@ -375,7 +286,7 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
         json_text(cJSON_GetObjectItem(d, "shopid"), shop, sizeof shop);
         json_text(cJSON_GetObjectItem(d, "itemid"), item, sizeof item);
         snprintf(path, sizeof path, "/product/%s/%s", shop, item);
-        char *person = join(t->base_url, path);
+        char *person = url_join(t->base_url, path);
         listing_fields f = {cJSON_GetObjectItem(d, "itemid"), cJSON_GetObjectItem(d, "name"),
                             cJSON_GetObjectItem(d, "description"), cJSON_GetObjectItem(d, "price"),
                             cJSON_GetObjectItem(d, "currency"), cJSON_GetObjectItem(d, "shopid"),
@@ -403,7 +314,7 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
         json_text(cJSON_GetObjectItem(b, "shopid"), shop, sizeof shop);
         json_text(cJSON_GetObjectItem(b, "itemid"), id, sizeof id);
         snprintf(path, sizeof path, "/product/%s/%s", shop, id);
-        char *person = join(t->base_url, path);
+        char *person = url_join(t->base_url, path);
         listing_fields f = {cJSON_GetObjectItem(b, "itemid"), cJSON_GetObjectItem(b, "name"), NULL,
                             cJSON_GetObjectItem(b, "price"), cJSON_GetObjectItem(b, "currency"),
                             cJSON_GetObjectItem(b, "shopid"), cJSON_GetObjectItem(b, "shop_name"),
@@ -411,7 +322,7 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
                             cJSON_GetObjectItem(b, "is_live_streaming"), SHOPEE_PRICE_UNIT, person};
         if (t->details) {
             snprintf(path, sizeof path, "/api/v4/item/get?itemid=%s&shopid=%s", id, shop);
-            add_link_owned(out, join(t->base_url, path), PAGE_DETAIL);
+            add_link_owned(out, url_join(t->base_url, path), PAGE_DETAIL);
         } else {
             add_listing(out, t, &f);
         }
@@ -425,8 +336,8 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
         bool shop_page = strstr(url, "/shop/search_items") != NULL;
         const char *offset_name = shop_page ? "offset" : "newest";
         char next[32];
-        snprintf(next, sizeof next, "%ld", query_long(url, offset_name, 0) + count);
-        add_link_owned(out, with_parameter(url, offset_name, next), PAGE_LISTING);
+        snprintf(next, sizeof next, "%ld", url_query_long(url, offset_name, 0) + count);
+        add_link_owned(out, url_with_parameter(url, offset_name, next), PAGE_LISTING);
     }
     return 0;
 }
@@ -445,7 +356,7 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
             if (!json_text(cJSON_GetObjectItem(c, "id"), id, sizeof id))
                 continue;
             snprintf(path, sizeof path, "/api/v2/products?category=%s&page=1&limit=40", id);
-            add_link_owned(out, join(t->base_url, path), PAGE_LISTING);
+            add_link_owned(out, url_join(t->base_url, path), PAGE_LISTING);
         }
         return cJSON_IsArray(data) ? 0 : -1;
     }
@@ -455,7 +366,7 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
         const cJSON *url_path = cJSON_GetObjectItem(root, "url_path");
         if (cJSON_IsString(url_path)) {
             snprintf(path, sizeof path, "/%s", url_path->valuestring);
-            person = join(t->base_url, path);
+            person = url_join(t->base_url, path);
         }
         listing_fields f = {cJSON_GetObjectItem(root, "id"), cJSON_GetObjectItem(root, "name"),
                             cJSON_GetObjectItem(root, "short_description"), cJSON_GetObjectItem(root, "price"), NULL,
@@ -475,14 +386,14 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
         json_text(cJSON_GetObjectItem(item, "id"), id, sizeof id);
         if (t->details) {
             snprintf(path, sizeof path, "/api/v2/products/%s", id);
-            add_link_owned(out, join(t->base_url, path), PAGE_DETAIL);
+            add_link_owned(out, url_join(t->base_url, path), PAGE_DETAIL);
             continue;
         }
         char *person = NULL;
         const cJSON *url_path = cJSON_GetObjectItem(item, "url_path");
         if (cJSON_IsString(url_path)) {
             snprintf(path, sizeof path, "/%s", url_path->valuestring);
-            person = join(t->base_url, path);
+            person = url_join(t->base_url, path);
         }
         listing_fields f = {cJSON_GetObjectItem(item, "id"), cJSON_GetObjectItem(item, "name"), NULL,
                             cJSON_GetObjectItem(item, "price"), NULL, cJSON_GetObjectItem(item, "seller_id"),
@@ -498,7 +409,7 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
     if (isfinite(current) && isfinite(last) && current < last && cJSON_GetArraySize(data) > 0) {
         char next[32];
         snprintf(next, sizeof next, "%.0f", current + 1);
-        add_link_owned(out, with_parameter(url, "page", next), PAGE_LISTING);
+        add_link_owned(out, url_with_parameter(url, "page", next), PAGE_LISTING);
     }
     return 0;
 }
@@ -508,21 +419,17 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
 static int social_page(const campaign_target *t, page_kind kind, const char *url, const cJSON *root,
                        adapter_result *out)
 {
-    char *origin = origin_of(t->base_url);
     const cJSON *data = cJSON_GetObjectItem(root, "data");
-    if (!origin || !cJSON_IsArray(data)) {
-        free(origin);
+    if (!cJSON_IsArray(data))
         return -1;
-    }
     if (kind == PAGE_CATEGORIES) {
         const cJSON *topic;
         cJSON_ArrayForEach(topic, data)
         {
             const cJSON *feed = cJSON_GetObjectItem(topic, "feed");
             if (cJSON_IsString(feed))
-                add_link_owned(out, url_resolve(url, feed->valuestring), PAGE_LISTING);
+                add_link_owned(out, url_resolve_dup(url, feed->valuestring), PAGE_LISTING);
         }
-        free(origin);
         return 0;
     }
     const cJSON *post;
@@ -539,7 +446,7 @@ static int social_page(const campaign_target *t, page_kind kind, const char *url
         double price;
         cJSON *price_value = price_from_text(message->valuestring, &price) ? cJSON_CreateNumber(price) : NULL;
         const cJSON *permalink = cJSON_GetObjectItem(post, "permalink_url");
-        char *person = cJSON_IsString(permalink) ? url_resolve(url, permalink->valuestring) : NULL;
+        char *person = cJSON_IsString(permalink) ? url_resolve_dup(url, permalink->valuestring) : NULL;
         listing_fields f = {cJSON_GetObjectItem(post, "id"), title, message, price_value, NULL,
                             cJSON_GetObjectItem(from, "id"), cJSON_GetObjectItem(from, "name"),
                             cJSON_GetObjectItem(from, "location"), cJSON_GetObjectItem(from, "verified"),
@@ -551,8 +458,7 @@ static int social_page(const campaign_target *t, page_kind kind, const char *url
     }
     const cJSON *next = json_path(root, "paging.next");
     if (cJSON_IsString(next))
-        add_link_owned(out, url_resolve(url, next->valuestring), PAGE_LISTING);
-    free(origin);
+        add_link_owned(out, url_resolve_dup(url, next->valuestring), PAGE_LISTING);
     return 0;
 }
 
@@ -568,7 +474,7 @@ static int json_page(const campaign_target *t, const char *url, const cJSON *roo
     cJSON_ArrayForEach(item, items)
     {
         const cJSON *item_url = json_path(item, p->url);
-        char *person = cJSON_IsString(item_url) ? url_resolve(url, item_url->valuestring) : strdup(url);
+        char *person = cJSON_IsString(item_url) ? url_resolve_dup(url, item_url->valuestring) : strdup(url);
         listing_fields f = {json_path(item, p->listing_id), json_path(item, p->title), json_path(item, p->description),
                             json_path(item, p->price), json_path(item, p->currency), json_path(item, p->seller_id),
                             json_path(item, p->seller_name), json_path(item, p->seller_location),
@@ -579,23 +485,28 @@ static int json_page(const campaign_target *t, const char *url, const cJSON *roo
     }
     const cJSON *next = json_path(root, p->next_url);
     if (cJSON_IsString(next) && *next->valuestring)
-        add_link_owned(out, url_resolve(url, next->valuestring), PAGE_LISTING);
+        add_link_owned(out, url_resolve_dup(url, next->valuestring), PAGE_LISTING);
     return 0;
 }
 
 /* ---- storefront HTML --------------------------------------------------------------------- */
 
+/* A link on a storefront page worth following: within the target (its
+ * base_url's scope or one of its hosts; other links on a page are ordinary
+ * off-site anchors, not followed and not counted) and, with `follow:`,
+ * containing one of those strings in its path. */
 static bool follows(const campaign_target *t, const char *link)
 {
-    size_t base_length = strlen(t->base_url);
-    while (base_length && t->base_url[base_length - 1] == '/')
-        base_length--;
-    if (strncmp(link, t->base_url, base_length))
-        return false; /* only under the target's own address */
+    if (!campaign_target_allows(t, link))
+        return false;
     if (!t->follow.count)
         return true;
+    url_parts p;
+    if (!url_parse(link, &p))
+        return false;
     for (size_t i = 0; i < t->follow.count; i++)
-        if (strstr(link + base_length, t->follow.items[i]))
+        if (memmem(p.path, p.path_length + (p.query ? 1 + p.query_length : 0), t->follow.items[i],
+                   strlen(t->follow.items[i])))
             return true;
     return false;
 }
@@ -632,21 +543,21 @@ int adapter_seed(const campaign_target *t, const char *const *keywords, size_t k
         default: break;
         }
         if (path.length) {
-            url_encode(&path, words[i]);
+            url_encode_component(&path, words[i]);
             bytebuf_append_string(&path, t->adapter == ADAPTER_SHOPEE ? "&limit=60&newest=0"
                                          : t->adapter == ADAPTER_TIKI ? "&page=1&limit=40"
                                                                       : "");
-            add_link_owned(out, join(t->base_url, path.data),
+            add_link_owned(out, url_join(t->base_url, path.data),
                            t->adapter == ADAPTER_STOREFRONT ? PAGE_HTML : PAGE_LISTING);
         }
         bytebuf_free(&path);
     }
     if (t->categories) {
         switch (t->adapter) {
-        case ADAPTER_SHOPEE: add_link_owned(out, join(t->base_url, "/api/v4/pages/get_category_tree"), PAGE_CATEGORIES); break;
-        case ADAPTER_TIKI: add_link_owned(out, join(t->base_url, "/api/v2/categories"), PAGE_CATEGORIES); break;
-        case ADAPTER_SOCIAL: add_link_owned(out, join(t->base_url, "/api/topics"), PAGE_CATEGORIES); break;
-        case ADAPTER_STOREFRONT: add_link_owned(out, join(t->base_url, "/"), PAGE_HTML); break;
+        case ADAPTER_SHOPEE: add_link_owned(out, url_join(t->base_url, "/api/v4/pages/get_category_tree"), PAGE_CATEGORIES); break;
+        case ADAPTER_TIKI: add_link_owned(out, url_join(t->base_url, "/api/v2/categories"), PAGE_CATEGORIES); break;
+        case ADAPTER_SOCIAL: add_link_owned(out, url_join(t->base_url, "/api/topics"), PAGE_CATEGORIES); break;
+        case ADAPTER_STOREFRONT: add_link_owned(out, url_join(t->base_url, "/"), PAGE_HTML); break;
         default: break;
         }
     }
@@ -663,13 +574,13 @@ int adapter_seed(const campaign_target *t, const char *const *keywords, size_t k
             if (start[0] != '/')
                 bytebuf_append_char(&path, '/');
             bytebuf_append_string(&path, start);
-            url = path.overflow ? NULL : join(t->base_url, path.data);
+            url = path.overflow ? NULL : url_join(t->base_url, path.data);
             bytebuf_free(&path);
         }
         add_link_owned(out, url, t->adapter == ADAPTER_STOREFRONT ? PAGE_HTML : PAGE_LISTING);
     }
     if (out->link_count == 0 && t->adapter == ADAPTER_SOCIAL)
-        add_link_owned(out, join(t->base_url, "/api/feed?limit=20"), PAGE_LISTING);
+        add_link_owned(out, url_join(t->base_url, "/api/feed?limit=20"), PAGE_LISTING);
     return 0;
 }
 

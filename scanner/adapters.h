@@ -47,9 +47,4 @@ int adapter_parse(const campaign_target *t, page_kind kind, const char *url, con
  * "1,2 triệu"; "Giá: 99.000 ₫"; "450K". Prefers the number after "giá".
  * Returns false when there is none. */
 bool price_from_text(const char *text, double *vnd);
-/* Resolves `reference` against the absolute URL `base` (absolute, "//host",
- * "/path", "?query", relative path); NULL for anything but http(s). The
- * result is malloc'd. */
-char *url_resolve(const char *base, const char *reference);
-
 #endif

@@ -20,9 +20,9 @@
 #include <libxml/parser.h>
 #include <xxhash.h>
 
-#include "bytebuf.h"
+#include "rules/base/bytebuf.h"
+#include "rules/base/url.h"
 
-#define URL_MAX 2048                  /* longer URLs are dropped */
 #define TEXT_MAX ((size_t)64 << 10)   /* one text value */
 #define JSONLD_MAX ((size_t)2 << 20)  /* one JSON-LD block */
 #define MAX_FRAMES 128
@@ -152,197 +152,6 @@ static bool types_include_product(const char *types)
         if (ln && local_is_product(local, ln))
             return true;
     return false;
-}
-
-/* ---- URLs ---------------------------------------------------------------- */
-
-static bool is_http_scheme(const char *s, size_t n)
-{
-    return (n == 4 && !strncasecmp(s, "http", 4)) || (n == 5 && !strncasecmp(s, "https", 5));
-}
-
-/* Writes the path with "." and ".." segments removed; path starts with '/'.
- * out has room for n + 1 bytes. Returns the length written. */
-static size_t remove_dot_segments(const char *path, size_t n, char *out)
-{
-    size_t o = 0, i = 0;
-    while (i < n) {
-        size_t s = i + 1, e = s;
-        while (e < n && path[e] != '/')
-            e++;
-        size_t len = e - s;
-        bool last = e >= n;
-        if (len == 1 && path[s] == '.') {
-            if (last)
-                out[o++] = '/';
-        } else if (len == 2 && path[s] == '.' && path[s + 1] == '.') {
-            while (o > 0 && out[o - 1] != '/')
-                o--;
-            if (o > 0)
-                o--;
-            if (last)
-                out[o++] = '/';
-        } else {
-            out[o++] = '/';
-            memcpy(out + o, path + s, len);
-            o += len;
-        }
-        i = e;
-    }
-    if (!o)
-        out[o++] = '/';
-    return o;
-}
-
-/* Splits an absolute http(s) URL: scheme length, authority [a, a_end), and
- * the rest (path, query; no fragment) from a_end. False when not one. */
-static bool split_url(const char *u, size_t n, size_t *scheme_len, size_t *a, size_t *a_end)
-{
-    size_t i = 0;
-    while (i < n && u[i] != ':')
-        i++;
-    if (i >= n || !is_http_scheme(u, i) || i + 2 >= n || u[i + 1] != '/' || u[i + 2] != '/')
-        return false;
-    *scheme_len = i;
-    *a = i + 3;
-    size_t e = *a;
-    while (e < n && u[e] != '/' && u[e] != '?' && u[e] != '#')
-        e++;
-    if (e == *a)
-        return false; /* no host */
-    *a_end = e;
-    return true;
-}
-
-/* Assembles scheme://authority + path?query into out, normalizing the case
- * of scheme and host and the path's dot segments. */
-static bool assemble(const char *scheme, size_t scheme_len, const char *auth, size_t auth_len, const char *rest,
-                     size_t rest_len, char *out, size_t out_size)
-{
-    size_t q = 0;
-    while (q < rest_len && rest[q] != '?')
-        q++;
-    /* worst case: scheme "://" authority '/' path query NUL */
-    if (scheme_len + 3 + auth_len + 1 + rest_len + 1 > out_size || scheme_len + 3 + auth_len + 1 + rest_len + 1 > URL_MAX)
-        return false;
-    size_t o = 0;
-    for (size_t i = 0; i < scheme_len; i++)
-        out[o++] = (char)((scheme[i] >= 'A' && scheme[i] <= 'Z') ? scheme[i] + 32 : scheme[i]);
-    memcpy(out + o, "://", 3);
-    o += 3;
-    for (size_t i = 0; i < auth_len; i++)
-        out[o++] = (char)((auth[i] >= 'A' && auth[i] <= 'Z') ? auth[i] + 32 : auth[i]);
-    if (q == 0 || rest[0] != '/') {
-        out[o++] = '/';
-        if (q && rest[0] != '/') /* cannot happen for callers: rest starts with '/' or '?' */
-            return false;
-    } else {
-        o += remove_dot_segments(rest, q, out + o);
-    }
-    memcpy(out + o, rest + q, rest_len - q);
-    o += rest_len - q;
-    out[o] = '\0';
-    return true;
-}
-
-bool extract_html_resolve_url(const char *base, const char *href, char *out, size_t out_size)
-{
-    if (!href || !out || !out_size)
-        return false;
-    /* Clean: trim, drop tabs and newlines inside, encode spaces, refuse other controls. */
-    char clean[URL_MAX];
-    size_t n = 0;
-    const char *s = href;
-    while (*s && ((unsigned char)*s <= ' '))
-        s++;
-    size_t len = strlen(s);
-    while (len && (unsigned char)s[len - 1] <= ' ')
-        len--;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\t' || c == '\n' || c == '\r')
-            continue;
-        if (c == '#')
-            break; /* the fragment never matters to a crawler */
-        if (c < ' ' || c == 0x7f)
-            return false;
-        if (c == ' ') {
-            if (n + 3 >= sizeof clean)
-                return false;
-            memcpy(clean + n, "%20", 3);
-            n += 3;
-            continue;
-        }
-        if (n + 1 >= sizeof clean)
-            return false;
-        clean[n++] = (char)c;
-    }
-    clean[n] = '\0';
-    if (!n)
-        return false; /* empty, or fragment only */
-
-    /* A scheme? */
-    size_t i = 0;
-    if ((clean[0] | 32) >= 'a' && (clean[0] | 32) <= 'z') {
-        i = 1;
-        while (i < n && (((clean[i] | 32) >= 'a' && (clean[i] | 32) <= 'z') || (clean[i] >= '0' && clean[i] <= '9') ||
-                         clean[i] == '+' || clean[i] == '-' || clean[i] == '.'))
-            i++;
-        if (i < n && clean[i] == ':') {
-            size_t sl, a, ae;
-            if (!split_url(clean, n, &sl, &a, &ae))
-                return false; /* javascript:, mailto:, data:, "http:foo", ... */
-            return assemble(clean, sl, clean + a, ae - a, clean + ae, n - ae, out, out_size);
-        }
-    }
-
-    size_t bn = base ? strlen(base) : 0;
-    size_t bsl, ba, bae;
-    if (!base || !split_url(base, bn, &bsl, &ba, &bae))
-        return false;
-    size_t bfrag = bae;
-    while (bfrag < bn && base[bfrag] != '#')
-        bfrag++;
-    size_t bquery = bae;
-    while (bquery < bfrag && base[bquery] != '?')
-        bquery++;
-
-    if (n >= 2 && clean[0] == '/' && clean[1] == '/') { /* scheme-relative */
-        size_t sl, a, ae;
-        char tmp[URL_MAX + 8];
-        if (bsl + 1 + n + 1 > sizeof tmp)
-            return false;
-        memcpy(tmp, base, bsl);
-        tmp[bsl] = ':';
-        memcpy(tmp + bsl + 1, clean, n + 1);
-        size_t tn = bsl + 1 + n;
-        if (!split_url(tmp, tn, &sl, &a, &ae))
-            return false;
-        return assemble(tmp, sl, tmp + a, ae - a, tmp + ae, tn - ae, out, out_size);
-    }
-    char rest[URL_MAX * 2 + 2];
-    size_t r = 0;
-    if (clean[0] == '/') {
-        memcpy(rest, clean, n);
-        r = n;
-    } else {
-        /* the base path kept in front of `clean`: all of it for "?query", its
-         * directory (up to and including the last '/') for a relative path */
-        size_t kept_end = bquery;
-        if (clean[0] != '?')
-            while (kept_end > bae && base[kept_end - 1] != '/')
-                kept_end--;
-        size_t pl = kept_end - bae;
-        if (pl + n + 2 >= sizeof rest)
-            return false;
-        if (pl == 0)
-            rest[r++] = '/';
-        memcpy(rest + r, base + bae, pl);
-        r += pl;
-        memcpy(rest + r, clean, n);
-        r += n;
-    }
-    return assemble(base, bsl, base + ba, bae - ba, rest, r, out, out_size);
 }
 
 /* ---- prices -------------------------------------------------------------- */
@@ -550,7 +359,7 @@ static void product_fill(html_product *dst, const html_product *src)
 static char *resolve_dup(const state *st, const char *value)
 {
     char buf[URL_MAX];
-    if (!value || !extract_html_resolve_url(st->have_base ? st->base : NULL, value, buf, sizeof buf))
+    if (!value || !url_resolve(st->have_base ? st->base : NULL, value, buf, sizeof buf))
         return NULL;
     return dup_str(buf);
 }
@@ -586,7 +395,7 @@ static bool links_grow(state *st, size_t capacity)
 static void add_link(state *st, const char *href, bool next)
 {
     char buf[URL_MAX];
-    if (!href || !extract_html_resolve_url(st->have_base ? st->base : NULL, href, buf, sizeof buf))
+    if (!href || !url_resolve(st->have_base ? st->base : NULL, href, buf, sizeof buf))
         return;
     if (next && !st->next_page)
         st->next_page = dup_str(buf);
@@ -1216,7 +1025,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         if (a.href && !st->base_tag_seen) {
             char buf[URL_MAX];
             st->base_tag_seen = true;
-            if (extract_html_resolve_url(st->have_base ? st->base : NULL, a.href, buf, sizeof buf)) {
+            if (url_resolve(st->have_base ? st->base : NULL, a.href, buf, sizeof buf)) {
                 memcpy(st->base, buf, strlen(buf) + 1);
                 st->have_base = true;
             }
@@ -1437,7 +1246,7 @@ int extract_html(const char *body, size_t length, const char *page_url, html_pag
         return -1;
     }
     bytebuf_init(&st->jsonld, JSONLD_MAX);
-    if (page_url && extract_html_resolve_url(NULL, page_url, st->base, sizeof st->base))
+    if (page_url && url_resolve(NULL, page_url, st->base, sizeof st->base))
         st->have_base = true;
 
     htmlSAXHandler sax;
@@ -1517,7 +1326,7 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
             continue;
         char resolved[URL_MAX], image[URL_MAX];
         const char *product_url = NULL;
-        if (p->url && extract_html_resolve_url(page_url, p->url, resolved, sizeof resolved))
+        if (p->url && url_resolve(page_url, p->url, resolved, sizeof resolved))
             product_url = resolved;
         const char *url = product_url ? product_url : page_url;
         const char *id = p->sku ? p->sku : url;
@@ -1548,7 +1357,7 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
         }
         if (p->category)
             cJSON_AddStringToObject(o, "category", p->category);
-        if (p->image && extract_html_resolve_url(page_url, p->image, image, sizeof image)) {
+        if (p->image && url_resolve(page_url, p->image, image, sizeof image)) {
             cJSON *images = cJSON_AddArrayToObject(o, "images");
             if (images)
                 cJSON_AddItemToArray(images, cJSON_CreateString(image));

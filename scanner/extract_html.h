@@ -100,13 +100,4 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
  * non-negative number, false otherwise ("abc", "", NULL). Thread-safe. */
 bool extract_html_parse_price(const char *text, double *value);
 
-/* Resolves `href` against `base` (an absolute http(s) URL, or NULL) into
- * `out`: absolute http(s) URLs pass, "//host/path" takes the base scheme,
- * "/path" the base scheme and host, "?query" the base path, other relative
- * paths join the base directory; dot segments are removed and the fragment
- * dropped. Returns false (out untouched or empty) for javascript:, mailto:,
- * data: and every other scheme, fragment-only links, empty or over-long
- * input. Thread-safe. */
-bool extract_html_resolve_url(const char *base, const char *href, char *out, size_t out_size);
-
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "bytebuf.h"
+#include "rules/base/url.h"
 #include "extract_html.h"
 #include "harness.h"
 
@@ -1000,7 +1001,7 @@ Test(extract_html, url_resolver_table)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char out[2048] = "";
-        bool ok = extract_html_resolve_url(cases[i].base, cases[i].href, out, sizeof out);
+        bool ok = url_resolve(cases[i].base, cases[i].href, out, sizeof out);
         if (cases[i].want) {
             cr_assert(ok, "%s + %s dropped", cases[i].base, cases[i].href);
             cr_assert_str_eq(out, cases[i].want, "%s + %s", cases[i].base, cases[i].href);
@@ -1013,8 +1014,8 @@ Test(extract_html, url_resolver_table)
     memset(lng, 'a', 4999);
     lng[4999] = '\0';
     char out[64];
-    cr_assert_not(extract_html_resolve_url("http://a.vn/", lng, out, sizeof out));
-    cr_assert_not(extract_html_resolve_url("http://a.vn/", "/0123456789012345678901234567890123456789012345678901234567890123", out, sizeof out));
+    cr_assert_not(url_resolve("http://a.vn/", lng, out, sizeof out));
+    cr_assert_not(url_resolve("http://a.vn/", "/0123456789012345678901234567890123456789012345678901234567890123", out, sizeof out));
     free(lng);
 }
 

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
+
+#include "rules/base/url.h"
 
 #define MAX_CAMPAIGN_BYTES (4u << 20)
 
@@ -128,6 +131,15 @@ static void visit_target(yaml_walk *w, const char *key, yaml_node_t *key_node, y
         yaml_walk_string_list(w, value, key, &t->start_urls);
     } else if (!strcmp(key, "follow")) {
         yaml_walk_string_list(w, value, key, &t->follow);
+    } else if (!strcmp(key, "hosts")) {
+        yaml_walk_string_list(w, value, key, &t->hosts);
+        for (size_t i = 0; i < t->hosts.count; i++) {
+            url_parts p;
+            if (!url_parse(t->hosts.items[i], &p) || (p.path_length > 1) || p.query)
+                diagnostics_add(w->diag, w->file, t->hosts.at[i].line, t->hosts.at[i].column,
+                                "hosts: '%s' must be an origin such as https://cdn.shop.vn or http://shop.vn:8080",
+                                t->hosts.items[i]);
+        }
     } else if (!strcmp(key, "max_pages")) {
         if (yaml_walk_number(w, value, key, &number)) {
             /* 0x1p64: larger values do not convert to uint64_t (undefined behaviour) */
@@ -140,7 +152,7 @@ static void visit_target(yaml_walk *w, const char *key, yaml_node_t *key_node, y
         yaml_walk_fields(w, value, "fields", visit_fields, &t->fields);
     } else {
         yaml_walk_error(w, key_node, "unknown field '%s' in a target (known: name, adapter, platform, base_url, "
-                                     "keywords, categories, details, start_urls, follow, max_pages, fields)", key);
+                                     "keywords, categories, details, start_urls, follow, hosts, max_pages, fields)", key);
     }
 }
 
@@ -180,14 +192,19 @@ static void visit_limits(yaml_walk *w, const char *key, yaml_node_t *key_node, y
         l->frontier_max = (size_t)v;
     else if (!strcmp(key, "max_pages") && v < 0x1p64)
         l->max_pages = (uint64_t)v;
+    else if (!strcmp(key, "max_retry_after_s") && v <= 86400)
+        l->max_retry_after_s = (unsigned)v;
+    else if (!strcmp(key, "body_memory_bytes") && v >= (1u << 20) && v < 0x1p63)
+        l->body_memory_bytes = (size_t)v;
     else if (!strcmp(key, "per_host_concurrency") || !strcmp(key, "max_body_bytes") ||
              !strcmp(key, "connect_timeout_ms") || !strcmp(key, "timeout_ms") || !strcmp(key, "max_redirects") ||
-             !strcmp(key, "retries") || !strcmp(key, "frontier_max") || !strcmp(key, "max_pages"))
+             !strcmp(key, "retries") || !strcmp(key, "frontier_max") || !strcmp(key, "max_pages") ||
+             !strcmp(key, "max_retry_after_s") || !strcmp(key, "body_memory_bytes"))
         yaml_walk_error(w, value, "%s %g is out of range", key, v);
     else
         yaml_walk_error(w, key_node, "unknown field '%s' in limits (known: per_host_concurrency, requests_per_second, "
                                      "max_body_bytes, connect_timeout_ms, timeout_ms, max_redirects, retries, "
-                                     "frontier_max, max_pages, gzip)", key);
+                                     "frontier_max, max_pages, gzip, max_retry_after_s, body_memory_bytes)", key);
 }
 
 static bool valid_date(const char *s)
@@ -215,8 +232,18 @@ static void visit_redis(yaml_walk *w, const char *key, yaml_node_t *key_node, ya
         c->redis_url = expanded_string(w, value, key);
     else if (!strcmp(key, "prefix"))
         c->redis_prefix = yaml_walk_string(w, value, key);
+    else if (!strcmp(key, "user"))
+        c->redis_user = expanded_string(w, value, key);
+    else if (!strcmp(key, "password_env"))
+        c->redis_password_env = yaml_walk_string(w, value, key);
+    else if (!strcmp(key, "password_file"))
+        c->redis_password_file = expanded_string(w, value, key);
+    else if (!strcmp(key, "password"))
+        yaml_walk_error(w, key_node, "redis: a password is never written in the campaign; name where it is with "
+                                     "password_env: VARIABLE or password_file: PATH");
     else
-        yaml_walk_error(w, key_node, "unknown field '%s' in redis (known: url, prefix)", key);
+        yaml_walk_error(w, key_node, "unknown field '%s' in redis (known: url, prefix, user, password_env, "
+                                     "password_file)", key);
 }
 
 static void visit_campaign(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
@@ -246,7 +273,7 @@ campaign *campaign_load_string(const char *name, const char *yaml, size_t length
     if (!c)
         return NULL;
     c->file = strdup(name);
-    c->limits = (campaign_limits){8, 100.0, 8u << 20, 3000, 15000, 5, 4, 1000000, 0, true};
+    c->limits = (campaign_limits){8, 100.0, 8u << 20, 3000, 15000, 5, 4, 1000000, 0, true, 120, (size_t)128 << 20};
     yaml_document_t document;
     if (yaml_walk_parse(name, yaml, length, &document, diag) < 0) {
         campaign_free(c);
@@ -330,6 +357,7 @@ void campaign_free(campaign *c)
         string_list_free(&t->keywords);
         string_list_free(&t->start_urls);
         string_list_free(&t->follow);
+        string_list_free(&t->hosts);
         json_fields *f = &t->fields;
         char *paths[] = {f->items, f->listing_id, f->title, f->description, f->url, f->price, f->currency,
                          f->seller_id, f->seller_name, f->seller_location, f->seller_official, f->category, f->next_url};
@@ -344,5 +372,41 @@ void campaign_free(campaign *c)
     free(c->window_end);
     free(c->redis_url);
     free(c->redis_prefix);
+    free(c->redis_user);
+    free(c->redis_password_env);
+    free(c->redis_password_file);
     free(c);
+}
+
+bool campaign_target_allows(const campaign_target *t, const char *url)
+{
+    if (!url)
+        return false;
+    if (t->base_url && url_within(url, t->base_url))
+        return true;
+    for (size_t i = 0; i < t->hosts.count; i++)
+        if (url_same_origin(url, t->hosts.items[i]))
+            return true;
+    return false;
+}
+
+uint64_t campaign_target_fingerprint(const campaign_target *t)
+{
+    XXH3_state_t *state = XXH3_createState();
+    if (!state)
+        return 0;
+    XXH3_64bits_reset(state);
+    uint32_t adapter = (uint32_t)t->adapter;
+    XXH3_64bits_update(state, &adapter, sizeof adapter);
+    const json_fields *f = &t->fields;
+    const char *parts[] = {t->platform, t->base_url, f->items, f->listing_id, f->title, f->description, f->url,
+                           f->price, f->currency, f->seller_id, f->seller_name, f->seller_location,
+                           f->seller_official, f->category, f->next_url};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        XXH3_64bits_update(state, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) + 1 : 1);
+    for (size_t i = 0; i < t->hosts.count; i++)
+        XXH3_64bits_update(state, t->hosts.items[i], strlen(t->hosts.items[i]) + 1);
+    uint64_t h = XXH3_64bits_digest(state);
+    XXH3_freeState(state);
+    return h;
 }

@@ -42,6 +42,7 @@ typedef struct campaign_target {
     bool details;                  /* fetch each listing's detail page too (descriptions) */
     string_list start_urls;        /* extra start pages (absolute or relative to base_url) */
     string_list follow;            /* storefront: follow only links containing one of these (default: all under base_url) */
+    string_list hosts;             /* other origins ("https://cdn.shop.vn") its links and redirects may go to */
     uint64_t max_pages;            /* 0: no limit */
     json_fields fields;            /* ADAPTER_JSON only */
 } campaign_target;
@@ -57,6 +58,8 @@ typedef struct campaign_limits {
     size_t frontier_max;           /* URLs waiting at most (default 1,000,000) */
     uint64_t max_pages;            /* whole scan; 0: no limit */
     bool gzip;                     /* ask for gzip (default true) */
+    unsigned max_retry_after_s;    /* a longer Retry-After gives the page up (default 120) */
+    size_t body_memory_bytes;      /* response bodies in flight, all transfers together (default 128 MiB) */
 } campaign_limits;
 
 typedef struct campaign {
@@ -65,6 +68,9 @@ typedef struct campaign {
     char *window_start, *window_end;   /* "2026-05-07", inclusive; may be NULL */
     string_list rules;                 /* rule pack files or directories, relative to the campaign file's folder */
     char *redis_url, *redis_prefix;
+    char *redis_user;                  /* ACL user, or NULL ("default") */
+    char *redis_password_env;          /* the password is in this environment variable, or */
+    char *redis_password_file;         /* in this file (first line); never in the file itself */
     campaign_limits limits;
     campaign_target *targets;
     size_t target_count;
@@ -75,6 +81,17 @@ campaign *campaign_load(const char *path, diagnostics *diag);
 campaign *campaign_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag);
 void campaign_free(campaign *c);
 const char *adapter_name(adapter_kind k);
+
+/* Whether a scan of target `t` may fetch `url`: it is under the target's
+ * base_url (same scheme, host and port, and the base path on a segment
+ * boundary), or on one of the target's `hosts` (same scheme, host and
+ * port). Pure; thread-safe. */
+bool campaign_target_allows(const campaign_target *t, const char *url);
+
+/* A 64-bit fingerprint of what defines a target (adapter, platform,
+ * base_url, hosts, json fields), to tell whether a checkpoint's target is
+ * still the same one. */
+uint64_t campaign_target_fingerprint(const campaign_target *t);
 /* The default platform name an adapter's listings carry. */
 const char *adapter_platform(adapter_kind k);
 

@@ -1,4 +1,5 @@
 #include "frontier.h"
+#include "rules/base/url.h"
 #include "hash_set.h"
 
 #include <ctype.h>
@@ -47,25 +48,6 @@ static uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-bool url_origin(const char *url, char *out, size_t size)
-{
-    const char *rest;
-    if (!strncmp(url, "http://", 7))
-        rest = url + 7;
-    else if (!strncmp(url, "https://", 8))
-        rest = url + 8;
-    else
-        return false;
-    size_t n = strcspn(rest, "/?#");
-    size_t scheme = (size_t)(rest - url);
-    if (n == 0 || scheme + n + 1 > size)
-        return false;
-    for (size_t i = 0; i < scheme + n; i++)
-        out[i] = (char)tolower((unsigned char)url[i]);
-    out[scheme + n] = '\0';
-    return true;
 }
 
 int frontier_create(const frontier_options *options, frontier **out)

@@ -71,7 +71,5 @@ void frontier_snapshot(frontier *f, frontier_url_visitor url, frontier_key_visit
 int frontier_restore_key(frontier *f, uint64_t key);
 int frontier_restore_url(frontier *f, const char *url, uint32_t target, uint16_t kind, uint16_t attempt);
 
-/* "http://host:port" of a URL into out (lowercased host); false if not http(s). */
-bool url_origin(const char *url, char *out, size_t size);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "adapters.h"
 #include "bytebuf.h"
+#include "rules/base/url.h"
 #include "campaign.h"
 #include "extract_html.h"
 #include "flag.h"
@@ -172,7 +173,7 @@ static inline void fuzz_adapters_one(const campaign_target targets[FUZZ_ADAPTER_
     text[size] = '\0';
     double vnd = 0;
     price_from_text(text, &vnd);
-    free(url_resolve("http://a.test/dir/page?x=1", text));
+    free(url_resolve_dup("http://a.test/dir/page?x=1", text));
     free(text);
 }
 
