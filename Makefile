@@ -31,12 +31,12 @@ LDLIBS_ALL = $(PKG_LIBS) -lm -pthread $(EXTRA_LDFLAGS)
 
 LIB_SRCS     := $(filter-out scanner/main.c,$(wildcard scanner/*.c rules/*.c rules/base/*.c workers/*.c))
 FIXTURE_SRCS := $(filter-out fixtures/market/main.c,$(wildcard fixtures/market/*.c))
-TEST_SRCS    := $(filter-out tests/harness.c,$(wildcard tests/test_*.c))
+TEST_SRCS    := $(wildcard tests/test_*.c)
 BENCH_SRCS   := $(wildcard bench/bench_*.c)
 
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 FIXTURE_OBJS := $(FIXTURE_SRCS:%.c=$(BUILD)/obj/%.o)
-HARNESS_OBJ  := $(BUILD)/obj/tests/harness.o
+HARNESS_OBJ  := $(BUILD)/obj/tests/harness.o $(BUILD)/obj/tests/loopback_server.o
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/%)
 BENCH_BINS   := $(patsubst bench/bench_%.c,$(BUILD)/bench-%,$(BENCH_SRCS))
 LIBLSCAN     := $(BUILD)/liblscan.a
@@ -76,7 +76,11 @@ $(BUILD)/fixture-market: $(BUILD)/obj/fixtures/market/main.o $(LIBFIXTURE) $(LIB
 
 $(BUILD)/test_%: $(BUILD)/obj/tests/test_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBLSCAN)
 	@echo "  LINK    $@"
-	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL) $(CRIT_FLAGS)
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL) $(CRIT_FLAGS) $(TEST_LINK_FLAGS)
+
+# The allocation-failure test sees every allocation lscan's code makes.
+$(BUILD)/test_alloc_failures: TEST_LINK_FLAGS = -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
+  -Wl,--wrap=strdup -Wl,--wrap=strndup
 
 $(BUILD)/bench-%: $(BUILD)/obj/bench/bench_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBLSCAN)
 	@echo "  LINK    $@"

@@ -61,8 +61,10 @@ static void parse_condition_list(loader *ld, yaml_node_t *node, const pack *p, c
         return;
     }
     *out = calloc(n, sizeof **out);
-    if (!*out)
+    if (!*out) {
+        yaml_walk_out_of_memory(ld, node);
         return;
+    }
     for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
         condition *c = parse_condition(ld, yaml_walk_node(ld, *item), p, r, depth + 1);
         if (c)
@@ -81,8 +83,10 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
         return NULL;
     }
     condition *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!c) {
+        yaml_walk_out_of_memory(ld, node);
         return NULL;
+    }
     c->at = yaml_position(node);
     c->near = -1;
     c->compiled = -1;
@@ -111,10 +115,12 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             condition *child = parse_condition(ld, value, p, r, depth + 1);
             if (child) {
                 c->children = calloc(1, sizeof *c->children);
-                if (c->children)
+                if (c->children) {
                     c->children[c->child_count++] = child;
-                else
+                } else {
                     condition_free(child);
+                    yaml_walk_out_of_memory(ld, value);
+                }
             }
         } else if (!strcmp(name, "list")) {
             c->type = CONDITION_LIST;
@@ -199,15 +205,18 @@ static void parse_examples(loader *ld, yaml_node_t *node, const char *what, rule
     }
     size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
     *out = calloc(n ? n : 1, sizeof **out);
-    if (!*out)
+    if (!*out) {
+        yaml_walk_out_of_memory(ld, node);
         return;
+    }
     for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
         yaml_node_t *child = yaml_walk_node(ld, *item);
         rule_example *e = &(*out)[*count];
         memset(e, 0, sizeof *e);
         e->at = yaml_position(child);
         if (child->type == YAML_SCALAR_NODE) {
-            e->text = strdup(yaml_scalar(child));
+            if (!(e->text = strdup(yaml_scalar(child))))
+                yaml_walk_out_of_memory(ld, child);
         } else if (child->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *pair = child->data.mapping.pairs.start; pair < child->data.mapping.pairs.top;
                  pair++) {
@@ -398,8 +407,10 @@ static void parse_lists(loader *ld, yaml_node_t *node, pack *p)
     }
     size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
     p->lists = calloc(n ? n : 1, sizeof *p->lists);
-    if (!p->lists)
+    if (!p->lists) {
+        yaml_walk_out_of_memory(ld, node);
         return;
+    }
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
         yaml_node_t *key = yaml_walk_node(ld, pair->key);
         const char *name = yaml_scalar(key);
@@ -407,12 +418,22 @@ static void parse_lists(loader *ld, yaml_node_t *node, pack *p)
             yaml_walk_error(ld, key, "a list needs a name");
             continue;
         }
-        if (pack_find_list(p, name)) {
-            yaml_walk_error(ld, key, "duplicate list '%s'", name);
+        char *copy = strdup(name);
+        if (!copy) {
+            yaml_walk_out_of_memory(ld, key);
+            continue;
+        }
+        long known = string_set_add(&p->list_index, copy, p->list_count); /* the set borrows the pack's copy */
+        if (known != -1) {
+            if (known == -2)
+                yaml_walk_out_of_memory(ld, key);
+            else
+                yaml_walk_error(ld, key, "duplicate list '%s'", name);
+            free(copy);
             continue;
         }
         term_list *l = &p->lists[p->list_count++];
-        l->name = strdup(name);
+        l->name = copy;
         l->at = yaml_position(key);
         yaml_walk_string_list(ld, yaml_walk_node(ld, pair->value), "a list", &l->terms);
         if (l->terms.count == 0)
@@ -438,13 +459,17 @@ static void visit_pack(loader *ld, const char *key, yaml_node_t *key_node, yaml_
 
 pack *pack_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag)
 {
-    size_t errors_before = diag->count;
+    size_t errors_before = diagnostics_total(diag);
     pack *p = calloc(1, sizeof *p);
     if (!p) {
         diagnostics_add(diag, name, 0, 0, "out of memory");
         return NULL;
     }
-    p->file = strdup(name);
+    if (!(p->file = strdup(name))) {
+        diagnostics_add(diag, name, 0, 0, "out of memory");
+        pack_free(p);
+        return NULL;
+    }
     yaml_document_t document;
     if (yaml_walk_parse(name, yaml, length, &document, diag) < 0) {
         pack_free(p);
@@ -470,6 +495,8 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
         } else {
             size_t n = (size_t)(rules->data.sequence.items.top - rules->data.sequence.items.start);
             p->rules = calloc(n ? n : 1, sizeof *p->rules);
+            if (!p->rules)
+                yaml_walk_out_of_memory(&ld, rules);
             string_set ids;
             string_set_init(&ids);
             for (yaml_node_item_t *item = rules->data.sequence.items.start; p->rules && item < rules->data.sequence.items.top;
@@ -478,6 +505,8 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
                 rule *r = &p->rules[index];
                 parse_rule(&ld, yaml_walk_node(&ld, *item), p, r);
                 long first = r->id ? string_set_add(&ids, r->id, index) : -1;
+                if (first == -2)
+                    diagnostics_add(diag, name, r->at.line, r->at.column, "out of memory");
                 if (first >= 0)
                     diagnostics_add(diag, name, r->at.line, r->at.column, "duplicate rule id '%s' (first at line %d)",
                                     r->id, p->rules[first].at.line);
@@ -486,7 +515,7 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
         }
     }
     yaml_document_delete(&document);
-    if (diag->count > errors_before) {
+    if (diagnostics_total(diag) > errors_before) {
         pack_free(p);
         return NULL;
     }
@@ -516,6 +545,7 @@ void pack_free(pack *p)
         string_list_free(&p->lists[i].terms);
     }
     free(p->lists);
+    string_set_free(&p->list_index);
     free(p->file);
     free(p->name);
     free(p->version);
@@ -525,8 +555,6 @@ void pack_free(pack *p)
 
 const term_list *pack_find_list(const pack *p, const char *name)
 {
-    for (size_t i = 0; i < p->list_count; i++)
-        if (p->lists[i].name && !strcmp(p->lists[i].name, name))
-            return &p->lists[i];
-    return NULL;
+    long index = string_set_find(&p->list_index, name);
+    return index >= 0 ? &p->lists[index] : NULL;
 }

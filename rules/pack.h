@@ -15,6 +15,7 @@
 
 #include "diagnostics.h"
 #include "yaml_walk.h"
+#include "rules/base/string_set.h"
 
 typedef enum rule_kind {
     RULE_KIND_TRADEMARK = 0, RULE_KIND_GI, RULE_KIND_COLLECTIVE_MARK, RULE_KIND_CERTIFICATION_MARK,
@@ -85,6 +86,7 @@ typedef struct pack {
     char *name, *version, *description;
     term_list *lists;
     size_t list_count;
+    string_set list_index;   /* list name -> index in lists */
     rule *rules;
     size_t rule_count;
 } pack;

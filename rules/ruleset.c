@@ -85,7 +85,15 @@ typedef struct compiler {
     ruleset *rs;
     diagnostics *diag;
     size_t errors_before;
+    size_t list_base;        /* index in rs->lists of the current pack's first list */
 } compiler;
+
+/* A failed allocation while compiling is a mistake like any other: the set
+ * is refused whole, never built half way. */
+static void out_of_memory(compiler *c, const char *file)
+{
+    diagnostics_add(c->diag, file, 0, 0, "out of memory while compiling the rules");
+}
 
 static int add_literal(compiler *c, const char *file, position at, const char *text, literal_kind kind, uint32_t owner,
                        bool report_empty)
@@ -108,6 +116,7 @@ static int add_literal(compiler *c, const char *file, position at, const char *t
         literal_entry *grown = realloc(rs->literals, capacity * sizeof *grown);
         if (!grown) {
             free(normalized);
+            out_of_memory(c, file);
             return -1;
         }
         rs->literals = grown;
@@ -194,6 +203,7 @@ static int add_regex(compiler *c, const char *file, position at, const char *tex
         compiled_regex *grown = realloc(rs->regexes, capacity * sizeof *grown);
         if (!grown) {
             pcre2_code_free(code);
+            out_of_memory(c, file);
             return -1;
         }
         rs->regexes = grown;
@@ -228,11 +238,12 @@ static void compile_condition(compiler *c, const pack *p, condition *cond)
     for (size_t i = 0; i < cond->child_count; i++)
         compile_condition(c, p, cond->children[i]);
     switch (cond->type) {
-    case CONDITION_LIST:
-        for (size_t l = 0; l < rs->list_count; l++)
-            if (rs->lists[l].pack == p && !strcmp(rs->lists[l].source->name, cond->text))
-                cond->compiled = (int)l;
+    case CONDITION_LIST: {
+        const term_list *list = cond->text ? pack_find_list(p, cond->text) : NULL;
+        if (list)
+            cond->compiled = (int)(c->list_base + (size_t)(list - p->lists));
         break;
+    }
     case CONDITION_TERM:
         cond->compiled = (int)rs->condition_term_count++;
         add_literal(c, p->file, cond->text_at, cond->text, LITERAL_CONDITION_TERM, (uint32_t)cond->compiled, true);
@@ -241,21 +252,31 @@ static void compile_condition(compiler *c, const pack *p, condition *cond)
         cond->compiled = add_regex(c, p->file, cond->text_at, cond->text);
         break;
     case CONDITION_CATEGORY: {
-        size_t index = rs->category_condition_count++;
-        char ***grown = realloc(rs->categories, rs->category_condition_count * sizeof *grown);
-        size_t *counts = realloc(rs->category_counts, rs->category_condition_count * sizeof *counts);
+        size_t index = rs->category_condition_count;
+        char ***grown = realloc(rs->categories, (index + 1) * sizeof *grown);
         if (grown)
             rs->categories = grown;
+        size_t *counts = grown ? realloc(rs->category_counts, (index + 1) * sizeof *counts) : NULL;
         if (counts)
             rs->category_counts = counts;
-        if (!grown || !counts)
+        if (!grown || !counts) {
+            out_of_memory(c, p->file);
             return;
+        }
         rs->categories[index] = calloc(cond->value_count ? cond->value_count : 1, sizeof(char *));
         rs->category_counts[index] = 0;
-        for (size_t v = 0; rs->categories[index] && v < cond->value_count; v++) {
+        rs->category_condition_count++;
+        if (!rs->categories[index]) {
+            out_of_memory(c, p->file);
+            return;
+        }
+        for (size_t v = 0; v < cond->value_count; v++) {
             char *n = padded_normalized(rs, cond->values[v]);
-            if (n)
-                rs->categories[index][rs->category_counts[index]++] = n;
+            if (!n) {
+                out_of_memory(c, p->file);
+                return;
+            }
+            rs->categories[index][rs->category_counts[index]++] = n;
         }
         cond->compiled = (int)index;
         break;
@@ -275,6 +296,8 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
         add_literal(c, p->file, r->terms.at[t], r->terms.items[t], LITERAL_RULE_TERM, index, true);
     if (r->patterns.count) {
         cr->regexes = calloc(r->patterns.count, sizeof *cr->regexes);
+        if (!cr->regexes)
+            out_of_memory(c, p->file);
         for (size_t i = 0; cr->regexes && i < r->patterns.count; i++) {
             int regex = add_regex(c, p->file, r->patterns.at[i], r->patterns.items[i]);
             if (regex >= 0)
@@ -284,6 +307,8 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
     }
     if (r->region.count) {
         cr->region = calloc(r->region.count, sizeof *cr->region);
+        if (!cr->region)
+            out_of_memory(c, p->file);
         for (size_t i = 0; cr->region && i < r->region.count; i++) {
             char *n = padded_normalized(rs, r->region.items[i]);
             if (n && strlen(n) > 2)
@@ -297,10 +322,14 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
     }
     if (r->authorized_sellers.count) {
         cr->authorized = calloc(r->authorized_sellers.count, sizeof *cr->authorized);
+        if (!cr->authorized)
+            out_of_memory(c, p->file);
         for (size_t i = 0; cr->authorized && i < r->authorized_sellers.count; i++) {
             const char *entry = r->authorized_sellers.items[i], *colon = strchr(entry, ':');
             authorized_seller *a = &cr->authorized[cr->authorized_count++];
             a->platform = colon ? strndup(entry, (size_t)(colon - entry)) : NULL;
+            if (colon && !a->platform)
+                out_of_memory(c, p->file);
             a->seller = colon ? colon + 1 : entry;
             if (!*a->seller)
                 diagnostics_add(c->diag, p->file, r->authorized_sellers.at[i].line,
@@ -326,7 +355,7 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
     rs->options.backend = options ? options->backend : MPM_BACKEND_AHO_CORASICK;
     rs->options.regex_match_limit = options && options->regex_match_limit ? options->regex_match_limit : 100000;
     rs->options.regex_depth_limit = options && options->regex_depth_limit ? options->regex_depth_limit : 2000;
-    compiler c = {rs, diag, diag->count};
+    compiler c = {rs, diag, diagnostics_total(diag), 0};
     char error[512];
     if (normalizer_create(&rs->normalizer, error, sizeof error) < 0) {
         diagnostics_add(diag, "rules", 0, 0, "cannot build the normalizer: %s", error);
@@ -365,9 +394,16 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
     string_set_init(&ids);
     for (size_t i = 0; i < pack_count; i++) {
         for (size_t r = 0; r < packs[i]->rule_count; r++) {
+            if (r == 0) {
+                c.list_base = 0;
+                for (size_t k = 0; k < i; k++)
+                    c.list_base += packs[k]->list_count;
+            }
             rule *rl = &packs[i]->rules[r];
             uint32_t index = (uint32_t)rs->rule_count++;
             long first = string_set_add(&ids, rl->id, index);
+            if (first == -2)
+                out_of_memory(&c, packs[i]->file);
             if (first >= 0)
                 diagnostics_add(diag, packs[i]->file, rl->at.line, rl->at.column,
                                 "duplicate rule id '%s' (also in %s:%d)", rl->id, rs->rules[first].pack->file,
@@ -376,12 +412,12 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
         }
     }
     string_set_free(&ids);
-    if (diag->count == c.errors_before) {
+    if (diagnostics_total(diag) == c.errors_before) {
         rc = mpm_prepare(rs->mpm, error, sizeof error);
         if (rc < 0)
             diagnostics_add(diag, "rules", 0, 0, "cannot compile the literal set: %s", error);
     }
-    if (diag->count > c.errors_before) {
+    if (diagnostics_total(diag) > c.errors_before) {
         ruleset_destroy(rs); /* rs->packs is still NULL: the caller keeps the packs */
         return -1;
     }

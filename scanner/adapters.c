@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rules/base/bytebuf.h"
+#include "rules/base/json_repair.h"
 #include "rules/base/url.h"
 #include "extract_html.h"
 
@@ -28,6 +29,7 @@ void adapter_result_reset(adapter_result *r)
         free(r->links[i].url);
     r->link_count = 0;
     r->parse_failed = false;
+    r->json_repairs = 0;
     cJSON_Delete(r->listings);
     r->listings = cJSON_CreateArray();
 }
@@ -591,7 +593,17 @@ int adapter_parse(const campaign_target *t, page_kind kind, const char *url, con
     if (t->adapter == ADAPTER_STOREFRONT || kind == PAGE_HTML) {
         rc = storefront_page(t, url, body, length, out, error, error_size);
     } else {
+        /* one bad string (a lone surrogate escape, a NUL) must not lose the page */
+        bytebuf repaired;
+        bytebuf_init(&repaired, length * 3 + 64);
+        size_t repairs = json_repair(body, length, &repaired);
+        if (repairs && !repaired.overflow) {
+            body = repaired.data;
+            length = repaired.length;
+            out->json_repairs += repairs;
+        }
         cJSON *root = cJSON_ParseWithLength(body, length);
+        bytebuf_free(&repaired);
         if (!root) {
             snprintf(error, error_size, "not valid JSON");
             out->parse_failed = true;

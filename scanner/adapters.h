@@ -28,6 +28,7 @@ typedef struct adapter_result {
     discovered_link *links;
     size_t link_count, link_capacity;
     bool parse_failed;            /* the page was not what the adapter expects */
+    size_t json_repairs;          /* bad string escapes repaired before parsing (json_repair.h) */
 } adapter_result;
 
 void adapter_result_init(adapter_result *r);

@@ -21,6 +21,7 @@
 #include <xxhash.h>
 
 #include "rules/base/bytebuf.h"
+#include "rules/base/json_repair.h"
 #include "rules/base/url.h"
 
 #define TEXT_MAX ((size_t)64 << 10)   /* one text value */
@@ -629,6 +630,15 @@ static void jsonld_process(state *st)
         st->json_ld_errors++;
         bytebuf_free(&clean);
         return;
+    }
+    /* a lone surrogate escape or \u0000 would lose the whole block */
+    bytebuf repaired;
+    bytebuf_init(&repaired, JSONLD_MAX * 3);
+    if (json_repair(clean.data, clean.length, &repaired) && !repaired.overflow) {
+        bytebuf_free(&clean);
+        clean = repaired;
+    } else {
+        bytebuf_free(&repaired);
     }
     const char *p = clean.data ? clean.data : "", *end = p + clean.length;
     for (;;) {

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <cJSON.h>
 
 void flag_id_hex(uint64_t id, char out[17])
 {
@@ -144,21 +145,154 @@ void flag_explain(const ruleset *rs, const listing_facts *l, const match_result 
     bytebuf_append_char(out, '.');
 }
 
-void flag_to_json(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
-                  const char *scan_id, const flag_evidence *evidence, bytebuf *out)
+/* ---- bounded flag JSON ------------------------------------------------------
+ * A flag must never be lost for its size (a shop controls its own page and
+ * can make a description of megabytes). The listing inside it is written
+ * with each string cut at max_text bytes (at a character boundary, " […]"
+ * appended) and each array at max_array entries; if the flag still passes
+ * FLAG_MAX_BYTES it is written again tighter: only the contract's fields,
+ * shorter strings, fewer hits, signals and rules. What was cut is named in
+ * the flag's "cut" object, hits that pointed into a cut part are dropped,
+ * and the full page stays the evidence. */
+
+typedef struct flag_limits {
+    size_t max_text, max_array, max_hits, max_signals, max_rules, max_term;
+    bool contract_only;
+} flag_limits;
+
+static const flag_limits whole_limits = {64u << 10, 256, (size_t)-1, (size_t)-1, (size_t)-1, 4096, false};
+static const flag_limits tight_limits = {8u << 10, 16, 256, 256, 256, 1024, true};
+
+#define MAX_CUT_NOTES 16
+
+typedef struct cut_log {
+    char path[MAX_CUT_NOTES][64];
+    size_t original[MAX_CUT_NOTES];
+    size_t count;
+    bool unknown_dropped;
+} cut_log;
+
+static void note_cut(cut_log *log, const char *parent, const char *name, size_t original)
+{
+    if (log->count == MAX_CUT_NOTES)
+        return;
+    snprintf(log->path[log->count], sizeof log->path[0], "%s%s%s", parent, *parent && *name ? "." : "", name);
+    log->original[log->count++] = original;
+}
+
+/* Length of text cut to at most max bytes at a UTF-8 character boundary. */
+static size_t cut_length(const char *text, size_t length, size_t max)
+{
+    if (length <= max)
+        return length;
+    size_t n = max;
+    while (n && ((unsigned char)text[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+static bool contract_field(const char *parent, const char *name)
+{
+    static const char *const top[] = {"platform", "listing_id", "url", "title", "description", "price", "currency",
+                                      "seller", "category", "images", "is_livestream", "fetched_at"};
+    static const char *const seller[] = {"id", "name", "location", "official"};
+    const char *const *names = *parent ? seller : top;
+    size_t count = *parent ? sizeof seller / sizeof *seller : sizeof top / sizeof *top;
+    if (*parent && strcmp(parent, "seller"))
+        return false;
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp(names[i], name))
+            return true;
+    return false;
+}
+
+static void write_bounded(const cJSON *v, bytebuf *out, const flag_limits *lim, cut_log *log, const char *parent,
+                          const char *name, int depth)
+{
+    if (cJSON_IsObject(v) && depth < 32) {
+        bytebuf_append_char(out, '{');
+        bool first = true;
+        for (const cJSON *c = v->child; c; c = c->next) {
+            const char *key = c->string ? c->string : "";
+            if (lim->contract_only && (depth > 1 || !contract_field(depth ? name : "", key))) {
+                log->unknown_dropped = true;
+                continue;
+            }
+            if (!first)
+                bytebuf_append_char(out, ',');
+            first = false;
+            size_t key_length = cut_length(key, strlen(key), 256);
+            bytebuf_append_json_string(out, key, key_length);
+            bytebuf_append_char(out, ':');
+            write_bounded(c, out, lim, log, depth ? name : "", key, depth + 1);
+        }
+        bytebuf_append_char(out, '}');
+    } else if (cJSON_IsArray(v) && depth < 32) {
+        bytebuf_append_char(out, '[');
+        size_t i = 0, total = (size_t)cJSON_GetArraySize(v);
+        for (const cJSON *c = v->child; c && i < lim->max_array; c = c->next, i++) {
+            if (i)
+                bytebuf_append_char(out, ',');
+            write_bounded(c, out, lim, log, parent, name, depth + 1);
+        }
+        bytebuf_append_char(out, ']');
+        if (total > lim->max_array)
+            note_cut(log, parent, name, total);
+    } else if (cJSON_IsString(v)) {
+        size_t length = strlen(v->valuestring), kept = cut_length(v->valuestring, length, lim->max_text);
+        if (kept == length) {
+            bytebuf_append_json_string(out, v->valuestring, length);
+        } else {
+            /* the cut text and a marker, as one JSON string */
+            size_t mark = out->length;
+            bytebuf_append_json_string(out, v->valuestring, kept);
+            if (!out->overflow && out->length > mark) {
+                out->length--; /* reopen the closing quote */
+                bytebuf_append_string(out, " […]\"");
+            }
+            note_cut(log, parent, name, length);
+        }
+    } else if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        bytebuf_append_string(out, "null"); /* deeper than 32 levels */
+    } else {
+        json_write(v, out);
+    }
+}
+
+/* The length the flag keeps of a listing field (its text may have been cut). */
+static size_t kept_length(const cut_log *log, const char *field, size_t length, const flag_limits *lim)
+{
+    for (size_t i = 0; i < log->count; i++)
+        if (!strcmp(log->path[i], field))
+            return length > lim->max_text ? lim->max_text : length; /* a cut at or before max_text */
+    return length;
+}
+
+static void write_flag(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
+                       const char *scan_id, const flag_evidence *evidence, const flag_limits *lim, bytebuf *out)
 {
     char id[17];
     flag_id_hex(result->flag_id, id);
+    cut_log log = {.count = 0};
     bytebuf_printf(out, "{\"flag_id\":\"%s\",\"listing\":", id);
-    json_write(l->json, out);
+    write_bounded(l->json, out, lim, &log, "", "", 0);
+    const listing_facts *facts = &l->facts;
+    size_t title_kept = facts->title ? cut_length(facts->title, facts->title_length,
+                                                  kept_length(&log, "title", facts->title_length, lim))
+                                     : 0;
+    size_t description_kept =
+        facts->description ? cut_length(facts->description, facts->description_length,
+                                        kept_length(&log, "description", facts->description_length, lim))
+                           : 0;
     bytebuf_append_string(out, ",\"rules\":[");
-    for (size_t i = 0; i < result->rule_count; i++) {
+    size_t rules_written = 0;
+    for (size_t i = 0; i < result->rule_count && rules_written < lim->max_rules; i++) {
         uint32_t index = result->rules[i];
         const rule *r = ruleset_rule(rs, index);
         size_t signals = 0;
         for (size_t k = 0; k < result->signal_count; k++)
             signals += result->signals[k].rule == index;
-        bytebuf_append_string(out, i ? ",{" : "{");
+        bytebuf_append_string(out, rules_written++ ? ",{" : "{");
         json_key_string(out, "id", r->id);
         bytebuf_printf(out, ",\"kind\":\"%s\",", rule_kind_name(r->kind));
         json_key_string(out, "name", r->name);
@@ -166,18 +300,25 @@ void flag_to_json(const ruleset *rs, const listing *l, const match_result *resul
                        flag_rule_score(r->severity, signals));
     }
     bytebuf_append_string(out, "],\"hits\":[");
+    size_t hits_written = 0, hits_dropped = 0;
     for (size_t i = 0; i < result->hit_count; i++) {
         const match_hit *h = &result->hits[i];
-        bytebuf_append_string(out, i ? ",{" : "{");
+        size_t kept = h->field == FIELD_TITLE ? title_kept : description_kept;
+        if (h->end > kept || hits_written >= lim->max_hits) {
+            hits_dropped++;
+            continue;
+        }
+        bytebuf_append_string(out, hits_written++ ? ",{" : "{");
         json_key_string(out, "rule", ruleset_rule(rs, h->rule)->id);
-        bytebuf_printf(out, ",\"field\":\"%s\",", h->field == FIELD_TITLE ? "title" : "description");
-        json_key_string(out, "term", h->term);
+        bytebuf_printf(out, ",\"field\":\"%s\",\"term\":", h->field == FIELD_TITLE ? "title" : "description");
+        bytebuf_append_json_string(out, h->term ? h->term : "", cut_length(h->term ? h->term : "", h->term ? strlen(h->term) : 0, lim->max_term));
         bytebuf_printf(out, ",\"start\":%u,\"end\":%u}", h->start, h->end);
     }
     bytebuf_append_string(out, "],\"signals\":[");
-    for (size_t i = 0; i < result->signal_count; i++) {
+    size_t signals_written = 0;
+    for (size_t i = 0; i < result->signal_count && signals_written < lim->max_signals; i++) {
         const match_signal *s = &result->signals[i];
-        bytebuf_append_string(out, i ? ",{" : "{");
+        bytebuf_append_string(out, signals_written++ ? ",{" : "{");
         json_key_string(out, "rule", ruleset_rule(rs, s->rule)->id);
         bytebuf_printf(out, ",\"type\":\"%s\"", signal_type_name(s->type));
         switch (s->type) {
@@ -186,25 +327,32 @@ void flag_to_json(const ruleset *rs, const listing *l, const match_result *resul
             json_key_string(out, "list", s->list);
             /* fallthrough */
         case SIGNAL_TERM:
-        case SIGNAL_PATTERN:
-            bytebuf_append_char(out, ',');
-            json_key_string(out, s->type == SIGNAL_PATTERN ? "pattern" : "term", s->term);
-            if (s->has_span)
+        case SIGNAL_PATTERN: {
+            bytebuf_append_string(out, s->type == SIGNAL_PATTERN ? ",\"pattern\":" : ",\"term\":");
+            const char *term = s->term ? s->term : "";
+            bytebuf_append_json_string(out, term, cut_length(term, strlen(term), lim->max_term));
+            size_t kept = s->field == FIELD_TITLE ? title_kept : description_kept;
+            if (s->has_span && s->end <= kept)
                 bytebuf_printf(out, ",\"field\":\"%s\",\"start\":%u,\"end\":%u",
                                s->field == FIELD_TITLE ? "title" : "description", s->start, s->end);
             break;
+        }
         case SIGNAL_PRICE_BELOW:
             bytebuf_printf(out, ",\"ratio\":%.4f", isfinite(s->ratio) ? s->ratio : 0.0);
             break;
         case SIGNAL_SELLER_OUTSIDE_REGION:
-        case SIGNAL_SELLER_IN_REGION:
-            bytebuf_append_char(out, ',');
-            json_key_string(out, "location", s->term);
+        case SIGNAL_SELLER_IN_REGION: {
+            const char *location = s->term ? s->term : "";
+            bytebuf_append_string(out, ",\"location\":");
+            bytebuf_append_json_string(out, location, cut_length(location, strlen(location), lim->max_term));
             break;
-        case SIGNAL_CATEGORY:
-            bytebuf_append_char(out, ',');
-            json_key_string(out, "category", s->term);
+        }
+        case SIGNAL_CATEGORY: {
+            const char *category = s->term ? s->term : "";
+            bytebuf_append_string(out, ",\"category\":");
+            bytebuf_append_json_string(out, category, cut_length(category, strlen(category), lim->max_term));
             break;
+        }
         case SIGNAL_OFFICIAL_STORE:
         case SIGNAL_LIVESTREAM:
             bytebuf_printf(out, ",\"value\":%s", s->value ? "true" : "false");
@@ -216,7 +364,7 @@ void flag_to_json(const ruleset *rs, const listing *l, const match_result *resul
     }
     bytebuf_append_string(out, "],");
     bytebuf explain;
-    bytebuf_init(&explain, 16384);
+    bytebuf_init(&explain, lim->contract_only ? 4096 : 16384);
     flag_explain(rs, &l->facts, result, language, &explain);
     json_key_string(out, "explain", explain.data);
     bytebuf_free(&explain);
@@ -237,9 +385,10 @@ void flag_to_json(const ruleset *rs, const listing *l, const match_result *resul
         bytebuf_printf(&tmp, "%s%s@%s", seen_count > 1 ? "," : "", p->name, p->version);
         /* names and versions are plain text from the pack: escape as JSON content */
         bytebuf esc;
-        bytebuf_init(&esc, 2048);
-        bytebuf_append_json_string(&esc, tmp.data, tmp.length);
-        bytebuf_append(out, esc.data + 1, esc.length - 2);
+        bytebuf_init(&esc, 8192);
+        bytebuf_append_json_string(&esc, tmp.data ? tmp.data : "", tmp.length);
+        if (esc.length >= 2)
+            bytebuf_append(out, esc.data + 1, esc.length - 2);
         bytebuf_free(&esc);
         bytebuf_free(&tmp);
     }
@@ -251,11 +400,69 @@ void flag_to_json(const ruleset *rs, const listing *l, const match_result *resul
     if (evidence) {
         bytebuf_append_string(out, ",\"evidence\":{");
         json_key_string(out, "url", evidence->url);
+        if (evidence->requested_url && strcmp(evidence->requested_url, evidence->url)) {
+            bytebuf_append_char(out, ',');
+            json_key_string(out, "requested_url", evidence->requested_url);
+        }
+        if (evidence->redirect_count) {
+            bytebuf_append_string(out, ",\"redirects\":[");
+            for (size_t i = 0; i < evidence->redirect_count; i++) {
+                bytebuf_printf(out, "%s{\"status\":%ld,", i ? "," : "", evidence->redirects[i].status);
+                json_key_string(out, "location", evidence->redirects[i].location);
+                bytebuf_append_char(out, '}');
+            }
+            bytebuf_append_char(out, ']');
+        }
         bytebuf_append_char(out, ',');
         json_key_string(out, "fetched_at", evidence->fetched_at);
         bytebuf_printf(out, ",\"http_status\":%ld,", evidence->http_status);
         json_key_string(out, "sha256", evidence->sha256);
         bytebuf_append_string(out, ",\"warc\":null}");
     }
+    bool cut = log.count || log.unknown_dropped || hits_dropped || rules_written < result->rule_count ||
+               signals_written < result->signal_count;
+    if (cut) {
+        bytebuf_append_string(out, ",\"cut\":{");
+        for (size_t i = 0; i < log.count; i++) {
+            bytebuf_printf(out, "%s\"listing.", i ? "," : "");
+            bytebuf_append(out, log.path[i], strlen(log.path[i]));
+            bytebuf_printf(out, "\":%zu", log.original[i]);
+        }
+        const char *sep = log.count ? "," : "";
+        if (log.unknown_dropped) {
+            bytebuf_printf(out, "%s\"unknown_fields_dropped\":true", sep);
+            sep = ",";
+        }
+        if (hits_dropped) {
+            bytebuf_printf(out, "%s\"hits_dropped\":%zu", sep, hits_dropped);
+            sep = ",";
+        }
+        if (rules_written < result->rule_count) {
+            bytebuf_printf(out, "%s\"rules_dropped\":%zu", sep, result->rule_count - rules_written);
+            sep = ",";
+        }
+        if (signals_written < result->signal_count)
+            bytebuf_printf(out, "%s\"signals_dropped\":%zu", sep, result->signal_count - signals_written);
+        bytebuf_append_char(out, '}');
+    }
     bytebuf_append_char(out, '}');
+}
+
+int flag_to_json(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
+                 const char *scan_id, const flag_evidence *evidence, bytebuf *out)
+{
+    size_t start = out->length;
+    write_flag(rs, l, result, language, scan_id, evidence, &whole_limits, out);
+    bool cut = memmem(out->data ? out->data + start : "", out->length - start, ",\"cut\":{", 8) != NULL;
+    if (!out->overflow && out->length - start <= FLAG_MAX_BYTES)
+        return cut ? 1 : 0;
+    if (out->overflow && out->length - start <= FLAG_MAX_BYTES && out->max && out->length + FLAG_MAX_BYTES > out->max)
+        return -1; /* the caller's buffer, not the flag, is full */
+    /* too big: again, tighter */
+    out->length = start;
+    out->overflow = false;
+    if (out->data)
+        out->data[start] = '\0';
+    write_flag(rs, l, result, language, scan_id, evidence, &tight_limits, out);
+    return out->overflow || out->length - start > FLAG_MAX_BYTES ? -1 : 1;
 }

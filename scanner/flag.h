@@ -12,19 +12,33 @@
 
 typedef enum flag_language { FLAG_LANGUAGE_VIETNAMESE = 0, FLAG_LANGUAGE_ENGLISH } flag_language;
 
+/* One hop of a redirect chain: the status and the Location it named. */
+typedef struct flag_redirect {
+    long status;
+    const char *location;
+} flag_redirect;
+
 /* Where and when a crawled listing was seen (records.md, evidence). */
 typedef struct flag_evidence {
-    const char *url;            /* the page fetched */
+    const char *url;            /* the URL that served the content (after redirects) */
     const char *fetched_at;     /* RFC 3339 UTC */
     long http_status;
     const char *sha256;         /* hex of the response body as received on the wire */
+    const char *requested_url;  /* the URL first asked for; NULL or equal to url when not redirected */
+    const flag_redirect *redirects;
+    size_t redirect_count;
 } flag_evidence;
+
+#define FLAG_MAX_BYTES ((size_t)1 << 20)   /* one flag's JSON at most (the sink's SINK_MAX_FLAG_JSON) */
 
 /* Appends the flag JSON (one line, no newline) for a listing whose match
  * result fired at least one rule. scan_id and evidence may be NULL (lscan
- * match). */
-void flag_to_json(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
-                  const char *scan_id, const flag_evidence *evidence, bytebuf *out);
+ * match). The flag is bounded (FLAG_MAX_BYTES): overlong listing strings and
+ * arrays are cut and named in a "cut" object, and a flag still too big is
+ * written again with only the contract's fields. Returns 0 (whole), 1 (cut
+ * to fit), or -1 when `out` overflowed (out->overflow set). */
+int flag_to_json(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
+                 const char *scan_id, const flag_evidence *evidence, bytebuf *out);
 /* Appends the explanation: one plain sentence naming each rule and why. */
 void flag_explain(const ruleset *rs, const listing_facts *l, const match_result *result, flag_language language,
                   bytebuf *out);

@@ -1,4 +1,5 @@
 #include "listing.h"
+#include "rules/base/json_repair.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -78,13 +79,24 @@ int listing_parse(const char *line, size_t length, listing *out, char *error, si
         return -1;
     }
     const char *end = NULL;
+    bytebuf repaired;
+    bytebuf_init(&repaired, length * 3 + 64);
+    size_t repairs = json_repair(line, length, &repaired);
+    if (repairs && !repaired.overflow) {
+        line = repaired.data;
+        length = repaired.length;
+    }
     cJSON *json = cJSON_ParseWithLengthOpts(line, length, &end, false);
     if (!json) {
         size_t offset = end && end >= line ? (size_t)(end - line) : 0;
         snprintf(error, error_size, "not valid JSON (near byte %zu)", offset);
+        bytebuf_free(&repaired);
         return -1;
     }
-    return listing_from_json(json, out, error, error_size);
+    bytebuf_free(&repaired);
+    int rc = listing_from_json(json, out, error, error_size);
+    out->json_repairs = repairs;
+    return rc;
 }
 
 int listing_from_json(cJSON *json, listing *out, char *error, size_t error_size)

@@ -20,6 +20,7 @@ typedef struct listing {
     cJSON *json;             /* owned: the whole record */
     listing_facts facts;     /* borrows from json */
     size_t repaired_bytes;   /* invalid UTF-8 bytes replaced */
+    size_t json_repairs;     /* lone surrogate or NUL escapes replaced before parsing (json_repair.h) */
 } listing;
 
 /* Parses one JSON line. Returns 0, or -1 with the reason in `error` (not

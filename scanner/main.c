@@ -31,7 +31,8 @@ enum exit_code {
     EXIT_OK = 0,          /* done, nothing wrong */
     EXIT_BAD_INPUT = 1,   /* done, but some input lines were bad (match) or tests failed (rules test) */
     EXIT_USAGE = 2,       /* bad command line, or rule packs with mistakes */
-    EXIT_RUNTIME = 3      /* could not finish: out of memory, write error */
+    EXIT_RUNTIME = 3,     /* could not finish: out of memory, write error, Redis refused, flags lost */
+    EXIT_UNDELIVERED = 4  /* done, but flags wait in the spool: Redis was unreachable or refusing writes at the end */
 };
 
 static const char usage_text[] =
@@ -40,7 +41,7 @@ static const char usage_text[] =
     "commands:\n"
     "  scan     --campaign FILE [--redis URL] [--threads N] [--rules PACK ...] [--scan-id ID]\n"
     "           [--lang vi|en] [--quiet] [--json-summary FILE] [--metrics IP:PORT] [--log-format text|json]\n"
-    "           [--state-dir DIR] [--resume] [--checkpoint-ms N]\n"
+    "           [--state-dir DIR] [--resume] [--checkpoint-ms N] [--redis-user USER] [--redis-password-file FILE]\n"
     "           crawls the campaign's sites and pushes each suspected violation once into Redis\n"
     "  match    --rules PACK [--rules PACK ...] [--threads N] [--lang vi|en] [--backend ac|vectorscan]\n"
     "           reads listings (JSON lines) on stdin, writes one flag per suspected listing on stdout\n"
@@ -52,14 +53,23 @@ static const char usage_text[] =
     "  review   [FILE]                     print flags (JSON lines) for a person, safely\n"
     "  version                             print the version\n"
     "\n"
-    "exit status: 0 ok; 1 some input lines were bad or rule tests failed; 2 bad usage, or rule packs\n"
-    "or a campaign with mistakes; 3 could not finish (out of memory, write error, Redis unreachable);\n"
+    "\n"
+    "The Redis password comes from LSCAN_REDIS_PASSWORD, --redis-password-file, or the campaign's\n"
+    "redis.password_env / redis.password_file; never from the command line.\n"
+    "\n"
+    "exit status: 0 ok; 1 some input lines were bad or rule tests failed; 2 bad usage, rule packs or a\n"
+    "campaign with mistakes, or a campaign changed since the checkpoint; 3 could not finish (out of\n"
+    "memory, write error, Redis refused the password or database, flags lost); 4 done, but flags wait\n"
+    "in the spool (Redis unreachable or refusing writes at the end; the next scan replays them);\n"
     "130 a scan stopped by SIGINT (after finishing its transfers and flushing).\n";
 
 static void print_diagnostics(const diagnostics *d)
 {
     for (size_t i = 0; i < d->count; i++)
         fprintf(stderr, "lscan: %s\n", d->messages[i]);
+    if (d->dropped)
+        fprintf(stderr, "lscan: %zu more mistake%s could not be described (out of memory)\n", d->dropped,
+                d->dropped == 1 ? "" : "s");
 }
 
 static double now_seconds(void)
@@ -114,7 +124,8 @@ static ruleset *load_rules(const char *const *paths, size_t count, const ruleset
     ruleset *rs = NULL;
     if (ruleset_load(paths, count, options, &rs, &diag) < 0) {
         print_diagnostics(&diag);
-        fprintf(stderr, "lscan: rule packs refused: %zu mistake%s\n", diag.count, diag.count == 1 ? "" : "s");
+        fprintf(stderr, "lscan: rule packs refused: %zu mistake%s\n", diagnostics_total(&diag),
+                diagnostics_total(&diag) == 1 ? "" : "s");
     }
     diagnostics_free(&diag);
     return rs;
@@ -130,11 +141,14 @@ typedef struct line_reader {
     bool eof;
 } line_reader;
 
-/* Appends the next line (without '\n') to `out`; returns 1, or 0 at the end. */
+/* Appends the next line (without '\n') to `out`, which may already hold
+ * earlier lines (a batch): `max` bounds this line alone. Returns 1, or 0 at
+ * the end; a longer line is skipped whole and *too_long set. */
 static int read_line(line_reader *r, bytebuf *out, size_t max, bool *too_long)
 {
     *too_long = false;
     bool any = false;
+    const size_t line_start = out->length;
     for (;;) {
         if (r->start == r->end) {
             if (r->eof)
@@ -150,10 +164,14 @@ static int read_line(line_reader *r, bytebuf *out, size_t max, bool *too_long)
         char *newline = memchr(r->buffer + r->start, '\n', r->end - r->start);
         size_t n = newline ? (size_t)(newline - (r->buffer + r->start)) : r->end - r->start;
         if (!*too_long) {
-            if (n > max - (out->length < max ? out->length : max))
+            if (n > max - (out->length - line_start)) {
                 *too_long = true;
-            else
+                out->length = line_start; /* the part already taken goes too */
+                if (out->data)
+                    out->data[line_start] = '\0';
+            } else {
                 bytebuf_append(out, r->buffer + r->start, n);
+            }
         }
         r->start += n + (newline ? 1 : 0);
         if (newline)
@@ -175,7 +193,7 @@ typedef struct match_worker {
     size_t begin, end;
     bytebuf output, errors;
     /* counters of this worker, summed by the main thread after each batch */
-    size_t listings, flagged, bad, repaired, truncated, regex_limited, by_kind[RULE_KIND_COUNT];
+    size_t listings, flagged, bad, repaired, json_repaired, truncated, regex_limited, by_kind[RULE_KIND_COUNT];
     bool failed;
 } match_worker;
 
@@ -207,6 +225,7 @@ static void *match_worker_run(void *arg)
         }
         w->listings++;
         w->repaired += l.repaired_bytes > 0;
+        w->json_repaired += l.json_repairs > 0;
         match_result result;
         if (ruleset_match(w->rs, w->scratch, &l.facts, &result) < 0) {
             w->failed = true;
@@ -321,7 +340,8 @@ static int command_match(int argc, char **argv)
     bytebuf_init(&batch, 0);
     uint64_t line_number = 0;
     double started = now_seconds();
-    size_t total_listings = 0, total_flagged = 0, total_bad = 0, total_repaired = 0, total_truncated = 0,
+    size_t total_listings = 0, total_flagged = 0, total_bad = 0, total_repaired = 0, total_json_repaired = 0,
+           total_truncated = 0,
            total_regex = 0, by_kind[RULE_KIND_COUNT] = {0};
     for (bool more = true; more && status == EXIT_OK;) {
         bytebuf_reset(&batch);
@@ -390,6 +410,7 @@ static int command_match(int argc, char **argv)
         total_flagged += w->flagged;
         total_bad += w->bad;
         total_repaired += w->repaired;
+        total_json_repaired += w->json_repaired;
         total_truncated += w->truncated;
         total_regex += w->regex_limited;
         for (int k = 0; k < RULE_KIND_COUNT; k++)
@@ -404,9 +425,10 @@ static int command_match(int argc, char **argv)
                 fprintf(stderr, "%s%s %zu", sep, rule_kind_name((rule_kind)k), by_kind[k]);
                 sep = ", ";
             }
-        fprintf(stderr, "%s, %zu bad lines, %zu with repaired UTF-8, %zu cut at a limit, %zu regex runs stopped; "
-                        "%.2f s, %.0f listings/s, %ld threads\n",
-                *sep == ',' ? ")" : "", total_bad, total_repaired, total_truncated, total_regex, elapsed,
+        fprintf(stderr, "%s, %zu bad lines, %zu with repaired UTF-8, %zu with repaired JSON escapes, %zu cut at a "
+                        "limit, %zu regex runs stopped; %.2f s, %.0f listings/s, %ld threads\n",
+                *sep == ',' ? ")" : "", total_bad, total_repaired, total_json_repaired, total_truncated, total_regex,
+                elapsed,
                 elapsed > 0 ? (double)(total_listings + total_bad) / elapsed : 0.0, threads);
     }
     if (status == EXIT_OK && total_bad)
@@ -768,42 +790,62 @@ static void progress(scan *sc, scan_log *log, double elapsed)
     pthread_mutex_unlock(&log->lock);
 }
 
-static void summary(const campaign *cmp, const scan_counters *c, double elapsed, const char *scan_id, FILE *out,
-                    bool json)
+static void summary(const campaign *cmp, const scan_counters *c, const scan_delivery *d, double elapsed,
+                    const char *scan_id, FILE *out, bool json)
 {
     uint64_t pages = atomic_load(&c->pages), listings = atomic_load(&c->listings);
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
     double peak_rss_mb = (double)usage.ru_maxrss / 1024.0; /* KiB on Linux */
     if (json) {
-        fprintf(out, "{\"peak_rss_mb\":%.1f,", peak_rss_mb);
-        fprintf(out, "\"scan_id\":\"%s\",\"campaign\":\"%s\",\"seconds\":%.3f,\"pages\":%llu,\"listings\":%llu,"
-                     "\"duplicate_listings\":%llu,\"bad_listings\":%llu,\"flags\":%llu,\"flags_new\":%llu,"
-                     "\"flags_already_known\":%llu,\"flags_spooled\":%llu,\"flags_replayed\":%llu,\"retries\":%llu,"
-                     "\"pages_given_up\":%llu,\"bytes\":%llu,",
-                scan_id, cmp->name, elapsed, (unsigned long long)pages, (unsigned long long)listings,
-                (unsigned long long)atomic_load(&c->duplicate_listings), (unsigned long long)atomic_load(&c->bad_listings),
-                (unsigned long long)atomic_load(&c->flags), (unsigned long long)atomic_load(&c->flags_new),
-                (unsigned long long)atomic_load(&c->flags_known), (unsigned long long)atomic_load(&c->flags_spooled),
-                (unsigned long long)atomic_load(&c->flags_replayed), (unsigned long long)atomic_load(&c->retries),
-                (unsigned long long)atomic_load(&c->given_up), (unsigned long long)atomic_load(&c->bytes));
-        fprintf(out, "\"flags_by_kind\":{");
+        bytebuf b;
+        bytebuf_init(&b, 0);
+        bytebuf_printf(&b, "{\"peak_rss_mb\":%.1f,\"scan_id\":", peak_rss_mb);
+        bytebuf_append_json_string(&b, scan_id, strlen(scan_id));
+        bytebuf_append_string(&b, ",\"campaign\":");
+        bytebuf_append_json_string(&b, cmp->name, strlen(cmp->name));
+        bytebuf_printf(&b, ",\"seconds\":%.3f,\"pages\":%llu,\"listings\":%llu,"
+                           "\"duplicate_listings\":%llu,\"bad_listings\":%llu,\"flags\":%llu,\"flags_new\":%llu,"
+                           "\"flags_already_known\":%llu,\"flags_spooled\":%llu,\"flags_replayed\":%llu,"
+                           "\"flags_cut\":%llu,\"flags_not_accepted\":%llu,\"flags_waiting_in_spool\":%llu,"
+                           "\"flags_lost\":%llu,\"pages_json_repaired\":%llu,\"json_repairs\":%llu,"
+                           "\"links_offsite\":%llu,\"retries\":%llu,\"pages_given_up\":%llu,\"bytes\":%llu,",
+                       elapsed, (unsigned long long)pages, (unsigned long long)listings,
+                       (unsigned long long)atomic_load(&c->duplicate_listings),
+                       (unsigned long long)atomic_load(&c->bad_listings), (unsigned long long)atomic_load(&c->flags),
+                       (unsigned long long)atomic_load(&c->flags_new), (unsigned long long)atomic_load(&c->flags_known),
+                       (unsigned long long)atomic_load(&c->flags_spooled),
+                       (unsigned long long)atomic_load(&c->flags_replayed),
+                       (unsigned long long)atomic_load(&c->flags_cut),
+                       (unsigned long long)atomic_load(&c->sink_failures), (unsigned long long)d->waiting,
+                       (unsigned long long)d->lost, (unsigned long long)atomic_load(&c->pages_json_repaired),
+                       (unsigned long long)atomic_load(&c->json_repairs),
+                       (unsigned long long)atomic_load(&c->links_offsite), (unsigned long long)atomic_load(&c->retries),
+                       (unsigned long long)atomic_load(&c->given_up), (unsigned long long)atomic_load(&c->bytes));
+        bytebuf_append_string(&b, "\"delivery_problem\":");
+        bytebuf_append_json_string(&b, d->cause, strlen(d->cause));
+        bytebuf_append_string(&b, ",\"flags_by_kind\":{");
         for (int k = 0; k < RULE_KIND_COUNT; k++)
-            fprintf(out, "%s\"%s\":%llu", k ? "," : "", rule_kind_name((rule_kind)k),
-                    (unsigned long long)atomic_load(&c->flags_by_kind[k]));
-        fprintf(out, "},\"flags_by_target\":{");
-        for (size_t t = 0; t < cmp->target_count && t < SCAN_MAX_TARGETS; t++)
-            fprintf(out, "%s\"%s\":%llu", t ? "," : "", cmp->targets[t].name,
-                    (unsigned long long)atomic_load(&c->flags_by_target[t]));
-        fprintf(out, "},\"errors\":{");
+            bytebuf_printf(&b, "%s\"%s\":%llu", k ? "," : "", rule_kind_name((rule_kind)k),
+                           (unsigned long long)atomic_load(&c->flags_by_kind[k]));
+        bytebuf_append_string(&b, "},\"flags_by_target\":{");
+        for (size_t t = 0; t < cmp->target_count && t < SCAN_MAX_TARGETS; t++) {
+            if (t)
+                bytebuf_append_char(&b, ',');
+            bytebuf_append_json_string(&b, cmp->targets[t].name, strlen(cmp->targets[t].name));
+            bytebuf_printf(&b, ":%llu", (unsigned long long)atomic_load(&c->flags_by_target[t]));
+        }
+        bytebuf_append_string(&b, "},\"errors\":{");
         for (int e = 0; e < FETCH_ERROR_COUNT; e++)
-            fprintf(out, "%s\"%s\":%llu", e ? "," : "", fetch_error_name((fetch_error)e),
-                    (unsigned long long)atomic_load(&c->errors[e]));
-        fprintf(out, "},\"given_up\":{");
+            bytebuf_printf(&b, "%s\"%s\":%llu", e ? "," : "", fetch_error_name((fetch_error)e),
+                           (unsigned long long)atomic_load(&c->errors[e]));
+        bytebuf_append_string(&b, "},\"given_up\":{");
         for (int e = 0; e < FETCH_ERROR_COUNT; e++)
-            fprintf(out, "%s\"%s\":%llu", e ? "," : "", fetch_error_name((fetch_error)e),
-                    (unsigned long long)atomic_load(&c->given_up_by[e]));
-        fprintf(out, "}}\n");
+            bytebuf_printf(&b, "%s\"%s\":%llu", e ? "," : "", fetch_error_name((fetch_error)e),
+                           (unsigned long long)atomic_load(&c->given_up_by[e]));
+        bytebuf_append_string(&b, "}}\n");
+        fwrite(b.data, 1, b.length, out);
+        bytebuf_free(&b);
         return;
     }
     char when[32];
@@ -822,9 +864,24 @@ static void summary(const campaign *cmp, const scan_counters *c, double elapsed,
     fprintf(out, "\n  flags by target:");
     for (size_t t = 0; t < cmp->target_count && t < SCAN_MAX_TARGETS; t++)
         fprintf(out, " %s %llu", cmp->targets[t].name, (unsigned long long)atomic_load(&c->flags_by_target[t]));
+    if (atomic_load(&c->flags_cut))
+        fprintf(out, "\n  flags cut to fit (overlong listing text, named in each flag's \"cut\"): %llu",
+                (unsigned long long)atomic_load(&c->flags_cut));
     if (atomic_load(&c->flags_spooled) || atomic_load(&c->flags_replayed))
         fprintf(out, "\n  Redis outage: %llu flags went to the spool, %llu replayed from it",
                 (unsigned long long)atomic_load(&c->flags_spooled), (unsigned long long)atomic_load(&c->flags_replayed));
+    if (d->waiting || d->lost || atomic_load(&c->sink_failures))
+        fprintf(out, "\n  NOT in Redis: %llu flags wait in the spool, %llu lost (%llu not accepted by the sink)",
+                (unsigned long long)d->waiting, (unsigned long long)d->lost,
+                (unsigned long long)atomic_load(&c->sink_failures));
+    if (atomic_load(&c->pages_json_repaired))
+        fprintf(out, "\n  pages with bad JSON escapes repaired (lone surrogates, NUL): %llu (%llu escapes)",
+                (unsigned long long)atomic_load(&c->pages_json_repaired), (unsigned long long)atomic_load(&c->json_repairs));
+    if (atomic_load(&c->bad_listings))
+        fprintf(out, "\n  listings refused (a required field missing or of the wrong type): %llu",
+                (unsigned long long)atomic_load(&c->bad_listings));
+    if (atomic_load(&c->links_offsite))
+        fprintf(out, "\n  links refused, off the targets' hosts: %llu", (unsigned long long)atomic_load(&c->links_offsite));
     fprintf(out, "\n  failed attempts:");
     uint64_t any = 0;
     for (int e = 0; e < FETCH_ERROR_COUNT; e++)
@@ -838,6 +895,67 @@ static void summary(const campaign *cmp, const scan_counters *c, double elapsed,
         if (atomic_load(&c->given_up_by[e]))
             fprintf(out, " (%s %llu)", fetch_error_name((fetch_error)e), (unsigned long long)atomic_load(&c->given_up_by[e]));
     fprintf(out, "\n");
+}
+
+/* Reads a secret: the first line of a file, without its line end. NULL
+ * (with a message) when it cannot be read or is empty. The caller wipes and
+ * frees it. */
+static char *read_secret_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "lscan: scan: cannot read the Redis password file %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char line[1024];
+    char *got = fgets(line, sizeof line, f);
+    fclose(f);
+    size_t n = got ? strcspn(line, "\r\n") : 0;
+    line[n] = '\0';
+    if (!n) {
+        fprintf(stderr, "lscan: scan: the Redis password file %s is empty\n", path);
+        return NULL;
+    }
+    char *secret = strdup(line);
+    memset(line, 0, sizeof line);
+    return secret;
+}
+
+static void wipe_free(char *secret)
+{
+    if (!secret)
+        return;
+    for (volatile char *p = secret; *p; p++)
+        *p = '\0';
+    free(secret);
+}
+
+/* The Redis password: LSCAN_REDIS_PASSWORD, --redis-password-file, or the
+ * campaign's password_env / password_file, in that order. *failed when one
+ * was named but could not be read. */
+static char *redis_password(const campaign *cmp, const char *file_option, bool *failed)
+{
+    *failed = false;
+    const char *env = getenv("LSCAN_REDIS_PASSWORD");
+    if (env && *env)
+        return strdup(env);
+    const char *file = file_option ? file_option : cmp->redis_password_file;
+    if (file) {
+        char *secret = read_secret_file(file);
+        *failed = !secret;
+        return secret;
+    }
+    if (cmp->redis_password_env) {
+        const char *value = getenv(cmp->redis_password_env);
+        if (!value || !*value) {
+            fprintf(stderr, "lscan: scan: the campaign takes the Redis password from $%s, which is not set\n",
+                    cmp->redis_password_env);
+            *failed = true;
+            return NULL;
+        }
+        return strdup(value);
+    }
+    return NULL;
 }
 
 static int command_scan(int argc, char **argv)
@@ -855,9 +973,12 @@ static int command_scan(int argc, char **argv)
                                             {"state-dir", required_argument, NULL, 'S'},
                                             {"resume", no_argument, NULL, 'Z'},
                                             {"checkpoint-ms", required_argument, NULL, 'K'},
+                                            {"redis-user", required_argument, NULL, 'U'},
+                                            {"redis-password-file", required_argument, NULL, 'P'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     const char *campaign_path = NULL, *redis = NULL, *scan_id_arg = NULL, *json_summary = NULL, *metrics_address = NULL;
+    const char *redis_user = NULL, *password_file = NULL;
     bool json_log = false;
     const char *state_dir = "lscan-state";
     bool resume = false;
@@ -869,7 +990,7 @@ static int command_scan(int argc, char **argv)
     flag_language language = FLAG_LANGUAGE_VIETNAMESE;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:R:t:r:i:l:qj:m:F:S:ZK:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:R:t:r:i:l:qj:m:F:S:ZK:U:P:h", options, NULL)) != -1) {
         switch (c) {
         case 'c': campaign_path = optarg; break;
         case 'R': redis = optarg; break;
@@ -884,8 +1005,11 @@ static int command_scan(int argc, char **argv)
             break;
         }
         case 'r':
-            if (rule_count < 64)
-                rule_paths[rule_count++] = optarg;
+            if (rule_count == 64) {
+                fprintf(stderr, "lscan: scan: at most 64 --rules\n");
+                return EXIT_USAGE;
+            }
+            rule_paths[rule_count++] = optarg;
             break;
         case 'i': scan_id_arg = optarg; break;
         case 'l':
@@ -899,6 +1023,8 @@ static int command_scan(int argc, char **argv)
         case 'm': metrics_address = optarg; break;
         case 'S': state_dir = strcmp(optarg, "none") ? optarg : NULL; break;
         case 'Z': resume = true; break;
+        case 'U': redis_user = optarg; break;
+        case 'P': password_file = optarg; break;
         case 'K': {
             char *end;
             checkpoint_ms = strtol(optarg, &end, 10);
@@ -924,25 +1050,46 @@ static int command_scan(int argc, char **argv)
                 optind < argc ? argv[optind] : "");
         return EXIT_USAGE;
     }
+    if (resume && !state_dir) {
+        fprintf(stderr, "lscan: scan: --resume needs a state directory (not --state-dir none)\n");
+        return EXIT_USAGE;
+    }
+    int status = EXIT_OK;
+    campaign *cmp = NULL;
+    ruleset *rs = NULL;
+    char *campaign_dir_copy = NULL, *password = NULL;
+    char *resolved[64] = {0};
+    bool curl_ready = false, log_ready = false;
+    scan_log log = {.terminal = isatty(2) != 0 && !json_log, .json = json_log};
+
     diagnostics diag;
     diagnostics_init(&diag);
-    campaign *cmp = campaign_load(campaign_path, &diag);
+    cmp = campaign_load(campaign_path, &diag);
     if (!cmp) {
         print_diagnostics(&diag);
-        fprintf(stderr, "lscan: campaign refused: %zu mistake%s\n", diag.count, diag.count == 1 ? "" : "s");
+        fprintf(stderr, "lscan: campaign refused: %zu mistake%s\n", diagnostics_total(&diag),
+                diagnostics_total(&diag) == 1 ? "" : "s");
         diagnostics_free(&diag);
         return EXIT_USAGE;
     }
     diagnostics_free(&diag);
     /* the campaign's rule paths are relative to its own folder */
-    char *campaign_dir_copy = strdup(campaign_path);
+    campaign_dir_copy = strdup(campaign_path);
+    if (!campaign_dir_copy) {
+        fprintf(stderr, "lscan: scan: out of memory\n");
+        status = EXIT_RUNTIME;
+        goto done;
+    }
     const char *campaign_dir = dirname(campaign_dir_copy);
-    char *resolved[64] = {0};
     if (!rule_count) {
         for (size_t i = 0; i < cmp->rules.count && rule_count < 64; i++) {
             const char *r = cmp->rules.items[i];
             size_t n = strlen(campaign_dir) + strlen(r) + 2;
-            resolved[rule_count] = malloc(n);
+            if (!(resolved[rule_count] = malloc(n))) {
+                fprintf(stderr, "lscan: scan: out of memory\n");
+                status = EXIT_RUNTIME;
+                goto done;
+            }
             if (r[0] == '/')
                 snprintf(resolved[rule_count], n, "%s", r);
             else
@@ -953,17 +1100,18 @@ static int command_scan(int argc, char **argv)
     }
     if (!rule_count) {
         fprintf(stderr, "lscan: scan: no rules: the campaign names none (rules:), give --rules PACK\n");
-        campaign_free(cmp);
-        free(campaign_dir_copy);
-        return EXIT_USAGE;
+        status = EXIT_USAGE;
+        goto done;
     }
-    ruleset *rs = load_rules(rule_paths, rule_count, NULL);
-    if (!rs) {
-        for (size_t i = 0; i < 64; i++)
-            free(resolved[i]);
-        free(campaign_dir_copy);
-        campaign_free(cmp);
-        return EXIT_USAGE;
+    bool password_failed;
+    password = redis_password(cmp, password_file, &password_failed);
+    if (password_failed) {
+        status = EXIT_USAGE;
+        goto done;
+    }
+    if (!(rs = load_rules(rule_paths, rule_count, NULL))) {
+        status = EXIT_USAGE;
+        goto done;
     }
     char scan_id[160], today[16];
     time_t now = time(NULL);
@@ -983,6 +1131,7 @@ static int command_scan(int argc, char **argv)
                 cmp->window_start ? cmp->window_start : "", cmp->window_end ? cmp->window_end : "");
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl_ready = true;
     extract_html_init();
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -993,8 +1142,8 @@ static int command_scan(int argc, char **argv)
     sigaction(SIGHUP, &action, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    scan_log log = {.terminal = isatty(2) != 0 && !json_log, .json = json_log};
     pthread_mutex_init(&log.lock, NULL);
+    log_ready = true;
     /* the checkpoint of this campaign, in the state directory */
     char checkpoint[4096] = "";
     if (state_dir) {
@@ -1003,151 +1152,181 @@ static int command_scan(int argc, char **argv)
             checkpoint[o++] = (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.') ? *p : '_';
         snprintf(checkpoint + o, sizeof checkpoint - o, ".bin");
     }
-    if (resume && !state_dir) {
-        fprintf(stderr, "lscan: scan: --resume needs a state directory (not --state-dir none)\n");
-        ruleset_destroy(rs);
-        campaign_free(cmp);
-        return EXIT_USAGE;
-    }
     scan_config config = {.campaign = cmp, .rules = rs, .threads = threads, .redis_url = redis, .scan_id = scan_id,
                           .state_dir = state_dir, .checkpoint_path = state_dir ? checkpoint : NULL, .resume = resume,
-                          .language = language, .log = scan_log_line, .log_ctx = &log};
+                          .language = language, .log = scan_log_line, .log_ctx = &log,
+                          .redis_username = redis_user ? redis_user : cmp->redis_user, .redis_password = password};
     char error[512];
     double started = now_seconds();
-    scan *sc = scan_start(&config, error, sizeof error);
-    int status = EXIT_OK;
+    scan_error start_error;
+    scan *sc = scan_start(&config, &start_error, error, sizeof error);
     if (!sc) {
         fprintf(stderr, "lscan: scan: %s\n", error);
-        status = EXIT_RUNTIME;
-    } else {
-        bool stopping = false;
-        double last_line = 0;
-        metrics_server *metrics = NULL;
-        if (metrics_address) {
-            metrics = metrics_start(metrics_address, write_metrics, sc, error, sizeof error);
-            char line[600];
-            if (metrics)
-                snprintf(line, sizeof line, "metrics on http://%.*s:%u/metrics",
-                         (int)(strrchr(metrics_address, ':') - metrics_address), metrics_address, metrics_port(metrics));
-            else
-                snprintf(line, sizeof line, "metrics: %s (the scan goes on without them)", error);
-            scan_log_line(&log, line);
-        }
-        /* rule reload (SIGHUP): build the new set beside the old one, publish
-         * it, free the old one once every worker has moved over */
-        sig_atomic_t reloads_done = 0;
-        ruleset *retired = NULL;
-        double last_checkpoint = now_seconds();
-        if (resume) {
+        status = start_error == SCAN_ERROR_CAMPAIGN_CHANGED ? EXIT_USAGE : EXIT_RUNTIME;
+        goto done;
+    }
+    bool stopping = false;
+    double last_line = 0;
+    metrics_server *metrics = NULL;
+    if (metrics_address) {
+        metrics = metrics_start(metrics_address, write_metrics, sc, error, sizeof error);
+        char line[600];
+        if (metrics)
+            snprintf(line, sizeof line, "metrics on http://%.*s:%u/metrics",
+                     (int)(strrchr(metrics_address, ':') - metrics_address), metrics_address, metrics_port(metrics));
+        else
+            snprintf(line, sizeof line, "metrics: %s (the scan goes on without them)", error);
+        scan_log_line(&log, line);
+    }
+    /* rule reload (SIGHUP): build the new set beside the old one, publish
+     * it, free the old one once every worker has moved over */
+    sig_atomic_t reloads_done = 0;
+    ruleset *retired = NULL;
+    double last_checkpoint = now_seconds();
+    if (resume) {
+        uint64_t dropped = 0;
+        unsigned seeded = 0;
+        char line[4400];
+        if (scan_resumed(sc, &dropped, &seeded)) {
             frontier_stats fs;
             scan_frontier_stats(sc, &fs);
-            char line[4300];
             snprintf(line, sizeof line, "resuming from %s: %llu pages to fetch, %llu already seen", checkpoint,
                      (unsigned long long)(fs.queued + fs.delayed), (unsigned long long)fs.seen);
             scan_log_line(&log, line);
-        }
-        while (!scan_wait(sc, 250)) {
-            if (state_dir && !stopping && now_seconds() - last_checkpoint >= checkpoint_ms / 1000.0) {
-                last_checkpoint = now_seconds();
-                char line[700];
-                if (scan_checkpoint(sc, error, sizeof error) < 0) {
-                    snprintf(line, sizeof line, "checkpoint: %s", error);
-                } else {
-                    frontier_stats fs;
-                    scan_frontier_stats(sc, &fs);
-                    snprintf(line, sizeof line, "checkpoint saved: %llu pages done, %llu to fetch",
-                             (unsigned long long)atomic_load(&scan_get_counters(sc)->pages),
-                             (unsigned long long)(fs.queued + fs.delayed + fs.in_flight));
-                }
+            if (dropped) {
+                snprintf(line, sizeof line, "resume: %llu saved URLs dropped: their targets are no longer in the campaign",
+                         (unsigned long long)dropped);
                 scan_log_line(&log, line);
             }
-            if (retired && scan_rules_moved(sc)) {
-                ruleset_destroy(retired);
-                retired = NULL;
-                scan_log_line(&log, "rules reloaded: every worker uses the new rules");
-            }
-            if (reloads != reloads_done && !retired) {
-                reloads_done = reloads;
-                diagnostics d;
-                diagnostics_init(&d);
-                ruleset *next = NULL;
-                char line[1600];
-                if (ruleset_load(rule_paths, rule_count, NULL, &next, &d) < 0) {
-                    for (size_t i = 0; i < d.count; i++) {
-                        snprintf(line, sizeof line, "rule reload: %s", d.messages[i]);
-                        scan_log_line(&log, line);
-                    }
-                    snprintf(line, sizeof line, "rule reload refused (%zu mistake%s): the rules in use stay", d.count,
-                             d.count == 1 ? "" : "s");
-                    scan_log_line(&log, line);
-                } else {
-                    retired = (ruleset *)scan_swap_rules(sc, next);
-                    rs = next;
-                    snprintf(line, sizeof line, "rule reload: %zu packs, %zu rules (generation %u)",
-                             ruleset_pack_count(next), ruleset_rule_count(next), scan_rules_generation(sc));
-                    scan_log_line(&log, line);
-                }
-                diagnostics_free(&d);
-            }
-            if (interrupts && !stopping) {
-                stopping = true;
-                scan_stop(sc);
-                scan_log_line(&log, "interrupted: finishing the transfers in flight and flushing (again to quit now)");
-            }
-            double elapsed = now_seconds() - started;
-            if (!quiet && (log.terminal || elapsed - last_line >= 5)) {
-                progress(sc, &log, elapsed);
-                last_line = elapsed;
-            }
-        }
-        metrics_stop(metrics);
-        if (state_dir) {
-            /* done: nothing to resume; stopped: save where the scan is */
-            if (scan_complete(sc)) {
-                unlink(checkpoint);
-            } else if (scan_checkpoint(sc, error, sizeof error) == 0) {
-                char line[4300];
-                snprintf(line, sizeof line, "progress saved in %s: continue with --resume", checkpoint);
+            if (seeded) {
+                snprintf(line, sizeof line, "resume: %u target%s new since the checkpoint start%s from %s seeds", seeded,
+                         seeded == 1 ? "" : "s", seeded == 1 ? "s" : "", seeded == 1 ? "its" : "their");
                 scan_log_line(&log, line);
             }
+        } else {
+            snprintf(line, sizeof line, "note: nothing to resume yet (no %s): starting from the seeds", checkpoint);
+            scan_log_line(&log, line);
+        }
+    }
+    while (!scan_wait(sc, 250)) {
+        if (state_dir && !stopping && now_seconds() - last_checkpoint >= checkpoint_ms / 1000.0) {
+            last_checkpoint = now_seconds();
+            char line[700];
+            if (scan_checkpoint(sc, error, sizeof error) < 0) {
+                snprintf(line, sizeof line, "checkpoint: %s", error);
+            } else {
+                frontier_stats fs;
+                scan_frontier_stats(sc, &fs);
+                snprintf(line, sizeof line, "checkpoint saved: %llu pages done, %llu to fetch",
+                         (unsigned long long)atomic_load(&scan_get_counters(sc)->pages),
+                         (unsigned long long)(fs.queued + fs.delayed + fs.in_flight));
+            }
+            scan_log_line(&log, line);
+        }
+        if (retired && scan_rules_moved(sc)) {
+            ruleset_destroy(retired);
+            retired = NULL;
+            scan_log_line(&log, "rules reloaded: every worker uses the new rules");
+        }
+        if (reloads != reloads_done && !retired) {
+            reloads_done = reloads;
+            diagnostics d;
+            diagnostics_init(&d);
+            ruleset *next = NULL;
+            char line[1600];
+            if (ruleset_load(rule_paths, rule_count, NULL, &next, &d) < 0) {
+                for (size_t i = 0; i < d.count; i++) {
+                    snprintf(line, sizeof line, "rule reload: %s", d.messages[i]);
+                    scan_log_line(&log, line);
+                }
+                snprintf(line, sizeof line, "rule reload refused (%zu mistake%s): the rules in use stay",
+                         diagnostics_total(&d), diagnostics_total(&d) == 1 ? "" : "s");
+                scan_log_line(&log, line);
+            } else {
+                retired = (ruleset *)scan_swap_rules(sc, next);
+                rs = next;
+                snprintf(line, sizeof line, "rule reload: %zu packs, %zu rules (generation %u)",
+                         ruleset_pack_count(next), ruleset_rule_count(next), scan_rules_generation(sc));
+                scan_log_line(&log, line);
+            }
+            diagnostics_free(&d);
+        }
+        if (interrupts && !stopping) {
+            stopping = true;
+            scan_stop(sc);
+            scan_log_line(&log, "interrupted: finishing the transfers in flight and flushing (again to quit now)");
         }
         double elapsed = now_seconds() - started;
-        if (!quiet && log.terminal)
+        if (!quiet && (log.terminal || elapsed - last_line >= 5)) {
             progress(sc, &log, elapsed);
-        if (log.line_open)
-            fputc('\n', stderr);
-        scan_counters copy;
-        int finished = scan_finish(sc, &copy);
-        ruleset_destroy(retired); /* the workers are gone */
-        if (finished < 0) {
-            fprintf(stderr, "lscan: scan: some flags could not be delivered to Redis\n");
-            status = EXIT_RUNTIME;
+            last_line = elapsed;
         }
-        summary(cmp, &copy, elapsed, scan_id, stderr, json_log);
-        if (json_summary) {
-            FILE *f = fopen(json_summary, "w");
-            if (!f) {
+    }
+    metrics_stop(metrics);
+    if (state_dir) {
+        /* done: nothing to resume; stopped: save where the scan is */
+        if (scan_complete(sc)) {
+            unlink(checkpoint);
+        } else if (scan_checkpoint(sc, error, sizeof error) == 0) {
+            char line[4300];
+            snprintf(line, sizeof line, "progress saved in %s: continue with --resume", checkpoint);
+            scan_log_line(&log, line);
+        }
+    }
+    double elapsed = now_seconds() - started;
+    if (!quiet && log.terminal)
+        progress(sc, &log, elapsed);
+    if (log.line_open)
+        fputc('\n', stderr);
+    scan_counters copy;
+    scan_delivery delivery;
+    scan_finish(sc, &copy, &delivery);
+    ruleset_destroy(retired); /* the workers are gone */
+    summary(cmp, &copy, &delivery, elapsed, scan_id, stderr, json_log);
+    if (json_summary) {
+        FILE *f = fopen(json_summary, "w");
+        if (!f) {
+            fprintf(stderr, "lscan: scan: cannot write %s: %s\n", json_summary, strerror(errno));
+            status = EXIT_RUNTIME;
+        } else {
+            summary(cmp, &copy, &delivery, elapsed, scan_id, f, true);
+            if (fclose(f) != 0) {
                 fprintf(stderr, "lscan: scan: cannot write %s: %s\n", json_summary, strerror(errno));
                 status = EXIT_RUNTIME;
-            } else {
-                summary(cmp, &copy, elapsed, scan_id, f, true);
-                fclose(f);
             }
         }
-        if (atomic_load(&copy.flags_spooled) > atomic_load(&copy.flags_replayed) && state_dir)
-            fprintf(stderr, "lscan: %llu flags wait in the spool in %s/: the next scan with this state directory "
-                            "replays them into Redis\n",
-                    (unsigned long long)(atomic_load(&copy.flags_spooled) - atomic_load(&copy.flags_replayed)), state_dir);
-        if (interrupts && status == EXIT_OK)
-            status = 130;
     }
-    pthread_mutex_destroy(&log.lock);
+    /* the exit status tells whether every flag made is in Redis */
+    if (delivery.lost) {
+        fprintf(stderr, "lscan: scan: %llu flag%s could not be delivered to Redis nor kept in the spool: %s\n",
+                (unsigned long long)delivery.lost, delivery.lost == 1 ? "" : "s",
+                delivery.cause[0] ? delivery.cause : "unknown cause");
+        status = EXIT_RUNTIME;
+    } else if (delivery.permanent) {
+        fprintf(stderr, "lscan: scan: Redis refused for good, the scan stopped: %s%s\n", delivery.cause,
+                delivery.waiting ? " (the flags made are in the spool)" : "");
+        status = EXIT_RUNTIME;
+    } else if (delivery.waiting) {
+        fprintf(stderr, "lscan: scan: %llu flag%s wait in the spool in %s/ (the next scan with this state directory "
+                        "replays them): %s\n",
+                (unsigned long long)delivery.waiting, delivery.waiting == 1 ? "" : "s",
+                state_dir ? state_dir : "?", delivery.cause[0] ? delivery.cause : "Redis did not confirm them");
+        if (status == EXIT_OK)
+            status = EXIT_UNDELIVERED;
+    }
+    if (interrupts && status == EXIT_OK)
+        status = 130;
+done:
+    if (log_ready)
+        pthread_mutex_destroy(&log.lock);
     ruleset_destroy(rs);
     for (size_t i = 0; i < 64; i++)
         free(resolved[i]);
     free(campaign_dir_copy);
+    wipe_free(password);
     campaign_free(cmp);
-    curl_global_cleanup();
+    if (curl_ready)
+        curl_global_cleanup();
     return status;
 }
 

@@ -60,6 +60,9 @@ struct redis_sink {
     size_t batch, capacity;
     unsigned connect_timeout_ms, command_timeout_ms, max_retries;
 
+    char *username, *password; /* AUTH [username] password after connecting; NULL: none */
+    bool permanent;           /* the last failure was not an outage: a wrong password, user or database */
+
     redisContext *c;          /* NULL while disconnected */
     char sha[41];
     bool eval_next;           /* the next batch goes as EVAL (after NOSCRIPT) */
@@ -290,12 +293,26 @@ static redisReply *command(redis_sink *s, const char *what, int argc, const char
     return r;
 }
 
-/* Connects, selects the db, loads the script, creates the group. */
+/* An error reply that waiting will not mend: credentials, permissions, the
+ * database number, a key of the wrong type. */
+static bool permanent_reply(const char *text)
+{
+    static const char *const prefixes[] = {"NOAUTH", "WRONGPASS", "NOPERM", "ERR AUTH", "ERR invalid password",
+                                           "ERR Client sent AUTH", "ERR DB index", "ERR invalid DB index",
+                                           "WRONGTYPE"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (!strncmp(text, prefixes[i], strlen(prefixes[i])))
+            return true;
+    return false;
+}
+
+/* Connects, authenticates, selects the db, loads the script, creates the group. */
 static int connect_and_setup(redis_sink *s)
 {
     char address[300];
     format_address(s, address, sizeof address);
     disconnect(s);
+    s->permanent = false;
     redisContext *c = redisConnectWithTimeout(s->host, s->port, to_timeval(s->connect_timeout_ms));
     if (!c) {
         SINK_ERROR(s, "cannot connect to redis %s: out of memory", address);
@@ -314,6 +331,21 @@ static int connect_and_setup(redis_sink *s)
     s->c = c;
 
     redisReply *r;
+    if (s->password) {
+        const char *argv[] = {"AUTH", s->username ? s->username : s->password, s->password};
+        if (!(r = command(s, "AUTH", s->username ? 3 : 2, argv)))
+            goto fail;
+        bool ok = r->type == REDIS_REPLY_STATUS;
+        if (!ok) {
+            /* never the password itself in a message */
+            SINK_ERROR(s, "redis %s: AUTH%s%s: %s", address, s->username ? " as " : "", s->username ? s->username : "",
+                       r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+            s->permanent = true;
+        }
+        freeReplyObject(r);
+        if (!ok)
+            goto fail;
+    }
     if (s->db != 0) {
         char db_text[16];
         snprintf(db_text, sizeof db_text, "%d", s->db);
@@ -321,8 +353,10 @@ static int connect_and_setup(redis_sink *s)
         if (!(r = command(s, "SELECT", 2, argv)))
             goto fail;
         bool ok = r->type == REDIS_REPLY_STATUS;
-        if (!ok)
+        if (!ok) {
             SINK_ERROR(s, "redis %s: SELECT %d: %s", address, s->db, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+            s->permanent = r->type == REDIS_REPLY_ERROR;
+        }
         freeReplyObject(r);
         if (!ok)
             goto fail;
@@ -332,10 +366,15 @@ static int connect_and_setup(redis_sink *s)
     if (!(r = command(s, "SCRIPT LOAD", 3, load)))
         goto fail;
     bool ok = r->type == REDIS_REPLY_STRING && r->len == 40;
-    if (ok)
+    if (ok) {
         memcpy(s->sha, r->str, 41);
-    else
-        SINK_ERROR(s, "redis %s: SCRIPT LOAD: %s", address, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+    } else {
+        SINK_ERROR(s, "redis %s: SCRIPT LOAD: %s%s", address, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply",
+                   r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "NOAUTH", 6)
+                       ? " (give the password with password_env/password_file or LSCAN_REDIS_PASSWORD)"
+                       : "");
+        s->permanent = r->type == REDIS_REPLY_ERROR && permanent_reply(r->str);
+    }
     freeReplyObject(r);
     if (!ok)
         goto fail;
@@ -345,9 +384,11 @@ static int connect_and_setup(redis_sink *s)
     if (!(r = command(s, "XGROUP CREATE", 6, group)))
         goto fail;
     ok = r->type == REDIS_REPLY_STATUS || (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "BUSYGROUP", 9));
-    if (!ok)
+    if (!ok) {
         SINK_ERROR(s, "redis %s: XGROUP CREATE %s %s: %s", address, s->key_flags, GROUP,
                    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        s->permanent = r->type == REDIS_REPLY_ERROR && permanent_reply(r->str);
+    }
     freeReplyObject(r);
     if (!ok)
         goto fail;
@@ -378,6 +419,8 @@ static int reconnect(redis_sink *s, unsigned *attempts)
             return 0;
         }
         snprintf(last, sizeof last, "%s", s->error);
+        if (s->permanent)
+            break; /* not an outage: trying again changes nothing */
     }
     SINK_ERROR(s, "%s (gave up after %u reconnect attempts; %zu flags kept)", last, *attempts, s->count);
     return -1;
@@ -493,6 +536,7 @@ static enum reply_kind read_reply(redis_sink *s, size_t count)
     } else {
         SINK_ERROR(s, "redis %s: batch of %zu flags refused: %s", address, count,
                    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        s->permanent = r->type == REDIS_REPLY_ERROR && permanent_reply(r->str);
         kind = REPLY_REFUSED;
     }
     freeReplyObject(r);
@@ -816,6 +860,11 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
     }
     s->batch = batch;
     s->capacity = batch * SINK_BACKLOG_BATCHES;
+    if ((o->username && !(s->username = strdup(o->username))) || (o->password && !(s->password = strdup(o->password)))) {
+        error_message_set(error, error_size, "sink: out of memory");
+        sink_destroy(s);
+        return -1;
+    }
     s->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
     s->command_timeout_ms = o->command_timeout_ms ? o->command_timeout_ms : DEFAULT_COMMAND_TIMEOUT_MS;
     s->max_retries = o->max_retries ? o->max_retries : DEFAULT_MAX_RETRIES;
@@ -863,7 +912,7 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
             schedule_probe(s, true);
             note_spooling(s);
         }
-    } else if (rc < 0 && s->spool) {
+    } else if (rc < 0 && s->spool && !s->permanent) {
         /* Redis is away: start spooling (sink_error says why), replay once it is back. */
         atomic_store(&s->spooling, true);
         schedule_probe(s, true);
@@ -941,6 +990,11 @@ size_t sink_spool_bytes(const redis_sink *s)
     return s ? (size_t)atomic_load_explicit(&s->spool_bytes, memory_order_relaxed) : 0;
 }
 
+uint64_t sink_spool_records(const redis_sink *s)
+{
+    return s && s->spool ? spool_records(s->spool) : 0;
+}
+
 const char *sink_spool_path(const redis_sink *s)
 {
     return s && s->spool ? spool_path(s->spool) : NULL;
@@ -980,5 +1034,17 @@ void sink_destroy(redis_sink *s)
     free(s->argvlen);
     free(s->key_seen);
     free(s->key_flags);
+    free(s->username);
+    if (s->password) {
+        volatile char *p = s->password;
+        while (*p)
+            *p++ = '\0';
+        free(s->password);
+    }
     free(s);
+}
+
+bool sink_permanent_failure(const redis_sink *s)
+{
+    return s && s->permanent;
 }

@@ -42,6 +42,8 @@ typedef struct sink_options {
     unsigned max_retries;       /* reconnect attempts per flush before giving up; 0: 5 */
     const char *spool_path;     /* the spool file (its directory must exist; one sink per file, it is
                                    locked); NULL: no spool, flags wait in memory (bounded backlog) */
+    const char *username;       /* Redis 6 ACL user for AUTH, or NULL ("default") */
+    const char *password;       /* AUTH after each connect when not NULL (copied; wiped on destroy) */
 } sink_options;
 
 typedef struct sink_stats {
@@ -74,8 +76,8 @@ typedef struct redis_sink redis_sink;
 int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int *db, char *error,
                    size_t error_size);
 
-/* Creates a sink: connects (connect timeout), selects the db, loads the
- * script (SCRIPT LOAD) and creates the consumer group 'review' on PREFIXflags
+/* Creates a sink: connects (connect timeout), authenticates (AUTH, when a
+ * password is given), selects the db, loads the script (SCRIPT LOAD) and creates the consumer group 'review' on PREFIXflags
  * with MKSTREAM (an existing group is fine). Does not retry: when Redis is
  * unreachable it fails at once with a message naming host:port. On success
  * *out is a new sink the caller frees with sink_destroy; on -1 *out is NULL
@@ -86,7 +88,8 @@ int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int
  * it holds records (a previous run stopped while spooling) and Redis is
  * reachable, they are replayed before sink_create returns. When Redis is
  * unreachable, sink_create still succeeds, in spooling mode
- * (sink_spooling() is true, sink_error() describes the outage). */
+ * (sink_spooling() is true, sink_error() describes the outage); a permanent
+ * refusal (sink_permanent_failure) fails it even with a spool. */
 int sink_create(const sink_options *o, redis_sink **out, char *error, size_t error_size);
 
 /* Buffers one flag (id and JSON are copied; the JSON need not be
@@ -129,12 +132,23 @@ size_t sink_pending(const redis_sink *s);
  * calls it may be called from any thread (for a progress line). */
 size_t sink_spool_bytes(const redis_sink *s);
 
+/* Flags (records) in the spool now; 0 without a spool. Call from the
+ * sink's own thread. */
+uint64_t sink_spool_records(const redis_sink *s);
+
 /* The spool's path as given in the options, or NULL without a spool. */
 const char *sink_spool_path(const redis_sink *s);
 
 /* True while flags go to the spool instead of Redis (Redis was unreachable
  * and has not been reached since). May be called from any thread. */
 bool sink_spooling(const redis_sink *s);
+
+/* True when the last failure was not an outage but a refusal that waiting
+ * will not mend: AUTH refused (NOAUTH, WRONGPASS), no permission (NOPERM),
+ * a database that does not exist, the stream key of another type. Then
+ * sink_create fails even with a spool, reconnects stop at once, and the
+ * caller should stop rather than spool forever. */
+bool sink_permanent_failure(const redis_sink *s);
 
 /* The last error message ("" when none); valid until the next call on s. */
 const char *sink_error(const redis_sink *s);

@@ -1,5 +1,27 @@
 #include "terminal.h"
 
+#include <stdint.h>
+
+/* The code point of the valid UTF-8 sequence s[0..n). */
+static uint32_t code_point(const unsigned char *s, size_t n)
+{
+    switch (n) {
+    case 2: return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+    case 3: return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    case 4: return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+    default: return s[0];
+    }
+}
+
+/* Invisible format characters: shown as nothing, they could hide or reorder
+ * what a reviewer reads, so they are dropped. */
+static bool invisible(uint32_t c)
+{
+    return c == 0x00AD || c == 0x061C || c == 0x180E || (c >= 0x200B && c <= 0x200F) ||
+           (c >= 0x2060 && c <= 0x2064) || (c >= 0x206A && c <= 0x206F) || c == 0xFEFF ||
+           (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE007F);
+}
+
 void terminal_safe_append(bytebuf *out, const char *text, size_t length)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -21,12 +43,14 @@ void terminal_safe_append(bytebuf *out, const char *text, size_t length)
             i++;
             continue;
         }
-        bool control = (n == 2 && c == 0xC2 && s[i + 1] < 0xA0) ||                          /* C1 */
-                       (n == 3 && c == 0xE2 && s[i + 1] == 0x80 && s[i + 2] >= 0xAA && s[i + 2] <= 0xAE) || /* LRE..RLO */
-                       (n == 3 && c == 0xE2 && s[i + 1] == 0x81 && s[i + 2] >= 0xA6 && s[i + 2] <= 0xA9);   /* LRI..PDI */
-        if (control)
+        uint32_t cp = code_point(s + i, n);
+        if (cp < 0xA0) /* C1 controls */
             bytebuf_append_char(out, '?');
-        else
+        else if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) /* bidi overrides, isolates */
+            bytebuf_append_char(out, '?');
+        else if (cp == 0x2028 || cp == 0x2029) /* line and paragraph separators: a space, like '\n' */
+            bytebuf_append_char(out, ' ');
+        else if (!invisible(cp))
             bytebuf_append(out, s + i, n);
         i += n;
     }

@@ -7,9 +7,12 @@
 
 #include "bytebuf.h"
 
-/* Appends `text` without control characters (C0, DEL, C1, ANSI escape
- * sequences, bidirectional overrides): each is replaced by '?' ('\t' and
- * '\n' become spaces), and invalid UTF-8 by U+FFFD. */
+/* Appends `text` without control characters: C0, DEL, C1 (so no ANSI escape
+ * sequence survives) and bidirectional overrides and isolates each become
+ * '?'; '\t', '\n', '\r', U+2028 and U+2029 become spaces; invisible format
+ * characters (zero-width spaces and joiners, LRM, RLM, ALM, word joiners,
+ * BOM, soft hyphen, TAG characters) are dropped; invalid UTF-8 becomes
+ * U+FFFD. Thread-safe. */
 void terminal_safe_append(bytebuf *out, const char *text, size_t length);
 
 #endif

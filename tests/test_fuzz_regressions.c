@@ -80,6 +80,32 @@ static bool run_campaign(const unsigned char *data, size_t size, const char *exp
     return found;
 }
 
+static void run_terminal(const unsigned char *data, size_t size)
+{
+    fuzz_terminal_one(data, size);
+}
+
+static char spool_dir[1024];
+
+static void run_spool(const unsigned char *data, size_t size)
+{
+    if (!spool_dir[0]) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(spool_dir, sizeof spool_dir, "%s/lscan-spool-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        cr_assert_not_null(mkdtemp(spool_dir));
+    }
+    char path[1100];
+    snprintf(path, sizeof path, "%s/spool.bin", spool_dir);
+    fuzz_spool_one(path, data, size);
+    unlink(path);
+}
+
+static void remove_spool_dir(void)
+{
+    if (spool_dir[0])
+        rmdir(spool_dir);
+}
+
 /* ---- the inputs ---------------------------------------------------------- */
 
 /* fuzz_campaign: limits.connect_timeout_ms: 2000888...8 (a finite double far above
@@ -148,8 +174,12 @@ static const unsigned char campaign_huge_timeout[] = {
 
 /* ---- the tests ----------------------------------------------------------- */
 
+TestSuite(fuzz_regressions, .fini = remove_spool_dir);
+
 Test(fuzz_regressions, every_fuzzer_body_takes_an_empty_input)
 {
+    run_terminal((const unsigned char *)"", 0);
+    run_spool((const unsigned char *)"", 0);
     static const unsigned char empty[1] = {0};
     run_normalize(empty, 0);
     run_extract_html(empty, 0);
@@ -173,4 +203,91 @@ Test(fuzz_regressions, campaign_limit_far_above_its_type_is_out_of_range)
     static const char target[] = "targets:\n  - name: a\n    adapter: shopee\n    base_url: http://a.test\n"
                                  "    max_pages: 1e30\n";
     cr_expect(run_campaign((const unsigned char *)target, sizeof target - 1, "max_pages 1e+30 is out of range"));
+}
+
+/* The corpus kept in the tree (tests/fuzz/corpus/TARGET, what the fuzzers
+ * found worth keeping) runs through the same bodies in every `make check`. */
+#include <dirent.h>
+
+static size_t replay_corpus(const char *target, void (*run)(const unsigned char *, size_t))
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/fuzz/corpus/%s", getenv("LSCAN_ROOT") ? getenv("LSCAN_ROOT") : ".", target);
+    DIR *d = opendir(path);
+    cr_assert_not_null(d, "no corpus in %s", path);
+    size_t files = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char file[4400];
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        FILE *f = fopen(file, "rb");
+        cr_assert_not_null(f);
+        static unsigned char data[1 << 20];
+        size_t n = fread(data, 1, sizeof data, f);
+        fclose(f);
+        run(data, n);
+        files++;
+    }
+    closedir(d);
+    return files;
+}
+
+static void run_campaign_quiet(const unsigned char *data, size_t size)
+{
+    run_campaign(data, size, NULL);
+}
+
+/* The costly state built once for the whole corpus, as each fuzzer does. */
+static normalizer *corpus_normalizer;
+static ruleset *corpus_rules;
+static ruleset_scratch *corpus_scratch;
+
+static void run_normalize_kept(const unsigned char *data, size_t size)
+{
+    char error[256];
+    if (!corpus_normalizer)
+        cr_assert_eq(normalizer_create(&corpus_normalizer, error, sizeof error), 0, "%s", error);
+    normalized_text main_view, joined, reference;
+    normalized_text_init(&main_view);
+    normalized_text_init(&joined);
+    normalized_text_init(&reference);
+    fuzz_normalize_one(corpus_normalizer, &main_view, &joined, &reference, data, size);
+    normalized_text_free(&main_view);
+    normalized_text_free(&joined);
+    normalized_text_free(&reference);
+}
+
+static void run_listing_kept(const unsigned char *data, size_t size)
+{
+    if (!corpus_rules) {
+        const char *root = getenv("LSCAN_ROOT");
+        char path[4096];
+        snprintf(path, sizeof path, "%s/rules/packs", root && *root ? root : ".");
+        const char *paths[] = {path};
+        diagnostics diag;
+        diagnostics_init(&diag);
+        cr_assert_eq(ruleset_load(paths, 1, NULL, &corpus_rules, &diag), 0, "cannot load %s", path);
+        diagnostics_free(&diag);
+        cr_assert_eq(ruleset_scratch_create(corpus_rules, &corpus_scratch), 0);
+    }
+    fuzz_listing_one(corpus_rules, corpus_scratch, data, size);
+}
+
+Test(fuzz_regressions, the_corpus_kept_in_the_tree_runs_clean, .timeout = 600)
+{
+    static const struct {
+        const char *name;
+        void (*run)(const unsigned char *, size_t);
+    } targets[] = {{"normalize", run_normalize_kept}, {"extract_html", run_extract_html}, {"adapters", run_adapters},
+                   {"listing", run_listing_kept}, {"campaign", run_campaign_quiet}, {"spool", run_spool},
+                   {"terminal", run_terminal}};
+    for (size_t i = 0; i < sizeof targets / sizeof *targets; i++) {
+        size_t n = replay_corpus(targets[i].name, targets[i].run);
+        fprintf(stderr, "fuzz corpus: %s, %zu inputs\n", targets[i].name, n);
+        cr_expect_gt(n, 0, "the corpus of %s is empty", targets[i].name);
+    }
+    ruleset_scratch_destroy(corpus_scratch);
+    ruleset_destroy(corpus_rules);
+    normalizer_destroy(corpus_normalizer);
 }

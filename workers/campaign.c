@@ -268,7 +268,7 @@ static void visit_campaign(yaml_walk *w, const char *key, yaml_node_t *key_node,
 
 campaign *campaign_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag)
 {
-    size_t errors_before = diag->count;
+    size_t errors_before = diagnostics_total(diag);
     campaign *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
@@ -323,11 +323,19 @@ campaign *campaign_load_string(const char *name, const char *yaml, size_t length
                 }
                 if (!t->platform && t->adapter < ADAPTER_COUNT)
                     t->platform = strdup(adapter_platforms[t->adapter]);
+                /* an absolute start URL must be one the scan may fetch for this target */
+                for (size_t k = 0; t->base_url && k < t->start_urls.count; k++) {
+                    const char *u = t->start_urls.items[k];
+                    if ((!strncmp(u, "http://", 7) || !strncmp(u, "https://", 8)) && !campaign_target_allows(t, u))
+                        diagnostics_add(diag, name, t->start_urls.at[k].line, t->start_urls.at[k].column,
+                                        "start_urls: '%s' is neither under base_url nor on one of the target's hosts",
+                                        u);
+                }
             }
         }
     }
     yaml_document_delete(&document);
-    if (diag->count > errors_before) {
+    if (diagnostics_total(diag) > errors_before) {
         campaign_free(c);
         return NULL;
     }

@@ -23,12 +23,20 @@
 
 typedef enum fetch_error {
     FETCH_TIMEOUT = 0, FETCH_CONNECT, FETCH_RESET, FETCH_TRUNCATED, FETCH_HTTP_5XX, FETCH_HTTP_429,
-    FETCH_HTTP_4XX, FETCH_REDIRECTS, FETCH_TOO_BIG, FETCH_DECODE, FETCH_PARSE, FETCH_OTHER, FETCH_ERROR_COUNT
+    FETCH_HTTP_4XX, FETCH_REDIRECTS, FETCH_TOO_BIG, FETCH_DECODE, FETCH_PARSE, FETCH_OTHER,
+    FETCH_OFFSITE,        /* a redirect off the target's hosts (refused, not retried) */
+    FETCH_BLOCKED,        /* a private address that is not the target's own (refused, not retried) */
+    FETCH_RETRY_AFTER,    /* Retry-After longer than limits.max_retry_after_s (given up, not waited for) */
+    FETCH_ERROR_COUNT
 } fetch_error;
 
 typedef struct scan_counters {
     _Atomic uint64_t pages, bytes, listings, duplicate_listings, bad_listings, flags, flags_new, flags_known,
         retries, sink_failures, given_up, flags_spooled, flags_replayed;
+    _Atomic uint64_t flags_cut;            /* flags whose listing text was cut to fit (flag.h) */
+    _Atomic uint64_t pages_json_repaired;  /* pages with lone surrogate or NUL escapes repaired */
+    _Atomic uint64_t json_repairs;         /* escapes repaired in them */
+    _Atomic uint64_t links_offsite;        /* next-page and followed links refused: off the target's hosts */
     _Atomic uint64_t errors[FETCH_ERROR_COUNT];       /* every failed attempt, by class */
     _Atomic uint64_t given_up_by[FETCH_ERROR_COUNT];  /* pages abandoned, by their last failure */
     _Atomic uint64_t flags_by_kind[RULE_KIND_COUNT];
@@ -41,10 +49,12 @@ typedef struct scan_config {
     unsigned threads;               /* default: cores */
     unsigned transfers_per_thread;  /* default 32 */
     const char *redis_url;          /* overrides the campaign's */
+    const char *redis_username;     /* AUTH user (Redis 6 ACL), or NULL */
+    const char *redis_password;     /* AUTH password, or NULL (the caller read it from a variable or a file) */
     const char *scan_id;
     const char *state_dir;          /* where each worker's Redis spool lives (created if missing); NULL: no spool */
     const char *checkpoint_path;    /* where scan_checkpoint writes; NULL: no checkpoints */
-    bool resume;                    /* start from checkpoint_path instead of the seeds */
+    bool resume;                    /* start from checkpoint_path instead of the seeds (when there is one) */
     flag_language language;
     void (*log)(void *ctx, const char *line);   /* one line per page given up, may be NULL */
     void *log_ctx;
@@ -52,9 +62,27 @@ typedef struct scan_config {
 
 typedef struct scan scan;
 
-/* Seeds the frontier, connects every worker's sink and starts the threads.
- * NULL with a message on failure (e.g. Redis unreachable). */
-scan *scan_start(const scan_config *config, char *error, size_t error_size);
+typedef enum scan_error {
+    SCAN_OK = 0,
+    SCAN_ERROR_MEMORY,
+    SCAN_ERROR_CHECKPOINT,        /* --resume: the checkpoint is damaged or from another version */
+    SCAN_ERROR_CAMPAIGN_CHANGED,  /* --resume: a target changed its definition since the checkpoint */
+    SCAN_ERROR_STATE_DIR,         /* the state directory cannot be created */
+    SCAN_ERROR_REDIS,             /* Redis refused (authentication, database) or is unreachable without a spool */
+    SCAN_ERROR_THREADS
+} scan_error;
+
+const char *scan_strerror(scan_error e);
+
+/* Seeds the frontier (or restores it from the checkpoint with `resume`: when
+ * there is no checkpoint yet the scan starts from the seeds, and
+ * scan_resumed says so), connects every worker's sink and starts the
+ * threads. NULL with *code and a message on failure. */
+scan *scan_start(const scan_config *config, scan_error *code, char *error, size_t error_size);
+/* Whether the scan started from a checkpoint; *urls_dropped gets the URLs
+ * of targets no longer in the campaign, *targets_seeded the targets the
+ * checkpoint did not know (started from their seeds). Either may be NULL. */
+bool scan_resumed(const scan *s, uint64_t *urls_dropped, unsigned *targets_seeded);
 /* Waits up to timeout_ms; true once every worker has finished. */
 bool scan_wait(scan *s, unsigned timeout_ms);
 /* Finish what is in flight, take nothing new (first SIGINT). */
@@ -64,10 +92,19 @@ void scan_frontier_stats(scan *s, frontier_stats *out);
 /* Bytes of flags waiting in the workers' spools, and whether any worker is
  * spooling now (Redis away). Thread-safe. */
 uint64_t scan_spool_bytes(scan *s, bool *spooling);
+/* Where the flags of a finished scan are, when not all in Redis. */
+typedef struct scan_delivery {
+    uint64_t waiting;         /* flags left in the spools (the next scan with this state directory replays them) */
+    uint64_t lost;            /* flags neither in Redis nor in a spool */
+    bool permanent;           /* Redis refused for good (authentication, database): the scan stopped early */
+    char cause[512];          /* the first Redis or spool error behind them ("" when none) */
+} scan_delivery;
+
 /* Joins the workers (after scan_wait returned true or scan_stop), flushes
  * and frees; copies the final counters (with Redis' new/known tallies) to
- * *final when not NULL. Returns 0, or -1 if flags could not all be delivered. */
-int scan_finish(scan *s, scan_counters *final);
+ * *final and says where undelivered flags are in *delivery (both may be
+ * NULL). Returns 0 when every flag made is in Redis, else -1. */
+int scan_finish(scan *s, scan_counters *final, scan_delivery *delivery);
 const char *fetch_error_name(fetch_error e);
 
 /* Writes a checkpoint: every worker stops at its next page, flushes its sink

@@ -167,12 +167,21 @@ int bytebuf_append_json_string(bytebuf *b, const char *s, size_t length)
     size_t i = 0;
     while (i < length) {
         unsigned char c = p[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80 && c != '<' && c != '>' && c != '&') {
             i++;
             continue;
         }
         if (c >= 0x80) {
             size_t n = utf8_sequence_length(p + i, length - i);
+            /* U+2028 and U+2029 end a line in JavaScript: escaped like < > & so
+             * the JSON stays inert when a page inlines it */
+            if (n == 3 && c == 0xE2 && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+                bytebuf_append(b, p + run, i - run);
+                bytebuf_append(b, p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+                i += 3;
+                run = i;
+                continue;
+            }
             if (n) {
                 i += n;
                 continue;
@@ -186,7 +195,7 @@ int bytebuf_append_json_string(bytebuf *b, const char *s, size_t length)
         case '\r': bytebuf_append(b, "\\r", 2); break;
         case '\t': bytebuf_append(b, "\\t", 2); break;
         default:
-            if (c < 0x20) {
+            if (c < 0x20 || c == '<' || c == '>' || c == '&') {
                 char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
                 bytebuf_append(b, esc, 6);
             } else {

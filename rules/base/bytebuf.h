@@ -38,7 +38,9 @@ int bytebuf_printf(bytebuf *b, const char *format, ...) __attribute__((format(pr
 int bytebuf_append_u64(bytebuf *b, uint64_t value);
 int bytebuf_append_i64(bytebuf *b, int64_t value);
 /* Appends `s` as a JSON string literal (with quotes). Invalid UTF-8 bytes are
- * replaced by U+FFFD so the output is always valid JSON. */
+ * replaced by U+FFFD so the output is always valid JSON. '<', '>', '&',
+ * U+2028 and U+2029 are written as \u escapes, so JSON inlined in a web page
+ * can neither close a <script> element nor break a JavaScript string. */
 int bytebuf_append_json_string(bytebuf *b, const char *s, size_t length);
 /* Appends `s` escaped for HTML text and attribute values (& < > " '). */
 int bytebuf_append_html_escaped(bytebuf *b, const char *s, size_t length);

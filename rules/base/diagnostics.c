@@ -33,12 +33,21 @@ void diagnostics_add(diagnostics *d, const char *file, int line, int column, con
     if (d->count == d->capacity) {
         size_t capacity = d->capacity ? d->capacity * 2 : 16;
         char **grown = realloc(d->messages, capacity * sizeof *grown);
-        if (!grown)
+        if (!grown) {
+            d->dropped++;
             return;
+        }
         d->messages = grown;
         d->capacity = capacity;
     }
     char *copy = strdup(full);
     if (copy)
         d->messages[d->count++] = copy;
+    else
+        d->dropped++;
+}
+
+size_t diagnostics_total(const diagnostics *d)
+{
+    return d->count + d->dropped;
 }

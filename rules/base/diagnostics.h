@@ -8,14 +8,20 @@
 #include <stddef.h>
 
 typedef struct diagnostics {
-    char **messages;   /* owned */
+    char **messages;   /* owned; count of them */
     size_t count, capacity;
+    size_t dropped;    /* mistakes that could not be stored (out of memory): they still count */
 } diagnostics;
 
 void diagnostics_init(diagnostics *d);
 void diagnostics_free(diagnostics *d);
-/* Adds "file:line:col: message" (line and col are 1-based; 0 omits them). */
+/* Adds "file:line:col: message" (line and col are 1-based; 0 omits them).
+ * When memory runs out the mistake is still counted (in `dropped`), so a
+ * loader that checks diagnostics_total never takes a failure for success. */
 void diagnostics_add(diagnostics *d, const char *file, int line, int column, const char *format, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* Every mistake added: described (count) and not (dropped). */
+size_t diagnostics_total(const diagnostics *d);
 
 #endif

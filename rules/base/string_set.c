@@ -19,7 +19,7 @@ void string_set_free(string_set *s)
 
 static int grow(string_set *s)
 {
-    size_t capacity = s->capacity ? s->capacity * 2 : 256;
+    size_t capacity = s->capacity ? s->capacity * 2 : 16;
     const char **keys = calloc(capacity, sizeof *keys);
     size_t *values = calloc(capacity, sizeof *values);
     if (!keys || !values) {
@@ -55,5 +55,16 @@ long string_set_add(string_set *s, const char *key, size_t value)
     s->keys[i] = key;
     s->values[i] = value;
     s->count++;
+    return -1;
+}
+
+long string_set_find(const string_set *s, const char *key)
+{
+    if (!s->capacity)
+        return -1;
+    size_t i = (size_t)XXH3_64bits(key, strlen(key)) & (s->capacity - 1);
+    for (; s->keys[i]; i = (i + 1) & (s->capacity - 1))
+        if (!strcmp(s->keys[i], key))
+            return (long)s->values[i];
     return -1;
 }

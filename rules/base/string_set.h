@@ -18,4 +18,7 @@ void string_set_free(string_set *s);
  * there returns its first value (and keeps it). Returns -2 out of memory. */
 long string_set_add(string_set *s, const char *key, size_t value);
 
+/* The value of key, or -1 when it is not in the set. */
+long string_set_find(const string_set *s, const char *key);
+
 #endif

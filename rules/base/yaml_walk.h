@@ -41,7 +41,12 @@ yaml_node_t *yaml_walk_node(yaml_walk *w, int index);
 const char *yaml_scalar(const yaml_node_t *node);
 void yaml_walk_error(yaml_walk *w, const yaml_node_t *node, const char *format, ...) __attribute__((format(printf, 3, 4)));
 
-/* Each returns the value, or reports a mistake naming `what`. */
+/* Reports "out of memory" at the node: a failed allocation is a mistake
+ * like any other, so what was being loaded is refused whole. */
+void yaml_walk_out_of_memory(yaml_walk *w, const yaml_node_t *node);
+
+/* Each returns the value, or reports a mistake naming `what` (or that
+ * memory ran out). */
 char *yaml_walk_string(yaml_walk *w, yaml_node_t *node, const char *what);   /* malloc'd, or NULL */
 bool yaml_walk_bool(yaml_walk *w, yaml_node_t *node, const char *what, bool *out);
 bool yaml_walk_number(yaml_walk *w, yaml_node_t *node, const char *what, double *out);

@@ -22,6 +22,11 @@
 #include "normalize.h"
 #include "pack.h"
 #include "ruleset.h"
+#include "spool.h"
+#include "terminal.h"
+#include "rules/base/json_repair.h"
+#include <fcntl.h>
+#include <unistd.h>
 
 /* utf8proc's largest expansion of one code point is U+FDFA: 3 bytes in, 33
  * bytes out; every other byte becomes at most one separator. */
@@ -223,6 +228,89 @@ static inline void fuzz_pack_one(const uint8_t *data, size_t size)
 static inline void fuzz_campaign_one(const uint8_t *data, size_t size, diagnostics *diag)
 {
     campaign_free(campaign_load_string("fuzz.yaml", (const char *)data, size, diag));
+}
+
+/* terminal_safe_append: whatever the bytes, the output is valid UTF-8 with no
+ * C0 or C1 control, no DEL, no bidirectional override or isolate, no
+ * invisible format character and no line or paragraph separator. */
+static inline uint32_t fuzz_code_point(const unsigned char *s, size_t n)
+{
+    switch (n) {
+    case 2: return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+    case 3: return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    case 4: return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+    default: return s[0];
+    }
+}
+
+static inline void fuzz_terminal_one(const uint8_t *data, size_t size)
+{
+    bytebuf out;
+    bytebuf_init(&out, 0);
+    terminal_safe_append(&out, (const char *)data, size);
+    const unsigned char *s = (const unsigned char *)out.data;
+    for (size_t i = 0; i < out.length;) {
+        size_t n = utf8_sequence_length(s + i, out.length - i);
+        if (!n) {
+            fprintf(stderr, "terminal: invalid UTF-8 at %zu\n", i);
+            abort();
+        }
+        uint32_t c = fuzz_code_point(s + i, n);
+        bool bad = c < 0x20 || (c >= 0x7F && c < 0xA0) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
+                   c == 0x2028 || c == 0x2029 || (c >= 0x200B && c <= 0x200F) || c == 0xFEFF || c == 0x061C ||
+                   (c >= 0xE0000 && c <= 0xE007F);
+        if (bad) {
+            fprintf(stderr, "terminal: U+%04X survived at %zu\n", (unsigned)c, i);
+            abort();
+        }
+        i += n;
+    }
+    bytebuf_free(&out);
+    /* json_repair: a repaired text is valid for cJSON whenever the original's only fault was a repaired escape */
+    bytebuf repaired;
+    bytebuf_init(&repaired, size * 3 + 64); /* the documented bound */
+    size_t repairs = json_repair((const char *)data, size, &repaired);
+    if (repairs && (repaired.overflow || !repaired.data || memchr(repaired.data, 0, repaired.length))) {
+        fprintf(stderr, "json_repair: %zu repairs but the output is missing or holds a NUL\n", repairs);
+        abort();
+    }
+    bytebuf_free(&repaired);
+}
+
+/* spool_open and spool_for_each on any file: a torn tail is cut, damage is
+ * refused, and nothing crashes or reads outside the file. The input is
+ * written to `path` first. */
+static inline int fuzz_spool_record(void *context, const char *id, size_t id_length, const char *flag, size_t flag_length)
+{
+    size_t *records = context;
+    if (strlen(id) != id_length || id_length == 0 || id_length > SPOOL_MAX_ID || flag_length > SPOOL_MAX_FLAG ||
+        flag[flag_length] != '\0') {
+        fprintf(stderr, "spool: a record out of its bounds\n");
+        abort();
+    }
+    (*records)++;
+    return 0;
+}
+
+static inline void fuzz_spool_one(const char *path, const uint8_t *data, size_t size)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return;
+    ssize_t written = write(fd, data, size);
+    close(fd);
+    if (written != (ssize_t)size)
+        return;
+    spool *sp = NULL;
+    char error[512];
+    if (spool_open(path, &sp, error, sizeof error) != 0)
+        return;
+    size_t records = 0;
+    if (spool_for_each(sp, fuzz_spool_record, &records) == 0 && records != spool_records(sp)) {
+        fprintf(stderr, "spool: %zu records read, %llu counted\n", records, (unsigned long long)spool_records(sp));
+        abort();
+    }
+    spool_close(sp);
 }
 
 #endif
