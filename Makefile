@@ -22,14 +22,17 @@ PKG_MODULES := libcurl libpcre2-8 libxxhash hiredis libhs libutf8proc yaml-0.1 \
 CC      ?= cc
 OPTFLAGS ?= -O2 -g
 CFLAGS_BASE = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPTFLAGS) \
-  -pthread -I. -Iscanner -Irules -Irules/base -Iworkers -Ifixtures/market -Itests
+  -pthread -I.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_MODULES) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKG_MODULES) 2>/dev/null)
 CRIT_FLAGS = $(shell pkg-config --cflags --libs criterion 2>/dev/null)
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lm -pthread $(EXTRA_LDFLAGS)
 
-LIB_SRCS     := $(filter-out scanner/main.c,$(wildcard scanner/*.c rules/*.c rules/base/*.c workers/*.c))
+# The library: every .c under the layered folders but the command's own
+# (scanner/cli). Includes are path-qualified from the root, so one -I.
+LIB_SRCS     := $(sort $(shell find rules workers scanner -name '*.c' -not -path 'scanner/cli/*'))
+CLI_SRCS     := $(filter-out scanner/cli/main.c,$(sort $(wildcard scanner/cli/*.c)))
 FIXTURE_SRCS := $(filter-out fixtures/market/main.c,$(wildcard fixtures/market/*.c))
 TEST_SRCS    := $(wildcard tests/test_*.c)
 BENCH_SRCS   := $(wildcard bench/bench_*.c)
@@ -40,9 +43,10 @@ HARNESS_OBJ  := $(BUILD)/obj/tests/harness.o $(BUILD)/obj/tests/loopback_server.
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/%)
 BENCH_BINS   := $(patsubst bench/bench_%.c,$(BUILD)/bench-%,$(BENCH_SRCS))
 LIBLSCAN     := $(BUILD)/liblscan.a
+LIBCLI       := $(BUILD)/liblscan-cli.a
 LIBFIXTURE   := $(BUILD)/libfixture.a
 
-.PHONY: all deps check asan demo bench install clean tests benches
+.PHONY: all deps check asan demo bench install clean tests benches check-layers
 .DEFAULT_GOAL := all
 
 all: deps
@@ -62,11 +66,15 @@ $(LIBLSCAN): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
+$(LIBCLI): $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@)
+	@rm -f $@ && ar rcs $@ $^
+
 $(LIBFIXTURE): $(FIXTURE_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/lscan: $(BUILD)/obj/scanner/main.o $(LIBLSCAN)
+$(BUILD)/lscan: $(BUILD)/obj/scanner/cli/main.o $(LIBCLI) $(LIBLSCAN)
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -74,7 +82,7 @@ $(BUILD)/fixture-market: $(BUILD)/obj/fixtures/market/main.o $(LIBFIXTURE) $(LIB
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/test_%: $(BUILD)/obj/tests/test_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBLSCAN)
+$(BUILD)/test_%: $(BUILD)/obj/tests/test_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBCLI) $(LIBLSCAN)
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL) $(CRIT_FLAGS) $(TEST_LINK_FLAGS)
 
@@ -82,7 +90,7 @@ $(BUILD)/test_%: $(BUILD)/obj/tests/test_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBL
 $(BUILD)/test_alloc_failures: TEST_LINK_FLAGS = -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
   -Wl,--wrap=strdup -Wl,--wrap=strndup
 
-$(BUILD)/bench-%: $(BUILD)/obj/bench/bench_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBLSCAN)
+$(BUILD)/bench-%: $(BUILD)/obj/bench/bench_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBCLI) $(LIBLSCAN)
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -90,7 +98,11 @@ $(BUILD)/bench-%: $(BUILD)/obj/bench/bench_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LI
 TEST_ENV = LSCAN_BUILD=$(abspath $(BUILD)) LSCAN_ROOT=$(CURDIR) \
   LSCAN_SHARED=$(abspath ../shared)
 
-check: deps
+# Includes point down the layers (tests/check-layers, README "Layers").
+check-layers:
+	@sh tests/check-layers .
+
+check: deps check-layers
 	@$(MAKE) --no-print-directory binaries
 	@$(TEST_ENV) sh tests/run-all $(BUILD) $(TEST_BINS)
 
@@ -117,11 +129,11 @@ FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_SECONDS  ?= 30
 FUZZ_BUILD    := build-fuzz
 FUZZ_CC       := clang
-FUZZ_CFLAGS    = -std=c17 -D_GNU_SOURCE -g -O1 -pthread -I. -Iscanner -Irules -Irules/base -Iworkers -Ifixtures/market -Itests \
+FUZZ_CFLAGS    = -std=c17 -D_GNU_SOURCE -g -O1 -pthread -I. \
   $(PKG_CFLAGS)
 FUZZ_SRCS     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
-FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o) $(CLI_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 
 .PHONY: fuzz fuzz-binaries
 

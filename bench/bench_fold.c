@@ -19,7 +19,7 @@
 
 #include <utf8proc.h>
 
-#include "normalize.h"
+#include "rules/text/normalize.h"
 
 typedef struct {
     char *data;           /* all lines, back to back */

@@ -28,13 +28,13 @@
 #include <time.h>
 #include <xxhash.h>
 
-#include "bytebuf.h"
-#include "market.h"
-#include "mpm.h"
-#include "normalize.h"
-#include "pack.h"
-#include "ruleset.h"
-#include "loader.h"
+#include "rules/base/bytebuf.h"
+#include "fixtures/market/market.h"
+#include "rules/mpm.h"
+#include "rules/text/normalize.h"
+#include "rules/pack.h"
+#include "rules/ruleset.h"
+#include "rules/loader.h"
 
 #define MIN_SECONDS 0.3
 #define RUNS 3

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "loader.h"
+#include "tests/harness.h"
+#include "rules/loader.h"
 
 static void pin_to(int cpu)
 {

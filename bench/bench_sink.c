@@ -19,9 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "bytebuf.h"
-#include "harness.h"
-#include "sink.h"
+#include "rules/base/bytebuf.h"
+#include "tests/harness.h"
+#include "scanner/output/sink.h"
 
 #define TARGET_FLAGS_PER_S 100000.0
 

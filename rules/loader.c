@@ -1,4 +1,4 @@
-#include "loader.h"
+#include "rules/loader.h"
 
 #include <dirent.h>
 #include <errno.h>

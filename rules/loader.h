@@ -2,7 +2,7 @@
 #ifndef LSCAN_LOADER_H
 #define LSCAN_LOADER_H
 
-#include "ruleset.h"
+#include "rules/ruleset.h"
 
 /* Loads every pack named in paths (a file, or a directory whose *.yaml and
  * *.yml files are read in name order) and compiles them into one set. Every

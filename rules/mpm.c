@@ -2,8 +2,8 @@
  * ones, dispatches to a backend, and turns raw hits into sorted mpm_hit
  * arrays, so that both backends return identical results. */
 #define MPM_INTERNAL
-#include "mpm.h"
-#include "error_message.h"
+#include "rules/mpm.h"
+#include "rules/base/error_message.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -30,7 +30,7 @@
  * or segments of one long text) so that the table loads of one lane overlap
  * with the others'. */
 #define MPM_INTERNAL
-#include "mpm.h"
+#include "rules/mpm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * HS_FLAG_SINGLEMATCH (a rejected hit inside a longer word would hide a later
  * real one) and no \b in the expressions (far too slow to compile). */
 #define MPM_INTERNAL
-#include "mpm.h"
+#include "rules/mpm.h"
 
 #include <hs.h>
 #include <stdio.h>

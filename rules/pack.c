@@ -1,8 +1,8 @@
 /* Rule pack loading: libyaml's document tree, walked with a check at every
  * step. Each check that fails adds a diagnostic and the walk goes on. */
-#include "pack.h"
-#include "string_set.h"
-#include "yaml_walk.h"
+#include "rules/pack.h"
+#include "rules/base/string_set.h"
+#include "rules/base/yaml_walk.h"
 
 #include <errno.h>
 #include <math.h>

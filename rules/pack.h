@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "diagnostics.h"
-#include "yaml_walk.h"
+#include "rules/base/diagnostics.h"
+#include "rules/base/yaml_walk.h"
 #include "rules/base/string_set.h"
 
 typedef enum rule_kind {

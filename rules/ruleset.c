@@ -1,6 +1,6 @@
 /* Compiling packs into one set, and deciding listings with it. */
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include "ruleset.h"
+#include "rules/ruleset.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -13,8 +13,8 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
-#include "bytebuf.h"
-#include "string_set.h"
+#include "rules/base/bytebuf.h"
+#include "rules/base/string_set.h"
 
 #define MAX_VIEW_HITS 512      /* automaton hits kept per view of a field */
 #define MAX_FOUND 2048         /* hits kept per listing */

@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diagnostics.h"
-#include "mpm.h"
-#include "normalize.h"
-#include "pack.h"
+#include "rules/base/diagnostics.h"
+#include "rules/mpm.h"
+#include "rules/text/normalize.h"
+#include "rules/pack.h"
 
 typedef struct ruleset ruleset;
 typedef struct ruleset_scratch ruleset_scratch;

@@ -1,5 +1,5 @@
 /* loopback_server: see loopback_server.h. */
-#include "loopback_server.h"
+#include "tests/loopback_server.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>

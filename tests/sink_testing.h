@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sink.h"
+#include "scanner/output/sink.h"
 
 static inline void flag_id_of(unsigned i, char out[17])
 {

@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flag.h"
-#include "listing.h"
-#include "loader.h"
-#include "pack.h"
-#include "ruleset.h"
+#include "scanner/record/flag.h"
+#include "scanner/record/listing.h"
+#include "rules/loader.h"
+#include "rules/pack.h"
+#include "rules/ruleset.h"
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t count, size_t size);

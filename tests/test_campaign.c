@@ -5,9 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "adapters.h"
-#include "campaign.h"
-#include "frontier.h"
+#include "scanner/extract/adapters.h"
+#include "scanner/pipeline/campaign.h"
+#include "workers/frontier.h"
 
 static campaign *load(const char *yaml, diagnostics *diag)
 {

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bytebuf.h"
-#include "harness.h"
+#include "rules/base/bytebuf.h"
+#include "tests/harness.h"
 
 static char lscan[1024], packs[1024], market[1024];
 

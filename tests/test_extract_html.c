@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "bytebuf.h"
+#include "rules/base/bytebuf.h"
 #include "rules/base/url.h"
-#include "extract_html.h"
-#include "harness.h"
+#include "scanner/extract/extract_html.h"
+#include "tests/harness.h"
 
 static void init(void)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz/bodies.h"
-#include "loader.h"
+#include "tests/fuzz/bodies.h"
+#include "rules/loader.h"
 
 /* ---- the fuzzers' bodies, with the state each fuzzer keeps -------------- */
 

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "harness.h"
-#include "market.h"
+#include "tests/harness.h"
+#include "fixtures/market/market.h"
 
 #define LISTINGS 2000ull
 #define SEED 7ull

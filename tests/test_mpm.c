@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mpm.h"
+#include "rules/mpm.h"
 
 static const mpm_backend BACKENDS[] = { MPM_BACKEND_AHO_CORASICK, MPM_BACKEND_VECTORSCAN };
 #define NBACKENDS (sizeof BACKENDS / sizeof BACKENDS[0])

@@ -11,7 +11,7 @@
 
 #include <utf8proc.h>
 
-#include "normalize.h"
+#include "rules/text/normalize.h"
 
 static normalizer *norm;
 static normalized_text out, ref, joined;

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "loopback_server.h"
+#include "tests/harness.h"
+#include "tests/loopback_server.h"
 #include "rules/base/bytebuf.h"
 
 static harness_process redis;

@@ -8,13 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bytebuf.h"
-#include "flag.h"
-#include "harness.h"
-#include "listing.h"
-#include "loader.h"
-#include "pack.h"
-#include "ruleset.h"
+#include "rules/base/bytebuf.h"
+#include "scanner/record/flag.h"
+#include "tests/harness.h"
+#include "scanner/record/listing.h"
+#include "rules/loader.h"
+#include "rules/pack.h"
+#include "rules/ruleset.h"
 
 /* A base pack: the rule under test is appended to it. */
 static const char base_pack[] =

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "sink.h"
-#include "sink_testing.h"
+#include "tests/harness.h"
+#include "scanner/output/sink.h"
+#include "tests/sink_testing.h"
 
 static harness_process redis;      /* the harness Redis of each test */
 static harness_process restarted;  /* a Redis this file starts on the same port */

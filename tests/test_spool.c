@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "sink.h"
-#include "sink_testing.h"
-#include "spool.h"
+#include "tests/harness.h"
+#include "scanner/output/sink.h"
+#include "tests/sink_testing.h"
+#include "scanner/output/spool.h"
 
 static harness_process redis;      /* the harness Redis of each sink test */
 static harness_process restarted;  /* a Redis this file starts on the same port */

@@ -1,6 +1,6 @@
-#include "frontier.h"
+#include "workers/frontier.h"
 #include "rules/base/url.h"
-#include "hash_set.h"
+#include "rules/base/hash_set.h"
 
 #include <ctype.h>
 #include <stdio.h>

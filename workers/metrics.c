@@ -1,4 +1,4 @@
-#include "metrics.h"
+#include "workers/metrics.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>

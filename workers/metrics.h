@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "bytebuf.h"
+#include "rules/base/bytebuf.h"
 
 typedef void (*metrics_writer)(void *ctx, bytebuf *out);
 typedef struct metrics_server metrics_server;

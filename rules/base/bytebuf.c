@@ -1,4 +1,4 @@
-#include "bytebuf.h"
+#include "rules/base/bytebuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

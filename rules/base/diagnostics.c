@@ -1,4 +1,4 @@
-#include "diagnostics.h"
+#include "rules/base/diagnostics.h"
 
 #include <stdarg.h>
 #include <stdio.h>

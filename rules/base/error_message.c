@@ -1,4 +1,4 @@
-#include "error_message.h"
+#include "rules/base/error_message.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "hash_set.h"
+#include "rules/base/hash_set.h"
 
 #include <stdlib.h>
 

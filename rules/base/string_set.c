@@ -1,4 +1,4 @@
-#include "string_set.h"
+#include "rules/base/string_set.h"
 
 #include <stdint.h>
 #include <stdlib.h>

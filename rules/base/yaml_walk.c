@@ -1,5 +1,5 @@
 /* Shared YAML walking: see yaml_walk.h. */
-#include "yaml_walk.h"
+#include "rules/base/yaml_walk.h"
 #include "rules/base/string_set.h"
 
 #include <errno.h>

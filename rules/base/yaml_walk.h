@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <yaml.h>
 
-#include "diagnostics.h"
+#include "rules/base/diagnostics.h"
 
 typedef struct position {
     int line, column; /* 1-based */

@@ -1,7 +1,7 @@
 /* libFuzzer target: adapter_parse on arbitrary bytes as a fetched page, for
  * every adapter (shopee, tiki, social, json with field paths, storefront)
  * and every page kind; and price_from_text on the bytes as a string. */
-#include "bodies.h"
+#include "tests/fuzz/bodies.h"
 
 static campaign_target targets[FUZZ_ADAPTER_TARGETS];
 

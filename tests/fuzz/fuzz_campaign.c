@@ -1,5 +1,5 @@
 /* libFuzzer target: campaign_load_string on arbitrary bytes as a campaign. */
-#include "bodies.h"
+#include "tests/fuzz/bodies.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,6 +1,6 @@
 /* libFuzzer target: extract_html and html_page_listings on arbitrary bytes
  * as a storefront page, with and without a page URL. */
-#include "bodies.h"
+#include "tests/fuzz/bodies.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bodies.h"
-#include "loader.h"
+#include "tests/fuzz/bodies.h"
+#include "rules/loader.h"
 
 static ruleset *rs;
 static ruleset_scratch *scratch;

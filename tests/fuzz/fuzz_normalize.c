@@ -1,6 +1,6 @@
 /* libFuzzer target: normalize_text and normalize_joined on arbitrary bytes,
  * with the invariants of both views checked (tests/fuzz/bodies.h). */
-#include "bodies.h"
+#include "tests/fuzz/bodies.h"
 
 static normalizer *n;
 static normalized_text main_view, joined, reference;

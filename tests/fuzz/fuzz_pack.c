@@ -1,6 +1,6 @@
 /* libFuzzer target: pack_load_string on arbitrary bytes as a rule pack; a
  * pack that loads is compiled and runs its own tests. */
-#include "bodies.h"
+#include "tests/fuzz/bodies.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

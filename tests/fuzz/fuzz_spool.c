@@ -1,7 +1,7 @@
 /* libFuzzer target: the spool file reader on arbitrary file contents
  * (tests/fuzz/bodies.h). Each input is written to one file in a private
  * temporary directory, then opened as a spool. */
-#include "bodies.h"
+#include "tests/fuzz/bodies.h"
 
 static char path[4096], dir[4000];
 

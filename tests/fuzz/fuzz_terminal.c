@@ -1,6 +1,6 @@
 /* libFuzzer target: terminal_safe_append and json_repair on arbitrary bytes
  * (tests/fuzz/bodies.h). */
-#include "bodies.h"
+#include "tests/fuzz/bodies.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

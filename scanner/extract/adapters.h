@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "campaign.h"
+#include "scanner/extract/target.h"
 
 typedef enum page_kind {
     PAGE_LISTING = 0,    /* a page of listings (search, category, seller, feed) */

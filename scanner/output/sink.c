@@ -1,7 +1,7 @@
 /* sink: the Redis review-stream writer (sink.h, docs/redis.md). */
-#include "sink.h"
-#include "error_message.h"
-#include "spool.h"
+#include "scanner/output/sink.h"
+#include "rules/base/error_message.h"
+#include "scanner/output/spool.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,4 +1,4 @@
-#include "listing.h"
+#include "scanner/record/listing.h"
 #include "rules/base/json_repair.h"
 
 #include <math.h>

@@ -1,6 +1,6 @@
 /* normalize: table-driven text folding with offsets. Rules: normalize.h. */
-#include "normalize.h"
-#include "error_message.h"
+#include "rules/text/normalize.h"
+#include "rules/base/error_message.h"
 
 #include <stdbool.h>
 #include <stdio.h>

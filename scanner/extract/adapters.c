@@ -1,7 +1,7 @@
 /* Site adapters: Shopee-like, Tiki-like, storefront HTML, social feeds and
  * a configurable JSON adapter. Field names follow the real sites' public
  * JSON; see docs/fixture-market.md for the shapes. */
-#include "adapters.h"
+#include "scanner/extract/adapters.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -12,7 +12,7 @@
 #include "rules/base/bytebuf.h"
 #include "rules/base/json_repair.h"
 #include "rules/base/url.h"
-#include "extract_html.h"
+#include "scanner/extract/extract_html.h"
 
 #define MAX_LINKS 8192
 #define SHOPEE_PRICE_UNIT 100000.0

@@ -6,8 +6,8 @@
  * element's text, the <title>. An element's frames are closed when its end
  * tag arrives (libxml2 reports an end for every start it reported, implied
  * ones included), so the depth at which a frame opened identifies it. */
-#include "extract_html.h"
-#include "error_message.h"
+#include "scanner/extract/extract_html.h"
+#include "rules/base/error_message.h"
 
 #include <math.h>
 #include <stdint.h>

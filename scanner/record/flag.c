@@ -1,4 +1,4 @@
-#include "flag.h"
+#include "scanner/record/flag.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "bytebuf.h"
+#include "rules/base/bytebuf.h"
 
 /* Appends `text` without control characters: C0, DEL, C1 (so no ANSI escape
  * sequence survives) and bidirectional overrides and isolates each become

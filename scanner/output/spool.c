@@ -1,6 +1,6 @@
 /* spool: the sink's append-only file of flags not yet in Redis (spool.h). */
-#include "spool.h"
-#include "error_message.h"
+#include "scanner/output/spool.h"
+#include "rules/base/error_message.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "terminal.h"
+#include "scanner/cli/terminal.h"
 
 #include <stdint.h>
 

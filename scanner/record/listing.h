@@ -11,8 +11,8 @@
 #include <cJSON.h>
 #include <stddef.h>
 
-#include "bytebuf.h"
-#include "ruleset.h"
+#include "rules/base/bytebuf.h"
+#include "rules/ruleset.h"
 
 #define LISTING_MAX_LINE ((size_t)4 << 20)
 

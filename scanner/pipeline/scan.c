@@ -1,4 +1,4 @@
-#include "scan.h"
+#include "scanner/pipeline/scan.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -17,11 +17,11 @@
 #include <xxhash.h>
 #include <zlib.h>
 
-#include "adapters.h"
-#include "bytebuf.h"
-#include "hash_set.h"
-#include "listing.h"
-#include "sink.h"
+#include "scanner/extract/adapters.h"
+#include "rules/base/bytebuf.h"
+#include "rules/base/hash_set.h"
+#include "scanner/record/listing.h"
+#include "scanner/output/sink.h"
 #include "rules/base/url.h"
 
 _Static_assert(FLAG_MAX_BYTES <= SINK_MAX_FLAG_JSON, "every flag the writer makes must fit the sink");

@@ -14,10 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "campaign.h"
-#include "flag.h"
-#include "frontier.h"
-#include "ruleset.h"
+#include "scanner/pipeline/campaign.h"
+#include "scanner/record/flag.h"
+#include "workers/frontier.h"
+#include "rules/ruleset.h"
 
 #define SCAN_MAX_TARGETS 64
 

@@ -6,9 +6,9 @@
 
 #include <stdint.h>
 
-#include "bytebuf.h"
-#include "listing.h"
-#include "ruleset.h"
+#include "rules/base/bytebuf.h"
+#include "scanner/record/listing.h"
+#include "rules/ruleset.h"
 
 typedef enum flag_language { FLAG_LANGUAGE_VIETNAMESE = 0, FLAG_LANGUAGE_ENGLISH } flag_language;
 

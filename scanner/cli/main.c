@@ -14,16 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bytebuf.h"
-#include "campaign.h"
-#include "extract_html.h"
-#include "flag.h"
-#include "listing.h"
-#include "loader.h"
-#include "metrics.h"
-#include "ruleset.h"
-#include "scan.h"
-#include "terminal.h"
+#include "rules/base/bytebuf.h"
+#include "scanner/pipeline/campaign.h"
+#include "scanner/extract/extract_html.h"
+#include "scanner/record/flag.h"
+#include "scanner/record/listing.h"
+#include "rules/loader.h"
+#include "workers/metrics.h"
+#include "rules/ruleset.h"
+#include "scanner/pipeline/scan.h"
+#include "scanner/cli/terminal.h"
 
 #define LSCAN_VERSION "0.1.0"
 

@@ -1,21 +1,15 @@
-#include "campaign.h"
+#include "scanner/pipeline/campaign.h"
 
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "rules/base/url.h"
 
 #define MAX_CAMPAIGN_BYTES (4u << 20)
 
-static const char *const adapter_names[ADAPTER_COUNT] = {"shopee", "tiki", "storefront", "social", "json"};
-static const char *const adapter_platforms[ADAPTER_COUNT] = {"shopee", "tiki", "web", "facebook", "web"};
-
-const char *adapter_name(adapter_kind k) { return (unsigned)k < ADAPTER_COUNT ? adapter_names[k] : "unknown"; }
-const char *adapter_platform(adapter_kind k) { return (unsigned)k < ADAPTER_COUNT ? adapter_platforms[k] : "web"; }
 
 /* ${NAME} -> the environment's value; an unset variable is a mistake. */
 static char *expanded_string(yaml_walk *w, yaml_node_t *node, const char *what)
@@ -103,13 +97,11 @@ static void visit_target(yaml_walk *w, const char *key, yaml_node_t *key_node, y
         t->name = yaml_walk_string(w, value, key);
     } else if (!strcmp(key, "adapter")) {
         const char *a = yaml_scalar(value);
-        int k = 0;
-        while (a && k < ADAPTER_COUNT && strcmp(adapter_names[k], a))
-            k++;
-        if (!a || k == ADAPTER_COUNT)
+        adapter_kind k = a ? adapter_named(a) : ADAPTER_COUNT;
+        if (k == ADAPTER_COUNT)
             yaml_walk_error(w, value, "unknown adapter '%s' (known: shopee, tiki, storefront, social, json)", a ? a : "?");
         else
-            t->adapter = (adapter_kind)k;
+            t->adapter = k;
     } else if (!strcmp(key, "platform")) {
         t->platform = yaml_walk_string(w, value, key);
     } else if (!strcmp(key, "base_url")) {
@@ -317,12 +309,12 @@ campaign *campaign_load_string(const char *name, const char *yaml, size_t length
                     yaml_walk_error(&w, node, "a json target needs start_urls");
                 if (!t->name) {
                     char label[64];
-                    snprintf(label, sizeof label, "%s-%zu", t->adapter < ADAPTER_COUNT ? adapter_names[t->adapter] : "target",
+                    snprintf(label, sizeof label, "%s-%zu", t->adapter < ADAPTER_COUNT ? adapter_name(t->adapter) : "target",
                              c->target_count);
                     t->name = strdup(label);
                 }
                 if (!t->platform && t->adapter < ADAPTER_COUNT)
-                    t->platform = strdup(adapter_platforms[t->adapter]);
+                    t->platform = strdup(adapter_platform(t->adapter));
                 /* an absolute start URL must be one the scan may fetch for this target */
                 for (size_t k = 0; t->base_url && k < t->start_urls.count; k++) {
                     const char *u = t->start_urls.items[k];
@@ -386,35 +378,3 @@ void campaign_free(campaign *c)
     free(c);
 }
 
-bool campaign_target_allows(const campaign_target *t, const char *url)
-{
-    if (!url)
-        return false;
-    if (t->base_url && url_within(url, t->base_url))
-        return true;
-    for (size_t i = 0; i < t->hosts.count; i++)
-        if (url_same_origin(url, t->hosts.items[i]))
-            return true;
-    return false;
-}
-
-uint64_t campaign_target_fingerprint(const campaign_target *t)
-{
-    XXH3_state_t *state = XXH3_createState();
-    if (!state)
-        return 0;
-    XXH3_64bits_reset(state);
-    uint32_t adapter = (uint32_t)t->adapter;
-    XXH3_64bits_update(state, &adapter, sizeof adapter);
-    const json_fields *f = &t->fields;
-    const char *parts[] = {t->platform, t->base_url, f->items, f->listing_id, f->title, f->description, f->url,
-                           f->price, f->currency, f->seller_id, f->seller_name, f->seller_location,
-                           f->seller_official, f->category, f->next_url};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        XXH3_64bits_update(state, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) + 1 : 1);
-    for (size_t i = 0; i < t->hosts.count; i++)
-        XXH3_64bits_update(state, t->hosts.items[i], strlen(t->hosts.items[i]) + 1);
-    uint64_t h = XXH3_64bits_digest(state);
-    XXH3_freeState(state);
-    return h;
-}

@@ -1,0 +1,54 @@
+/* target: see target.h. */
+#include "scanner/extract/target.h"
+
+#include <string.h>
+#include <xxhash.h>
+
+#include "rules/base/url.h"
+
+static const char *const adapter_names[ADAPTER_COUNT] = {"shopee", "tiki", "storefront", "social", "json"};
+static const char *const adapter_platforms[ADAPTER_COUNT] = {"shopee", "tiki", "web", "facebook", "web"};
+
+const char *adapter_name(adapter_kind k) { return (unsigned)k < ADAPTER_COUNT ? adapter_names[k] : "unknown"; }
+const char *adapter_platform(adapter_kind k) { return (unsigned)k < ADAPTER_COUNT ? adapter_platforms[k] : "web"; }
+
+adapter_kind adapter_named(const char *name)
+{
+    for (int k = 0; k < ADAPTER_COUNT; k++)
+        if (!strcmp(adapter_names[k], name))
+            return (adapter_kind)k;
+    return ADAPTER_COUNT;
+}
+
+bool campaign_target_allows(const campaign_target *t, const char *url)
+{
+    if (!url)
+        return false;
+    if (t->base_url && url_within(url, t->base_url))
+        return true;
+    for (size_t i = 0; i < t->hosts.count; i++)
+        if (url_same_origin(url, t->hosts.items[i]))
+            return true;
+    return false;
+}
+
+uint64_t campaign_target_fingerprint(const campaign_target *t)
+{
+    XXH3_state_t *state = XXH3_createState();
+    if (!state)
+        return 0;
+    XXH3_64bits_reset(state);
+    uint32_t adapter = (uint32_t)t->adapter;
+    XXH3_64bits_update(state, &adapter, sizeof adapter);
+    const json_fields *f = &t->fields;
+    const char *parts[] = {t->platform, t->base_url, f->items, f->listing_id, f->title, f->description, f->url,
+                           f->price, f->currency, f->seller_id, f->seller_name, f->seller_location,
+                           f->seller_official, f->category, f->next_url};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        XXH3_64bits_update(state, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) + 1 : 1);
+    for (size_t i = 0; i < t->hosts.count; i++)
+        XXH3_64bits_update(state, t->hosts.items[i], strlen(t->hosts.items[i]) + 1);
+    uint64_t h = XXH3_64bits_digest(state);
+    XXH3_freeState(state);
+    return h;
+}
