@@ -22,6 +22,9 @@ typedef struct ruleset ruleset;
 typedef struct ruleset_scratch ruleset_scratch;
 
 typedef struct ruleset_options {
+    const normalizer *normalizer; /* borrowed, must outlive the set; NULL: the set builds its own.
+                                     Build one per process (normalizer_create) and hand it to every
+                                     set: its tables take a while and ~20 MB */
     mpm_backend backend;          /* default: our Aho-Corasick DFA */
     uint32_t regex_match_limit;   /* PCRE2 match limit (default 100000) */
     uint32_t regex_depth_limit;   /* PCRE2 depth limit for the interpreter (default 2000) */

@@ -774,3 +774,63 @@ Test(scan, resume_refuses_a_target_whose_definition_changed)
     cr_expect_not_null(strstr(err, "target 'tiki' changed since the checkpoint"), "%s", err);
     free(err);
 }
+
+/* One decide step (issue 9): the listings a scan flagged, given to `lscan
+ * match` as JSON lines, give byte-identical flags (a scan's flag only adds
+ * scan_id and evidence after the pack). */
+Test(scan, match_and_scan_write_byte_identical_flags_for_the_same_listings)
+{
+    start_both(2000, NULL);
+    char campaign[1024];
+    write_campaign(campaign, sizeof campaign, "per_host_concurrency: 16, requests_per_second: 0");
+    char *err;
+    cJSON *summary;
+    cr_assert_eq(run_scan(campaign, &err, &summary), 0, "%s", err);
+    free(err);
+    cJSON_Delete(summary);
+    redisContext *c = harness_redis_connect(&redis);
+    redisReply *entries = redisCommand(c, "XRANGE lscan:flags - +");
+    cr_assert(entries && entries->type == REDIS_REPLY_ARRAY && entries->elements > 100);
+    /* the listings, one per line, as the flags carry them; and each scan flag cut before ,"scan_id" */
+    size_t n = entries->elements, total = 0;
+    char **expected = calloc(n, sizeof *expected);
+    for (size_t i = 0; i < n; i++)
+        total += entries->element[i]->element[1]->element[3]->len + 1;
+    char *lines = calloc(total + 1, 1), *o = lines;
+    for (size_t i = 0; i < n; i++) {
+        const char *flag = entries->element[i]->element[1]->element[3]->str;
+        const char *listing = strstr(flag, ",\"listing\":") + 11, *rules = strstr(flag, ",\"rules\":[");
+        cr_assert(listing && rules && rules > listing);
+        memcpy(o, listing, (size_t)(rules - listing));
+        o += rules - listing;
+        *o++ = '\n';
+        const char *scan_part = strstr(flag, ",\"scan_id\":");
+        cr_assert_not_null(scan_part);
+        size_t keep = (size_t)(scan_part - flag);
+        expected[i] = malloc(keep + 2);
+        memcpy(expected[i], flag, keep);
+        memcpy(expected[i] + keep, "}", 2);
+    }
+    char lscan[1024], packs[1024];
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    snprintf(packs, sizeof packs, "%s/rules/packs", harness_root());
+    const char *argv[] = {lscan, "match", "--rules", packs, "--threads", "1", NULL};
+    char *out = NULL;
+    cr_assert_eq(harness_run(argv, lines, (size_t)(o - lines), &out, &err), 0, "%s", err);
+    size_t i = 0, same = 0;
+    for (char *save = NULL, *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++) {
+        cr_assert_lt(i, n, "more flags from match than from the scan");
+        same += !strcmp(line, expected[i]);
+        cr_expect_str_eq(line, expected[i], "flag %zu differs", i);
+    }
+    cr_expect_eq(i, n, "%zu flags from match, %zu from the scan", i, n);
+    fprintf(stderr, "decide: %zu of %zu flags byte-identical between lscan scan and lscan match\n", same, n);
+    for (size_t k = 0; k < n; k++)
+        free(expected[k]);
+    free(expected);
+    free(lines);
+    free(out);
+    free(err);
+    freeReplyObject(entries);
+    redisFree(c);
+}

@@ -22,6 +22,7 @@
 #include "rules/loader.h"
 #include "workers/metrics.h"
 #include "rules/ruleset.h"
+#include "scanner/pipeline/decide.h"
 #include "scanner/pipeline/scan.h"
 #include "scanner/cli/terminal.h"
 
@@ -183,7 +184,7 @@ static int read_line(line_reader *r, bytebuf *out, size_t max, bool *too_long)
 
 typedef struct match_worker {
     const ruleset *rs;
-    ruleset_scratch *scratch;
+    decider *decider;
     flag_language language;
     /* the batch: lines [begin, end) of the shared arrays */
     const char *data;
@@ -226,19 +227,20 @@ static void *match_worker_run(void *arg)
         w->listings++;
         w->repaired += l.repaired_bytes > 0;
         w->json_repaired += l.json_repairs > 0;
-        match_result result;
-        if (ruleset_match(w->rs, w->scratch, &l.facts, &result) < 0) {
+        decision d;
+        decide_context context = {.language = w->language};
+        if (decide_listing(w->decider, &l, &context, &d) != DECIDE_OK) {
             w->failed = true;
             listing_free(&l);
             break;
         }
-        w->truncated += result.text_truncated || result.hits_truncated;
-        w->regex_limited += result.regex_limit_hits > 0;
-        if (result.rule_count) {
+        w->truncated += d.result.text_truncated || d.result.hits_truncated;
+        w->regex_limited += d.result.regex_limit_hits > 0;
+        if (d.flagged) {
             w->flagged++;
-            for (size_t k = 0; k < result.rule_count; k++)
-                w->by_kind[ruleset_rule(w->rs, result.rules[k])->kind]++;
-            flag_to_json(w->rs, &l, &result, w->language, NULL, NULL, &w->output);
+            for (size_t k = 0; k < d.result.rule_count; k++)
+                w->by_kind[ruleset_rule(w->rs, d.result.rules[k])->kind]++;
+            bytebuf_append(&w->output, d.flag, d.flag_length);
             bytebuf_append_char(&w->output, '\n');
         }
         listing_free(&l);
@@ -329,7 +331,7 @@ static int command_match(int argc, char **argv)
         workers[t].language = language;
         bytebuf_init(&workers[t].output, 0);
         bytebuf_init(&workers[t].errors, 0);
-        if (ruleset_scratch_create(rs, &workers[t].scratch) < 0) {
+        if (decide_create(rs, &workers[t].decider) < 0) {
             fprintf(stderr, "lscan: match: out of memory\n");
             status = EXIT_RUNTIME;
             goto done;
@@ -435,7 +437,7 @@ static int command_match(int argc, char **argv)
         status = EXIT_BAD_INPUT;
 done:
     for (long t = 0; workers && t < threads; t++) {
-        ruleset_scratch_destroy(workers[t].scratch);
+        decide_destroy(workers[t].decider);
         bytebuf_free(&workers[t].output);
         bytebuf_free(&workers[t].errors);
     }

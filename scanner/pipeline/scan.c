@@ -1,4 +1,5 @@
 #include "scanner/pipeline/scan.h"
+#include "scanner/pipeline/decide.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -74,18 +75,17 @@ typedef struct own_addresses {
 typedef struct worker {
     struct scan *scan;
     pthread_t thread;
-    const ruleset *rules;         /* the set this worker matches with now */
-    unsigned generation;          /* of `rules` */
+    decider *decider;             /* matches with the set of `generation` */
+    unsigned generation;
     atomic_uint acked;            /* generation this worker has moved to (read by the reloading thread) */
     atomic_bool running;
     CURLM *multi;
     transfer *transfers;
     unsigned transfer_count;
     struct curl_slist *headers;
-    ruleset_scratch *scratch;
     redis_sink *sink;
     adapter_result result;
-    bytebuf decoded, flag;
+    bytebuf decoded;
     uint64_t random;              /* jitter */
     bool failed;
 } worker;
@@ -441,34 +441,30 @@ static void handle_listing(worker *w, transfer *t, cJSON *record, const char *sh
         return;
     }
     atomic_fetch_add(&s->counters.listings, 1);
-    match_result result;
-    if (ruleset_match(w->rules, w->scratch, &l.facts, &result) < 0) {
-        w->failed = true;
-        listing_free(&l);
-        return;
-    }
-    if (result.rule_count) {
-        flag_evidence evidence = {.url = t->url, .fetched_at = t->fetched_at, .http_status = status,
-                                  .sha256 = sha256, .requested_url = t->request.url, .redirects = t->chain,
-                                  .redirect_count = t->hops < MAX_HOPS ? t->hops : MAX_HOPS};
-        bytebuf_reset(&w->flag);
-        int written = flag_to_json(w->rules, &l, &result, s->config.language, s->config.scan_id, &evidence, &w->flag);
-        char id[17];
-        flag_id_hex(result.flag_id, id);
-        atomic_fetch_add(&s->counters.flags, 1);
-        if (written == 1)
-            atomic_fetch_add(&s->counters.flags_cut, 1);
-        for (size_t k = 0; k < result.rule_count; k++)
-            atomic_fetch_add(&s->counters.flags_by_kind[ruleset_rule(w->rules, result.rules[k])->kind], 1);
-        if (t->request.target < SCAN_MAX_TARGETS)
-            atomic_fetch_add(&s->counters.flags_by_target[t->request.target], 1);
-        if (written < 0 || sink_push(w->sink, id, w->flag.data, w->flag.length) < 0) {
+    flag_evidence evidence = {.url = t->url, .fetched_at = t->fetched_at, .http_status = status, .sha256 = sha256,
+                              .requested_url = t->request.url, .redirects = t->chain,
+                              .redirect_count = t->hops < MAX_HOPS ? t->hops : MAX_HOPS};
+    decide_context context = {s->config.language, s->config.scan_id, &evidence};
+    decision d;
+    decide_error e = decide_listing(w->decider, &l, &context, &d);
+    if (e != DECIDE_OK || d.flagged) {
+        const ruleset *rules = decide_rules(w->decider);
+        if (d.flagged) {
+            atomic_fetch_add(&s->counters.flags, 1);
+            if (d.cut)
+                atomic_fetch_add(&s->counters.flags_cut, 1);
+            for (size_t k = 0; k < d.result.rule_count; k++)
+                atomic_fetch_add(&s->counters.flags_by_kind[ruleset_rule(rules, d.result.rules[k])->kind], 1);
+            if (t->request.target < SCAN_MAX_TARGETS)
+                atomic_fetch_add(&s->counters.flags_by_target[t->request.target], 1);
+        }
+        if (e != DECIDE_OK || sink_push(w->sink, d.flag_id, d.flag, d.flag_length) < 0) {
             atomic_fetch_add(&s->counters.sink_failures, 1);
             w->failed = true; /* a flag that is neither in Redis nor in the spool: the scan must not say 0 */
             pthread_mutex_lock(&s->cause_lock);
             if (!s->cause[0])
-                snprintf(s->cause, sizeof s->cause, "flag %s: %s", id,
-                         written < 0 ? "out of memory writing it" : sink_error(w->sink));
+                snprintf(s->cause, sizeof s->cause, "flag %s: %s", d.flag_id,
+                         e != DECIDE_OK ? decide_strerror(e) : sink_error(w->sink));
             pthread_mutex_unlock(&s->cause_lock);
         } else if (sink_spooling(w->sink) || sink_permanent_failure(w->sink)) {
             note_sink_trouble(w);
@@ -665,12 +661,8 @@ static void follow_rules(worker *w)
     if (g == w->generation)
         return;
     const ruleset *next = atomic_load(&s->rules);
-    ruleset_scratch *scratch;
-    if (ruleset_scratch_create(next, &scratch) < 0)
+    if (decide_use_rules(w->decider, next) < 0)
         return; /* out of memory: stay on the old set and try again next page */
-    ruleset_scratch_destroy(w->scratch);
-    w->scratch = scratch;
-    w->rules = next;
     w->generation = g;
     atomic_store(&w->acked, g);
 }
@@ -785,28 +777,25 @@ static void worker_free(worker *w)
     if (w->multi)
         curl_multi_cleanup(w->multi);
     curl_slist_free_all(w->headers);
-    ruleset_scratch_destroy(w->scratch);
+    decide_destroy(w->decider);
     sink_destroy(w->sink);
     adapter_result_free(&w->result);
     bytebuf_free(&w->decoded);
-    bytebuf_free(&w->flag);
 }
 
 static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t error_size)
 {
     w->scan = s;
-    w->rules = s->config.rules;
     atomic_init(&w->acked, 0);
     atomic_init(&w->running, true);
     w->random = 0x9E3779B97F4A7C15ull * (index + 1);
     adapter_result_init(&w->result);
     bytebuf_init(&w->decoded, 0);
-    bytebuf_init(&w->flag, 0);
     w->transfer_count = s->config.transfers_per_thread;
     w->transfers = calloc(w->transfer_count, sizeof *w->transfers);
     w->multi = curl_multi_init();
     w->headers = curl_slist_append(NULL, s->campaign->limits.gzip ? "Accept-Encoding: gzip" : "Accept-Encoding: identity");
-    if (!w->transfers || !w->multi || !w->headers || ruleset_scratch_create(s->config.rules, &w->scratch) < 0) {
+    if (!w->transfers || !w->multi || !w->headers || decide_create(s->config.rules, &w->decider) < 0) {
         snprintf(error, error_size, "out of memory");
         return -1;
     }

@@ -1,0 +1,425 @@
+/* Compiling packs into one set (ruleset.h): every term and list term in one
+ * automaton, regexes with PCRE2 JIT, conditions resolved. */
+#include "rules/ruleset_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/base/string_set.h"
+
+/* ---- compile -------------------------------------------------------------- */
+
+typedef struct compiler {
+    ruleset *rs;
+    diagnostics *diag;
+    size_t errors_before;
+    size_t list_base;        /* index in rs->lists of the current pack's first list */
+} compiler;
+
+/* A failed allocation while compiling is a mistake like any other: the set
+ * is refused whole, never built half way. */
+static void out_of_memory(compiler *c, const char *file)
+{
+    diagnostics_add(c->diag, file, 0, 0, "out of memory while compiling the rules");
+}
+
+static int add_literal(compiler *c, const char *file, position at, const char *text, literal_kind kind, uint32_t owner,
+                       bool report_empty)
+{
+    ruleset *rs = c->rs;
+    char *normalized = normalize_string(rs->normalizer, text);
+    if (!normalized) {
+        diagnostics_add(c->diag, file, at.line, at.column, "cannot normalize '%s'", text);
+        return -1;
+    }
+    if (!*normalized) {
+        if (report_empty)
+            diagnostics_add(c->diag, file, at.line, at.column, "'%s' normalizes to nothing (only punctuation, marks "
+                                                               "or invisible characters)", text);
+        free(normalized);
+        return -1;
+    }
+    if (rs->literal_count == rs->literal_capacity) {
+        size_t capacity = rs->literal_capacity ? rs->literal_capacity * 2 : 1024;
+        literal_entry *grown = realloc(rs->literals, capacity * sizeof *grown);
+        if (!grown) {
+            free(normalized);
+            out_of_memory(c, file);
+            return -1;
+        }
+        rs->literals = grown;
+        rs->literal_capacity = capacity;
+    }
+    uint32_t id = (uint32_t)rs->literal_count++;
+    rs->literals[id] = (literal_entry){kind, owner, text};
+    int rc = mpm_add(rs->mpm, normalized, strlen(normalized), id);
+    if (rc < 0)
+        diagnostics_add(c->diag, file, at.line, at.column, "cannot add '%s': %s", text, mpm_strerror(rc));
+    free(normalized);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The longest literal run that every match must contain, found by a
+ * conservative walk over the regex: none when there is any alternation. */
+static char *required_literal(const char *regex)
+{
+    if (strchr(regex, '|'))
+        return NULL;
+    char best[256] = "", run[256] = "";
+    size_t run_length = 0;
+    int depth = 0;
+    for (const char *p = regex; *p; p++) {
+        char ch = *p;
+        bool plain = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == ' ';
+        if (plain && depth == 0) {
+            char next = p[1];
+            if (next == '?' || next == '*' || next == '{') { /* optional: the run ends before it */
+                run[run_length] = '\0';
+                if (run_length > strlen(best))
+                    memcpy(best, run, run_length + 1);
+                run_length = 0;
+                continue;
+            }
+            if (run_length + 1 < sizeof run)
+                run[run_length++] = ch;
+            continue;
+        }
+        run[run_length] = '\0';
+        if (run_length > strlen(best))
+            memcpy(best, run, run_length + 1);
+        run_length = 0;
+        if (ch == '\\' && p[1])
+            p++;
+        else if (ch == '[') {
+            while (p[1] && p[1] != ']')
+                p += p[1] == '\\' && p[2] ? 2 : 1;
+        } else if (ch == '(')
+            depth++;
+        else if (ch == ')' && depth > 0)
+            depth--;
+    }
+    run[run_length] = '\0';
+    if (run_length > strlen(best))
+        memcpy(best, run, run_length + 1);
+    /* trim spaces: the normalized text's spaces are single, but a run may end in one */
+    size_t n = strlen(best);
+    while (n && best[n - 1] == ' ')
+        best[--n] = '\0';
+    char *start = best;
+    while (*start == ' ')
+        start++;
+    return strlen(start) >= 3 ? strdup(start) : NULL;
+}
+
+static int add_regex(compiler *c, const char *file, position at, const char *text)
+{
+    ruleset *rs = c->rs;
+    int error_code;
+    PCRE2_SIZE error_offset;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_NO_UTF_CHECK,
+                                     &error_code, &error_offset, NULL);
+    if (!code) {
+        PCRE2_UCHAR message[256];
+        pcre2_get_error_message(error_code, message, sizeof message);
+        diagnostics_add(c->diag, file, at.line, at.column, "bad regex '%s': %s at offset %zu", text, (char *)message,
+                        (size_t)error_offset);
+        return -1;
+    }
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* without JIT, the interpreter runs it under the same limits */
+    if (rs->regex_count == rs->regex_capacity) {
+        size_t capacity = rs->regex_capacity ? rs->regex_capacity * 2 : 16;
+        compiled_regex *grown = realloc(rs->regexes, capacity * sizeof *grown);
+        if (!grown) {
+            pcre2_code_free(code);
+            out_of_memory(c, file);
+            return -1;
+        }
+        rs->regexes = grown;
+        rs->regex_capacity = capacity;
+    }
+    uint32_t min_length = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &min_length);
+    rs->regexes[rs->regex_count] = (compiled_regex){code, text, min_length, required_literal(text)};
+    return (int)rs->regex_count++;
+}
+
+static char *padded_normalized(const ruleset *rs, const char *text)
+{
+    char *n = normalize_string(rs->normalizer, text);
+    if (!n)
+        return NULL;
+    size_t len = strlen(n);
+    char *padded = malloc(len + 3);
+    if (padded) {
+        padded[0] = ' ';
+        memcpy(padded + 1, n, len);
+        padded[len + 1] = ' ';
+        padded[len + 2] = '\0';
+    }
+    free(n);
+    return padded;
+}
+
+static void compile_condition(compiler *c, const pack *p, condition *cond)
+{
+    ruleset *rs = c->rs;
+    for (size_t i = 0; i < cond->child_count; i++)
+        compile_condition(c, p, cond->children[i]);
+    switch (cond->type) {
+    case CONDITION_LIST: {
+        const term_list *list = cond->text ? pack_find_list(p, cond->text) : NULL;
+        if (list)
+            cond->compiled = (int)(c->list_base + (size_t)(list - p->lists));
+        break;
+    }
+    case CONDITION_TERM:
+        cond->compiled = (int)rs->condition_term_count++;
+        add_literal(c, p->file, cond->text_at, cond->text, LITERAL_CONDITION_TERM, (uint32_t)cond->compiled, true);
+        break;
+    case CONDITION_PATTERN:
+        cond->compiled = add_regex(c, p->file, cond->text_at, cond->text);
+        break;
+    case CONDITION_CATEGORY: {
+        size_t index = rs->category_condition_count;
+        char ***grown = realloc(rs->categories, (index + 1) * sizeof *grown);
+        if (grown)
+            rs->categories = grown;
+        size_t *counts = grown ? realloc(rs->category_counts, (index + 1) * sizeof *counts) : NULL;
+        if (counts)
+            rs->category_counts = counts;
+        if (!grown || !counts) {
+            out_of_memory(c, p->file);
+            return;
+        }
+        rs->categories[index] = calloc(cond->value_count ? cond->value_count : 1, sizeof(char *));
+        rs->category_counts[index] = 0;
+        rs->category_condition_count++;
+        if (!rs->categories[index]) {
+            out_of_memory(c, p->file);
+            return;
+        }
+        for (size_t v = 0; v < cond->value_count; v++) {
+            char *n = padded_normalized(rs, cond->values[v]);
+            if (!n) {
+                out_of_memory(c, p->file);
+                return;
+            }
+            rs->categories[index][rs->category_counts[index]++] = n;
+        }
+        cond->compiled = (int)index;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
+{
+    ruleset *rs = c->rs;
+    compiled_rule *cr = &rs->rules[index];
+    cr->source = r;
+    cr->pack = p;
+    for (size_t t = 0; t < r->terms.count; t++)
+        add_literal(c, p->file, r->terms.at[t], r->terms.items[t], LITERAL_RULE_TERM, index, true);
+    if (r->patterns.count) {
+        cr->regexes = calloc(r->patterns.count, sizeof *cr->regexes);
+        if (!cr->regexes)
+            out_of_memory(c, p->file);
+        for (size_t i = 0; cr->regexes && i < r->patterns.count; i++) {
+            int regex = add_regex(c, p->file, r->patterns.at[i], r->patterns.items[i]);
+            if (regex >= 0)
+                cr->regexes[cr->regex_count++] = (uint32_t)regex;
+        }
+        rs->pattern_rules[rs->pattern_rule_count++] = index;
+    }
+    if (r->region.count) {
+        cr->region = calloc(r->region.count, sizeof *cr->region);
+        if (!cr->region)
+            out_of_memory(c, p->file);
+        for (size_t i = 0; cr->region && i < r->region.count; i++) {
+            char *n = padded_normalized(rs, r->region.items[i]);
+            if (n && strlen(n) > 2)
+                cr->region[cr->region_count++] = n;
+            else {
+                diagnostics_add(c->diag, p->file, r->region.at[i].line, r->region.at[i].column,
+                                "region '%s' normalizes to nothing", r->region.items[i]);
+                free(n);
+            }
+        }
+    }
+    if (r->authorized_sellers.count) {
+        cr->authorized = calloc(r->authorized_sellers.count, sizeof *cr->authorized);
+        if (!cr->authorized)
+            out_of_memory(c, p->file);
+        for (size_t i = 0; cr->authorized && i < r->authorized_sellers.count; i++) {
+            const char *entry = r->authorized_sellers.items[i], *colon = strchr(entry, ':');
+            authorized_seller *a = &cr->authorized[cr->authorized_count++];
+            a->platform = colon ? strndup(entry, (size_t)(colon - entry)) : NULL;
+            if (colon && !a->platform)
+                out_of_memory(c, p->file);
+            a->seller = colon ? colon + 1 : entry;
+            if (!*a->seller)
+                diagnostics_add(c->diag, p->file, r->authorized_sellers.at[i].line,
+                                r->authorized_sellers.at[i].column, "authorized seller '%s' has no seller id", entry);
+        }
+    }
+    if (r->flag)
+        compile_condition(c, p, r->flag);
+    for (size_t i = 0; i < r->unless_count; i++)
+        compile_condition(c, p, r->unless[i]);
+    return 0;
+}
+
+int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options *options, ruleset **out,
+                    diagnostics *diag)
+{
+    *out = NULL;
+    ruleset *rs = calloc(1, sizeof *rs);
+    if (!rs) {
+        diagnostics_add(diag, "rules", 0, 0, "out of memory");
+        return -1;
+    }
+    rs->options.backend = options ? options->backend : MPM_BACKEND_AHO_CORASICK;
+    rs->options.regex_match_limit = options && options->regex_match_limit ? options->regex_match_limit : 100000;
+    rs->options.regex_depth_limit = options && options->regex_depth_limit ? options->regex_depth_limit : 2000;
+    compiler c = {rs, diag, diagnostics_total(diag), 0};
+    char error[512];
+    if (options && options->normalizer) {
+        rs->normalizer = options->normalizer; /* built once per process by the caller */
+    } else if (normalizer_create(&rs->owned_normalizer, error, sizeof error) < 0) {
+        diagnostics_add(diag, "rules", 0, 0, "cannot build the normalizer: %s", error);
+        ruleset_destroy(rs);
+        return -1;
+    } else {
+        rs->normalizer = rs->owned_normalizer;
+    }
+    int rc = mpm_context_create(&rs->mpm, rs->options.backend);
+    if (rc < 0) {
+        diagnostics_add(diag, "rules", 0, 0, "cannot create the matcher: %s", mpm_strerror(rc));
+        ruleset_destroy(rs);
+        return -1;
+    }
+    size_t rule_total = 0, list_total = 0;
+    for (size_t i = 0; i < pack_count; i++) {
+        rule_total += packs[i]->rule_count;
+        list_total += packs[i]->list_count;
+    }
+    rs->rules = calloc(rule_total ? rule_total : 1, sizeof *rs->rules);
+    rs->pattern_rules = calloc(rule_total ? rule_total : 1, sizeof *rs->pattern_rules);
+    rs->lists = calloc(list_total ? list_total : 1, sizeof *rs->lists);
+    if (!rs->rules || !rs->pattern_rules || !rs->lists) {
+        diagnostics_add(diag, "rules", 0, 0, "out of memory");
+        ruleset_destroy(rs);
+        return -1;
+    }
+    for (size_t i = 0; i < pack_count; i++) {
+        for (size_t l = 0; l < packs[i]->list_count; l++) {
+            uint32_t index = (uint32_t)rs->list_count++;
+            rs->lists[index] = (compiled_list){&packs[i]->lists[l], packs[i]};
+            const string_list *terms = &packs[i]->lists[l].terms;
+            for (size_t t = 0; t < terms->count; t++)
+                add_literal(&c, packs[i]->file, terms->at[t], terms->items[t], LITERAL_LIST_TERM, index, true);
+        }
+    }
+    string_set ids;
+    string_set_init(&ids);
+    for (size_t i = 0; i < pack_count; i++) {
+        for (size_t r = 0; r < packs[i]->rule_count; r++) {
+            if (r == 0) {
+                c.list_base = 0;
+                for (size_t k = 0; k < i; k++)
+                    c.list_base += packs[k]->list_count;
+            }
+            rule *rl = &packs[i]->rules[r];
+            uint32_t index = (uint32_t)rs->rule_count++;
+            long first = string_set_add(&ids, rl->id, index);
+            if (first == -2)
+                out_of_memory(&c, packs[i]->file);
+            if (first >= 0)
+                diagnostics_add(diag, packs[i]->file, rl->at.line, rl->at.column,
+                                "duplicate rule id '%s' (also in %s:%d)", rl->id, rs->rules[first].pack->file,
+                                rs->rules[first].source->at.line);
+            compile_rule(&c, packs[i], rl, index);
+        }
+    }
+    string_set_free(&ids);
+    if (diagnostics_total(diag) == c.errors_before) {
+        rc = mpm_prepare(rs->mpm, error, sizeof error);
+        if (rc < 0)
+            diagnostics_add(diag, "rules", 0, 0, "cannot compile the literal set: %s", error);
+    }
+    if (diagnostics_total(diag) > c.errors_before) {
+        ruleset_destroy(rs); /* rs->packs is still NULL: the caller keeps the packs */
+        return -1;
+    }
+    rs->packs = malloc((pack_count ? pack_count : 1) * sizeof *rs->packs);
+    if (!rs->packs) {
+        diagnostics_add(diag, "rules", 0, 0, "out of memory");
+        ruleset_destroy(rs);
+        return -1;
+    }
+    memcpy(rs->packs, packs, pack_count * sizeof *packs);
+    rs->pack_count = pack_count;
+    *out = rs;
+    return 0;
+}
+
+void ruleset_destroy(ruleset *rs)
+{
+    if (!rs)
+        return;
+    for (size_t i = 0; i < rs->rule_count; i++) {
+        compiled_rule *r = &rs->rules[i];
+        free(r->regexes);
+        for (size_t k = 0; k < r->region_count; k++)
+            free(r->region[k]);
+        free(r->region);
+        for (size_t k = 0; k < r->authorized_count; k++)
+            free(r->authorized[k].platform);
+        free(r->authorized);
+    }
+    free(rs->rules);
+    free(rs->pattern_rules);
+    free(rs->lists);
+    for (size_t i = 0; i < rs->regex_count; i++) {
+        pcre2_code_free(rs->regexes[i].code);
+        free(rs->regexes[i].prefilter);
+    }
+    free(rs->regexes);
+    for (size_t i = 0; i < rs->category_condition_count; i++) {
+        for (size_t k = 0; rs->categories && rs->categories[i] && k < rs->category_counts[i]; k++)
+            free(rs->categories[i][k]);
+        if (rs->categories)
+            free(rs->categories[i]);
+    }
+    free(rs->categories);
+    free(rs->category_counts);
+    free(rs->literals);
+    mpm_context_destroy(rs->mpm);
+    normalizer_destroy(rs->owned_normalizer);
+    for (size_t i = 0; i < rs->pack_count; i++)
+        pack_free(rs->packs[i]);
+    free(rs->packs);
+    free(rs);
+}
+
+size_t ruleset_rule_count(const ruleset *rs) { return rs->rule_count; }
+const rule *ruleset_rule(const ruleset *rs, size_t i) { return rs->rules[i].source; }
+const pack *ruleset_rule_pack(const ruleset *rs, size_t i) { return rs->rules[i].pack; }
+size_t ruleset_pack_count(const ruleset *rs) { return rs->pack_count; }
+const pack *ruleset_pack(const ruleset *rs, size_t i) { return rs->packs[i]; }
+size_t ruleset_literal_count(const ruleset *rs) { return rs->literal_count; }
+const normalizer *ruleset_normalizer(const ruleset *rs) { return rs->normalizer; }
+
+const char *signal_type_name(signal_type t)
+{
+    static const char *const names[] = {"list", "term", "pattern", "price_below", "seller_outside_region",
+                                        "seller_in_region", "unauthorized_seller", "official_store", "livestream",
+                                        "category"};
+    return (unsigned)t <= SIGNAL_CATEGORY ? names[t] : "unknown";
+}
+

@@ -1,0 +1,614 @@
+/* Deciding one listing with a compiled set (ruleset.h): the views, the
+ * automaton's hits, the conditions of the rules that have hits, signals and
+ * the flag id. */
+#include "rules/ruleset_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+/* the XXH3 state struct is public only with this; it lets the flag id be
+ * hashed from a stack state, no allocation per flagged listing */
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
+{
+    ruleset_scratch *s = calloc(1, sizeof *s);
+    if (!s)
+        return -1;
+    s->rs = rs;
+    size_t rules = rs->rule_count ? rs->rule_count : 1;
+    size_t lists = rs->list_count ? rs->list_count : 1;
+    size_t terms = rs->condition_term_count ? rs->condition_term_count : 1;
+    size_t regexes = rs->regex_count ? rs->regex_count : 1;
+    s->rule_epoch = calloc(rules, sizeof *s->rule_epoch);
+    s->list_epoch = calloc(lists, sizeof *s->list_epoch);
+    s->term_epoch = calloc(terms, sizeof *s->term_epoch);
+    s->regex_epoch = calloc(regexes, sizeof *s->regex_epoch);
+    s->regex_result = calloc(regexes, sizeof *s->regex_result);
+    s->regex_span = calloc(regexes, sizeof *s->regex_span);
+    s->candidates = calloc(rules, sizeof *s->candidates);
+    s->fired = calloc(rules, sizeof *s->fired);
+    s->view_hits = calloc(MAX_VIEW_HITS, sizeof *s->view_hits);
+    s->found = calloc(MAX_FOUND, sizeof *s->found);
+    s->match_data = pcre2_match_data_create(32, NULL);
+    s->match_context = pcre2_match_context_create(NULL);
+    s->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+    for (int f = 0; f < 2; f++) {
+        normalized_text_init(&s->fields[f].main);
+        normalized_text_init(&s->fields[f].joined);
+    }
+    normalized_text_init(&s->location);
+    normalized_text_init(&s->category);
+    if (!s->rule_epoch || !s->list_epoch || !s->term_epoch || !s->regex_epoch || !s->regex_result ||
+        !s->regex_span || !s->candidates || !s->fired || !s->view_hits || !s->found || !s->match_data || !s->match_context ||
+        !s->jit_stack || mpm_scratch_create(rs->mpm, &s->mpm) < 0) {
+        ruleset_scratch_destroy(s);
+        return -1;
+    }
+    pcre2_set_match_limit(s->match_context, rs->options.regex_match_limit);
+    pcre2_set_depth_limit(s->match_context, rs->options.regex_depth_limit);
+    pcre2_jit_stack_assign(s->match_context, NULL, s->jit_stack);
+    *out = s;
+    return 0;
+}
+
+void ruleset_scratch_destroy(ruleset_scratch *s)
+{
+    if (!s)
+        return;
+    mpm_scratch_destroy(s->mpm);
+    pcre2_match_data_free(s->match_data);
+    pcre2_match_context_free(s->match_context);
+    if (s->jit_stack)
+        pcre2_jit_stack_free(s->jit_stack);
+    for (int f = 0; f < 2; f++) {
+        normalized_text_free(&s->fields[f].main);
+        normalized_text_free(&s->fields[f].joined);
+        free(s->fields[f].spaces);
+    }
+    normalized_text_free(&s->location);
+    normalized_text_free(&s->category);
+    free(s->rule_epoch);
+    free(s->list_epoch);
+    free(s->term_epoch);
+    free(s->regex_epoch);
+    free(s->regex_result);
+    free(s->regex_span);
+    free(s->candidates);
+    free(s->fired);
+    free(s->view_hits);
+    free(s->found);
+    free(s->hits);
+    free(s->signals);
+    free(s);
+}
+
+/* ---- matching ------------------------------------------------------------------ */
+
+static size_t words_before(const field_views *v, uint32_t original_offset)
+{
+    /* first main-view byte that comes from at or after the offset */
+    size_t lo = 0, hi = v->main.length;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v->main.source_start[mid] < original_offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t a = 0, b = v->space_count;
+    while (a < b) {
+        size_t mid = (a + b) / 2;
+        if (v->spaces[mid] < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a;
+}
+
+static void add_found(ruleset_scratch *s, found_kind kind, uint32_t index, uint32_t rule, listing_field field,
+                      uint32_t start, uint32_t end)
+{
+    for (size_t i = 0; i < s->found_count; i++) { /* main and joined views often agree */
+        found_hit *f = &s->found[i];
+        if (f->kind == kind && f->index == index && f->field == field && f->start == start && f->end == end)
+            return;
+    }
+    if (s->found_count == MAX_FOUND) {
+        s->hits_truncated = true;
+        return;
+    }
+    const field_views *v = &s->fields[field];
+    found_hit *f = &s->found[s->found_count++];
+    *f = (found_hit){kind, index, rule, field, start, end, (uint32_t)words_before(v, start),
+                     (uint32_t)words_before(v, end ? end - 1 : 0)};
+    if (kind == FOUND_LITERAL) {
+        const literal_entry *e = &s->rs->literals[index];
+        uint32_t *epoch = e->kind == LITERAL_RULE_TERM   ? &s->rule_epoch[e->owner]
+                          : e->kind == LITERAL_LIST_TERM ? &s->list_epoch[e->owner]
+                                                         : &s->term_epoch[e->owner];
+        if (e->kind == LITERAL_RULE_TERM && *epoch != s->epoch)
+            s->candidates[s->candidate_count++] = e->owner;
+        *epoch = s->epoch;
+    } else if (s->rule_epoch[rule] != s->epoch) {
+        s->rule_epoch[rule] = s->epoch;
+        s->candidates[s->candidate_count++] = rule;
+    }
+}
+
+static int prepare_field(ruleset_scratch *s, listing_field field, const char *text, size_t length, match_result *out)
+{
+    field_views *v = &s->fields[field];
+    v->present = text != NULL;
+    v->main.length = v->joined.length = 0;
+    v->space_count = 0;
+    if (!text)
+        return 0;
+    if (length > NORMALIZE_MAX_INPUT) {
+        length = NORMALIZE_MAX_INPUT;
+        while (length && ((unsigned char)text[length] & 0xC0) == 0x80)
+            length--;
+        out->text_truncated = true;
+    }
+    size_t invalid = 0;
+    if (normalize_text(s->rs->normalizer, text, length, &v->main, &invalid) < 0 ||
+        normalize_joined(&v->main, &v->joined) < 0)
+        return -1;
+    out->invalid_utf8_bytes += invalid;
+    for (size_t i = 0; i < v->main.length; i++) {
+        if (v->main.text[i] != ' ')
+            continue;
+        if (v->space_count == v->space_capacity) {
+            size_t capacity = v->space_capacity ? v->space_capacity * 2 : 256;
+            uint32_t *grown = realloc(v->spaces, capacity * sizeof *grown);
+            if (!grown)
+                return -1;
+            v->spaces = grown;
+            v->space_capacity = capacity;
+        }
+        v->spaces[v->space_count++] = (uint32_t)i;
+    }
+    const normalized_text *views[2] = {&v->main, &v->joined};
+    for (int k = 0; k < 2; k++) {
+        const normalized_text *view = views[k];
+        if (!view->length)
+            continue;
+        long n = mpm_search(s->rs->mpm, s->mpm, view->text, view->length, s->view_hits, MAX_VIEW_HITS);
+        if (n < 0)
+            return -1;
+        if (n > MAX_VIEW_HITS) {
+            s->hits_truncated = true;
+            n = MAX_VIEW_HITS;
+        }
+        for (long i = 0; i < n; i++) {
+            const mpm_hit *h = &s->view_hits[i];
+            add_found(s, FOUND_LITERAL, h->id, 0, field, view->source_start[h->start], view->source_end[h->end - 1]);
+        }
+    }
+    return 0;
+}
+
+/* Runs one regex over one field's main view; adds hits when `rule` is not
+ * UINT32_MAX. Returns whether it matched. */
+static bool run_regex(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule)
+{
+    const compiled_regex *re = &s->rs->regexes[regex];
+    const field_views *v = &s->fields[field];
+    if (!v->present || v->main.length < re->min_length || v->main.length > MAX_REGEX_SUBJECT)
+        return false;
+    if (re->prefilter && !memmem(v->main.text, v->main.length, re->prefilter, strlen(re->prefilter)))
+        return false;
+    bool matched = false;
+    size_t offset = 0;
+    for (int count = 0; count < MAX_REGEX_MATCHES && offset <= v->main.length; count++) {
+        int rc = pcre2_match(re->code, (PCRE2_SPTR)v->main.text, v->main.length, offset, PCRE2_NO_UTF_CHECK,
+                             s->match_data, s->match_context);
+        if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+            s->regex_limit_hits++;
+            break;
+        }
+        if (rc < 0)
+            break;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->match_data);
+        if (!matched && rule == UINT32_MAX && ov[1] > ov[0]) {
+            match_signal *span = &s->regex_span[regex];
+            span->has_span = true;
+            span->field = field;
+            span->start = v->main.source_start[ov[0]];
+            span->end = v->main.source_end[ov[1] - 1];
+        }
+        matched = true;
+        if (ov[1] > ov[0] && rule != UINT32_MAX)
+            add_found(s, FOUND_REGEX, regex, rule, field, v->main.source_start[ov[0]], v->main.source_end[ov[1] - 1]);
+        if (rule == UINT32_MAX)
+            break;
+        offset = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+        while (offset < v->main.length && ((unsigned char)v->main.text[offset] & 0xC0) == 0x80)
+            offset++;
+    }
+    return matched;
+}
+
+static bool regex_anywhere(ruleset_scratch *s, uint32_t regex)
+{
+    if (s->regex_epoch[regex] != s->epoch) {
+        s->regex_epoch[regex] = s->epoch;
+        s->regex_span[regex].has_span = false;
+        s->regex_result[regex] = run_regex(s, regex, FIELD_TITLE, UINT32_MAX) ||
+                                 run_regex(s, regex, FIELD_DESCRIPTION, UINT32_MAX);
+    }
+    return s->regex_result[regex];
+}
+
+static int push_signal(ruleset_scratch *s, const match_signal *signal)
+{
+    if (s->signal_count == s->signal_capacity) {
+        size_t capacity = s->signal_capacity ? s->signal_capacity * 2 : 32;
+        match_signal *grown = realloc(s->signals, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->signals = grown;
+        s->signal_capacity = capacity;
+    }
+    s->signals[s->signal_count++] = *signal;
+    return 0;
+}
+
+static bool text_contains_padded(const normalized_text *t, const char *padded)
+{
+    /* padded is " words "; the text is matched as " text " */
+    size_t n = strlen(padded);
+    if (t->length + 2 < n)
+        return false;
+    if (t->length + 2 == n)
+        return !memcmp(padded + 1, t->text, t->length);
+    if (!memcmp(t->text, padded + 1, n - 1)) /* at the start */
+        return true;
+    if (t->length >= n - 1 && !memcmp(t->text + t->length - (n - 1), padded, n - 1)) /* at the end */
+        return true;
+    return memmem(t->text, t->length, padded, n) != NULL;
+}
+
+static const normalized_text *normalized_fact(ruleset_scratch *s, const char *text, normalized_text *buffer, bool *ready)
+{
+    if (!*ready) {
+        buffer->length = 0;
+        if (text && strlen(text) < 4096)
+            normalize_text(s->rs->normalizer, text, strlen(text), buffer, NULL);
+        *ready = true;
+    }
+    return buffer;
+}
+
+
+static bool seller_authorized(const compiled_rule *r, const listing_facts *l)
+{
+    if (!l->seller_id)
+        return false;
+    for (size_t i = 0; i < r->authorized_count; i++) {
+        const authorized_seller *a = &r->authorized[i];
+        if (!strcmp(a->seller, l->seller_id) && (!a->platform || (l->platform && !strcmp(a->platform, l->platform))))
+            return true;
+    }
+    return false;
+}
+
+/* Evaluates a condition for a rule with hits; appends signals when `collect`. */
+static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c, bool collect, int depth)
+{
+    const ruleset *rs = s->rs;
+    const compiled_rule *r = &rs->rules[rule_index];
+    const listing_facts *l = s->listing;
+    match_signal signal = {.rule = rule_index};
+    bool result = false;
+    switch (c->type) {
+    case CONDITION_ANY:
+    case CONDITION_ALL: {
+        ruleset_trace(s, depth, "%s:", c->type == CONDITION_ANY ? "any" : "all");
+        size_t mark = s->signal_count;
+        bool any = false, all = true;
+        for (size_t i = 0; i < c->child_count; i++) {
+            bool v = evaluate(s, rule_index, c->children[i], collect, depth + 1);
+            any |= v;
+            all &= v;
+        }
+        result = c->type == CONDITION_ANY ? any : all;
+        if (!result)
+            s->signal_count = mark; /* a failed combination gives no reasons */
+        ruleset_trace(s, depth, "=> %s", result ? "true" : "false");
+        return result;
+    }
+    case CONDITION_NOT:
+        ruleset_trace(s, depth, "not:");
+        result = c->child_count && !evaluate(s, rule_index, c->children[0], false, depth + 1);
+        ruleset_trace(s, depth, "=> %s", result ? "true" : "false");
+        return result;
+    case CONDITION_LIST: {
+        if (c->compiled < 0 || s->list_epoch[c->compiled] != s->epoch) {
+            ruleset_trace(s, depth, "list %s: no term of it in the text => false", c->text);
+            return false;
+        }
+        for (size_t i = 0; i < s->found_count && !result; i++) {
+            const found_hit *f = &s->found[i];
+            if (f->kind != FOUND_LITERAL || rs->literals[f->index].kind != LITERAL_LIST_TERM ||
+                rs->literals[f->index].owner != (uint32_t)c->compiled)
+                continue;
+            bool near = c->near < 0;
+            for (size_t k = 0; k < s->found_count && !near; k++) {
+                const found_hit *h = &s->found[k];
+                bool of_rule = (h->kind == FOUND_LITERAL && rs->literals[h->index].kind == LITERAL_RULE_TERM &&
+                                rs->literals[h->index].owner == rule_index) ||
+                               (h->kind == FOUND_REGEX && h->rule == rule_index);
+                if (!of_rule || h->field != f->field)
+                    continue;
+                uint32_t distance = f->word_start > h->word_end   ? f->word_start - h->word_end
+                                    : h->word_start > f->word_end ? h->word_start - f->word_end
+                                                                  : 0;
+                near = distance <= (uint32_t)c->near;
+            }
+            if (near) {
+                result = true;
+                signal.type = SIGNAL_LIST;
+                signal.list = c->text;
+                signal.term = rs->literals[f->index].text;
+                signal.has_span = true;
+                signal.field = f->field;
+                signal.start = f->start;
+                signal.end = f->end;
+            }
+        }
+        if (c->near >= 0)
+            ruleset_trace(s, depth, "list %s within %d words of a hit => %s%s%s", c->text, c->near, result ? "true (\"" : "false",
+                  result ? signal.term : "", result ? "\")" : "");
+        else
+            ruleset_trace(s, depth, "list %s => %s%s%s", c->text, result ? "true (\"" : "false", result ? signal.term : "", result ? "\")" : "");
+        break;
+    }
+    case CONDITION_TERM:
+        result = c->compiled >= 0 && s->term_epoch[c->compiled] == s->epoch;
+        signal.type = SIGNAL_TERM;
+        signal.term = c->text;
+        for (size_t i = 0; result && i < s->found_count && !signal.has_span; i++) {
+            const found_hit *f = &s->found[i];
+            if (f->kind == FOUND_LITERAL && rs->literals[f->index].kind == LITERAL_CONDITION_TERM &&
+                rs->literals[f->index].owner == (uint32_t)c->compiled) {
+                signal.has_span = true;
+                signal.field = f->field;
+                signal.start = f->start;
+                signal.end = f->end;
+            }
+        }
+        ruleset_trace(s, depth, "term \"%s\" => %s", c->text, result ? "true" : "false");
+        break;
+    case CONDITION_PATTERN:
+        result = c->compiled >= 0 && regex_anywhere(s, (uint32_t)c->compiled);
+        signal.type = SIGNAL_PATTERN;
+        signal.term = c->text;
+        if (result && s->regex_span[c->compiled].has_span) {
+            signal.has_span = true;
+            signal.field = s->regex_span[c->compiled].field;
+            signal.start = s->regex_span[c->compiled].start;
+            signal.end = s->regex_span[c->compiled].end;
+        }
+        ruleset_trace(s, depth, "pattern '%s' => %s", c->text, result ? "true" : "false");
+        break;
+    case CONDITION_PRICE_BELOW: {
+        /* a price of 0 is "ask the seller", not a bargain: treated as unknown */
+        bool vnd = !l->currency || !strcmp(l->currency, "VND");
+        bool known = l->has_price && l->price > 0;
+        double ratio = known && r->source->reference_price > 0 ? l->price / r->source->reference_price : NAN;
+        result = vnd && known && ratio < c->ratio;
+        signal.type = SIGNAL_PRICE_BELOW;
+        signal.ratio = ratio;
+        if (!known)
+            ruleset_trace(s, depth, "price_below %g: the listing has no price => false", c->ratio);
+        else if (!vnd)
+            ruleset_trace(s, depth, "price_below %g: the price is in %s, not VND => false", c->ratio, l->currency);
+        else
+            ruleset_trace(s, depth, "price_below %g: price %.0f %s is %.0f%% of the reference %.0f => %s", c->ratio, l->price,
+                  l->currency ? l->currency : "VND", ratio * 100, r->source->reference_price,
+                  result ? "true" : "false");
+        break;
+    }
+    case CONDITION_SELLER_OUTSIDE_REGION: {
+        const normalized_text *loc = normalized_fact(s, l->seller_location, &s->location, &s->location_ready);
+        if (loc->length == 0) {
+            ruleset_trace(s, depth, "seller_outside_region: the seller's location is unknown => false");
+            return false;
+        }
+        bool inside = false;
+        for (size_t i = 0; i < r->region_count && !inside; i++)
+            inside = text_contains_padded(loc, r->region[i]);
+        result = c->value ? !inside : inside;
+        signal.type = c->value ? SIGNAL_SELLER_OUTSIDE_REGION : SIGNAL_SELLER_IN_REGION;
+        signal.term = l->seller_location;
+        ruleset_trace(s, depth, "seller_outside_region: the seller is in \"%s\", %s the region => %s", l->seller_location,
+              inside ? "inside" : "outside", result ? "true" : "false");
+        break;
+    }
+    case CONDITION_UNAUTHORIZED_SELLER: {
+        bool unauthorized = !seller_authorized(r, l);
+        result = c->value ? unauthorized : !unauthorized;
+        signal.type = SIGNAL_UNAUTHORIZED_SELLER;
+        ruleset_trace(s, depth, "unauthorized_seller: seller %s is %s => %s", l->seller_id ? l->seller_id : "(unknown)",
+              unauthorized ? "not authorized" : "authorized", result ? "true" : "false");
+        break;
+    }
+    case CONDITION_OFFICIAL_STORE:
+        result = l->seller_official == c->value;
+        signal.type = SIGNAL_OFFICIAL_STORE;
+        signal.value = l->seller_official;
+        ruleset_trace(s, depth, "official_store %s => %s", c->value ? "true" : "false", result ? "true" : "false");
+        break;
+    case CONDITION_LIVESTREAM:
+        result = l->is_livestream == c->value;
+        signal.type = SIGNAL_LIVESTREAM;
+        signal.value = l->is_livestream;
+        ruleset_trace(s, depth, "livestream %s => %s", c->value ? "true" : "false", result ? "true" : "false");
+        break;
+    case CONDITION_CATEGORY: {
+        const normalized_text *cat = normalized_fact(s, l->category, &s->category, &s->category_ready);
+        for (size_t i = 0; c->compiled >= 0 && i < rs->category_counts[c->compiled] && !result; i++)
+            result = cat->length && text_contains_padded(cat, rs->categories[c->compiled][i]);
+        signal.type = SIGNAL_CATEGORY;
+        signal.term = l->category;
+        ruleset_trace(s, depth, "category of \"%s\" => %s", l->category ? l->category : "", result ? "true" : "false");
+        break;
+    }
+    }
+    if (result && collect)
+        push_signal(s, &signal);
+    return result;
+}
+
+static int push_hit(ruleset_scratch *s, const match_hit *hit)
+{
+    if (s->hit_count == s->hit_capacity) {
+        size_t capacity = s->hit_capacity ? s->hit_capacity * 2 : 64;
+        match_hit *grown = realloc(s->hits, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->hits = grown;
+        s->hit_capacity = capacity;
+    }
+    s->hits[s->hit_count++] = *hit;
+    return 0;
+}
+
+static int compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int compare_rule_ids(const void *a, const void *b, void *rs)
+{
+    const ruleset *set = rs;
+    return strcmp(set->rules[*(const uint32_t *)a].source->id, set->rules[*(const uint32_t *)b].source->id);
+}
+
+/* Decides one candidate rule; true when it fires. */
+static bool decide_rule(ruleset_scratch *s, uint32_t index)
+{
+    const compiled_rule *r = &s->rs->rules[index];
+    const listing_facts *l = s->listing;
+    size_t mark = s->signal_count;
+    ruleset_trace(s, 0, "rule %s (%s):", r->source->id, r->source->name);
+    if (seller_authorized(r, l)) {
+        ruleset_trace(s, 1, "seller %s is an authorized seller => does not fire", l->seller_id);
+        return false;
+    }
+    bool flag;
+    if (r->source->flag) {
+        ruleset_trace(s, 1, "flag:");
+        flag = evaluate(s, index, r->source->flag, true, 2);
+    } else {
+        flag = true;
+        match_signal signal = {.rule = index, .type = SIGNAL_UNAUTHORIZED_SELLER};
+        push_signal(s, &signal);
+        ruleset_trace(s, 1, "flag (default): a hit by a seller not in authorized_sellers => true");
+    }
+    if (!flag) {
+        s->signal_count = mark;
+        ruleset_trace(s, 1, "=> does not fire");
+        return false;
+    }
+    for (size_t i = 0; i < r->source->unless_count; i++) {
+        ruleset_trace(s, 1, "unless:");
+        if (evaluate(s, index, r->source->unless[i], false, 2)) {
+            s->signal_count = mark;
+            ruleset_trace(s, 1, "=> an exception holds: does not fire");
+            return false;
+        }
+    }
+    ruleset_trace(s, 1, "=> FIRES");
+    return true;
+}
+
+int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_facts *l, match_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (++s->epoch == 0) { /* wrapped: clear the stamps */
+        memset(s->rule_epoch, 0, rs->rule_count * sizeof *s->rule_epoch);
+        memset(s->list_epoch, 0, rs->list_count * sizeof *s->list_epoch);
+        memset(s->term_epoch, 0, rs->condition_term_count * sizeof *s->term_epoch);
+        memset(s->regex_epoch, 0, rs->regex_count * sizeof *s->regex_epoch);
+        s->epoch = 1;
+    }
+    s->listing = l;
+    s->found_count = s->candidate_count = s->fired_count = s->hit_count = s->signal_count = 0;
+    s->regex_limit_hits = 0;
+    s->hits_truncated = false;
+    s->location_ready = s->category_ready = false;
+    if (prepare_field(s, FIELD_TITLE, l->title, l->title ? l->title_length : 0, out) < 0 ||
+        prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0)
+        return -1;
+    for (size_t i = 0; i < rs->pattern_rule_count; i++) {
+        uint32_t rule = rs->pattern_rules[i];
+        const compiled_rule *r = &rs->rules[rule];
+        for (size_t k = 0; k < r->regex_count; k++) {
+            run_regex(s, r->regexes[k], FIELD_TITLE, rule);
+            run_regex(s, r->regexes[k], FIELD_DESCRIPTION, rule);
+        }
+    }
+    qsort(s->candidates, s->candidate_count, sizeof *s->candidates, compare_u32);
+    for (size_t i = 0; i < s->candidate_count; i++) {
+        uint32_t index = s->candidates[i];
+        if (!decide_rule(s, index))
+            continue;
+        s->fired[s->fired_count++] = index;
+        severity sev = rs->rules[index].source->severity;
+        if (sev > out->severity || s->fired_count == 1)
+            out->severity = sev;
+        for (size_t k = 0; k < s->found_count; k++) {
+            const found_hit *f = &s->found[k];
+            match_hit hit = {index, f->field, f->start, f->end, NULL};
+            if (f->kind == FOUND_LITERAL && rs->literals[f->index].kind == LITERAL_RULE_TERM &&
+                rs->literals[f->index].owner == index)
+                hit.term = rs->literals[f->index].text;
+            else if (f->kind == FOUND_REGEX && f->rule == index)
+                hit.term = rs->regexes[f->index].text;
+            else
+                continue;
+            if (push_hit(s, &hit) < 0)
+                return -1;
+        }
+    }
+    out->rules = s->fired;
+    out->rule_count = s->fired_count;
+    out->hits = s->hits;
+    out->hit_count = s->hit_count;
+    out->signals = s->signals;
+    out->signal_count = s->signal_count;
+    out->hits_truncated = s->hits_truncated;
+    out->regex_limit_hits = s->regex_limit_hits;
+    if (s->fired_count) {
+        uint32_t sorted[s->fired_count];
+        memcpy(sorted, s->fired, sizeof sorted);
+        qsort_r(sorted, s->fired_count, sizeof *sorted, compare_rule_ids, (void *)rs);
+        XXH3_state_t stack_state;
+        XXH3_state_t *state = &stack_state;
+        XXH3_INITSTATE(state);
+        XXH3_64bits_reset(state);
+        const char *platform = l->platform ? l->platform : "", *id = l->listing_id ? l->listing_id : "";
+        XXH3_64bits_update(state, platform, strlen(platform) + 1);
+        XXH3_64bits_update(state, id, strlen(id) + 1);
+        for (size_t i = 0; i < s->fired_count; i++) {
+            const char *rule_id = rs->rules[sorted[i]].source->id;
+            XXH3_64bits_update(state, rule_id, strlen(rule_id) + 1);
+        }
+        out->flag_id = XXH3_64bits_digest(state);
+    }
+    return 0;
+}
+
+int ruleset_match(const ruleset *rs, ruleset_scratch *s, const listing_facts *l, match_result *out)
+{
+    s->trace = NULL;
+    return ruleset_match_listing(rs, s, l, out);
+}
+

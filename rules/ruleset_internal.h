@@ -1,0 +1,136 @@
+/* ruleset_internal: what the engine's files share (rules/compile.c,
+ * rules/evaluate.c, rules/explain.c, rules/selftest.c): the compiled set and
+ * the per-thread scratch. Not part of the API: include rules/ruleset.h. */
+#ifndef LSCAN_RULESET_INTERNAL_H
+#define LSCAN_RULESET_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rules/base/bytebuf.h"
+#include "rules/ruleset.h"
+
+#define MAX_VIEW_HITS 512      /* automaton hits kept per view of a field */
+#define MAX_FOUND 2048         /* hits kept per listing */
+#define MAX_REGEX_MATCHES 64   /* matches of one regex in one field */
+#define MAX_REGEX_SUBJECT (64u << 10)
+
+typedef enum literal_kind { LITERAL_RULE_TERM = 0, LITERAL_LIST_TERM, LITERAL_CONDITION_TERM } literal_kind;
+
+typedef struct literal_entry {
+    literal_kind kind;
+    uint32_t owner;        /* rule index, global list index or condition-term index */
+    const char *text;      /* as written in the pack */
+} literal_entry;
+
+typedef struct compiled_list {
+    const term_list *source;
+    const pack *pack;
+} compiled_list;
+
+typedef struct compiled_regex {
+    pcre2_code *code;
+    const char *text;
+    uint32_t min_length;
+    char *prefilter;       /* a literal every match contains, or NULL */
+} compiled_regex;
+
+typedef struct authorized_seller {
+    char *platform;        /* NULL: any platform */
+    const char *seller;
+} authorized_seller;
+
+typedef struct compiled_rule {
+    const rule *source;
+    const pack *pack;
+    uint32_t *regexes;     /* indexes of the rule's `patterns` */
+    size_t regex_count;
+    char **region;         /* normalized, padded with spaces: " bac ninh " */
+    size_t region_count;
+    authorized_seller *authorized;
+    size_t authorized_count;
+} compiled_rule;
+
+struct ruleset {
+    const normalizer *normalizer;   /* borrowed from the options, or owned_normalizer */
+    normalizer *owned_normalizer;
+    mpm_context *mpm;
+    literal_entry *literals;
+    size_t literal_count, literal_capacity;
+    compiled_list *lists;
+    size_t list_count;
+    compiled_regex *regexes;
+    size_t regex_count, regex_capacity;
+    compiled_rule *rules;
+    size_t rule_count;
+    uint32_t *pattern_rules;   /* rules with `patterns`, run on every listing */
+    size_t pattern_rule_count;
+    size_t condition_term_count;
+    char ***categories;        /* category conditions: normalized, padded values */
+    size_t *category_counts;
+    size_t category_condition_count;
+    pack **packs;
+    size_t pack_count;
+    ruleset_options options;
+};
+
+
+typedef enum found_kind { FOUND_LITERAL = 0, FOUND_REGEX } found_kind;
+
+typedef struct found_hit {
+    found_kind kind;
+    uint32_t index;              /* literal id, or regex index */
+    uint32_t rule;               /* FOUND_REGEX: the rule whose pattern it is */
+    listing_field field;
+    uint32_t start, end;         /* original offsets */
+    uint32_t word_start, word_end;
+} found_hit;
+
+typedef struct field_views {
+    normalized_text main, joined;
+    uint32_t *spaces;            /* positions of spaces in the main view */
+    size_t space_count, space_capacity;
+    bool present;
+} field_views;
+
+struct ruleset_scratch {
+    const ruleset *rs;
+    mpm_scratch *mpm;
+    pcre2_match_data *match_data;
+    pcre2_match_context *match_context;
+    pcre2_jit_stack *jit_stack;
+    field_views fields[2];
+    normalized_text location, category;
+    mpm_hit *view_hits;
+    found_hit *found;
+    size_t found_count;
+    uint32_t epoch;
+    uint32_t *rule_epoch, *list_epoch, *term_epoch, *regex_epoch;
+    bool *regex_result;
+    match_signal *regex_span;    /* where each regex first matched (field, start, end) */
+    uint32_t *candidates;
+    size_t candidate_count;
+    /* the result */
+    uint32_t *fired;
+    size_t fired_count;
+    match_hit *hits;
+    size_t hit_count, hit_capacity;
+    match_signal *signals;
+    size_t signal_count, signal_capacity;
+    size_t regex_limit_hits;
+    bool hits_truncated;
+    /* facts of the listing being matched */
+    const listing_facts *listing;
+    bool location_ready, category_ready;
+    bytebuf *trace;              /* ruleset_explain only */
+};
+
+
+/* evaluate.c: decides one listing; with s->trace set it also writes how. */
+int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_facts *l, match_result *out);
+/* explain.c: one line of the account ruleset_explain writes (no-op without s->trace). */
+void ruleset_trace(ruleset_scratch *s, int depth, const char *format, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
