@@ -2,10 +2,8 @@
 #include "scanner/pipeline/decide.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
 #include <sys/socket.h>
 #include <pthread.h>
 #include <errno.h>
@@ -23,47 +21,12 @@
 #include "rules/base/hash_set.h"
 #include "scanner/record/listing.h"
 #include "scanner/output/sink.h"
+#include "workers/fetch.h"
 #include "rules/base/url.h"
 
 _Static_assert(FLAG_MAX_BYTES <= SINK_MAX_FLAG_JSON, "every flag the writer makes must fit the sink");
 
-/* Response bodies in flight share one budget (campaign limits.body_memory_bytes):
- * every transfer may hold SMALL_BODY bytes; one that grows past that needs a
- * large-body slot (room for max_body_bytes), and waits, paused, while none is
- * free. Slot holders never wait for anything, so they always finish and free
- * their slot: no deadlock. */
-#define SMALL_BODY ((size_t)256 << 10)
-#define MAX_HOPS 50           /* redirects kept per transfer (limits.max_redirects is at most 50) */
 #define MAX_OWN_ADDRESSES 8   /* addresses of a target's own host */
-
-static const char *const fetch_error_names[FETCH_ERROR_COUNT] = {
-    "timeout", "connect", "reset", "truncated", "http_5xx", "http_429", "http_4xx", "redirects",
-    "too_big", "decode", "parse", "other", "offsite", "blocked_address", "retry_after"};
-
-const char *fetch_error_name(fetch_error e)
-{
-    return (unsigned)e < FETCH_ERROR_COUNT ? fetch_error_names[e] : "unknown";
-}
-
-typedef struct transfer {
-    struct scan *scan;
-    CURL *easy;
-    bool active;
-    crawl_request request;
-    char url[URL_MAX];            /* the URL of this hop (request.url, or where a redirect led) */
-    unsigned hops;                /* redirects followed */
-    flag_redirect chain[MAX_HOPS];/* each hop's status and Location (owned strings) */
-    bytebuf body;                 /* as received (maybe gzip) */
-    EVP_MD_CTX *sha;
-    bool too_big;
-    bool has_slot;                /* holds a large-body slot */
-    bool paused;                  /* waiting for a slot (CURL_WRITEFUNC_PAUSE) */
-    bool blocked;                 /* the address policy refused the connection */
-    char content_encoding[32];
-    char retry_after[64];
-    char fetched_at[32];
-    char error[CURL_ERROR_SIZE];
-} transfer;
 
 /* The addresses a target's own host has (resolved at start): a private or
  * loopback address is connected to only when it is one of these. */
@@ -79,13 +42,9 @@ typedef struct worker {
     unsigned generation;
     atomic_uint acked;            /* generation this worker has moved to (read by the reloading thread) */
     atomic_bool running;
-    CURLM *multi;
-    transfer *transfers;
-    unsigned transfer_count;
-    struct curl_slist *headers;
+    fetcher *fetch;
     redis_sink *sink;
     adapter_result result;
-    bytebuf decoded;
     uint64_t random;              /* jitter */
     bool failed;
 } worker;
@@ -97,7 +56,7 @@ struct scan {
     const campaign *campaign;
     frontier *frontier;
     own_addresses *own;           /* per target, read-only after start */
-    atomic_long body_slots;       /* large-body slots free (may dip below 0 only transiently) */
+    fetch_budget *budget;         /* response bodies in flight, all workers (its own atomics) */
     pthread_mutex_t seen_lock;    /* guards seen */
     hash_set seen;                /* listings already matched: XXH3(platform, listing_id) */
     scan_counters counters;
@@ -121,227 +80,7 @@ struct scan {
     unsigned targets_seeded;      /* on a resume: targets the checkpoint did not know, started from their seeds */
 };
 
-/* ---- transfers --------------------------------------------------------------- */
-
-static bool take_body_slot(scan *s)
-{
-    long free_slots = atomic_load(&s->body_slots);
-    while (free_slots > 0)
-        if (atomic_compare_exchange_weak(&s->body_slots, &free_slots, free_slots - 1))
-            return true;
-    return false;
-}
-
-static size_t on_body(char *data, size_t size, size_t count, void *user)
-{
-    transfer *t = user;
-    size_t n = size * count;
-    if (!t->has_slot && t->body.length + n > SMALL_BODY) {
-        if (!take_body_slot(t->scan)) {
-            t->paused = true;
-            return CURL_WRITEFUNC_PAUSE; /* curl delivers the same data again after the unpause */
-        }
-        t->has_slot = true;
-    }
-    if (bytebuf_append(&t->body, data, n) < 0) {
-        t->too_big = true;
-        return 0; /* aborts the transfer */
-    }
-    EVP_DigestUpdate(t->sha, data, n);
-    return n;
-}
-
-static void header_value(const char *line, size_t n, const char *name, char *out, size_t size)
-{
-    size_t name_length = strlen(name);
-    if (n <= name_length + 1 || strncasecmp(line, name, name_length) || line[name_length] != ':')
-        return;
-    const char *v = line + name_length + 1, *end = line + n;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-        end--;
-    size_t len = (size_t)(end - v) < size - 1 ? (size_t)(end - v) : size - 1;
-    memcpy(out, v, len);
-    out[len] = '\0';
-}
-
-static size_t on_header(char *data, size_t size, size_t count, void *user)
-{
-    transfer *t = user;
-    size_t n = size * count;
-    if (n > 5 && !strncmp(data, "HTTP/", 5)) { /* a new response (after a redirect): forget the last one's */
-        t->content_encoding[0] = t->retry_after[0] = '\0';
-    }
-    header_value(data, n, "Content-Encoding", t->content_encoding, sizeof t->content_encoding);
-    header_value(data, n, "Retry-After", t->retry_after, sizeof t->retry_after);
-    return n;
-}
-
-static void utc_now(char *out, size_t size)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Is this a private, loopback, link-local, shared or unspecified address
- * (where a hostile redirect would reach the machine's own services)? */
-static bool private_address(const struct sockaddr *a)
-{
-    if (a->sa_family == AF_INET) {
-        uint32_t v = ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr);
-        return (v >> 24) == 0 || (v >> 24) == 10 || (v >> 24) == 127 || (v >> 16) == 0xA9FE || (v >> 20) == 0xAC1 ||
-               (v >> 16) == 0xC0A8 || (v >> 22) == (100u << 2 | 1) /* 100.64/10 */ || v == 0xFFFFFFFFu;
-    }
-    if (a->sa_family == AF_INET6) {
-        const struct in6_addr *v6 = &((const struct sockaddr_in6 *)a)->sin6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(v6)) {
-            struct sockaddr_in v4 = {.sin_family = AF_INET};
-            memcpy(&v4.sin_addr, v6->s6_addr + 12, 4);
-            return private_address((const struct sockaddr *)&v4);
-        }
-        return IN6_IS_ADDR_LOOPBACK(v6) || IN6_IS_ADDR_UNSPECIFIED(v6) || IN6_IS_ADDR_LINKLOCAL(v6) ||
-               (v6->s6_addr[0] & 0xFE) == 0xFC /* fc00::/7 */;
-    }
-    return true; /* not an IP address: never connect */
-}
-
-static bool same_address(const struct sockaddr *a, const struct sockaddr_storage *b)
-{
-    if (a->sa_family != b->ss_family)
-        return false;
-    if (a->sa_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
-                   sizeof(struct in6_addr));
-}
-
-/* curl asks before every connection: a private address is refused unless it
- * is one of the target's own host's addresses, so neither a redirect nor a
- * listed host can lead the crawler into the machine's own network. */
-static curl_socket_t open_socket(void *user, curlsocktype purpose, struct curl_sockaddr *address)
-{
-    transfer *t = user;
-    (void)purpose;
-    if (private_address(&address->addr)) {
-        const own_addresses *own = &t->scan->own[t->request.target];
-        bool mine = false;
-        for (size_t i = 0; i < own->count && !mine; i++)
-            mine = same_address(&address->addr, &own->address[i]);
-        if (!mine) {
-            t->blocked = true;
-            return CURL_SOCKET_BAD;
-        }
-    }
-    return socket(address->family, address->socktype, address->protocol);
-}
-
-/* (Re)starts the transfer on t->url: the first attempt, or the next hop of a
- * redirect. The body, its hash and the response headers start afresh. */
-static bool launch(worker *w, transfer *t)
-{
-    const campaign_limits *limits = &w->scan->campaign->limits;
-    t->active = true;
-    t->too_big = t->paused = t->blocked = false;
-    t->content_encoding[0] = t->retry_after[0] = t->error[0] = '\0';
-    bytebuf_reset(&t->body);
-    t->body.max = limits->max_body_bytes;
-    EVP_DigestInit_ex(t->sha, EVP_sha256(), NULL);
-    utc_now(t->fetched_at, sizeof t->fetched_at);
-    CURL *e = t->easy;
-    curl_easy_setopt(e, CURLOPT_URL, t->url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    /* redirects are followed by hand (complete_transfer): each hop is checked
-     * against the target's hosts and recorded for the evidence */
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)limits->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)limits->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "lscan/0.1 (market surveillance)");
-    /* gzip is asked for by hand and decoded by us after the body is hashed
-     * as received, with our own bound on the decoded size */
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, w->headers);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)limits->max_body_bytes);
-    if (curl_multi_add_handle(w->multi, e) != CURLM_OK) {
-        t->active = false;
-        return false;
-    }
-    return true;
-}
-
-static void forget_hops(transfer *t)
-{
-    for (unsigned i = 0; i < t->hops && i < MAX_HOPS; i++) {
-        free((char *)t->chain[i].location);
-        t->chain[i].location = NULL;
-    }
-    t->hops = 0;
-}
-
-static bool start_transfer(worker *w, transfer *t, crawl_request *r)
-{
-    t->request = *r;
-    forget_hops(t);
-    snprintf(t->url, sizeof t->url, "%s", r->url);
-    return launch(w, t);
-}
-
-/* A transfer is over: its large-body slot goes back, and a body buffer that
- * grew past SMALL_BODY gives its memory back too. */
-static void release_body(transfer *t)
-{
-    if (t->has_slot) {
-        atomic_fetch_add(&t->scan->body_slots, 1);
-        t->has_slot = false;
-    }
-    if (t->body.capacity > SMALL_BODY) {
-        size_t max = t->body.max;
-        bytebuf_free(&t->body);
-        bytebuf_init(&t->body, max);
-    }
-}
-
-/* Inflates gzip/deflate into w->decoded, at most max bytes. */
-static int gunzip(worker *w, const char *data, size_t length, size_t max)
-{
-    bytebuf_reset(&w->decoded);
-    w->decoded.max = max;
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, 15 + 32) != Z_OK)
-        return -1;
-    z.next_in = (Bytef *)data;
-    z.avail_in = (uInt)length;
-    char chunk[65536];
-    int rc;
-    do {
-        z.next_out = (Bytef *)chunk;
-        z.avail_out = sizeof chunk;
-        rc = inflate(&z, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END) {
-            inflateEnd(&z);
-            return -1;
-        }
-        if (bytebuf_append(&w->decoded, chunk, sizeof chunk - z.avail_out) < 0) {
-            inflateEnd(&z);
-            return -2; /* a bomb, or just too big */
-        }
-    } while (rc != Z_STREAM_END && (z.avail_in > 0 || z.avail_out == 0));
-    inflateEnd(&z);
-    return rc == Z_STREAM_END ? 0 : -1;
-}
+/* ---- pages ------------------------------------------------------------------ */
 
 static unsigned backoff_ms(worker *w, unsigned attempt)
 {
@@ -354,32 +93,21 @@ static unsigned backoff_ms(worker *w, unsigned attempt)
     return base / 2 + (unsigned)(w->random % (base / 2 + 1)); /* jitter: 50-100% */
 }
 
-/* Retry-After in seconds (a number or an HTTP date); 0 when absent or past. */
-static unsigned long retry_after_seconds(const char *value)
-{
-    if (!value || !*value)
-        return 0;
-    char *end;
-    long seconds = strtol(value, &end, 10);
-    if (end != value && *end == '\0')
-        return seconds > 0 ? (unsigned long)seconds : 0;
-    time_t when = curl_getdate(value, NULL);
-    time_t now = time(NULL);
-    return when > now ? (unsigned long)(when - now) : 1;
-}
-
 /* Failures that another attempt cannot mend: given up at once. */
 static bool final_failure(fetch_error e)
 {
     return e == FETCH_HTTP_4XX || e == FETCH_OFFSITE || e == FETCH_BLOCKED || e == FETCH_RETRY_AFTER;
 }
 
-static void fail_or_retry(worker *w, transfer *t, fetch_error e, unsigned delay_ms, unsigned hold_ms)
+/* The request failed: retried after its backoff (or delay_ms), or given up
+ * (counted, logged). Frees the request. */
+static void fail_or_retry(worker *w, crawl_request *request, fetch_error e, const char *why, unsigned delay_ms,
+                          unsigned hold_ms)
 {
     scan *s = w->scan;
-    release_body(t);
     atomic_fetch_add(&s->counters.errors[e], 1);
-    crawl_request r = t->request;
+    crawl_request r = *request;
+    free(request);
     char url[1024];
     snprintf(url, sizeof url, "%s", r.url);
     if (!final_failure(e) && frontier_retry(s->frontier, &r, delay_ms ? delay_ms : backoff_ms(w, r.attempt), hold_ms)) {
@@ -393,7 +121,7 @@ static void fail_or_retry(worker *w, transfer *t, fetch_error e, unsigned delay_
     if (s->config.log) {
         char line[1400];
         snprintf(line, sizeof line, "gave up on %s after %u attempt%s: %s%s%s", url, r.attempt + 1u,
-                 r.attempt ? "s" : "", fetch_error_name(e), t->error[0] ? ": " : "", t->error);
+                 r.attempt ? "s" : "", fetch_error_name(e), why && why[0] ? ": " : "", why ? why : "");
         s->config.log(s->config.log_ctx, line);
     }
 }
@@ -421,7 +149,7 @@ static void note_sink_trouble(worker *w)
     }
 }
 
-static void handle_listing(worker *w, transfer *t, cJSON *record, const char *sha256, long status)
+static void handle_listing(worker *w, const fetch_result *page, cJSON *record)
 {
     scan *s = w->scan;
     char error[256];
@@ -441,9 +169,9 @@ static void handle_listing(worker *w, transfer *t, cJSON *record, const char *sh
         return;
     }
     atomic_fetch_add(&s->counters.listings, 1);
-    flag_evidence evidence = {.url = t->url, .fetched_at = t->fetched_at, .http_status = status, .sha256 = sha256,
-                              .requested_url = t->request.url, .redirects = t->chain,
-                              .redirect_count = t->hops < MAX_HOPS ? t->hops : MAX_HOPS};
+    flag_evidence evidence = {.url = page->url, .fetched_at = page->fetched_at, .http_status = page->status,
+                              .sha256 = page->sha256, .requested_url = page->requested_url, .redirects = page->hops,
+                              .redirect_count = page->hop_count};
     decide_context context = {s->config.language, s->config.scan_id, &evidence};
     decision d;
     decide_error e = decide_listing(w->decider, &l, &context, &d);
@@ -455,8 +183,8 @@ static void handle_listing(worker *w, transfer *t, cJSON *record, const char *sh
                 atomic_fetch_add(&s->counters.flags_cut, 1);
             for (size_t k = 0; k < d.result.rule_count; k++)
                 atomic_fetch_add(&s->counters.flags_by_kind[ruleset_rule(rules, d.result.rules[k])->kind], 1);
-            if (t->request.target < SCAN_MAX_TARGETS)
-                atomic_fetch_add(&s->counters.flags_by_target[t->request.target], 1);
+            if (page->target < SCAN_MAX_TARGETS)
+                atomic_fetch_add(&s->counters.flags_by_target[page->target], 1);
         }
         if (e != DECIDE_OK || sink_push(w->sink, d.flag_id, d.flag, d.flag_length) < 0) {
             atomic_fetch_add(&s->counters.sink_failures, 1);
@@ -486,135 +214,57 @@ static bool html_complete(const char *body, size_t length)
     return false;
 }
 
-/* Follows a 3xx by hand: the next hop must stay on the target's hosts and
- * within max_redirects; each hop is kept for the evidence. True when the
- * transfer went on to the next hop (or was handed back as a failure). */
-static void follow_redirect(worker *w, transfer *t, long status)
+/* The page handler: a fetched page through its target's adapter; its links
+ * (on the target's hosts) to the frontier, its listings through the decide
+ * step into the sink. */
+static void handle_page(worker *w, const fetch_result *page)
 {
     scan *s = w->scan;
-    const campaign_target *target = &s->campaign->targets[t->request.target];
-    char *location = NULL;
-    curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_URL, &location);
-    if (!location || !*location) {
-        snprintf(t->error, sizeof t->error, "HTTP %ld without a usable Location", status);
-        fail_or_retry(w, t, FETCH_OTHER, 0, 0);
+    crawl_request *request = page->user;
+    if (page->failed) {
+        fail_or_retry(w, request, page->error, page->error_text, 0, 0);
         return;
     }
-    if (t->hops >= s->campaign->limits.max_redirects || t->hops >= MAX_HOPS) {
-        snprintf(t->error, sizeof t->error, "more than %u redirects", s->campaign->limits.max_redirects);
-        fail_or_retry(w, t, FETCH_REDIRECTS, 0, 0);
-        return;
-    }
-    char next[URL_MAX];
-    if (!url_resolve(t->url, location, next, sizeof next) || !campaign_target_allows(target, next)) {
-        snprintf(t->error, sizeof t->error, "redirect to %.160s is off the target's hosts", location);
-        fail_or_retry(w, t, FETCH_OFFSITE, 0, 0);
-        return;
-    }
-    t->chain[t->hops].status = status;
-    t->chain[t->hops].location = strdup(next);
-    if (!t->chain[t->hops].location) {
-        snprintf(t->error, sizeof t->error, "out of memory");
-        fail_or_retry(w, t, FETCH_OTHER, 0, 0);
-        return;
-    }
-    t->hops++;
-    snprintf(t->url, sizeof t->url, "%s", next);
-    release_body(t);
-    if (!launch(w, t)) {
-        snprintf(t->error, sizeof t->error, "curl refused the transfer");
-        fail_or_retry(w, t, FETCH_OTHER, 0, 0);
-    }
-}
-
-static void complete_transfer(worker *w, transfer *t, CURLcode code)
-{
-    scan *s = w->scan;
-    long status = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_multi_remove_handle(w->multi, t->easy);
-    t->active = false;
-    t->paused = false;
-    if (code != CURLE_OK) {
-        fetch_error e = FETCH_OTHER;
-        switch (code) {
-        case CURLE_OPERATION_TIMEDOUT: e = FETCH_TIMEOUT; break;
-        case CURLE_COULDNT_CONNECT: case CURLE_COULDNT_RESOLVE_HOST: e = t->blocked ? FETCH_BLOCKED : FETCH_CONNECT; break;
-        case CURLE_RECV_ERROR: case CURLE_SEND_ERROR: case CURLE_GOT_NOTHING: e = FETCH_RESET; break;
-        case CURLE_PARTIAL_FILE: e = FETCH_TRUNCATED; break;
-        case CURLE_TOO_MANY_REDIRECTS: e = FETCH_REDIRECTS; break;
-        case CURLE_FILESIZE_EXCEEDED: e = FETCH_TOO_BIG; break;
-        case CURLE_WRITE_ERROR: e = t->too_big ? FETCH_TOO_BIG : FETCH_OTHER; break;
-        default: e = t->blocked ? FETCH_BLOCKED : FETCH_OTHER; break;
-        }
-        if (e == FETCH_BLOCKED)
-            snprintf(t->error, sizeof t->error, "%.160s resolves to a private address that is not the target's own",
-                     t->url);
-        fail_or_retry(w, t, e, 0, 0);
-        return;
-    }
-    if (status >= 300 && status < 400 && status != 304) {
-        follow_redirect(w, t, status);
-        return;
-    }
+    long status = page->status;
     if (status == 429 || status == 503) {
-        unsigned long wait = retry_after_seconds(t->retry_after);
-        unsigned long cap = s->campaign->limits.max_retry_after_s;
+        unsigned long wait = page->retry_after_s, cap = s->campaign->limits.max_retry_after_s;
         if (wait > cap) {
             /* a host asking for longer than the campaign allows: give the page up, counted, instead of stalling */
-            snprintf(t->error, sizeof t->error, "HTTP %ld asks to wait %lu s (Retry-After), more than the %lu s allowed "
+            char why[256];
+            snprintf(why, sizeof why, "HTTP %ld asks to wait %lu s (Retry-After), more than the %lu s allowed "
                      "(limits.max_retry_after_s)", status, wait, cap);
-            fail_or_retry(w, t, FETCH_RETRY_AFTER, 0, (unsigned)(cap * 1000));
+            fail_or_retry(w, request, FETCH_RETRY_AFTER, why, 0, (unsigned)(cap * 1000));
             return;
         }
         unsigned hold = (unsigned)(wait * 1000);
-        fail_or_retry(w, t, status == 429 ? FETCH_HTTP_429 : FETCH_HTTP_5XX, hold, hold);
+        fail_or_retry(w, request, status == 429 ? FETCH_HTTP_429 : FETCH_HTTP_5XX, NULL, hold, hold);
         return;
     }
     if (status >= 500) {
-        fail_or_retry(w, t, FETCH_HTTP_5XX, 0, 0);
+        fail_or_retry(w, request, FETCH_HTTP_5XX, NULL, 0, 0);
         return;
     }
     if (status >= 400) {
-        fail_or_retry(w, t, FETCH_HTTP_4XX, 0, 0);
+        fail_or_retry(w, request, FETCH_HTTP_4XX, NULL, 0, 0);
         return;
     }
-    unsigned char digest[32];
-    unsigned int digest_length = 0;
-    EVP_DigestFinal_ex(t->sha, digest, &digest_length);
-    char sha256[65];
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(sha256 + 2 * i, 3, "%02x", digest[i]);
-    const char *body = t->body.data ? t->body.data : "";
-    size_t length = t->body.length;
-    if (!strcasecmp(t->content_encoding, "gzip") || !strcasecmp(t->content_encoding, "deflate")) {
-        int rc = gunzip(w, body, length, s->campaign->limits.max_body_bytes);
-        if (rc < 0) {
-            fail_or_retry(w, t, rc == -2 ? FETCH_TOO_BIG : FETCH_DECODE, 0, 0);
-            return;
-        }
-        body = w->decoded.data ? w->decoded.data : "";
-        length = w->decoded.length;
-    }
-    const campaign_target *target = &s->campaign->targets[t->request.target];
+    const campaign_target *target = &s->campaign->targets[request->target];
     /* a cut HTML page still parses (HTML is forgiving) but misses what was
      * cut: retry it, and take what there is only on the last attempt */
-    if ((t->request.kind == PAGE_HTML || target->adapter == ADAPTER_STOREFRONT) && !html_complete(body, length) &&
-        t->request.attempt < s->campaign->limits.retries) {
-        snprintf(t->error, sizeof t->error, "the HTML page ends before </html>");
-        fail_or_retry(w, t, FETCH_PARSE, 0, 0);
+    if ((request->kind == PAGE_HTML || target->adapter == ADAPTER_STOREFRONT) &&
+        !html_complete(page->body, page->body_length) && request->attempt < s->campaign->limits.retries) {
+        fail_or_retry(w, request, FETCH_PARSE, "the HTML page ends before </html>", 0, 0);
         return;
     }
     adapter_result_reset(&w->result);
     char error[256];
-    if (adapter_parse(target, (page_kind)t->request.kind, t->url, body, length, &w->result, error,
+    if (adapter_parse(target, (page_kind)request->kind, page->url, page->body, page->body_length, &w->result, error,
                       sizeof error) < 0) {
-        snprintf(t->error, sizeof t->error, "%s", error);
-        fail_or_retry(w, t, FETCH_PARSE, 0, 0);
+        fail_or_retry(w, request, FETCH_PARSE, error, 0, 0);
         return;
     }
     atomic_fetch_add(&s->counters.pages, 1);
-    atomic_fetch_add(&s->counters.bytes, t->body.length);
+    atomic_fetch_add(&s->counters.bytes, page->raw_length);
     if (w->result.json_repairs) {
         atomic_fetch_add(&s->counters.pages_json_repaired, 1);
         atomic_fetch_add(&s->counters.json_repairs, w->result.json_repairs);
@@ -622,35 +272,18 @@ static void complete_transfer(worker *w, transfer *t, CURLcode code)
     /* next pages and followed links stay on the target's hosts */
     for (size_t i = 0; i < w->result.link_count; i++) {
         if (campaign_target_allows(target, w->result.links[i].url))
-            frontier_push(s->frontier, w->result.links[i].url, t->request.target, (uint16_t)w->result.links[i].kind);
+            frontier_push(s->frontier, w->result.links[i].url, request->target, (uint16_t)w->result.links[i].kind);
         else
             atomic_fetch_add(&s->counters.links_offsite, 1);
     }
     for (cJSON *record = w->result.listings->child; record;) {
         cJSON *next = record->next;
         cJSON_DetachItemViaPointer(w->result.listings, record);
-        handle_listing(w, t, record, sha256, status);
+        handle_listing(w, page, record);
         record = next;
     }
-    release_body(t);
-    if (w->decoded.capacity > SMALL_BODY) {
-        bytebuf_free(&w->decoded);
-        bytebuf_init(&w->decoded, 0);
-    }
-    frontier_finish(s->frontier, &t->request, 0);
-}
-
-/* Transfers paused for want of a large-body slot go on when one is free. */
-static void resume_paused(worker *w)
-{
-    for (unsigned i = 0; i < w->transfer_count; i++) {
-        transfer *t = &w->transfers[i];
-        if (!t->active || !t->paused || !take_body_slot(w->scan))
-            continue;
-        t->has_slot = true;
-        t->paused = false;
-        curl_easy_pause(t->easy, CURLPAUSE_CONT);
-    }
+    frontier_finish(s->frontier, request, 0);
+    free(request);
 }
 
 /* Moves the worker to the latest rule set when a reload published one. */
@@ -685,6 +318,12 @@ static void pause_if_asked(worker *w)
     pthread_mutex_unlock(&s->pause_lock);
 }
 
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -692,16 +331,10 @@ static void *worker_main(void *arg)
     for (;;) {
         pause_if_asked(w);
         follow_rules(w);
-        unsigned active = 0;
         int wait_ms = 50;
         bool over = false;
-        for (unsigned i = 0; i < w->transfer_count; i++)
-            active += w->transfers[i].active;
         /* fill the free slots while the frontier allows */
-        for (unsigned i = 0; i < w->transfer_count && !over; i++) {
-            transfer *t = &w->transfers[i];
-            if (t->active)
-                continue;
+        while (fetcher_has_room(w->fetch)) {
             crawl_request r;
             int rc = frontier_pop(s->frontier, &r, &wait_ms);
             if (rc == 0)
@@ -710,35 +343,32 @@ static void *worker_main(void *arg)
                 over = true;
                 break;
             }
-            if (start_transfer(w, t, &r)) {
-                active++;
-            } else {
-                snprintf(t->error, sizeof t->error, "curl refused the transfer");
-                fail_or_retry(w, t, FETCH_OTHER, 0, 0);
+            crawl_request *request = malloc(sizeof *request);
+            if (request)
+                *request = r;
+            if (!request || fetcher_start(w->fetch, r.url, r.target, request) < 0) {
+                if (!request) {
+                    frontier_finish(s->frontier, &r, 0);
+                    w->failed = true;
+                    continue;
+                }
+                fail_or_retry(w, request, FETCH_OTHER, "curl refused the transfer", 0, 0);
             }
         }
+        unsigned active = fetcher_active(w->fetch);
         if (!active) {
             if (over)
                 break;
-            /* nothing allowed yet: wait for the politeness clock (or a finish elsewhere) */
-            curl_multi_poll(w->multi, NULL, 0, wait_ms > 0 ? wait_ms : 1, NULL);
+            /* nothing allowed yet: wait for the politeness clock */
+            sleep_ms(wait_ms > 0 ? wait_ms : 1);
             continue;
         }
-        resume_paused(w);
-        int running = 0;
-        curl_multi_perform(w->multi, &running);
-        CURLMsg *message;
-        int left;
-        while ((message = curl_multi_info_read(w->multi, &left))) {
-            if (message->msg != CURLMSG_DONE)
-                continue;
-            transfer *t = NULL;
-            curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-            CURLcode code = message->data.result;
-            complete_transfer(w, t, code);
+        fetcher_run(w->fetch, fetcher_has_room(w->fetch) ? (wait_ms < 20 ? wait_ms : 20) : 100);
+        fetch_result page;
+        while (fetcher_next(w->fetch, &page)) {
+            handle_page(w, &page);
+            fetcher_release(w->fetch, &page);
         }
-        if (running)
-            curl_multi_poll(w->multi, NULL, 0, active < w->transfer_count ? (wait_ms < 20 ? wait_ms : 20) : 100, NULL);
     }
     if (sink_flush(w->sink) < 0)
         w->failed = true;
@@ -758,29 +388,29 @@ static void *worker_main(void *arg)
 
 static void worker_free(worker *w)
 {
-    for (unsigned i = 0; w->transfers && i < w->transfer_count; i++) {
-        transfer *t = &w->transfers[i];
-        if (t->easy) {
-            if (t->active)
-                curl_multi_remove_handle(w->multi, t->easy);
-            curl_easy_cleanup(t->easy);
-        }
-        if (t->active)
-            free(t->request.url);
-        if (t->has_slot)
-            atomic_fetch_add(&w->scan->body_slots, 1);
-        forget_hops(t);
-        EVP_MD_CTX_free(t->sha);
-        bytebuf_free(&t->body);
-    }
-    free(w->transfers);
-    if (w->multi)
-        curl_multi_cleanup(w->multi);
-    curl_slist_free_all(w->headers);
+    fetcher_destroy(w->fetch);
     decide_destroy(w->decider);
     sink_destroy(w->sink);
     adapter_result_free(&w->result);
-    bytebuf_free(&w->decoded);
+}
+
+/* The fetch policy: redirects stay on the target's hosts; a private address
+ * only when it is the target's own. */
+static bool policy_allow(void *ctx, uint32_t target, const char *url)
+{
+    const scan *s = ctx;
+    return target < s->campaign->target_count && campaign_target_allows(&s->campaign->targets[target], url);
+}
+
+static const struct sockaddr_storage *policy_own(void *ctx, uint32_t target, size_t *count)
+{
+    const scan *s = ctx;
+    if (target >= s->campaign->target_count) {
+        *count = 0;
+        return NULL;
+    }
+    *count = s->own[target].count;
+    return s->own[target].address;
 }
 
 static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t error_size)
@@ -790,28 +420,14 @@ static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t e
     atomic_init(&w->running, true);
     w->random = 0x9E3779B97F4A7C15ull * (index + 1);
     adapter_result_init(&w->result);
-    bytebuf_init(&w->decoded, 0);
-    w->transfer_count = s->config.transfers_per_thread;
-    w->transfers = calloc(w->transfer_count, sizeof *w->transfers);
-    w->multi = curl_multi_init();
-    w->headers = curl_slist_append(NULL, s->campaign->limits.gzip ? "Accept-Encoding: gzip" : "Accept-Encoding: identity");
-    if (!w->transfers || !w->multi || !w->headers || decide_create(s->config.rules, &w->decider) < 0) {
+    const campaign_limits *limits = &s->campaign->limits;
+    fetch_options fo = {.transfers = s->config.transfers_per_thread, .max_body_bytes = limits->max_body_bytes,
+                        .connect_timeout_ms = limits->connect_timeout_ms, .timeout_ms = limits->timeout_ms,
+                        .max_redirects = limits->max_redirects, .gzip = limits->gzip, .budget = s->budget,
+                        .policy = {policy_allow, policy_own, s}};
+    if (fetcher_create(&fo, &w->fetch) < 0 || decide_create(s->config.rules, &w->decider) < 0) {
         snprintf(error, error_size, "out of memory");
         return -1;
-    }
-    /* Per-host concurrency is the frontier's job, across all workers: curl's
-     * own CURLMOPT_MAX_HOST_CONNECTIONS parks extra transfers in a queue
-     * where, in this curl, they could wait forever without timing out. */
-    for (unsigned i = 0; i < w->transfer_count; i++) {
-        transfer *t = &w->transfers[i];
-        t->scan = s;
-        t->easy = curl_easy_init();
-        t->sha = EVP_MD_CTX_new();
-        bytebuf_init(&t->body, s->campaign->limits.max_body_bytes);
-        if (!t->easy || !t->sha) {
-            snprintf(error, error_size, "out of memory");
-            return -1;
-        }
     }
     char spool[4096];
     if (s->config.state_dir)
@@ -1157,16 +773,13 @@ scan *scan_start(const scan_config *config, scan_error *code, char *error, size_
     atomic_init(&s->pause_requested, false);
     pthread_cond_init(&s->done, NULL);
     const campaign_limits *limits = &s->campaign->limits;
-    /* the body budget: SMALL_BODY per transfer, a decode buffer per worker,
-     * the rest in large-body slots of max_body_bytes */
-    size_t transfers = (size_t)s->config.threads * s->config.transfers_per_thread;
-    size_t fixed = transfers * SMALL_BODY + (size_t)s->config.threads * limits->max_body_bytes;
-    long slots = limits->body_memory_bytes > fixed ? (long)((limits->body_memory_bytes - fixed) / limits->max_body_bytes) : 0;
-    atomic_init(&s->body_slots, slots > 0 ? slots : 1);
+    /* one budget for the bodies in flight of every worker (fetch.h) */
+    s->budget = fetch_budget_create(limits->body_memory_bytes, limits->max_body_bytes,
+                                    (size_t)s->config.threads * s->config.transfers_per_thread, s->config.threads);
     frontier_options fo = {limits->per_host_concurrency, limits->requests_per_second, limits->frontier_max,
                            limits->retries + 1, limits->max_pages};
     s->own = calloc(s->campaign->target_count ? s->campaign->target_count : 1, sizeof *s->own);
-    if (!s->own || frontier_create(&fo, &s->frontier) < 0 || hash_set_init(&s->seen, 1 << 16) < 0) {
+    if (!s->budget || !s->own || frontier_create(&fo, &s->frontier) < 0 || hash_set_init(&s->seen, 1 << 16) < 0) {
         snprintf(error, error_size, "out of memory");
         return abandon(s, SCAN_ERROR_MEMORY, code);
     }
@@ -1355,6 +968,7 @@ int scan_finish(scan *s, scan_counters *final, scan_delivery *delivery)
     frontier_destroy(s->frontier);
     hash_set_free(&s->seen);
     free(s->own);
+    fetch_budget_destroy(s->budget);
     pthread_mutex_destroy(&s->seen_lock);
     pthread_mutex_destroy(&s->done_lock);
     pthread_mutex_destroy(&s->pause_lock);

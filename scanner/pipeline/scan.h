@@ -16,19 +16,11 @@
 
 #include "scanner/pipeline/campaign.h"
 #include "scanner/record/flag.h"
+#include "workers/fetch.h"
 #include "workers/frontier.h"
 #include "rules/ruleset.h"
 
 #define SCAN_MAX_TARGETS 64
-
-typedef enum fetch_error {
-    FETCH_TIMEOUT = 0, FETCH_CONNECT, FETCH_RESET, FETCH_TRUNCATED, FETCH_HTTP_5XX, FETCH_HTTP_429,
-    FETCH_HTTP_4XX, FETCH_REDIRECTS, FETCH_TOO_BIG, FETCH_DECODE, FETCH_PARSE, FETCH_OTHER,
-    FETCH_OFFSITE,        /* a redirect off the target's hosts (refused, not retried) */
-    FETCH_BLOCKED,        /* a private address that is not the target's own (refused, not retried) */
-    FETCH_RETRY_AFTER,    /* Retry-After longer than limits.max_retry_after_s (given up, not waited for) */
-    FETCH_ERROR_COUNT
-} fetch_error;
 
 typedef struct scan_counters {
     _Atomic uint64_t pages, bytes, listings, duplicate_listings, bad_listings, flags, flags_new, flags_known,
@@ -105,7 +97,6 @@ typedef struct scan_delivery {
  * *final and says where undelivered flags are in *delivery (both may be
  * NULL). Returns 0 when every flag made is in Redis, else -1. */
 int scan_finish(scan *s, scan_counters *final, scan_delivery *delivery);
-const char *fetch_error_name(fetch_error e);
 
 /* Writes a checkpoint: every worker stops at its next page, flushes its sink
  * (so every flag of the pages done is in Redis or the spool), and waits

@@ -9,14 +9,9 @@
 #include "rules/base/bytebuf.h"
 #include "scanner/record/listing.h"
 #include "rules/ruleset.h"
+#include "workers/fetch.h"
 
 typedef enum flag_language { FLAG_LANGUAGE_VIETNAMESE = 0, FLAG_LANGUAGE_ENGLISH } flag_language;
-
-/* One hop of a redirect chain: the status and the Location it named. */
-typedef struct flag_redirect {
-    long status;
-    const char *location;
-} flag_redirect;
 
 /* Where and when a crawled listing was seen (records.md, evidence). */
 typedef struct flag_evidence {
@@ -25,7 +20,7 @@ typedef struct flag_evidence {
     long http_status;
     const char *sha256;         /* hex of the response body as received on the wire */
     const char *requested_url;  /* the URL first asked for; NULL or equal to url when not redirected */
-    const flag_redirect *redirects;
+    const fetch_hop *redirects;    /* each hop: its status and the Location it named */
     size_t redirect_count;
 } flag_evidence;
 
