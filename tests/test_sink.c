@@ -18,6 +18,7 @@
 
 #include "tests/harness.h"
 #include "scanner/output/sink.h"
+#include "workers/redis.h"
 #include "tests/sink_testing.h"
 
 static harness_process redis;      /* the harness Redis of each test */
@@ -129,7 +130,7 @@ Test(sink, url_parsing_table)
         const url_case *t = &cases[i];
         char host[32] = "unchanged", error[256] = "";
         int port = -7, db = -7;
-        int rc = sink_parse_url(t->url, host, sizeof host, &port, &db, error, sizeof error);
+        int rc = redis_parse_url(t->url, host, sizeof host, &port, &db, error, sizeof error);
         if (t->ok) {
             cr_expect_eq(rc, 0, "%s: rejected: %s", t->url, error);
             cr_expect_str_eq(host, t->host, "%s: host", t->url);
@@ -142,7 +143,7 @@ Test(sink, url_parsing_table)
         }
     }
     char error[64] = "";
-    cr_expect_eq(sink_parse_url(NULL, (char[8]){0}, 8, &(int){0}, &(int){0}, error, sizeof error), -1);
+    cr_expect_eq(redis_parse_url(NULL, (char[8]){0}, 8, &(int){0}, &(int){0}, error, sizeof error), -1);
     cr_expect_neq(error[0], '\0');
 }
 

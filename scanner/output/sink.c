@@ -2,6 +2,7 @@
 #include "scanner/output/sink.h"
 #include "rules/base/error_message.h"
 #include "scanner/output/spool.h"
+#include "workers/redis.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -18,11 +19,8 @@
 
 #include <hiredis.h>
 
-#define DEFAULT_URL "redis://127.0.0.1:6379"
 #define DEFAULT_PREFIX "lscan:"
 #define DEFAULT_BATCH 100
-#define DEFAULT_CONNECT_TIMEOUT_MS 2000
-#define DEFAULT_COMMAND_TIMEOUT_MS 5000
 #define DEFAULT_MAX_RETRIES 5
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
@@ -54,16 +52,11 @@ typedef struct pending_flag {
 } pending_flag;
 
 struct redis_sink {
-    char host[256];
-    int port, db;
+    redis_link *link;         /* the connection (workers/redis.h): URL, AUTH, SELECT, timeouts */
     char *key_seen, *key_flags;
     size_t batch, capacity;
-    unsigned connect_timeout_ms, command_timeout_ms, max_retries;
+    unsigned max_retries;
 
-    char *username, *password; /* AUTH [username] password after connecting; NULL: none */
-    bool permanent;           /* the last failure was not an outage: a wrong password, user or database */
-
-    redisContext *c;          /* NULL while disconnected */
     char sha[41];
     bool eval_next;           /* the next batch goes as EVAL (after NOSCRIPT) */
 
@@ -94,176 +87,11 @@ struct redis_sink {
 
 #define SINK_ERROR(s, ...) error_message_set((s)->error, sizeof (s)->error, __VA_ARGS__)
 
-/* "host:port", with brackets for an IPv6 literal. */
-static void format_address(const redis_sink *s, char *out, size_t size)
-{
-    if (strchr(s->host, ':'))
-        snprintf(out, size, "[%s]:%d", s->host, s->port);
-    else
-        snprintf(out, size, "%s:%d", s->host, s->port);
-}
-
-static uint64_t next_random(redis_sink *s)
-{
-    /* splitmix64 */
-    uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static void sleep_ms(unsigned ms)
 {
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
-}
-
-static struct timeval to_timeval(unsigned ms)
-{
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
-    return tv;
-}
-
-/* hiredis writes with write(2): a peer that closed the connection raises
- * SIGPIPE, which would kill the process. Like libpq, block SIGPIPE in this
- * thread while talking to Redis and swallow one we caused; the process's
- * signal dispositions are left alone. */
-typedef struct sigpipe_guard {
-    sigset_t old;
-    bool was_pending;
-} sigpipe_guard;
-
-static void sigpipe_block(sigpipe_guard *g)
-{
-    sigset_t set, pending;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    sigemptyset(&pending);
-    g->was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &set, &g->old);
-}
-
-static void sigpipe_restore(sigpipe_guard *g)
-{
-    if (!g->was_pending) {
-        sigset_t set, pending;
-        sigemptyset(&set);
-        sigaddset(&set, SIGPIPE);
-        sigemptyset(&pending);
-        if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
-            struct timespec zero = {0, 0};
-            while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
-                ;
-        }
-    }
-    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
-}
-
-/* ---- URL ---- */
-
-static int parse_number(const char *p, size_t n, long max, long *out)
-{
-    if (n == 0 || n > 10)
-        return -1;
-    long v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return -1;
-        v = v * 10 + (p[i] - '0');
-    }
-    if (v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int *db, char *error,
-                   size_t error_size)
-{
-    static const char scheme[] = "redis://";
-    if (!url || !host || !host_size || !port || !db) {
-        error_message_set(error, error_size, "redis URL: missing argument");
-        return -1;
-    }
-    if (!strncasecmp(url, "rediss://", 9)) {
-        error_message_set(error, error_size, "redis URL '%s': TLS (rediss://) is not supported", url);
-        return -1;
-    }
-    if (strncasecmp(url, scheme, sizeof scheme - 1)) {
-        error_message_set(error, error_size, "redis URL '%s': must start with redis://", url);
-        return -1;
-    }
-    const char *p = url + sizeof scheme - 1;
-    size_t rest = strcspn(p, "/");
-    const char *path = p + rest;          /* "" or "/..." */
-    if (memchr(p, '@', rest)) {
-        error_message_set(error, error_size, "redis URL '%s': credentials are not supported", url);
-        return -1;
-    }
-    if (strpbrk(url, "?#")) {
-        error_message_set(error, error_size, "redis URL '%s': query strings and fragments are not supported", url);
-        return -1;
-    }
-    const char *host_start, *host_end, *port_text = NULL;
-    if (*p == '[') {
-        host_start = p + 1;
-        host_end = memchr(host_start, ']', (size_t)(path - host_start));
-        if (!host_end) {
-            error_message_set(error, error_size, "redis URL '%s': unclosed '[' in host", url);
-            return -1;
-        }
-        if (host_end + 1 < path) {
-            if (host_end[1] != ':') {
-                error_message_set(error, error_size, "redis URL '%s': unexpected text after ']'", url);
-                return -1;
-            }
-            port_text = host_end + 2;
-        }
-    } else {
-        host_start = p;
-        host_end = memchr(p, ':', rest);
-        if (host_end)
-            port_text = host_end + 1;
-        else
-            host_end = path;
-    }
-    size_t host_length = (size_t)(host_end - host_start);
-    if (host_length == 0) {
-        error_message_set(error, error_size, "redis URL '%s': empty host", url);
-        return -1;
-    }
-    for (const char *h = host_start; h < host_end; h++) {
-        unsigned char ch = (unsigned char)*h;
-        if (ch <= ' ' || ch >= 0x7f || ch == '[' || ch == ']' || (ch == ':' && *p != '[')) {
-            error_message_set(error, error_size, "redis URL '%s': invalid character in host", url);
-            return -1;
-        }
-    }
-    if (host_length >= host_size) {
-        error_message_set(error, error_size, "redis URL '%s': host is too long", url);
-        return -1;
-    }
-    long port_value = 6379, db_value = 0;
-    if (port_text && (parse_number(port_text, (size_t)(path - port_text), 65535, &port_value) < 0 || port_value == 0)) {
-        error_message_set(error, error_size, "redis URL '%s': port must be a number from 1 to 65535", url);
-        return -1;
-    }
-    if (*path) {
-        const char *d = path + 1;
-        size_t n = strlen(d);
-        if (n && parse_number(d, n, INT_MAX, &db_value) < 0) {
-            error_message_set(error, error_size, "redis URL '%s': database must be a number (e.g. /0)", url);
-            return -1;
-        }
-    }
-    memcpy(host, host_start, host_length);
-    host[host_length] = '\0';
-    *port = (int)port_value;
-    *db = (int)db_value;
-    if (error && error_size)
-        error[0] = '\0';
-    return 0;
 }
 
 /* ---- connection ---- */
@@ -272,154 +100,59 @@ int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int
  * unsent and will be sent again (safe: the script is idempotent). */
 static void disconnect(redis_sink *s)
 {
-    if (s->c) {
-        redisFree(s->c);
-        s->c = NULL;
-    }
+    redis_link_disconnect(s->link);
     s->sent = 0;
     s->ninflight = 0;
 }
 
-/* One command on the connection, synchronously. NULL (message set) when the
- * connection failed; an error reply is returned to the caller. */
-static redisReply *command(redis_sink *s, const char *what, int argc, const char **argv)
-{
-    char address[300];
-    redisReply *r = redisCommandArgv(s->c, argc, argv, NULL);
-    if (!r) {
-        format_address(s, address, sizeof address);
-        SINK_ERROR(s, "redis %s: %s: %s", address, what, s->c->errstr[0] ? s->c->errstr : "no reply");
-    }
-    return r;
-}
-
-/* An error reply that waiting will not mend: credentials, permissions, the
- * database number, a key of the wrong type. */
-static bool permanent_reply(const char *text)
-{
-    static const char *const prefixes[] = {"NOAUTH", "WRONGPASS", "NOPERM", "ERR AUTH", "ERR invalid password",
-                                           "ERR Client sent AUTH", "ERR DB index", "ERR invalid DB index",
-                                           "WRONGTYPE"};
-    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
-        if (!strncmp(text, prefixes[i], strlen(prefixes[i])))
-            return true;
-    return false;
-}
-
-/* Connects, authenticates, selects the db, loads the script, creates the group. */
+/* Connects (redis_link_connect: AUTH, SELECT), loads the script, creates the group. */
 static int connect_and_setup(redis_sink *s)
 {
-    char address[300];
-    format_address(s, address, sizeof address);
     disconnect(s);
-    s->permanent = false;
-    redisContext *c = redisConnectWithTimeout(s->host, s->port, to_timeval(s->connect_timeout_ms));
-    if (!c) {
-        SINK_ERROR(s, "cannot connect to redis %s: out of memory", address);
+    if (redis_link_connect(s->link) < 0 || redis_link_load_script(s->link, SCRIPT, s->sha) < 0) {
+        SINK_ERROR(s, "%s", redis_link_error(s->link));
+        disconnect(s);
         return -1;
     }
-    if (c->err) {
-        SINK_ERROR(s, "cannot connect to redis %s: %s", address, c->errstr);
-        redisFree(c);
-        return -1;
-    }
-    if (redisSetTimeout(c, to_timeval(s->command_timeout_ms)) != REDIS_OK) {
-        SINK_ERROR(s, "redis %s: cannot set the command timeout: %s", address, c->errstr);
-        redisFree(c);
-        return -1;
-    }
-    s->c = c;
-
-    redisReply *r;
-    if (s->password) {
-        const char *argv[] = {"AUTH", s->username ? s->username : s->password, s->password};
-        if (!(r = command(s, "AUTH", s->username ? 3 : 2, argv)))
-            goto fail;
-        bool ok = r->type == REDIS_REPLY_STATUS;
-        if (!ok) {
-            /* never the password itself in a message */
-            SINK_ERROR(s, "redis %s: AUTH%s%s: %s", address, s->username ? " as " : "", s->username ? s->username : "",
-                       r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-            s->permanent = true;
-        }
-        freeReplyObject(r);
-        if (!ok)
-            goto fail;
-    }
-    if (s->db != 0) {
-        char db_text[16];
-        snprintf(db_text, sizeof db_text, "%d", s->db);
-        const char *argv[] = {"SELECT", db_text};
-        if (!(r = command(s, "SELECT", 2, argv)))
-            goto fail;
-        bool ok = r->type == REDIS_REPLY_STATUS;
-        if (!ok) {
-            SINK_ERROR(s, "redis %s: SELECT %d: %s", address, s->db, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-            s->permanent = r->type == REDIS_REPLY_ERROR;
-        }
-        freeReplyObject(r);
-        if (!ok)
-            goto fail;
-    }
-
-    const char *load[] = {"SCRIPT", "LOAD", SCRIPT};
-    if (!(r = command(s, "SCRIPT LOAD", 3, load)))
-        goto fail;
-    bool ok = r->type == REDIS_REPLY_STRING && r->len == 40;
-    if (ok) {
-        memcpy(s->sha, r->str, 41);
-    } else {
-        SINK_ERROR(s, "redis %s: SCRIPT LOAD: %s%s", address, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply",
-                   r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "NOAUTH", 6)
-                       ? " (give the password with password_env/password_file or LSCAN_REDIS_PASSWORD)"
-                       : "");
-        s->permanent = r->type == REDIS_REPLY_ERROR && permanent_reply(r->str);
-    }
-    freeReplyObject(r);
-    if (!ok)
-        goto fail;
-
     /* From id 0: a group created on an existing stream still sees every flag. */
     const char *group[] = {"XGROUP", "CREATE", s->key_flags, GROUP, "0", "MKSTREAM"};
-    if (!(r = command(s, "XGROUP CREATE", 6, group)))
-        goto fail;
-    ok = r->type == REDIS_REPLY_STATUS || (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "BUSYGROUP", 9));
-    if (!ok) {
-        SINK_ERROR(s, "redis %s: XGROUP CREATE %s %s: %s", address, s->key_flags, GROUP,
-                   r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-        s->permanent = r->type == REDIS_REPLY_ERROR && permanent_reply(r->str);
+    redisReply *r = redis_link_command(s->link, "XGROUP CREATE", 6, group);
+    if (!r) {
+        SINK_ERROR(s, "%s", redis_link_error(s->link));
+        disconnect(s);
+        return -1;
     }
-    freeReplyObject(r);
+    bool ok = r->type == REDIS_REPLY_STATUS || (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "BUSYGROUP", 9));
     if (!ok)
-        goto fail;
+        SINK_ERROR(s, "redis %s: XGROUP CREATE %s %s: %s", redis_link_address(s->link), s->key_flags, GROUP,
+                   r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+    if (ok && r->type == REDIS_REPLY_ERROR)
+        redis_link_judge(s->link, ""); /* BUSYGROUP is fine */
+    freeReplyObject(r);
+    if (!ok) {
+        disconnect(s);
+        return -1;
+    }
     s->eval_next = false;
     return 0;
-
-fail:
-    disconnect(s);
-    return -1;
 }
 
 /* Sleeps the backoff for this attempt (50 ms doubling to 2 s, jittered to
- * [d/2, d]) and reconnects; -1 once max_retries attempts were spent. */
+ * [d/2, d]) and reconnects; -1 once max_retries attempts were spent, or at
+ * once when Redis refuses (a wrong password does not get better). */
 static int reconnect(redis_sink *s, unsigned *attempts)
 {
     char last[sizeof s->error];
     snprintf(last, sizeof last, "%s", s->error);
     while (*attempts < s->max_retries) {
-        unsigned shift = *attempts < 16 ? *attempts : 16;
-        unsigned long delay = (unsigned long)BACKOFF_MIN_MS << shift;
-        if (delay > BACKOFF_MAX_MS)
-            delay = BACKOFF_MAX_MS;
-        delay = delay / 2 + next_random(s) % (delay / 2 + 1);
-        sleep_ms((unsigned)delay);
+        sleep_ms(redis_backoff_ms(*attempts, BACKOFF_MIN_MS, BACKOFF_MAX_MS, &s->rng));
         (*attempts)++;
         if (connect_and_setup(s) == 0) {
             s->stats.reconnects++;
             return 0;
         }
         snprintf(last, sizeof last, "%s", s->error);
-        if (s->permanent)
+        if (redis_link_permanent(s->link))
             break; /* not an outage: trying again changes nothing */
     }
     SINK_ERROR(s, "%s (gave up after %u reconnect attempts; %zu flags kept)", last, *attempts, s->count);
@@ -483,10 +216,10 @@ static int append_batch(redis_sink *s, size_t count)
         argv[6 + 2 * i] = f->json;
         argvlen[6 + 2 * i] = f->json_length;
     }
-    if (redisAppendCommandArgv(s->c, (int)(5 + 2 * count), argv, argvlen) != REDIS_OK) {
-        char address[300];
-        format_address(s, address, sizeof address);
-        SINK_ERROR(s, "redis %s: cannot queue a batch: %s", address, s->c->errstr[0] ? s->c->errstr : "out of memory");
+    if (redisAppendCommandArgv(redis_link_context(s->link), (int)(5 + 2 * count), argv, argvlen) != REDIS_OK) {
+        redisContext *c = redis_link_context(s->link);
+        SINK_ERROR(s, "redis %s: cannot queue a batch: %s", redis_link_address(s->link),
+                   c->errstr[0] ? c->errstr : "out of memory");
         return -1;
     }
     s->eval_next = false;
@@ -500,10 +233,10 @@ static int write_all(redis_sink *s)
 {
     int done = 0;
     while (!done) {
-        if (redisBufferWrite(s->c, &done) != REDIS_OK) {
-            char address[300];
-            format_address(s, address, sizeof address);
-            SINK_ERROR(s, "redis %s: connection lost: %s", address, s->c->errstr[0] ? s->c->errstr : "write failed");
+        redisContext *c = redis_link_context(s->link);
+        if (redisBufferWrite(c, &done) != REDIS_OK) {
+            SINK_ERROR(s, "redis %s: connection lost: %s", redis_link_address(s->link),
+                       c->errstr[0] ? c->errstr : "write failed");
             return -1;
         }
     }
@@ -515,11 +248,11 @@ enum reply_kind { REPLY_OK, REPLY_NOSCRIPT, REPLY_TRANSIENT, REPLY_REFUSED, REPL
 /* Reads the next reply, to a batch of `count` flags, and counts it. */
 static enum reply_kind read_reply(redis_sink *s, size_t count)
 {
-    char address[300];
-    format_address(s, address, sizeof address);
+    const char *address = redis_link_address(s->link);
+    redisContext *c = redis_link_context(s->link);
     redisReply *r = NULL;
-    if (redisGetReply(s->c, (void **)&r) != REDIS_OK || !r) {
-        SINK_ERROR(s, "redis %s: connection lost: %s", address, s->c->errstr[0] ? s->c->errstr : "no reply");
+    if (redisGetReply(c, (void **)&r) != REDIS_OK || !r) {
+        SINK_ERROR(s, "redis %s: connection lost: %s", address, c->errstr[0] ? c->errstr : "no reply");
         return REPLY_LOST;
     }
     enum reply_kind kind;
@@ -536,7 +269,7 @@ static enum reply_kind read_reply(redis_sink *s, size_t count)
     } else {
         SINK_ERROR(s, "redis %s: batch of %zu flags refused: %s", address, count,
                    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-        s->permanent = r->type == REDIS_REPLY_ERROR && permanent_reply(r->str);
+        redis_link_judge(s->link, r->type == REDIS_REPLY_ERROR ? r->str : "");
         kind = REPLY_REFUSED;
     }
     freeReplyObject(r);
@@ -589,7 +322,7 @@ static int advance(redis_sink *s, bool drain)
 {
     unsigned attempts = 0;
     for (;;) {
-        if (!s->c && reconnect(s, &attempts) < 0)
+        if (!redis_link_context(s->link) && reconnect(s, &attempts) < 0)
             return -1;
         while (s->ninflight < SINK_PIPELINE) {
             size_t unsent = s->count - s->sent;
@@ -769,7 +502,7 @@ static int replay(redis_sink *s)
 /* While spooling (nothing buffered): one reconnect attempt, then the replay. */
 static int probe(redis_sink *s)
 {
-    if (!s->c) {
+    if (!redis_link_context(s->link)) {
         if (connect_and_setup(s) < 0) {
             schedule_probe(s, true);
             note_spooling(s);
@@ -789,15 +522,15 @@ static int probe(redis_sink *s)
 
 static int advance_guarded(redis_sink *s, bool drain)
 {
-    sigpipe_guard guard;
-    sigpipe_block(&guard);
+    redis_sigpipe_guard guard;
+    redis_sigpipe_block(&guard);
     int rc = advance(s, drain);
     if (rc < 0) {
         s->stats.failures++;
         if (s->spool && fail_over(s) == 0)
             rc = 0; /* every flag is in Redis or in the spool */
     }
-    sigpipe_restore(&guard);
+    redis_sigpipe_restore(&guard);
     return rc;
 }
 
@@ -806,14 +539,14 @@ static int advance_guarded(redis_sink *s, bool drain)
  * the spool could not be written (the flags stay buffered). */
 static int spool_step(redis_sink *s, bool force)
 {
-    sigpipe_guard guard;
-    sigpipe_block(&guard);
+    redis_sigpipe_guard guard;
+    redis_sigpipe_block(&guard);
     int rc = spill(s);
     if (rc < 0)
         s->stats.failures++;
     else if (force || monotonic_ms() >= s->next_probe_ms)
         (void)probe(s);
-    sigpipe_restore(&guard);
+    redis_sigpipe_restore(&guard);
     return rc;
 }
 
@@ -853,20 +586,14 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
         error_message_set(error, error_size, "sink: out of memory");
         return -1;
     }
-    if (sink_parse_url(o->url ? o->url : DEFAULT_URL, s->host, sizeof s->host, &s->port, &s->db, error,
-                       error_size) < 0) {
+    redis_options link_options = {.url = o->url, .username = o->username, .password = o->password,
+                                  .connect_timeout_ms = o->connect_timeout_ms, .command_timeout_ms = o->command_timeout_ms};
+    if (redis_link_create(&link_options, &s->link, error, error_size) < 0) {
         free(s);
         return -1;
     }
     s->batch = batch;
     s->capacity = batch * SINK_BACKLOG_BATCHES;
-    if ((o->username && !(s->username = strdup(o->username))) || (o->password && !(s->password = strdup(o->password)))) {
-        error_message_set(error, error_size, "sink: out of memory");
-        sink_destroy(s);
-        return -1;
-    }
-    s->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
-    s->command_timeout_ms = o->command_timeout_ms ? o->command_timeout_ms : DEFAULT_COMMAND_TIMEOUT_MS;
     s->max_retries = o->max_retries ? o->max_retries : DEFAULT_MAX_RETRIES;
     size_t prefix_length = strlen(prefix);
     s->key_seen = malloc(prefix_length + sizeof "seen");
@@ -902,8 +629,8 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
         note_spool_size(s);
     }
 
-    sigpipe_guard guard;
-    sigpipe_block(&guard);
+    redis_sigpipe_guard guard;
+    redis_sigpipe_block(&guard);
     int rc = connect_and_setup(s);
     if (rc == 0 && s->spool && spool_bytes(s->spool) > 0) {
         /* A previous run left flags in the spool (killed while spooling): they go first. */
@@ -912,14 +639,14 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
             schedule_probe(s, true);
             note_spooling(s);
         }
-    } else if (rc < 0 && s->spool && !s->permanent) {
+    } else if (rc < 0 && s->spool && !redis_link_permanent(s->link)) {
         /* Redis is away: start spooling (sink_error says why), replay once it is back. */
         atomic_store(&s->spooling, true);
         schedule_probe(s, true);
         note_spooling(s);
         rc = 0;
     }
-    sigpipe_restore(&guard);
+    redis_sigpipe_restore(&guard);
     if (rc < 0) {
         error_message_set(error, error_size, "%s", s->error);
         sink_destroy(s);
@@ -949,11 +676,10 @@ int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t 
         return -1;
     }
     if (s->count >= s->capacity) {
-        char address[300], last[sizeof s->error];
-        format_address(s, address, sizeof address);
+        char last[sizeof s->error];
         snprintf(last, sizeof last, "%s", s->error);
-        SINK_ERROR(s, "sink backlog full: %zu flags not confirmed by redis %s (last error: %s)", s->count, address,
-                   last[0] ? last : "none");
+        SINK_ERROR(s, "sink backlog full: %zu flags not confirmed by redis %s (last error: %s)", s->count,
+                   redis_link_address(s->link), last[0] ? last : "none");
         return -1;
     }
     char *copy = malloc(id_length + 1 + length + 1);
@@ -1034,17 +760,11 @@ void sink_destroy(redis_sink *s)
     free(s->argvlen);
     free(s->key_seen);
     free(s->key_flags);
-    free(s->username);
-    if (s->password) {
-        volatile char *p = s->password;
-        while (*p)
-            *p++ = '\0';
-        free(s->password);
-    }
+    redis_link_destroy(s->link);
     free(s);
 }
 
 bool sink_permanent_failure(const redis_sink *s)
 {
-    return s && s->permanent;
+    return s && redis_link_permanent(s->link);
 }

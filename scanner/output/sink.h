@@ -68,14 +68,6 @@ typedef struct redis_sink redis_sink;
 #define SINK_MAX_FLAG_ID 256            /* bytes in a flag id */
 #define SINK_MAX_FLAG_JSON (1u << 20)   /* bytes in one flag's JSON */
 
-/* Parses "redis://HOST[:PORT][/DB]" (HOST may be "[v6]"; PORT defaults to
- * 6379, DB to 0). Credentials, query strings, TLS ("rediss://") and unix
- * sockets are refused. Writes host (NUL-terminated, at most host_size - 1
- * bytes), port and db; returns 0, or -1 with a message in error (which may be
- * NULL). Pure; thread-safe. */
-int sink_parse_url(const char *url, char *host, size_t host_size, int *port, int *db, char *error,
-                   size_t error_size);
-
 /* Creates a sink: connects (connect timeout), authenticates (AUTH, when a
  * password is given), selects the db, loads the script (SCRIPT LOAD) and creates the consumer group 'review' on PREFIXflags
  * with MKSTREAM (an existing group is fine). Does not retry: when Redis is

@@ -14,13 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
-#include <zlib.h>
 
 #include "scanner/extract/adapters.h"
 #include "rules/base/bytebuf.h"
 #include "rules/base/hash_set.h"
 #include "scanner/record/listing.h"
 #include "scanner/output/sink.h"
+#include "workers/checkpoint.h"
 #include "workers/fetch.h"
 #include "rules/base/url.h"
 
@@ -451,98 +451,38 @@ static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t e
 }
 
 /* ---- checkpoints ------------------------------------------------------------
- * File: "LSCANCK2", u32 size of the counters, the counters (u64 each), then
- * one record 'T' per campaign target (u32 index, u64 fingerprint, u16 name
- * length, name), then records 'U' (u32 target, u16 kind, u16 attempt, u32
- * length, URL) and 'K' (u64 key of a URL seen), then 'E', then a CRC-32 of
- * everything before it. Little-endian x86-64 layout, like the spool; not
- * meant to move between machines. A resume maps targets by name: a target
- * whose definition changed is refused, one that is gone loses its URLs
- * (counted), a new one starts from its seeds. */
+ * The file is workers/checkpoint.c's; here is what goes in it: the
+ * counters, each target's name and fingerprint, the URLs still to fetch
+ * (in flight ones too) and the key of every URL seen. A resume maps targets
+ * by name: a target whose definition changed is refused, one that is gone
+ * loses its URLs (counted), a new one starts from its seeds. */
 
-#define CHECKPOINT_MAGIC "LSCANCK2"
-#define CHECKPOINT_MAX_BYTES ((size_t)1 << 30)
-
-typedef struct checkpoint_writer {
-    FILE *file;
-    uLong crc;
-    bool failed;
-} checkpoint_writer;
-
-static void put(checkpoint_writer *w, const void *data, size_t n)
+static void snapshot_url(void *ctx, const char *url, uint32_t target, uint16_t kind, uint16_t attempt)
 {
-    if (w->failed || fwrite(data, 1, n, w->file) != n) {
-        w->failed = true;
-        return;
-    }
-    w->crc = crc32(w->crc, data, (uInt)n);
+    checkpoint_put_url(ctx, url, target, kind, attempt);
 }
 
-static void put_url(void *ctx, const char *url, uint32_t target, uint16_t kind, uint16_t attempt)
+static void snapshot_key(void *ctx, uint64_t key)
 {
-    checkpoint_writer *w = ctx;
-    uint32_t length = (uint32_t)strlen(url);
-    put(w, "U", 1);
-    put(w, &target, 4);
-    put(w, &kind, 2);
-    put(w, &attempt, 2);
-    put(w, &length, 4);
-    put(w, url, length);
-}
-
-static void put_key(void *ctx, uint64_t key)
-{
-    checkpoint_writer *w = ctx;
-    put(w, "K", 1);
-    put(w, &key, 8);
+    checkpoint_put_key(ctx, key);
 }
 
 /* Writes the frontier and the counters; the workers are paused or gone. */
 static int write_checkpoint(scan *s, char *error, size_t error_size)
 {
-    const char *path = s->config.checkpoint_path;
-    char temporary[4200];
-    snprintf(temporary, sizeof temporary, "%s.tmp", path);
-    checkpoint_writer w = {fopen(temporary, "wb"), crc32(0L, Z_NULL, 0), false};
-    if (!w.file) {
-        snprintf(error, error_size, "cannot write %s: %s", temporary, strerror(errno));
-        return -1;
-    }
-    put(&w, CHECKPOINT_MAGIC, 8);
-    uint32_t size = (uint32_t)sizeof s->counters;
-    put(&w, &size, 4);
     uint64_t values[sizeof s->counters / sizeof(uint64_t)];
     const _Atomic uint64_t *counters = (const _Atomic uint64_t *)&s->counters;
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
         values[i] = atomic_load(&counters[i]);
-    put(&w, values, sizeof values);
-    for (size_t i = 0; i < s->campaign->target_count && i < SCAN_MAX_TARGETS; i++) {
-        const campaign_target *t = &s->campaign->targets[i];
-        uint32_t index = (uint32_t)i;
-        uint64_t fingerprint = campaign_target_fingerprint(t);
-        size_t n = strlen(t->name);
-        uint16_t name_length = (uint16_t)(n > 65535 ? 65535 : n);
-        put(&w, "T", 1);
-        put(&w, &index, 4);
-        put(&w, &fingerprint, 8);
-        put(&w, &name_length, 2);
-        put(&w, t->name, name_length);
-    }
-    frontier_snapshot(s->frontier, put_url, put_key, &w);
-    put(&w, "E", 1);
-    uint32_t crc = (uint32_t)w.crc;
-    if (!w.failed && fwrite(&crc, 1, 4, w.file) != 4)
-        w.failed = true;
-    if (fflush(w.file) != 0 || fsync(fileno(w.file)) != 0)
-        w.failed = true;
-    if (fclose(w.file) != 0)
-        w.failed = true;
-    if (w.failed || rename(temporary, path) != 0) {
-        snprintf(error, error_size, "cannot write %s: %s", path, strerror(errno));
-        unlink(temporary);
+    checkpoint_writer *w =
+        checkpoint_begin(s->config.checkpoint_path, values, sizeof values / sizeof values[0], error, error_size);
+    if (!w)
         return -1;
-    }
-    return 0;
+    for (size_t i = 0; i < s->campaign->target_count && i < SCAN_MAX_TARGETS; i++)
+        checkpoint_put_target(w, (uint32_t)i, campaign_target_fingerprint(&s->campaign->targets[i]),
+                              s->campaign->targets[i].name);
+    frontier_snapshot(s->frontier, snapshot_url, snapshot_key, w);
+    return checkpoint_commit(w, error, error_size);
 }
 
 int scan_checkpoint(scan *s, char *error, size_t error_size)
@@ -583,129 +523,99 @@ int scan_checkpoint(scan *s, char *error, size_t error_size)
     return rc;
 }
 
+typedef struct resume_state {
+    scan *s;
+    bool *restored;               /* this campaign's targets the checkpoint knew */
+    int32_t map[SCAN_MAX_TARGETS];/* the checkpoint's target index -> this campaign's, -1: gone */
+    uint64_t saved[sizeof(scan_counters) / 8];
+    char *error;
+    size_t error_size;
+    bool changed;
+} resume_state;
+
+static int resume_counters(void *ctx, const uint64_t *values, size_t count)
+{
+    resume_state *r = ctx;
+    memcpy(r->saved, values, count * 8);
+    return 0;
+}
+
+static int resume_target(void *ctx, uint32_t index, uint64_t fingerprint, const char *name, size_t name_length)
+{
+    resume_state *r = ctx;
+    const campaign *c = r->s->campaign;
+    if (index >= SCAN_MAX_TARGETS)
+        return -1;
+    for (size_t i = 0; i < c->target_count && i < SCAN_MAX_TARGETS; i++) {
+        const campaign_target *t = &c->targets[i];
+        if (strlen(t->name) != name_length || memcmp(t->name, name, name_length))
+            continue;
+        if (campaign_target_fingerprint(t) != fingerprint) {
+            snprintf(r->error, r->error_size, "cannot resume: target '%s' changed since the checkpoint (its adapter, "
+                     "platform, base_url, hosts or fields): its saved pages would be read with the wrong settings; "
+                     "restore it, or start over without --resume (remove %s)", t->name, r->s->config.checkpoint_path);
+            r->changed = true;
+            return -1;
+        }
+        r->map[index] = (int32_t)i;
+        r->restored[i] = true;
+    }
+    return 0;
+}
+
+static int resume_url(void *ctx, const char *url, size_t length, uint32_t target, uint16_t kind, uint16_t attempt)
+{
+    resume_state *r = ctx;
+    if (target >= SCAN_MAX_TARGETS)
+        return -1;
+    if (r->map[target] < 0) {
+        r->s->links_dropped_on_resume++; /* its target is no longer in the campaign */
+        return 0;
+    }
+    char *copy = strndup(url, length);
+    int rc = copy ? frontier_restore_url(r->s->frontier, copy, (uint32_t)r->map[target], kind, attempt) : -1;
+    free(copy);
+    return rc;
+}
+
+static int resume_key(void *ctx, uint64_t key)
+{
+    resume_state *r = ctx;
+    return frontier_restore_key(r->s->frontier, key);
+}
+
 /* Reads the checkpoint into the (empty) frontier and the counters. Returns
  * 0; 1 when there is no checkpoint file (start from the seeds); -1 with a
- * message when it cannot be used. targets_restored[i] tells which of this
- * campaign's targets the checkpoint knew (the others are seeded afresh). */
+ * message when it cannot be used, -2 when a target changed. */
 static int load_checkpoint(scan *s, bool *targets_restored, char *error, size_t error_size)
 {
-    const char *path = s->config.checkpoint_path;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT)
-            return 1;
-        snprintf(error, error_size, "cannot read the checkpoint %s: %s", path, strerror(errno));
+    resume_state *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(error, error_size, "out of memory");
         return -1;
     }
-    bytebuf data;
-    bytebuf_init(&data, CHECKPOINT_MAX_BYTES);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (bytebuf_append(&data, chunk, n) < 0)
-            break;
-    fclose(f);
-    const unsigned char *p = (const unsigned char *)data.data;
-    size_t length = data.length;
-    uint32_t crc = 0, size = 0;
-    if (data.overflow || length < 8 + 4 + 1 + 4 || memcmp(p, CHECKPOINT_MAGIC, 8)) {
-        snprintf(error, error_size, "%s is not a checkpoint of this version of lscan", path);
-        bytebuf_free(&data);
-        return -1;
-    }
-    memcpy(&crc, p + length - 4, 4);
-    memcpy(&size, p + 8, 4);
-    if ((uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)(length - 4)) != crc || size != sizeof s->counters ||
-        p[length - 5] != 'E') {
-        snprintf(error, error_size, "%s is damaged or from another version of lscan", path);
-        bytebuf_free(&data);
-        return -1;
-    }
-    uint64_t saved[sizeof s->counters / 8];
-    memcpy(saved, p + 12, sizeof saved);
-    size_t at = 12 + size, end = length - 5;
-    /* the targets: old index -> this campaign's index by name (-1: gone) */
-    int32_t map[SCAN_MAX_TARGETS];
+    *r = (resume_state){.s = s, .restored = targets_restored, .error = error, .error_size = error_size};
     for (size_t i = 0; i < SCAN_MAX_TARGETS; i++)
-        map[i] = -1;
-    int rc = 0;
-    while (at < end && p[at] == 'T' && rc == 0) {
-        uint32_t index;
-        uint64_t fingerprint;
-        uint16_t name_length;
-        if (at + 15 > end) {
-            rc = -1;
-            break;
-        }
-        memcpy(&index, p + at + 1, 4);
-        memcpy(&fingerprint, p + at + 5, 8);
-        memcpy(&name_length, p + at + 13, 2);
-        if (at + 15 + name_length > end || index >= SCAN_MAX_TARGETS) {
-            rc = -1;
-            break;
-        }
-        const char *name = (const char *)p + at + 15;
-        for (size_t i = 0; i < s->campaign->target_count && i < SCAN_MAX_TARGETS; i++) {
-            const campaign_target *t = &s->campaign->targets[i];
-            if (strlen(t->name) != name_length || memcmp(t->name, name, name_length))
+        r->map[i] = -1;
+    checkpoint_visitor v = {resume_counters, resume_target, resume_url, resume_key};
+    int rc = checkpoint_read(s->config.checkpoint_path, sizeof s->counters / 8, &v, r, error, error_size);
+    if (rc == 0) {
+        /* counters: the flags by target move with their targets */
+        _Atomic uint64_t *counters = (_Atomic uint64_t *)&s->counters;
+        const size_t by_target = offsetof(scan_counters, flags_by_target) / 8;
+        for (size_t i = 0; i < sizeof s->counters / 8; i++) {
+            if (i >= by_target && i < by_target + SCAN_MAX_TARGETS) {
+                int32_t to = r->map[i - by_target];
+                if (to >= 0)
+                    atomic_store(&counters[by_target + (size_t)to], r->saved[i]);
                 continue;
-            if (campaign_target_fingerprint(t) != fingerprint) {
-                snprintf(error, error_size, "cannot resume: target '%s' changed since the checkpoint (its adapter, "
-                         "platform, base_url, hosts or fields): its saved pages would be read with the wrong "
-                         "settings; restore it, or start over without --resume (remove %s)", t->name, path);
-                bytebuf_free(&data);
-                return -2;
             }
-            map[index] = (int32_t)i;
-            targets_restored[i] = true;
-        }
-        at += 15 + name_length;
-    }
-    /* counters: the flags by target move with their targets */
-    _Atomic uint64_t *counters = (_Atomic uint64_t *)&s->counters;
-    const size_t by_target = offsetof(scan_counters, flags_by_target) / 8;
-    for (size_t i = 0; i < size / 8; i++) {
-        if (i >= by_target && i < by_target + SCAN_MAX_TARGETS) {
-            int32_t to = map[i - by_target];
-            if (to >= 0)
-                atomic_store(&counters[by_target + (size_t)to], saved[i]);
-            continue;
-        }
-        atomic_store(&counters[i], saved[i]);
-    }
-    while (at < end && rc == 0) {
-        if (p[at] == 'K' && at + 9 <= end) {
-            uint64_t key;
-            memcpy(&key, p + at + 1, 8);
-            rc = frontier_restore_key(s->frontier, key);
-            at += 9;
-        } else if (p[at] == 'U' && at + 13 <= end) {
-            uint32_t target, url_length;
-            uint16_t kind, attempt;
-            memcpy(&target, p + at + 1, 4);
-            memcpy(&kind, p + at + 5, 2);
-            memcpy(&attempt, p + at + 7, 2);
-            memcpy(&url_length, p + at + 9, 4);
-            if (at + 13 + url_length > end || target >= SCAN_MAX_TARGETS) {
-                rc = -1;
-                break;
-            }
-            if (map[target] < 0) {
-                s->links_dropped_on_resume++; /* its target is no longer in the campaign */
-            } else {
-                char *url = strndup((const char *)p + at + 13, url_length);
-                rc = url ? frontier_restore_url(s->frontier, url, (uint32_t)map[target], kind, attempt) : -1;
-                free(url);
-            }
-            at += 13 + url_length;
-        } else {
-            rc = -1;
+            atomic_store(&counters[i], r->saved[i]);
         }
     }
-    if (rc < 0)
-        snprintf(error, error_size, "%s: a record is damaged or does not fit this campaign", path);
-    bytebuf_free(&data);
-    return rc;
+    bool changed = r->changed;
+    free(r);
+    return rc < 0 && changed ? -2 : rc;
 }
 
 /* The addresses of a target's own host: the literal IP, or what its name
@@ -1002,54 +912,11 @@ unsigned scan_rules_generation(const scan *s)
     return atomic_load(&((scan *)s)->generation);
 }
 
-static void metric(bytebuf *out, const char *name, const char *type, const char *help)
-{
-    bytebuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
 void scan_write_metrics(scan *s, bytebuf *out)
 {
-    const scan_counters *c = &s->counters;
-    metric(out, "lscan_pages_total", "counter", "Pages fetched and read.");
-    bytebuf_printf(out, "lscan_pages_total %llu\n", (unsigned long long)atomic_load(&c->pages));
-    metric(out, "lscan_listings_total", "counter", "Distinct listings matched.");
-    bytebuf_printf(out, "lscan_listings_total %llu\n", (unsigned long long)atomic_load(&c->listings));
-    metric(out, "lscan_flags_total", "counter", "Suspected violations found, by rule kind.");
-    for (int k = 0; k < RULE_KIND_COUNT; k++)
-        bytebuf_printf(out, "lscan_flags_total{kind=\"%s\"} %llu\n", rule_kind_name((rule_kind)k),
-                       (unsigned long long)atomic_load(&c->flags_by_kind[k]));
-    metric(out, "lscan_errors_total", "counter", "Failed fetch attempts, by class.");
-    for (int e = 0; e < FETCH_ERROR_COUNT; e++)
-        bytebuf_printf(out, "lscan_errors_total{class=\"%s\"} %llu\n", fetch_error_name((fetch_error)e),
-                       (unsigned long long)atomic_load(&c->errors[e]));
-    metric(out, "lscan_pages_given_up_total", "counter", "Pages abandoned after their retries, by last failure.");
-    for (int e = 0; e < FETCH_ERROR_COUNT; e++)
-        bytebuf_printf(out, "lscan_pages_given_up_total{class=\"%s\"} %llu\n", fetch_error_name((fetch_error)e),
-                       (unsigned long long)atomic_load(&c->given_up_by[e]));
-    metric(out, "lscan_flags_cut_total", "counter", "Flags whose listing text was cut to fit the 1 MiB bound.");
-    bytebuf_printf(out, "lscan_flags_cut_total %llu\n", (unsigned long long)atomic_load(&c->flags_cut));
-    metric(out, "lscan_flags_not_accepted_total", "counter", "Flags the sink did not accept (neither Redis nor spool).");
-    bytebuf_printf(out, "lscan_flags_not_accepted_total %llu\n", (unsigned long long)atomic_load(&c->sink_failures));
-    metric(out, "lscan_listings_refused_total", "counter", "Listings without a required field, or with one of the wrong type.");
-    bytebuf_printf(out, "lscan_listings_refused_total %llu\n", (unsigned long long)atomic_load(&c->bad_listings));
-    metric(out, "lscan_pages_json_repaired_total", "counter", "Pages with lone surrogate or NUL escapes repaired.");
-    bytebuf_printf(out, "lscan_pages_json_repaired_total %llu\n", (unsigned long long)atomic_load(&c->pages_json_repaired));
-    metric(out, "lscan_links_offsite_total", "counter", "Next-page and followed links refused: off the target's hosts.");
-    bytebuf_printf(out, "lscan_links_offsite_total %llu\n", (unsigned long long)atomic_load(&c->links_offsite));
-    metric(out, "lscan_retries_total", "counter", "Fetch attempts retried.");
-    bytebuf_printf(out, "lscan_retries_total %llu\n", (unsigned long long)atomic_load(&c->retries));
     frontier_stats fs;
     frontier_get_stats(s->frontier, &fs);
-    metric(out, "lscan_frontier_urls", "gauge", "URLs waiting or in flight.");
-    bytebuf_printf(out, "lscan_frontier_urls{state=\"queued\"} %llu\nlscan_frontier_urls{state=\"delayed\"} %llu\n"
-                        "lscan_frontier_urls{state=\"in_flight\"} %llu\n",
-                   (unsigned long long)fs.queued, (unsigned long long)fs.delayed, (unsigned long long)fs.in_flight);
-    metric(out, "lscan_frontier_refused_total", "counter", "URLs refused because the frontier was full.");
-    bytebuf_printf(out, "lscan_frontier_refused_total %llu\n", (unsigned long long)fs.refused);
-    metric(out, "lscan_spool_bytes", "gauge", "Flags waiting in the local spool for Redis to return.");
-    bytebuf_printf(out, "lscan_spool_bytes %llu\n", (unsigned long long)scan_spool_bytes(s, NULL));
-    metric(out, "lscan_ruleset_generation", "gauge", "Rule set version: 0 at start, +1 per reload.");
-    bytebuf_printf(out, "lscan_ruleset_generation %u\n", atomic_load(&s->generation));
+    counters_write_metrics(&s->counters, &fs, scan_spool_bytes(s, NULL), atomic_load(&s->generation), out);
 }
 
 uint64_t scan_spool_bytes(scan *s, bool *spooling)

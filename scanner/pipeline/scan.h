@@ -16,24 +16,12 @@
 
 #include "scanner/pipeline/campaign.h"
 #include "scanner/record/flag.h"
+#include "workers/counters.h"
 #include "workers/fetch.h"
 #include "workers/frontier.h"
 #include "rules/ruleset.h"
 
-#define SCAN_MAX_TARGETS 64
 
-typedef struct scan_counters {
-    _Atomic uint64_t pages, bytes, listings, duplicate_listings, bad_listings, flags, flags_new, flags_known,
-        retries, sink_failures, given_up, flags_spooled, flags_replayed;
-    _Atomic uint64_t flags_cut;            /* flags whose listing text was cut to fit (flag.h) */
-    _Atomic uint64_t pages_json_repaired;  /* pages with lone surrogate or NUL escapes repaired */
-    _Atomic uint64_t json_repairs;         /* escapes repaired in them */
-    _Atomic uint64_t links_offsite;        /* next-page and followed links refused: off the target's hosts */
-    _Atomic uint64_t errors[FETCH_ERROR_COUNT];       /* every failed attempt, by class */
-    _Atomic uint64_t given_up_by[FETCH_ERROR_COUNT];  /* pages abandoned, by their last failure */
-    _Atomic uint64_t flags_by_kind[RULE_KIND_COUNT];
-    _Atomic uint64_t flags_by_target[SCAN_MAX_TARGETS];
-} scan_counters;
 
 typedef struct scan_config {
     const campaign *campaign;       /* borrowed, read-only */

@@ -1,0 +1,52 @@
+/* counters: see counters.h. */
+#include "workers/counters.h"
+
+static void metric(bytebuf *out, const char *name, const char *type, const char *help)
+{
+    bytebuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void counters_write_metrics(const scan_counters *c, const frontier_stats *frontier, uint64_t spool_bytes,
+                            unsigned generation, bytebuf *out)
+{
+    metric(out, "lscan_pages_total", "counter", "Pages fetched and read.");
+    bytebuf_printf(out, "lscan_pages_total %llu\n", (unsigned long long)atomic_load(&c->pages));
+    metric(out, "lscan_listings_total", "counter", "Distinct listings matched.");
+    bytebuf_printf(out, "lscan_listings_total %llu\n", (unsigned long long)atomic_load(&c->listings));
+    metric(out, "lscan_flags_total", "counter", "Suspected violations found, by rule kind.");
+    for (int k = 0; k < RULE_KIND_COUNT; k++)
+        bytebuf_printf(out, "lscan_flags_total{kind=\"%s\"} %llu\n", rule_kind_name((rule_kind)k),
+                       (unsigned long long)atomic_load(&c->flags_by_kind[k]));
+    metric(out, "lscan_errors_total", "counter", "Failed fetch attempts, by class.");
+    for (int e = 0; e < FETCH_ERROR_COUNT; e++)
+        bytebuf_printf(out, "lscan_errors_total{class=\"%s\"} %llu\n", fetch_error_name((fetch_error)e),
+                       (unsigned long long)atomic_load(&c->errors[e]));
+    metric(out, "lscan_pages_given_up_total", "counter", "Pages abandoned after their retries, by last failure.");
+    for (int e = 0; e < FETCH_ERROR_COUNT; e++)
+        bytebuf_printf(out, "lscan_pages_given_up_total{class=\"%s\"} %llu\n", fetch_error_name((fetch_error)e),
+                       (unsigned long long)atomic_load(&c->given_up_by[e]));
+    metric(out, "lscan_flags_cut_total", "counter", "Flags whose listing text was cut to fit the 1 MiB bound.");
+    bytebuf_printf(out, "lscan_flags_cut_total %llu\n", (unsigned long long)atomic_load(&c->flags_cut));
+    metric(out, "lscan_flags_not_accepted_total", "counter", "Flags the sink did not accept (neither Redis nor spool).");
+    bytebuf_printf(out, "lscan_flags_not_accepted_total %llu\n", (unsigned long long)atomic_load(&c->sink_failures));
+    metric(out, "lscan_listings_refused_total", "counter", "Listings without a required field, or with one of the wrong type.");
+    bytebuf_printf(out, "lscan_listings_refused_total %llu\n", (unsigned long long)atomic_load(&c->bad_listings));
+    metric(out, "lscan_pages_json_repaired_total", "counter", "Pages with lone surrogate or NUL escapes repaired.");
+    bytebuf_printf(out, "lscan_pages_json_repaired_total %llu\n", (unsigned long long)atomic_load(&c->pages_json_repaired));
+    metric(out, "lscan_links_offsite_total", "counter", "Next-page and followed links refused: off the target's hosts.");
+    bytebuf_printf(out, "lscan_links_offsite_total %llu\n", (unsigned long long)atomic_load(&c->links_offsite));
+    metric(out, "lscan_retries_total", "counter", "Fetch attempts retried.");
+    bytebuf_printf(out, "lscan_retries_total %llu\n", (unsigned long long)atomic_load(&c->retries));
+    const frontier_stats fs = *frontier;
+    metric(out, "lscan_frontier_urls", "gauge", "URLs waiting or in flight.");
+    bytebuf_printf(out, "lscan_frontier_urls{state=\"queued\"} %llu\nlscan_frontier_urls{state=\"delayed\"} %llu\n"
+                        "lscan_frontier_urls{state=\"in_flight\"} %llu\n",
+                   (unsigned long long)fs.queued, (unsigned long long)fs.delayed, (unsigned long long)fs.in_flight);
+    metric(out, "lscan_frontier_refused_total", "counter", "URLs refused because the frontier was full.");
+    bytebuf_printf(out, "lscan_frontier_refused_total %llu\n", (unsigned long long)fs.refused);
+    metric(out, "lscan_spool_bytes", "gauge", "Flags waiting in the local spool for Redis to return.");
+    bytebuf_printf(out, "lscan_spool_bytes %llu\n", (unsigned long long)spool_bytes);
+    metric(out, "lscan_ruleset_generation", "gauge", "Rule set version: 0 at start, +1 per reload.");
+    bytebuf_printf(out, "lscan_ruleset_generation %u\n", generation);
+}
+

@@ -1,0 +1,38 @@
+/* counters: what a crawl counts, shared by its threads (atomics: every
+ * field may be read and added to from any thread), and the Prometheus text
+ * they are served as (`--metrics`, docs/campaigns.md "Operations"). */
+#ifndef LSCAN_COUNTERS_H
+#define LSCAN_COUNTERS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "rules/base/bytebuf.h"
+#include "rules/pack.h"
+#include "workers/fetch.h"
+#include "workers/frontier.h"
+
+#define SCAN_MAX_TARGETS 64
+
+#define SCAN_MAX_TARGETS 64
+
+typedef struct scan_counters {
+    _Atomic uint64_t pages, bytes, listings, duplicate_listings, bad_listings, flags, flags_new, flags_known,
+        retries, sink_failures, given_up, flags_spooled, flags_replayed;
+    _Atomic uint64_t flags_cut;            /* flags whose listing text was cut to fit (flag.h) */
+    _Atomic uint64_t pages_json_repaired;  /* pages with lone surrogate or NUL escapes repaired */
+    _Atomic uint64_t json_repairs;         /* escapes repaired in them */
+    _Atomic uint64_t links_offsite;        /* next-page and followed links refused: off the target's hosts */
+    _Atomic uint64_t errors[FETCH_ERROR_COUNT];       /* every failed attempt, by class */
+    _Atomic uint64_t given_up_by[FETCH_ERROR_COUNT];  /* pages abandoned, by their last failure */
+    _Atomic uint64_t flags_by_kind[RULE_KIND_COUNT];
+    _Atomic uint64_t flags_by_target[SCAN_MAX_TARGETS];
+} scan_counters;
+
+/* Appends the Prometheus text of the counters, the frontier's sizes, the
+ * bytes waiting in the spools and the rule set generation. Thread-safe (it
+ * only reads atomics and the caller's snapshot). */
+void counters_write_metrics(const scan_counters *c, const frontier_stats *frontier, uint64_t spool_bytes,
+                            unsigned generation, bytebuf *out);
+
+#endif
