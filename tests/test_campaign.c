@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "scanner/extract/adapters.h"
+#include "scanner/extract/price.h"
 #include "scanner/pipeline/campaign.h"
 #include "workers/frontier.h"
 
@@ -193,7 +194,7 @@ Test(adapters, prices_written_in_captions)
                  {"bán 99.000 ₫", 99000},       {"GIÁ: 3tr", 3000000}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double p = 0;
-        bool found = price_from_text(cases[i].text, &p);
+        bool found = price_find(cases[i].text, &p);
         cr_expect_eq(found, cases[i].price > 0, "%s: found=%d", cases[i].text, found);
         if (found)
             cr_expect_eq(p, cases[i].price, "%s: %.0f", cases[i].text, p);

@@ -15,6 +15,7 @@
 #include "rules/base/bytebuf.h"
 #include "rules/base/url.h"
 #include "scanner/extract/extract_html.h"
+#include "scanner/extract/price.h"
 #include "tests/harness.h"
 
 static void init(void)
@@ -114,7 +115,7 @@ static const html_product *find_product(const html_page *p, const char *name)
 static bool prices_equal(const char *a, const char *b)
 {
     double x, y;
-    return extract_html_parse_price(a, &x) && extract_html_parse_price(b, &y) && fabs(x - y) < 1e-9;
+    return price_parse(a, &x) && price_parse(b, &y) && fabs(x - y) < 1e-9;
 }
 
 /* ---- 1. the extruct samples ------------------------------------------------ */
@@ -552,7 +553,7 @@ Test(storefront, product_pages_match_listing_records)
         const cJSON *seller = cJSON_GetObjectItem(record, "seller");
         cr_assert_str_eq(p->name, cJSON_GetObjectItem(record, "title")->valuestring, "%s (%s)", path, p->source);
         double price;
-        cr_assert(extract_html_parse_price(p->price, &price), "%s: price %s", path, p->price);
+        cr_assert(price_parse(p->price, &price), "%s: price %s", path, p->price);
         cr_assert_float_eq(price, cJSON_GetObjectItem(record, "price")->valuedouble, 1e-6, "%s", path);
         cr_assert_str_eq(p->currency, "VND");
         cr_assert_str_eq(p->seller_id, cJSON_GetObjectItem(seller, "id")->valuestring, "%s (%s)", path, p->source);
@@ -952,12 +953,12 @@ Test(extract_html, price_table)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         double v = -1;
-        bool ok = extract_html_parse_price(cases[i].text, &v);
+        bool ok = price_parse(cases[i].text, &v);
         cr_assert_eq(ok, cases[i].ok, "\"%s\"", cases[i].text);
         if (ok)
             cr_assert_float_eq(v, cases[i].value, 1e-9, "\"%s\" gave %f", cases[i].text, v);
     }
-    cr_assert_not(extract_html_parse_price(NULL, NULL));
+    cr_assert_not(price_parse(NULL, NULL));
 
     /* in a listing: a price that does not parse is absent */
     html_page page = {0};
@@ -1057,4 +1058,26 @@ Test(extract_html, threads_get_the_same_answer)
     cr_assert_eq(jobs[0].links, jobs[1].links);
     cr_assert_gt(jobs[0].links, 100);
     free(body);
+}
+
+/* One price reader (issue 9): a price field and a caption read the same
+ * amounts the same way (the two readers it replaced gave "350k" as 350 and
+ * as 350,000, "2tr5" as 2 and as 2,500,000). */
+Test(extract_html, one_price_reader_for_fields_and_captions)
+{
+    static const struct {
+        const char *text;
+        double value;
+    } cases[] = {{"350k", 350000},         {"450K", 450000},          {"2tr5", 2500000},  {"2tr", 2000000},
+                 {"1tr250", 1250000},      {"2 triệu", 2000000},      {"1,2 triệu", 1200000},
+                 {"1.200.000đ", 1200000},  {"99.000 ₫", 99000},       {"1224000 VND", 1224000}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        double field = -1, caption = -1;
+        cr_expect(price_parse(cases[i].text, &field), "%s", cases[i].text);
+        cr_expect(price_find(cases[i].text, &caption), "%s", cases[i].text);
+        cr_expect_float_eq(field, cases[i].value, 1e-6, "field \"%s\" gave %f", cases[i].text, field);
+        cr_expect_float_eq(caption, cases[i].value, 1e-6, "caption \"%s\" gave %f", cases[i].text, caption);
+    }
+    double v;
+    cr_expect(price_parse("5 kg", &v) && v == 5, "k of kg is not a multiplier");
 }

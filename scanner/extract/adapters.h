@@ -44,8 +44,4 @@ int adapter_seed(const campaign_target *t, const char *const *keywords, size_t k
 int adapter_parse(const campaign_target *t, page_kind kind, const char *url, const char *body, size_t length,
                   adapter_result *out, char *error, size_t error_size);
 
-/* A price written in text, in VND: "2tr5" 2,500,000; "350k"; "1.200.000đ";
- * "1,2 triệu"; "Giá: 99.000 ₫"; "450K". Prefers the number after "giá".
- * Returns false when there is none. */
-bool price_from_text(const char *text, double *vnd);
 #endif

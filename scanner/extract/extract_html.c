@@ -23,6 +23,7 @@
 #include "rules/base/bytebuf.h"
 #include "rules/base/json_repair.h"
 #include "rules/base/url.h"
+#include "scanner/extract/price.h"
 
 #define TEXT_MAX ((size_t)64 << 10)   /* one text value */
 #define JSONLD_MAX ((size_t)2 << 20)  /* one JSON-LD block */
@@ -153,68 +154,6 @@ static bool types_include_product(const char *types)
         if (ln && local_is_product(local, ln))
             return true;
     return false;
-}
-
-/* ---- prices -------------------------------------------------------------- */
-
-bool extract_html_parse_price(const char *text, double *value)
-{
-    if (!text)
-        return false;
-    const char *p = text;
-    while (*p && !(*p >= '0' && *p <= '9'))
-        p++;
-    if (!*p)
-        return false;
-    const char *start = p;
-    while ((*p >= '0' && *p <= '9') || *p == '.' || *p == ',')
-        p++;
-    size_t n = (size_t)(p - start);
-    while (n && (start[n - 1] == '.' || start[n - 1] == ','))
-        n--;
-    size_t dots = 0, commas = 0, last_dot = 0, last_comma = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (start[i] == '.') {
-            dots++;
-            last_dot = i;
-        } else if (start[i] == ',') {
-            commas++;
-            last_comma = i;
-        }
-    }
-    char decimal = 0;
-    if (dots && commas) {
-        decimal = last_dot > last_comma ? '.' : ',';
-    } else if (dots == 1 || commas == 1) {
-        size_t pos = dots ? last_dot : last_comma;
-        decimal = (n - pos - 1 == 3) ? 0 : (dots ? '.' : ',');
-    }
-    char digits[72];
-    size_t d = 0;
-    bool seen_decimal = false;
-    for (size_t i = 0; i < n; i++) {
-        char c = start[i];
-        if (c >= '0' && c <= '9') {
-            if (d + 2 >= sizeof digits)
-                return false;
-            digits[d++] = c;
-        } else if (c == decimal && !seen_decimal) {
-            if (d + 2 >= sizeof digits)
-                return false;
-            digits[d++] = '.';
-            seen_decimal = true;
-        }
-    }
-    digits[d] = '\0';
-    if (!d)
-        return false;
-    char *end;
-    double v = strtod(digits, &end);
-    if (end == digits || !isfinite(v) || v < 0)
-        return false;
-    if (value)
-        *value = v;
-    return true;
 }
 
 /* ---- extraction state ---------------------------------------------------- */
@@ -1352,7 +1291,7 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
         if (p->description)
             cJSON_AddStringToObject(o, "description", p->description);
         double price;
-        if (extract_html_parse_price(p->price, &price))
+        if (price_parse(p->price, &price))
             cJSON_AddNumberToObject(o, "price", price);
         if (p->currency)
             cJSON_AddStringToObject(o, "currency", p->currency);

@@ -85,19 +85,11 @@ void html_page_free(html_page *p);
  * objects to `listings` (a cJSON array): platform as given; listing_id = sku,
  * else the product url, else the page URL; url = the product url resolved,
  * else the page URL; title = name; description; price as a number (see
- * extract_html_parse_price; absent when unparseable); currency; seller
+ * price_parse in scanner/extract/price.h; absent when unparseable); currency; seller
  * {id, name, location} (only the fields known; absent when none); category;
  * images [image]. Products without a name, or without any id or URL, are
  * skipped. Returns how many were added. The new objects belong to
  * `listings`. Thread-safe (the page and the array are not shared). */
 size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, cJSON *listings);
-
-/* Reads a price as written on a page: "1250000", "1.250.000", "1,250,000.00",
- * "5.29", "1.250.000,50", "₫ 99.000", "99.000đ". The first number in the text
- * counts; a separator that repeats, or that is followed by exactly three
- * digits, groups thousands; otherwise it is the decimal point (with both
- * kinds, the last one is). Returns true and sets *value for a finite
- * non-negative number, false otherwise ("abc", "", NULL). Thread-safe. */
-bool extract_html_parse_price(const char *text, double *value);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "scanner/extract/adapters.h"
+#include "scanner/extract/price.h"
 #include "rules/base/bytebuf.h"
 #include "rules/base/url.h"
 #include "scanner/pipeline/campaign.h"
@@ -177,7 +178,7 @@ static inline void fuzz_adapters_one(const campaign_target targets[FUZZ_ADAPTER_
     memcpy(text, data, size);
     text[size] = '\0';
     double vnd = 0;
-    price_from_text(text, &vnd);
+    price_find(text, &vnd);
     free(url_resolve_dup("http://a.test/dir/page?x=1", text));
     free(text);
 }

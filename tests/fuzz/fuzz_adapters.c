@@ -1,6 +1,6 @@
 /* libFuzzer target: adapter_parse on arbitrary bytes as a fetched page, for
  * every adapter (shopee, tiki, social, json with field paths, storefront)
- * and every page kind; and price_from_text on the bytes as a string. */
+ * and every page kind; and price_find on the bytes as a string. */
 #include "tests/fuzz/bodies.h"
 
 static campaign_target targets[FUZZ_ADAPTER_TARGETS];

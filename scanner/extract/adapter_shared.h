@@ -1,0 +1,50 @@
+/* adapter_shared: what every site adapter uses (scanner/extract only):
+ * adding links and listing records to a result, reading JSON by dotted
+ * paths. Pure helpers; thread-safe on distinct results. */
+#ifndef LSCAN_ADAPTER_SHARED_H
+#define LSCAN_ADAPTER_SHARED_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scanner/extract/adapters.h"
+
+#define ADAPTER_MAX_LINKS 8192
+
+/* Adds a link (taking ownership of url; NULL is ignored); beyond
+ * ADAPTER_MAX_LINKS it is dropped. */
+void add_link_owned(adapter_result *r, char *url, page_kind kind);
+/* Follows a dotted path ("data.items", "item_basic.name", "items.0"). */
+const cJSON *json_path(const cJSON *root, const char *path);
+/* A string or a number as text (ids are numbers in some APIs). */
+bool json_text(const cJSON *v, char *out, size_t size);
+/* Adds name: value as a string when value is a string or a number. */
+void add_string(cJSON *object, const char *name, const cJSON *value);
+
+/* Where a listing's fields are in an item (NULL: absent). */
+typedef struct listing_fields {
+    const cJSON *id, *title, *description, *price, *currency, *seller_id, *seller_name, *seller_location,
+        *seller_official, *category, *livestream;
+    double price_divisor;
+    const char *url;   /* built by the adapter */
+} listing_fields;
+
+/* Builds a listing record into out->listings; false (nothing added)
+ * without an id or a title. */
+bool add_listing(adapter_result *out, const campaign_target *t, const listing_fields *f);
+
+/* The site shapes (one file each) the registry in adapters.c lists. */
+typedef struct adapter_shape {
+    const char *search, *search_suffix;  /* keyword search: path prefix and what follows the encoded word */
+    const char *categories;              /* the category root (with `categories: true`) */
+    const char *fallback;                /* the start page when there is no other */
+    page_kind start_kind;                /* what a start page is */
+    int (*json_page)(const campaign_target *t, page_kind kind, const char *url, const cJSON *root, adapter_result *out);
+    int (*html_page)(const campaign_target *t, const char *url, const char *body, size_t length, adapter_result *out,
+                     char *error, size_t error_size);
+} adapter_shape;
+
+extern const adapter_shape adapter_shopee, adapter_tiki, adapter_storefront, adapter_social, adapter_json;
+
+#endif

@@ -1,0 +1,97 @@
+/* The Shopee-like shape: the v4 search API (offset paging by `newest` until
+ * `nomore`), the category tree, item details; prices in units of 1/100000
+ * VND. docs/campaigns.md, "What the adapters read". */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/base/bytebuf.h"
+#include "rules/base/url.h"
+#include "scanner/extract/adapter_shared.h"
+#include "scanner/extract/price.h"
+
+#define SHOPEE_PRICE_UNIT 100000.0
+
+static int shopee_page(const campaign_target *t, page_kind kind, const char *url, const cJSON *root,
+                       adapter_result *out)
+{
+    char path[512];
+    if (kind == PAGE_CATEGORIES) {
+        const cJSON *c;
+        cJSON_ArrayForEach(c, json_path(root, "data.category_list"))
+        {
+            char id[64];
+            if (!json_text(cJSON_GetObjectItem(c, "catid"), id, sizeof id))
+                continue;
+            snprintf(path, sizeof path, "/api/v4/search/search_items?match_id=%s&limit=60&newest=0", id);
+            add_link_owned(out, url_join(t->base_url, path), PAGE_LISTING);
+        }
+        return json_path(root, "data.category_list") ? 0 : -1;
+    }
+    if (kind == PAGE_DETAIL) {
+        const cJSON *d = cJSON_GetObjectItem(root, "data");
+        if (!cJSON_IsObject(d))
+            return -1;
+        char shop[64] = "", item[64] = "";
+        json_text(cJSON_GetObjectItem(d, "shopid"), shop, sizeof shop);
+        json_text(cJSON_GetObjectItem(d, "itemid"), item, sizeof item);
+        snprintf(path, sizeof path, "/product/%s/%s", shop, item);
+        char *person = url_join(t->base_url, path);
+        listing_fields f = {cJSON_GetObjectItem(d, "itemid"), cJSON_GetObjectItem(d, "name"),
+                            cJSON_GetObjectItem(d, "description"), cJSON_GetObjectItem(d, "price"),
+                            cJSON_GetObjectItem(d, "currency"), cJSON_GetObjectItem(d, "shopid"),
+                            cJSON_GetObjectItem(d, "shop_name"), cJSON_GetObjectItem(d, "shop_location"),
+                            cJSON_GetObjectItem(d, "is_official_shop"), NULL, cJSON_GetObjectItem(d, "is_live_streaming"),
+                            SHOPEE_PRICE_UNIT, person};
+        add_listing(out, t, &f);
+        free(person);
+        return 0;
+    }
+    /* a search, category or shop page: items, or data.items */
+    const cJSON *items = cJSON_GetObjectItem(root, "items");
+    if (!items)
+        items = json_path(root, "data.items");
+    if (!cJSON_IsArray(items))
+        return -1;
+    const cJSON *item;
+    int count = 0;
+    cJSON_ArrayForEach(item, items)
+    {
+        const cJSON *b = cJSON_GetObjectItem(item, "item_basic");
+        if (!b)
+            b = item;
+        char shop[64] = "", id[64] = "";
+        json_text(cJSON_GetObjectItem(b, "shopid"), shop, sizeof shop);
+        json_text(cJSON_GetObjectItem(b, "itemid"), id, sizeof id);
+        snprintf(path, sizeof path, "/product/%s/%s", shop, id);
+        char *person = url_join(t->base_url, path);
+        listing_fields f = {cJSON_GetObjectItem(b, "itemid"), cJSON_GetObjectItem(b, "name"), NULL,
+                            cJSON_GetObjectItem(b, "price"), cJSON_GetObjectItem(b, "currency"),
+                            cJSON_GetObjectItem(b, "shopid"), cJSON_GetObjectItem(b, "shop_name"),
+                            cJSON_GetObjectItem(b, "shop_location"), cJSON_GetObjectItem(b, "is_official_shop"), NULL,
+                            cJSON_GetObjectItem(b, "is_live_streaming"), SHOPEE_PRICE_UNIT, person};
+        if (t->details) {
+            snprintf(path, sizeof path, "/api/v4/item/get?itemid=%s&shopid=%s", id, shop);
+            add_link_owned(out, url_join(t->base_url, path), PAGE_DETAIL);
+        } else {
+            add_listing(out, t, &f);
+        }
+        free(person);
+        count++;
+    }
+    const cJSON *nomore = cJSON_GetObjectItem(root, "nomore");
+    if (!nomore)
+        nomore = json_path(root, "data.nomore");
+    if (count && nomore && !cJSON_IsTrue(nomore)) {
+        bool shop_page = strstr(url, "/shop/search_items") != NULL;
+        const char *offset_name = shop_page ? "offset" : "newest";
+        char next[32];
+        snprintf(next, sizeof next, "%ld", url_query_long(url, offset_name, 0) + count);
+        add_link_owned(out, url_with_parameter(url, offset_name, next), PAGE_LISTING);
+    }
+    return 0;
+}
+
+const adapter_shape adapter_shopee = {"/api/v4/search/search_items?keyword=", "&limit=60&newest=0",
+                                      "/api/v4/pages/get_category_tree", NULL, PAGE_LISTING, shopee_page, NULL};

@@ -1,0 +1,60 @@
+/* Social feeds (Graph-API-like): posts whose caption holds the title (its
+ * first line) and the price; topics lead to feeds; cursor paging. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/base/bytebuf.h"
+#include "rules/base/url.h"
+#include "scanner/extract/adapter_shared.h"
+#include "scanner/extract/price.h"
+
+static int social_page(const campaign_target *t, page_kind kind, const char *url, const cJSON *root,
+                       adapter_result *out)
+{
+    const cJSON *data = cJSON_GetObjectItem(root, "data");
+    if (!cJSON_IsArray(data))
+        return -1;
+    if (kind == PAGE_CATEGORIES) {
+        const cJSON *topic;
+        cJSON_ArrayForEach(topic, data)
+        {
+            const cJSON *feed = cJSON_GetObjectItem(topic, "feed");
+            if (cJSON_IsString(feed))
+                add_link_owned(out, url_resolve_dup(url, feed->valuestring), PAGE_LISTING);
+        }
+        return 0;
+    }
+    const cJSON *post;
+    cJSON_ArrayForEach(post, data)
+    {
+        const cJSON *message = cJSON_GetObjectItem(post, "message"), *from = cJSON_GetObjectItem(post, "from");
+        if (!cJSON_IsString(message))
+            continue;
+        /* the title is the caption's first line */
+        size_t first = strcspn(message->valuestring, "\n");
+        char *title_text = strndup(message->valuestring, first > 1024 ? 1024 : first);
+        cJSON *title = cJSON_CreateString(title_text ? title_text : "");
+        free(title_text);
+        double price;
+        cJSON *price_value = price_find(message->valuestring, &price) ? cJSON_CreateNumber(price) : NULL;
+        const cJSON *permalink = cJSON_GetObjectItem(post, "permalink_url");
+        char *person = cJSON_IsString(permalink) ? url_resolve_dup(url, permalink->valuestring) : NULL;
+        listing_fields f = {cJSON_GetObjectItem(post, "id"), title, message, price_value, NULL,
+                            cJSON_GetObjectItem(from, "id"), cJSON_GetObjectItem(from, "name"),
+                            cJSON_GetObjectItem(from, "location"), cJSON_GetObjectItem(from, "verified"),
+                            cJSON_GetObjectItem(post, "topic"), cJSON_GetObjectItem(post, "is_live"), 1, person};
+        add_listing(out, t, &f);
+        free(person);
+        cJSON_Delete(title);
+        cJSON_Delete(price_value);
+    }
+    const cJSON *next = json_path(root, "paging.next");
+    if (cJSON_IsString(next))
+        add_link_owned(out, url_resolve_dup(url, next->valuestring), PAGE_LISTING);
+    return 0;
+}
+
+const adapter_shape adapter_social = {"/api/search?q=", "", "/api/topics", "/api/feed?limit=20", PAGE_LISTING,
+                                      social_page, NULL};
