@@ -8,31 +8,27 @@
 
 #include "scanner/cli/cli.h"
 #include "scanner/cli/terminal.h"
+#include "scanner/record/flag_read.h"
 #include "scanner/record/listing.h"
 
-static void print_marked(bytebuf *out, const char *text, const cJSON *hits, const char *field)
+/* Appends text with the hits of `field` in [brackets], all terminal-safe. */
+static void print_marked(bytebuf *out, const char *text, const flag_record *f, const char *field)
 {
     size_t at = 0, length = strlen(text);
-    const cJSON *hit;
     /* hits come sorted by rule, then by position: walk them in text order */
     size_t starts[64], ends[64], n = 0;
-    cJSON_ArrayForEach(hit, hits)
-    {
-        const cJSON *f = cJSON_GetObjectItem(hit, "field");
-        if (!cJSON_IsString(f) || strcmp(f->valuestring, field) || n == 64)
+    for (size_t h = 0; h < f->hit_count && n < 64; h++) {
+        const flag_hit_ref *hit = &f->hits[h];
+        if (strcmp(hit->field, field) || hit->end > length)
             continue;
-        double s = cJSON_GetNumberValue(cJSON_GetObjectItem(hit, "start")),
-               e = cJSON_GetNumberValue(cJSON_GetObjectItem(hit, "end"));
-        if (s >= 0 && e > s && e <= (double)length) {
-            size_t k = n++;
-            while (k > 0 && starts[k - 1] > (size_t)s) {
-                starts[k] = starts[k - 1];
-                ends[k] = ends[k - 1];
-                k--;
-            }
-            starts[k] = (size_t)s;
-            ends[k] = (size_t)e;
+        size_t k = n++;
+        while (k > 0 && starts[k - 1] > hit->start) {
+            starts[k] = starts[k - 1];
+            ends[k] = ends[k - 1];
+            k--;
         }
+        starts[k] = hit->start;
+        ends[k] = hit->end;
     }
     for (size_t i = 0; i < n; i++) {
         if (starts[i] < at)
@@ -44,6 +40,11 @@ static void print_marked(bytebuf *out, const char *text, const cJSON *hits, cons
         at = ends[i];
     }
     terminal_safe_append(out, text + at, length - at);
+}
+
+static void safe(bytebuf *out, const char *text)
+{
+    terminal_safe_append(out, text ? text : "?", text ? strlen(text) : 1);
 }
 
 static int command_review(const cli_command *self, int argc, char **argv)
@@ -73,43 +74,35 @@ static int command_review(const cli_command *self, int argc, char **argv)
     bool too_long;
     while (cli_read_line(reader, &line, LISTING_MAX_LINE, &too_long)) {
         number++;
-        cJSON *flag = too_long ? NULL : cJSON_ParseWithLength(line.data ? line.data : "", line.length);
+        flag_record f;
+        char error[256];
+        int rc = too_long ? -1 : flag_read(line.data ? line.data : "", line.length, &f, error, sizeof error);
         bytebuf_reset(&line);
-        if (!flag) {
+        if (rc < 0) {
             fprintf(stderr, "lscan: review: line %llu is not a flag, skipped\n", (unsigned long long)number);
             status = EXIT_BAD_INPUT;
             continue;
         }
-        const cJSON *listing = cJSON_GetObjectItem(flag, "listing"), *rules = cJSON_GetObjectItem(flag, "rules");
-        const char *title = cJSON_GetStringValue(cJSON_GetObjectItem(listing, "title"));
         bytebuf_reset(&out);
-        const char *sev = cJSON_GetStringValue(cJSON_GetObjectItem(flag, "severity"));
         bytebuf_append_string(&out, "[");
-        terminal_safe_append(&out, sev ? sev : "?", sev ? strlen(sev) : 1);
+        safe(&out, f.severity);
         bytebuf_append_string(&out, "]");
-        const cJSON *r;
-        cJSON_ArrayForEach(r, rules)
-        {
-            const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(r, "id"));
+        for (size_t r = 0; r < f.rule_count; r++) {
             bytebuf_append_char(&out, ' ');
-            terminal_safe_append(&out, id ? id : "?", id ? strlen(id) : 1);
+            safe(&out, f.rules[r].id);
         }
-        const char *fields[] = {"platform", "listing_id"};
-        for (int i = 0; i < 2; i++) {
-            const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(listing, fields[i]));
-            bytebuf_append_string(&out, i ? " " : "  ");
-            terminal_safe_append(&out, v ? v : "?", v ? strlen(v) : 1);
-        }
+        bytebuf_append_string(&out, "  ");
+        safe(&out, f.platform);
+        bytebuf_append_string(&out, " ");
+        safe(&out, f.listing_id);
         bytebuf_append_string(&out, "\n  title: ");
-        if (title)
-            print_marked(&out, title, cJSON_GetObjectItem(flag, "hits"), "title");
-        const char *explain = cJSON_GetStringValue(cJSON_GetObjectItem(flag, "explain"));
+        print_marked(&out, f.title, &f, "title");
         bytebuf_append_string(&out, "\n  why:   ");
-        if (explain)
-            terminal_safe_append(&out, explain, strlen(explain));
+        if (f.explain)
+            terminal_safe_append(&out, f.explain, strlen(f.explain));
         bytebuf_append_char(&out, '\n');
         fwrite(out.data, 1, out.length, stdout);
-        cJSON_Delete(flag);
+        flag_record_free(&f);
     }
     if (in != stdin)
         fclose(in);
@@ -118,7 +111,6 @@ static int command_review(const cli_command *self, int argc, char **argv)
     bytebuf_free(&out);
     return status;
 }
-
 
 const cli_command cli_review = {"review", "[FILE]", "print flags (JSON lines; stdin without FILE) for a person, safely",
                                  NULL, command_review};

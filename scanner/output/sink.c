@@ -550,15 +550,31 @@ static int spool_step(redis_sink *s, bool force)
     return rc;
 }
 
-int sink_flush(redis_sink *s)
+sink_result sink_flush(redis_sink *s)
 {
     if (!s)
-        return -1;
+        return SINK_ERROR_ARGUMENT;
     if (atomic_load(&s->spooling))
-        return spool_step(s, true);
+        return spool_step(s, true) < 0 ? SINK_ERROR_SPOOL : SINK_OK;
     if (s->count == 0)
-        return 0;
-    return advance_guarded(s, true);
+        return SINK_OK;
+    if (advance_guarded(s, true) == 0)
+        return SINK_OK;
+    return s->spool ? SINK_ERROR_SPOOL : SINK_ERROR_REDIS;
+}
+
+const char *sink_strerror(sink_result r)
+{
+    switch (r) {
+    case SINK_OK: return "ok";
+    case SINK_ERROR_ARGUMENT: return "a missing argument";
+    case SINK_ERROR_BAD_FLAG: return "the flag id or JSON is empty or too long";
+    case SINK_ERROR_BACKLOG_FULL: return "the backlog of unconfirmed flags is full";
+    case SINK_ERROR_MEMORY: return "out of memory";
+    case SINK_ERROR_REDIS: return "Redis did not take the flags";
+    case SINK_ERROR_SPOOL: return "the spool cannot be written";
+    }
+    return "unknown error";
 }
 
 /* ---- lifetime ---- */
@@ -658,34 +674,34 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
     return 0;
 }
 
-int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length)
+sink_result sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length)
 {
     if (!s)
-        return -1;
+        return SINK_ERROR_ARGUMENT;
     if (!flag_id || !flag_json) {
         SINK_ERROR(s, "sink: missing flag id or JSON");
-        return -1;
+        return SINK_ERROR_ARGUMENT;
     }
     size_t id_length = strlen(flag_id);
     if (id_length == 0 || id_length > SINK_MAX_FLAG_ID) {
         SINK_ERROR(s, "sink: flag id is empty or longer than %d bytes", SINK_MAX_FLAG_ID);
-        return -1;
+        return SINK_ERROR_BAD_FLAG;
     }
     if (length == 0 || length > SINK_MAX_FLAG_JSON) {
         SINK_ERROR(s, "sink: flag %s: JSON is empty or longer than %u bytes", flag_id, SINK_MAX_FLAG_JSON);
-        return -1;
+        return SINK_ERROR_BAD_FLAG;
     }
     if (s->count >= s->capacity) {
         char last[sizeof s->error];
         snprintf(last, sizeof last, "%s", s->error);
         SINK_ERROR(s, "sink backlog full: %zu flags not confirmed by redis %s (last error: %s)", s->count,
                    redis_link_address(s->link), last[0] ? last : "none");
-        return -1;
+        return SINK_ERROR_BACKLOG_FULL;
     }
     char *copy = malloc(id_length + 1 + length + 1);
     if (!copy) {
         SINK_ERROR(s, "sink: out of memory");
-        return -1;
+        return SINK_ERROR_MEMORY;
     }
     memcpy(copy, flag_id, id_length + 1);
     memcpy(copy + id_length + 1, flag_json, length);
@@ -698,7 +714,7 @@ int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t 
     } else if ((s->count - s->sent) % s->batch == 0) { /* a batch is full (after a failure: each batch boundary) */
         (void)advance_guarded(s, false); /* a failure is counted and kept in s->error; the flag stays buffered */
     }
-    return 0;
+    return SINK_OK;
 }
 
 size_t sink_pending(const redis_sink *s)

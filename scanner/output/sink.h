@@ -59,6 +59,21 @@ typedef struct sink_stats {
                              they are in added or duplicates too */
 } sink_stats;
 
+/* What sink_push and sink_flush return: 0, or why not (negative, so a
+ * caller may test `< 0`); sink_error() has the detail (the Redis error, the
+ * spool's errno). */
+typedef enum sink_result {
+    SINK_OK = 0,
+    SINK_ERROR_ARGUMENT = -1,      /* no sink, no id or JSON */
+    SINK_ERROR_BAD_FLAG = -2,      /* the id or JSON is empty or longer than its bound */
+    SINK_ERROR_BACKLOG_FULL = -3,  /* batch * SINK_BACKLOG_BATCHES flags unconfirmed and no spool to move them to */
+    SINK_ERROR_MEMORY = -4,
+    SINK_ERROR_REDIS = -5,         /* flush: Redis did not confirm (without a spool); the flags stay buffered */
+    SINK_ERROR_SPOOL = -6          /* flush: the spool cannot be written; the flags stay buffered */
+} sink_result;
+
+const char *sink_strerror(sink_result r);
+
 /* A sink: one Redis connection and its buffer of unconfirmed flags. Opaque. */
 typedef struct redis_sink redis_sink;
 
@@ -98,7 +113,7 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
  * (stats.spooled), and while spooling a push buffers at most a batch before
  * appending it to the spool; so the backlog fills only when the spool cannot
  * be written either. */
-int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length);
+sink_result sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length);
 
 /* Sends everything buffered, SINK_PIPELINE batches per round trip, and
  * returns 0 when Redis confirmed all of it. On a lost connection (or a
@@ -115,7 +130,7 @@ int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t 
  * when that works it replays the spool and truncates it. It returns -1 only
  * when the spool could not be written (the flags stay buffered). So after 0,
  * sink_pending() is 0 and sink_spool_bytes() says what waits in the spool. */
-int sink_flush(redis_sink *s);
+sink_result sink_flush(redis_sink *s);
 
 /* Flags buffered and not yet confirmed by Redis. */
 size_t sink_pending(const redis_sink *s);

@@ -1,0 +1,65 @@
+/* The flag record is one schema both ways: what flag_to_json writes,
+ * flag_read reads back (review, the case register, the console, reports). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/loader.h"
+#include "scanner/pipeline/decide.h"
+#include "scanner/record/flag_read.h"
+#include "tests/harness.h"
+
+Test(records, a_flag_written_is_read_back_field_by_field)
+{
+    char packs[1024];
+    snprintf(packs, sizeof packs, "%s/rules/packs", harness_root());
+    const char *paths[] = {packs};
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs;
+    cr_assert_eq(ruleset_load(paths, 1, NULL, &rs, &diag), 0);
+    diagnostics_free(&diag);
+    decider *d;
+    cr_assert_eq(decide_create(rs, &d), 0);
+    static const char line[] = "{\"platform\":\"shopee\",\"listing_id\":\"42\",\"url\":\"https://shopee.vn/p/42\","
+                               "\"title\":\"Giày Nike Air Force 1 rep 1:1 <b>\",\"price\":250000,\"currency\":\"VND\","
+                               "\"seller\":{\"id\":\"s9\",\"name\":\"Shop A\",\"location\":\"Hà Nội\",\"official\":false}}";
+    listing l;
+    char error[256];
+    cr_assert_eq(listing_parse(line, sizeof line - 1, &l, error, sizeof error), 0, "%s", error);
+    fetch_hop hops[1] = {{302, "https://shopee.vn/p/42?x"}};
+    flag_evidence evidence = {.url = "https://shopee.vn/p/42?x", .fetched_at = "2026-05-08T01:02:03Z",
+                              .http_status = 200, .sha256 = "ab12", .requested_url = "https://shopee.vn/p/42",
+                              .redirects = hops, .redirect_count = 1};
+    decide_context context = {FLAG_LANGUAGE_VIETNAMESE, "scan-1", &evidence};
+    decision out;
+    cr_assert_eq(decide_listing(d, &l, &context, &out), DECIDE_OK);
+    cr_assert(out.flagged);
+    flag_record f;
+    cr_assert_eq(flag_read(out.flag, out.flag_length, &f, error, sizeof error), 0, "%s", error);
+    cr_expect_str_eq(f.flag_id, out.flag_id);
+    cr_expect_str_eq(f.platform, "shopee");
+    cr_expect_str_eq(f.listing_id, "42");
+    cr_expect_str_eq(f.title, "Giày Nike Air Force 1 rep 1:1 <b>", "the text comes back as written");
+    cr_expect(f.has_price && f.price == 250000);
+    cr_expect_str_eq(f.seller_id, "s9");
+    cr_expect_str_eq(f.seller_location, "Hà Nội");
+    cr_expect_eq(f.rule_count, out.result.rule_count);
+    cr_expect_str_eq(f.rules[0].id, ruleset_rule(rs, out.result.rules[0])->id);
+    cr_expect_eq(f.hit_count, out.result.hit_count);
+    cr_expect_eq(f.hits[0].start, out.result.hits[0].start);
+    cr_expect_str_eq(f.scan_id, "scan-1");
+    cr_expect(f.has_evidence);
+    cr_expect_str_eq(f.evidence_url, "https://shopee.vn/p/42?x");
+    cr_expect_str_eq(f.requested_url, "https://shopee.vn/p/42");
+    cr_expect_str_eq(f.sha256, "ab12");
+    cr_expect_eq(f.http_status, 200);
+    cr_expect_not_null(f.explain);
+    flag_record_free(&f);
+    cr_expect_eq(flag_read("{\"flag_id\":\"x\"}", 15, &f, error, sizeof error), -1);
+    cr_expect_eq(flag_read("not json", 8, &f, error, sizeof error), -1);
+    listing_free(&l);
+    decide_destroy(d);
+    ruleset_destroy(rs);
+}
