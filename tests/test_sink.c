@@ -446,3 +446,18 @@ Test(sink, unreachable_redis_fails_fast_naming_host_and_port)
     cr_expect(strstr(error, address) != NULL, "message does not name %s: %s", address, error);
     cr_expect_lt(elapsed, 1000, "took %lld ms", elapsed);
 }
+
+/* sink_push's failures have names (issue 9): sink_last_result and sink_strerror. */
+Test(sink, each_refusal_has_its_cause)
+{
+    redis_sink *s = open_sink(redis.port, NULL, 0, 0);
+    cr_expect_eq(sink_push(s, "", "{}", 2), -1);
+    cr_expect_eq(sink_last_result(s), SINK_ERROR_BAD_FLAG);
+    cr_expect_eq(sink_push(s, "abc", NULL, 2), -1);
+    cr_expect_eq(sink_last_result(s), SINK_ERROR_ARGUMENT);
+    cr_expect_eq(sink_push(s, "abc", "{}", 2), 0);
+    cr_expect_eq(sink_last_result(s), SINK_OK);
+    cr_expect_str_eq(sink_strerror(SINK_ERROR_BACKLOG_FULL), "the backlog of unconfirmed flags is full");
+    cr_expect_eq(sink_flush(s), 0);
+    sink_destroy(s);
+}

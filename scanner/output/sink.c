@@ -80,6 +80,7 @@ struct redis_sink {
 
     uint64_t rng;             /* backoff jitter */
     sink_stats stats;
+    sink_result last_result;  /* why the last sink_push or sink_flush failed */
     char error[512];
 };
 
@@ -550,7 +551,7 @@ static int spool_step(redis_sink *s, bool force)
     return rc;
 }
 
-sink_result sink_flush(redis_sink *s)
+static sink_result flush(redis_sink *s)
 {
     if (!s)
         return SINK_ERROR_ARGUMENT;
@@ -561,6 +562,29 @@ sink_result sink_flush(redis_sink *s)
     if (advance_guarded(s, true) == 0)
         return SINK_OK;
     return s->spool ? SINK_ERROR_SPOOL : SINK_ERROR_REDIS;
+}
+
+static sink_result push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length);
+
+int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length)
+{
+    sink_result r = push(s, flag_id, flag_json, length);
+    if (s)
+        s->last_result = r;
+    return r == SINK_OK ? 0 : -1;
+}
+
+int sink_flush(redis_sink *s)
+{
+    sink_result r = flush(s);
+    if (s)
+        s->last_result = r;
+    return r == SINK_OK ? 0 : -1;
+}
+
+sink_result sink_last_result(const redis_sink *s)
+{
+    return s ? s->last_result : SINK_ERROR_ARGUMENT;
 }
 
 const char *sink_strerror(sink_result r)
@@ -674,7 +698,7 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
     return 0;
 }
 
-sink_result sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length)
+static sink_result push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length)
 {
     if (!s)
         return SINK_ERROR_ARGUMENT;

@@ -59,9 +59,8 @@ typedef struct sink_stats {
                              they are in added or duplicates too */
 } sink_stats;
 
-/* What sink_push and sink_flush return: 0, or why not (negative, so a
- * caller may test `< 0`); sink_error() has the detail (the Redis error, the
- * spool's errno). */
+/* Why the last sink_push or sink_flush returned -1 (sink_last_result); the
+ * detail (the Redis error, the spool's errno) is in sink_error(). */
 typedef enum sink_result {
     SINK_OK = 0,
     SINK_ERROR_ARGUMENT = -1,      /* no sink, no id or JSON */
@@ -74,8 +73,13 @@ typedef enum sink_result {
 
 const char *sink_strerror(sink_result r);
 
+
 /* A sink: one Redis connection and its buffer of unconfirmed flags. Opaque. */
 typedef struct redis_sink redis_sink;
+
+/* The cause of the last failed sink_push or sink_flush (SINK_OK after a
+ * success). */
+sink_result sink_last_result(const redis_sink *s);
 
 #define SINK_MAX_BATCH 10000           /* largest batch option */
 #define SINK_BACKLOG_BATCHES 8          /* at most batch * 8 flags buffered */
@@ -113,7 +117,7 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
  * (stats.spooled), and while spooling a push buffers at most a batch before
  * appending it to the spool; so the backlog fills only when the spool cannot
  * be written either. */
-sink_result sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length);
+int sink_push(redis_sink *s, const char *flag_id, const char *flag_json, size_t length);
 
 /* Sends everything buffered, SINK_PIPELINE batches per round trip, and
  * returns 0 when Redis confirmed all of it. On a lost connection (or a
@@ -130,7 +134,7 @@ sink_result sink_push(redis_sink *s, const char *flag_id, const char *flag_json,
  * when that works it replays the spool and truncates it. It returns -1 only
  * when the spool could not be written (the flags stay buffered). So after 0,
  * sink_pending() is 0 and sink_spool_bytes() says what waits in the spool. */
-sink_result sink_flush(redis_sink *s);
+int sink_flush(redis_sink *s);
 
 /* Flags buffered and not yet confirmed by Redis. */
 size_t sink_pending(const redis_sink *s);
