@@ -1,4 +1,19 @@
-/* bytebuf: a growable byte buffer with a hard maximum.
+/* The layers (README, "Layers"; `make check-layers` enforces them). Every
+ * #include is written from the repository root and points down this list,
+ * never up:
+ *
+ *   scanner/cli          the command: the only code that prints
+ *   scanner/review, scanner/report, scanner/export
+ *   scanner/pipeline     campaign, decide, page handler, scan, run
+ *   scanner/record, scanner/extract, scanner/output, scanner/evidence, scanner/cases
+ *   workers              crawl runtime: fetch, frontier, checkpoint, counters, Redis, HTTP server
+ *   rules                detection core: packs, matcher, engine
+ *   rules/text           normalization
+ *   rules/base           primitives: this buffer, sets, URL, JSON repair, errors, diagnostics, YAML walk
+ *
+ * This folder includes nothing of lscan's but itself.
+ *
+ * bytebuf: a growable byte buffer with a hard maximum.
  *
  * Every buffer fed by untrusted input has a ceiling (design.md, habit 3):
  * an append that would pass `max` fails and sets `overflow`, and later
