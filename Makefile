@@ -48,6 +48,9 @@ LIBFIXTURE   := $(BUILD)/libfixture.a
 
 .PHONY: all deps check asan demo bench install clean tests benches check-layers
 .DEFAULT_GOAL := all
+# Objects of tests and benches are intermediates of their link rules: keep
+# them, or the next make would build them all again.
+.SECONDARY:
 
 all: deps
 	@$(MAKE) --no-print-directory binaries
