@@ -11,13 +11,13 @@ BUILD   ?= build
 DEBIAN_PACKAGES := build-essential pkg-config libcurl4-openssl-dev libpcre2-dev \
   libxxhash-dev libhiredis-dev libcriterion-dev libvectorscan-dev \
   libutf8proc-dev libyaml-dev libcjson-dev libxml2-dev libmicrohttpd-dev \
-  zlib1g-dev libssl-dev redis-server redis-tools wrk curl
+  zlib1g-dev libssl-dev libsqlite3-dev sqlite3 redis-server redis-tools wrk curl
 
  # Only `make bench` needs these (the Scrapy reference of bench-scan).
 BENCH_PACKAGES := python3-scrapy
 
 PKG_MODULES := libcurl libpcre2-8 libxxhash hiredis libhs libutf8proc yaml-0.1 \
-  libcjson libxml-2.0 libmicrohttpd zlib libcrypto
+  libcjson libxml-2.0 libmicrohttpd zlib libcrypto sqlite3
 
 CC      ?= cc
 OPTFLAGS ?= -O2 -g

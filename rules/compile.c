@@ -217,6 +217,29 @@ static void compile_condition(compiler *c, const pack *p, condition *cond)
     }
 }
 
+/* A rule's goods group: its first category any loaded pack's goods_groups
+ * (or the built-in table) knows; else what its kind usually is. */
+static goods_group rule_goods_group(pack *const *packs, size_t pack_count, const rule *r)
+{
+    for (size_t c = 0; c < r->categories.count; c++) {
+        const char *category = r->categories.items[c];
+        for (size_t p = 0; p < pack_count; p++)
+            for (size_t i = 0; i < packs[p]->group_categories.count; i++)
+                if (!strcmp(packs[p]->group_categories.items[i], category))
+                    return packs[p]->group_values[i];
+        goods_group g = goods_group_of_category(category);
+        if (g != GOODS_GROUP_COUNT)
+            return g;
+    }
+    switch (r->kind) {
+    case RULE_KIND_GI: case RULE_KIND_OCOP: case RULE_KIND_COLLECTIVE_MARK: case RULE_KIND_CERTIFICATION_MARK:
+        return GOODS_REGIONAL_SPECIALTIES;
+    case RULE_KIND_PLANT_VARIETY: return GOODS_PLANT_VARIETIES;
+    case RULE_KIND_TRADEMARK: return GOODS_CONSUMER;
+    default: return GOODS_OTHER;
+    }
+}
+
 static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
 {
     ruleset *rs = c->rs;
@@ -344,6 +367,7 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
                                 "duplicate rule id '%s' (also in %s:%d)", rl->id, rs->rules[first].pack->file,
                                 rs->rules[first].source->at.line);
             compile_rule(&c, packs[i], rl, index);
+            rs->rules[index].group = rule_goods_group(packs, pack_count, rl);
         }
     }
     string_set_free(&ids);
@@ -414,6 +438,7 @@ size_t ruleset_pack_count(const ruleset *rs) { return rs->pack_count; }
 const pack *ruleset_pack(const ruleset *rs, size_t i) { return rs->packs[i]; }
 size_t ruleset_literal_count(const ruleset *rs) { return rs->literal_count; }
 const normalizer *ruleset_normalizer(const ruleset *rs) { return rs->normalizer; }
+goods_group ruleset_rule_goods_group(const ruleset *rs, size_t i) { return rs->rules[i].group; }
 
 const char *signal_type_name(signal_type t)
 {

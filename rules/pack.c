@@ -20,6 +20,95 @@ static const char *const kind_names[RULE_KIND_COUNT] = {"trademark", "gi", "coll
                                                         "ocop", "plant_variety", "copyright"};
 static const char *const severity_names[] = {"low", "medium", "high", "critical"};
 
+static const char *const goods_group_names[GOODS_GROUP_COUNT] = {
+    "consumer_goods", "pharmaceuticals", "cosmetics", "health_supplements", "agricultural_inputs",
+    "plant_varieties_seed", "regional_specialties_ocop", "software", "films", "music", "games", "books", "tv", "other"};
+
+static const char *const kind_labels[RULE_KIND_COUNT][2] = {
+    {"Nhãn hiệu", "Trademark"},
+    {"Chỉ dẫn địa lý", "Geographical indication"},
+    {"Nhãn hiệu tập thể", "Collective mark"},
+    {"Nhãn hiệu chứng nhận", "Certification mark"},
+    {"Sản phẩm OCOP", "OCOP product"},
+    {"Giống cây trồng", "Plant variety"},
+    {"Quyền tác giả, quyền liên quan", "Copyright and related rights"}};
+
+static const char *const goods_group_labels[GOODS_GROUP_COUNT][2] = {
+    {"Hàng tiêu dùng", "Consumer goods"},
+    {"Dược phẩm", "Pharmaceuticals"},
+    {"Mỹ phẩm", "Cosmetics"},
+    {"Thực phẩm chức năng", "Health supplements"},
+    {"Vật tư nông nghiệp (phân bón, thuốc BVTV)", "Agricultural inputs"},
+    {"Giống cây trồng, hạt giống", "Plant varieties and seed"},
+    {"Đặc sản vùng miền, sản phẩm OCOP", "Regional specialties and OCOP products"},
+    {"Phần mềm", "Software"},
+    {"Phim", "Films"},
+    {"Âm nhạc", "Music"},
+    {"Trò chơi điện tử", "Games"},
+    {"Sách", "Books"},
+    {"Truyền hình", "TV"},
+    {"Khác", "Other"}};
+
+rule_kind rule_kind_named(const char *name)
+{
+    for (int k = 0; name && k < RULE_KIND_COUNT; k++)
+        if (!strcmp(kind_names[k], name))
+            return (rule_kind)k;
+    return RULE_KIND_COUNT;
+}
+
+const char *rule_kind_label(rule_kind k, bool vietnamese)
+{
+    return (unsigned)k < RULE_KIND_COUNT ? kind_labels[k][vietnamese ? 0 : 1] : vietnamese ? "Không rõ" : "Unknown";
+}
+
+const char *goods_group_label(goods_group g, bool vietnamese)
+{
+    return goods_group_labels[(unsigned)g < GOODS_GROUP_COUNT ? g : GOODS_OTHER][vietnamese ? 0 : 1];
+}
+
+const char *goods_group_name(goods_group g)
+{
+    return (unsigned)g < GOODS_GROUP_COUNT ? goods_group_names[g] : "other";
+}
+
+goods_group goods_group_named(const char *name)
+{
+    for (int g = 0; name && g < GOODS_GROUP_COUNT; g++)
+        if (!strcmp(goods_group_names[g], name))
+            return (goods_group)g;
+    return GOODS_GROUP_COUNT;
+}
+
+goods_group goods_group_of_category(const char *category)
+{
+    static const struct {
+        const char *category;
+        goods_group group;
+    } table[] = {{"fashion", GOODS_CONSUMER},          {"footwear", GOODS_CONSUMER},
+                 {"bags", GOODS_CONSUMER},             {"watches", GOODS_CONSUMER},
+                 {"jewelry", GOODS_CONSUMER},          {"eyewear", GOODS_CONSUMER},
+                 {"electronics", GOODS_CONSUMER},      {"phones", GOODS_CONSUMER},
+                 {"consumer_goods", GOODS_CONSUMER},   {"toys", GOODS_CONSUMER},
+                 {"household", GOODS_CONSUMER},        {"cosmetics", GOODS_COSMETICS},
+                 {"pharmaceuticals", GOODS_PHARMACEUTICALS}, {"medicines", GOODS_PHARMACEUTICALS},
+                 {"supplements", GOODS_HEALTH_SUPPLEMENTS}, {"milk", GOODS_HEALTH_SUPPLEMENTS},
+                 {"agricultural-inputs", GOODS_AGRICULTURAL_INPUTS}, {"fertilizer", GOODS_AGRICULTURAL_INPUTS},
+                 {"pesticides", GOODS_AGRICULTURAL_INPUTS}, {"seeds", GOODS_PLANT_VARIETIES},
+                 {"rice", GOODS_PLANT_VARIETIES},      {"food", GOODS_REGIONAL_SPECIALTIES},
+                 {"fruit", GOODS_REGIONAL_SPECIALTIES}, {"specialties", GOODS_REGIONAL_SPECIALTIES},
+                 {"tea", GOODS_REGIONAL_SPECIALTIES},  {"coffee", GOODS_REGIONAL_SPECIALTIES},
+                 {"handicrafts", GOODS_REGIONAL_SPECIALTIES}, {"software", GOODS_SOFTWARE},
+                 {"digital", GOODS_SOFTWARE},          {"films", GOODS_FILMS},
+                 {"music", GOODS_MUSIC},               {"games", GOODS_GAMES},
+                 {"books", GOODS_BOOKS},               {"textbooks", GOODS_BOOKS},
+                 {"tv", GOODS_TV},                     {"streaming", GOODS_TV}};
+    for (size_t i = 0; category && i < sizeof table / sizeof *table; i++)
+        if (!strcmp(table[i].category, category))
+            return table[i].group;
+    return GOODS_GROUP_COUNT;
+}
+
 const char *rule_kind_name(rule_kind k)
 {
     return (unsigned)k < RULE_KIND_COUNT ? kind_names[k] : "unknown";
@@ -441,6 +530,48 @@ static void parse_lists(loader *ld, yaml_node_t *node, pack *p)
     }
 }
 
+/* goods_groups: {category: group, ...}: what a rule category counts as in
+ * reports (beside the built-in table, goods_group_of_category). */
+static void parse_goods_groups(loader *ld, yaml_node_t *node, pack *p)
+{
+    if (node->type != YAML_MAPPING_NODE) {
+        yaml_walk_error(ld, node, "goods_groups must map rule categories to goods groups");
+        return;
+    }
+    size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    p->group_categories.items = calloc(n ? n : 1, sizeof(char *));
+    p->group_categories.at = calloc(n ? n : 1, sizeof(position));
+    p->group_values = calloc(n ? n : 1, sizeof *p->group_values);
+    if (!p->group_categories.items || !p->group_categories.at || !p->group_values) {
+        yaml_walk_out_of_memory(ld, node);
+        return;
+    }
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = yaml_walk_node(ld, pair->key), *value = yaml_walk_node(ld, pair->value);
+        const char *category = yaml_scalar(key), *group = yaml_scalar(value);
+        goods_group g = group ? goods_group_named(group) : GOODS_GROUP_COUNT;
+        if (!category || !*category) {
+            yaml_walk_error(ld, key, "a category name in goods_groups must be a string");
+            continue;
+        }
+        if (g == GOODS_GROUP_COUNT) {
+            yaml_walk_error(ld, value, "unknown goods group '%s' (known: consumer_goods, pharmaceuticals, cosmetics, "
+                                       "health_supplements, agricultural_inputs, plant_varieties_seed, "
+                                       "regional_specialties_ocop, software, films, music, games, books, tv, other)",
+                            group ? group : "?");
+            continue;
+        }
+        size_t i = p->group_categories.count;
+        if (!(p->group_categories.items[i] = strdup(category))) {
+            yaml_walk_out_of_memory(ld, key);
+            continue;
+        }
+        p->group_categories.at[i] = yaml_position(key);
+        p->group_values[i] = g;
+        p->group_categories.count++;
+    }
+}
+
 static void visit_pack(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
 {
     pack *p = ctx;
@@ -452,9 +583,11 @@ static void visit_pack(loader *ld, const char *key, yaml_node_t *key_node, yaml_
         p->description = yaml_walk_string(ld, value, "description");
     else if (!strcmp(key, "lists") || !strcmp(key, "rules"))
         ; /* handled in order below: rules refer to lists */
+    else if (!strcmp(key, "goods_groups"))
+        parse_goods_groups(ld, value, p);
     else
         yaml_walk_error(ld, key_node, "unknown field '%s' at the top of the pack (known: pack, version, description, lists, "
-                               "rules)", key);
+                               "goods_groups, rules)", key);
 }
 
 pack *pack_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag)
@@ -546,6 +679,8 @@ void pack_free(pack *p)
     }
     free(p->lists);
     string_set_free(&p->list_index);
+    string_list_free(&p->group_categories);
+    free(p->group_values);
     free(p->file);
     free(p->name);
     free(p->version);

@@ -81,9 +81,19 @@ typedef struct term_list {
     string_list terms;
 } term_list;
 
+/* The goods groups the plans report by (a case's goods group comes from its
+ * rule's categories through the packs' goods_groups tables). */
+typedef enum goods_group {
+    GOODS_CONSUMER = 0, GOODS_PHARMACEUTICALS, GOODS_COSMETICS, GOODS_HEALTH_SUPPLEMENTS, GOODS_AGRICULTURAL_INPUTS,
+    GOODS_PLANT_VARIETIES, GOODS_REGIONAL_SPECIALTIES, GOODS_SOFTWARE, GOODS_FILMS, GOODS_MUSIC, GOODS_GAMES,
+    GOODS_BOOKS, GOODS_TV, GOODS_OTHER, GOODS_GROUP_COUNT
+} goods_group;
+
 typedef struct pack {
     char *file;              /* as given to pack_load */
     char *name, *version, *description;
+    string_list group_categories;     /* goods_groups: category names ... */
+    goods_group *group_values;        /* ... and the group each maps to */
     term_list *lists;
     size_t list_count;
     string_set list_index;   /* list name -> index in lists */
@@ -103,6 +113,18 @@ void pack_free(pack *p);
 const term_list *pack_find_list(const pack *p, const char *name);
 
 const char *rule_kind_name(rule_kind k);
+/* "consumer_goods", "pharmaceuticals", ... (the codes reports and the console use). */
+const char *goods_group_name(goods_group g);
+/* The group named `name`, or GOODS_GROUP_COUNT. */
+goods_group goods_group_named(const char *name);
+/* The built-in mapping of common rule categories ("cosmetics", "fruit",
+ * "software", ...) to goods groups; GOODS_GROUP_COUNT for one it does not know. */
+goods_group goods_group_of_category(const char *category);
 const char *severity_name(severity s);
+/* The kind named `name` ("trademark", "gi", ...), or RULE_KIND_COUNT. */
+rule_kind rule_kind_named(const char *name);
+/* Labels for people: Vietnamese ("Nhãn hiệu") or English ("Trademark"). */
+const char *rule_kind_label(rule_kind k, bool vietnamese);
+const char *goods_group_label(goods_group g, bool vietnamese);
 
 #endif

@@ -44,6 +44,8 @@ void ruleset_destroy(ruleset *rs);
 size_t ruleset_rule_count(const ruleset *rs);
 const rule *ruleset_rule(const ruleset *rs, size_t index);
 const pack *ruleset_rule_pack(const ruleset *rs, size_t index);
+/* The goods group a rule's cases are reported under. */
+goods_group ruleset_rule_goods_group(const ruleset *rs, size_t index);
 size_t ruleset_pack_count(const ruleset *rs);
 const pack *ruleset_pack(const ruleset *rs, size_t index);
 /* Distinct literals in the automaton (terms and list terms, both forms). */

@@ -51,6 +51,7 @@ typedef struct compiled_rule {
     size_t region_count;
     authorized_seller *authorized;
     size_t authorized_count;
+    goods_group group;     /* from its categories (the packs' goods_groups, then the built-in table), else its kind's */
 } compiled_rule;
 
 struct ruleset {

@@ -537,3 +537,52 @@ Test(flags, term_and_pattern_signals_point_at_the_sellers_words)
     ruleset_scratch_destroy(s);
     ruleset_destroy(rs);
 }
+
+/* ---- goods groups ---- */
+
+static goods_group group_of_rule(const ruleset *rs, const char *id)
+{
+    for (size_t i = 0; i < ruleset_rule_count(rs); i++)
+        if (!strcmp(ruleset_rule(rs, i)->id, id))
+            return ruleset_rule_goods_group(rs, i);
+    cr_assert_fail("no rule %s", id);
+    return GOODS_GROUP_COUNT;
+}
+
+Test(packs, goods_groups_come_from_the_packs_table_then_the_built_in_one_then_the_kind)
+{
+    static const char yaml[] = "pack: groups\n"
+                               "version: \"1\"\n"
+                               "goods_groups:\n"
+                               "  fishing_gear: agricultural_inputs\n"
+                               "  cosmetics: pharmaceuticals\n"
+                               "rules:\n"
+                               "  - {id: a, kind: trademark, name: A, terms: [alpha], categories: [fishing_gear]}\n"
+                               "  - {id: b, kind: trademark, name: B, terms: [beta], categories: [unknown, cosmetics]}\n"
+                               "  - {id: c, kind: trademark, name: C, terms: [gamma], categories: [software]}\n"
+                               "  - {id: d, kind: gi, name: D, terms: [delta], categories: [nothing_known]}\n"
+                               "  - {id: e, kind: copyright, name: E, terms: [epsilon]}\n";
+    diagnostics diag;
+    diagnostics_init(&diag);
+    pack *p = pack_load_string("groups.yaml", yaml, sizeof yaml - 1, &diag);
+    cr_assert_not_null(p, "%s", diag.count ? diag.messages[0] : "?");
+    ruleset *rs = NULL;
+    ruleset_options options = {0};
+    cr_assert_eq(ruleset_compile(&p, 1, &options, &rs, &diag), 0);
+    cr_expect_eq(group_of_rule(rs, "a"), GOODS_AGRICULTURAL_INPUTS, "the pack's own category");
+    cr_expect_eq(group_of_rule(rs, "b"), GOODS_PHARMACEUTICALS, "the pack's table before the built-in one");
+    cr_expect_eq(group_of_rule(rs, "c"), GOODS_SOFTWARE, "the built-in table");
+    cr_expect_eq(group_of_rule(rs, "d"), GOODS_REGIONAL_SPECIALTIES, "a GI without a known category");
+    cr_expect_eq(group_of_rule(rs, "e"), GOODS_OTHER);
+    cr_expect_str_eq(goods_group_label(GOODS_COSMETICS, true), "Mỹ phẩm");
+    ruleset_destroy(rs);
+    diagnostics_free(&diag);
+    /* an unknown group is a mistake with its place */
+    static const char bad[] = "pack: groups\nversion: \"1\"\ngoods_groups:\n  fishing_gear: fishing\nrules:\n"
+                              "  - {id: a, kind: trademark, name: A, terms: [alpha]}\n";
+    diagnostics_init(&diag);
+    cr_expect_null(pack_load_string("bad.yaml", bad, sizeof bad - 1, &diag));
+    cr_expect(diag.count && strstr(diag.messages[0], "bad.yaml:4:17: unknown goods group 'fishing'"), "%s",
+              diag.count ? diag.messages[0] : "no message");
+    diagnostics_free(&diag);
+}

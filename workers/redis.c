@@ -370,3 +370,62 @@ unsigned redis_backoff_ms(unsigned attempt, unsigned min_ms, unsigned max_ms, ui
     z ^= z >> 31;
     return (unsigned)(delay / 2 + z % (delay / 2 + 1));
 }
+
+/* ---- the password ---- */
+
+void redis_secret_free(char *secret)
+{
+    if (!secret)
+        return;
+    for (volatile char *p = secret; *p; p++)
+        *p = '\0';
+    free(secret);
+}
+
+/* The first line of a file, without its line end; NULL with a message. */
+static char *read_secret_file(const char *path, char *error, size_t error_size)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        error_message_set(error, error_size, "cannot read the Redis password file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char line[1024];
+    char *got = fgets(line, sizeof line, f);
+    fclose(f);
+    size_t n = got ? strcspn(line, "\r\n") : 0;
+    line[n] = '\0';
+    if (!n) {
+        error_message_set(error, error_size, "the Redis password file %s is empty", path);
+        return NULL;
+    }
+    char *secret = strdup(line);
+    for (volatile char *p = line; p < line + sizeof line; p++)
+        *p = '\0';
+    if (!secret)
+        error_message_set(error, error_size, "out of memory");
+    return secret;
+}
+
+char *redis_password_find(const char *file, const char *env_name, bool *failed, char *error, size_t error_size)
+{
+    *failed = false;
+    const char *env = getenv("LSCAN_REDIS_PASSWORD");
+    if (env && *env)
+        return strdup(env);
+    if (file) {
+        char *secret = read_secret_file(file, error, error_size);
+        *failed = !secret;
+        return secret;
+    }
+    if (env_name) {
+        const char *value = getenv(env_name);
+        if (!value || !*value) {
+            error_message_set(error, error_size, "the Redis password is to come from $%s, which is not set", env_name);
+            *failed = true;
+            return NULL;
+        }
+        return strdup(value);
+    }
+    return NULL;
+}

@@ -26,6 +26,15 @@
  * be NULL). Pure; thread-safe. */
 int redis_parse_url(const char *url, char *host, size_t host_size, int *port, int *db, char *error, size_t error_size);
 
+/* The Redis password, looked up where lscan documents it: the environment
+ * variable LSCAN_REDIS_PASSWORD, else the first line of `file`, else the
+ * environment variable `env_name` (both may be NULL). NULL when none is
+ * configured (*failed false) or when a named one cannot be read (*failed
+ * true, the message in error). The caller frees it with redis_secret_free,
+ * which wipes it. Thread-safe. */
+char *redis_password_find(const char *file, const char *env_name, bool *failed, char *error, size_t error_size);
+void redis_secret_free(char *secret);
+
 typedef struct redis_options {
     const char *url;               /* NULL: REDIS_DEFAULT_URL */
     const char *username;          /* ACL user for AUTH, or NULL ("default") */

@@ -22,7 +22,8 @@
 /* Exit status (README, "Exit status"). */
 enum exit_code {
     EXIT_OK = 0,          /* done, nothing wrong */
-    EXIT_BAD_INPUT = 1,   /* done, but some input lines were bad (match) or tests failed (rules test) */
+    EXIT_BAD_INPUT = 1,   /* done, but some input lines were bad (match, cases intake), tests failed (rules test),
+                             or the decision chain is broken (cases verify) */
     EXIT_USAGE = 2,       /* bad command line, rule packs or a campaign with mistakes, a changed campaign on --resume */
     EXIT_RUNTIME = 3,     /* could not finish: out of memory, write error, Redis refused, flags lost */
     EXIT_UNDELIVERED = 4, /* done, but flags wait in the spool: Redis unreachable or refusing writes at the end */
@@ -89,5 +90,7 @@ int cli_read_line(cli_line_reader *r, bytebuf *out, size_t max, bool *too_long);
 
 /* The commands (cmd_*.c). */
 extern const cli_command cli_scan, cli_match, cli_rules_check, cli_rules_test, cli_rules_explain, cli_review;
+extern const cli_command cli_cases_intake, cli_cases_list, cli_cases_show, cli_cases_claim, cli_cases_release,
+    cli_cases_decide, cli_cases_work, cli_cases_verify, cli_cases_reasons;
 
 #endif

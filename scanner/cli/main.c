@@ -1,13 +1,16 @@
 /* lscan: the command. A table of commands (as git's commands[] in git.c);
  * each command is one file (cmd_*.c) with its options described once
  * (scanner/cli/cli.h), and only this folder prints. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "scanner/cli/cli.h"
 
-static const cli_command *const commands[] = {&cli_scan, &cli_match, &cli_rules_check, &cli_rules_test,
-                                              &cli_rules_explain, &cli_review};
+static const cli_command *const commands[] = {
+    &cli_scan,         &cli_match,         &cli_rules_check,   &cli_rules_test,  &cli_rules_explain,
+    &cli_review,       &cli_cases_intake,  &cli_cases_list,    &cli_cases_show,  &cli_cases_claim,
+    &cli_cases_release, &cli_cases_decide, &cli_cases_work,    &cli_cases_verify, &cli_cases_reasons};
 
 static void usage(FILE *out)
 {
@@ -19,8 +22,10 @@ static void usage(FILE *out)
           "The Redis password comes from LSCAN_REDIS_PASSWORD, --redis-password-file, or the campaign's\n"
           "redis.password_env / redis.password_file; never from the command line.\n"
           "\n"
-          "exit status: 0 ok; 1 some input lines were bad or rule tests failed; 2 bad usage, rule packs or a\n"
-          "campaign with mistakes, or a campaign changed since the checkpoint; 3 could not finish (out of\n"
+          "exit status: 0 ok; 1 some input lines or stream entries were bad, rule tests failed, or the case\n"
+          "register's decision chain is broken; 2 bad usage, rule packs or a campaign with mistakes, a\n"
+          "campaign changed since the checkpoint, or a decision refused (not allowed in the case's state,\n"
+          "held by another reviewer, a field missing); 3 could not finish (out of\n"
           "memory, write error, Redis refused the password or database, flags lost); 4 done, but flags wait\n"
           "in the spool (Redis unreachable or refusing writes at the end; the next scan replays them);\n"
           "130 a scan stopped by SIGINT (after finishing its transfers and flushing).\n",
@@ -53,9 +58,20 @@ int main(int argc, char **argv)
             return status;
         }
     }
-    if (!strcmp(argv[1], "rules")) {
-        fprintf(stderr, "lscan: rules: give check, test or explain%s%s%s\n", argc > 2 ? " (not '" : "",
-                argc > 2 ? argv[2] : "", argc > 2 ? "')" : "");
+    /* the first word of two-word commands alone, or with an unknown second word */
+    bool group = false;
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        const char *space = strchr(commands[i]->name, ' ');
+        if (!space || strncmp(argv[1], commands[i]->name, (size_t)(space - commands[i]->name)) ||
+            strlen(argv[1]) != (size_t)(space - commands[i]->name))
+            continue;
+        if (!group)
+            fprintf(stderr, "lscan: %s: give one of:", argv[1]);
+        fprintf(stderr, " %s", space + 1);
+        group = true;
+    }
+    if (group) {
+        fprintf(stderr, "%s%s%s\n", argc > 2 ? " (not '" : "", argc > 2 ? argv[2] : "", argc > 2 ? "')" : "");
         return EXIT_USAGE;
     }
     fprintf(stderr, "lscan: unknown command '%s'\n", argv[1]);

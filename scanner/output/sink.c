@@ -32,14 +32,35 @@
 _Static_assert(SINK_MAX_FLAG_ID <= SPOOL_MAX_ID && SINK_MAX_FLAG_JSON <= SPOOL_MAX_FLAG,
                "every flag the sink accepts must fit in a spool record");
 
-/* KEYS[1] = PREFIXseen, KEYS[2] = PREFIXflags; ARGV = id1, json1, id2, json2, ...
- * Returns how many flags were new (and so XADDed). */
+/* KEYS[1] = PREFIXseen, KEYS[2] = PREFIXflags, KEYS[3] = PREFIXsightings;
+ * ARGV = id1, json1, id2, json2, ... A new flag id is remembered and its
+ * flag XADDed; a flag id seen before (the same listing flagged by the same
+ * rules in a later scan) becomes a small sighting entry instead (flag id,
+ * scan id, platform, listing id, capture time, price, evidence), so the case register counts it
+ * without the flag being pushed twice. Returns how many were new. */
 static const char SCRIPT[] =
     "local added = 0\n"
     "for i = 1, #ARGV, 2 do\n"
     "  if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then\n"
     "    redis.call('XADD', KEYS[2], '*', 'flag_id', ARGV[i], 'flag', ARGV[i + 1])\n"
     "    added = added + 1\n"
+    "  else\n"
+    "    local ok, f = pcall(cjson.decode, ARGV[i + 1])\n"
+    "    if ok and type(f) == 'table' and type(f['scan_id']) == 'string' then\n"
+    "      local e = f['evidence']\n"
+    "      local seen = ''\n"
+    "      if type(e) == 'table' and type(e['fetched_at']) == 'string' then seen = e['fetched_at'] end\n"
+    "      local price = cjson.null\n"
+    "      if type(f['listing']) == 'table' and type(f['listing']['price']) == 'number' then\n"
+    "        price = f['listing']['price']\n"
+    "      end\n"
+    "      if e == nil then e = cjson.null end\n"
+    "      local l = f['listing']\n"
+    "      if type(l) ~= 'table' then l = {} end\n"
+    "      redis.call('XADD', KEYS[3], '*', 'flag_id', ARGV[i], 'sighting', cjson.encode({flag_id = ARGV[i],\n"
+    "        scan_id = f['scan_id'], platform = l['platform'], listing_id = l['listing_id'], seen_at = seen,\n"
+    "        price = price, evidence = e}))\n"
+    "    end\n"
     "  end\n"
     "end\n"
     "return added\n";
@@ -53,7 +74,7 @@ typedef struct pending_flag {
 
 struct redis_sink {
     redis_link *link;         /* the connection (workers/redis.h): URL, AUTH, SELECT, timeouts */
-    char *key_seen, *key_flags;
+    char *key_seen, *key_flags, *key_sightings;
     size_t batch, capacity;
     unsigned max_retries;
 
@@ -66,7 +87,7 @@ struct redis_sink {
     size_t inflight[SINK_PIPELINE]; /* sizes of the batches in flight, oldest first */
     size_t ninflight;
 
-    const char **argv;        /* 5 + 2 * batch entries, reused per batch */
+    const char **argv;        /* 6 + 2 * batch entries, reused per batch */
     size_t *argvlen;
 
     spool *spool;             /* NULL: no spool (sink_options.spool_path) */
@@ -205,19 +226,20 @@ static int append_batch(redis_sink *s, size_t count)
     bool eval = s->eval_next;
     argv[0] = eval ? "EVAL" : "EVALSHA";
     argv[1] = eval ? SCRIPT : s->sha;
-    argv[2] = "2";
+    argv[2] = "3";
     argv[3] = s->key_seen;
     argv[4] = s->key_flags;
-    for (size_t i = 0; i < 5; i++)
+    argv[5] = s->key_sightings;
+    for (size_t i = 0; i < 6; i++)
         argvlen[i] = strlen(argv[i]);
     for (size_t i = 0; i < count; i++) {
         const pending_flag *f = &s->flags[s->sent + i];
-        argv[5 + 2 * i] = f->id;
-        argvlen[5 + 2 * i] = f->id_length;
-        argv[6 + 2 * i] = f->json;
-        argvlen[6 + 2 * i] = f->json_length;
+        argv[6 + 2 * i] = f->id;
+        argvlen[6 + 2 * i] = f->id_length;
+        argv[7 + 2 * i] = f->json;
+        argvlen[7 + 2 * i] = f->json_length;
     }
-    if (redisAppendCommandArgv(redis_link_context(s->link), (int)(5 + 2 * count), argv, argvlen) != REDIS_OK) {
+    if (redisAppendCommandArgv(redis_link_context(s->link), (int)(6 + 2 * count), argv, argvlen) != REDIS_OK) {
         redisContext *c = redis_link_context(s->link);
         SINK_ERROR(s, "redis %s: cannot queue a batch: %s", redis_link_address(s->link),
                    c->errstr[0] ? c->errstr : "out of memory");
@@ -639,15 +661,18 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
     s->key_seen = malloc(prefix_length + sizeof "seen");
     s->key_flags = malloc(prefix_length + sizeof "flags");
     s->flags = calloc(s->capacity, sizeof *s->flags);
-    s->argv = calloc(5 + 2 * batch, sizeof *s->argv);
-    s->argvlen = calloc(5 + 2 * batch, sizeof *s->argvlen);
-    if (!s->key_seen || !s->key_flags || !s->flags || !s->argv || !s->argvlen) {
+    s->key_sightings = malloc(prefix_length + sizeof "sightings");
+    s->argv = calloc(6 + 2 * batch, sizeof *s->argv);
+    s->argvlen = calloc(6 + 2 * batch, sizeof *s->argvlen);
+    if (!s->key_seen || !s->key_flags || !s->key_sightings || !s->flags || !s->argv || !s->argvlen) {
         error_message_set(error, error_size, "sink: out of memory");
         sink_destroy(s);
         return -1;
     }
     memcpy(s->key_seen, prefix, prefix_length);
     memcpy(s->key_seen + prefix_length, "seen", sizeof "seen");
+    memcpy(s->key_sightings, prefix, prefix_length);
+    memcpy(s->key_sightings + prefix_length, "sightings", sizeof "sightings");
     memcpy(s->key_flags, prefix, prefix_length);
     memcpy(s->key_flags + prefix_length, "flags", sizeof "flags");
     struct timespec now;
@@ -799,6 +824,7 @@ void sink_destroy(redis_sink *s)
     free(s->argv);
     free(s->argvlen);
     free(s->key_seen);
+    free(s->key_sightings);
     free(s->key_flags);
     redis_link_destroy(s->link);
     free(s);

@@ -13,6 +13,7 @@
 
 #include "rules/base/error_message.h"
 #include "rules/loader.h"
+#include "workers/redis.h"
 
 static const char *const run_error_texts[] = {"ok", "the campaign has mistakes", "the rules cannot be loaded",
                                               "the Redis password cannot be read", "the scan cannot start",
@@ -43,65 +44,13 @@ static void say(const run_config *c, const char *format, ...)
     c->log(c->ctx, line);
 }
 
-static void wipe_free(char *secret)
-{
-    if (!secret)
-        return;
-    for (volatile char *p = secret; *p; p++)
-        *p = '\0';
-    free(secret);
-}
-
-/* The first line of a file, without its line end; NULL with a message. */
-static char *read_secret_file(const char *path, char *error, size_t error_size)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        error_message_set(error, error_size, "cannot read the Redis password file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char line[1024];
-    char *got = fgets(line, sizeof line, f);
-    fclose(f);
-    size_t n = got ? strcspn(line, "\r\n") : 0;
-    line[n] = '\0';
-    if (!n) {
-        error_message_set(error, error_size, "the Redis password file %s is empty", path);
-        return NULL;
-    }
-    char *secret = strdup(line);
-    memset(line, 0, sizeof line);
-    if (!secret)
-        error_message_set(error, error_size, "out of memory");
-    return secret;
-}
-
-/* The Redis password: LSCAN_REDIS_PASSWORD, the configured file, or the
- * campaign's password_file / password_env, in that order. NULL without
- * one; *failed when one was named but could not be read. */
+/* The Redis password: --redis-password-file (or the campaign's
+ * password_file), else the campaign's password_env; LSCAN_REDIS_PASSWORD
+ * before both (workers/redis.h). */
 static char *redis_password(const run_config *c, const campaign *cmp, bool *failed, char *error, size_t error_size)
 {
-    *failed = false;
-    const char *env = getenv("LSCAN_REDIS_PASSWORD");
-    if (env && *env)
-        return strdup(env);
     const char *file = c->redis_password_file ? c->redis_password_file : cmp->redis_password_file;
-    if (file) {
-        char *secret = read_secret_file(file, error, error_size);
-        *failed = !secret;
-        return secret;
-    }
-    if (cmp->redis_password_env) {
-        const char *value = getenv(cmp->redis_password_env);
-        if (!value || !*value) {
-            error_message_set(error, error_size, "the campaign takes the Redis password from $%s, which is not set",
-                              cmp->redis_password_env);
-            *failed = true;
-            return NULL;
-        }
-        return strdup(value);
-    }
-    return NULL;
+    return redis_password_find(file, cmp->redis_password_env, failed, error, error_size);
 }
 
 /* Rule paths: the caller's, or the campaign's relative to its folder. */
@@ -308,7 +257,7 @@ done:
     ruleset_destroy(rs);
     for (size_t i = 0; i < 64; i++)
         free(resolved[i]);
-    wipe_free(password);
+    redis_secret_free(password);
     return rc;
 }
 

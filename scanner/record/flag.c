@@ -294,8 +294,11 @@ static void write_flag(const ruleset *rs, const listing *l, const match_result *
             signals += result->signals[k].rule == index;
         bytebuf_append_string(out, rules_written++ ? ",{" : "{");
         json_key_string(out, "id", r->id);
-        bytebuf_printf(out, ",\"kind\":\"%s\",", rule_kind_name(r->kind));
+        bytebuf_printf(out, ",\"kind\":\"%s\",\"goods_group\":\"%s\",", rule_kind_name(r->kind),
+                       goods_group_name(ruleset_rule_goods_group(rs, index)));
         json_key_string(out, "name", r->name);
+        if (r->has_reference_price)
+            bytebuf_printf(out, ",\"reference_price\":%.0f", r->reference_price);
         bytebuf_printf(out, ",\"severity\":\"%s\",\"score\":%.2f}", severity_name(r->severity),
                        flag_rule_score(r->severity, signals));
     }

@@ -60,9 +60,12 @@ int flag_read(const char *json, size_t length, flag_record *out, char *error, si
         if (!r->id)
             continue;
         r->kind = text(item, "kind");
+        r->goods_group = text(item, "goods_group");
         r->name = text(item, "name");
         r->severity = text(item, "severity");
         r->score = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(item, "score"));
+        const cJSON *reference = cJSON_GetObjectItemCaseSensitive(item, "reference_price");
+        r->reference_price = cJSON_IsNumber(reference) ? reference->valuedouble : 0;
         out->rule_count++;
     }
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "hits"))

@@ -11,8 +11,9 @@
 #include <stddef.h>
 
 typedef struct flag_rule_ref {
-    const char *id, *kind, *name, *severity;
+    const char *id, *kind, *name, *severity, *goods_group;
     double score;
+    double reference_price;            /* 0 when the rule has none */
 } flag_rule_ref;
 
 typedef struct flag_hit_ref {

@@ -1,0 +1,201 @@
+/* province: see province.h. */
+#include "rules/text/province.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The 34 provincial units after 1 July 2025 (11 unchanged, 23 formed by
+ * merging), each with the pre-merger provinces it took in. */
+static const struct {
+    const char *name;
+    const char *absorbed[3];
+} provinces[PROVINCE_COUNT] = {
+    {"Hà Nội", {NULL}},                 {"Huế", {"Thừa Thiên Huế"}},       {"Lai Châu", {NULL}},
+    {"Điện Biên", {NULL}},              {"Sơn La", {NULL}},                 {"Lạng Sơn", {NULL}},
+    {"Quảng Ninh", {NULL}},             {"Thanh Hóa", {NULL}},              {"Nghệ An", {NULL}},
+    {"Hà Tĩnh", {NULL}},                {"Cao Bằng", {NULL}},               {"Tuyên Quang", {"Hà Giang"}},
+    {"Lào Cai", {"Yên Bái"}},           {"Thái Nguyên", {"Bắc Kạn"}},       {"Phú Thọ", {"Vĩnh Phúc", "Hòa Bình"}},
+    {"Bắc Ninh", {"Bắc Giang"}},        {"Hưng Yên", {"Thái Bình"}},        {"Hải Phòng", {"Hải Dương"}},
+    {"Ninh Bình", {"Hà Nam", "Nam Định"}}, {"Quảng Trị", {"Quảng Bình"}},   {"Đà Nẵng", {"Quảng Nam"}},
+    {"Quảng Ngãi", {"Kon Tum"}},        {"Gia Lai", {"Bình Định"}},         {"Khánh Hòa", {"Ninh Thuận"}},
+    {"Lâm Đồng", {"Đắk Nông", "Bình Thuận"}}, {"Đắk Lắk", {"Phú Yên"}},
+    {"TP. Hồ Chí Minh", {"Bình Dương", "Bà Rịa - Vũng Tàu"}}, {"Đồng Nai", {"Bình Phước"}},
+    {"Tây Ninh", {"Long An"}},          {"Cần Thơ", {"Sóc Trăng", "Hậu Giang"}},
+    {"Vĩnh Long", {"Bến Tre", "Trà Vinh"}}, {"Đồng Tháp", {"Tiền Giang"}}, {"Cà Mau", {"Bạc Liêu"}},
+    {"An Giang", {"Kiên Giang"}},
+};
+
+/* Other names people write, and places inside a province that sellers give
+ * as their location (big-city districts, well-known towns); each maps to a
+ * post-merger province by its name. */
+static const struct {
+    const char *alias, *province;
+} aliases[] = {
+    {"Hồ Chí Minh", "TP. Hồ Chí Minh"}, {"TP HCM", "TP. Hồ Chí Minh"}, {"TPHCM", "TP. Hồ Chí Minh"},
+    {"HCM", "TP. Hồ Chí Minh"},         {"Sài Gòn", "TP. Hồ Chí Minh"}, {"Saigon", "TP. Hồ Chí Minh"},
+    {"SG", "TP. Hồ Chí Minh"},          {"Thủ Đức", "TP. Hồ Chí Minh"}, {"Gò Vấp", "TP. Hồ Chí Minh"},
+    {"Bình Thạnh", "TP. Hồ Chí Minh"},  {"Tân Bình", "TP. Hồ Chí Minh"}, {"Tân Phú", "TP. Hồ Chí Minh"},
+    {"Phú Nhuận", "TP. Hồ Chí Minh"},   {"Bình Tân", "TP. Hồ Chí Minh"}, {"Củ Chi", "TP. Hồ Chí Minh"},
+    {"Hóc Môn", "TP. Hồ Chí Minh"},     {"Nhà Bè", "TP. Hồ Chí Minh"},  {"Cần Giờ", "TP. Hồ Chí Minh"},
+    {"Vũng Tàu", "TP. Hồ Chí Minh"},    {"Bà Rịa", "TP. Hồ Chí Minh"},  {"BRVT", "TP. Hồ Chí Minh"},
+    {"Thủ Dầu Một", "TP. Hồ Chí Minh"}, {"Dĩ An", "TP. Hồ Chí Minh"},   {"Thuận An", "TP. Hồ Chí Minh"},
+    {"HN", "Hà Nội"},                   {"Hanoi", "Hà Nội"},            {"Ba Đình", "Hà Nội"},
+    {"Hoàn Kiếm", "Hà Nội"},            {"Đống Đa", "Hà Nội"},          {"Hai Bà Trưng", "Hà Nội"},
+    {"Cầu Giấy", "Hà Nội"},             {"Thanh Xuân", "Hà Nội"},       {"Hoàng Mai", "Hà Nội"},
+    {"Long Biên", "Hà Nội"},            {"Hà Đông", "Hà Nội"},          {"Nam Từ Liêm", "Hà Nội"},
+    {"Bắc Từ Liêm", "Hà Nội"},          {"Tây Hồ", "Hà Nội"},           {"Gia Lâm", "Hà Nội"},
+    {"Đông Anh", "Hà Nội"},             {"Sóc Sơn", "Hà Nội"},          {"Danang", "Đà Nẵng"},
+    {"Hội An", "Đà Nẵng"},              {"Tam Kỳ", "Đà Nẵng"},          {"Hue", "Huế"},
+    {"Biên Hòa", "Đồng Nai"},           {"Nha Trang", "Khánh Hòa"},     {"Đà Lạt", "Lâm Đồng"},
+    {"Phan Thiết", "Lâm Đồng"},         {"Buôn Ma Thuột", "Đắk Lắk"},   {"Buôn Mê Thuột", "Đắk Lắk"},
+    {"Tuy Hòa", "Đắk Lắk"},             {"Quy Nhơn", "Gia Lai"},        {"Pleiku", "Gia Lai"},
+    {"Phú Quốc", "An Giang"},           {"Rạch Giá", "An Giang"},       {"Long Xuyên", "An Giang"},
+    {"Mỹ Tho", "Đồng Tháp"},            {"Cao Lãnh", "Đồng Tháp"},      {"Tân An", "Tây Ninh"},
+    {"Vĩnh Yên", "Phú Thọ"},            {"Việt Trì", "Phú Thọ"},        {"Lục Ngạn", "Bắc Ninh"},
+    {"Từ Sơn", "Bắc Ninh"},             {"Móng Cái", "Quảng Ninh"},     {"Hạ Long", "Quảng Ninh"},
+    {"Mộc Châu", "Sơn La"},             {"Sa Pa", "Lào Cai"},           {"Sapa", "Lào Cai"},
+    {"Vinh", "Nghệ An"},                {"Đồng Hới", "Quảng Trị"},      {"Rạch Giá", "An Giang"},
+    {"Sóc Trăng", "Cần Thơ"},           {"Bạc Liêu", "Cà Mau"},         {"Thái Bình", "Hưng Yên"},
+};
+
+/* Places outside Vietnam sellers give (Chinese border trade above all). */
+static const char *const abroad[] = {
+    "Trung Quốc", "China", "Quảng Châu", "Guangzhou", "Thâm Quyến", "Shenzhen", "Nghĩa Ô", "Yiwu", "Hồng Kông",
+    "Hong Kong", "Đài Loan", "Taiwan", "Hàn Quốc", "Korea", "Seoul", "Nhật Bản", "Japan", "Thái Lan", "Thailand",
+    "Bangkok", "Hoa Kỳ", "USA", "United States", "Singapore", "Malaysia", "Indonesia", "Philippines", "Campuchia",
+    "Cambodia", "Lào", "Laos", "Pháp", "France", "Germany", "Anh Quốc", "UK", "Úc", "Australia",
+    "nước ngoài", "quốc tế", "overseas", "hàng nội địa Trung"};
+
+typedef struct gazetteer_entry {
+    char *padded;          /* " normalized name " */
+    size_t length;
+    const char *province;  /* a name of provinces[], or PROVINCE_ABROAD */
+} gazetteer_entry;
+
+struct province_table {
+    const normalizer *normalizer;
+    gazetteer_entry *entries;
+    size_t count;
+};
+
+const char *province_name(size_t i)
+{
+    return i < PROVINCE_COUNT ? provinces[i].name : NULL;
+}
+
+const char *province_after_merger(const char *name)
+{
+    for (size_t i = 0; name && i < PROVINCE_COUNT; i++) {
+        if (!strcmp(provinces[i].name, name))
+            return provinces[i].name;
+        for (size_t k = 0; k < 3 && provinces[i].absorbed[k]; k++)
+            if (!strcmp(provinces[i].absorbed[k], name))
+                return provinces[i].name;
+    }
+    return NULL;
+}
+
+static int add(province_table *t, size_t *capacity, const char *name, const char *province)
+{
+    char *n = normalize_string(t->normalizer, name);
+    if (!n)
+        return -1;
+    if (!*n) {
+        free(n);
+        return 0;
+    }
+    if (t->count == *capacity) {
+        size_t bigger = *capacity ? *capacity * 2 : 256;
+        gazetteer_entry *grown = realloc(t->entries, bigger * sizeof *grown);
+        if (!grown) {
+            free(n);
+            return -1;
+        }
+        t->entries = grown;
+        *capacity = bigger;
+    }
+    size_t length = strlen(n);
+    char *padded = malloc(length + 3);
+    if (!padded) {
+        free(n);
+        return -1;
+    }
+    padded[0] = ' ';
+    memcpy(padded + 1, n, length);
+    padded[length + 1] = ' ';
+    padded[length + 2] = '\0';
+    free(n);
+    t->entries[t->count++] = (gazetteer_entry){padded, length + 2, province};
+    return 0;
+}
+
+int province_table_create(const normalizer *n, province_table **out)
+{
+    *out = NULL;
+    province_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    t->normalizer = n;
+    size_t capacity = 0;
+    int rc = 0;
+    for (size_t i = 0; i < PROVINCE_COUNT && rc == 0; i++) {
+        rc |= add(t, &capacity, provinces[i].name, provinces[i].name);
+        for (size_t k = 0; k < 3 && provinces[i].absorbed[k] && rc == 0; k++)
+            rc |= add(t, &capacity, provinces[i].absorbed[k], provinces[i].name);
+    }
+    for (size_t i = 0; i < sizeof aliases / sizeof *aliases && rc == 0; i++)
+        rc |= add(t, &capacity, aliases[i].alias, province_after_merger(aliases[i].province));
+    for (size_t i = 0; i < sizeof abroad / sizeof *abroad && rc == 0; i++)
+        rc |= add(t, &capacity, abroad[i], PROVINCE_ABROAD);
+    if (rc) {
+        province_table_destroy(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+void province_table_destroy(province_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->count; i++)
+        free(t->entries[i].padded);
+    free(t->entries);
+    free(t);
+}
+
+const char *province_of(const province_table *t, const char *location)
+{
+    if (!t || !location || !*location || strlen(location) > 4096)
+        return PROVINCE_UNKNOWN;
+    char *n = normalize_string(t->normalizer, location);
+    if (!n)
+        return PROVINCE_UNKNOWN;
+    size_t length = strlen(n);
+    char *padded = malloc(length + 3);
+    const char *found = PROVINCE_UNKNOWN;
+    if (padded) {
+        padded[0] = ' ';
+        memcpy(padded + 1, n, length);
+        padded[length + 1] = ' ';
+        padded[length + 2] = '\0';
+        size_t best_length = 0, best_at = (size_t)-1;
+        for (size_t i = 0; i < t->count; i++) {
+            const gazetteer_entry *e = &t->entries[i];
+            const char *at = e->length <= length + 2 ? strstr(padded, e->padded) : NULL;
+            if (!at)
+                continue;
+            size_t where = (size_t)(at - padded);
+            if (e->length > best_length || (e->length == best_length && where < best_at)) {
+                best_length = e->length;
+                best_at = where;
+                found = e->province;
+            }
+        }
+        free(padded);
+    }
+    free(n);
+    return found;
+}
