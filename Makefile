@@ -11,13 +11,17 @@ BUILD   ?= build
 DEBIAN_PACKAGES := build-essential pkg-config libcurl4-openssl-dev libpcre2-dev \
   libxxhash-dev libhiredis-dev libcriterion-dev libvectorscan-dev \
   libutf8proc-dev libyaml-dev libcjson-dev libxml2-dev libmicrohttpd-dev \
-  zlib1g-dev libssl-dev libsqlite3-dev sqlite3 redis-server redis-tools wrk curl
+  zlib1g-dev libssl-dev libsqlite3-dev sqlite3 libsodium-dev redis-server redis-tools wrk curl
+
+# The console's browser test (tests/browser): Debian's Chromium, fonts with
+# Vietnamese glyphs for its screenshots, Node for playwright-core (npm ci).
+BROWSER_PACKAGES := chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
 
  # Only `make bench` needs these (the Scrapy reference of bench-scan).
 BENCH_PACKAGES := python3-scrapy
 
 PKG_MODULES := libcurl libpcre2-8 libxxhash hiredis libhs libutf8proc yaml-0.1 \
-  libcjson libxml-2.0 libmicrohttpd zlib libcrypto sqlite3
+  libcjson libxml-2.0 libmicrohttpd zlib libcrypto sqlite3 libsodium
 
 CC      ?= cc
 OPTFLAGS ?= -O2 -g
@@ -37,16 +41,20 @@ FIXTURE_SRCS := $(filter-out fixtures/market/main.c,$(wildcard fixtures/market/*
 TEST_SRCS    := $(wildcard tests/test_*.c)
 BENCH_SRCS   := $(wildcard bench/bench_*.c)
 
-LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# The console's page, style and script, built into the binary.
+CONSOLE_ASSETS := scanner/review/console/index.html scanner/review/console/console.css \
+  scanner/review/console/console.js
+LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/console_assets.o
 FIXTURE_OBJS := $(FIXTURE_SRCS:%.c=$(BUILD)/obj/%.o)
 HARNESS_OBJ  := $(BUILD)/obj/tests/harness.o $(BUILD)/obj/tests/loopback_server.o
+BENCH_SHARED := $(BUILD)/obj/bench/flag_corpus.o
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/%)
 BENCH_BINS   := $(patsubst bench/bench_%.c,$(BUILD)/bench-%,$(BENCH_SRCS))
 LIBLSCAN     := $(BUILD)/liblscan.a
 LIBCLI       := $(BUILD)/liblscan-cli.a
 LIBFIXTURE   := $(BUILD)/libfixture.a
 
-.PHONY: all deps check asan demo bench install clean tests benches check-layers
+.PHONY: all deps check asan demo console bench install clean tests benches check-layers browser-deps
 .DEFAULT_GOAL := all
 # Objects of tests and benches are intermediates of their link rules: keep
 # them, or the next make would build them all again.
@@ -64,6 +72,15 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/console_assets.c: $(CONSOLE_ASSETS) scanner/review/embed-assets
+	@mkdir -p $(dir $@)
+	@echo "  EMBED   $(CONSOLE_ASSETS)"
+	@sh scanner/review/embed-assets $@ $(CONSOLE_ASSETS)
+
+$(BUILD)/obj/gen/console_assets.o: $(BUILD)/gen/console_assets.c
+	@mkdir -p $(dir $@)
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBLSCAN): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -93,7 +110,7 @@ $(BUILD)/test_%: $(BUILD)/obj/tests/test_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBC
 $(BUILD)/test_alloc_failures: TEST_LINK_FLAGS = -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
   -Wl,--wrap=strdup -Wl,--wrap=strndup
 
-$(BUILD)/bench-%: $(BUILD)/obj/bench/bench_%.o $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBCLI) $(LIBLSCAN)
+$(BUILD)/bench-%: $(BUILD)/obj/bench/bench_%.o $(BENCH_SHARED) $(HARNESS_OBJ) $(LIBFIXTURE) $(LIBCLI) $(LIBLSCAN)
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -105,7 +122,13 @@ TEST_ENV = LSCAN_BUILD=$(abspath $(BUILD)) LSCAN_ROOT=$(CURDIR) \
 check-layers:
 	@sh tests/check-layers .
 
-check: deps check-layers
+# The browser test's packages and its npm modules (pinned by package-lock.json).
+browser-deps:
+	@sh .ci/install-deps $(BROWSER_PACKAGES)
+	@command -v npm >/dev/null 2>&1 || sh .ci/install-deps nodejs npm
+	@[ -d tests/browser/node_modules/playwright-core ] || npm ci --prefix tests/browser --no-audit --no-fund
+
+check: deps check-layers browser-deps
 	@$(MAKE) --no-print-directory binaries
 	@$(TEST_ENV) sh tests/run-all $(BUILD) $(TEST_BINS)
 
@@ -119,6 +142,12 @@ asan: deps
 demo: deps
 	@$(MAKE) --no-print-directory binaries
 	@$(TEST_ENV) sh fixtures/demo $(BUILD) $(KEEP)
+
+# The demo's scan, then the review console on it (http://127.0.0.1:8080/,
+# CONSOLE_PORT to change) until Ctrl-C.
+console: deps
+	@$(MAKE) --no-print-directory binaries
+	@$(TEST_ENV) sh fixtures/demo $(BUILD) "" console
 
 bench: deps
 	@sh .ci/install-deps $(BENCH_PACKAGES)
@@ -136,7 +165,8 @@ FUZZ_CFLAGS    = -std=c17 -D_GNU_SOURCE -g -O1 -pthread -I. \
   $(PKG_CFLAGS)
 FUZZ_SRCS     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
-FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o) $(CLI_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o) $(CLI_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o) \
+  $(FUZZ_BUILD)/obj/gen/console_assets.o
 
 .PHONY: fuzz fuzz-binaries
 
@@ -151,6 +181,14 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/gen/console_assets.c: $(CONSOLE_ASSETS) scanner/review/embed-assets
+	@mkdir -p $(dir $@)
+	@sh scanner/review/embed-assets $@ $(CONSOLE_ASSETS)
+
+$(FUZZ_BUILD)/obj/gen/console_assets.o: $(FUZZ_BUILD)/gen/console_assets.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
 $(FUZZ_BUILD)/liblscan.a: $(FUZZ_LIB_OBJS)
 	@rm -f $@ && ar rcs $@ $^

@@ -29,6 +29,7 @@
 
 #include <sqlite3.h>
 
+#include "bench/flag_corpus.h"
 #include "rules/base/bytebuf.h"
 #include "scanner/cases/intake.h"
 #include "scanner/cases/register.h"
@@ -43,100 +44,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static const char *const TITLES[] = {
-    "Giày N.i.k.e Air Force 1 rep 1:1 hàng chuẩn full box, bảo hành keo 12 tháng",
-    "Túi xách LV Neverfull siêu cấp like auth, da thật, tặng kèm hóa đơn",
-    "Nước mắm Phú Quốc 40 độ đạm, chai 500ml, đóng chai tại Hải Dương",
-    "Gạo ST25 giống chuẩn Sóc Trăng, bán lúa giống ST25 cho bà con gieo cấy",
-    "Key Windows 11 Pro bản quyền vĩnh viễn giá rẻ, kích hoạt online",
-    "Tài khoản Netflix Premium 4K dùng chung 1 tháng, bảo hành trọn gói",
-};
-static const char *const LOCATIONS[] = {"Quận 7, TP. Hồ Chí Minh", "Hà Nội", "tp hcm", "Lục Ngạn, Bắc Giang",
-                                        "Thanh Hoá",  "Quảng Châu, Trung Quốc", "Cầu Giấy, Hà Nội", "",
-                                        "Hải Dương",  "Bình Dương"};
-static const char *const PLATFORMS[] = {"shopee", "lazada", "tiki", "facebook", "tiktok"};
-static const char *const SEVERITIES[] = {"low", "medium", "high", "critical"};
-
-typedef struct row {
-    const char *platform, *title, *location, *severity;
-    char listing_id[24], flag_id[17], case_id[17], seller_id[24];
-    double price;
-} row;
-
-typedef struct corpus {
-    char *data;
-    size_t *starts;    /* count + 1 */
-    row *rows;
-    size_t count;
-} corpus;
-
-static int build(corpus *c, size_t count)
-{
-    memset(c, 0, sizeof *c);
-    c->count = count;
-    c->starts = malloc((count + 1) * sizeof *c->starts);
-    c->rows = calloc(count, sizeof *c->rows);
-    if (!c->starts || !c->rows)
-        return -1;
-    bytebuf all;
-    bytebuf_init(&all, 0);
-    unsigned long long state = 88172645463325252ULL;
-    for (size_t i = 0; i < count; i++) {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        row *r = &c->rows[i];
-        r->platform = PLATFORMS[i % 5];
-        r->title = TITLES[state % 6];
-        r->location = LOCATIONS[(state >> 8) % 10];
-        r->severity = SEVERITIES[(state >> 16) % 4];
-        r->price = (double)(50 + (state >> 20) % 2000) * 1000;
-        snprintf(r->listing_id, sizeof r->listing_id, "%zu", 1000000000 + i);
-        snprintf(r->flag_id, sizeof r->flag_id, "%016llx", state);
-        snprintf(r->case_id, sizeof r->case_id, "%016llx", state * 31 + i);
-        snprintf(r->seller_id, sizeof r->seller_id, "%llu", 200000 + (state >> 24) % 50000);
-        c->starts[i] = all.length;
-        int hour = (int)(i / 60000 % 24), minute = (int)(i / 1000 % 60), second = (int)(i % 60);
-        bytebuf_printf(&all,
-                       "{\"flag_id\":\"%s\",\"listing\":{\"platform\":\"%s\",\"listing_id\":\"%s\",\"url\":"
-                       "\"https://%s.example/p/%s\",\"title\":\"%s\",\"description\":\"Hàng đẹp, giao nhanh toàn "
-                       "quốc, cam kết như hình, đổi trả trong 7 ngày nếu lỗi do nhà sản xuất. Liên hệ shop để "
-                       "được tư vấn thêm.\",\"price\":%.0f,\"currency\":\"VND\",\"category\":\"fashion\","
-                       "\"seller\":{\"id\":\"%s\",\"name\":\"Shop %s\",\"location\":\"%s\",\"official\":false}},",
-                       r->flag_id, r->platform, r->listing_id, r->platform, r->listing_id, r->title, r->price,
-                       r->seller_id, r->seller_id, r->location);
-        bytebuf_printf(&all,
-                       "\"rules\":[{\"id\":\"tm-nike\",\"kind\":\"trademark\",\"name\":\"Nike\",\"severity\":\"%s\","
-                       "\"score\":3.5,\"goods_group\":\"consumer_goods\",\"reference_price\":2500000}],"
-                       "\"hits\":[{\"rule\":\"tm-nike\",\"field\":\"title\",\"term\":\"nike\",\"start\":5,\"end\":14}],"
-                       "\"signals\":[{\"rule\":\"tm-nike\",\"signal\":\"counterfeit_slang\",\"term\":\"rep 1:1\"}],"
-                       "\"explain\":\"Nghi vi phạm nhãn hiệu \\\"Nike\\\": có cụm \\\"rep 1:1\\\".\","
-                       "\"severity\":\"%s\",\"pack\":\"trademarks 1.0\",\"scan_id\":\"peak-20260507T010000Z\","
-                       "\"evidence\":{\"url\":\"https://%s.example/p/%s\",\"fetched_at\":"
-                       "\"2026-05-07T%02d:%02d:%02dZ\",\"http_status\":200,\"sha256\":"
-                       "\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"}}",
-                       r->severity, r->severity, r->platform, r->listing_id, hour, minute, second);
-        if (all.overflow)
-            return -1;
-    }
-    c->starts[count] = all.length;
-    c->data = all.data;
-    return 0;
-}
-
-static void corpus_free(corpus *c)
-{
-    free(c->data);
-    free(c->starts);
-    free(c->rows);
-}
-
-static const char *doc(const corpus *c, size_t i, size_t *length)
-{
-    *length = c->starts[i + 1] - c->starts[i];
-    return c->data + c->starts[i];
 }
 
 static int compare_double(const void *a, const void *b)
@@ -159,7 +66,7 @@ static long long file_size(const char *path)
 }
 
 /* The register alone: 1M flags in batches. */
-static double intake_register(const corpus *c, const char *path, const normalizer *n)
+static double intake_register(const flag_corpus *c, const char *path, const normalizer *n)
 {
     char error[512];
     case_register *r = register_open(path, n, error, sizeof error);
@@ -173,7 +80,7 @@ static double intake_register(const corpus *c, const char *path, const normalize
     for (size_t i = 0; i < c->count; i += BATCH) {
         size_t k = 0;
         for (; k < BATCH && i + k < c->count; k++)
-            items[k].flag = doc(c, i + k, &items[k].flag_length);
+            items[k].flag = flag_corpus_doc(c, i + k, &items[k].flag_length);
         if (register_intake(r, items, k, 1778115600000LL, &stats, error, sizeof error) != REGISTER_OK) {
             fprintf(stderr, "bench-cases: intake: %s\n", error);
             exit(1);
@@ -191,7 +98,7 @@ static double intake_register(const corpus *c, const char *path, const normalize
 }
 
 /* The reference: the same rows, plain INSERTs, same schema and pragmas. */
-static double intake_reference(const corpus *c, const char *path, const normalizer *n)
+static double intake_reference(const flag_corpus *c, const char *path, const normalizer *n)
 {
     char error[512];
     case_register *schema = register_open(path, n, error, sizeof error); /* creates the same tables and indexes */
@@ -221,9 +128,9 @@ static double intake_reference(const corpus *c, const char *path, const normaliz
     for (size_t i = 0; i < c->count; i++) {
         if (i % BATCH == 0)
             sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        const row *r = &c->rows[i];
+        const flag_row *r = &c->rows[i];
         size_t length;
-        const char *json = doc(c, i, &length);
+        const char *json = flag_corpus_doc(c, i, &length);
         sqlite3_bind_text(cases, 1, r->case_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(cases, 2, r->platform, -1, SQLITE_STATIC);
         sqlite3_bind_text(cases, 3, r->listing_id, -1, SQLITE_STATIC);
@@ -333,7 +240,7 @@ static void work(const char *path, const normalizer *n, latencies *out)
 }
 
 /* Through Redis: XADD the first `count` flags, then intake_step until done. */
-static double intake_redis(const corpus *c, size_t count, const char *path, const normalizer *n)
+static double intake_redis(const flag_corpus *c, size_t count, const char *path, const normalizer *n)
 {
     harness_process redis;
     if (harness_redis_start(&redis) < 0) {
@@ -343,7 +250,7 @@ static double intake_redis(const corpus *c, size_t count, const char *path, cons
     redisContext *rc = harness_redis_connect(&redis);
     for (size_t i = 0; i < count; i++) {
         size_t length;
-        const char *json = doc(c, i, &length);
+        const char *json = flag_corpus_doc(c, i, &length);
         const char *argv[] = {"XADD", "lscan:flags", "*", "flag_id", c->rows[i].flag_id, "flag", json};
         size_t lengths[] = {4, 11, 1, 7, 16, 4, length};
         redisAppendCommandArgv(rc, 7, argv, lengths);
@@ -399,8 +306,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-cases: --flags must be at least %d\n", DECISIONS + 1000);
         return 2;
     }
-    corpus c;
-    if (build(&c, flags) < 0) {
+    flag_corpus c;
+    if (flag_corpus_build(&c, flags) < 0) {
         fprintf(stderr, "bench-cases: out of memory\n");
         return 1;
     }
@@ -461,7 +368,7 @@ int main(int argc, char **argv)
                (double)bytes / (double)flags, (double)reference_bytes / 1e6);
     }
     normalizer_destroy(n);
-    corpus_free(&c);
+    flag_corpus_free(&c);
     unlink(reg);
     unlink(ref);
     unlink(via_redis);

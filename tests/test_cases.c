@@ -976,3 +976,53 @@ Test(cases, every_pre_merger_province_folds_onto_its_province_after_1_july_2025)
     cr_expect_str_eq(province_of(t, NULL), "unknown");
     province_table_destroy(t);
 }
+
+/* ---- forward migration ---- */
+
+Test(cases, a_register_of_schema_1_is_migrated_forward_and_keeps_its_chain)
+{
+    char path[1024], dump[1024], lscan[1024];
+    snprintf(path, sizeof path, "%s/v1.sqlite", scratch_dir());
+    snprintf(dump, sizeof dump, "%s/tests/data/register-v1.sql", harness_root());
+    size_t length;
+    char *sql = harness_read_file(dump, &length);
+    cr_assert_not_null(sql, "cannot read %s", dump);
+    const char *load[] = {"sqlite3", path, NULL};
+    cr_assert_eq(harness_run(load, sql, length, NULL, NULL), 0);
+    free(sql);
+    sqlite3 *db = open_db(path);
+    cr_assert_eq(query_number(db, "PRAGMA user_version"), 1);
+    sqlite3_close(db);
+    /* the chain head written down while it was schema 1 */
+    lscan_path(lscan, sizeof lscan);
+    const char *verify[] = {lscan, "cases", "verify", "--register", path, "--json", NULL};
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(harness_run(verify, NULL, 0, &out, &err), 0, "%s", err);
+    cJSON *report = cJSON_Parse(out);
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(report, "head")),
+                     "944d0e80702a40c591f522d77f0e00221e762e5ed6a5ad5ed1bba4be374951eb");
+    cr_expect_eq(cJSON_GetObjectItem(report, "count")->valuedouble, 6);
+    cJSON_Delete(report);
+    free(out);
+    free(err);
+    db = open_db(path);
+    cr_expect_eq(query_number(db, "PRAGMA user_version"), 2, "not migrated");
+    cr_expect_eq(query_number(db, "SELECT count(*) FROM cases WHERE first_decided_ms IS NOT NULL"), 4,
+                 "the first decision's time of the four decided cases");
+    cr_expect_eq(query_number(db, "SELECT count(*) FROM facets WHERE facet = 'platform'"),
+                 query_number(db, "SELECT count(DISTINCT platform) FROM cases"));
+    cr_expect_eq(query_number(db, "SELECT n FROM state_counts WHERE state = 'received'"), 36);
+    sqlite3_close(db);
+    /* and it goes on: a decision after the migration extends the same chain */
+    char error[512];
+    case_register *r = register_open(path, the_normalizer(), error, sizeof error);
+    cr_assert_not_null(r, "%s", error);
+    decision_input d = {.case_id = "60e1a2a13bf19183", .actor = "lan", .action = ACTION_VERIFY, .reason = "origin_misuse"};
+    decision_output o;
+    cr_expect_eq(register_decide(r, &d, T0, &o, error, sizeof error), REGISTER_OK, "%s", error);
+    cr_expect_eq(o.seq, 7);
+    chain_report after;
+    cr_assert_eq(register_verify(r, &after, error, sizeof error), REGISTER_OK);
+    cr_expect(after.intact, "%s", after.why);
+    register_close(r);
+}

@@ -20,15 +20,31 @@
 #include "scanner/record/flag_read.h"
 #include "scanner/record/listing.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define BUSY_TIMEOUT_MS 10000
 #define LIST_COUNT_CAP 10000   /* a list's total is counted up to this, then said to be more */
 
+#define STATEMENT_CACHE 64
+
+typedef struct cached_statement {
+    char *sql;                  /* NULL: a free slot */
+    sqlite3_stmt *st;
+    bool in_use;
+} cached_statement;
+
 struct case_register {
-    pthread_mutex_t lock;       /* guards db and every statement on it */
+    pthread_mutex_t lock;       /* guards db, statements and every statement on it */
+    cached_statement statements[STATEMENT_CACHE];
     sqlite3 *db;
     province_table *provinces;
+    char *path;
+    pthread_mutex_t checkpoint_lock; /* guards checkpoint_db */
+    pthread_mutex_t group_lock; /* guards queue_head, queue_tail, leading (group commit of decisions) */
+    pthread_cond_t group_done;
+    struct pending_decision *queue_head, *queue_tail;
+    bool leading;
+    sqlite3 *checkpoint_db;     /* a second connection, so a checkpoint does not hold `lock` */
 };
 
 /* ---- names and lists ---------------------------------------------------------------- */
@@ -172,12 +188,46 @@ static int exec(case_register *r, const char *sql)
     return sqlite3_exec(r->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+/* Statements are prepared once and kept (STATEMENT_CACHE of them, by their
+ * SQL text): the queue and the console run the same few statements
+ * thousands of times. `lock` held. finish() gives one back. */
 static sqlite3_stmt *prepare(case_register *r, const char *sql)
 {
+    size_t free_slot = STATEMENT_CACHE;
+    for (size_t i = 0; i < STATEMENT_CACHE; i++) {
+        cached_statement *c = &r->statements[i];
+        if (!c->sql) {
+            if (free_slot == STATEMENT_CACHE)
+                free_slot = i;
+        } else if (!c->in_use && !strcmp(c->sql, sql)) {
+            c->in_use = true;
+            return c->st;
+        }
+    }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+    bool keep = free_slot < STATEMENT_CACHE;
+    if (sqlite3_prepare_v3(r->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK)
         return NULL;
+    if (keep && (r->statements[free_slot].sql = strdup(sql))) {
+        r->statements[free_slot].st = st;
+        r->statements[free_slot].in_use = true;
+    }
     return st;
+}
+
+/* Ends a statement from prepare(): a kept one is reset for next time. */
+static void finish(case_register *r, sqlite3_stmt *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < STATEMENT_CACHE; i++)
+        if (r->statements[i].st == st && r->statements[i].sql) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            r->statements[i].in_use = false;
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *text)
@@ -242,12 +292,32 @@ static const char *const schema_v1[] = {
     "INSERT INTO chain_head VALUES (1, 0, '" ZERO_HASH "')",
 };
 
+/* Schema 2: what the console needs. The first decision's time (the share of
+ * cases decided within 24 hours), the queue's index by first sighting,
+ * the platforms and campaigns seen (filters), sightings and decisions by
+ * time (the dashboard and reports). */
+static const char *const schema_v2[] = {
+    "ALTER TABLE cases ADD COLUMN first_decided_ms INTEGER",
+    "UPDATE cases SET first_decided_ms = (SELECT CAST(strftime('%s', min(d.at)) AS INTEGER) * 1000 FROM decisions d"
+    " WHERE d.case_id = cases.case_id)",
+    "DROP INDEX cases_state",
+    "DROP INDEX cases_last_seen",
+    "CREATE INDEX cases_state ON cases(state, first_seen_ms)",
+    "CREATE TABLE facets (facet TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (facet, value)) WITHOUT ROWID",
+    "INSERT OR IGNORE INTO facets SELECT 'platform', platform FROM cases",
+    "INSERT OR IGNORE INTO facets SELECT 'campaign', campaign FROM cases",
+    "CREATE TRIGGER cases_faceted AFTER INSERT ON cases BEGIN"
+    " INSERT OR IGNORE INTO facets VALUES ('platform', new.platform), ('campaign', new.campaign); END",
+    "CREATE INDEX sightings_seen ON sightings(seen_at)",
+    "CREATE INDEX decisions_at ON decisions(at)",
+};
+
 /* Forward migrations: user_version N -> SCHEMA_VERSION, in one transaction. */
 static int migrate(case_register *r, char *error, size_t error_size)
 {
     sqlite3_stmt *st = prepare(r, "PRAGMA user_version");
     int version = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_finalize(st);
+    finish(r, st);
     if (version < 0) {
         db_error(r, error, error_size, "cannot read the schema version");
         return -1;
@@ -263,10 +333,17 @@ static int migrate(case_register *r, char *error, size_t error_size)
         db_error(r, error, error_size, "cannot start the migration");
         return -1;
     }
-    if (version < 1)
-        for (size_t i = 0; i < sizeof schema_v1 / sizeof *schema_v1; i++)
-            if (exec(r, schema_v1[i]) < 0) {
-                db_error(r, error, error_size, "cannot create the schema");
+    static const struct {
+        const char *const *statements;
+        size_t count;
+    } steps[SCHEMA_VERSION] = {{schema_v1, sizeof schema_v1 / sizeof *schema_v1},
+                               {schema_v2, sizeof schema_v2 / sizeof *schema_v2}};
+    for (int step = version; step < SCHEMA_VERSION; step++)
+        for (size_t i = 0; i < steps[step].count; i++)
+            if (exec(r, steps[step].statements[i]) < 0) {
+                char what[64];
+                snprintf(what, sizeof what, "cannot migrate the schema to version %d", step + 1);
+                db_error(r, error, error_size, what);
                 exec(r, "ROLLBACK");
                 return -1;
             }
@@ -288,6 +365,10 @@ case_register *register_open(const char *path, const normalizer *n, char *error,
         return NULL;
     }
     pthread_mutex_init(&r->lock, NULL);
+    pthread_mutex_init(&r->checkpoint_lock, NULL);
+    pthread_mutex_init(&r->group_lock, NULL);
+    pthread_cond_init(&r->group_done, NULL);
+    r->path = strdup(path);
     if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         error_message_set(error, error_size, "register %s: %s", path, r->db ? sqlite3_errmsg(r->db) : "out of memory");
@@ -298,7 +379,7 @@ case_register *register_open(const char *path, const normalizer *n, char *error,
     sqlite3_stmt *st = prepare(r, "PRAGMA journal_mode = WAL");
     const char *mode = st && sqlite3_step(st) == SQLITE_ROW ? column_text(st, 0) : NULL;
     bool wal = mode && !strcmp(mode, "wal");
-    sqlite3_finalize(st);
+    finish(r, st);
     /* a page cache and a memory map big enough for the indexes of a campaign's cases: without them every
      * insert re-reads B-tree pages through read(2) */
     if (!wal || exec(r, "PRAGMA synchronous = FULL") < 0 || exec(r, "PRAGMA foreign_keys = ON") < 0 ||
@@ -321,6 +402,16 @@ void register_close(case_register *r)
 {
     if (!r)
         return;
+    if (r->checkpoint_db)
+        sqlite3_close(r->checkpoint_db);
+    pthread_mutex_destroy(&r->checkpoint_lock);
+    pthread_mutex_destroy(&r->group_lock);
+    pthread_cond_destroy(&r->group_done);
+    free(r->path);
+    for (size_t i = 0; i < STATEMENT_CACHE; i++) {
+        sqlite3_finalize(r->statements[i].st);
+        free(r->statements[i].sql);
+    }
     if (r->db)
         sqlite3_close(r->db);
     province_table_destroy(r->provinces);
@@ -375,14 +466,14 @@ static void reset_all(intake_statements *s)
     sqlite3_reset(s->find_case);
 }
 
-static void finalize_all(intake_statements *s)
+static void finalize_all(case_register *r, intake_statements *s)
 {
-    sqlite3_finalize(s->sighting);
-    sqlite3_finalize(s->upsert);
-    sqlite3_finalize(s->find_case);
-    sqlite3_finalize(s->touch);
-    sqlite3_finalize(s->orphan);
-    sqlite3_finalize(s->rules_of);
+    finish(r, s->sighting);
+    finish(r, s->upsert);
+    finish(r, s->find_case);
+    finish(r, s->touch);
+    finish(r, s->orphan);
+    finish(r, s->rules_of);
 }
 
 /* One flag: its sighting (unless already there), and its case opened or joined. */
@@ -659,7 +750,7 @@ register_error register_intake(case_register *r, const intake_item *items, size_
             error_message_set(error, error_size, "register: out of memory");
         }
     }
-    sqlite3_finalize(orphans);
+    finish(r, orphans);
     for (size_t i = 0; i < found_count && rc == REGISTER_OK; i++) {
         kept *k = &found[i];
         if (intake_sighting(r, &st, k->body, strlen(k->body), k->stream_id, true, now_ms, stats) < 0) {
@@ -671,7 +762,7 @@ register_error register_intake(case_register *r, const intake_item *items, size_
         bind_text(del, 2, k->scan_id);
         if (!del || sqlite3_step(del) != SQLITE_DONE)
             rc = db_error(r, error, error_size, "cannot drop a kept sighting");
-        sqlite3_finalize(del);
+        finish(r, del);
         stats->orphans -= stats->orphans > 0;
     }
     for (size_t i = 0; i < found_count; i++) {
@@ -686,7 +777,7 @@ register_error register_intake(case_register *r, const intake_item *items, size_
     if (rc != REGISTER_OK)
         exec(r, "ROLLBACK");
 out:
-    finalize_all(&st);
+    finalize_all(r, &st);
     pthread_mutex_unlock(&r->lock);
     return rc;
 }
@@ -813,6 +904,10 @@ register_error register_claim(case_register *r, const char *reviewer, const case
     today(now_ms, day);
     pthread_mutex_lock(&r->lock);
     register_error rc = REGISTER_OK;
+    /* a claim need not survive a power cut (the case just returns to the
+     * queue), so its commit is not fsynced; the next decision's fsync
+     * carries it */
+    exec(r, "PRAGMA synchronous = NORMAL");
     if (exec(r, "BEGIN IMMEDIATE") < 0) {
         rc = db_error(r, error, error_size, "cannot start a claim");
         goto out;
@@ -826,7 +921,7 @@ register_error register_claim(case_register *r, const char *reviewer, const case
         snprintf(case_id, 33, "%s", column_text(held, 0));
         *found = true;
     }
-    sqlite3_finalize(held);
+    finish(r, held);
     if (!*found) {
         /* overdue follow-ups first, then the most severe oldest case */
         static const char *const queues[2] = {
@@ -853,7 +948,7 @@ register_error register_claim(case_register *r, const char *reviewer, const case
             } else if (step != SQLITE_DONE) {
                 rc = db_error(r, error, error_size, "cannot look for the next case");
             }
-            sqlite3_finalize(pick);
+            finish(r, pick);
         }
     }
     if (rc == REGISTER_OK && *found) {
@@ -863,7 +958,7 @@ register_error register_claim(case_register *r, const char *reviewer, const case
         bind_text(take, 3, case_id);
         if (!take || sqlite3_step(take) != SQLITE_DONE)
             rc = db_error(r, error, error_size, "cannot claim the case");
-        sqlite3_finalize(take);
+        finish(r, take);
     }
     if (rc == REGISTER_OK && exec(r, "COMMIT") < 0)
         rc = db_error(r, error, error_size, "cannot commit the claim");
@@ -872,6 +967,7 @@ register_error register_claim(case_register *r, const char *reviewer, const case
         *found = false;
     }
 out:
+    exec(r, "PRAGMA synchronous = FULL");
     pthread_mutex_unlock(&r->lock);
     bytebuf_free(&w.sql);
     return rc;
@@ -881,6 +977,7 @@ register_error register_release(case_register *r, const char *case_id, const cha
                                 size_t error_size)
 {
     pthread_mutex_lock(&r->lock);
+    exec(r, "PRAGMA synchronous = NORMAL"); /* as a claim */
     sqlite3_stmt *st = prepare(r, "UPDATE cases SET claimed_by = NULL, claim_expires = NULL WHERE case_id = ? AND"
                                   " (claimed_by = ? OR ? IS NULL)");
     bind_text(st, 1, case_id);
@@ -888,7 +985,8 @@ register_error register_release(case_register *r, const char *case_id, const cha
     bind_text(st, 3, reviewer);
     register_error rc = st && sqlite3_step(st) == SQLITE_DONE ? REGISTER_OK
                                                               : db_error(r, error, error_size, "cannot release the case");
-    sqlite3_finalize(st);
+    finish(r, st);
+    exec(r, "PRAGMA synchronous = FULL");
     pthread_mutex_unlock(&r->lock);
     return rc;
 }
@@ -1071,40 +1169,28 @@ static const char *check_fields(const decision_input *in)
     }
 }
 
-register_error register_decide(case_register *r, const decision_input *in, int64_t now_ms, decision_output *out,
-                               char *error, size_t error_size)
+/* One decision inside the open transaction (the group's; `lock` held):
+ * checks the transition, appends to the chain, moves the case. On an error
+ * the caller rolls back to the decision's savepoint. */
+static register_error decide_in_transaction(case_register *r, const decision_input *in, int64_t now_ms,
+                                            decision_output *out, char *error, size_t error_size)
 {
-    memset(out, 0, sizeof *out);
-    if (!in->case_id || blank(in->actor)) {
-        error_message_set(error, error_size, "a decision needs the case and who decides");
-        return REGISTER_ERROR_BAD_INPUT;
-    }
-    const char *bad = check_fields(in);
-    if (bad) {
-        error_message_set(error, error_size, "%s", bad);
-        return REGISTER_ERROR_BAD_INPUT;
-    }
-    pthread_mutex_lock(&r->lock);
     register_error rc = REGISTER_OK;
     bytebuf details, text;
     bytebuf_init(&details, 0);
     bytebuf_init(&text, 0);
     sqlite3_stmt *st = NULL;
-    if (exec(r, "BEGIN IMMEDIATE") < 0) {
-        rc = db_error(r, error, error_size, "cannot start a decision");
-        goto out;
-    }
     st = prepare(r, "SELECT state, claimed_by, claim_expires FROM cases WHERE case_id = ?");
     bind_text(st, 1, in->case_id);
     int step = st ? sqlite3_step(st) : SQLITE_ERROR;
     if (step == SQLITE_DONE) {
         error_message_set(error, error_size, "no case %s", in->case_id);
         rc = REGISTER_ERROR_NOT_FOUND;
-        goto rollback;
+        goto done;
     }
     if (step != SQLITE_ROW) {
         rc = db_error(r, error, error_size, "cannot read the case");
-        goto rollback;
+        goto done;
     }
     case_state from = case_state_named(column_text(st, 0)), to;
     const char *holder = column_text(st, 1);
@@ -1114,16 +1200,16 @@ register_error register_decide(case_register *r, const decision_input *in, int64
         rfc3339(expires, until);
         error_message_set(error, error_size, "%s holds this case until %s; a lead can reassign it", holder, until);
         rc = REGISTER_ERROR_CLAIMED;
-        goto rollback;
+        goto done;
     }
     if (!allowed(in->action, from, &to)) {
         const char *hint = what_first(in->action, from);
         error_message_set(error, error_size, "cannot %s a case that is %s%s%s", case_action_name(in->action),
                           case_state_name(from), *hint ? ": " : "", hint);
         rc = REGISTER_ERROR_TRANSITION;
-        goto rollback;
+        goto done;
     }
-    sqlite3_finalize(st);
+    finish(r, st);
     /* details: what the decision sets, keys sorted */
     bytebuf_append_char(&details, '{');
     const char *sep = "";
@@ -1143,12 +1229,12 @@ register_error register_decide(case_register *r, const decision_input *in, int64
     st = prepare(r, "SELECT count, hash FROM chain_head WHERE id = 1");
     if (!st || sqlite3_step(st) != SQLITE_ROW) {
         rc = db_error(r, error, error_size, "cannot read the chain head");
-        goto rollback;
+        goto done;
     }
     uint64_t count = (uint64_t)sqlite3_column_int64(st, 0);
     char prev[65];
     snprintf(prev, sizeof prev, "%s", column_text(st, 1) ? column_text(st, 1) : ZERO_HASH);
-    sqlite3_finalize(st);
+    finish(r, st);
     st = NULL;
     char at[32];
     rfc3339(now_ms, at);
@@ -1160,7 +1246,7 @@ register_error register_decide(case_register *r, const decision_input *in, int64
     if (text.overflow || details.overflow) {
         rc = REGISTER_ERROR_MEMORY;
         error_message_set(error, error_size, "out of memory");
-        goto rollback;
+        goto done;
     }
     char hash[65];
     sha256_hex(text.data, text.length, hash);
@@ -1181,23 +1267,23 @@ register_error register_decide(case_register *r, const decision_input *in, int64
     bind_text(st, 14, hash);
     if (!st || sqlite3_step(st) != SQLITE_DONE) {
         rc = db_error(r, error, error_size, "cannot record the decision");
-        goto rollback;
+        goto done;
     }
-    sqlite3_finalize(st);
+    finish(r, st);
     st = prepare(r, "UPDATE chain_head SET count = ?, hash = ? WHERE id = 1");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)d.seq);
     bind_text(st, 2, hash);
     if (!st || sqlite3_step(st) != SQLITE_DONE) {
         rc = db_error(r, error, error_size, "cannot move the chain head");
-        goto rollback;
+        goto done;
     }
-    sqlite3_finalize(st);
+    finish(r, st);
     /* the case: its state and what the decision set; a claim ends with a
      * decision, but classify keeps it (the same reviewer verifies next) */
-    st = prepare(r, "UPDATE cases SET state = ?, decided_at = ?,"
-                    " kind = coalesce(?, kind), goods_group = coalesce(?, goods_group), due = ?,"
-                    " claimed_by = CASE WHEN ? THEN claimed_by ELSE NULL END,"
-                    " claim_expires = CASE WHEN ? THEN claim_expires ELSE NULL END WHERE case_id = ?");
+    st = prepare(r, "UPDATE cases SET state = ?1, decided_at = ?2, first_decided_ms = coalesce(first_decided_ms, ?9),"
+                    " kind = coalesce(?3, kind), goods_group = coalesce(?4, goods_group), due = ?5,"
+                    " claimed_by = CASE WHEN ?6 THEN claimed_by ELSE NULL END,"
+                    " claim_expires = CASE WHEN ?7 THEN claim_expires ELSE NULL END WHERE case_id = ?8");
     bool keep_claim = in->action == ACTION_CLASSIFY;
     bind_text(st, 1, case_state_name(to));
     bind_text(st, 2, at);
@@ -1207,31 +1293,114 @@ register_error register_decide(case_register *r, const decision_input *in, int64
     sqlite3_bind_int(st, 6, keep_claim);
     sqlite3_bind_int(st, 7, keep_claim);
     bind_text(st, 8, in->case_id);
+    sqlite3_bind_int64(st, 9, now_ms);
     if (!st || sqlite3_step(st) != SQLITE_DONE) {
         rc = db_error(r, error, error_size, "cannot move the case");
-        goto rollback;
+        goto done;
     }
-    sqlite3_finalize(st);
+    finish(r, st);
     st = NULL;
-    if (exec(r, "COMMIT") < 0) {
-        rc = db_error(r, error, error_size, "cannot commit the decision");
-        goto rollback;
-    }
     out->seq = d.seq;
     memcpy(out->hash, hash, sizeof hash);
     out->from = from;
     out->to = to;
-    goto out;
-rollback:
-    sqlite3_finalize(st);
-    st = NULL;
-    exec(r, "ROLLBACK");
-out:
-    sqlite3_finalize(st);
+done:
+    finish(r, st);
     bytebuf_free(&details);
     bytebuf_free(&text);
-    pthread_mutex_unlock(&r->lock);
     return rc;
+}
+
+/* ---- group commit: decisions made at once share one fsync ---- */
+
+typedef struct pending_decision {
+    const decision_input *in;
+    int64_t now_ms;
+    decision_output *out;
+    char *error;
+    size_t error_size;
+    register_error rc;
+    bool done;
+    struct pending_decision *next;
+} pending_decision;
+
+/* Runs a batch in one transaction, each decision in its savepoint, and
+ * commits once (one fsync for all of them). */
+static void run_batch(case_register *r, pending_decision *batch)
+{
+    pthread_mutex_lock(&r->lock);
+    char begin_error[512] = "";
+    bool begun = exec(r, "BEGIN IMMEDIATE") == 0;
+    if (!begun)
+        db_error(r, begin_error, sizeof begin_error, "cannot start a decision");
+    for (pending_decision *p = batch; p; p = p->next) {
+        if (!begun) {
+            p->rc = REGISTER_ERROR_DATABASE;
+            error_message_set(p->error, p->error_size, "%s", begin_error);
+            continue;
+        }
+        exec(r, "SAVEPOINT decision");
+        p->rc = decide_in_transaction(r, p->in, p->now_ms, p->out, p->error, p->error_size);
+        if (p->rc != REGISTER_OK)
+            exec(r, "ROLLBACK TO decision");
+        exec(r, "RELEASE decision");
+    }
+    if (begun && exec(r, "COMMIT") < 0) {
+        char commit_error[512];
+        db_error(r, commit_error, sizeof commit_error, "cannot commit the decision");
+        exec(r, "ROLLBACK");
+        for (pending_decision *p = batch; p; p = p->next)
+            if (p->rc == REGISTER_OK) {
+                p->rc = REGISTER_ERROR_DATABASE;
+                memset(p->out, 0, sizeof *p->out);
+                error_message_set(p->error, p->error_size, "%s", commit_error);
+            }
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+register_error register_decide(case_register *r, const decision_input *in, int64_t now_ms, decision_output *out,
+                               char *error, size_t error_size)
+{
+    memset(out, 0, sizeof *out);
+    if (!in->case_id || blank(in->actor)) {
+        error_message_set(error, error_size, "a decision needs the case and who decides");
+        return REGISTER_ERROR_BAD_INPUT;
+    }
+    const char *bad = check_fields(in);
+    if (bad) {
+        error_message_set(error, error_size, "%s", bad);
+        return REGISTER_ERROR_BAD_INPUT;
+    }
+    pending_decision me = {in, now_ms, out, error, error_size, REGISTER_OK, false, NULL};
+    pthread_mutex_lock(&r->group_lock);
+    if (r->queue_tail)
+        r->queue_tail->next = &me;
+    else
+        r->queue_head = &me;
+    r->queue_tail = &me;
+    /* the first to find no leader leads: it takes every decision waiting,
+     * runs them in one transaction, wakes their threads; the others wait */
+    while (!me.done) {
+        if (r->leading) {
+            pthread_cond_wait(&r->group_done, &r->group_lock);
+            continue;
+        }
+        r->leading = true;
+        pending_decision *batch = r->queue_head;
+        r->queue_head = r->queue_tail = NULL;
+        pthread_mutex_unlock(&r->group_lock);
+        run_batch(r, batch);
+        pthread_mutex_lock(&r->group_lock);
+        for (pending_decision *p = batch, *next; p; p = next) {
+            next = p->next;
+            p->done = true;
+        }
+        r->leading = false;
+        pthread_cond_broadcast(&r->group_done);
+    }
+    pthread_mutex_unlock(&r->group_lock);
+    return me.rc;
 }
 
 /* ---- verify and publish ------------------------------------------------------------------ */
@@ -1284,7 +1453,7 @@ register_error register_verify(case_register *r, chain_report *out, char *error,
         rc = db_error(r, error, error_size, "cannot read the decisions");
         goto out;
     }
-    sqlite3_finalize(st);
+    finish(r, st);
     st = NULL;
     snprintf(out->head, sizeof out->head, "%s", previous);
     if (out->intact) {
@@ -1301,7 +1470,7 @@ register_error register_verify(case_register *r, chain_report *out, char *error,
                      "(the last records were removed)",
                      (long long)sqlite3_column_int64(st, 0), column_text(st, 1), (unsigned long long)out->count, previous);
         }
-        sqlite3_finalize(st);
+        finish(r, st);
         st = NULL;
     }
     if (out->intact) {
@@ -1319,7 +1488,7 @@ register_error register_verify(case_register *r, chain_report *out, char *error,
         }
         if (!st)
             rc = db_error(r, error, error_size, "cannot read the cases");
-        sqlite3_finalize(st);
+        finish(r, st);
         st = NULL;
     }
     if (out->intact && rc == REGISTER_OK) {
@@ -1337,7 +1506,7 @@ register_error register_verify(case_register *r, chain_report *out, char *error,
             rc = db_error(r, error, error_size, "cannot read the counts");
     }
 out:
-    sqlite3_finalize(st);
+    finish(r, st);
     bytebuf_free(&text);
     pthread_mutex_unlock(&r->lock);
     return rc;
@@ -1377,8 +1546,8 @@ long register_publish(case_register *r, int (*publish)(void *ctx, uint64_t seq, 
         }
         done++;
     }
-    sqlite3_finalize(st);
-    sqlite3_finalize(mark);
+    finish(r, st);
+    finish(r, mark);
     bytebuf_free(&json);
     pthread_mutex_unlock(&r->lock);
     return done;
@@ -1458,7 +1627,7 @@ register_error register_list_json(case_register *r, const case_filter *filter, i
     pthread_mutex_lock(&r->lock);
     register_error rc = REGISTER_OK;
     char sql[4096];
-    snprintf(sql, sizeof sql, "SELECT " SUMMARY_COLUMNS " FROM cases%s ORDER BY last_seen DESC, rowid DESC LIMIT ? OFFSET ?",
+    snprintf(sql, sizeof sql, "SELECT " SUMMARY_COLUMNS " FROM cases%s ORDER BY first_seen_ms DESC, rowid DESC LIMIT ? OFFSET ?",
              w.sql.data);
     sqlite3_stmt *st = prepare(r, sql);
     if (!st) {
@@ -1475,7 +1644,7 @@ register_error register_list_json(case_register *r, const case_filter *filter, i
             bytebuf_append_char(out, ',');
         summary_json(st, now_ms, out, false);
     }
-    sqlite3_finalize(st);
+    finish(r, st);
     if (step != SQLITE_DONE) {
         rc = db_error(r, error, error_size, "cannot list the cases");
         goto out;
@@ -1496,7 +1665,7 @@ register_error register_list_json(case_register *r, const case_filter *filter, i
     }
     int counted = st ? sqlite3_step(st) : SQLITE_ERROR;
     if (counted != SQLITE_ROW && !(plain && counted == SQLITE_DONE)) {
-        sqlite3_finalize(st);
+        finish(r, st);
         rc = db_error(r, error, error_size, "cannot count the cases");
         goto out;
     }
@@ -1504,7 +1673,7 @@ register_error register_list_json(case_register *r, const case_filter *filter, i
     bool capped = !plain && total > LIST_COUNT_CAP;
     bytebuf_printf(out, "],\"total\":%lld,\"total_capped\":%s}", capped ? (long long)LIST_COUNT_CAP : total,
                    capped ? "true" : "false");
-    sqlite3_finalize(st);
+    finish(r, st);
 out:
     pthread_mutex_unlock(&r->lock);
     bytebuf_free(&w.sql);
@@ -1543,7 +1712,7 @@ register_error register_counts(case_register *r, const case_filter *filter, int6
     }
     if (step != SQLITE_DONE)
         rc = db_error(r, error, error_size, "cannot count the cases");
-    sqlite3_finalize(st);
+    finish(r, st);
     st = NULL;
     if (rc == REGISTER_OK && claimed) {
         /* the claims held now (a small partial index) */
@@ -1556,7 +1725,7 @@ register_error register_counts(case_register *r, const case_filter *filter, int6
             rc = db_error(r, error, error_size, "cannot count the claims");
         else
             *claimed = (uint64_t)sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        finish(r, st);
     }
 out:
     pthread_mutex_unlock(&r->lock);
@@ -1619,6 +1788,8 @@ register_error register_case_json(case_register *r, const char *case_id, bytebuf
 {
     int64_t now_ms = (int64_t)time(NULL) * 1000;
     pthread_mutex_lock(&r->lock);
+    /* one read transaction for the case's several statements: one lock of the WAL, one view */
+    bool in_transaction = exec(r, "BEGIN") == 0;
     register_error rc = REGISTER_OK;
     sqlite3_stmt *st = prepare(r, "SELECT " SUMMARY_COLUMNS ", location_raw, seller_official, due, flag FROM cases "
                                   "WHERE case_id = ?");
@@ -1656,7 +1827,7 @@ register_error register_case_json(case_register *r, const char *case_id, bytebuf
     json_text_field(out, "due", column_text(st, 20));
     bytebuf_append_char(out, ',');
     flag_parts(column_text(st, 21), out);
-    sqlite3_finalize(st);
+    finish(r, st);
     st = NULL;
     /* how many other cases the seller has */
     long long others = 0;
@@ -1667,7 +1838,7 @@ register_error register_case_json(case_register *r, const char *case_id, bytebuf
         bind_text(st, 3, case_id);
         if (st && sqlite3_step(st) == SQLITE_ROW)
             others = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        finish(r, st);
         st = NULL;
     }
     bytebuf_printf(out, ",\"seller\":{%s,\"other_cases\":%lld},\"sightings\":[", seller.data ? seller.data : "",
@@ -1696,7 +1867,7 @@ register_error register_case_json(case_register *r, const char *case_id, bytebuf
         }
         bytebuf_append_char(out, '}');
     }
-    sqlite3_finalize(st);
+    finish(r, st);
     bytebuf_append_string(out, "],\"history\":[");
     st = prepare(r, "SELECT " DECISION_COLUMNS " FROM decisions WHERE case_id = ? ORDER BY seq");
     bind_text(st, 1, case_id);
@@ -1731,11 +1902,322 @@ register_error register_case_json(case_register *r, const char *case_id, bytebuf
         json_text_field(out, "hash", column_text(st, 13));
         bytebuf_append_char(out, '}');
     }
-    sqlite3_finalize(st);
+    finish(r, st);
     st = NULL;
     bytebuf_append_string(out, "]}");
 out:
-    sqlite3_finalize(st);
+    finish(r, st);
+    if (in_transaction)
+        exec(r, "COMMIT");
     pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+/* ---- for the console ---------------------------------------------------------------------- */
+
+register_error register_transferred_to(case_register *r, const char *case_id, const char *unit, bool *yes, char *error,
+                                       size_t error_size)
+{
+    *yes = false;
+    pthread_mutex_lock(&r->lock);
+    sqlite3_stmt *st = prepare(r, "SELECT EXISTS (SELECT 1 FROM decisions WHERE case_id = ? AND action = 'transfer'"
+                                  " AND transfer_unit = ?)");
+    bind_text(st, 1, case_id);
+    bind_text(st, 2, unit);
+    register_error rc = REGISTER_OK;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        *yes = sqlite3_column_int(st, 0) != 0;
+    else
+        rc = db_error(r, error, error_size, "cannot read the transfers");
+    finish(r, st);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+register_error register_facet_json(case_register *r, const char *facet, bytebuf *out, char *error, size_t error_size)
+{
+    pthread_mutex_lock(&r->lock);
+    sqlite3_stmt *st = prepare(r, "SELECT value FROM facets WHERE facet = ? AND value != '' ORDER BY value LIMIT 1000");
+    bind_text(st, 1, facet);
+    register_error rc = REGISTER_OK;
+    bytebuf_append_char(out, '[');
+    for (int n = 0; st && sqlite3_step(st) == SQLITE_ROW; n++) {
+        if (n)
+            bytebuf_append_char(out, ',');
+        const char *v = column_text(st, 0);
+        bytebuf_append_json_string(out, v ? v : "", v ? strlen(v) : 0);
+    }
+    bytebuf_append_char(out, ']');
+    if (!st)
+        rc = db_error(r, error, error_size, "cannot read the facets");
+    finish(r, st);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+#define VIETNAM_OFFSET_MS (7LL * 3600 * 1000)
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* Midnight in Vietnam of the day `ms` falls on, as UTC ms. */
+static int64_t vietnam_midnight(int64_t ms)
+{
+    int64_t local = ms + VIETNAM_OFFSET_MS;
+    int64_t day = local >= 0 ? local / DAY_MS : (local - DAY_MS + 1) / DAY_MS;
+    return day * DAY_MS - VIETNAM_OFFSET_MS;
+}
+
+static void vietnam_date(int64_t ms, char out[16])
+{
+    time_t t = (time_t)((ms + VIETNAM_OFFSET_MS) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* UTC ms of Vietnam midnight on year-month-day. */
+static int64_t vietnam_day_start(int year, int month, int day)
+{
+    struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day};
+    return (int64_t)timegm(&tm) * 1000 - VIETNAM_OFFSET_MS;
+}
+
+typedef struct count_row {
+    char key[128];
+    long long count;
+} count_row;
+
+typedef struct count_table {
+    count_row *rows;
+    size_t count, capacity;
+} count_table;
+
+static void count_add(count_table *t, const char *key, long long n)
+{
+    for (size_t i = 0; i < t->count; i++)
+        if (!strcmp(t->rows[i].key, key)) {
+            t->rows[i].count += n;
+            return;
+        }
+    if (t->count == t->capacity) {
+        size_t capacity = t->capacity ? t->capacity * 2 : 16;
+        count_row *grown = realloc(t->rows, capacity * sizeof *grown);
+        if (!grown)
+            return;
+        t->rows = grown;
+        t->capacity = capacity;
+    }
+    snprintf(t->rows[t->count].key, sizeof t->rows[t->count].key, "%s", key);
+    t->rows[t->count++].count = n;
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const count_row *x = a, *y = b;
+    return x->count < y->count ? 1 : x->count > y->count ? -1 : strcmp(x->key, y->key);
+}
+
+static void count_json(bytebuf *out, const char *name, count_table *t)
+{
+    qsort(t->rows, t->count, sizeof *t->rows, by_count_desc);
+    bytebuf_printf(out, ",\"%s\":[", name);
+    for (size_t i = 0; i < t->count; i++) {
+        bytebuf_append_string(out, i ? ",{\"key\":" : "{\"key\":");
+        bytebuf_append_json_string(out, t->rows[i].key, strlen(t->rows[i].key));
+        bytebuf_printf(out, ",\"count\":%lld}", t->rows[i].count);
+    }
+    bytebuf_append_char(out, ']');
+    free(t->rows);
+    memset(t, 0, sizeof *t);
+}
+
+/* One count from one statement with up to two integer parameters. */
+static long long count_between(case_register *r, const char *sql, int64_t a, int64_t b, bool *ok)
+{
+    sqlite3_stmt *st = prepare(r, sql);
+    int parameters = st ? sqlite3_bind_parameter_count(st) : 0;
+    if (parameters >= 1)
+        sqlite3_bind_int64(st, 1, a);
+    if (parameters >= 2)
+        sqlite3_bind_int64(st, 2, b);
+    long long n = 0;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    else
+        *ok = false;
+    finish(r, st);
+    return n;
+}
+
+register_error register_dashboard_json(case_register *r, const dashboard_options *o, bytebuf *out, char *error,
+                                       size_t error_size)
+{
+    int days = o->days < 1 ? 1 : o->days > 366 ? 366 : o->days;
+    int64_t today = vietnam_midnight(o->now_ms), start = today - (int64_t)(days - 1) * DAY_MS;
+    char start_text[32];
+    rfc3339(start, start_text);
+    long long *flags = calloc((size_t)days, sizeof *flags), *cases = calloc((size_t)days, sizeof *cases),
+              *decided = calloc((size_t)days, sizeof *decided);
+    if (!flags || !cases || !decided) {
+        free(flags);
+        free(cases);
+        free(decided);
+        error_message_set(error, error_size, "register: out of memory");
+        return REGISTER_ERROR_MEMORY;
+    }
+    pthread_mutex_lock(&r->lock);
+    register_error rc = REGISTER_OK;
+    bool ok = true;
+    /* per day: flags (sightings), new cases, decisions */
+    static const char *const per_day[3] = {
+        "SELECT CAST((strftime('%s', seen_at) * 1000 - ?1) / 86400000 AS INTEGER), count(*) FROM sightings"
+        " WHERE seen_at >= ?2 GROUP BY 1",
+        "SELECT (first_seen_ms - ?1) / 86400000, count(*) FROM cases WHERE first_seen_ms >= ?1 GROUP BY 1",
+        "SELECT CAST((strftime('%s', at) * 1000 - ?1) / 86400000 AS INTEGER), count(*) FROM decisions"
+        " WHERE at >= ?2 AND action != 'reclassify' GROUP BY 1"};
+    long long *targets[3] = {flags, cases, decided};
+    for (int q = 0; q < 3 && ok; q++) {
+        sqlite3_stmt *st = prepare(r, per_day[q]);
+        sqlite3_bind_int64(st, 1, start);
+        if (q != 1)
+            bind_text(st, 2, start_text);
+        while (st && sqlite3_step(st) == SQLITE_ROW) {
+            long long d = sqlite3_column_int64(st, 0);
+            if (d >= 0 && d < days)
+                targets[q][d] += sqlite3_column_int64(st, 1);
+        }
+        ok = st != NULL;
+        finish(r, st);
+    }
+    bytebuf_append_string(out, "{\"days\":[");
+    for (int d = 0; d < days; d++) {
+        char date[16];
+        vietnam_date(start + (int64_t)d * DAY_MS, date);
+        bytebuf_printf(out, "%s{\"date\":\"%s\",\"flags\":%lld,\"cases\":%lld,\"decided\":%lld}", d ? "," : "", date,
+                       flags[d], cases[d], decided[d]);
+    }
+    bytebuf_append_string(out, "],\"decisions\":{");
+    /* decisions by outcome in the window */
+    sqlite3_stmt *st = prepare(r, "SELECT to_state, count(*) FROM decisions WHERE at >= ? AND action != 'reclassify'"
+                                  " GROUP BY to_state");
+    bind_text(st, 1, start_text);
+    for (int n = 0; st && sqlite3_step(st) == SQLITE_ROW; n++)
+        bytebuf_printf(out, "%s\"%s\":%lld", n ? "," : "", column_text(st, 0) ? column_text(st, 0) : "?",
+                       (long long)sqlite3_column_int64(st, 1));
+    ok = ok && st;
+    finish(r, st);
+    bytebuf_append_char(out, '}');
+    /* one pass over the window's cases: kind, platform, province, decided within 24 h */
+    count_table kinds = {0}, platforms = {0}, provinces = {0};
+    long long old_enough = 0, within = 0;
+    st = prepare(r, "SELECT kind, platform, province, count(*), sum(first_seen_ms <= ?2),"
+                    " sum(first_seen_ms <= ?2 AND first_decided_ms IS NOT NULL AND"
+                    " first_decided_ms - first_seen_ms <= 86400000)"
+                    " FROM cases WHERE first_seen_ms >= ?1 GROUP BY 1, 2, 3");
+    sqlite3_bind_int64(st, 1, start);
+    sqlite3_bind_int64(st, 2, o->now_ms - DAY_MS);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        long long n = sqlite3_column_int64(st, 3);
+        count_add(&kinds, column_text(st, 0) ? column_text(st, 0) : "", n);
+        count_add(&platforms, column_text(st, 1) ? column_text(st, 1) : "", n);
+        count_add(&provinces, column_text(st, 2) ? column_text(st, 2) : "", n);
+        old_enough += sqlite3_column_int64(st, 4);
+        within += sqlite3_column_int64(st, 5);
+    }
+    ok = ok && st;
+    finish(r, st);
+    if (old_enough)
+        bytebuf_printf(out, ",\"classified_within_24h_share\":%.4f", (double)within / (double)old_enough);
+    else
+        bytebuf_append_string(out, ",\"classified_within_24h_share\":null");
+    count_json(out, "by_kind", &kinds);
+    count_json(out, "by_platform", &platforms);
+    count_json(out, "by_province", &provinces);
+    /* the open cases by age (the state index holds first_seen_ms) */
+    static const struct {
+        const char *bucket;
+        int64_t from_hours, to_hours;
+    } buckets[] = {{"< 24 h", 0, 24}, {"1-3 d", 24, 72}, {"3-7 d", 72, 168}, {"7-30 d", 168, 720}, {"> 30 d", 720, -1}};
+    bytebuf_append_string(out, ",\"backlog_by_age\":[");
+    for (size_t b = 0; b < sizeof buckets / sizeof *buckets; b++) {
+        int64_t newest = o->now_ms - buckets[b].from_hours * 3600000LL;
+        int64_t oldest = buckets[b].to_hours < 0 ? INT64_MIN : o->now_ms - buckets[b].to_hours * 3600000LL;
+        long long n = count_between(r,
+                                    "SELECT count(*) FROM cases WHERE state IN ('received', 'classified', 'verified',"
+                                    " 'needs_info') AND first_seen_ms > ?1 AND first_seen_ms <= ?2",
+                                    oldest, newest, &ok);
+        bytebuf_printf(out, "%s{\"bucket\":\"%s\",\"count\":%lld}", b ? "," : "", buckets[b].bucket, n);
+    }
+    bytebuf_append_char(out, ']');
+    /* the peak campaign: this year's (or, before it starts, last year's) against the year before */
+    char today_text[16];
+    vietnam_date(o->now_ms, today_text);
+    int year = atoi(today_text);
+    int sm = o->peak_start_month ? o->peak_start_month : 5, sd = o->peak_start_day ? o->peak_start_day : 7;
+    int em = o->peak_end_month ? o->peak_end_month : 5, ed = o->peak_end_day ? o->peak_end_day : 30;
+    if (o->now_ms < vietnam_day_start(year, sm, sd))
+        year--;
+    int64_t this_start = vietnam_day_start(year, sm, sd), this_end = vietnam_day_start(year, em, ed) + DAY_MS;
+    int64_t last_start = vietnam_day_start(year - 1, sm, sd), last_end = vietnam_day_start(year - 1, em, ed) + DAY_MS;
+    const char *between = "SELECT count(*) FROM cases WHERE first_seen_ms >= ?1 AND first_seen_ms < ?2";
+    long long this_year = count_between(r, between, this_start, this_end, &ok);
+    long long last_year = count_between(r, between, last_start, last_end, &ok);
+    long long earliest = count_between(r, "SELECT coalesce(min(first_seen_ms), 0) FROM cases",
+                                       0, 0, &ok);
+    bool have_last = earliest && earliest < last_end;
+    char start_date[16], end_date[16];
+    vietnam_date(this_start, start_date);
+    vietnam_date(this_end - DAY_MS, end_date);
+    bytebuf_printf(out, ",\"peak\":{\"start\":\"%s\",\"end\":\"%s\",\"this_year\":%lld,", start_date, end_date, this_year);
+    if (have_last && last_year > 0)
+        bytebuf_printf(out, "\"last_year\":%lld,\"change_percent\":%.1f,\"target_met\":%s}}", last_year,
+                       100.0 * (double)(this_year - last_year) / (double)last_year,
+                       (double)this_year >= 1.2 * (double)last_year ? "true" : "false");
+    else if (have_last)
+        bytebuf_printf(out, "\"last_year\":0,\"change_percent\":null,\"target_met\":%s}}", this_year > 0 ? "true" : "false");
+    else
+        bytebuf_append_string(out, "\"last_year\":null,\"change_percent\":null,\"target_met\":null}}");
+    if (!ok)
+        rc = db_error(r, error, error_size, "cannot build the dashboard");
+    pthread_mutex_unlock(&r->lock);
+    free(flags);
+    free(cases);
+    free(decided);
+    return rc;
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------- */
+
+void register_auto_checkpoint(case_register *r, bool on)
+{
+    pthread_mutex_lock(&r->lock);
+    exec(r, on ? "PRAGMA wal_autocheckpoint = 1000" : "PRAGMA wal_autocheckpoint = 0");
+    pthread_mutex_unlock(&r->lock);
+}
+
+register_error register_checkpoint(case_register *r, char *error, size_t error_size)
+{
+    pthread_mutex_lock(&r->checkpoint_lock);
+    register_error rc = REGISTER_OK;
+    if (!r->checkpoint_db) {
+        if (!r->path || sqlite3_open_v2(r->path, &r->checkpoint_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+                            SQLITE_OK) {
+            error_message_set(error, error_size, "register: cannot open a connection for checkpoints: %s",
+                              r->checkpoint_db ? sqlite3_errmsg(r->checkpoint_db) : "out of memory");
+            sqlite3_close(r->checkpoint_db);
+            r->checkpoint_db = NULL;
+            rc = REGISTER_ERROR_DATABASE;
+        } else {
+            sqlite3_busy_timeout(r->checkpoint_db, 100);
+            sqlite3_exec(r->checkpoint_db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+        }
+    }
+    /* PASSIVE: copies what it can without waiting for readers or writers */
+    if (rc == REGISTER_OK &&
+        sqlite3_wal_checkpoint_v2(r->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) != SQLITE_OK &&
+        sqlite3_errcode(r->checkpoint_db) != SQLITE_BUSY) {
+        error_message_set(error, error_size, "register: checkpoint: %s", sqlite3_errmsg(r->checkpoint_db));
+        rc = REGISTER_ERROR_DATABASE;
+    }
+    pthread_mutex_unlock(&r->checkpoint_lock);
     return rc;
 }

@@ -92,5 +92,7 @@ int cli_read_line(cli_line_reader *r, bytebuf *out, size_t max, bool *too_long);
 extern const cli_command cli_scan, cli_match, cli_rules_check, cli_rules_test, cli_rules_explain, cli_review;
 extern const cli_command cli_cases_intake, cli_cases_list, cli_cases_show, cli_cases_claim, cli_cases_release,
     cli_cases_decide, cli_cases_work, cli_cases_verify, cli_cases_reasons;
+extern const cli_command cli_serve, cli_users_add, cli_users_passwd, cli_users_disable, cli_users_enable, cli_users_list,
+    cli_users_audit;
 
 #endif

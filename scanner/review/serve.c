@@ -1,0 +1,944 @@
+/* serve: see serve.h and docs/console.md. */
+#include "scanner/review/serve.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rules/base/error_message.h"
+#include "rules/pack.h"
+#include "rules/text/province.h"
+#include "scanner/cases/intake.h"
+#include "scanner/cases/register.h"
+#include "scanner/review/accounts.h"
+#include "scanner/review/assets.h"
+#include "scanner/review/session.h"
+#include "scanner/record/listing.h"
+#include "workers/httpd.h"
+
+#define COOKIE "lscan_session"
+#define MAX_FIELD 1000            /* any one text field of a request */
+#define DASHBOARD_CACHE_MS 30000
+
+/* The page may load only itself: no inline script, no other origin. */
+#define PAGE_CSP                                                                                                   \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "           \
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+#define API_CSP "default-src 'none'; frame-ancestors 'none'"
+
+typedef struct dashboard_cache {
+    int days;
+    int64_t built_ms;
+    char *json;
+} dashboard_cache;
+
+struct lscan_server {
+    serve_options options;
+    char *register_path, *accounts_path, *listen;
+    case_register *reg;
+    accounts *users;
+    session_store *sessions;
+    login_limiter *limiter;
+    httpd *http;
+    httpd_route routes[2];
+    /* intake in the background */
+    intake *in;
+    pthread_t intake_thread, checkpoint_thread;
+    bool intake_running, checkpoint_running;
+    pthread_mutex_t stop_lock;     /* guards stopping, with stop_signal */
+    pthread_cond_t stop_signal;
+    bool stopping;
+    /* the dashboard, built at most every DASHBOARD_CACHE_MS per window */
+    pthread_mutex_t cache_lock;    /* guards cache */
+    dashboard_cache cache[4];
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- answers ---- */
+
+static void common_headers(httpd_response *res, bool page)
+{
+    httpd_add_header(res, "Content-Security-Policy", page ? PAGE_CSP : API_CSP);
+    httpd_add_header(res, "X-Frame-Options", "DENY");
+    httpd_add_header(res, "Referrer-Policy", "no-referrer");
+    httpd_add_header(res, "Cache-Control", page ? "no-cache" : "no-store");
+}
+
+static void json_answer(httpd_response *res, int status)
+{
+    res->status = status;
+    res->content_type = "application/json; charset=utf-8";
+    common_headers(res, false);
+}
+
+static void fail(httpd_response *res, int status, const char *code, const char *message)
+{
+    json_answer(res, status);
+    bytebuf_reset(&res->body);
+    bytebuf_append_string(&res->body, "{\"error\":");
+    bytebuf_append_json_string(&res->body, code, strlen(code));
+    bytebuf_append_string(&res->body, ",\"message\":");
+    bytebuf_append_json_string(&res->body, message, strlen(message));
+    bytebuf_append_char(&res->body, '}');
+}
+
+static int status_of(register_error e)
+{
+    switch (e) {
+    case REGISTER_OK: return 200;
+    case REGISTER_ERROR_NOT_FOUND: return 404;
+    case REGISTER_ERROR_TRANSITION: case REGISTER_ERROR_CLAIMED: return 409;
+    case REGISTER_ERROR_BAD_INPUT: return 400;
+    default: return 500;
+    }
+}
+
+static const char *code_of(register_error e)
+{
+    switch (e) {
+    case REGISTER_ERROR_NOT_FOUND: return "not_found";
+    case REGISTER_ERROR_TRANSITION: return "transition";
+    case REGISTER_ERROR_CLAIMED: return "claimed";
+    case REGISTER_ERROR_BAD_INPUT: return "bad_input";
+    default: return "internal";
+    }
+}
+
+static void register_failed(httpd_response *res, register_error e, const char *error)
+{
+    /* a database failure's details stay in the server's log, not the page */
+    fail(res, status_of(e), code_of(e), status_of(e) == 500 ? "the case register failed" : error);
+}
+
+/* ---- who is asking ---- */
+
+typedef struct caller {
+    account who;
+    char csrf[SESSION_TOKEN_HEX];
+    const char *token;
+} caller;
+
+static bool can_work(const caller *c) { return c->who.role == ROLE_REVIEWER || c->who.role == ROLE_LEAD || c->who.role == ROLE_ADMIN; }
+static bool can_lead(const caller *c) { return c->who.role == ROLE_LEAD || c->who.role == ROLE_ADMIN; }
+
+static const char *client_address(const lscan_server *s, const httpd_request *r)
+{
+    if (s->options.trust_proxy) {
+        /* the last hop the proxy appended */
+        const char *forwarded = httpd_header(r, "X-Forwarded-For");
+        if (forwarded && *forwarded) {
+            const char *comma = strrchr(forwarded, ',');
+            const char *last = comma ? comma + 1 : forwarded;
+            while (*last == ' ')
+                last++;
+            if (*last && strlen(last) < 64)
+                return last;
+        }
+    }
+    return httpd_client(r);
+}
+
+/* The caller of a request with a live session, with the account as it is
+ * now (a disabled account's sessions end). */
+static bool authenticate(lscan_server *s, const httpd_request *r, caller *out)
+{
+    memset(out, 0, sizeof *out);
+    out->token = httpd_cookie(r, COOKIE);
+    char name[65];
+    if (!out->token || !session_find(s->sessions, out->token, now_ms(), name, out->csrf))
+        return false;
+    char error[256];
+    if (accounts_get(s->users, name, &out->who, error, sizeof error) != ACCOUNTS_OK || out->who.disabled) {
+        session_end_all(s->sessions, name);
+        return false;
+    }
+    return true;
+}
+
+/* ---- reading requests ---- */
+
+static cJSON *body_json(const httpd_request *r)
+{
+    size_t length;
+    const char *body = httpd_body(r, &length);
+    return length ? cJSON_ParseWithLength(body, length) : cJSON_CreateObject();
+}
+
+/* A text field: NULL when absent or empty; *bad when present but not a
+ * short string. */
+static const char *field_text(const cJSON *object, const char *name, bool *bad)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(object, name);
+    if (!v || cJSON_IsNull(v))
+        return NULL;
+    if (cJSON_IsNumber(v)) {
+        *bad = true;
+        return NULL;
+    }
+    const char *text = cJSON_GetStringValue(v);
+    if (!text || strlen(text) > MAX_FIELD * 4) {
+        *bad = true;
+        return NULL;
+    }
+    return *text ? text : NULL;
+}
+
+static const char *query_text(const httpd_request *r, const char *name, bool *bad)
+{
+    const char *v = httpd_query(r, name);
+    if (v && strlen(v) > MAX_FIELD) {
+        *bad = true;
+        return NULL;
+    }
+    return v && *v ? v : NULL;
+}
+
+/* Filters from a query string or a JSON object (claim). */
+static bool read_filter(const httpd_request *r, const cJSON *object, case_filter *f, char *min_age_text, size_t size)
+{
+    static const char *const names[] = {"state", "kind", "goods_group", "platform", "province", "campaign", "severity",
+                                        "reviewer"};
+    const char **slots[] = {&f->state, &f->kind, &f->goods_group, &f->platform, &f->province, &f->campaign,
+                            &f->severity, &f->reviewer};
+    bool bad = false;
+    memset(f, 0, sizeof *f);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        *slots[i] = object ? field_text(object, names[i], &bad) : query_text(r, names[i], &bad);
+    long age = 0;
+    if (object) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(object, "min_age_hours");
+        if (cJSON_IsNumber(v))
+            age = (long)v->valuedouble;
+        else if (cJSON_IsString(v) && *v->valuestring)
+            age = strtol(v->valuestring, NULL, 10);
+    } else {
+        const char *v = query_text(r, "min_age_hours", &bad);
+        age = v ? strtol(v, NULL, 10) : 0;
+    }
+    snprintf(min_age_text, size, "%ld", age);
+    f->min_age_hours = age < 0 ? 0 : age > 24 * 3650 ? 24 * 3650 : (int)age;
+    if (f->state && case_state_named(f->state) == CASE_STATE_COUNT)
+        bad = true;
+    return !bad;
+}
+
+/* ---- the page ---- */
+
+static void serve_asset(void *ctx, const httpd_request *r, httpd_response *res)
+{
+    (void)ctx;
+    const console_asset *a = console_asset_find(httpd_path(r));
+    if (!a) {
+        res->status = 404;
+        common_headers(res, true);
+        bytebuf_append_string(&res->body, "not found\n");
+        return;
+    }
+    res->content_type = a->content_type;
+    res->static_body = a->data;
+    res->static_length = a->length;
+    common_headers(res, true);
+}
+
+/* ---- the API ---- */
+
+static void answer_user(bytebuf *out, const caller *c)
+{
+    bytebuf_append_string(out, "{\"user\":{\"name\":");
+    bytebuf_append_json_string(out, c->who.name, strlen(c->who.name));
+    bytebuf_printf(out, ",\"role\":\"%s\",\"unit\":", account_role_name(c->who.role));
+    bytebuf_append_json_string(out, c->who.unit, strlen(c->who.unit));
+    bytebuf_append_string(out, "},\"csrf\":");
+    bytebuf_append_json_string(out, c->csrf, strlen(c->csrf));
+    bytebuf_append_char(out, '}');
+}
+
+static void api_login(lscan_server *s, const httpd_request *r, httpd_response *res)
+{
+    cJSON *body = body_json(r);
+    bool bad = false;
+    const char *name = field_text(body, "username", &bad), *password = field_text(body, "password", &bad);
+    if (!body || bad || !name || !password) {
+        cJSON_Delete(body);
+        fail(res, 400, "bad_input", "give username and password");
+        return;
+    }
+    const char *address = client_address(s, r);
+    int64_t now = now_ms(), wait = login_limiter_wait_ms(s->limiter, address, name, now);
+    if (wait > 0) {
+        char seconds[32], message[160];
+        snprintf(seconds, sizeof seconds, "%lld", (long long)((wait + 999) / 1000));
+        snprintf(message, sizeof message, "too many failed logins; try again in %s s", seconds);
+        accounts_audit(s->users, "login_refused", name, address, "too many failed attempts");
+        fail(res, 429, "rate_limited", message);
+        httpd_add_header(res, "Retry-After", seconds);
+        cJSON_Delete(body);
+        return;
+    }
+    caller c = {0};
+    char error[256];
+    accounts_error e = accounts_login(s->users, name, password, address, &c.who, error, sizeof error);
+    if (e == ACCOUNTS_ERROR_WRONG_PASSWORD || e == ACCOUNTS_ERROR_DISABLED)
+        login_limiter_failed(s->limiter, address, name, now);
+    cJSON_Delete(body); /* name and password pointed into it */
+    if (e == ACCOUNTS_ERROR_WRONG_PASSWORD || e == ACCOUNTS_ERROR_DISABLED) {
+        fail(res, 401, "login_failed", "wrong name or password, or the account is disabled");
+        return;
+    }
+    if (e != ACCOUNTS_OK) {
+        fail(res, 500, "internal", "the accounts failed");
+        return;
+    }
+    login_limiter_succeeded(s->limiter, c.who.name);
+    char token[SESSION_TOKEN_HEX];
+    if (session_begin(s->sessions, &c.who, now, token, c.csrf) < 0) {
+        fail(res, 500, "internal", "out of memory");
+        return;
+    }
+    char cookie[256];
+    snprintf(cookie, sizeof cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200%s", token,
+             s->options.secure_cookie ? "; Secure" : "");
+    json_answer(res, 200);
+    httpd_add_header(res, "Set-Cookie", cookie);
+    answer_user(&res->body, &c);
+}
+
+static void api_logout(lscan_server *s, const httpd_request *r, const caller *c, httpd_response *res)
+{
+    session_end(s->sessions, c->token);
+    accounts_audit(s->users, "logout", c->who.name, client_address(s, r), NULL);
+    json_answer(res, 200);
+    httpd_add_header(res, "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    bytebuf_append_string(&res->body, "{}");
+}
+
+static void labelled(bytebuf *out, const char *code, const char *vi, const char *en, bool first)
+{
+    bytebuf_append_string(out, first ? "{\"code\":" : ",{\"code\":");
+    bytebuf_append_json_string(out, code, strlen(code));
+    bytebuf_append_string(out, ",\"vi\":");
+    bytebuf_append_json_string(out, vi, strlen(vi));
+    bytebuf_append_string(out, ",\"en\":");
+    bytebuf_append_json_string(out, en, strlen(en));
+    bytebuf_append_char(out, '}');
+}
+
+static void api_meta(lscan_server *s, httpd_response *res)
+{
+    bytebuf *out = &res->body;
+    json_answer(res, 200);
+    bytebuf_append_string(out, "{\"states\":[");
+    for (int i = 0; i < CASE_STATE_COUNT; i++)
+        labelled(out, case_state_name((case_state)i), case_state_label((case_state)i, true),
+                 case_state_label((case_state)i, false), i == 0);
+    bytebuf_append_string(out, "],\"kinds\":[");
+    for (int i = 0; i < RULE_KIND_COUNT; i++)
+        labelled(out, rule_kind_name((rule_kind)i), rule_kind_label((rule_kind)i, true),
+                 rule_kind_label((rule_kind)i, false), i == 0);
+    bytebuf_append_string(out, "],\"goods_groups\":[");
+    for (int i = 0; i < GOODS_GROUP_COUNT; i++)
+        labelled(out, goods_group_name((goods_group)i), goods_group_label((goods_group)i, true),
+                 goods_group_label((goods_group)i, false), i == 0);
+    static const char *const action_labels[ACTION_COUNT][2] = {
+        {"Phân loại", "Classify"},   {"Xác minh vi phạm", "Verify"}, {"Loại bỏ (không vi phạm)", "Dismiss"},
+        {"Cần thêm thông tin", "Needs information"}, {"Xử lý", "Handle"}, {"Chuyển giao", "Transfer"},
+        {"Phân loại lại", "Reclassify"}};
+    bytebuf_append_string(out, "],\"actions\":[");
+    for (int i = 0; i < ACTION_COUNT; i++)
+        labelled(out, case_action_name((case_action)i), action_labels[i][0], action_labels[i][1], i == 0);
+    static const struct {
+        const char *name;
+        case_action action;
+    } lists[] = {{"verify_reasons", ACTION_VERIFY}, {"dismiss_reasons", ACTION_DISMISS}, {"handle_measures", ACTION_HANDLE}};
+    for (size_t l = 0; l < 3; l++) {
+        bytebuf_printf(out, "],\"%s\":[", lists[l].name);
+        size_t n;
+        const register_reason *reasons = register_reasons(lists[l].action, &n);
+        for (size_t i = 0; i < n; i++)
+            labelled(out, reasons[i].code, reasons[i].vi, reasons[i].en, i == 0);
+    }
+    bytebuf_append_string(out, "],\"severities\":[");
+    static const char *const severities[][3] = {{"critical", "Rất nghiêm trọng", "Critical"},
+                                                {"high", "Nghiêm trọng", "High"},
+                                                {"medium", "Trung bình", "Medium"},
+                                                {"low", "Thấp", "Low"}};
+    for (int i = 0; i < 4; i++)
+        labelled(out, severities[i][0], severities[i][1], severities[i][2], i == 0);
+    bytebuf_append_string(out, "],\"provinces\":[");
+    for (size_t i = 0; i < PROVINCE_COUNT; i++)
+        labelled(out, province_name(i), province_name(i), province_name(i), i == 0);
+    labelled(out, PROVINCE_ABROAD, "Nước ngoài", "Abroad", false);
+    labelled(out, PROVINCE_UNKNOWN, "Không rõ", "Unknown", false);
+    char error[256];
+    bytebuf_append_string(out, "],\"platforms\":");
+    register_facet_json(s->reg, "platform", out, error, sizeof error);
+    bytebuf_append_string(out, ",\"campaigns\":");
+    register_facet_json(s->reg, "campaign", out, error, sizeof error);
+    bytebuf_append_char(out, '}');
+}
+
+static void api_counts(lscan_server *s, const httpd_request *r, httpd_response *res)
+{
+    case_filter f;
+    char age[32], error[512];
+    if (!read_filter(r, NULL, &f, age, sizeof age)) {
+        fail(res, 400, "bad_input", "a filter is not from its list");
+        return;
+    }
+    uint64_t counts[CASE_STATE_COUNT], claimed;
+    register_error e = register_counts(s->reg, &f, now_ms(), counts, &claimed, error, sizeof error);
+    if (e != REGISTER_OK) {
+        register_failed(res, e, error);
+        return;
+    }
+    json_answer(res, 200);
+    bytebuf_append_char(&res->body, '{');
+    for (int i = 0; i < CASE_STATE_COUNT; i++)
+        bytebuf_printf(&res->body, "\"%s\":%llu,", case_state_name((case_state)i), (unsigned long long)counts[i]);
+    bytebuf_printf(&res->body, "\"claimed\":%llu}", (unsigned long long)claimed);
+}
+
+static void case_answer(lscan_server *s, const char *case_id, httpd_response *res, int status)
+{
+    char error[512];
+    bytebuf_reset(&res->body);
+    bytebuf_append_string(&res->body, "{\"case\":");
+    register_error e = register_case_json(s->reg, case_id, &res->body, error, sizeof error);
+    if (e != REGISTER_OK) {
+        register_failed(res, e, error);
+        return;
+    }
+    json_answer(res, status);
+    bytebuf_append_char(&res->body, '}');
+}
+
+static void api_claim(lscan_server *s, const httpd_request *r, const caller *c, httpd_response *res)
+{
+    cJSON *body = body_json(r);
+    const cJSON *filters = cJSON_GetObjectItemCaseSensitive(body, "filters");
+    case_filter f;
+    char age[32], error[512];
+    if (!body || (filters && !cJSON_IsObject(filters)) || !read_filter(r, filters ? filters : body, &f, age, sizeof age)) {
+        cJSON_Delete(body);
+        fail(res, 400, "bad_input", "the filters are not from their lists");
+        return;
+    }
+    char case_id[33];
+    bool found;
+    int minutes = s->options.claim_minutes > 0 ? s->options.claim_minutes : 30;
+    register_error e = register_claim(s->reg, c->who.name, &f, now_ms(), (int64_t)minutes * 60000, case_id, &found,
+                                      error, sizeof error);
+    cJSON_Delete(body);
+    if (e != REGISTER_OK) {
+        register_failed(res, e, error);
+        return;
+    }
+    if (!found) {
+        json_answer(res, 204);
+        return;
+    }
+    case_answer(s, case_id, res, 200);
+}
+
+static void api_release(lscan_server *s, const caller *c, const char *case_id, httpd_response *res)
+{
+    char error[512];
+    register_error e = register_release(s->reg, case_id, can_lead(c) ? NULL : c->who.name, error, sizeof error);
+    if (e != REGISTER_OK) {
+        register_failed(res, e, error);
+        return;
+    }
+    json_answer(res, 200);
+    bytebuf_append_string(&res->body, "{}");
+}
+
+static void api_list(lscan_server *s, const httpd_request *r, const caller *c, httpd_response *res)
+{
+    case_filter f;
+    char age[32], error[512];
+    bool bad = !read_filter(r, NULL, &f, age, sizeof age);
+    f.query = query_text(r, "q", &bad);
+    const char *seller = query_text(r, "seller", &bad);
+    if (seller) {
+        f.seller_id = seller;
+        f.seller_platform = f.platform;
+        bad = bad || !f.platform;
+    }
+    const char *limit = httpd_query(r, "limit"), *offset = httpd_query(r, "offset");
+    long n = limit ? strtol(limit, NULL, 10) : 50, at = offset ? strtol(offset, NULL, 10) : 0;
+    f.limit = (size_t)(n < 1 ? 1 : n > 200 ? 200 : n);
+    f.offset = (size_t)(at < 0 ? 0 : at > 1000000000 ? 1000000000 : at);
+    if (bad) {
+        fail(res, 400, "bad_input", "a filter is not from its list (a seller needs its platform)");
+        return;
+    }
+    if (c->who.role == ROLE_POLICE)
+        f.transfer_unit = c->who.unit; /* police read only what was transferred to them */
+    register_error e = register_list_json(s->reg, &f, now_ms(), &res->body, error, sizeof error);
+    if (e != REGISTER_OK) {
+        register_failed(res, e, error);
+        return;
+    }
+    json_answer(res, 200);
+}
+
+/* Police may read a case only when it was transferred to their unit. */
+static bool may_read(lscan_server *s, const caller *c, const char *case_id, httpd_response *res)
+{
+    if (c->who.role != ROLE_POLICE)
+        return true;
+    bool yes = false;
+    char error[512];
+    if (register_transferred_to(s->reg, case_id, c->who.unit, &yes, error, sizeof error) != REGISTER_OK) {
+        fail(res, 500, "internal", "the case register failed");
+        return false;
+    }
+    if (!yes)
+        fail(res, 404, "not_found", "no such case among those transferred to your unit");
+    return yes;
+}
+
+static void api_case(lscan_server *s, const caller *c, const char *case_id, httpd_response *res)
+{
+    if (!may_read(s, c, case_id, res))
+        return;
+    char error[512];
+    register_error e = register_case_json(s->reg, case_id, &res->body, error, sizeof error);
+    if (e != REGISTER_OK) {
+        register_failed(res, e, error);
+        return;
+    }
+    json_answer(res, 200);
+}
+
+static void api_decide(lscan_server *s, const httpd_request *r, const caller *c, const char *case_id,
+                       httpd_response *res)
+{
+    cJSON *body = body_json(r);
+    bool bad = !body;
+    const char *action = field_text(body, "action", &bad);
+    decision_input in = {.case_id = case_id, .actor = c->who.name, .action = case_action_named(action),
+                         .reason = field_text(body, "reason", &bad), .note = field_text(body, "note", &bad),
+                         .kind = field_text(body, "kind", &bad), .goods_group = field_text(body, "goods_group", &bad),
+                         .unit = field_text(body, "unit", &bad), .reference = field_text(body, "reference", &bad),
+                         .due = field_text(body, "due", &bad), .override_claim = can_lead(c)};
+    const char *measure = field_text(body, "measure", &bad);
+    if (in.action == ACTION_HANDLE && measure)
+        in.reason = measure;
+    if (bad || in.action == ACTION_COUNT) {
+        cJSON_Delete(body);
+        fail(res, 400, "bad_input",
+             "give action (classify, verify, dismiss, need_info, handle, transfer, reclassify) and its fields as text");
+        return;
+    }
+    decision_output out;
+    char error[512];
+    register_error e = register_decide(s->reg, &in, now_ms(), &out, error, sizeof error);
+    cJSON_Delete(body);
+    if (e != REGISTER_OK) {
+        register_failed(res, e, error);
+        return;
+    }
+    case_answer(s, case_id, res, 200);
+}
+
+static void api_seller(lscan_server *s, const caller *c, const char *platform, const char *seller_id,
+                       httpd_response *res)
+{
+    (void)c;
+    case_filter f = {.seller_platform = platform, .seller_id = seller_id, .limit = 200};
+    bytebuf list;
+    bytebuf_init(&list, 0);
+    char error[512];
+    register_error e = register_list_json(s->reg, &f, now_ms(), &list, error, sizeof error);
+    if (e != REGISTER_OK) {
+        bytebuf_free(&list);
+        register_failed(res, e, error);
+        return;
+    }
+    cJSON *root = cJSON_ParseWithLength(list.data, list.length);
+    const cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases");
+    const char *first = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cases, 0), "case_id"));
+    if (!first) {
+        cJSON_Delete(root);
+        bytebuf_free(&list);
+        fail(res, 404, "not_found", "no cases of this seller");
+        return;
+    }
+    /* the seller as the newest case shows it */
+    bytebuf one;
+    bytebuf_init(&one, 0);
+    register_case_json(s->reg, first, &one, error, sizeof error);
+    cJSON *card = cJSON_ParseWithLength(one.data ? one.data : "", one.length);
+    const cJSON *seller = cJSON_GetObjectItemCaseSensitive(card, "seller");
+    json_answer(res, 200);
+    bytebuf_append_string(&res->body, "{\"seller\":");
+    if (seller) {
+        cJSON *copy = cJSON_Duplicate(seller, true);
+        cJSON_DeleteItemFromObjectCaseSensitive(copy, "other_cases");
+        cJSON_AddNumberToObject(copy, "cases", cJSON_GetArraySize(cases));
+        json_write(copy, &res->body);
+        cJSON_Delete(copy);
+    } else {
+        bytebuf_append_string(&res->body, "null");
+    }
+    bytebuf_append_string(&res->body, ",\"cases\":");
+    json_write(cases, &res->body);
+    bytebuf_append_char(&res->body, '}');
+    cJSON_Delete(card);
+    bytebuf_free(&one);
+    cJSON_Delete(root);
+    bytebuf_free(&list);
+}
+
+static void api_dashboard(lscan_server *s, const httpd_request *r, httpd_response *res)
+{
+    const char *days_text = httpd_query(r, "days");
+    int days = days_text ? atoi(days_text) : 30;
+    static const int allowed[4] = {7, 30, 90, 365};
+    int slot = 1;
+    for (int i = 0; i < 4; i++)
+        if (allowed[i] == days)
+            slot = i;
+    days = allowed[slot];
+    int64_t now = now_ms();
+    pthread_mutex_lock(&s->cache_lock);
+    dashboard_cache *c = &s->cache[slot];
+    if (!c->json || now - c->built_ms >= DASHBOARD_CACHE_MS) {
+        bytebuf json;
+        bytebuf_init(&json, 0);
+        char error[512];
+        dashboard_options o = {.days = days, .now_ms = now, .peak_start_month = s->options.peak_start_month,
+                               .peak_start_day = s->options.peak_start_day, .peak_end_month = s->options.peak_end_month,
+                               .peak_end_day = s->options.peak_end_day};
+        register_error e = register_dashboard_json(s->reg, &o, &json, error, sizeof error);
+        if (e != REGISTER_OK || json.overflow) {
+            pthread_mutex_unlock(&s->cache_lock);
+            bytebuf_free(&json);
+            register_failed(res, e == REGISTER_OK ? REGISTER_ERROR_MEMORY : e, error);
+            return;
+        }
+        free(c->json);
+        c->json = json.data; /* the buffer's bytes are the cache's now */
+        c->built_ms = now;
+        c->days = days;
+    }
+    json_answer(res, 200);
+    bytebuf_append_string(&res->body, c->json ? c->json : "{}");
+    pthread_mutex_unlock(&s->cache_lock);
+}
+
+static void api_users(lscan_server *s, httpd_response *res)
+{
+    char error[512];
+    if (accounts_list_json(s->users, &res->body, error, sizeof error) != ACCOUNTS_OK) {
+        fail(res, 500, "internal", "the accounts failed");
+        return;
+    }
+    json_answer(res, 200);
+}
+
+static void api_audit(lscan_server *s, httpd_response *res)
+{
+    char error[512];
+    if (accounts_audit_json(s->users, 200, &res->body, error, sizeof error) != ACCOUNTS_OK) {
+        fail(res, 500, "internal", "the accounts failed");
+        return;
+    }
+    json_answer(res, 200);
+}
+
+/* Splits "/api/a/b/c" into at most 5 segments (pointers into `copy`). */
+static size_t segments(char *copy, char *parts[5])
+{
+    size_t n = 0;
+    char *save = NULL;
+    for (char *p = strtok_r(copy, "/", &save); p && n < 5; p = strtok_r(NULL, "/", &save))
+        parts[n++] = p;
+    return n;
+}
+
+static void api(void *ctx, const httpd_request *r, httpd_response *res)
+{
+    lscan_server *s = ctx;
+    const char *method = httpd_method(r);
+    bool post = !strcmp(method, "POST"), get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    char path[512];
+    if (strlen(httpd_path(r)) >= sizeof path) {
+        fail(res, 404, "not_found", "no such endpoint");
+        return;
+    }
+    snprintf(path, sizeof path, "%s", httpd_path(r));
+    char *part[5];
+    size_t n = segments(path, part); /* part[0] is "api" */
+    if (post) {
+        /* a cross-site form cannot send JSON: with SameSite cookies and the CSRF token, the third lock */
+        const char *type = httpd_header(r, "Content-Type");
+        if (!type || strncmp(type, "application/json", 16)) {
+            fail(res, 415, "content_type", "send application/json");
+            return;
+        }
+    }
+    if (n == 2 && !strcmp(part[1], "login")) {
+        if (!post)
+            fail(res, 405, "method", "POST only");
+        else
+            api_login(s, r, res);
+        return;
+    }
+    caller c;
+    if (!authenticate(s, r, &c)) {
+        fail(res, 401, "unauthorized", "log in first");
+        return;
+    }
+    if (post && !session_token_equal(httpd_header(r, "X-CSRF-Token"), c.csrf)) {
+        fail(res, 403, "csrf", "the request lacks the page's CSRF token");
+        return;
+    }
+    bool work = can_work(&c), lead = can_lead(&c), police = c.who.role == ROLE_POLICE;
+    const char *what = n >= 2 ? part[1] : "";
+    if (post && n == 2 && !strcmp(what, "logout"))
+        api_logout(s, r, &c, res);
+    else if (get && n == 2 && !strcmp(what, "me")) {
+        json_answer(res, 200);
+        answer_user(&res->body, &c);
+    } else if (get && n == 2 && !strcmp(what, "meta"))
+        api_meta(s, res);
+    else if (get && n == 2 && !strcmp(what, "counts"))
+        work ? api_counts(s, r, res) : fail(res, 403, "forbidden", "not for your role");
+    else if (post && n == 2 && !strcmp(what, "claim"))
+        work ? api_claim(s, r, &c, res) : fail(res, 403, "forbidden", "not for your role");
+    else if (get && n == 2 && !strcmp(what, "cases"))
+        work || police ? api_list(s, r, &c, res) : fail(res, 403, "forbidden", "not for your role");
+    else if (get && n == 3 && !strcmp(what, "cases"))
+        work || police ? api_case(s, &c, part[2], res) : fail(res, 403, "forbidden", "not for your role");
+    else if (post && n == 4 && !strcmp(what, "cases") && !strcmp(part[3], "decide"))
+        work ? api_decide(s, r, &c, part[2], res) : fail(res, 403, "forbidden", "not for your role");
+    else if (post && n == 4 && !strcmp(what, "cases") && !strcmp(part[3], "release"))
+        work ? api_release(s, &c, part[2], res) : fail(res, 403, "forbidden", "not for your role");
+    else if (get && n == 4 && !strcmp(what, "sellers"))
+        work ? api_seller(s, &c, part[2], part[3], res) : fail(res, 403, "forbidden", "not for your role");
+    else if (get && n == 2 && !strcmp(what, "dashboard"))
+        lead ? api_dashboard(s, r, res) : fail(res, 403, "forbidden", "for leads and admins");
+    else if (get && n == 2 && !strcmp(what, "users"))
+        c.who.role == ROLE_ADMIN ? api_users(s, res) : fail(res, 403, "forbidden", "for admins");
+    else if (get && n == 2 && !strcmp(what, "audit"))
+        c.who.role == ROLE_ADMIN ? api_audit(s, res) : fail(res, 403, "forbidden", "for admins");
+    else
+        fail(res, 404, "not_found", "no such endpoint");
+}
+
+/* ---- intake in the background ---- */
+
+static void say(const lscan_server *s, const char *line)
+{
+    if (s->options.log)
+        s->options.log(s->options.log_ctx, line);
+}
+
+/* Waits up to ms unless stopping; true when stopping. */
+static bool pause_or_stop(lscan_server *s, int64_t ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&s->stop_lock);
+    while (!s->stopping && pthread_cond_timedwait(&s->stop_signal, &s->stop_lock, &until) != ETIMEDOUT)
+        ;
+    bool stopping = s->stopping;
+    pthread_mutex_unlock(&s->stop_lock);
+    return stopping;
+}
+
+static bool stopping(lscan_server *s)
+{
+    pthread_mutex_lock(&s->stop_lock);
+    bool v = s->stopping;
+    pthread_mutex_unlock(&s->stop_lock);
+    return v;
+}
+
+static void *intake_loop(void *ctx)
+{
+    lscan_server *s = ctx;
+    bool failing = false;
+    int64_t backoff = 500;
+    while (!stopping(s)) {
+        intake_stats stats = {0};
+        char error[512];
+        long n = intake_step(s->in, 1000, now_ms(), &stats, error, sizeof error);
+        if (n < 0) {
+            if (!failing) {
+                char line[600];
+                snprintf(line, sizeof line, "intake: %s (retrying)", error);
+                say(s, line);
+            }
+            failing = true;
+            if (pause_or_stop(s, backoff))
+                break;
+            backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
+            continue;
+        }
+        if (failing)
+            say(s, "intake: Redis is back");
+        failing = false;
+        backoff = 500;
+        if (stats.bad) {
+            char line[128];
+            snprintf(line, sizeof line, "intake: %llu stream entries were not a flag or sighting (skipped)",
+                     (unsigned long long)stats.bad);
+            say(s, line);
+        }
+    }
+    return NULL;
+}
+
+/* The register's write-ahead log copied back every second, off the
+ * requests' path (register_auto_checkpoint is off in a server). */
+static void *checkpoint_loop(void *ctx)
+{
+    lscan_server *s = ctx;
+    bool failing = false;
+    while (!pause_or_stop(s, 1000)) {
+        char error[512];
+        bool failed = register_checkpoint(s->reg, error, sizeof error) != REGISTER_OK;
+        if (failed && !failing)
+            say(s, error);
+        failing = failed;
+    }
+    return NULL;
+}
+
+/* ---- start and stop ---- */
+
+static char *beside(const char *file, const char *name)
+{
+    char *copy = strdup(file);
+    if (!copy)
+        return NULL;
+    const char *folder = dirname(copy);
+    size_t size = strlen(folder) + strlen(name) + 2;
+    char *out = malloc(size);
+    if (out)
+        snprintf(out, size, "%s/%s", folder, name);
+    free(copy);
+    return out;
+}
+
+lscan_server *serve_start(const serve_options *o, const normalizer *n, char *error, size_t error_size)
+{
+    lscan_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        error_message_set(error, error_size, "serve: out of memory");
+        return NULL;
+    }
+    s->options = *o;
+    pthread_mutex_init(&s->stop_lock, NULL);
+    pthread_cond_init(&s->stop_signal, NULL);
+    pthread_mutex_init(&s->cache_lock, NULL);
+    s->register_path = strdup(o->register_path ? o->register_path : "lscan-state/register.sqlite");
+    s->accounts_path = o->accounts_path ? strdup(o->accounts_path) : beside(s->register_path ? s->register_path : ".",
+                                                                             "accounts.sqlite");
+    s->listen = strdup(o->listen ? o->listen : "127.0.0.1:8080");
+    if (!s->register_path || !s->accounts_path || !s->listen) {
+        error_message_set(error, error_size, "serve: out of memory");
+        serve_stop(s);
+        return NULL;
+    }
+    s->options.register_path = s->register_path;
+    s->options.accounts_path = s->accounts_path;
+    s->options.listen = s->listen;
+    if (!(s->reg = register_open(s->register_path, n, error, error_size)) ||
+        !(s->users = accounts_open(s->accounts_path, error, error_size))) {
+        serve_stop(s);
+        return NULL;
+    }
+    register_auto_checkpoint(s->reg, false);
+    if (pthread_create(&s->checkpoint_thread, NULL, checkpoint_loop, s) != 0) {
+        error_message_set(error, error_size, "serve: cannot start the checkpoint thread");
+        serve_stop(s);
+        return NULL;
+    }
+    s->checkpoint_running = true;
+    s->sessions = session_store_create(NULL);
+    s->limiter = login_limiter_create(NULL);
+    if (!s->sessions || !s->limiter) {
+        error_message_set(error, error_size, "serve: out of memory");
+        serve_stop(s);
+        return NULL;
+    }
+    if (!o->no_intake) {
+        intake_options io = {.redis_url = o->redis_url, .username = o->redis_user, .password = o->redis_password,
+                             .prefix = o->prefix, .consumer = "register", .retention_ms = o->retention_ms};
+        if (!(s->in = intake_create(&io, s->reg, error, error_size))) {
+            serve_stop(s);
+            return NULL;
+        }
+        if (pthread_create(&s->intake_thread, NULL, intake_loop, s) != 0) {
+            error_message_set(error, error_size, "serve: cannot start the intake thread");
+            serve_stop(s);
+            return NULL;
+        }
+        s->intake_running = true;
+    }
+    s->routes[0] = (httpd_route){NULL, "/api/", true, api, s};
+    s->routes[1] = (httpd_route){"GET", "/", true, serve_asset, s};
+    httpd_options ho = {.address = s->listen, .threads = o->threads ? o->threads : 8, .max_body_bytes = 64 * 1024,
+                        .routes = s->routes, .route_count = 2};
+    if (!(s->http = httpd_start(&ho, error, error_size))) {
+        serve_stop(s);
+        return NULL;
+    }
+    return s;
+}
+
+uint16_t serve_port(const lscan_server *s) { return httpd_port(s->http); }
+
+void serve_stop(lscan_server *s)
+{
+    if (!s)
+        return;
+    httpd_stop(s->http);
+    pthread_mutex_lock(&s->stop_lock);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->stop_signal);
+    pthread_mutex_unlock(&s->stop_lock);
+    if (s->intake_running)
+        pthread_join(s->intake_thread, NULL);
+    if (s->checkpoint_running)
+        pthread_join(s->checkpoint_thread, NULL);
+    if (s->in) {
+        char error[256];
+        intake_publish(s->in, error, sizeof error); /* the last decisions out before leaving */
+    }
+    intake_destroy(s->in);
+    session_store_destroy(s->sessions);
+    login_limiter_destroy(s->limiter);
+    accounts_close(s->users);
+    register_close(s->reg);
+    for (int i = 0; i < 4; i++)
+        free(s->cache[i].json);
+    pthread_mutex_destroy(&s->cache_lock);
+    pthread_cond_destroy(&s->stop_signal);
+    pthread_mutex_destroy(&s->stop_lock);
+    free(s->register_path);
+    free(s->accounts_path);
+    free(s->listen);
+    free(s);
+}
