@@ -32,7 +32,7 @@ Test(records, a_flag_written_is_read_back_field_by_field)
     flag_evidence evidence = {.url = "https://shopee.vn/p/42?x", .fetched_at = "2026-05-08T01:02:03Z",
                               .http_status = 200, .sha256 = "ab12", .requested_url = "https://shopee.vn/p/42",
                               .redirects = hops, .redirect_count = 1};
-    decide_context context = {FLAG_LANGUAGE_VIETNAMESE, "scan-1", &evidence};
+    decide_context context = {.language = FLAG_LANGUAGE_VIETNAMESE, .scan_id = "scan-1", .evidence = &evidence};
     decision out;
     cr_assert_eq(decide_listing(d, &l, &context, &out), DECIDE_OK);
     cr_assert(out.flagged);

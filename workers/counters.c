@@ -35,6 +35,12 @@ void counters_write_metrics(const scan_counters *c, const frontier_stats *fronti
     bytebuf_printf(out, "lscan_pages_json_repaired_total %llu\n", (unsigned long long)atomic_load(&c->pages_json_repaired));
     metric(out, "lscan_links_offsite_total", "counter", "Next-page and followed links refused: off the target's hosts.");
     bytebuf_printf(out, "lscan_links_offsite_total %llu\n", (unsigned long long)atomic_load(&c->links_offsite));
+    metric(out, "lscan_pages_captured_total", "counter", "Pages written to the evidence archive (WARC).");
+    bytebuf_printf(out, "lscan_pages_captured_total %llu\n", (unsigned long long)atomic_load(&c->pages_captured));
+    metric(out, "lscan_capture_failures_total", "counter", "Pages that could not be archived (their flags carry warc: null).");
+    bytebuf_printf(out, "lscan_capture_failures_total %llu\n", (unsigned long long)atomic_load(&c->capture_failures));
+    metric(out, "lscan_warc_bytes_total", "counter", "Compressed WARC bytes written.");
+    bytebuf_printf(out, "lscan_warc_bytes_total %llu\n", (unsigned long long)atomic_load(&c->warc_bytes));
     metric(out, "lscan_retries_total", "counter", "Fetch attempts retried.");
     bytebuf_printf(out, "lscan_retries_total %llu\n", (unsigned long long)atomic_load(&c->retries));
     const frontier_stats fs = *frontier;

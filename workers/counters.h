@@ -14,8 +14,6 @@
 
 #define SCAN_MAX_TARGETS 64
 
-#define SCAN_MAX_TARGETS 64
-
 typedef struct scan_counters {
     _Atomic uint64_t pages, bytes, listings, duplicate_listings, bad_listings, flags, flags_new, flags_known,
         retries, sink_failures, given_up, flags_spooled, flags_replayed;
@@ -23,6 +21,10 @@ typedef struct scan_counters {
     _Atomic uint64_t pages_json_repaired;  /* pages with lone surrogate or NUL escapes repaired */
     _Atomic uint64_t json_repairs;         /* escapes repaired in them */
     _Atomic uint64_t links_offsite;        /* next-page and followed links refused: off the target's hosts */
+    _Atomic uint64_t pages_captured;       /* pages written to the evidence archive (WARC) */
+    _Atomic uint64_t capture_failures;     /* pages that could not be archived (their flags carry warc: null) */
+    _Atomic uint64_t warc_bytes;           /* compressed WARC bytes written */
+    _Atomic uint64_t screenshots, screenshot_failures;
     _Atomic uint64_t errors[FETCH_ERROR_COUNT];       /* every failed attempt, by class */
     _Atomic uint64_t given_up_by[FETCH_ERROR_COUNT];  /* pages abandoned, by their last failure */
     _Atomic uint64_t flags_by_kind[RULE_KIND_COUNT];

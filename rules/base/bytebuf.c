@@ -40,8 +40,7 @@ char *bytebuf_detach(bytebuf *b, size_t *length)
     return data;
 }
 
-/* Makes room for `extra` more bytes plus the NUL. */
-static int bytebuf_reserve(bytebuf *b, size_t extra)
+int bytebuf_reserve(bytebuf *b, size_t extra)
 {
     if (b->overflow)
         return -1;

@@ -45,6 +45,10 @@ void bytebuf_reset(bytebuf *b);
  * Returns NULL if nothing was ever appended. */
 char *bytebuf_detach(bytebuf *b, size_t *length);
 
+/* Makes room for `extra` more bytes plus a NUL (for writing into data +
+ * length directly, then raising length): 0, or -1 (and sets overflow). */
+int bytebuf_reserve(bytebuf *b, size_t extra);
+
 /* Appends; each returns 0, or -1 (and sets overflow) when refused. */
 int bytebuf_append(bytebuf *b, const void *bytes, size_t length);
 int bytebuf_append_string(bytebuf *b, const char *s);

@@ -2221,3 +2221,50 @@ register_error register_checkpoint(case_register *r, char *error, size_t error_s
     pthread_mutex_unlock(&r->checkpoint_lock);
     return rc;
 }
+
+/* ---- for evidence packages ----------------------------------------------------------------- */
+
+register_error register_chain_head(case_register *r, uint64_t *count, char head[65], char *error, size_t error_size)
+{
+    pthread_mutex_lock(&r->lock);
+    sqlite3_stmt *st = prepare(r, "SELECT count, hash FROM chain_head WHERE id = 1");
+    register_error rc = REGISTER_OK;
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        *count = (uint64_t)sqlite3_column_int64(st, 0);
+        snprintf(head, 65, "%s", column_text(st, 1) ? column_text(st, 1) : "");
+    } else {
+        rc = db_error(r, error, error_size, "cannot read the chain head");
+    }
+    finish(r, st);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+register_error register_case_chain_json(case_register *r, const char *case_id, bytebuf *out, char *error,
+                                        size_t error_size)
+{
+    pthread_mutex_lock(&r->lock);
+    sqlite3_stmt *st = prepare(r, "SELECT " DECISION_COLUMNS " FROM decisions WHERE case_id = ? ORDER BY seq");
+    bind_text(st, 1, case_id);
+    bytebuf text;
+    bytebuf_init(&text, 0);
+    bytebuf_append_char(out, '[');
+    int step = SQLITE_ERROR;
+    for (int n = 0; st && (step = sqlite3_step(st)) == SQLITE_ROW; n++) {
+        decision_row d;
+        row_from(st, &d);
+        bytebuf_reset(&text);
+        canonical(&d, &text);
+        bytebuf_printf(out, "%s{\"seq\":%llu,", n ? "," : "", (unsigned long long)d.seq);
+        json_text_field(out, "hash", column_text(st, 13));
+        bytebuf_append_string(out, ",\"canonical\":");
+        bytebuf_append_json_string(out, text.data ? text.data : "", text.length);
+        bytebuf_append_char(out, '}');
+    }
+    bytebuf_append_char(out, ']');
+    bytebuf_free(&text);
+    register_error rc = st && step == SQLITE_DONE ? REGISTER_OK : db_error(r, error, error_size, "cannot read the decisions");
+    finish(r, st);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}

@@ -198,6 +198,17 @@ typedef struct chain_report {
  * against its last decision; names the first thing that does not hold. */
 register_error register_verify(case_register *r, chain_report *out, char *error, size_t error_size);
 
+/* The chain's head now: decisions recorded and the last one's hash (no
+ * recomputation; register_verify checks it). */
+register_error register_chain_head(case_register *r, uint64_t *count, char head[65], char *error, size_t error_size);
+
+/* Appends a JSON array of the case's decisions as the chain holds them:
+ * [{"seq", "hash", "canonical"}], `canonical` being the exact text the hash
+ * covers (docs/cases.md), so anyone holding it can recompute the hash
+ * (sha256 of the text) and read the prev_hash link inside it. */
+register_error register_case_chain_json(case_register *r, const char *case_id, bytebuf *out, char *error,
+                                        size_t error_size);
+
 /* Calls `publish` for each decision not yet published, in order, with its
  * JSON (the canonical serialization and its hash); marks those for which it
  * returned 0. Returns the number published, or -1. */

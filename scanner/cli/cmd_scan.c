@@ -163,6 +163,10 @@ static void summary(const campaign *cmp, const scan_counters *c, const scan_deli
                        (unsigned long long)atomic_load(&c->json_repairs),
                        (unsigned long long)atomic_load(&c->links_offsite), (unsigned long long)atomic_load(&c->retries),
                        (unsigned long long)atomic_load(&c->given_up), (unsigned long long)atomic_load(&c->bytes));
+        bytebuf_printf(&b, "\"pages_archived\":%llu,\"archive_failures\":%llu,\"warc_bytes\":%llu,",
+                       (unsigned long long)atomic_load(&c->pages_captured),
+                       (unsigned long long)atomic_load(&c->capture_failures),
+                       (unsigned long long)atomic_load(&c->warc_bytes));
         bytebuf_append_string(&b, "\"delivery_problem\":");
         bytebuf_append_json_string(&b, d->cause, strlen(d->cause));
         bytebuf_append_string(&b, ",\"flags_by_kind\":{");
@@ -205,6 +209,12 @@ static void summary(const campaign *cmp, const scan_counters *c, const scan_deli
     fprintf(out, "\n  flags by target:");
     for (size_t t = 0; t < cmp->target_count && t < SCAN_MAX_TARGETS; t++)
         fprintf(out, " %s %llu", cmp->targets[t].name, (unsigned long long)atomic_load(&c->flags_by_target[t]));
+    if (atomic_load(&c->pages_captured) || atomic_load(&c->capture_failures))
+        fprintf(out, "\n  evidence: %llu pages archived (%.1f MB of WARC)",
+                (unsigned long long)atomic_load(&c->pages_captured), (double)atomic_load(&c->warc_bytes) / 1e6);
+    if (atomic_load(&c->capture_failures))
+        fprintf(out, "; NOT archived: %llu (their flags carry warc: null)",
+                (unsigned long long)atomic_load(&c->capture_failures));
     if (atomic_load(&c->flags_cut))
         fprintf(out, "\n  flags cut to fit (overlong listing text, named in each flag's \"cut\"): %llu",
                 (unsigned long long)atomic_load(&c->flags_cut));
@@ -286,7 +296,7 @@ static void view_log(void *ctx, const char *line)
 }
 
 enum { OPT_REDIS_USER = 256, OPT_PASSWORD_FILE, OPT_CHECKPOINT_MS, OPT_LOG_FORMAT, OPT_STATE_DIR, OPT_RESUME,
-       OPT_JSON_SUMMARY, OPT_METRICS, OPT_SCAN_ID };
+       OPT_JSON_SUMMARY, OPT_METRICS, OPT_SCAN_ID, OPT_EVIDENCE, OPT_EVIDENCE_DIR };
 
 static const cli_option scan_options[] = {
     {"campaign", 'c', "FILE", "the campaign (docs/campaigns.md); required"},
@@ -300,6 +310,8 @@ static const cli_option scan_options[] = {
     {"metrics", OPT_METRICS, "IP:PORT", "serve Prometheus metrics at /metrics (port 0 picks one)"},
     {"log-format", OPT_LOG_FORMAT, "text|json", "log lines as text (default) or one JSON object each"},
     {"state-dir", OPT_STATE_DIR, "DIR", "spools and checkpoints (default ./lscan-state; none for no spool)"},
+    {"evidence", OPT_EVIDENCE, "flagged|all|none", "which pages to archive as WARC (default: the campaign's, else flagged)"},
+    {"evidence-dir", OPT_EVIDENCE_DIR, "DIR", "where the WARC files go (default STATE_DIR/evidence)"},
     {"resume", OPT_RESUME, NULL, "continue from the campaign's checkpoint (or start, with a note)"},
     {"checkpoint-ms", OPT_CHECKPOINT_MS, "N", "write a checkpoint every N ms (default 10000)"},
     {"redis-user", OPT_REDIS_USER, "USER", "the Redis ACL user"},
@@ -311,7 +323,8 @@ static int command_scan(const cli_command *self, int argc, char **argv)
     struct option longs[CLI_MAX_OPTIONS];
     char shorts[3 * CLI_MAX_OPTIONS + 2];
     cli_getopt_tables(self, longs, shorts);
-    run_config config = {.state_dir = "lscan-state", .checkpoint_ms = 10000, .language = FLAG_LANGUAGE_VIETNAMESE};
+    run_config config = {.state_dir = "lscan-state", .checkpoint_ms = 10000, .language = FLAG_LANGUAGE_VIETNAMESE,
+                         .software = "lscan " LSCAN_VERSION};
     const char *rule_paths[64], *json_summary = NULL;
     size_t rule_count = 0;
     bool json_log = false;
@@ -336,6 +349,14 @@ static int command_scan(const cli_command *self, int argc, char **argv)
             rule_paths[rule_count++] = optarg;
             break;
         case OPT_SCAN_ID: config.scan_id = optarg; break;
+        case OPT_EVIDENCE:
+            if (strcmp(optarg, "flagged") && strcmp(optarg, "all") && strcmp(optarg, "none")) {
+                fprintf(stderr, "lscan: scan: --evidence must be flagged, all or none\n");
+                return EXIT_USAGE;
+            }
+            config.evidence = optarg;
+            break;
+        case OPT_EVIDENCE_DIR: config.evidence_dir = optarg; break;
         case 'l':
             if (!cli_language(optarg, &config.language)) {
                 fprintf(stderr, "lscan: scan: --lang must be vi or en\n");

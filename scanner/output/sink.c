@@ -99,6 +99,8 @@ struct redis_sink {
     const char **spool_flags;
     size_t *spool_lengths;
 
+    void (*before_send)(void *ctx); /* sink_options.before_send */
+    void *before_send_ctx;
     uint64_t rng;             /* backoff jitter */
     sink_stats stats;
     sink_result last_result;  /* why the last sink_push or sink_flush failed */
@@ -221,6 +223,8 @@ static void compact(redis_sink *s, const batch_range *ranges, size_t n)
 /* Appends the next `count` unsent flags as one script call. */
 static int append_batch(redis_sink *s, size_t count)
 {
+    if (s->before_send)
+        s->before_send(s->before_send_ctx);
     const char **argv = s->argv;
     size_t *argvlen = s->argvlen;
     bool eval = s->eval_next;
@@ -409,6 +413,8 @@ static int spill(redis_sink *s)
 {
     if (s->count == 0)
         return 0;
+    if (s->before_send)
+        s->before_send(s->before_send_ctx);
     for (size_t i = 0; i < s->count; i++) {
         s->spool_ids[i] = s->flags[i].id;
         s->spool_flags[i] = s->flags[i].json;
@@ -655,6 +661,8 @@ int sink_create(const sink_options *o, redis_sink **out, char *error, size_t err
         return -1;
     }
     s->batch = batch;
+    s->before_send = o->before_send;
+    s->before_send_ctx = o->before_send_ctx;
     s->capacity = batch * SINK_BACKLOG_BATCHES;
     s->max_retries = o->max_retries ? o->max_retries : DEFAULT_MAX_RETRIES;
     size_t prefix_length = strlen(prefix);

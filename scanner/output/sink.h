@@ -44,6 +44,12 @@ typedef struct sink_options {
                                    locked); NULL: no spool, flags wait in memory (bounded backlog) */
     const char *username;       /* Redis 6 ACL user for AUTH, or NULL ("default") */
     const char *password;       /* AUTH after each connect when not NULL (copied; wiped on destroy) */
+    /* Called before buffered flags leave the process (a batch to Redis or to
+     * the spool), on the sink's thread: the scan makes the archive records
+     * its flags point at durable there (one fdatasync per batch, not per
+     * page). May be NULL. */
+    void (*before_send)(void *ctx);
+    void *before_send_ctx;
 } sink_options;
 
 typedef struct sink_stats {

@@ -238,6 +238,53 @@ static void visit_redis(yaml_walk *w, const char *key, yaml_node_t *key_node, ya
                                      "password_file)", key);
 }
 
+const char *evidence_mode_name(evidence_mode m)
+{
+    return m == EVIDENCE_ALL ? "all" : m == EVIDENCE_NONE ? "none" : "flagged";
+}
+
+static bool evidence_mode_named(const char *name, evidence_mode *out)
+{
+    for (evidence_mode m = EVIDENCE_FLAGGED; m <= EVIDENCE_NONE; m++)
+        if (!strcmp(name, evidence_mode_name(m))) {
+            *out = m;
+            return true;
+        }
+    return false;
+}
+
+static void evidence_mode_field(yaml_walk *w, yaml_node_t *value, campaign_evidence *e)
+{
+    char *mode = yaml_walk_string(w, value, "evidence mode");
+    if (mode && !evidence_mode_named(mode, &e->mode))
+        yaml_walk_error(w, value, "evidence must be flagged, all or none (not '%s')", mode);
+    free(mode);
+}
+
+static void visit_evidence(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    campaign_evidence *e = ctx;
+    int n;
+    if (!strcmp(key, "mode"))
+        evidence_mode_field(w, value, e);
+    else if (!strcmp(key, "dir"))
+        e->directory = expanded_string(w, value, key);
+    else if (!strcmp(key, "screenshot"))
+        yaml_walk_bool(w, value, key, &e->screenshot);
+    else if (!strcmp(key, "max_screenshots")) {
+        if (yaml_walk_int(w, value, key, 0, 100000, &n))
+            e->max_screenshots = (unsigned)n;
+    } else if (!strcmp(key, "screenshot_timeout_s")) {
+        if (yaml_walk_int(w, value, key, 1, 600, &n))
+            e->screenshot_timeout_s = (unsigned)n;
+    } else if (!strcmp(key, "max_file_mb")) {
+        if (yaml_walk_int(w, value, key, 1, 1 << 20, &n))
+            e->max_file_bytes = (uint64_t)n << 20;
+    } else
+        yaml_walk_error(w, key_node, "unknown field '%s' in evidence (known: mode, dir, screenshot, max_screenshots, "
+                                     "screenshot_timeout_s, max_file_mb)", key);
+}
+
 static void visit_campaign(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
 {
     campaign *c = ctx;
@@ -251,11 +298,16 @@ static void visit_campaign(yaml_walk *w, const char *key, yaml_node_t *key_node,
         yaml_walk_fields(w, value, "redis", visit_redis, c);
     else if (!strcmp(key, "limits"))
         yaml_walk_fields(w, value, "limits", visit_limits, &c->limits);
-    else if (!strcmp(key, "targets"))
+    else if (!strcmp(key, "evidence")) {
+        if (value->type == YAML_SCALAR_NODE)
+            evidence_mode_field(w, value, &c->evidence);
+        else
+            yaml_walk_fields(w, value, "evidence", visit_evidence, &c->evidence);
+    } else if (!strcmp(key, "targets"))
         ; /* below */
     else
         yaml_walk_error(w, key_node, "unknown field '%s' at the top of the campaign (known: campaign, window, rules, "
-                                     "redis, limits, targets)", key);
+                                     "redis, limits, evidence, targets)", key);
 }
 
 campaign *campaign_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag)
@@ -266,6 +318,7 @@ campaign *campaign_load_string(const char *name, const char *yaml, size_t length
         return NULL;
     c->file = strdup(name);
     c->limits = (campaign_limits){8, 100.0, 8u << 20, 3000, 15000, 5, 4, 1000000, 0, true, 120, (size_t)128 << 20};
+    c->evidence = (campaign_evidence){.mode = EVIDENCE_FLAGGED, .max_screenshots = 200, .screenshot_timeout_s = 20};
     yaml_document_t document;
     if (yaml_walk_parse(name, yaml, length, &document, diag) < 0) {
         campaign_free(c);
@@ -370,6 +423,7 @@ void campaign_free(campaign *c)
     free(c->name);
     free(c->window_start);
     free(c->window_end);
+    free(c->evidence.directory);
     free(c->redis_url);
     free(c->redis_prefix);
     free(c->redis_user);

@@ -29,6 +29,24 @@ typedef struct campaign_limits {
     size_t body_memory_bytes;      /* response bodies in flight, all transfers together (default 128 MiB) */
 } campaign_limits;
 
+/* Which fetched pages are archived as WARC records (docs/evidence.md). */
+typedef enum evidence_mode {
+    EVIDENCE_FLAGGED = 0,   /* every page that produced at least one flag (the default) */
+    EVIDENCE_ALL,           /* every page fetched and parsed */
+    EVIDENCE_NONE
+} evidence_mode;
+
+typedef struct campaign_evidence {
+    evidence_mode mode;
+    char *directory;               /* where the WARC files go; NULL: STATE_DIR/evidence */
+    uint64_t max_file_bytes;       /* rotate after (default 1 GiB) */
+    bool screenshot;               /* render each flagged listing with Chromium headless, kept as a resource record */
+    unsigned max_screenshots;      /* per scan (default 200) */
+    unsigned screenshot_timeout_s; /* per page (default 20) */
+} campaign_evidence;
+
+const char *evidence_mode_name(evidence_mode m);
+
 typedef struct campaign {
     char *file;
     char *name;
@@ -39,6 +57,7 @@ typedef struct campaign {
     char *redis_password_env;          /* the password is in this environment variable, or */
     char *redis_password_file;         /* in this file (first line); never in the file itself */
     campaign_limits limits;
+    campaign_evidence evidence;
     campaign_target *targets;
     size_t target_count;
 } campaign;

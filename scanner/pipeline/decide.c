@@ -72,8 +72,15 @@ decide_error decide_listing(decider *d, const listing *l, const decide_context *
     out->flagged = true;
     flag_id_hex(out->result.flag_id, out->flag_id);
     bytebuf_reset(&d->flag);
+    const flag_evidence *evidence = context ? context->evidence : NULL;
+    flag_evidence archived;
+    if (evidence && context->capture) {
+        archived = *evidence;
+        archived.warc = context->capture(context->capture_ctx);
+        evidence = &archived;
+    }
     int written = flag_to_json(d->rules, l, &out->result, context ? context->language : FLAG_LANGUAGE_VIETNAMESE,
-                               context ? context->scan_id : NULL, context ? context->evidence : NULL, &d->flag);
+                               context ? context->scan_id : NULL, evidence, &d->flag);
     if (written < 0)
         return DECIDE_ERROR_MEMORY;
     out->cut = written == 1;

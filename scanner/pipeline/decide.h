@@ -25,6 +25,11 @@ typedef struct decide_context {
     flag_language language;
     const char *scan_id;
     const flag_evidence *evidence;
+    /* Called once a rule fired, before the flag is written: archives the
+     * page and says where (evidence.warc), or NULL when it could not. May be
+     * NULL (no archive). */
+    const warc_location *(*capture)(void *ctx);
+    void *capture_ctx;
 } decide_context;
 
 typedef enum decide_error {

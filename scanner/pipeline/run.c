@@ -157,7 +157,12 @@ run_error run_scan(const run_config *c, run_report *report, char *error, size_t 
                           .checkpoint_path = c->state_dir ? report->checkpoint_path : NULL, .resume = c->resume,
                           .language = c->language, .log = c->log, .log_ctx = c->ctx,
                           .redis_username = c->redis_user ? c->redis_user : cmp->redis_user,
-                          .redis_password = password};
+                          .redis_password = password, .evidence_dir = c->evidence_dir, .software = c->software};
+    if (c->evidence) {
+        config.evidence_override = true;
+        config.evidence_mode = !strcmp(c->evidence, "all") ? EVIDENCE_ALL : !strcmp(c->evidence, "none") ? EVIDENCE_NONE
+                                                                                                          : EVIDENCE_FLAGGED;
+    }
     double started = now_seconds();
     sc = scan_start(&config, &report->start_error, error, error_size);
     if (!sc) {

@@ -43,6 +43,9 @@ typedef struct run_config {
     unsigned threads;                /* 0: every core */
     long checkpoint_ms;              /* 0: 10000 */
     flag_language language;
+    const char *evidence;            /* "flagged", "all" or "none" instead of the campaign's; NULL: the campaign's */
+    const char *evidence_dir;        /* instead of the campaign's evidence.dir (or STATE_DIR/evidence) */
+    const char *software;            /* "lscan VERSION", for the archive's warcinfo */
     const normalizer *normalizer;    /* borrowed; NULL: each rule set builds its own */
     /* requests from the caller's signal handlers, read every 250 ms */
     volatile sig_atomic_t *interrupts;   /* > 0: stop taking pages, finish, flush */

@@ -20,6 +20,7 @@
 #include "rules/base/hash_set.h"
 #include "scanner/record/listing.h"
 #include "scanner/output/sink.h"
+#include "scanner/evidence/warc.h"
 #include "workers/checkpoint.h"
 #include "workers/fetch.h"
 #include "rules/base/url.h"
@@ -44,6 +45,7 @@ typedef struct worker {
     atomic_bool running;
     fetcher *fetch;
     redis_sink *sink;
+    warc_writer *warc;            /* this worker's archive file (NULL: evidence none) */
     adapter_result result;
     uint64_t random;              /* jitter */
     bool failed;
@@ -78,6 +80,8 @@ struct scan {
     bool resumed;                 /* started from a checkpoint */
     uint64_t leftover_waiting;    /* flags still in spools of workers an earlier run had */
     unsigned targets_seeded;      /* on a resume: targets the checkpoint did not know, started from their seeds */
+    evidence_mode evidence;       /* the effective mode (read-only after start) */
+    char evidence_dir[4096];      /* "" when nothing is archived */
 };
 
 /* ---- pages ------------------------------------------------------------------ */
@@ -149,7 +153,59 @@ static void note_sink_trouble(worker *w)
     }
 }
 
-static void handle_listing(worker *w, const fetch_result *page, cJSON *record)
+/* ---- evidence ------------------------------------------------------------------
+ * A page is archived at most once, at the first flag it produces (or at
+ * once with evidence: all). The records are written before the flag is, so
+ * the flag can say where they are; they are made durable (fdatasync) by
+ * the sink's before_send hook, before the flag leaves the process. */
+
+typedef struct page_capture {
+    worker *w;
+    const fetch_result *page;
+    bool tried, ok;
+    warc_location where;
+} page_capture;
+
+static const warc_location *capture_page(void *ctx)
+{
+    page_capture *pc = ctx;
+    if (pc->tried)
+        return pc->ok ? &pc->where : NULL;
+    pc->tried = true;
+    worker *w = pc->w;
+    scan *s = w->scan;
+    if (!w->warc)
+        return NULL;
+    const fetch_result *p = pc->page;
+    warc_exchange x = {.target_uri = p->url, .date = p->fetched_at, .ip = p->ip[0] ? p->ip : NULL,
+                       .request_headers = p->request_headers, .request_headers_length = p->request_headers_length,
+                       .response_headers = p->response_headers, .response_headers_length = p->response_headers_length,
+                       .body = p->raw, .body_length = p->raw_length};
+    if (warc_write_exchange(w->warc, &x, &pc->where) != WARC_OK) {
+        bool first = atomic_fetch_add(&s->counters.capture_failures, 1) == 0;
+        if (first && s->config.log) {
+            char line[700];
+            snprintf(line, sizeof line, "cannot archive %s (its flags carry warc: null): %s", p->url,
+                     warc_writer_error(w->warc));
+            s->config.log(s->config.log_ctx, line);
+        }
+        return NULL;
+    }
+    pc->ok = true;
+    atomic_fetch_add(&s->counters.pages_captured, 1);
+    atomic_fetch_add(&s->counters.warc_bytes, pc->where.length + pc->where.request_length);
+    return &pc->where;
+}
+
+/* The sink's before_send hook: the records the flags point at reach the disk first. */
+static void sync_archive(void *ctx)
+{
+    worker *w = ctx;
+    if (w->warc && warc_writer_sync(w->warc) != WARC_OK)
+        atomic_fetch_add(&w->scan->counters.capture_failures, 1);
+}
+
+static void handle_listing(worker *w, const fetch_result *page, cJSON *record, page_capture *capture)
 {
     scan *s = w->scan;
     char error[256];
@@ -171,8 +227,9 @@ static void handle_listing(worker *w, const fetch_result *page, cJSON *record)
     atomic_fetch_add(&s->counters.listings, 1);
     flag_evidence evidence = {.url = page->url, .fetched_at = page->fetched_at, .http_status = page->status,
                               .sha256 = page->sha256, .requested_url = page->requested_url, .redirects = page->hops,
-                              .redirect_count = page->hop_count};
-    decide_context context = {s->config.language, s->config.scan_id, &evidence};
+                              .redirect_count = page->hop_count, .ip = page->ip};
+    decide_context context = {s->config.language, s->config.scan_id, &evidence,
+                              w->warc ? capture_page : NULL, capture};
     decision d;
     decide_error e = decide_listing(w->decider, &l, &context, &d);
     if (e != DECIDE_OK || d.flagged) {
@@ -276,10 +333,13 @@ static void handle_page(worker *w, const fetch_result *page)
         else
             atomic_fetch_add(&s->counters.links_offsite, 1);
     }
+    page_capture capture = {.w = w, .page = page};
+    if (s->evidence == EVIDENCE_ALL)
+        capture_page(&capture);
     for (cJSON *record = w->result.listings->child; record;) {
         cJSON *next = record->next;
         cJSON_DetachItemViaPointer(w->result.listings, record);
-        handle_listing(w, page, record);
+        handle_listing(w, page, record, &capture);
         record = next;
     }
     frontier_finish(s->frontier, request, 0);
@@ -391,6 +451,7 @@ static void worker_free(worker *w)
     fetcher_destroy(w->fetch);
     decide_destroy(w->decider);
     sink_destroy(w->sink);
+    warc_writer_destroy(w->warc);
     adapter_result_free(&w->result);
 }
 
@@ -432,9 +493,22 @@ static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t e
     char spool[4096];
     if (s->config.state_dir)
         snprintf(spool, sizeof spool, "%s/spool-%u.bin", s->config.state_dir, index);
+    if (s->evidence_dir[0]) {
+        const char *user = getenv("USER");
+        warc_writer_options wo = {.directory = s->evidence_dir, .worker = index,
+                                  .max_file_bytes = s->campaign->evidence.max_file_bytes,
+                                  .info = {.software = s->config.software ? s->config.software : "lscan",
+                                           .campaign = s->campaign->name, .scan_id = s->config.scan_id,
+                                           .operator_name = s->config.operator_name ? s->config.operator_name : user}};
+        char why[512];
+        if (warc_writer_create(&wo, &w->warc, why, sizeof why) < 0) {
+            snprintf(error, error_size, "cannot start the evidence archive: %s", why);
+            return -1;
+        }
+    }
     sink_options options = {.url = s->config.redis_url, .prefix = s->campaign->redis_prefix,
                             .spool_path = s->config.state_dir ? spool : NULL, .username = s->config.redis_username,
-                            .password = s->config.redis_password};
+                            .password = s->config.redis_password, .before_send = sync_archive, .before_send_ctx = w};
     char why[512];
     if (sink_create(&options, &w->sink, why, sizeof why) < 0) {
         snprintf(error, error_size, "%s: %s", s->config.state_dir ? "cannot start the Redis sink" : "cannot connect to Redis",
@@ -682,6 +756,18 @@ scan *scan_start(const scan_config *config, scan_error *code, char *error, size_
     pthread_cond_init(&s->pause_changed, NULL);
     atomic_init(&s->pause_requested, false);
     pthread_cond_init(&s->done, NULL);
+    s->evidence = config->evidence_override ? config->evidence_mode : s->campaign->evidence.mode;
+    if (s->evidence != EVIDENCE_NONE) {
+        if (config->evidence_dir)
+            snprintf(s->evidence_dir, sizeof s->evidence_dir, "%s", config->evidence_dir);
+        else if (s->campaign->evidence.directory)
+            snprintf(s->evidence_dir, sizeof s->evidence_dir, "%s", s->campaign->evidence.directory);
+        else if (config->state_dir)
+            snprintf(s->evidence_dir, sizeof s->evidence_dir, "%s/evidence", config->state_dir);
+        else if (config->log)
+            config->log(config->log_ctx, "no state directory and no evidence.dir: pages are not archived (flags carry "
+                                         "warc: null)");
+    }
     const campaign_limits *limits = &s->campaign->limits;
     /* one budget for the bodies in flight of every worker (fetch.h) */
     s->budget = fetch_budget_create(limits->body_memory_bytes, limits->max_body_bytes,

@@ -36,6 +36,14 @@ typedef struct scan_config {
     const char *checkpoint_path;    /* where scan_checkpoint writes; NULL: no checkpoints */
     bool resume;                    /* start from checkpoint_path instead of the seeds (when there is one) */
     flag_language language;
+    /* the evidence archive (docs/evidence.md): which pages, and where the
+     * WARC files go (NULL: the campaign's evidence.dir, else STATE_DIR/evidence;
+     * with neither, nothing is archived and the scan says so in its log) */
+    bool evidence_override;         /* use evidence_mode instead of the campaign's */
+    evidence_mode evidence_mode;
+    const char *evidence_dir;
+    const char *operator_name;      /* in each WARC file's warcinfo; NULL: $USER */
+    const char *software;           /* "lscan 0.2.0" */
     void (*log)(void *ctx, const char *line);   /* one line per page given up, may be NULL */
     void *log_ctx;
 } scan_config;

@@ -420,7 +420,24 @@ static void write_flag(const ruleset *rs, const listing *l, const match_result *
         json_key_string(out, "fetched_at", evidence->fetched_at);
         bytebuf_printf(out, ",\"http_status\":%ld,", evidence->http_status);
         json_key_string(out, "sha256", evidence->sha256);
-        bytebuf_append_string(out, ",\"warc\":null}");
+        if (evidence->ip && evidence->ip[0]) {
+            bytebuf_append_char(out, ',');
+            json_key_string(out, "ip", evidence->ip);
+        }
+        if (evidence->warc) {
+            const warc_location *wl = evidence->warc;
+            bytebuf_append_string(out, ",\"warc\":{");
+            json_key_string(out, "file", wl->file);
+            bytebuf_printf(out, ",\"offset\":%llu,\"length\":%llu,\"request_offset\":%llu,\"request_length\":%llu,",
+                           (unsigned long long)wl->offset, (unsigned long long)wl->length,
+                           (unsigned long long)wl->request_offset, (unsigned long long)wl->request_length);
+            json_key_string(out, "record_id", wl->record_id);
+            bytebuf_append_char(out, ',');
+            json_key_string(out, "payload_digest", wl->payload_digest);
+            bytebuf_append_string(out, "}}");
+        } else {
+            bytebuf_append_string(out, ",\"warc\":null}");
+        }
     }
     bool cut = log.count || log.unknown_dropped || hits_dropped || rules_written < result->rule_count ||
                signals_written < result->signal_count;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "rules/base/bytebuf.h"
+#include "scanner/evidence/warc.h"
 #include "scanner/record/listing.h"
 #include "rules/ruleset.h"
 #include "workers/fetch.h"
@@ -22,6 +23,8 @@ typedef struct flag_evidence {
     const char *requested_url;  /* the URL first asked for; NULL or equal to url when not redirected */
     const fetch_hop *redirects;    /* each hop: its status and the Location it named */
     size_t redirect_count;
+    const char *ip;             /* the server's address, or NULL */
+    const warc_location *warc;  /* where the page is archived, or NULL (written as null) */
 } flag_evidence;
 
 #define FLAG_MAX_BYTES ((size_t)1 << 20)   /* one flag's JSON at most (the sink's SINK_MAX_FLAG_JSON) */
