@@ -22,6 +22,7 @@
 #include <zip.h>
 
 #include "scanner/evidence/warc.h"
+#include "scanner/pipeline/recheck.h"
 #include "tests/harness.h"
 
 static harness_process redis, market, scratch;
@@ -767,6 +768,168 @@ Test(evidence, a_package_of_ten_cases_verifies_opens_as_a_zip_and_names_what_was
     fputc('x', f);
     fclose(f);
     cr_expect_neq(run_lscan(verify_time_other, &out, &err), 0);
+    free(out);
+    free(err);
+}
+
+/* ---- re-checks ---- */
+
+Test(evidence, compare_names_what_changed_and_ignores_wrapping_and_missing_values)
+{
+    char changes[128];
+    double a = 150000, b = 150000, c = 99000;
+    recheck_compare("Áo  Adidas\nchính hãng", &a, "Shop A", "Áo Adidas chính hãng", &b, "Shop A", changes, sizeof changes);
+    cr_expect_str_eq(changes, "");
+    recheck_compare("Áo Adidas", &a, "Shop A", "Áo Adidas (mới)", &c, "Shop B", changes, sizeof changes);
+    cr_expect_str_eq(changes, "title,price,seller");
+    recheck_compare("Áo Adidas", &a, NULL, "Áo Adidas", NULL, "Shop B", changes, sizeof changes);
+    cr_expect_str_eq(changes, "");
+}
+
+Test(evidence, a_recheck_archives_the_page_and_records_online_or_removed_and_the_package_carries_it)
+{
+    start_servers(1500);
+    char state[1024], reg[1100], dir[1100], url[64], campaign[1024];
+    snprintf(state, sizeof state, "%s/state", market.dir);
+    cJSON *summary = scan("flagged", state);
+    cJSON_Delete(summary);
+    write_campaign(campaign, sizeof campaign, "flagged", "{per_host_concurrency: 8, requests_per_second: 0}");
+    snprintf(reg, sizeof reg, "%s/register.sqlite", state);
+    snprintf(dir, sizeof dir, "%s/evidence", state);
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", redis.port);
+    char *out = NULL, *err = NULL;
+    const char *intake[] = {"cases", "intake", "--register", reg, "--redis", url, NULL};
+    cr_assert_eq(run_lscan(intake, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    /* one case per platform */
+    const char *list[] = {"cases", "list", "--register", reg, "--json", "--limit", "1000", NULL};
+    cr_assert_eq(run_lscan(list, &out, &err), 0, "%s", err);
+    cJSON *cases = cJSON_Parse(out);
+    free(out);
+    free(err);
+    char ids[3][32], listing_ids[3][64], platforms[3][32];
+    size_t n = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(cases, "cases"))
+    {
+        const char *platform = cJSON_GetStringValue(cJSON_GetObjectItem(c, "platform"));
+        bool seen = false;
+        for (size_t i = 0; i < n; i++)
+            seen |= !strcmp(platforms[i], platform);
+        if (seen || n == 3)
+            continue;
+        snprintf(platforms[n], sizeof platforms[n], "%s", platform);
+        snprintf(ids[n], sizeof ids[n], "%s", cJSON_GetStringValue(cJSON_GetObjectItem(c, "case_id")));
+        snprintf(listing_ids[n], sizeof listing_ids[n], "%s",
+                 cJSON_GetStringValue(cJSON_GetObjectItem(c, "listing_id")));
+        n++;
+    }
+    cJSON_Delete(cases);
+    cr_assert_eq(n, 3, "cases of three platforms");
+    /* the platform takes the first listing down */
+    char path[256];
+    snprintf(path, sizeof path, "/_takedown/%s", listing_ids[0]);
+    harness_response response;
+    cr_assert_eq(harness_http_get(market.port, path, false, 5000, &response), 0);
+    cr_assert_eq(response.status, 200);
+    harness_response_free(&response);
+    const char *recheck[] = {"recheck", "--campaign", campaign, "--register", reg, "--evidence-dir", dir, "--json",
+                             ids[0], ids[1], ids[2], NULL};
+    cr_assert_eq(run_lscan(recheck, &out, &err), 0, "%s %s", out, err);
+    /* one JSON line per case */
+    char *line = out;
+    for (size_t i = 0; i < 3; i++) {
+        char *end = strchr(line, '\n');
+        cr_assert_not_null(end, "%s", out);
+        *end = '\0';
+        cJSON *r = cJSON_Parse(line);
+        cr_assert_not_null(r, "%s", line);
+        cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "case_id")), ids[i]);
+        const char *outcome = cJSON_GetStringValue(cJSON_GetObjectItem(r, "outcome"));
+        if (i == 0) {
+            cr_expect_str_eq(outcome, "removed", "%s", line);
+            cr_expect_eq(cJSON_GetObjectItem(r, "http_status")->valuedouble, 404);
+        } else {
+            cr_expect_str_eq(outcome, "unchanged", "%s (%s)", line, platforms[i]);
+        }
+        cr_expect_gt(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(r, "record_id"))), 10, "archived: %s", line);
+        cJSON_Delete(r);
+        line = end + 1;
+    }
+    free(out);
+    free(err);
+    /* the register has the re-check as a sighting with its capture and outcome */
+    const char *show[] = {"cases", "show", ids[0], "--register", reg, "--json", NULL};
+    cr_assert_eq(run_lscan(show, &out, &err), 0, "%s", err);
+    cJSON *shown = cJSON_Parse(out);
+    free(out);
+    free(err);
+    bool found = false;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItem(shown, "sightings"))
+    {
+        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(s, "flag_id")), "recheck"))
+            continue;
+        const cJSON *e = cJSON_GetObjectItem(s, "evidence");
+        cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "recheck"), "outcome")),
+                         "removed");
+        cr_expect_eq(cJSON_GetObjectItem(e, "http_status")->valuedouble, 404);
+        cr_expect(cJSON_IsObject(cJSON_GetObjectItem(e, "warc")));
+        found = true;
+    }
+    cr_expect(found, "no re-check sighting");
+    cJSON_Delete(shown);
+    /* the package carries the 404 as evidence of the takedown, and verifies */
+    char wacz[1100];
+    snprintf(wacz, sizeof wacz, "%s/takedown.wacz", market.dir);
+    const char *export_argv[] = {"evidence", "export", "--register", reg, "--evidence-dir", dir, "--out", wacz,
+                                 ids[0], NULL};
+    cr_assert_eq(run_lscan(export_argv, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    const char *verify[] = {"evidence", "verify", wacz, "--json", NULL};
+    cr_assert_eq(run_lscan(verify, &out, &err), 0, "%s %s", out, err);
+    free(out);
+    free(err);
+    size_t length = 0;
+    char *warc = read_from_zip(wacz, "archive/data.warc.gz", &length);
+    char extracted[1][1024];
+    snprintf(extracted[0], sizeof extracted[0], "%s/takedown.warc.gz", market.dir);
+    FILE *f = fopen(extracted[0], "wb");
+    fwrite(warc, 1, length, f);
+    fclose(f);
+    free(warc);
+    int status = 0;
+    cJSON *report = warcio_check(extracted, 1, &status);
+    cr_expect_eq(status, 0);
+    size_t not_found = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(report, "records"))
+        not_found += cJSON_IsNumber(cJSON_GetObjectItem(r, "status")) &&
+                     cJSON_GetObjectItem(r, "status")->valuedouble == 404;
+    cr_expect_eq(not_found, 1, "the takedown's 404 is in the package");
+    cJSON_Delete(report);
+
+    /* the takedown clock: a handled case is due, and not again once re-checked */
+    const char *steps[][16] = {
+        {"cases", "decide", "--register", reg, "--as", "lan", ids[1], "classify", "--kind", "trademark",
+         "--goods-group", "consumer_goods", NULL},
+        {"cases", "decide", "--register", reg, "--as", "lan", ids[1], "verify", "--reason", "counterfeit", NULL},
+        {"cases", "decide", "--register", reg, "--as", "chi", ids[1], "handle", "--reason", "takedown_request", NULL}};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(run_lscan(steps[i], &out, &err), 0, "%s", err);
+        free(out);
+        free(err);
+    }
+    const char *due[] = {"recheck", "--campaign", campaign, "--register", reg, "--evidence-dir", dir, "--json",
+                         "--due", "0", NULL};
+    cr_assert_eq(run_lscan(due, &out, &err), 0, "%s %s", out, err);
+    cr_expect(out && strstr(out, ids[1]) && !strstr(out, ids[2]), "due: %s", out);
+    free(out);
+    free(err);
+    cr_assert_eq(run_lscan(due, &out, &err), 0, "%s %s", out, err);
+    cr_expect(out && !strstr(out, ids[1]), "due again: %s", out);
     free(out);
     free(err);
 }

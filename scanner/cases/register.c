@@ -2070,7 +2070,7 @@ register_error register_dashboard_json(case_register *r, const dashboard_options
     /* per day: flags (sightings), new cases, decisions */
     static const char *const per_day[3] = {
         "SELECT CAST((strftime('%s', seen_at) * 1000 - ?1) / 86400000 AS INTEGER), count(*) FROM sightings"
-        " WHERE seen_at >= ?2 GROUP BY 1",
+        " WHERE seen_at >= ?2 AND flag_id != '" REGISTER_RECHECK_FLAG "' GROUP BY 1",
         "SELECT (first_seen_ms - ?1) / 86400000, count(*) FROM cases WHERE first_seen_ms >= ?1 GROUP BY 1",
         "SELECT CAST((strftime('%s', at) * 1000 - ?1) / 86400000 AS INTEGER), count(*) FROM decisions"
         " WHERE at >= ?2 AND action != 'reclassify' GROUP BY 1"};
@@ -2264,6 +2264,89 @@ register_error register_case_chain_json(case_register *r, const char *case_id, b
     bytebuf_append_char(out, ']');
     bytebuf_free(&text);
     register_error rc = st && step == SQLITE_DONE ? REGISTER_OK : db_error(r, error, error_size, "cannot read the decisions");
+    finish(r, st);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+/* ---- re-checks ----------------------------------------------------------------------------- */
+
+register_error register_add_recheck(case_register *r, const char *case_id, const char *seen_at, bool online,
+                                    const double *price, const char *evidence_json, char *error, size_t error_size)
+{
+    if (!case_id || !seen_at || !evidence_json) {
+        error_message_set(error, error_size, "a re-check needs the case, the time and its evidence");
+        return REGISTER_ERROR_BAD_INPUT;
+    }
+    char scan_id[64];
+    int64_t ms = parse_rfc3339(seen_at);
+    snprintf(scan_id, sizeof scan_id, "recheck-%lld", (long long)(ms > 0 ? ms : 0));
+    pthread_mutex_lock(&r->lock);
+    register_error rc = REGISTER_OK;
+    if (exec(r, "BEGIN IMMEDIATE") < 0) {
+        rc = db_error(r, error, error_size, "cannot start the re-check");
+        pthread_mutex_unlock(&r->lock);
+        return rc;
+    }
+    sqlite3_stmt *st = prepare(r, "INSERT OR REPLACE INTO sightings (flag_id, scan_id, case_id, seen_at, rules, price,"
+                                  " evidence, stream_id) SELECT '" REGISTER_RECHECK_FLAG "', ?1, case_id, ?2, '[]', ?3,"
+                                  " ?4, NULL FROM cases WHERE case_id = ?5");
+    bind_text(st, 1, scan_id);
+    bind_text(st, 2, seen_at);
+    if (price)
+        sqlite3_bind_double(st, 3, *price);
+    else
+        sqlite3_bind_null(st, 3);
+    bind_text(st, 4, evidence_json);
+    bind_text(st, 5, case_id);
+    int step = st ? sqlite3_step(st) : SQLITE_ERROR;
+    bool found = step == SQLITE_DONE && sqlite3_changes(r->db) > 0;
+    finish(r, st);
+    if (step != SQLITE_DONE) {
+        rc = db_error(r, error, error_size, "cannot record the re-check");
+    } else if (!found) {
+        error_message_set(error, error_size, "no case %s", case_id);
+        rc = REGISTER_ERROR_NOT_FOUND;
+    } else {
+        st = prepare(r, online ? "UPDATE cases SET sightings = sightings + 1, last_seen = max(last_seen, ?1)"
+                                 " WHERE case_id = ?2"
+                               : "UPDATE cases SET sightings = sightings + 1 WHERE case_id = ?2");
+        bind_text(st, 1, seen_at);
+        bind_text(st, 2, case_id);
+        if (!st || sqlite3_step(st) != SQLITE_DONE)
+            rc = db_error(r, error, error_size, "cannot record the re-check");
+        finish(r, st);
+    }
+    if (rc == REGISTER_OK && exec(r, "COMMIT") < 0)
+        rc = db_error(r, error, error_size, "cannot commit the re-check");
+    if (rc != REGISTER_OK)
+        exec(r, "ROLLBACK");
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+register_error register_recheck_due(case_register *r, int64_t older_than_ms, int64_t now_ms, size_t max, bytebuf *out,
+                                    size_t *count, char *error, size_t error_size)
+{
+    char cutoff[32];
+    rfc3339(now_ms - older_than_ms, cutoff);
+    *count = 0;
+    pthread_mutex_lock(&r->lock);
+    /* handled or transferred at least older_than ago, and not re-checked since that decision */
+    sqlite3_stmt *st = prepare(r, "SELECT c.case_id FROM cases c WHERE c.state IN ('handled', 'transferred')"
+                                  " AND c.decided_at IS NOT NULL AND c.decided_at <= ?1"
+                                  " AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.case_id = c.case_id"
+                                  " AND s.flag_id = '" REGISTER_RECHECK_FLAG "' AND s.seen_at >= c.decided_at)"
+                                  " ORDER BY c.decided_at LIMIT ?2");
+    bind_text(st, 1, cutoff);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    int step = SQLITE_ERROR;
+    while (st && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = column_text(st, 0);
+        bytebuf_append(out, id, strlen(id) + 1);
+        (*count)++;
+    }
+    register_error rc = st && step == SQLITE_DONE ? REGISTER_OK : db_error(r, error, error_size, "cannot list re-checks");
     finish(r, st);
     pthread_mutex_unlock(&r->lock);
     return rc;

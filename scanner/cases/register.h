@@ -209,6 +209,22 @@ register_error register_chain_head(case_register *r, uint64_t *count, char head[
 register_error register_case_chain_json(case_register *r, const char *case_id, bytebuf *out, char *error,
                                         size_t error_size);
 
+/* ---- re-checks (docs/evidence.md, "Re-checks") ---- */
+
+#define REGISTER_RECHECK_FLAG "recheck"   /* the flag_id of a re-check's sighting */
+
+/* Records a re-check of a case as a sighting (flag_id "recheck", scan_id
+ * "recheck-MS"): seen_at, the price seen (NULL: none), and its evidence
+ * JSON (the capture, and "recheck": {"outcome", "changes"}). `online`
+ * moves the case's last sighting. */
+register_error register_add_recheck(case_register *r, const char *case_id, const char *seen_at, bool online,
+                                    const double *price, const char *evidence_json, char *error, size_t error_size);
+/* Appends to out the ids (each NUL-terminated) of at most max cases handled
+ * or transferred at least older_than_ms ago and not re-checked since; the
+ * takedown clock. */
+register_error register_recheck_due(case_register *r, int64_t older_than_ms, int64_t now_ms, size_t max, bytebuf *out,
+                                    size_t *count, char *error, size_t error_size);
+
 /* Calls `publish` for each decision not yet published, in order, with its
  * JSON (the canonical serialization and its hash); marks those for which it
  * returned 0. Returns the number published, or -1. */

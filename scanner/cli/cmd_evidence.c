@@ -13,13 +13,15 @@
 #include "scanner/cli/terminal.h"
 #include "scanner/export/package.h"
 #include "scanner/export/signing.h"
+#include "scanner/pipeline/campaign.h"
+#include "scanner/pipeline/recheck.h"
 
 #define DEFAULT_REGISTER "lscan-state/register.sqlite"
 #define DEFAULT_EVIDENCE_DIR "lscan-state/evidence"
 #define DEFAULT_KEY_DIR "lscan-state/keys"
 
 enum { OPT_REGISTER = 256, OPT_EVIDENCE_DIR, OPT_KEY, OPT_AS, OPT_LANG, OPT_TSQ, OPT_TSR, OPT_TSA_CA, OPT_JSON,
-       OPT_NAME, OPT_STATEMENT };
+       OPT_NAME, OPT_STATEMENT, OPT_DUE, OPT_LIMIT };
 
 static const char *current_user(void)
 {
@@ -282,6 +284,166 @@ static int command_verify(const cli_command *self, int argc, char **argv)
     return check.ok ? EXIT_OK : EXIT_BAD_INPUT;
 }
 
+/* ---- lscan recheck ---------------------------------------------------------------------- */
+
+static const cli_option recheck_cli_options[] = {
+    {"campaign", 'c', "FILE", "the campaign whose targets cover the listings' hosts (required)"},
+    {"register", OPT_REGISTER, "FILE", "the case register (default " DEFAULT_REGISTER ")"},
+    {"evidence-dir", OPT_EVIDENCE_DIR, "DIR", "where the WARC records go (default " DEFAULT_EVIDENCE_DIR ")"},
+    {"due", OPT_DUE, "HOURS", "instead of CASE_IDs: every case handled or transferred HOURS ago or more and not "
+                              "re-checked since (24: the platforms' takedown clock)"},
+    {"limit", OPT_LIMIT, "N", "with --due, at most N cases (default 500)"},
+    {"as", OPT_AS, "NAME", "who re-checks (in the archive's warcinfo; default $USER)"},
+    {"json", OPT_JSON, NULL, "one JSON line per case"},
+    {"lang", OPT_LANG, "vi|en", "the language of the outcomes (default vi)"},
+    {0}};
+
+static int command_recheck(const cli_command *self, int argc, char **argv)
+{
+    struct option longs[CLI_MAX_OPTIONS];
+    char shorts[3 * CLI_MAX_OPTIONS + 2];
+    cli_getopt_tables(self, longs, shorts);
+    const char *campaign_path = NULL, *register_path = DEFAULT_REGISTER, *evidence_dir = DEFAULT_EVIDENCE_DIR;
+    const char *who = current_user();
+    long due_hours = -1, limit = 500;
+    bool json = false, english = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        switch (c) {
+        case 'c': campaign_path = optarg; break;
+        case OPT_REGISTER: register_path = optarg; break;
+        case OPT_EVIDENCE_DIR: evidence_dir = optarg; break;
+        case OPT_DUE:
+            if (!cli_number(self, "due", optarg, 0, 24 * 366, &due_hours))
+                return EXIT_USAGE;
+            break;
+        case OPT_LIMIT:
+            if (!cli_number(self, "limit", optarg, 1, 100000, &limit))
+                return EXIT_USAGE;
+            break;
+        case OPT_AS: who = optarg; break;
+        case OPT_JSON: json = true; break;
+        case OPT_LANG:
+            if (strcmp(optarg, "vi") && strcmp(optarg, "en")) {
+                fprintf(stderr, "lscan: recheck: --lang must be vi or en\n");
+                return EXIT_USAGE;
+            }
+            english = !strcmp(optarg, "en");
+            break;
+        case 'h': cli_usage(self, stdout); return EXIT_OK;
+        default: return cli_bad_usage(self);
+        }
+    }
+    if (!campaign_path || (optind >= argc) == (due_hours < 0)) {
+        fprintf(stderr, "lscan: recheck: give --campaign FILE and either CASE_IDs or --due HOURS\n");
+        return EXIT_USAGE;
+    }
+    diagnostics diag;
+    diagnostics_init(&diag);
+    campaign *cmp = campaign_load(campaign_path, &diag);
+    if (!cmp) {
+        cli_print_diagnostics(&diag);
+        diagnostics_free(&diag);
+        return EXIT_USAGE;
+    }
+    diagnostics_free(&diag);
+    const normalizer *n = cli_normalizer();
+    char error[1024];
+    if (access(register_path, R_OK) < 0) {
+        fprintf(stderr, "lscan: recheck: %s: %s\n", register_path, strerror(errno));
+        campaign_free(cmp);
+        return EXIT_USAGE;
+    }
+    case_register *r = n ? register_open(register_path, n, error, sizeof error) : NULL;
+    if (!r) {
+        if (n)
+            fprintf(stderr, "lscan: recheck: %s\n", error);
+        campaign_free(cmp);
+        return EXIT_RUNTIME;
+    }
+    /* the cases: given, or due */
+    bytebuf due;
+    bytebuf_init(&due, 0);
+    const char **ids = NULL;
+    size_t count = 0;
+    if (due_hours >= 0) {
+        if (register_recheck_due(r, (int64_t)due_hours * 3600000, (int64_t)time(NULL) * 1000, (size_t)limit, &due,
+                                 &count, error, sizeof error) != REGISTER_OK) {
+            fprintf(stderr, "lscan: recheck: %s\n", error);
+            register_close(r);
+            campaign_free(cmp);
+            bytebuf_free(&due);
+            return EXIT_RUNTIME;
+        }
+        ids = calloc(count + 1, sizeof *ids);
+        size_t k = 0;
+        for (size_t at = 0; ids && k < count; at += strlen(due.data + at) + 1)
+            ids[k++] = due.data + at;
+    } else {
+        count = (size_t)(argc - optind);
+        ids = calloc(count + 1, sizeof *ids);
+        for (size_t k = 0; ids && k < count; k++)
+            ids[k] = argv[optind + (int)k];
+    }
+    recheck_result *results = calloc(count + 1, sizeof *results);
+    int status = EXIT_OK;
+    if (!ids || !results) {
+        fprintf(stderr, "lscan: recheck: out of memory\n");
+        status = EXIT_RUNTIME;
+    } else if (!count) {
+        if (!json)
+            printf(english ? "nothing is due for a re-check\n" : "không có vụ nào đến hạn kiểm tra lại\n");
+    } else {
+        recheck_options o = {.campaign = cmp, .reg = r, .evidence_dir = evidence_dir,
+                             .software = "lscan " LSCAN_VERSION, .operator_name = who};
+        if (recheck_cases(&o, ids, count, results, error, sizeof error) < 0) {
+            fprintf(stderr, "lscan: recheck: %s\n", error);
+            status = EXIT_RUNTIME;
+        } else {
+            for (size_t i = 0; i < count; i++) {
+                const recheck_result *res = &results[i];
+                if (res->outcome == RECHECK_FAILED)
+                    status = EXIT_BAD_INPUT;
+                bytebuf line;
+                bytebuf_init(&line, 0);
+                if (json) {
+                    bytebuf_append_string(&line, "{\"case_id\":");
+                    bytebuf_append_json_string(&line, res->case_id, strlen(res->case_id));
+                    bytebuf_printf(&line, ",\"outcome\":\"%s\",\"http_status\":%ld,\"changes\":",
+                                   recheck_outcome_name(res->outcome), res->http_status);
+                    bytebuf_append_json_string(&line, res->changes, strlen(res->changes));
+                    bytebuf_append_string(&line, ",\"detail\":");
+                    bytebuf_append_json_string(&line, res->detail, strlen(res->detail));
+                    bytebuf_append_string(&line, ",\"record_id\":");
+                    bytebuf_append_json_string(&line, res->archived ? res->where.record_id : "",
+                                               res->archived ? strlen(res->where.record_id) : 0);
+                    bytebuf_append_string(&line, "}\n");
+                    fwrite(line.data, 1, line.length, stdout);
+                } else {
+                    bytebuf_printf(&line, "%s  %s", res->case_id, recheck_outcome_label(res->outcome, !english));
+                    if (res->detail[0])
+                        bytebuf_printf(&line, " (%s)", res->detail);
+                    if (res->archived)
+                        bytebuf_printf(&line, "  %s @ %llu", res->where.file, (unsigned long long)res->where.offset);
+                    print_safe(res->outcome == RECHECK_FAILED ? stderr : stdout, line.data);
+                }
+                bytebuf_free(&line);
+            }
+        }
+    }
+    free(results);
+    free(ids);
+    bytebuf_free(&due);
+    register_close(r);
+    campaign_free(cmp);
+    return status;
+}
+
+const cli_command cli_recheck = {"recheck", "[CASE_ID...]",
+                                 "fetch cases' listings again, archive them, record online, changed or removed "
+                                 "(exit 1 when one could not be checked)",
+                                 recheck_cli_options, command_recheck};
 const cli_command cli_keys_generate = {"keys generate", NULL,
                                        "make the department's Ed25519 key pair that signs evidence packages",
                                        keys_options, command_keys_generate};

@@ -12,7 +12,8 @@ static const cli_command *const commands[] = {
     &cli_review,       &cli_cases_intake,  &cli_cases_list,    &cli_cases_show,  &cli_cases_claim,
     &cli_cases_release, &cli_cases_decide, &cli_cases_work,    &cli_cases_verify, &cli_cases_reasons,
     &cli_serve,        &cli_users_add,     &cli_users_passwd,  &cli_users_disable, &cli_users_enable,
-    &cli_users_list,   &cli_users_audit,   &cli_keys_generate, &cli_evidence_export, &cli_evidence_verify};
+    &cli_users_list,   &cli_users_audit,   &cli_keys_generate, &cli_evidence_export, &cli_evidence_verify,
+    &cli_recheck};
 
 static void usage(FILE *out)
 {

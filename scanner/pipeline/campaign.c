@@ -1,6 +1,8 @@
 #include "scanner/pipeline/campaign.h"
 
 #include <ctype.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +238,22 @@ static void visit_redis(yaml_walk *w, const char *key, yaml_node_t *key_node, ya
     else
         yaml_walk_error(w, key_node, "unknown field '%s' in redis (known: url, prefix, user, password_env, "
                                      "password_file)", key);
+}
+
+size_t campaign_target_addresses(const campaign_target *t, struct sockaddr_storage *out, size_t max)
+{
+    url_parts p;
+    size_t count = 0;
+    if (!t->base_url || !url_parse(t->base_url, &p))
+        return 0;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *list = NULL;
+    if (getaddrinfo(p.host, NULL, &hints, &list) != 0)
+        return 0;
+    for (struct addrinfo *a = list; a && count < max; a = a->ai_next)
+        if (a->ai_addrlen <= sizeof out[0])
+            memcpy(&out[count++], a->ai_addr, a->ai_addrlen);
+    freeaddrinfo(list);
+    return count;
 }
 
 const char *evidence_mode_name(evidence_mode m)

@@ -62,6 +62,12 @@ typedef struct campaign {
     size_t target_count;
 } campaign;
 
+/* The addresses a target's own host resolves to (its base_url), at most
+ * max: a private or loopback address is fetched from only when it is one of
+ * these (fetch.h, the policy). Returns how many. */
+struct sockaddr_storage;
+size_t campaign_target_addresses(const campaign_target *t, struct sockaddr_storage *out, size_t max);
+
 /* Loads a campaign. NULL (and every mistake in diag) if there is any. */
 campaign *campaign_load(const char *path, diagnostics *diag);
 campaign *campaign_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag);

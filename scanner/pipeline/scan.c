@@ -696,17 +696,7 @@ static int load_checkpoint(scan *s, bool *targets_restored, char *error, size_t 
  * resolves to now. */
 static void find_own_addresses(const campaign_target *t, own_addresses *out)
 {
-    url_parts p;
-    out->count = 0;
-    if (!t->base_url || !url_parse(t->base_url, &p))
-        return;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *list = NULL;
-    if (getaddrinfo(p.host, NULL, &hints, &list) != 0)
-        return;
-    for (struct addrinfo *a = list; a && out->count < MAX_OWN_ADDRESSES; a = a->ai_next)
-        if (a->ai_addrlen <= sizeof out->address[0])
-            memcpy(&out->address[out->count++], a->ai_addr, a->ai_addrlen);
-    freeaddrinfo(list);
+    out->count = campaign_target_addresses(t, out->address, MAX_OWN_ADDRESSES);
 }
 
 static const char *const scan_error_texts[] = {
