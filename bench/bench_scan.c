@@ -36,11 +36,12 @@ static double now(void)
 static harness_process market, redis;
 
 typedef struct run {
-    double seconds, pages, listings, flags, rss_mb;
+    double seconds, pages, listings, flags, rss_mb, archived, warc_bytes;
 } run;
 
-/* Runs lscan scan over the given targets with a fresh key prefix. */
-static run scan(const char *targets, bool gzip, int index)
+/* Runs lscan scan over the given targets with a fresh key prefix, archiving
+ * pages as `evidence` says (flagged, all, none). */
+static run scan_with(const char *targets, bool gzip, int index, const char *evidence)
 {
     char campaign[1024], summary[1024], lscan[1024];
     snprintf(campaign, sizeof campaign, "%s/bench-%d.yaml", market.dir, index);
@@ -49,17 +50,17 @@ static run scan(const char *targets, bool gzip, int index)
     FILE *f = fopen(campaign, "w");
     fprintf(f,
             "campaign: bench\nrules: [%s/rules/packs]\nredis: {url: \"redis://127.0.0.1:%d\", prefix: \"bench%d:\"}\n"
-            "limits: {per_host_concurrency: 32, requests_per_second: 0, gzip: %s}\ntargets:\n%s",
-            harness_root(), redis.port, index, gzip ? "true" : "false", targets);
+            "evidence: %s\nlimits: {per_host_concurrency: 32, requests_per_second: 0, gzip: %s}\ntargets:\n%s",
+            harness_root(), redis.port, index, evidence, gzip ? "true" : "false", targets);
     fclose(f);
     char state[1100];
-    snprintf(state, sizeof state, "%s/state", market.dir);
+    snprintf(state, sizeof state, "%s/state-%d", market.dir, index);
     const char *argv[] = {lscan,   "scan",        "--campaign", campaign, "--threads", "1", "--quiet",
                           "--json-summary", summary, "--state-dir", state, NULL};
     char *err = NULL;
     double t0 = now();
     int rc = harness_run(argv, NULL, 0, NULL, &err);
-    run r = {now() - t0, 0, 0, 0, 0};
+    run r = {now() - t0, 0, 0, 0, 0, 0, 0};
     char *text = harness_read_file(summary, NULL);
     cJSON *s = text ? cJSON_Parse(text) : NULL;
     if (rc != 0 || !s) {
@@ -71,10 +72,22 @@ static run scan(const char *targets, bool gzip, int index)
     r.flags = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "flags"));
     r.seconds = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "seconds"));
     r.rss_mb = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "peak_rss_mb"));
+    r.archived = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pages_archived"));
+    r.warc_bytes = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "warc_bytes"));
     cJSON_Delete(s);
+    /* the archive is the operator's disk, not the benchmark's: removed after each run */
+    char rm[1300];
+    snprintf(rm, sizeof rm, "rm -rf '%s/evidence'", state);
+    const char *sh[] = {"sh", "-c", rm, NULL};
+    harness_run(sh, NULL, 0, NULL, NULL);
     free(text);
     free(err);
     return r;
+}
+
+static run scan(const char *targets, bool gzip, int index)
+{
+    return scan_with(targets, gzip, index, "flagged");
 }
 
 /* wrk over `pages` URLs made from `format` (one %d: the page index). */
@@ -199,6 +212,16 @@ int main(int argc, char **argv)
     double wrk_json_plain = wrk("/shopee/api/v4/search/search_items?keyword=&limit=60&newest=%d", json_pages, 60, false, 3);
     /* product pages 500000000.. (warm from the scans above) */
     double wrk_html = wrk("/store/p/5%08d.html", (int)(listings / 4), 1, true, 3);
+    /* the evidence archive's cost: the same mix with none, flagged, all (twice each, interleaved; the faster kept) */
+    run ev[3];
+    static const char *const modes[3] = {"none", "flagged", "all"};
+    for (int m = 0; m < 3; m++)
+        ev[m] = scan_with(targets_mix, true, 5 + m, modes[m]);
+    for (int m = 0; m < 3; m++) {
+        run again = scan_with(targets_mix, true, 8 + m, modes[m]);
+        if (again.pages / again.seconds > ev[m].pages / ev[m].seconds)
+            ev[m] = again;
+    }
     double scrapy_pages = 0, scrapy_rate = scrapy(&scrapy_pages);
     harness_stop(&redis);
     harness_stop(&market);
@@ -209,12 +232,17 @@ int main(int argc, char **argv)
                "\"html_pages_s\":%.0f,\"html_listings_s\":%.0f,\"mix_pages_s\":%.0f,\"mix_listings_s\":%.0f,"
                "\"wrk_json_gzip_rps\":%.0f,\"wrk_json_rps\":%.0f,\"wrk_html_gzip_rps\":%.0f,"
                "\"ratio_vs_wrk_json\":%.3f,\"ratio_vs_wrk_json_nogzip\":%.3f,\"ratio_vs_wrk_html\":%.3f,"
-               "\"scrapy_pages_s\":%.1f,\"ratio_vs_scrapy\":%.1f,\"mix_peak_rss_mb\":%.1f}\n",
+               "\"scrapy_pages_s\":%.1f,\"ratio_vs_scrapy\":%.1f,\"mix_peak_rss_mb\":%.1f,"
+               "\"evidence_none_pages_s\":%.0f,\"evidence_flagged_pages_s\":%.0f,\"evidence_all_pages_s\":%.0f,"
+               "\"warc_bytes_per_archived_page\":%.0f,\"evidence_flagged_share\":%.3f}\n",
                listings, json_rate, json_gzip.listings / json_gzip.seconds, json_plain.pages / json_plain.seconds,
                html_rate, html_gzip.listings / html_gzip.seconds, mix.pages / mix.seconds, mix.listings / mix.seconds,
                wrk_json_gzip, wrk_json_plain, wrk_html, json_rate / wrk_json_gzip,
                (json_plain.pages / json_plain.seconds) / wrk_json_plain, html_rate / wrk_html, scrapy_rate,
-               scrapy_rate > 0 ? json_rate / scrapy_rate : 0, mix.rss_mb);
+               scrapy_rate > 0 ? json_rate / scrapy_rate : 0, mix.rss_mb, ev[0].pages / ev[0].seconds,
+               ev[1].pages / ev[1].seconds, ev[2].pages / ev[2].seconds,
+               ev[2].archived > 0 ? ev[2].warc_bytes / ev[2].archived : 0,
+               ev[1].pages > 0 ? ev[1].archived / ev[1].pages : 0);
         return 0;
     }
     printf("lscan scan, one worker thread (CPU 1) against the fixture market (%llu listings, one server thread on CPU 0):\n",
@@ -227,6 +255,12 @@ int main(int argc, char **argv)
            html_gzip.listings / html_gzip.seconds, html_gzip.pages);
     printf("  %-34s %8.0f pages/s %9.0f listings/s  (%.0f pages, %.0f flags, peak RSS %.0f MB)\n",
            "all four shapes, gzip", mix.pages / mix.seconds, mix.listings / mix.seconds, mix.pages, mix.flags, mix.rss_mb);
+    printf("  the evidence archive (WARC), all four shapes, gzip:\n");
+    for (int m = 0; m < 3; m++)
+        printf("    evidence: %-8s %8.0f pages/s = %.2fx of none  (%.0f of %.0f pages archived, %.1f MB, %.0f B/page)\n",
+               modes[m], ev[m].pages / ev[m].seconds, (ev[m].pages / ev[m].seconds) / (ev[0].pages / ev[0].seconds),
+               ev[m].archived, ev[m].pages, ev[m].warc_bytes / 1e6,
+               ev[m].archived > 0 ? ev[m].warc_bytes / ev[m].archived : 0);
     printf("references, same run, same warm server:\n");
     printf("  wrk -t1 -c32, JSON search pages, gzip    %8.0f req/s   lscan = %.2fx (target >= 0.5x)\n", wrk_json_gzip,
            json_rate / wrk_json_gzip);

@@ -258,8 +258,10 @@ Test(console, reviewers_work_cases_in_a_real_browser_and_the_register_and_stream
 
     lscan_path(lscan, sizeof lscan);
     snprintf(url, sizeof url, "redis://127.0.0.1:%d", redis.port);
+    char evidence[1100];
+    snprintf(evidence, sizeof evidence, "%s/state/evidence", scratch_dir());
     const char *argv[] = {lscan, "serve", "--listen", "127.0.0.1:0", "--register", reg, "--accounts", accounts,
-                          "--redis", url, NULL};
+                          "--redis", url, "--evidence-dir", evidence, NULL};
     cr_assert_eq(harness_start_command(&serve, argv), 0);
     char line[512];
     cr_assert_eq(harness_read_line(&serve, "the console is at", line, sizeof line, 20000), 0, "lscan serve did not start");
@@ -393,6 +395,15 @@ Test(console, reviewers_work_cases_in_a_real_browser_and_the_register_and_stream
     /* the chain holds after all of it */
     const char *verify[] = {lscan, "cases", "verify", "--register", reg, NULL};
     cr_expect_eq(harness_run(verify, NULL, 0, NULL, NULL), 0);
+
+    /* the package the police downloaded verifies */
+    char package[1100];
+    snprintf(package, sizeof package, "%s/package.wacz", shots);
+    const char *check_package[] = {lscan, "evidence", "verify", package, NULL};
+    char *verify_out = NULL, *verify_err = NULL;
+    cr_expect_eq(harness_run(check_package, NULL, 0, &verify_out, &verify_err), 0, "%s %s", verify_out, verify_err);
+    free(verify_out);
+    free(verify_err);
 
     expect_png(shots, "queue.png");
     expect_png(shots, "case.png");

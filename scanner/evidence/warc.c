@@ -202,7 +202,7 @@ int warc_writer_create(const warc_writer_options *o, warc_writer **out, char *er
     sanitize_name(w->prefix);
     w->worker = o->worker;
     w->max_file_bytes = o->max_file_bytes ? o->max_file_bytes : WARC_DEFAULT_FILE_BYTES;
-    w->level = o->compression_level >= 1 && o->compression_level <= 9 ? o->compression_level : 6;
+    w->level = o->compression_level >= 1 && o->compression_level <= 9 ? o->compression_level : 1;
     bytebuf_init(&w->head, 0);
     bytebuf_init(&w->member, 0);
     bytebuf_init(&w->block, 0);

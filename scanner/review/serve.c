@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,6 +16,7 @@
 #include "rules/text/province.h"
 #include "scanner/cases/intake.h"
 #include "scanner/cases/register.h"
+#include "scanner/export/package.h"
 #include "scanner/review/accounts.h"
 #include "scanner/review/assets.h"
 #include "scanner/review/session.h"
@@ -39,7 +41,7 @@ typedef struct dashboard_cache {
 
 struct lscan_server {
     serve_options options;
-    char *register_path, *accounts_path, *listen;
+    char *register_path, *accounts_path, *listen, *evidence_dir, *signing_key;
     case_register *reg;
     accounts *users;
     session_store *sessions;
@@ -669,6 +671,58 @@ static size_t segments(char *copy, char *parts[5])
     return n;
 }
 
+/* One case as a signed WACZ package (docs/evidence.md), for leads and for
+ * the police unit it was transferred to. Built in a private temporary
+ * directory, read back, removed. */
+static void api_package(lscan_server *s, const caller *c, const char *case_id, httpd_response *res)
+{
+    if (!may_read(s, c, case_id, res))
+        return;
+    char dir[] = "/tmp/lscan-package-XXXXXX";
+    if (!mkdtemp(dir)) {
+        fail(res, 500, "internal", "cannot make a temporary directory");
+        return;
+    }
+    char path[128], statement[128], error[1024];
+    snprintf(path, sizeof path, "%s/case.wacz", dir);
+    snprintf(statement, sizeof statement, "%s/statement.html", dir);
+    const char *ids[1] = {case_id}, *dirs[1] = {s->evidence_dir};
+    package_options o = {.reg = s->reg, .case_ids = ids, .case_count = 1, .warc_dirs = dirs, .warc_dir_count = 1,
+                         .out_path = path, .statement_path = statement, .secret_key_path = s->signing_key,
+                         .software = "lscan serve", .exported_by = c->who.name, .now_ms = now_ms()};
+    package_summary summary;
+    package_error e = package_export(&o, &summary, error, sizeof error);
+    if (e == PACKAGE_OK) {
+        size_t length = 0;
+        char *data = NULL;
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            data = malloc((size_t)summary.bytes + 1);
+            length = data ? fread(data, 1, (size_t)summary.bytes, f) : 0;
+            fclose(f);
+        }
+        if (data && length == summary.bytes && bytebuf_append(&res->body, data, length) == 0) {
+            res->status = 200;
+            res->content_type = "application/wacz";
+            char disposition[160];
+            snprintf(disposition, sizeof disposition, "attachment; filename=\"lscan-%.64s.wacz\"", case_id);
+            httpd_add_header(res, "Content-Disposition", disposition);
+        } else {
+            bytebuf_reset(&res->body);
+            fail(res, 500, "internal", "the package is too large to send");
+        }
+        free(data);
+    } else if (e == PACKAGE_ERROR_REGISTER) {
+        fail(res, 404, "not_found", "no such case");
+    } else {
+        fail(res, 500, "evidence", e == PACKAGE_ERROR_EVIDENCE ? "the archived evidence is missing or does not match"
+                                                               : "the package could not be made");
+    }
+    unlink(path);
+    unlink(statement);
+    rmdir(dir);
+}
+
 static void api(void *ctx, const httpd_request *r, httpd_response *res)
 {
     lscan_server *s = ctx;
@@ -727,6 +781,8 @@ static void api(void *ctx, const httpd_request *r, httpd_response *res)
         work ? api_decide(s, r, &c, part[2], res) : fail(res, 403, "forbidden", "not for your role");
     else if (post && n == 4 && !strcmp(what, "cases") && !strcmp(part[3], "release"))
         work ? api_release(s, &c, part[2], res) : fail(res, 403, "forbidden", "not for your role");
+    else if (get && n == 4 && !strcmp(what, "cases") && !strcmp(part[3], "package"))
+        lead || police ? api_package(s, &c, part[2], res) : fail(res, 403, "forbidden", "for leads and police liaisons");
     else if (get && n == 4 && !strcmp(what, "sellers"))
         work ? api_seller(s, &c, part[2], part[3], res) : fail(res, 403, "forbidden", "not for your role");
     else if (get && n == 2 && !strcmp(what, "dashboard"))
@@ -853,6 +909,12 @@ lscan_server *serve_start(const serve_options *o, const normalizer *n, char *err
     pthread_cond_init(&s->stop_signal, NULL);
     pthread_mutex_init(&s->cache_lock, NULL);
     s->register_path = strdup(o->register_path ? o->register_path : "lscan-state/register.sqlite");
+    s->evidence_dir = o->evidence_dir ? strdup(o->evidence_dir) : beside(s->register_path ? s->register_path : ".", "evidence");
+    s->signing_key = o->signing_key ? strdup(o->signing_key) : beside(s->register_path ? s->register_path : ".", "keys/signing.key");
+    if (s->signing_key && !o->signing_key && access(s->signing_key, R_OK) != 0) {
+        free(s->signing_key);
+        s->signing_key = NULL; /* no key: packages are made unsigned, and say so */
+    }
     s->accounts_path = o->accounts_path ? strdup(o->accounts_path) : beside(s->register_path ? s->register_path : ".",
                                                                              "accounts.sqlite");
     s->listen = strdup(o->listen ? o->listen : "127.0.0.1:8080");
@@ -939,6 +1001,8 @@ void serve_stop(lscan_server *s)
     pthread_mutex_destroy(&s->stop_lock);
     free(s->register_path);
     free(s->accounts_path);
+    free(s->evidence_dir);
+    free(s->signing_key);
     free(s->listen);
     free(s);
 }

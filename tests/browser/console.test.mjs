@@ -709,6 +709,27 @@ async function main() {
     return list.json.cases.length + ' transferred cases listed';
   });
 
+  await check('police download the evidence package of their case; a reviewer cannot', async () => {
+    assert(decided.transfer, 'no transferred case');
+    assert(await pp.locator('#package-link').count() === 1, 'no package link on the case card');
+    const r = await pp.request.get(BASE + '/api/cases/' + encodeURIComponent(decided.transfer) + '/package',
+      { failOnStatusCode: false });
+    assert(r.status() === 200, `the package answered ${r.status()}: ${await r.text()}`);
+    assert((r.headers()['content-type'] || '').startsWith('application/wacz'), `content type ${r.headers()['content-type']}`);
+    const body = await r.body();
+    assert(body.length > 1000 && body[0] === 0x50 && body[1] === 0x4b, 'not a zip');
+    fs.writeFileSync(path.join(SHOTS, 'package.wacz'), body);
+    const denied = await p1.request.get(BASE + '/api/cases/' + encodeURIComponent(decided.transfer) + '/package',
+      { failOnStatusCode: false });
+    assert(denied.status() === 403, `a reviewer's package answered ${denied.status()}`);
+    if (decided.verify) {
+      const other = await pp.request.get(BASE + '/api/cases/' + encodeURIComponent(decided.verify) + '/package',
+        { failOnStatusCode: false });
+      assert(other.status() === 404 || other.status() === 403, `police got another unit's package: ${other.status()}`);
+    }
+    return body.length + ' bytes';
+  });
+
   await check('a 401 anywhere sends the page to the login view', async () => {
     // The session ends behind the page's back; its next API call gets 401.
     const r = await call(pa, 'POST', '/api/logout', {});

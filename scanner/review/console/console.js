@@ -182,7 +182,15 @@
     'ev.http_status': ['Mã HTTP', 'HTTP status'],
     'ev.sha256': ['SHA-256', 'SHA-256'],
     'ev.url': ['URL', 'URL'],
-    'ev.warc': ['Vị trí WARC', 'WARC location'],
+    'ev.warc': ['Bản lưu trữ (WARC)', 'Archived copy (WARC)'],
+    'ev.record': ['Mã bản ghi', 'Record id'],
+    'ev.ip': ['IP máy chủ', 'Server IP'],
+    'ev.recheck': ['Kiểm tra lại', 'Re-check'],
+    'rc.unchanged': ['Vẫn còn, không đổi', 'Online, unchanged'],
+    'rc.changed': ['Vẫn còn, đã thay đổi', 'Online, changed'],
+    'rc.removed': ['Đã gỡ', 'Removed'],
+    'rc.unreadable': ['Vẫn còn, không đọc được', 'Online, unreadable'],
+    'case.package': ['Tải gói chứng cứ (.wacz)', 'Download evidence package (.wacz)'],
     'ev.none': ['(chưa có bằng chứng)', '(no evidence)'],
     'hist.seq': ['#', '#'],
     'hist.at': ['Thời điểm', 'When'],
@@ -370,6 +378,15 @@
     if (href) a.setAttribute('href', href);
     else a.setAttribute('aria-disabled', 'true');
     a.setAttribute('referrerpolicy', 'no-referrer');
+    return a;
+  }
+
+  // The case's evidence package: our own endpoint, the id encoded; set
+  // after h() since href is not among the attributes h() copies.
+  function packageLink(caseId) {
+    const a = h('a', { id: 'package-link', class: 'package' }, t('case.package'));
+    a.setAttribute('href', '/api/cases/' + encodeURIComponent(String(caseId)) + '/package');
+    a.setAttribute('download', 'lscan-' + String(caseId).replace(/[^0-9a-zA-Z_-]/g, '') + '.wacz');
     return a;
   }
 
@@ -950,15 +967,22 @@
 
   function evidenceBlock(ev) {
     if (!ev || typeof ev !== 'object') return h('span', { class: 'muted' }, t('ev.none'));
-    let warc = ev.warc;
-    if (warc && typeof warc === 'object') warc = Object.entries(warc).map(([k, v]) => k + '=' + v).join(' ');
-    const pairs = [
+    const w = ev.warc && typeof ev.warc === 'object' ? ev.warc : null;
+    const warc = w ? String(w.file || '') + ' @ ' + String(w.offset === undefined ? '?' : w.offset) : null;
+    const rc = ev.recheck && typeof ev.recheck === 'object' ? ev.recheck : null;
+    const pairs = [];
+    if (rc) {
+      const label = t('rc.' + String(rc.outcome)) !== 'rc.' + String(rc.outcome) ? t('rc.' + String(rc.outcome)) : String(rc.outcome || '');
+      pairs.push([t('ev.recheck'), h('strong', { class: 'recheck-' + String(rc.outcome || '') }, label + (rc.changes ? ' (' + String(rc.changes) + ')' : ''))]);
+    }
+    pairs.push(
       [t('ev.fetched_at'), timeEl(ev.fetched_at)],
       [t('ev.http_status'), ev.http_status === undefined || ev.http_status === null ? '—' : String(ev.http_status)],
       [t('ev.sha256'), ev.sha256 ? h('code', { class: 'hash' }, ev.sha256) : '—'],
-      [t('ev.url'), ev.url ? h('span', { class: 'url', dir: 'ltr' }, ev.url) : '—'],
-    ];
+      [t('ev.url'), ev.url ? h('span', { class: 'url', dir: 'ltr' }, ev.url) : '—']);
+    if (ev.ip) pairs.push([t('ev.ip'), h('code', {}, String(ev.ip))]);
     if (warc) pairs.push([t('ev.warc'), h('code', { class: 'warc' }, warc)]);
+    if (w && w.record_id) pairs.push([t('ev.record'), h('code', { class: 'hash' }, String(w.record_id))]);
     return dl(pairs, 'evidence');
   }
 
@@ -1063,7 +1087,8 @@
       [t('case.last_seen'), timeEl(c.last_seen)],
       c.due ? [t('case.due'), h('span', { id: 'case-due' }, fmtDay(c.due))] : [t('case.due'), undefined],
       [t('case.claimed_by'), c.claimed_by || '—'],
-    ]), h('p', {}, externalLink(c.url, href ? t('case.open') : t('case.open.none'), 'listing-link')));
+    ]), h('p', {}, externalLink(c.url, href ? t('case.open') : t('case.open.none'), 'listing-link')),
+    (canLead() || role() === 'police') ? h('p', {}, packageLink(c.case_id)) : null);
 
     const sightings = Array.isArray(c.sightings) ? c.sightings : [];
     const sightBox = section('case.sightings', 'p-sightings', sightings.length
