@@ -258,10 +258,11 @@ Test(console, reviewers_work_cases_in_a_real_browser_and_the_register_and_stream
 
     lscan_path(lscan, sizeof lscan);
     snprintf(url, sizeof url, "redis://127.0.0.1:%d", redis.port);
-    char evidence[1100];
+    char evidence[1100], campaign[1100];
     snprintf(evidence, sizeof evidence, "%s/state/evidence", scratch_dir());
+    snprintf(campaign, sizeof campaign, "%s/campaign.yaml", scratch_dir());
     const char *argv[] = {lscan, "serve", "--listen", "127.0.0.1:0", "--register", reg, "--accounts", accounts,
-                          "--redis", url, "--evidence-dir", evidence, NULL};
+                          "--redis", url, "--evidence-dir", evidence, "--campaign", campaign, NULL};
     cr_assert_eq(harness_start_command(&serve, argv), 0);
     char line[512];
     cr_assert_eq(harness_read_line(&serve, "the console is at", line, sizeof line, 20000), 0, "lscan serve did not start");

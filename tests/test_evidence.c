@@ -933,3 +933,61 @@ Test(evidence, a_recheck_archives_the_page_and_records_online_or_removed_and_the
     free(out);
     free(err);
 }
+
+/* ---- screenshots ---- */
+
+Test(evidence, screenshots_of_flagged_listings_are_png_resource_records_tied_to_their_page_and_bounded_in_count)
+{
+    start_servers(600);
+    char state[1024], dir[1100];
+    snprintf(state, sizeof state, "%s/shots", market.dir);
+    cJSON *summary = scan("{mode: flagged, screenshot: true, max_screenshots: 3, screenshot_timeout_s: 60}", state);
+    cr_expect_eq(number(summary, "screenshots"), 3, "at most max_screenshots, and all of them taken");
+    cr_expect_eq(number(summary, "screenshot_failures"), 0);
+    cJSON_Delete(summary);
+    snprintf(dir, sizeof dir, "%s/evidence", state);
+    cJSON *flags = stream_flags("lscan:flags");
+    size_t shots = 0;
+    warc_record record;
+    warc_record_init(&record);
+    bytebuf raw;
+    bytebuf_init(&raw, 0);
+    const cJSON *flag;
+    cJSON_ArrayForEach(flag, flags)
+    {
+        const cJSON *w = cJSON_GetObjectItem(cJSON_GetObjectItem(flag, "evidence"), "warc");
+        const cJSON *shot = cJSON_GetObjectItem(w, "screenshot");
+        if (!shot)
+            continue;
+        char path[2048], why[512] = "";
+        snprintf(path, sizeof path, "%s/%s", dir, cJSON_GetStringValue(cJSON_GetObjectItem(shot, "file")));
+        size_t consumed = 0;
+        cr_assert_eq(warc_read_range(path, (uint64_t)cJSON_GetObjectItem(shot, "offset")->valuedouble,
+                                     (uint64_t)cJSON_GetObjectItem(shot, "length")->valuedouble, &raw, why, sizeof why),
+                     WARC_OK, "%s", why);
+        cr_assert_eq(warc_read_member(raw.data, raw.length, &record, &consumed, why, sizeof why), WARC_OK, "%s", why);
+        cr_expect_eq(warc_record_check(&record, why, sizeof why), WARC_OK, "%s", why);
+        cr_expect_str_eq(record.type, "resource");
+        cr_expect_str_eq(record.content_type, "image/png");
+        cr_expect_str_eq(record.concurrent_to, cJSON_GetStringValue(cJSON_GetObjectItem(w, "record_id")),
+                         "the screenshot is tied to its page's response");
+        cr_expect(!strncmp(record.target_uri, "urn:screenshot:http://127.0.0.1:", 32), "%s", record.target_uri);
+        cr_expect(record.block.length > 1000 && !memcmp(record.block.data, "\x89PNG\r\n\x1a\n", 8), "not a PNG");
+        shots++;
+    }
+    cr_expect_eq(shots, 3, "%zu flags carry a screenshot", shots);
+    bytebuf_free(&raw);
+    warc_record_free(&record);
+    cJSON_Delete(flags);
+    static char paths[64][1024];
+    size_t files = warc_files(dir, paths, 64);
+    int status = 0;
+    cJSON *report = warcio_check(paths, files, &status);
+    cr_expect_eq(status, 0);
+    size_t resources = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(report, "records"))
+        resources += !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(r, "type")), "resource");
+    cr_expect_eq(resources, 3);
+    cJSON_Delete(report);
+}

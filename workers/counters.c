@@ -41,6 +41,9 @@ void counters_write_metrics(const scan_counters *c, const frontier_stats *fronti
     bytebuf_printf(out, "lscan_capture_failures_total %llu\n", (unsigned long long)atomic_load(&c->capture_failures));
     metric(out, "lscan_warc_bytes_total", "counter", "Compressed WARC bytes written.");
     bytebuf_printf(out, "lscan_warc_bytes_total %llu\n", (unsigned long long)atomic_load(&c->warc_bytes));
+    metric(out, "lscan_screenshots_total", "counter", "Screenshots of flagged listings archived, and failed.");
+    bytebuf_printf(out, "lscan_screenshots_total{result=\"ok\"} %llu\nlscan_screenshots_total{result=\"failed\"} %llu\n",
+                   (unsigned long long)atomic_load(&c->screenshots), (unsigned long long)atomic_load(&c->screenshot_failures));
     metric(out, "lscan_retries_total", "counter", "Fetch attempts retried.");
     bytebuf_printf(out, "lscan_retries_total %llu\n", (unsigned long long)atomic_load(&c->retries));
     const frontier_stats fs = *frontier;

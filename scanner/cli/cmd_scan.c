@@ -163,6 +163,9 @@ static void summary(const campaign *cmp, const scan_counters *c, const scan_deli
                        (unsigned long long)atomic_load(&c->json_repairs),
                        (unsigned long long)atomic_load(&c->links_offsite), (unsigned long long)atomic_load(&c->retries),
                        (unsigned long long)atomic_load(&c->given_up), (unsigned long long)atomic_load(&c->bytes));
+        bytebuf_printf(&b, "\"screenshots\":%llu,\"screenshot_failures\":%llu,",
+                       (unsigned long long)atomic_load(&c->screenshots),
+                       (unsigned long long)atomic_load(&c->screenshot_failures));
         bytebuf_printf(&b, "\"pages_archived\":%llu,\"archive_failures\":%llu,\"warc_bytes\":%llu,",
                        (unsigned long long)atomic_load(&c->pages_captured),
                        (unsigned long long)atomic_load(&c->capture_failures),
@@ -215,6 +218,9 @@ static void summary(const campaign *cmp, const scan_counters *c, const scan_deli
     if (atomic_load(&c->capture_failures))
         fprintf(out, "; NOT archived: %llu (their flags carry warc: null)",
                 (unsigned long long)atomic_load(&c->capture_failures));
+    if (atomic_load(&c->screenshots) || atomic_load(&c->screenshot_failures))
+        fprintf(out, "; screenshots %llu (%llu failed)", (unsigned long long)atomic_load(&c->screenshots),
+                (unsigned long long)atomic_load(&c->screenshot_failures));
     if (atomic_load(&c->flags_cut))
         fprintf(out, "\n  flags cut to fit (overlong listing text, named in each flag's \"cut\"): %llu",
                 (unsigned long long)atomic_load(&c->flags_cut));

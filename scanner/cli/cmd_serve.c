@@ -15,13 +15,14 @@
 
 enum { OPT_LISTEN = 256, OPT_REGISTER, OPT_ACCOUNTS, OPT_REDIS_USER, OPT_PASSWORD_FILE, OPT_PREFIX, OPT_NO_INTAKE,
        OPT_RETENTION, OPT_THREADS, OPT_CLAIM, OPT_SECURE, OPT_PROXY, OPT_PEAK, OPT_CONFIG, OPT_EVIDENCE_DIR,
-       OPT_SIGNING_KEY };
+       OPT_SIGNING_KEY, OPT_CAMPAIGN };
 
 static const cli_option serve_options_table[] = {
     {"listen", OPT_LISTEN, "IP:PORT", "where to listen (default 127.0.0.1:8080; loopback: TLS is the proxy's job)"},
     {"register", OPT_REGISTER, "FILE", "the case register (default lscan-state/register.sqlite)"},
     {"accounts", OPT_ACCOUNTS, "FILE", "the accounts (default: accounts.sqlite beside the register)"},
     {"evidence-dir", OPT_EVIDENCE_DIR, "DIR", "the scans' WARC files, for case packages (default: evidence/ beside the register)"},
+    {"campaign", OPT_CAMPAIGN, "FILE", "allow re-checks from the console, within this campaign's targets"},
     {"signing-key", OPT_SIGNING_KEY, "FILE", "signs case packages (default: keys/signing.key beside the register)"},
     {"redis", 'R', "URL", "take flags from this Redis (default redis://127.0.0.1:6379)"},
     {"redis-user", OPT_REDIS_USER, "USER", "the Redis ACL user"},
@@ -68,7 +69,7 @@ static bool parse_peak(const char *text, serve_options *o)
 /* The config file's values (strings owned here until the server stops). */
 typedef struct serve_config {
     char *listen, *register_path, *accounts_path, *redis_url, *redis_user, *password_file, *prefix, *peak,
-        *evidence_dir, *signing_key;
+        *evidence_dir, *signing_key, *campaign;
     bool no_intake, secure_cookie, trust_proxy;
     bool has_retention;
     int retention_hours, threads, claim_minutes;
@@ -88,7 +89,8 @@ static void visit_config(yaml_walk *w, const char *key, yaml_node_t *key_node, y
     } strings[] = {{"listen", &c->listen},           {"register", &c->register_path}, {"accounts", &c->accounts_path},
                    {"redis", &c->redis_url},         {"redis-user", &c->redis_user}, {"redis-password-file", &c->password_file},
                    {"prefix", &c->prefix},           {"peak", &c->peak},
-                   {"evidence-dir", &c->evidence_dir}, {"signing-key", &c->signing_key}};
+                   {"evidence-dir", &c->evidence_dir}, {"signing-key", &c->signing_key},
+                   {"campaign", &c->campaign}};
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         if (!strcmp(name, strings[i].name)) {
             free(*strings[i].slot);
@@ -148,6 +150,7 @@ static void config_free(serve_config *c)
     free(c->peak);
     free(c->evidence_dir);
     free(c->signing_key);
+    free(c->campaign);
 }
 
 static int command_serve(const cli_command *self, int argc, char **argv)
@@ -182,6 +185,7 @@ static int command_serve(const cli_command *self, int argc, char **argv)
     o.accounts_path = config.accounts_path;
     o.evidence_dir = config.evidence_dir;
     o.signing_key = config.signing_key;
+    o.campaign_path = config.campaign;
     o.redis_url = config.redis_url;
     o.redis_user = config.redis_user;
     o.prefix = config.prefix;
@@ -203,6 +207,7 @@ static int command_serve(const cli_command *self, int argc, char **argv)
         case OPT_ACCOUNTS: o.accounts_path = optarg; break;
         case OPT_EVIDENCE_DIR: o.evidence_dir = optarg; break;
         case OPT_SIGNING_KEY: o.signing_key = optarg; break;
+        case OPT_CAMPAIGN: o.campaign_path = optarg; break;
         case 'R': o.redis_url = optarg; break;
         case OPT_REDIS_USER: o.redis_user = optarg; break;
         case OPT_PASSWORD_FILE: password_file = optarg; break;

@@ -77,6 +77,8 @@ decide_error decide_listing(decider *d, const listing *l, const decide_context *
     if (evidence && context->capture) {
         archived = *evidence;
         archived.warc = context->capture(context->capture_ctx);
+        if (archived.warc && context->screenshot)
+            archived.screenshot = context->screenshot(context->capture_ctx, l, archived.warc);
         evidence = &archived;
     }
     int written = flag_to_json(d->rules, l, &out->result, context ? context->language : FLAG_LANGUAGE_VIETNAMESE,

@@ -29,6 +29,9 @@ typedef struct decide_context {
      * page and says where (evidence.warc), or NULL when it could not. May be
      * NULL (no archive). */
     const warc_location *(*capture)(void *ctx);
+    /* Called after capture: a screenshot of the listing's own page, or NULL
+     * (evidence.warc.screenshot). May be NULL. */
+    const warc_location *(*screenshot)(void *ctx, const listing *l, const warc_location *page);
     void *capture_ctx;
 } decide_context;
 

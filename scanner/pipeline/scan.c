@@ -20,6 +20,7 @@
 #include "rules/base/hash_set.h"
 #include "scanner/record/listing.h"
 #include "scanner/output/sink.h"
+#include "scanner/evidence/screenshot.h"
 #include "scanner/evidence/warc.h"
 #include "workers/checkpoint.h"
 #include "workers/fetch.h"
@@ -46,6 +47,7 @@ typedef struct worker {
     fetcher *fetch;
     redis_sink *sink;
     warc_writer *warc;            /* this worker's archive file (NULL: evidence none) */
+    warc_location screenshot;     /* the last screenshot's record (read by the flag written right after) */
     adapter_result result;
     uint64_t random;              /* jitter */
     bool failed;
@@ -81,6 +83,7 @@ struct scan {
     uint64_t leftover_waiting;    /* flags still in spools of workers an earlier run had */
     unsigned targets_seeded;      /* on a resume: targets the checkpoint did not know, started from their seeds */
     evidence_mode evidence;       /* the effective mode (read-only after start) */
+    atomic_uint screenshots_started; /* against evidence.max_screenshots */
     char evidence_dir[4096];      /* "" when nothing is archived */
 };
 
@@ -197,6 +200,53 @@ static const warc_location *capture_page(void *ctx)
     return &pc->where;
 }
 
+/* A screenshot of a flagged listing's own page (evidence: {screenshot:
+ * true}), as a resource record tied to the page's response; at most
+ * max_screenshots per scan, each bounded by screenshot_timeout_s, and only
+ * of a URL the page's target covers. */
+static const warc_location *screenshot_listing(void *ctx, const listing *l, const warc_location *page)
+{
+    page_capture *pc = ctx;
+    worker *w = pc->w;
+    scan *s = w->scan;
+    const crawl_request *request = pc->page->user;
+    const cJSON *url_item = cJSON_GetObjectItemCaseSensitive(l->json, "url");
+    const char *url = cJSON_IsString(url_item) ? url_item->valuestring : NULL;
+    if (!url || !request || request->target >= s->campaign->target_count ||
+        !campaign_target_allows(&s->campaign->targets[request->target], url))
+        return NULL;
+    if (atomic_fetch_add(&s->screenshots_started, 1) >= s->campaign->evidence.max_screenshots)
+        return NULL;
+    bytebuf png;
+    bytebuf_init(&png, SCREENSHOT_MAX_BYTES);
+    char why[512] = "", target_uri[2100], date[32];
+    screenshot_error e = screenshot_take(url, s->campaign->evidence.screenshot_timeout_s, &png, why, sizeof why);
+    const warc_location *out = NULL;
+    if (e == SCREENSHOT_OK) {
+        snprintf(target_uri, sizeof target_uri, "urn:screenshot:%s", url);
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (warc_write_resource(w->warc, target_uri, date, page->record_id, "image/png", png.data, png.length,
+                                &w->screenshot) == WARC_OK) {
+            out = &w->screenshot;
+            atomic_fetch_add(&s->counters.screenshots, 1);
+            atomic_fetch_add(&s->counters.warc_bytes, w->screenshot.length);
+        } else {
+            snprintf(why, sizeof why, "%s", warc_writer_error(w->warc));
+            e = SCREENSHOT_ERROR_IO;
+        }
+    }
+    if (e != SCREENSHOT_OK && atomic_fetch_add(&s->counters.screenshot_failures, 1) == 0 && s->config.log) {
+        char line[700];
+        snprintf(line, sizeof line, "screenshot: %s: %s", screenshot_strerror(e), why);
+        s->config.log(s->config.log_ctx, line);
+    }
+    bytebuf_free(&png);
+    return out;
+}
+
 /* The sink's before_send hook: the records the flags point at reach the disk first. */
 static void sync_archive(void *ctx)
 {
@@ -229,7 +279,8 @@ static void handle_listing(worker *w, const fetch_result *page, cJSON *record, p
                               .sha256 = page->sha256, .requested_url = page->requested_url, .redirects = page->hops,
                               .redirect_count = page->hop_count, .ip = page->ip};
     decide_context context = {s->config.language, s->config.scan_id, &evidence,
-                              w->warc ? capture_page : NULL, capture};
+                              w->warc ? capture_page : NULL,
+                              w->warc && s->campaign->evidence.screenshot ? screenshot_listing : NULL, capture};
     decision d;
     decide_error e = decide_listing(w->decider, &l, &context, &d);
     if (e != DECIDE_OK || d.flagged) {

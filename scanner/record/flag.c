@@ -434,6 +434,15 @@ static void write_flag(const ruleset *rs, const listing *l, const match_result *
             json_key_string(out, "record_id", wl->record_id);
             bytebuf_append_char(out, ',');
             json_key_string(out, "payload_digest", wl->payload_digest);
+            if (evidence->screenshot) {
+                const warc_location *sl = evidence->screenshot;
+                bytebuf_append_string(out, ",\"screenshot\":{");
+                json_key_string(out, "file", sl->file);
+                bytebuf_printf(out, ",\"offset\":%llu,\"length\":%llu,", (unsigned long long)sl->offset,
+                               (unsigned long long)sl->length);
+                json_key_string(out, "record_id", sl->record_id);
+                bytebuf_append_char(out, '}');
+            }
             bytebuf_append_string(out, "}}");
         } else {
             bytebuf_append_string(out, ",\"warc\":null}");

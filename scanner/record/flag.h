@@ -24,6 +24,7 @@ typedef struct flag_evidence {
     const fetch_hop *redirects;    /* each hop: its status and the Location it named */
     size_t redirect_count;
     const char *ip;             /* the server's address, or NULL */
+    const warc_location *screenshot; /* the listing's screenshot (a resource record), or NULL */
     const warc_location *warc;  /* where the page is archived, or NULL (written as null) */
 } flag_evidence;
 

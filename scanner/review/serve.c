@@ -17,6 +17,8 @@
 #include "scanner/cases/intake.h"
 #include "scanner/cases/register.h"
 #include "scanner/export/package.h"
+#include "scanner/pipeline/campaign.h"
+#include "scanner/pipeline/recheck.h"
 #include "scanner/review/accounts.h"
 #include "scanner/review/assets.h"
 #include "scanner/review/session.h"
@@ -42,6 +44,8 @@ typedef struct dashboard_cache {
 struct lscan_server {
     serve_options options;
     char *register_path, *accounts_path, *listen, *evidence_dir, *signing_key;
+    campaign *recheck_campaign;    /* read-only after start; NULL: re-checks off */
+    pthread_mutex_t recheck_lock;  /* one re-check at a time (each takes a fetch and a WARC file) */
     case_register *reg;
     accounts *users;
     session_store *sessions;
@@ -723,6 +727,40 @@ static void api_package(lscan_server *s, const caller *c, const char *case_id, h
     rmdir(dir);
 }
 
+/* Fetches the case's listing again now (docs/evidence.md, "Re-checks"). */
+static void api_recheck(lscan_server *s, const caller *c, const char *case_id, httpd_response *res)
+{
+    if (!s->recheck_campaign) {
+        fail(res, 409, "recheck_off", "re-checks need lscan serve --campaign FILE");
+        return;
+    }
+    recheck_options o = {.campaign = s->recheck_campaign, .reg = s->reg, .evidence_dir = s->evidence_dir,
+                         .software = "lscan serve", .operator_name = c->who.name, .attempts = 2};
+    const char *ids[1] = {case_id};
+    recheck_result result;
+    char error[512];
+    pthread_mutex_lock(&s->recheck_lock);
+    int rc = recheck_cases(&o, ids, 1, &result, error, sizeof error);
+    pthread_mutex_unlock(&s->recheck_lock);
+    if (rc < 0) {
+        fail(res, 500, "internal", "the evidence archive cannot be written");
+        return;
+    }
+    if (result.outcome == RECHECK_FAILED) {
+        fail(res, 502, "recheck_failed", result.detail[0] ? result.detail : "the listing could not be fetched");
+        return;
+    }
+    json_answer(res, 200);
+    bytebuf_printf(&res->body, "{\"outcome\":\"%s\",\"http_status\":%ld,\"changes\":",
+                   recheck_outcome_name(result.outcome), result.http_status);
+    bytebuf_append_json_string(&res->body, result.changes, strlen(result.changes));
+    bytebuf_append_string(&res->body, ",\"case\":");
+    char why[512];
+    if (register_case_json(s->reg, case_id, &res->body, why, sizeof why) != REGISTER_OK)
+        bytebuf_append_string(&res->body, "null");
+    bytebuf_append_char(&res->body, '}');
+}
+
 static void api(void *ctx, const httpd_request *r, httpd_response *res)
 {
     lscan_server *s = ctx;
@@ -781,6 +819,8 @@ static void api(void *ctx, const httpd_request *r, httpd_response *res)
         work ? api_decide(s, r, &c, part[2], res) : fail(res, 403, "forbidden", "not for your role");
     else if (post && n == 4 && !strcmp(what, "cases") && !strcmp(part[3], "release"))
         work ? api_release(s, &c, part[2], res) : fail(res, 403, "forbidden", "not for your role");
+    else if (post && n == 4 && !strcmp(what, "cases") && !strcmp(part[3], "recheck"))
+        work ? api_recheck(s, &c, part[2], res) : fail(res, 403, "forbidden", "not for your role");
     else if (get && n == 4 && !strcmp(what, "cases") && !strcmp(part[3], "package"))
         lead || police ? api_package(s, &c, part[2], res) : fail(res, 403, "forbidden", "for leads and police liaisons");
     else if (get && n == 4 && !strcmp(what, "sellers"))
@@ -911,6 +951,20 @@ lscan_server *serve_start(const serve_options *o, const normalizer *n, char *err
     s->register_path = strdup(o->register_path ? o->register_path : "lscan-state/register.sqlite");
     s->evidence_dir = o->evidence_dir ? strdup(o->evidence_dir) : beside(s->register_path ? s->register_path : ".", "evidence");
     s->signing_key = o->signing_key ? strdup(o->signing_key) : beside(s->register_path ? s->register_path : ".", "keys/signing.key");
+    pthread_mutex_init(&s->recheck_lock, NULL);
+    if (o->campaign_path) {
+        diagnostics diag;
+        diagnostics_init(&diag);
+        s->recheck_campaign = campaign_load(o->campaign_path, &diag);
+        if (!s->recheck_campaign) {
+            error_message_set(error, error_size, "the campaign %s has mistakes%s%s", o->campaign_path,
+                              diag.count ? ": " : "", diag.count ? diag.messages[0] : "");
+            diagnostics_free(&diag);
+            serve_stop(s);
+            return NULL;
+        }
+        diagnostics_free(&diag);
+    }
     if (s->signing_key && !o->signing_key && access(s->signing_key, R_OK) != 0) {
         free(s->signing_key);
         s->signing_key = NULL; /* no key: packages are made unsigned, and say so */
@@ -1003,6 +1057,7 @@ void serve_stop(lscan_server *s)
     free(s->accounts_path);
     free(s->evidence_dir);
     free(s->signing_key);
+    campaign_free(s->recheck_campaign);
     free(s->listen);
     free(s);
 }

@@ -30,6 +30,7 @@ typedef struct serve_options {
     bool trust_proxy;              /* the client address from X-Forwarded-For (behind a reverse proxy) */
     int peak_start_month, peak_start_day, peak_end_month, peak_end_day; /* 0: 7-30 May */
     const char *evidence_dir;      /* the scans' WARC files (default: evidence/ beside the register) */
+    const char *campaign_path;     /* re-checks from the console fetch within this campaign's targets (NULL: off) */
     const char *signing_key;       /* signs case packages (default: keys/signing.key beside the register, when there) */
     /* intake's troubles, one line each (from the intake thread); may be NULL */
     void (*log)(void *ctx, const char *line);

@@ -482,6 +482,26 @@ async function main() {
     assert(after === before, 'the history changed');
   });
 
+  await check('the re-check button fetches the listing again and records it as a sighting', async () => {
+    assert(decided.transfer, 'no case on screen');
+    const before = (await getCase(p1, decided.transfer)).sightings.length;
+    await p1.evaluate((h) => { location.hash = h; }, '#/case/' + encodeURIComponent(decided.transfer));
+    await waitCaseView(p1, decided.transfer);
+    const [answer] = await Promise.all([
+      p1.waitForResponse((r) => r.url().endsWith('/recheck') && r.request().method() === 'POST', { timeout: 60000 }),
+      p1.locator('#recheck').click(),
+    ]);
+    assert(answer.status() === 200, `the re-check answered ${answer.status()}: ${await answer.text()}`);
+    const after = await getCase(p1, decided.transfer);
+    const rc = after.sightings.filter((sg) => sg.flag_id === 'recheck');
+    assert(after.sightings.length === before + 1 && rc.length === 1, `sightings ${before} -> ${after.sightings.length}`);
+    const ev = rc[0].evidence || {};
+    assert(ev.recheck && ['unchanged', 'changed', 'removed', 'unreadable'].includes(ev.recheck.outcome), JSON.stringify(ev.recheck));
+    assert(ev.warc && ev.warc.record_id, 'the re-check was not archived');
+    await p1.waitForSelector('.recheck-' + ev.recheck.outcome);
+    return ev.recheck.outcome;
+  });
+
   await check('case.png shows a case card with highlighted hits', async () => {
     assert(caseShot, 'none of the three claimed cases had a highlighted hit');
     return 'case.png';

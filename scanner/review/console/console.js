@@ -191,6 +191,8 @@
     'rc.removed': ['Đã gỡ', 'Removed'],
     'rc.unreadable': ['Vẫn còn, không đọc được', 'Online, unreadable'],
     'case.package': ['Tải gói chứng cứ (.wacz)', 'Download evidence package (.wacz)'],
+    'case.recheck': ['Kiểm tra lại tin đăng', 'Re-check the listing'],
+    'case.rechecked': ['Đã kiểm tra lại: {o}', 'Re-checked: {o}'],
     'ev.none': ['(chưa có bằng chứng)', '(no evidence)'],
     'hist.seq': ['#', '#'],
     'hist.at': ['Thời điểm', 'When'],
@@ -388,6 +390,29 @@
     a.setAttribute('href', '/api/cases/' + encodeURIComponent(String(caseId)) + '/package');
     a.setAttribute('download', 'lscan-' + String(caseId).replace(/[^0-9a-zA-Z_-]/g, '') + '.wacz');
     return a;
+  }
+
+  // Fetch the listing again now (POST /api/cases/{id}/recheck): the answer
+  // is archived and becomes a sighting with its outcome.
+  function recheckButton(c) {
+    const b = h('button', { type: 'button', id: 'recheck', class: 'secondary' }, t('case.recheck'));
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        const r = await api('POST', '/api/cases/' + encodeURIComponent(c.case_id) + '/recheck', {});
+        const outcome = r.data && r.data.outcome ? String(r.data.outcome) : '';
+        toast(t('case.rechecked', { o: t('rc.' + outcome) !== 'rc.' + outcome ? t('rc.' + outcome) : outcome }));
+        if (r.data && r.data.case) {
+          state.current = r.data.case;
+          setView($('main'), caseView(r.data.case), $('case-title'));
+        }
+      } catch (e) {
+        if (e.status !== 401) toast(errText(e), 'error');
+      } finally {
+        b.disabled = false;
+      }
+    });
+    return b;
   }
 
   function route(...parts) {
@@ -1088,7 +1113,8 @@
       c.due ? [t('case.due'), h('span', { id: 'case-due' }, fmtDay(c.due))] : [t('case.due'), undefined],
       [t('case.claimed_by'), c.claimed_by || '—'],
     ]), h('p', {}, externalLink(c.url, href ? t('case.open') : t('case.open.none'), 'listing-link')),
-    (canLead() || role() === 'police') ? h('p', {}, packageLink(c.case_id)) : null);
+    (canLead() || role() === 'police') ? h('p', {}, packageLink(c.case_id)) : null,
+    canWork() ? h('p', {}, recheckButton(c)) : null);
 
     const sightings = Array.isArray(c.sightings) ? c.sightings : [];
     const sightBox = section('case.sightings', 'p-sightings', sightings.length
