@@ -94,5 +94,6 @@ extern const cli_command cli_cases_intake, cli_cases_list, cli_cases_show, cli_c
     cli_cases_decide, cli_cases_work, cli_cases_verify, cli_cases_reasons;
 extern const cli_command cli_serve, cli_users_add, cli_users_passwd, cli_users_disable, cli_users_enable, cli_users_list,
     cli_users_audit;
+extern const cli_command cli_report;
 
 #endif
