@@ -736,7 +736,8 @@ Test(report, xlsx_read_back_by_openpyxl_and_pdf_text_hold_the_same_numbers)
              "  print('province',row[0].replace(' ','_'),int(row[2]))\n"
              "for row in wb['Serious cases'].iter_rows(min_row=2,values_only=True):\n"
              "  print('title',row[5][:1])\n");
-    const char *argv[] = {"python3", "-c", script, xlsx, NULL};
+    /* Debian's python3 (python3-openpyxl), not another one first on PATH */
+    const char *argv[] = {"/usr/bin/python3", "-c", script, xlsx, NULL};
     char *out = NULL, *err = NULL;
     cr_assert_eq(harness_run(argv, NULL, 0, &out, &err), 0, "%s", err ? err : "");
     for (int s = 0; s < REPORT_STAGE_COUNT; s++) {
@@ -811,6 +812,12 @@ Test(report, xlsx_read_back_by_openpyxl_and_pdf_text_hold_the_same_numbers)
     cr_expect(strstr(out, "Báo cáo nhanh ngày 12/05/2026") != NULL, "%s", out);
     cr_expect(strstr(out, "Đã xác minh") != NULL);
     free(out);
+    /* LSCAN_REPORT_KEEP=DIR keeps the files (to look at them) */
+    if (getenv("LSCAN_REPORT_KEEP")) {
+        cr_assert_eq(run_report("campaign", "2026", dir, "pdf", "vi", NULL), 0);
+        const char *copy[] = {"cp", "-r", dir, getenv("LSCAN_REPORT_KEEP"), NULL};
+        harness_run(copy, NULL, 0, NULL, NULL);
+    }
     report_destroy(r);
     register_close(H->r);
 }

@@ -112,6 +112,7 @@ report_error report_write_csv(const report_figures *f, const char *path, bool vi
         report_serious_line(&f->serious[i], vi, line, sizeof line);
         report_vietnam_time(f->serious[i].first_seen_ms, seen);
         row_text(out, "serious", f->serious[i].case_id, line, "first_seen", seen);
+        row_text(out, "serious", f->serious[i].case_id, line, "title", f->serious[i].title);
     }
     for (size_t i = 0; i < f->correction_count; i++) {
         char line[1024], key[32];
