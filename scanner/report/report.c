@@ -542,15 +542,6 @@ static void add_serious(ctx *c, pass *p, sqlite3_stmt *st, const char *kind, boo
                         const char *reference)
 {
     const char *case_id = col(st, 0);
-    for (size_t i = 0; i < p->serious_count; i++)
-        if (!strcmp(p->serious[i].case_id, case_id)) {
-            if (transferred && !p->serious[i].transferred) {
-                p->serious[i].transferred = true;
-                p->serious[i].unit = dup_text(c, unit);
-                p->serious[i].reference = dup_text(c, reference);
-            }
-            return;
-        }
     if (p->serious_count == p->serious_capacity) {
         size_t grown = p->serious_capacity ? p->serious_capacity * 2 : 32;
         report_serious *s = realloc(p->serious, grown * sizeof *s);
@@ -730,19 +721,23 @@ static int top_order(const void *a, const void *b)
 }
 
 /* Distinct sellers of the period's received cases, the repeat offenders
- * among them (more than one case up to the period's end), the top ones. */
+ * among them (more than one case up to the period's end: two in the period,
+ * or one before it), the top ones with their cases to date. */
 static int sellers(ctx *c, pass *p, report_figures *f, size_t top)
 {
     if (!p->seller_count)
         return 0;
     qsort(p->sellers, p->seller_count, sizeof *p->sellers, seller_order);
-    sqlite3_stmt *st = prepare(c, "SELECT count(*) FROM cases WHERE platform = ?1 AND seller_id = ?2 AND first_seen_ms < ?3");
-    if (!st)
-        return -1;
+    sqlite3_stmt *earlier = prepare(c, "SELECT 1 FROM cases WHERE platform = ?1 AND seller_id = ?2 AND first_seen_ms < ?3"
+                                       " LIMIT 1");
+    sqlite3_stmt *to_date = prepare(c, "SELECT count(*) FROM cases WHERE platform = ?1 AND seller_id = ?2"
+                                       " AND first_seen_ms < ?3");
     report_seller *all = calloc(p->seller_count, sizeof *all);
-    if (!all) {
-        sqlite3_finalize(st);
-        c->oom = true;
+    if (!earlier || !to_date || !all) {
+        c->oom = !all;
+        sqlite3_finalize(earlier);
+        sqlite3_finalize(to_date);
+        free(all);
         return -1;
     }
     size_t n = 0;
@@ -756,22 +751,40 @@ static int sellers(ctx *c, pass *p, report_figures *f, size_t top)
         s->id = (char *)p->sellers[i].id;
         s->name = (char *)p->sellers[j - 1].name;
         s->cases = j - i;
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, s->platform, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, s->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, p->end_ms);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            s->cases_to_date = (uint64_t)sqlite3_column_int64(st, 0);
-        else
-            rc = -1;
-        if (s->cases_to_date > 1)
-            f->sellers_repeat++;
+        bool repeat = s->cases > 1;
+        if (!repeat) {
+            sqlite3_reset(earlier);
+            sqlite3_bind_text(earlier, 1, s->platform, -1, SQLITE_STATIC);
+            sqlite3_bind_text(earlier, 2, s->id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(earlier, 3, p->start_ms);
+            int step = sqlite3_step(earlier);
+            repeat = step == SQLITE_ROW;
+            if (step != SQLITE_ROW && step != SQLITE_DONE)
+                rc = -1;
+        }
+        f->sellers_repeat += repeat;
         i = j;
     }
-    sqlite3_finalize(st);
     f->sellers_distinct = n;
-    qsort(all, n, sizeof *all, top_order);
+    qsort(all, n, sizeof *all, top_order); /* by cases in the period; then cases to date, for the top ones */
     size_t keep_n = n < top ? n : top;
+    /* the top ones: ties at the cut are broken by the cases to date */
+    size_t candidates = keep_n;
+    while (candidates < n && keep_n && all[candidates].cases == all[keep_n - 1].cases && candidates < keep_n + 1000)
+        candidates++;
+    for (size_t i = 0; i < candidates && !rc; i++) {
+        sqlite3_reset(to_date);
+        sqlite3_bind_text(to_date, 1, all[i].platform, -1, SQLITE_STATIC);
+        sqlite3_bind_text(to_date, 2, all[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(to_date, 3, p->end_ms);
+        if (sqlite3_step(to_date) == SQLITE_ROW)
+            all[i].cases_to_date = (uint64_t)sqlite3_column_int64(to_date, 0);
+        else
+            rc = -1;
+    }
+    qsort(all, candidates, sizeof *all, top_order);
+    sqlite3_finalize(earlier);
+    sqlite3_finalize(to_date);
     f->top_sellers = calloc(keep_n ? keep_n : 1, sizeof *f->top_sellers);
     if (!f->top_sellers)
         c->oom = true;
@@ -806,21 +819,39 @@ static int64_t one_number(ctx *c, const char *sql, const pass *p, int64_t bound,
     return n;
 }
 
-/* Cases open at the period's end that were first seen before `bound`: open
- * now, or closed (dismissed, handled, transferred: final states) at or
- * after the end. Both counts read indexes only. */
-static uint64_t open_at_end(ctx *c, const pass *p, int64_t bound, bool *ok)
+/* Cases open at the period's end (`open`), and of those the ones first seen
+ * more than 24 hours and 7 days before it: open now, or closed (dismissed,
+ * handled, transferred: final states) at or after the end. The first count
+ * reads an index only; the second the decisions made since the end. */
+static bool open_at_end(ctx *c, const pass *p, report_figures *f)
 {
-    int64_t open_now = one_number(c,
-                                  "SELECT count(*) FROM cases WHERE state IN ('received', 'classified', 'verified',"
-                                  " 'needs_info') AND first_seen_ms < ?5",
-                                  p, bound, ok);
-    int64_t closed_later = one_number(c,
-                                      "SELECT count(*) FROM decisions d CROSS JOIN cases c ON c.case_id = d.case_id"
-                                      " WHERE d.at >= ?2 AND d.action IN ('dismiss', 'handle', 'transfer')"
-                                      " AND c.first_seen_ms < ?5",
-                                      p, bound, ok);
-    return (uint64_t)(open_now + closed_later);
+    int64_t bounds[3] = {p->end_ms, p->end_ms - DAY_MS, p->end_ms - 7 * DAY_MS};
+    uint64_t *out[3] = {&f->open, &f->open_24h, &f->open_7d};
+    sqlite3_stmt *now_open = prepare(c, "SELECT count(*) FROM cases WHERE state IN ('received', 'classified',"
+                                        " 'verified', 'needs_info') AND first_seen_ms < ?1");
+    sqlite3_stmt *closed_later =
+        prepare(c, "SELECT coalesce(sum(c.first_seen_ms < ?2), 0), coalesce(sum(c.first_seen_ms < ?3), 0),"
+                   " coalesce(sum(c.first_seen_ms < ?4), 0)"
+                   " FROM decisions d CROSS JOIN cases c ON c.case_id = d.case_id"
+                   " WHERE d.at >= ?1 AND d.action IN ('dismiss', 'handle', 'transfer')");
+    bool ok = now_open && closed_later;
+    for (int i = 0; i < 3 && ok; i++) {
+        sqlite3_reset(now_open);
+        sqlite3_bind_int64(now_open, 1, bounds[i]);
+        ok = sqlite3_step(now_open) == SQLITE_ROW;
+        *out[i] = ok ? (uint64_t)sqlite3_column_int64(now_open, 0) : 0;
+    }
+    if (ok) {
+        sqlite3_bind_text(closed_later, 1, p->end_text, -1, SQLITE_STATIC);
+        for (int i = 0; i < 3; i++)
+            sqlite3_bind_int64(closed_later, 2 + i, bounds[i]);
+        ok = sqlite3_step(closed_later) == SQLITE_ROW;
+        for (int i = 0; ok && i < 3; i++)
+            *out[i] += (uint64_t)sqlite3_column_int64(closed_later, i);
+    }
+    sqlite3_finalize(now_open);
+    sqlite3_finalize(closed_later);
+    return ok;
 }
 
 static int state_at_end(ctx *c, report_figures *f, const pass *p)
@@ -837,6 +868,40 @@ static int state_at_end(ctx *c, report_figures *f, const pass *p)
     }
     sqlite3_finalize(st);
     return c->oom ? -1 : 0;
+}
+
+static void serious_free(report_serious *s)
+{
+    char *strings[] = {s->case_id, s->platform, s->listing_id, s->severity, s->kind, s->province,
+                       s->seller,  s->title,    s->state,      s->unit,     s->reference};
+    for (size_t k = 0; k < sizeof strings / sizeof *strings; k++)
+        free(strings[k]);
+}
+
+static int by_case_id(const void *a, const void *b)
+{
+    const report_serious *x = a, *y = b;
+    int k = strcmp(x->case_id ? x->case_id : "", y->case_id ? y->case_id : "");
+    return k ? k : (int)y->transferred - (int)x->transferred;
+}
+
+/* A case both received serious and transferred in the period is one entry
+ * (the transferred one). */
+static void serious_merge(report_figures *f)
+{
+    if (f->serious_count < 2)
+        return;
+    qsort(f->serious, f->serious_count, sizeof *f->serious, by_case_id);
+    size_t kept = 0;
+    for (size_t i = 0; i < f->serious_count; i++) {
+        if (kept && !strcmp(f->serious[kept - 1].case_id ? f->serious[kept - 1].case_id : "",
+                            f->serious[i].case_id ? f->serious[i].case_id : "")) {
+            serious_free(&f->serious[i]);
+            continue;
+        }
+        f->serious[kept++] = f->serious[i];
+    }
+    f->serious_count = kept;
 }
 
 static int severity_rank(const char *s)
@@ -1101,13 +1166,8 @@ static void figures_free(report_figures *f)
         free(f->top_sellers[i].name);
     }
     free(f->top_sellers);
-    for (size_t i = 0; i < f->serious_count; i++) {
-        report_serious *s = &f->serious[i];
-        char *strings[] = {s->case_id, s->platform, s->listing_id, s->severity, s->kind, s->province,
-                           s->seller,  s->title,    s->state,      s->unit,     s->reference};
-        for (size_t k = 0; k < sizeof strings / sizeof *strings; k++)
-            free(strings[k]);
-    }
+    for (size_t i = 0; i < f->serious_count; i++)
+        serious_free(&f->serious[i]);
     free(f->serious);
     for (size_t i = 0; i < f->correction_count; i++) {
         report_correction *k = &f->corrections[i];
@@ -1165,13 +1225,10 @@ static report_error compute(ctx *c, report_figures *f, const report_options *o)
         f->by[d] = p.by[d];
         memset(&p.by[d], 0, sizeof p.by[d]);
     }
+    serious_merge(f);
     if (f->serious_count)
         qsort(f->serious, f->serious_count, sizeof *f->serious, serious_order);
-    bool ok = true;
-    f->open = open_at_end(c, &p, p.end_ms, &ok);
-    f->open_24h = open_at_end(c, &p, p.end_ms - DAY_MS, &ok);
-    f->open_7d = open_at_end(c, &p, p.end_ms - 7 * DAY_MS, &ok);
-    if (!ok || sellers(c, &p, f, o->top_sellers ? o->top_sellers : 10) < 0 || state_at_end(c, f, &p) < 0 ||
+    if (!open_at_end(c, &p, f) || sellers(c, &p, f, o->top_sellers ? o->top_sellers : 10) < 0 || state_at_end(c, f, &p) < 0 ||
         corrections(c, f, &p) < 0 || days(c, f) < 0) {
         rc = c->oom ? REPORT_ERROR_MEMORY : REPORT_ERROR_DATABASE;
         goto out;
@@ -1217,6 +1274,7 @@ report_error report_create(const char *register_path, const report_period *perio
         return REPORT_ERROR_DATABASE;
     }
     sqlite3_busy_timeout(c.db, 10000);
+    sqlite3_exec(c.db, "PRAGMA cache_size = -65536", NULL, NULL, NULL); /* 64 MB: the cases a report touches */
     /* one snapshot for every figure (WAL: writers go on meanwhile) */
     report_error rc = sqlite3_exec(c.db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? compute(&c, &r->f, o)
                                                                                    : REPORT_ERROR_DATABASE;
