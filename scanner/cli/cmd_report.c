@@ -47,6 +47,21 @@ static bool add_formats(const char *list, bool wanted[REPORT_FORMAT_COUNT])
     return any;
 }
 
+/* mkdir -p: 0, or -1 with errno. */
+static int make_folders(const char *path)
+{
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", path);
+    for (char *p = copy + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(copy, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static void safe_path(const char *path, bytebuf *out)
 {
     terminal_safe_append(out, path, strlen(path));
@@ -124,7 +139,7 @@ static int command_report(const cli_command *self, int argc, char **argv)
         fprintf(stderr, "lscan: report: %s: %s (the case register; --register FILE)\n", register_path, strerror(errno));
         return EXIT_RUNTIME;
     }
-    if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
+    if (make_folders(out_dir) != 0) {
         fprintf(stderr, "lscan: report: cannot make %s: %s\n", out_dir, strerror(errno));
         return EXIT_RUNTIME;
     }
