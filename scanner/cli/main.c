@@ -29,9 +29,9 @@ static void usage(FILE *out)
           "campaign changed since the checkpoint, a decision refused (not allowed in the case's state,\n"
           "held by another reviewer, a field missing), or a report's date or baseline CSV wrong; 3 could not\n"
           "finish (out of memory, write error, Redis refused the password or database, flags lost, the case\n"
-          "register unreadable); 4 done, but flags wait\n"
-          "in the spool (Redis unreachable or refusing writes at the end; the next scan replays them);\n"
-          "130 a scan stopped by SIGINT (after finishing its transfers and flushing).\n",
+          "register unreadable); 4 done, but flags wait in the spool (Redis unreachable or refusing writes\n"
+          "at the end; the next scan replays them); 130 a scan stopped by SIGINT (after finishing its\n"
+          "transfers and flushing).\n",
           out);
 }
 
