@@ -486,7 +486,7 @@ Test(report, every_figure_equals_the_model_and_days_add_up_to_the_month)
     for (int d = 0; d < REPORT_DIMENSION_COUNT; d++)
         sums[d] = mf->by[d];
     for (int day = 1; day <= 31; day++) {
-        char date[16];
+        char date[32];
         snprintf(date, sizeof date, "2026-05-%02d", day);
         report *r = make("daily", date, NULL);
         expect_matches_model(r);
@@ -519,7 +519,7 @@ Test(report, every_figure_equals_the_model_and_days_add_up_to_the_month)
     const report_figures *yf = report_figures_of(year);
     uint64_t months[REPORT_STAGE_COUNT] = {0};
     for (int m = 1; m <= 12; m++) {
-        char date[16];
+        char date[32];
         snprintf(date, sizeof date, "2026-%02d", m);
         report *r = make("monthly", date, NULL);
         for (int s = 0; s < REPORT_STAGE_COUNT; s++)
@@ -849,4 +849,53 @@ Test(report, the_same_inputs_give_the_same_files)
     free(out);
     cr_expect_eq(run_report("weekly", "2026-05-01", a, "csv", "vi", NULL), 2);
     register_close(H->r);
+}
+
+Test(report, hostile_and_broken_listing_text_is_written_as_text)
+{
+    history *h = calloc(1, sizeof *h);
+    h->seed = 11;
+    snprintf(h->path, sizeof h->path, "%s/hostile.sqlite", scratch_dir());
+    char error[512];
+    cr_assert_eq(normalizer_create(&shared_normalizer, error, sizeof error), 0, "%s", error);
+    h->r = register_open(h->path, shared_normalizer, error, sizeof error);
+    cr_assert_not_null(h->r, "%s", error);
+    H = h;
+    /* a title with bytes that are not UTF-8, markup, and a formula; a seller name that is a formula */
+    const char *json =
+        "{\"flag_id\":\"00000000000000aa\",\"scan_id\":\"x-1\",\"severity\":\"critical\",\"explain\":\"t\","
+        "\"listing\":{\"platform\":\"shopee\",\"listing_id\":\"H1\",\"title\":\"@SUM(1+1) <b>\xff\xfe bad</b> \\\"x\\\"\","
+        "\"url\":\"http://127.0.0.1/p/H1\",\"seller\":{\"id\":\"s1\",\"name\":\"-2+3 Shop\",\"location\":\"Huế\"}},"
+        "\"rules\":[{\"id\":\"r1\",\"kind\":\"gi\",\"name\":\"M\",\"severity\":\"critical\",\"goods_group\":\"other\","
+        "\"score\":1}],\"hits\":[],\"signals\":[],\"evidence\":{\"url\":\"http://127.0.0.1/p/H1\","
+        "\"fetched_at\":\"2026-05-03T02:00:00Z\",\"http_status\":200,\"sha256\":\"00\"}}";
+    intake_item item = {.flag = json, .flag_length = strlen(json)};
+    intake_stats stats = {0};
+    cr_assert_eq(register_intake(h->r, &item, 1, 0, &stats, error, sizeof error), REGISTER_OK, "%s", error);
+    cr_assert_eq(stats.cases_new, 1);
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/hostile", scratch_dir());
+    char *out = NULL;
+    cr_assert_eq(run_report("daily", "2026-05-03", dir, "csv,xlsx,pdf", "vi", &out), 0);
+    free(out);
+    char csv[800];
+    snprintf(csv, sizeof csv, "%s/lscan-report-daily-2026-05-03.csv", dir);
+    char *text = harness_read_file(csv, NULL);
+    cr_assert_not_null(text);
+    cr_expect(strstr(text, "\"'@SUM(1+1)") != NULL, "%s", text);
+    cr_expect(strstr(text, "\"'-2+3 Shop\"") != NULL, "%s", text);
+    cr_expect(strstr(text, "\xff") == NULL, "bytes that are not UTF-8 reached the CSV");
+    free(text);
+    char xlsx[800], script[1024];
+    snprintf(xlsx, sizeof xlsx, "%s/lscan-report-daily-2026-05-03.xlsx", dir);
+    snprintf(script, sizeof script,
+             "import openpyxl,sys\nwb=openpyxl.load_workbook(sys.argv[1])\n"
+             "print(wb['Vụ việc nghiêm trọng'].cell(2,6).value)\nprint(wb['Người bán'].cell(2,3).value)\n");
+    const char *argv[] = {"/usr/bin/python3", "-c", script, xlsx, NULL};
+    char *err = NULL;
+    cr_assert_eq(harness_run(argv, NULL, 0, &out, &err), 0, "%s", err ? err : "");
+    cr_expect(!strncmp(out, "'@SUM(1+1) <b>", 14), "%s", out);
+    cr_expect(strstr(out, "\n'-2+3 Shop\n") != NULL, "%s", out);
+    free(out), free(err);
+    register_close(h->r);
 }

@@ -135,7 +135,13 @@ void report_cell_text(const char *s, char *out, size_t size)
     if (!s)
         s = "";
     bool risky = *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
-    snprintf(out, size, "%s%s", risky ? "'" : "", s);
+    int n = snprintf(out, size, "%s%s", risky ? "'" : "", s);
+    if (n >= 0 && (size_t)n >= size) { /* cut: never inside a UTF-8 character */
+        size_t end = size - 1;
+        while (end > 0 && ((unsigned char)out[end] & 0xC0) == 0x80)
+            end--;
+        out[end] = 0;
+    }
 }
 
 /* ---- time ------------------------------------------------------------------------------------- */

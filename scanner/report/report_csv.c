@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "rules/base/error_message.h"
 #include "scanner/report/report.h"
 
@@ -15,7 +17,9 @@
 static void cell(FILE *out, const char *s)
 {
     char safe[2048];
-    report_cell_text(s, safe, sizeof safe);
+    char *valid = g_utf8_make_valid(s ? s : "", -1); /* listing text may hold bytes that are not UTF-8 */
+    report_cell_text(valid, safe, sizeof safe);
+    g_free(valid);
     fputc('"', out);
     for (const char *p = safe; *p; p++) {
         if (*p == '"')

@@ -54,7 +54,10 @@ static double text(doc *d, double x, double y, double width, const char *s, doub
     pango_layout_set_wrap(d->layout, PANGO_WRAP_WORD_CHAR);
     pango_layout_set_ellipsize(d->layout, wrap ? PANGO_ELLIPSIZE_NONE : PANGO_ELLIPSIZE_END);
     pango_layout_set_alignment(d->layout, a == RIGHT ? PANGO_ALIGN_RIGHT : a == CENTER ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT);
-    pango_layout_set_text(d->layout, s ? s : "", -1);
+    /* listing text may hold bytes that are not UTF-8: pango would complain on stderr */
+    char *valid = g_utf8_make_valid(s ? s : "", -1);
+    pango_layout_set_text(d->layout, valid, -1);
+    g_free(valid);
     int w, h;
     pango_layout_get_size(d->layout, &w, &h);
     cairo_move_to(d->cr, x, y);

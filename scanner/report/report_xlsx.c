@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib.h>
 #include <xlsxwriter.h>
 
 #include "rules/base/error_message.h"
@@ -32,7 +33,10 @@ static void text(lxw_worksheet *ws, int r, int c, const char *s, lxw_format *f)
         s = safe;
         f = NULL;
     }
-    worksheet_write_string(ws, (lxw_row_t)r, (lxw_col_t)c, s ? s : "", f);
+    /* bytes that are not UTF-8 would make a workbook Excel calls damaged */
+    char *valid = g_utf8_make_valid(s ? s : "", -1);
+    worksheet_write_string(ws, (lxw_row_t)r, (lxw_col_t)c, valid, f);
+    g_free(valid);
 }
 
 static void number(lxw_worksheet *ws, int r, int c, double v, lxw_format *f)
