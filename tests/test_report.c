@@ -9,9 +9,11 @@
  * many days counts once; the XLSX is read back with python3-openpyxl and
  * the PDF's text with pdftotext. */
 #include <criterion/criterion.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,11 +26,12 @@
 
 #define DAY_MS (24LL * 3600 * 1000)
 
-static harness_process scratch;
+static harness_process scratch, server;
 static normalizer *shared_normalizer;
 
 static void stop_all(void)
 {
+    harness_stop(&server);
     harness_stop(&scratch);
     normalizer_destroy(shared_normalizer);
     shared_normalizer = NULL;
@@ -898,4 +901,135 @@ Test(report, hostile_and_broken_listing_text_is_written_as_text)
     cr_expect(strstr(out, "\n'-2+3 Shop\n") != NULL, "%s", out);
     free(out), free(err);
     register_close(h->r);
+}
+
+/* ---- the console's download ---- */
+
+typedef struct download {
+    long status;
+    char cookie[256];
+    char *body;
+    size_t length;
+} download;
+
+static size_t take_header(char *data, size_t size, size_t n, void *ctx)
+{
+    download *d = ctx;
+    size_t length = size * n;
+    if (length > 12 && !strncasecmp(data, "Set-Cookie: ", 12)) {
+        size_t end = 12;
+        while (end < length && data[end] != ';' && data[end] != '\r')
+            end++;
+        snprintf(d->cookie, sizeof d->cookie, "%.*s", (int)(end - 12), data + 12);
+    }
+    return length;
+}
+
+static size_t take_body(char *data, size_t size, size_t n, void *ctx)
+{
+    download *d = ctx;
+    char *grown = realloc(d->body, d->length + size * n + 1);
+    cr_assert_not_null(grown);
+    memcpy(grown + d->length, data, size * n);
+    d->length += size * n;
+    grown[d->length] = 0;
+    d->body = grown;
+    return size * n;
+}
+
+static void fetch(int port, const char *path, const char *cookie, const char *json, download *d)
+{
+    memset(d, 0, sizeof *d);
+    CURL *curl = curl_easy_init();
+    char url[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, take_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, d);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, take_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, d);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
+    struct curl_slist *headers = NULL;
+    if (cookie && *cookie) {
+        char line[300];
+        snprintf(line, sizeof line, "Cookie: %s", cookie);
+        headers = curl_slist_append(headers, line);
+    }
+    if (json) {
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    cr_assert_eq(curl_easy_perform(curl), CURLE_OK, "%s", path);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &d->status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+}
+
+static void add_account(const char *accounts, const char *name, const char *role)
+{
+    char lscan[600], input[64];
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    snprintf(input, sizeof input, "%s-password-1\n", name);
+    const char *argv[] = {lscan, "users", "add", name, "--role", role, "--accounts", accounts, NULL};
+    char *err = NULL;
+    cr_assert_eq(harness_run(argv, input, strlen(input), NULL, &err), 0, "%s", err ? err : "");
+    free(err);
+}
+
+Test(report, the_console_offers_the_same_reports_for_download)
+{
+    history *h = build_history("console.sqlite");
+    register_close(h->r);
+    char accounts[700], lscan[600], line[512];
+    snprintf(accounts, sizeof accounts, "%s/accounts.sqlite", scratch_dir());
+    add_account(accounts, "chi", "lead");
+    add_account(accounts, "lan", "reviewer");
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    const char *argv[] = {lscan, "serve", "--listen", "127.0.0.1:0", "--register", h->path, "--accounts", accounts,
+                          "--no-intake", NULL};
+    cr_assert_eq(harness_start_command(&server, argv), 0);
+    cr_assert_eq(harness_read_line(&server, "the console is at", line, sizeof line, 20000), 0, "lscan serve did not start");
+    int port = atoi(strstr(line, "127.0.0.1:") + 10);
+    cr_assert_gt(port, 0, "%s", line);
+    /* the same bytes as lscan report writes */
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/cli", scratch_dir());
+    cr_assert_eq(run_report("daily", "2026-05-12", dir, "csv,pdf", "vi", NULL), 0);
+    download lead, got;
+    fetch(port, "/api/login", NULL, "{\"username\":\"chi\",\"password\":\"chi-password-1\"}", &lead);
+    cr_assert_eq(lead.status, 200, "%s", lead.body ? lead.body : "");
+    for (int f = 0; f < 2; f++) {
+        const char *ext = f ? "pdf" : "csv";
+        char path[128], file[800];
+        snprintf(path, sizeof path, "/api/reports/daily/2026-05-12.%s", ext);
+        fetch(port, path, lead.cookie, NULL, &got);
+        cr_expect_eq(got.status, 200, "%s: %s", path, got.body ? got.body : "");
+        snprintf(file, sizeof file, "%s/lscan-report-daily-2026-05-12.%s", dir, ext);
+        size_t length = 0;
+        char *want = harness_read_file(file, &length);
+        cr_assert_not_null(want);
+        cr_expect(got.length == length && !memcmp(got.body, want, length), "%s differs from lscan report's", path);
+        free(want);
+        free(got.body);
+    }
+    fetch(port, "/api/reports/daily/2026-13-12.csv", lead.cookie, NULL, &got);
+    cr_expect_eq(got.status, 400);
+    free(got.body);
+    fetch(port, "/api/reports/weekly/2026-05-12.csv", lead.cookie, NULL, &got);
+    cr_expect_eq(got.status, 404);
+    free(got.body);
+    free(lead.body);
+    /* a reviewer may not; nobody logged out may not */
+    download reviewer;
+    fetch(port, "/api/login", NULL, "{\"username\":\"lan\",\"password\":\"lan-password-1\"}", &reviewer);
+    cr_assert_eq(reviewer.status, 200);
+    fetch(port, "/api/reports/daily/2026-05-12.csv", reviewer.cookie, NULL, &got);
+    cr_expect_eq(got.status, 403);
+    free(got.body);
+    fetch(port, "/api/reports/daily/2026-05-12.csv", NULL, NULL, &got);
+    cr_expect_eq(got.status, 401);
+    free(got.body);
+    free(reviewer.body);
+    harness_stop(&server);
 }
