@@ -712,7 +712,7 @@ static int run_report(const char *kind, const char *date, const char *dir, const
     char *err = NULL;
     int rc = harness_run(argv, NULL, 0, out, &err);
     if (rc != 0)
-        cr_log_error("lscan report: %s", err ? err : "");
+        cr_log_info("lscan report (exit %d): %s", rc, err ? err : "");
     free(err);
     return rc;
 }
