@@ -11,7 +11,8 @@ BUILD   ?= build
 DEBIAN_PACKAGES := build-essential pkg-config libcurl4-openssl-dev libpcre2-dev \
   libxxhash-dev libhiredis-dev libcriterion-dev libvectorscan-dev \
   libutf8proc-dev libyaml-dev libcjson-dev libxml2-dev libmicrohttpd-dev \
-  zlib1g-dev libssl-dev libsqlite3-dev sqlite3 libsodium-dev libzip-dev redis-server redis-tools wrk curl
+  zlib1g-dev libssl-dev libsqlite3-dev sqlite3 libsodium-dev libzip-dev redis-server redis-tools wrk curl \
+  libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-noto-core poppler-utils python3-openpyxl
 
 # The console's browser test (tests/browser): Debian's Chromium, fonts with
 # Vietnamese glyphs for its screenshots, Node for playwright-core (npm ci).
@@ -21,7 +22,7 @@ BROWSER_PACKAGES := chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emo
 BENCH_PACKAGES := python3-scrapy
 
 PKG_MODULES := libcurl libpcre2-8 libxxhash hiredis libhs libutf8proc yaml-0.1 \
-  libcjson libxml-2.0 libmicrohttpd zlib libcrypto sqlite3 libsodium libzip
+  libcjson libxml-2.0 libmicrohttpd zlib libcrypto sqlite3 libsodium libzip xlsxwriter cairo pangocairo
 
 CC      ?= cc
 OPTFLAGS ?= -O2 -g

@@ -95,5 +95,6 @@ extern const cli_command cli_cases_intake, cli_cases_list, cli_cases_show, cli_c
 extern const cli_command cli_serve, cli_users_add, cli_users_passwd, cli_users_disable, cli_users_enable, cli_users_list,
     cli_users_audit;
 extern const cli_command cli_keys_generate, cli_evidence_export, cli_evidence_verify, cli_recheck;
+extern const cli_command cli_report;
 
 #endif

@@ -13,7 +13,7 @@ static const cli_command *const commands[] = {
     &cli_cases_release, &cli_cases_decide, &cli_cases_work,    &cli_cases_verify, &cli_cases_reasons,
     &cli_serve,        &cli_users_add,     &cli_users_passwd,  &cli_users_disable, &cli_users_enable,
     &cli_users_list,   &cli_users_audit,   &cli_keys_generate, &cli_evidence_export, &cli_evidence_verify,
-    &cli_recheck};
+    &cli_recheck,      &cli_report};
 
 static void usage(FILE *out)
 {
@@ -27,11 +27,12 @@ static void usage(FILE *out)
           "\n"
           "exit status: 0 ok; 1 some input lines or stream entries were bad, rule tests failed, or the case\n"
           "register's decision chain is broken; 2 bad usage, rule packs or a campaign with mistakes, a\n"
-          "campaign changed since the checkpoint, or a decision refused (not allowed in the case's state,\n"
-          "held by another reviewer, a field missing); 3 could not finish (out of\n"
-          "memory, write error, Redis refused the password or database, flags lost); 4 done, but flags wait\n"
-          "in the spool (Redis unreachable or refusing writes at the end; the next scan replays them);\n"
-          "130 a scan stopped by SIGINT (after finishing its transfers and flushing).\n",
+          "campaign changed since the checkpoint, a decision refused (not allowed in the case's state,\n"
+          "held by another reviewer, a field missing), or a report's date or baseline CSV wrong; 3 could not\n"
+          "finish (out of memory, write error, Redis refused the password or database, flags lost, the case\n"
+          "register unreadable); 4 done, but flags wait in the spool (Redis unreachable or refusing writes\n"
+          "at the end; the next scan replays them); 130 a scan stopped by SIGINT (after finishing its\n"
+          "transfers and flushing).\n",
           out);
 }
 

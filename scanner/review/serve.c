@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rules/base/error_message.h"
 #include "rules/pack.h"
@@ -23,6 +24,7 @@
 #include "scanner/review/assets.h"
 #include "scanner/review/session.h"
 #include "scanner/record/listing.h"
+#include "scanner/report/report.h"
 #include "workers/httpd.h"
 
 #define COOKIE "lscan_session"
@@ -645,6 +647,83 @@ static void api_dashboard(lscan_server *s, const httpd_request *r, httpd_respons
     pthread_mutex_unlock(&s->cache_lock);
 }
 
+static void say(const lscan_server *s, const char *line);
+
+/* GET /api/reports/KIND/PERIOD.EXT[?lang=en]: the report `lscan report`
+ * writes (docs/reports.md), made from the register now, as a download. */
+static void api_report(lscan_server *s, const httpd_request *r, const char *kind_name, const char *file,
+                       httpd_response *res)
+{
+    static const char *const types[REPORT_FORMAT_COUNT] = {
+        "text/csv; charset=utf-8", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/pdf"};
+    char date[32];
+    const char *dot = strrchr(file, '.');
+    report_period_kind kind = report_period_kind_named(kind_name);
+    report_format format = dot ? report_format_named(dot + 1) : REPORT_FORMAT_COUNT;
+    if (kind == REPORT_KIND_COUNT || format == REPORT_FORMAT_COUNT || (size_t)(dot - file) >= sizeof date) {
+        fail(res, 404, "not_found", "reports are /api/reports/daily|monthly|yearly|campaign/PERIOD.csv|xlsx|pdf");
+        return;
+    }
+    snprintf(date, sizeof date, "%.*s", (int)(dot - file), file);
+    const char *lang = httpd_query(r, "lang");
+    bool vietnamese = !lang || strcmp(lang, "en");
+    report_campaign_days campaign = {s->options.peak_start_month, s->options.peak_start_day, s->options.peak_end_month,
+                                     s->options.peak_end_day};
+    report_period period;
+    char error[512];
+    if (report_period_make(kind, date, &campaign, now_ms(), &period, error, sizeof error) != REPORT_OK) {
+        fail(res, 400, "bad_period", error);
+        return;
+    }
+    report_options options = {.campaign = campaign};
+    report *rep = NULL;
+    if (report_create(s->register_path, &period, &options, &rep, error, sizeof error) != REPORT_OK) {
+        say(s, error);
+        fail(res, 500, "internal", "the report failed");
+        return;
+    }
+    /* the writers write files: one of our own, read back, removed */
+    char path[] = "/tmp/lscan-report-XXXXXX";
+    int fd = mkstemp(path);
+    report_error e = fd < 0 ? REPORT_ERROR_WRITE : report_write(rep, format, path, vietnamese, error, sizeof error);
+    report_destroy(rep);
+    size_t length = 0;
+    char *data = NULL;
+    if (e == REPORT_OK) {
+        FILE *in = fopen(path, "rb");
+        if (in && fseek(in, 0, SEEK_END) == 0 && ftell(in) > 0) {
+            length = (size_t)ftell(in);
+            rewind(in);
+            data = malloc(length);
+            if (data && fread(data, 1, length, in) != length) {
+                free(data);
+                data = NULL;
+            }
+        }
+        if (in)
+            fclose(in);
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
+    }
+    if (!data) {
+        fail(res, 500, "internal", "the report failed");
+        return;
+    }
+    char name[128], disposition[200];
+    report_file_name(&period, format, name, sizeof name);
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", name);
+    res->status = 200;
+    res->content_type = types[format];
+    common_headers(res, false);
+    httpd_add_header(res, "Content-Disposition", disposition);
+    httpd_add_header(res, "X-Content-Type-Options", "nosniff");
+    bytebuf_append(&res->body, data, length);
+    free(data);
+}
+
 static void api_users(lscan_server *s, httpd_response *res)
 {
     char error[512];
@@ -827,6 +906,8 @@ static void api(void *ctx, const httpd_request *r, httpd_response *res)
         work ? api_seller(s, &c, part[2], part[3], res) : fail(res, 403, "forbidden", "not for your role");
     else if (get && n == 2 && !strcmp(what, "dashboard"))
         lead ? api_dashboard(s, r, res) : fail(res, 403, "forbidden", "for leads and admins");
+    else if (get && n == 4 && !strcmp(what, "reports"))
+        lead ? api_report(s, r, part[2], part[3], res) : fail(res, 403, "forbidden", "for leads and admins");
     else if (get && n == 2 && !strcmp(what, "users"))
         c.who.role == ROLE_ADMIN ? api_users(s, res) : fail(res, 403, "forbidden", "for admins");
     else if (get && n == 2 && !strcmp(what, "audit"))
