@@ -309,6 +309,7 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
     rs->options.backend = options ? options->backend : MPM_BACKEND_AHO_CORASICK;
     rs->options.regex_match_limit = options && options->regex_match_limit ? options->regex_match_limit : 100000;
     rs->options.regex_depth_limit = options && options->regex_depth_limit ? options->regex_depth_limit : 2000;
+    rs->options.no_negation = options ? options->no_negation : false;
     compiler c = {rs, diag, diagnostics_total(diag), 0};
     char error[512];
     if (options && options->normalizer) {

@@ -285,6 +285,124 @@ static const normalized_text *normalized_fact(ruleset_scratch *s, const char *te
 }
 
 
+/* ---- negation (docs/rules.md, "Negation and disclaimers") -------------------
+ * A mention or cue directly after a negator in the same clause ("không phải
+ * hàng fake", "not a product of Nike", "without replica") is not a signal.
+ * A negated authenticity claim ("không chính hãng", "not genuine") is an
+ * admission: what follows it still counts. The negator must be within
+ * NEGATION_WINDOW words before the hit with no clause punctuation between
+ * (lists joined by "hay", "hoặc", "và", "or", "and" stay inside the window).
+ * Words are read in the main view (folded: "không" is "khong"). */
+
+#define NEGATION_WINDOW 5
+
+/* Word `index` of a field's main view: [*start, *end) in the view. */
+static bool view_word(const field_views *v, size_t index, size_t *start, size_t *end)
+{
+    if (index > v->space_count)
+        return false;
+    *start = index == 0 ? 0 : v->spaces[index - 1] + 1;
+    *end = index < v->space_count ? v->spaces[index] : v->main.length;
+    return *end > *start;
+}
+
+static bool word_is(const field_views *v, size_t index, const char *const *words)
+{
+    size_t a, b;
+    if (!view_word(v, index, &a, &b))
+        return false;
+    for (size_t i = 0; words[i]; i++)
+        if (strlen(words[i]) == b - a && !memcmp(v->main.text + a, words[i], b - a))
+            return true;
+    return false;
+}
+
+static bool word_is_number(const field_views *v, size_t index)
+{
+    size_t a, b;
+    if (!view_word(v, index, &a, &b))
+        return false;
+    for (size_t i = a; i < b; i++)
+        if (v->main.text[i] < '0' || v->main.text[i] > '9')
+            return false;
+    return true;
+}
+
+/* "không", "ko", "chưa", "not", "without", "never"; the chat "k" unless it
+ * is a price's thousands ("50 k"). Words that fold to a common other word
+ * ("nó" is "no", "hồng" is "hong", "chàng" is "chang") are not negators. */
+static bool negator_at(const field_views *v, size_t index, const char *original)
+{
+    static const char *const negators[] = {"khong", "ko", "kh", "khg", "hok", "not", "without", "never",
+                                           "cannot", "isnt", "arent", "doesnt", "dont", NULL};
+    static const char *const k[] = {"k", NULL}, *const chua[] = {"chua", NULL};
+    if (word_is(v, index, negators))
+        return true;
+    if (word_is(v, index, chua)) {
+        /* "chưa" (not yet) only as written with its horn: "chua" is also "chua" (sour: sữa chua, nem chua) */
+        size_t a, b;
+        view_word(v, index, &a, &b);
+        uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
+        for (uint32_t i = from; original && i + 1 < to; i++)
+            if ((unsigned char)original[i] == 0xC6 && ((unsigned char)original[i + 1] == 0xB0 ||
+                                                       (unsigned char)original[i + 1] == 0xAF))
+                return true; /* ư, Ư (NFC) */
+            else if ((unsigned char)original[i] == 0xCC && (unsigned char)original[i + 1] == 0x9B)
+                return true; /* the combining horn (NFD) */
+        return false;
+    }
+    return word_is(v, index, k) && !(index > 0 && word_is_number(v, index - 1));
+}
+
+/* After a negator: an authenticity word makes it an admission ("không
+ * chính hãng", "ko auth", "not genuine"), not a disclaimer. */
+static bool admission_after(const field_views *v, size_t negator)
+{
+    static const char *const fillers[] = {"phai", "la", "co", "duoc", "a", "an", "the", "is", "are", "hang", "san", "pham",
+                                          "sp", "do", NULL};
+    static const char *const genuine[] = {"chinh", "auth", "authentic", "genuine", "real", "original", "xin", "zin",
+                                          "that", "chuan", "official", "hang", NULL};
+    size_t i = negator + 1;
+    for (int skip = 0; skip < 3 && word_is(v, i, fillers) && !word_is(v, i, genuine); skip++)
+        i++;
+    if (word_is(v, i, genuine)) {
+        /* "hàng" alone is not a claim; "hàng thật", "hàng chuẩn" are */
+        static const char *const hang[] = {"hang", NULL};
+        static const char *const real[] = {"that", "chuan", "xin", "zin", "auth", "chinh", NULL};
+        return !word_is(v, i, hang) || word_is(v, i + 1, real);
+    }
+    return false;
+}
+
+/* Punctuation that ends a clause, in the original text between two offsets. */
+static bool clause_break(const char *text, uint32_t from, uint32_t to)
+{
+    for (uint32_t i = from; text && i < to; i++)
+        if (strchr(".,;!?()[]{}|\n\r", text[i]) && text[i])
+            return true;
+    return false;
+}
+
+/* Is the hit f a mention or cue under a negator? */
+static bool negated_hit(const ruleset_scratch *s, const found_hit *f)
+{
+    const field_views *v = &s->fields[f->field];
+    const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
+    if (!v->present || !text)
+        return false;
+    size_t w = f->word_start;
+    for (size_t back = 1; back <= NEGATION_WINDOW && back <= w; back++) {
+        size_t j = w - back, a, b;
+        if (!view_word(v, j, &a, &b))
+            return false;
+        if (clause_break(text, v->main.source_end[b - 1], f->start))
+            return false;
+        if (negator_at(v, j, text))
+            return !admission_after(v, j);
+    }
+    return false;
+}
+
 static bool seller_authorized(const compiled_rule *r, const listing_facts *l)
 {
     if (!l->seller_id)
@@ -337,6 +455,11 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
             if (f->kind != FOUND_LITERAL || rs->literals[f->index].kind != LITERAL_LIST_TERM ||
                 rs->literals[f->index].owner != (uint32_t)c->compiled)
                 continue;
+            if (!rs->options.no_negation && negated_hit(s, f)) {
+                ruleset_trace(s, depth, "list %s: \"%s\" follows a negator => not a signal", c->text,
+                              rs->literals[f->index].text);
+                continue;
+            }
             bool near = c->near < 0;
             for (size_t k = 0; k < s->found_count && !near; k++) {
                 const found_hit *h = &s->found[k];
@@ -372,10 +495,23 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
         result = c->compiled >= 0 && s->term_epoch[c->compiled] == s->epoch;
         signal.type = SIGNAL_TERM;
         signal.term = c->text;
+        if (result) {
+            /* true when at least one of its hits is not under a negator */
+            bool plain = false;
+            for (size_t i = 0; i < s->found_count && !plain; i++) {
+                const found_hit *f = &s->found[i];
+                plain = f->kind == FOUND_LITERAL && rs->literals[f->index].kind == LITERAL_CONDITION_TERM &&
+                        rs->literals[f->index].owner == (uint32_t)c->compiled &&
+                        (rs->options.no_negation || !negated_hit(s, f));
+            }
+            if (!plain)
+                ruleset_trace(s, depth, "term \"%s\": every hit follows a negator", c->text);
+            result = plain;
+        }
         for (size_t i = 0; result && i < s->found_count && !signal.has_span; i++) {
             const found_hit *f = &s->found[i];
             if (f->kind == FOUND_LITERAL && rs->literals[f->index].kind == LITERAL_CONDITION_TERM &&
-                rs->literals[f->index].owner == (uint32_t)c->compiled) {
+                rs->literals[f->index].owner == (uint32_t)c->compiled && (rs->options.no_negation || !negated_hit(s, f))) {
                 signal.has_span = true;
                 signal.field = f->field;
                 signal.start = f->start;
@@ -501,6 +637,24 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
     if (seller_authorized(r, l)) {
         ruleset_trace(s, 1, "seller %s is an authorized seller => does not fire", l->seller_id);
         return false;
+    }
+    if (!s->rs->options.no_negation) {
+        /* a brand named only in disclaimers ("không phải hàng Nike") is not a mention */
+        bool plain = false, any = false;
+        for (size_t i = 0; i < s->found_count && !plain; i++) {
+            const found_hit *f = &s->found[i];
+            bool of_rule = (f->kind == FOUND_LITERAL && s->rs->literals[f->index].kind == LITERAL_RULE_TERM &&
+                            s->rs->literals[f->index].owner == index) ||
+                           (f->kind == FOUND_REGEX && f->rule == index);
+            if (!of_rule)
+                continue;
+            any = true;
+            plain = f->kind == FOUND_REGEX || !negated_hit(s, f);
+        }
+        if (any && !plain) {
+            ruleset_trace(s, 1, "every mention follows a negator (a disclaimer) => does not fire");
+            return false;
+        }
     }
     bool flag;
     if (r->source->flag) {

@@ -28,6 +28,8 @@ typedef struct ruleset_options {
     mpm_backend backend;          /* default: our Aho-Corasick DFA */
     uint32_t regex_match_limit;   /* PCRE2 match limit (default 100000) */
     uint32_t regex_depth_limit;   /* PCRE2 depth limit for the interpreter (default 2000) */
+    bool no_negation;             /* mentions and cues after a negator count as today's engine counted them
+                                     (docs/rules.md, "Negation and disclaimers"); for comparisons */
 } ruleset_options;
 
 /* Compiles the packs into one set. On success returns 0, stores the set in

@@ -127,6 +127,49 @@ Test(conditions, list_price_unless_near_and_authorized_sellers)
           {.title = "Giày Nike rep 1:1", .seller = "someone", .fires = true});
 }
 
+/* docs/rules.md, "Negation and disclaimers": minimal pairs */
+Test(negation, cues_and_mentions_after_a_negator_are_not_signals_but_admissions_are)
+{
+    CHECK(nike_rule,
+          /* a cue under a negator is no signal */
+          {.title = "Giày Nike Air hàng fake", .fires = true},
+          {.title = "Giày Nike Air không phải hàng fake", .fires = false},
+          {.title = "Giày Nike Air ko phải hàng fake đâu nha", .fires = false},
+          {.title = "Giày Nike Air cam kết không bán siêu cấp hay rep 1:1", .fires = false},
+          {.title = "Nike Air Jordan not rep 1:1", .fires = false},
+          /* a clause break ends the negation: the cue after it counts */
+          {.title = "Giày Nike Air không hộp, hàng fake loại 1", .fires = true},
+          {.title = "Không đổi trả. Giày Nike rep 1:1", .fires = true},
+          /* a brand named only in a disclaimer is not a mention */
+          {.title = "Giày thể thao không phải Nike hàng fake", .fires = false},
+          {.title = "Giày thể thao không phải Nike", .price = 100000, .fires = false},
+          {.title = "Giày không phải Nike, Nike hàng fake", .fires = true},
+          /* "chưa" is a negator only as written with its horn: "sữa chua" is yogurt */
+          {.title = "Giày Nike chưa phải hàng fake", .fires = false},
+          {.title = "Giày Nike chua hàng fake", .fires = true},
+          /* a negated authenticity claim is an admission */
+          {.title = "Giày Nike không chính hãng, hàng fake", .fires = true},
+          {.title = "Giày không chính hãng Nike rep 1:1", .fires = true},
+          {.title = "Giày không phải hàng thật Nike hàng fake", .fires = true},
+          /* "k" for "không", but not a price's thousands */
+          {.title = "Giày Nike Air k phải hàng fake", .fires = false},
+          {.title = "Giày Nike Air 50 k hàng fake", .fires = true},
+          /* a cue phrase that begins with a negator itself stays */
+          {.title = "Giày Nike Air", .price = 200000, .fires = true});
+}
+
+Test(negation, a_term_condition_under_a_negator_does_not_hold)
+{
+    CHECK("  - id: tm.chanel\n"
+          "    kind: trademark\n"
+          "    name: Chanel\n"
+          "    terms: [\"chanel\"]\n"
+          "    flag: {term: \"like auth\"}\n",
+          {.title = "Túi Chanel like auth", .fires = true},
+          {.title = "Túi Chanel không like auth", .fires = false},
+          {.title = "Túi Chanel chưa like auth", .fires = false});
+}
+
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)
 {
     ruleset *rs = compile_ok(nike_rule);
