@@ -1264,8 +1264,11 @@ void html_page_free(html_page *p)
 
 /* ---- listing records ----------------------------------------------------- */
 
-size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, cJSON *listings)
+size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, const char *currency,
+                          cJSON *listings)
 {
+    char region_text[3];
+    const char *region = price_region(page_url, region_text) ? region_text : NULL;
     if (!page || !listings)
         return 0;
     size_t added = 0;
@@ -1290,11 +1293,24 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
         cJSON_AddStringToObject(o, "title", p->name);
         if (p->description)
             cJSON_AddStringToObject(o, "description", p->description);
-        double price;
-        if (price_parse(p->price, &price))
-            cJSON_AddNumberToObject(o, "price", price);
-        if (p->currency)
-            cJSON_AddStringToObject(o, "currency", p->currency);
+        price_reading reading;
+        bool has_price = price_read(p->price, region, &reading);
+        if (has_price) {
+            cJSON_AddNumberToObject(o, "price", reading.amount);
+            if (reading.high > reading.amount)
+                cJSON_AddNumberToObject(o, "price_max", reading.high);
+        }
+        /* the product's (or the page's OpenGraph) currency, the one written
+         * with the price, the target's; never VND by assumption */
+        char code[4] = "";
+        if (!currency_normalize(p->currency, region, code)) {
+            if (has_price && reading.currency[0])
+                memcpy(code, reading.currency, sizeof code);
+            else if (currency && strlen(currency) == 3)
+                memcpy(code, currency, sizeof code);
+        }
+        if (code[0] || has_price)
+            cJSON_AddStringToObject(o, "currency", code[0] ? code : PRICE_CURRENCY_UNKNOWN);
         if (p->seller_id || p->seller_name || p->seller_region) {
             cJSON *s = cJSON_AddObjectToObject(o, "seller");
             if (s && p->seller_id)

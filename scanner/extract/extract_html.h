@@ -85,11 +85,15 @@ void html_page_free(html_page *p);
  * objects to `listings` (a cJSON array): platform as given; listing_id = sku,
  * else the product url, else the page URL; url = the product url resolved,
  * else the page URL; title = name; description; price as a number (see
- * price_parse in scanner/extract/price.h; absent when unparseable); currency; seller
+ * price_read in scanner/extract/price.h; absent when unparseable; a range
+ * gives its lowest and "price_max"); currency: the product's normalized to
+ * ISO 4217, else the one written with the price, else `currency` (the
+ * target's, NULL: none), else "XXX" when there is a price; seller
  * {id, name, location} (only the fields known; absent when none); category;
  * images [image]. Products without a name, or without any id or URL, are
  * skipped. Returns how many were added. The new objects belong to
  * `listings`. Thread-safe (the page and the array are not shared). */
-size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, cJSON *listings);
+size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, const char *currency,
+                          cJSON *listings);
 
 #endif

@@ -39,7 +39,7 @@ static int storefront_page(const campaign_target *t, const char *url, const char
     int rc = extract_html(body, length, url, &page, error, error_size);
     if (rc < 0)
         return -1;
-    html_page_listings(&page, t->platform, url, out->listings);
+    html_page_listings(&page, t->platform, url, t->currency, out->listings);
     for (size_t i = 0; i < page.link_count; i++)
         if (follows(t, page.links[i]))
             add_link_owned(out, strdup(page.links[i]), PAGE_HTML);
