@@ -1094,7 +1094,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     }
     if (st->near_open && stops_near_text(tag))
         st->near_open = false;
-    if (!strcmp(tag, "h1") && !st->heading_done && !st->heading && !st->raw_depth)
+    if (!strcmp(tag, "h1") && !st->heading_done && !st->heading && !st->raw_depth && st->nframes < MAX_FRAMES)
         push_frame(st, FRAME_HEADING, depth);
     if (!strcmp(tag, "a")) {
         if (a.href)
