@@ -317,7 +317,7 @@ Test(extract_html, extruct_description_and_exact_values)
     cr_assert_str_eq(page.products[0].image, str(prop(item, "image")));
     cr_assert_str_eq(page.title, "Johnsons 4 Fleas Cats & Kittens Tablets From £5.29");
     cJSON *listings = cJSON_CreateArray();
-    cr_assert_eq(html_page_listings(&page, "web", "https://www.monster-pet-supplies.co.uk/cat/x", listings), 1);
+    cr_assert_eq(html_page_listings(&page, "web", "https://www.monster-pet-supplies.co.uk/cat/x", NULL, listings), 1);
     const cJSON *l = cJSON_GetArrayItem(listings, 0);
     cr_assert_str_eq(cJSON_GetObjectItem(l, "title")->valuestring, "Johnsons 4 Fleas Cats & Kittens Tablets");
     cr_assert_float_eq(cJSON_GetObjectItem(l, "price")->valuedouble, 5.29, 1e-9);
@@ -565,7 +565,7 @@ Test(storefront, product_pages_match_listing_records)
 
         /* the listing record we make from it */
         cJSON *listings = cJSON_CreateArray();
-        cr_assert_eq(html_page_listings(&page, "web", url, listings), 1);
+        cr_assert_eq(html_page_listings(&page, "web", url, NULL, listings), 1);
         const cJSON *l = cJSON_GetArrayItem(listings, 0);
         cr_assert_str_eq(cJSON_GetObjectItem(l, "platform")->valuestring, "web");
         cr_assert_str_eq(cJSON_GetObjectItem(l, "listing_id")->valuestring, sid, "%s (%s)", path, p->source);
@@ -966,7 +966,7 @@ Test(extract_html, price_table)
     page.products = products;
     page.product_count = 2;
     cJSON *listings = cJSON_CreateArray();
-    cr_assert_eq(html_page_listings(&page, "web", "http://s.test/p", listings), 2);
+    cr_assert_eq(html_page_listings(&page, "web", "http://s.test/p", NULL, listings), 2);
     cr_assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(listings, 0), "price"));
     cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(listings, 0), "listing_id")->valuestring, "1");
     cr_assert_float_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(listings, 1), "price")->valuedouble, 1250000, 1e-9);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/base/bytebuf.h"
+#include "rules/base/url.h"
 #include "scanner/extract/price.h"
 
 void add_link_owned(adapter_result *r, char *url, page_kind kind)
@@ -76,27 +78,74 @@ void add_string(cJSON *object, const char *name, const cJSON *value)
 }
 
 
-/* Builds a listing record; false (nothing added) without an id or a title. */
+/* A price field's text that is a price and not a caption: a number alone
+ * ("179.99", "1 234,50") or an amount with its currency ("12,50 €"). */
+static bool price_field_text(const char *s, const char *region, price_reading *r)
+{
+    if (!price_read(s, region, r))
+        return false;
+    if (r->currency[0])
+        return true;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s) && !strchr(".,' \t", *s))
+            return false;
+    return true;
+}
+
+static bool currency_of(const cJSON *v, const char *region, char code[4])
+{
+    return cJSON_IsString(v) && currency_normalize(v->valuestring, region, code);
+}
+
 bool add_listing(adapter_result *out, const campaign_target *t, const listing_fields *f)
 {
     char id[256];
     if (!json_text(f->id, id, sizeof id) || !cJSON_IsString(f->title) || !*f->title->valuestring)
         return false;
+    char region_text[3];
+    const char *region = price_region(t->site_url ? t->site_url : t->base_url, region_text) ? region_text : NULL;
     cJSON *l = cJSON_CreateObject();
     cJSON_AddStringToObject(l, "platform", t->platform);
     cJSON_AddStringToObject(l, "listing_id", id);
     cJSON_AddStringToObject(l, "url", f->url ? f->url : "");
+    if (f->url_is_page)
+        cJSON_AddStringToObject(l, "url_source", "page");
     cJSON_AddStringToObject(l, "title", f->title->valuestring);
     if (cJSON_IsString(f->description))
         cJSON_AddStringToObject(l, "description", f->description->valuestring);
-    double price = NAN;
-    if (cJSON_IsNumber(f->price))
-        price = f->price->valuedouble / (f->price_divisor > 0 ? f->price_divisor : 1);
-    else if (cJSON_IsString(f->price) && !price_find(f->price->valuestring, &price))
-        price = NAN;
-    if (isfinite(price) && price >= 0)
-        cJSON_AddNumberToObject(l, "price", round(price));
-    cJSON_AddStringToObject(l, "currency", cJSON_IsString(f->currency) ? f->currency->valuestring : "VND");
+    price_reading reading = {NAN, NAN, "", false};
+    bool has_price = false;
+    if (cJSON_IsNumber(f->price)) {
+        double divisor = f->price_divisor > 0 ? f->price_divisor : 1;
+        double v = f->price->valuedouble / divisor;
+        if (divisor != 1)
+            v = round(v * 1e4) / 1e4; /* 17999000 / 100000: no binary noise in 179.99 */
+        reading.amount = reading.high = v;
+        has_price = isfinite(v) && v >= 0;
+    } else if (cJSON_IsString(f->price)) {
+        const char *text = f->price->valuestring;
+        has_price = price_find_in_text(text, region, &reading) || price_field_text(text, region, &reading);
+    }
+    /* the item's currency, the one written with its price, the page's, the
+     * target's, the adapter's: the first known */
+    char code[4] = "";
+    if (currency_of(f->currency, region, code))
+        ;
+    else if (has_price && reading.currency[0])
+        memcpy(code, reading.currency, sizeof code);
+    else if (currency_of(f->page_currency, region, code))
+        ;
+    else if (t->currency)
+        snprintf(code, sizeof code, "%s", t->currency);
+    else if (f->default_currency)
+        snprintf(code, sizeof code, "%s", f->default_currency);
+    if (has_price) {
+        cJSON_AddNumberToObject(l, "price", reading.amount);
+        if (reading.high > reading.amount)
+            cJSON_AddNumberToObject(l, "price_max", reading.high);
+    }
+    if (code[0] || has_price)
+        cJSON_AddStringToObject(l, "currency", code[0] ? code : PRICE_CURRENCY_UNKNOWN);
     cJSON *seller = cJSON_CreateObject();
     add_string(seller, "id", f->seller_id);
     add_string(seller, "name", f->seller_name);
@@ -110,3 +159,82 @@ bool add_listing(adapter_result *out, const campaign_target *t, const listing_fi
     return true;
 }
 
+/* ---- listing URLs ---------------------------------------------------------------- */
+
+bool target_site(const campaign_target *t, char *out, size_t size)
+{
+    if (t->site_url && strlen(t->site_url) < size) {
+        snprintf(out, size, "%s", t->site_url);
+        return true;
+    }
+    if (!t->base_url || !url_origin(t->base_url, out, size) || strlen(out) + 2 > size)
+        return false;
+    strcat(out, "/");
+    return true;
+}
+
+char *listing_url_from_template(const campaign_target *t, const cJSON *item)
+{
+    const char *tpl = t->fields.url_template;
+    char site[URL_MAX];
+    if (!tpl || !target_site(t, site, sizeof site))
+        return NULL;
+    bytebuf path;
+    bytebuf_init(&path, URL_MAX);
+    bool ok = true;
+    for (const char *p = tpl; *p && ok;) {
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        if (!close) {
+            bytebuf_append_char(&path, *p++);
+            continue;
+        }
+        char name[128], value[1024];
+        size_t n = (size_t)(close - p - 1);
+        ok = n > 0 && n < sizeof name;
+        if (ok) {
+            memcpy(name, p + 1, n);
+            name[n] = '\0';
+            ok = json_text(json_path(item, name), value, sizeof value) && *value;
+        }
+        if (ok)
+            url_encode_component(&path, value);
+        p = close + 1;
+    }
+    char *url = ok && !path.overflow ? url_resolve_dup(site, path.data) : NULL;
+    bytebuf_free(&path);
+    return url;
+}
+
+int read_json_items(const campaign_target *t, const char *page_url, const cJSON *root, adapter_result *out)
+{
+    const json_fields *p = &t->fields;
+    const cJSON *items = json_path(root, p->items);
+    if (!cJSON_IsArray(items))
+        return -1;
+    char site[URL_MAX];
+    bool has_site = target_site(t, site, sizeof site);
+    int added = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, items)
+    {
+        const cJSON *item_url = json_path(item, p->url);
+        char *person = NULL;
+        if (cJSON_IsString(item_url) && *item_url->valuestring)
+            person = url_resolve_dup(has_site ? site : page_url, item_url->valuestring);
+        if (!person)
+            person = listing_url_from_template(t, item);
+        bool from_page = !person;
+        if (!person)
+            person = strdup(page_url);
+        /* the currency path, when the item has none, is looked up on the page ("meta.currency") */
+        const cJSON *currency = json_path(item, p->currency);
+        listing_fields f = {json_path(item, p->listing_id), json_path(item, p->title), json_path(item, p->description),
+                            json_path(item, p->price), currency, json_path(item, p->seller_id),
+                            json_path(item, p->seller_name), json_path(item, p->seller_location),
+                            json_path(item, p->seller_official), json_path(item, p->category), NULL,
+                            p->price_divisor, person, currency ? NULL : json_path(root, p->currency), NULL, from_page};
+        added += add_listing(out, t, &f);
+        free(person);
+    }
+    return added;
+}

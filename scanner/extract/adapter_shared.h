@@ -27,12 +27,41 @@ typedef struct listing_fields {
     const cJSON *id, *title, *description, *price, *currency, *seller_id, *seller_name, *seller_location,
         *seller_official, *category, *livestream;
     double price_divisor;
-    const char *url;   /* built by the adapter */
+    const char *url;              /* built by the adapter */
+    const cJSON *page_currency;   /* the currency the page gives for all its items (NULL: none) */
+    const char *default_currency; /* the adapter's own, when its site sells in one currency (tiki: VND) */
+    bool url_is_page;             /* url is the page the item was read from, not the item's own
+                                     (the record says so: "url_source": "page") */
 } listing_fields;
 
 /* Builds a listing record into out->listings; false (nothing added)
- * without an id or a title. */
+ * without an id or a title. The price is a number (divided by
+ * price_divisor), or text read by price_find_in_text (a caption) or
+ * price_read (a short price field); a range adds "price_max". The currency
+ * is the item's (its currency field, else the one written with its price),
+ * then the page's, then the target's `currency:`, then the adapter's
+ * default; a price in no known currency gets PRICE_CURRENCY_UNKNOWN, never
+ * VND by assumption. */
 bool add_listing(adapter_result *out, const campaign_target *t, const listing_fields *f);
+
+/* The base a target's item links and URL templates resolve against: its
+ * site_url, else its base_url's origin with "/" (an API at
+ * https://api.shop.vn/v2 lists products of https://api.shop.vn/). Writes
+ * into out; false when neither parses. */
+bool target_site(const campaign_target *t, char *out, size_t size);
+
+/* Expands t->fields.url_template for one item: each "{path}" is the item's
+ * value at that dotted path (a string or a number), percent-encoded as a
+ * path segment; then resolved against target_site. malloc'd, or NULL when
+ * there is no template or a placeholder has no value. */
+char *listing_url_from_template(const campaign_target *t, const cJSON *item);
+
+/* Reads the items at t->fields.items in `root` (a JSON API page, or JSON
+ * embedded in an HTML page) with the target's field paths into
+ * out->listings. The item's URL: fields.url resolved against the site,
+ * else fields.url_template, else page_url marked "url_source": "page".
+ * Returns the listings added, or -1 when fields.items is not an array. */
+int read_json_items(const campaign_target *t, const char *page_url, const cJSON *root, adapter_result *out);
 
 /* The site shapes (one file each) the registry in adapters.c lists. */
 typedef struct adapter_shape {

@@ -28,6 +28,7 @@ void adapter_result_reset(adapter_result *r)
     r->link_count = 0;
     r->parse_failed = false;
     r->json_repairs = 0;
+    r->embedded_errors = 0;
     cJSON_Delete(r->listings);
     r->listings = cJSON_CreateArray();
 }

@@ -29,6 +29,7 @@ typedef struct adapter_result {
     size_t link_count, link_capacity;
     bool parse_failed;            /* the page was not what the adapter expects */
     size_t json_repairs;          /* bad string escapes repaired before parsing (json_repair.h) */
+    size_t embedded_errors;       /* JSON embedded in an HTML page that did not parse (counted, never fatal) */
 } adapter_result;
 
 void adapter_result_init(adapter_result *r);

@@ -9,6 +9,7 @@
 #include "scanner/extract/extract_html.h"
 #include "rules/base/error_message.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -158,7 +159,7 @@ static bool types_include_product(const char *types)
 
 /* ---- extraction state ---------------------------------------------------- */
 
-enum { FRAME_ITEM, FRAME_PROP, FRAME_TITLE };
+enum { FRAME_ITEM, FRAME_PROP, FRAME_TITLE, FRAME_HEADING };
 enum { ROLE_OTHER, ROLE_PRODUCT, ROLE_OFFER, ROLE_SELLER, ROLE_ADDRESS, ROLE_BRAND };
 
 /* itemprop names we read, as bits */
@@ -251,7 +252,18 @@ typedef struct state {
     char *title;
     bool title_done;
     size_t json_ld_errors;
+    int data_kind;          /* the open <script>: DATA_JSON, DATA_SCRIPT or DATA_NONE */
+    bytebuf data;           /* its text */
+    char *embedded[EXTRACT_HTML_MAX_EMBEDDED];
+    size_t embedded_count;
+    char *heading;          /* the first <h1> */
+    bool heading_done;
+    bool near_open;         /* collecting the text after the first <h1> */
+    bytebuf near;
 } state;
+
+enum { DATA_NONE = 0, DATA_JSON, DATA_SCRIPT };
+#define NEAR_HEADING_MAX 600
 
 static void set_field(char **field, char *value)
 {
@@ -703,7 +715,7 @@ static void assign(state *st, int role, int product, unsigned props, char *value
 
 typedef struct attrs {
     const char *itemprop, *itemtype, *content, *href, *src, *rel, *type, *property, *name, *value, *datetime,
-        *data;
+        *data, *id;
     bool itemscope, has_content;
 } attrs;
 
@@ -720,6 +732,7 @@ static void read_attrs(const xmlChar **atts, attrs *a)
             if (!strcmp(k, "itemprop")) a->itemprop = v;
             else if (!strcmp(k, "itemtype")) a->itemtype = v;
             else if (!strcmp(k, "itemscope")) a->itemscope = true;
+            else if (!strcmp(k, "id")) a->id = v;
             break;
         case 'n': if (!strcmp(k, "name")) a->name = v; break;
         case 'p': if (!strcmp(k, "property")) a->property = v; break;
@@ -824,6 +837,11 @@ static void close_frame(state *st, frame *f)
     if (f->kind == FRAME_TITLE) {
         set_field(&st->title, text);
         st->title_done = true;
+    } else if (f->kind == FRAME_HEADING) {
+        set_field(&st->heading, text);
+        st->heading_done = true;
+        st->near_open = true;
+        bytebuf_reset(&st->near);
     } else {
         assign(st, f->role, f->product, f->props, text);
     }
@@ -929,6 +947,118 @@ static void og_free(og_tags *og)
     free(og->category);
 }
 
+/* ---- data embedded in scripts ------------------------------------------- */
+
+/* What a <script> holds: JSON (type application/json or any +json but
+ * ld+json, id __NEXT_DATA__ / __NUXT_DATA__), or script that may assign
+ * one (no type, or a JavaScript type). */
+static int script_data_kind(const attrs *a)
+{
+    if (a->id && (!strcmp(a->id, "__NEXT_DATA__") || !strcmp(a->id, "__NUXT_DATA__")))
+        return DATA_JSON;
+    if (!a->type || !*a->type)
+        return DATA_SCRIPT;
+    if (strcasestr(a->type, "json"))
+        return DATA_JSON;
+    if (strcasestr(a->type, "javascript") || strcasestr(a->type, "ecmascript") || !strcasecmp(a->type, "module"))
+        return DATA_SCRIPT;
+    return DATA_NONE;
+}
+
+static void keep_embedded(state *st, const char *s, size_t n)
+{
+    if (st->embedded_count >= EXTRACT_HTML_MAX_EMBEDDED)
+        return;
+    char *copy = dup_trimmed(s, n);
+    if (copy && (copy[0] == '{' || copy[0] == '['))
+        st->embedded[st->embedded_count++] = copy;
+    else
+        free(copy);
+}
+
+/* The end of the balanced {...} starting at s[0] == '{' (strings and
+ * escapes respected), or 0 when it does not close within n. */
+static size_t balanced_object(const char *s, size_t n)
+{
+    size_t depth = 0;
+    char quote = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (quote) {
+            if (c == '\\')
+                i++;
+            else if (c == quote)
+                quote = 0;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '{' || c == '[') {
+            if (++depth > 512)
+                return 0;
+        } else if (c == '}' || c == ']') {
+            if (!depth)
+                return 0;
+            if (--depth == 0)
+                return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* A script's assignments of an object to a page-state name:
+ * window.__INITIAL_STATE__ = {...}, window["__STATE__"] = {...},
+ * self.__DATA = {...}, var __APOLLO_STATE__ = {...}. */
+static void script_assignments(state *st, const char *s, size_t n)
+{
+    for (size_t i = 1; i + 1 < n && st->embedded_count < EXTRACT_HTML_MAX_EMBEDDED; i++) {
+        if (s[i] != '=' || s[i + 1] == '=' || strchr("=!<>+-*/%&|^", s[i - 1]))
+            continue;
+        size_t v = i + 1;
+        while (v < n && is_space((unsigned char)s[v]))
+            v++;
+        if (v >= n || s[v] != '{')
+            continue;
+        size_t e = i;
+        while (e > 0 && is_space((unsigned char)s[e - 1]))
+            e--;
+        size_t b = e;
+        while (b > 0 && (isalnum((unsigned char)s[b - 1]) || strchr("_$.[]\"'", s[b - 1])))
+            b--;
+        if (b == e)
+            continue;
+        bool named = memmem(s + b, e - b, "__", 2) || (e - b > 7 && !memcmp(s + b, "window.", 7)) ||
+                     (e - b > 5 && !memcmp(s + b, "self.", 5)) || (e - b > 7 && !memcmp(s + b, "window[", 7));
+        if (!named)
+            continue;
+        size_t length = balanced_object(s + v, n - v);
+        if (!length)
+            continue;
+        keep_embedded(st, s + v, length);
+        i = v + length - 1;
+    }
+}
+
+static void data_process(state *st)
+{
+    if (st->data.overflow || !st->data.length)
+        return;
+    if (st->data_kind == DATA_JSON)
+        keep_embedded(st, st->data.data, st->data.length);
+    else
+        script_assignments(st, st->data.data, st->data.length);
+}
+
+/* Where the text that may hold a heading's price ends: the next heading,
+ * a list or a table (a product grid, related products, specifications). */
+static bool stops_near_text(const char *tag)
+{
+    static const char *const tags[] = {"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
+                                       "table", "nav", "footer", "aside", "textarea", "select"};
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++)
+        if (!strcmp(tag, tags[i]))
+            return true;
+    return false;
+}
+
 /* ---- SAX callbacks ------------------------------------------------------- */
 
 static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
@@ -955,9 +1085,17 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
                     bytebuf_reset(&st->jsonld);
                 }
             }
+            if (tag[1] == 'c' && !st->in_jsonld && st->embedded_count < EXTRACT_HTML_MAX_EMBEDDED) {
+                st->data_kind = script_data_kind(&a);
+                bytebuf_reset(&st->data);
+            }
         }
         return;
     }
+    if (st->near_open && stops_near_text(tag))
+        st->near_open = false;
+    if (!strcmp(tag, "h1") && !st->heading_done && !st->heading && !st->raw_depth && st->nframes < MAX_FRAMES)
+        push_frame(st, FRAME_HEADING, depth);
     if (!strcmp(tag, "a")) {
         if (a.href)
             add_link(st, a.href, a.rel && has_token(a.rel, "next"));
@@ -999,7 +1137,10 @@ static void on_end(void *ctx, const xmlChar *xname)
     if (st->raw_depth == depth) {
         if (st->in_jsonld)
             jsonld_process(st);
+        if (st->data_kind)
+            data_process(st);
         st->in_jsonld = false;
+        st->data_kind = DATA_NONE;
         st->raw_depth = 0;
     }
     while (st->nframes && st->frames[st->nframes - 1].depth >= depth) {
@@ -1020,6 +1161,17 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
         bytebuf_append(&st->jsonld, ch, (size_t)len);
         return;
     }
+    if (st->data_kind) {
+        bytebuf_append(&st->data, ch, (size_t)len);
+        return;
+    }
+    if (st->near_open && !st->raw_depth) {
+        size_t room = NEAR_HEADING_MAX - st->near.length;
+        bytebuf_append(&st->near, ch, (size_t)len < room ? (size_t)len : room);
+        bytebuf_append_char(&st->near, ' ');
+        if (st->near.length >= NEAR_HEADING_MAX - 1)
+            st->near_open = false;
+    }
     if (st->raw_depth || !st->text_frames)
         return;
     for (size_t i = 0; i < st->nframes; i++)
@@ -1032,6 +1184,8 @@ static void on_cdata(void *ctx, const xmlChar *ch, int len)
     state *st = ctx;
     if (st->in_jsonld && len > 0)
         bytebuf_append(&st->jsonld, ch, (size_t)len);
+    else if (st->data_kind && len > 0)
+        bytebuf_append(&st->data, ch, (size_t)len);
 }
 
 /* ---- driving the parser -------------------------------------------------- */
@@ -1084,6 +1238,11 @@ static void state_free(state *st)
     for (size_t i = 0; i < MAX_FRAMES; i++)
         bytebuf_free(&st->frames[i].text);
     bytebuf_free(&st->jsonld);
+    bytebuf_free(&st->data);
+    bytebuf_free(&st->near);
+    for (size_t i = 0; i < st->embedded_count; i++)
+        free(st->embedded[i]);
+    free(st->heading);
     for (size_t i = 0; i < st->json_count; i++)
         product_free(&st->json[i].p);
     for (size_t i = 0; i < st->md_count; i++)
@@ -1166,6 +1325,16 @@ static int build_page(state *st, html_page *out)
     out->title = st->title;
     st->title = NULL;
     out->json_ld_errors = st->json_ld_errors;
+    for (size_t i = 0; i < st->embedded_count; i++) {
+        out->embedded_json[i] = st->embedded[i];
+        st->embedded[i] = NULL;
+    }
+    out->embedded_count = st->embedded_count;
+    st->embedded_count = 0;
+    out->heading = st->heading;
+    st->heading = NULL;
+    if (st->near.length && !st->near.overflow)
+        out->near_heading = dup_trimmed(st->near.data, st->near.length);
     return 0;
 }
 
@@ -1195,6 +1364,8 @@ int extract_html(const char *body, size_t length, const char *page_url, html_pag
         return -1;
     }
     bytebuf_init(&st->jsonld, JSONLD_MAX);
+    bytebuf_init(&st->data, JSONLD_MAX);
+    bytebuf_init(&st->near, NEAR_HEADING_MAX + 8);
     if (page_url && url_resolve(NULL, page_url, st->base, sizeof st->base))
         st->have_base = true;
 
@@ -1233,6 +1404,9 @@ int extract_html(const char *body, size_t length, const char *page_url, html_pag
     if (st->in_jsonld)
         jsonld_process(st);
     st->in_jsonld = false;
+    if (st->data_kind)
+        data_process(st);
+    st->data_kind = DATA_NONE;
     while (st->nframes) {
         st->nframes--;
         close_frame(st, &st->frames[st->nframes]);
@@ -1259,13 +1433,20 @@ void html_page_free(html_page *p)
     free(p->links);
     free(p->next_page);
     free(p->title);
+    for (size_t i = 0; i < p->embedded_count; i++)
+        free(p->embedded_json[i]);
+    free(p->heading);
+    free(p->near_heading);
     memset(p, 0, sizeof *p);
 }
 
 /* ---- listing records ----------------------------------------------------- */
 
-size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, cJSON *listings)
+size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, const char *currency,
+                          cJSON *listings)
 {
+    char region_text[3];
+    const char *region = price_region(page_url, region_text) ? region_text : NULL;
     if (!page || !listings)
         return 0;
     size_t added = 0;
@@ -1290,11 +1471,24 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
         cJSON_AddStringToObject(o, "title", p->name);
         if (p->description)
             cJSON_AddStringToObject(o, "description", p->description);
-        double price;
-        if (price_parse(p->price, &price))
-            cJSON_AddNumberToObject(o, "price", price);
-        if (p->currency)
-            cJSON_AddStringToObject(o, "currency", p->currency);
+        price_reading reading;
+        bool has_price = price_read(p->price, region, &reading);
+        if (has_price) {
+            cJSON_AddNumberToObject(o, "price", reading.amount);
+            if (reading.high > reading.amount)
+                cJSON_AddNumberToObject(o, "price_max", reading.high);
+        }
+        /* the product's (or the page's OpenGraph) currency, the one written
+         * with the price, the target's; never VND by assumption */
+        char code[4] = "";
+        if (!currency_normalize(p->currency, region, code)) {
+            if (has_price && reading.currency[0])
+                memcpy(code, reading.currency, sizeof code);
+            else if (currency && strlen(currency) == 3)
+                memcpy(code, currency, sizeof code);
+        }
+        if (code[0] || has_price)
+            cJSON_AddStringToObject(o, "currency", code[0] ? code : PRICE_CURRENCY_UNKNOWN);
         if (p->seller_id || p->seller_name || p->seller_region) {
             cJSON *s = cJSON_AddObjectToObject(o, "seller");
             if (s && p->seller_id)
@@ -1315,4 +1509,32 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
         added++;
     }
     return added;
+}
+
+bool html_page_fallback_listing(const html_page *page, const char *platform, const char *page_url, cJSON *listings)
+{
+    if (!page || !listings || !page->heading || !*page->heading || !page->near_heading || !page_url)
+        return false;
+    char url[URL_MAX], region_text[3];
+    if (!url_resolve(NULL, page_url, url, sizeof url))
+        return false;
+    const char *region = price_region(url, region_text) ? region_text : NULL;
+    price_reading reading;
+    /* only an amount written as money: "12 sản phẩm" or "4.5 (120 reviews)" is not a price */
+    if (!price_read(page->near_heading, region, &reading) || !reading.currency[0])
+        return false;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return false;
+    cJSON_AddStringToObject(o, "platform", platform ? platform : "web");
+    cJSON_AddStringToObject(o, "listing_id", url);
+    cJSON_AddStringToObject(o, "url", url);
+    cJSON_AddStringToObject(o, "title", page->heading);
+    cJSON_AddNumberToObject(o, "price", reading.amount);
+    if (reading.high > reading.amount)
+        cJSON_AddNumberToObject(o, "price_max", reading.high);
+    cJSON_AddStringToObject(o, "currency", reading.currency);
+    cJSON_AddStringToObject(o, "extraction", "fallback");
+    cJSON_AddItemToArray(listings, o);
+    return true;
 }

@@ -37,6 +37,7 @@
 #define EXTRACT_HTML_MAX_INPUT ((size_t)8 << 20)
 #define EXTRACT_HTML_MAX_PRODUCTS 64
 #define EXTRACT_HTML_MAX_LINKS 4096
+#define EXTRACT_HTML_MAX_EMBEDDED 8
 
 /* One schema.org Product (or OpenGraph product) found on a page. Every
  * string is owned by the page (NULL when absent), valid UTF-8, trimmed;
@@ -62,6 +63,15 @@ typedef struct html_page {
     char *next_page;         /* first <link rel="next"> or <a rel="next">, resolved, or NULL */
     char *title;             /* first <title> text, or NULL */
     size_t json_ld_errors;   /* JSON-LD blocks that did not parse (counted, never fatal) */
+    char *embedded_json[EXTRACT_HTML_MAX_EMBEDDED]; /* JSON a page renders from, as written (not parsed):
+                                <script type="application/json"> (any +json but ld+json),
+                                <script id="__NEXT_DATA__">, and objects assigned in scripts
+                                (window.__STATE__ = {...}, window["__X__"] = {...},
+                                self.__DATA = {...}); each at most 2 MiB, at most 8 */
+    size_t embedded_count;
+    char *heading;           /* the first <h1> text, or NULL */
+    char *near_heading;      /* the text right after it, up to the next heading, list or table
+                                (at most 600 bytes), or NULL */
 } html_page;
 
 /* Initialises libxml2 (xmlInitParser). Call once from main before any thread
@@ -85,11 +95,23 @@ void html_page_free(html_page *p);
  * objects to `listings` (a cJSON array): platform as given; listing_id = sku,
  * else the product url, else the page URL; url = the product url resolved,
  * else the page URL; title = name; description; price as a number (see
- * price_parse in scanner/extract/price.h; absent when unparseable); currency; seller
+ * price_read in scanner/extract/price.h; absent when unparseable; a range
+ * gives its lowest and "price_max"); currency: the product's normalized to
+ * ISO 4217, else the one written with the price, else `currency` (the
+ * target's, NULL: none), else "XXX" when there is a price; seller
  * {id, name, location} (only the fields known; absent when none); category;
  * images [image]. Products without a name, or without any id or URL, are
  * skipped. Returns how many were added. The new objects belong to
  * `listings`. Thread-safe (the page and the array are not shared). */
-size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, cJSON *listings);
+size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, const char *currency,
+                          cJSON *listings);
+
+/* The page read by heuristics, for a page with no structured data at all:
+ * its first <h1> as the title and the first price written with a currency
+ * or a Vietnamese unit right after it (near_heading, price_read); listing_id
+ * and url = the page URL; "extraction": "fallback" (an extra field, records
+ * pass it through). Adds nothing (returns false) without a heading, without
+ * such a price, or without a page URL. Thread-safe. */
+bool html_page_fallback_listing(const html_page *page, const char *platform, const char *page_url, cJSON *listings);
 
 #endif

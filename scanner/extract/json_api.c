@@ -13,22 +13,8 @@ static int json_page(const campaign_target *t, page_kind kind, const char *url, 
 {
     (void)kind;
     const json_fields *p = &t->fields;
-    const cJSON *items = json_path(root, p->items);
-    if (!cJSON_IsArray(items))
+    if (read_json_items(t, url, root, out) < 0)
         return -1;
-    const cJSON *item;
-    cJSON_ArrayForEach(item, items)
-    {
-        const cJSON *item_url = json_path(item, p->url);
-        char *person = cJSON_IsString(item_url) ? url_resolve_dup(url, item_url->valuestring) : strdup(url);
-        listing_fields f = {json_path(item, p->listing_id), json_path(item, p->title), json_path(item, p->description),
-                            json_path(item, p->price), json_path(item, p->currency), json_path(item, p->seller_id),
-                            json_path(item, p->seller_name), json_path(item, p->seller_location),
-                            json_path(item, p->seller_official), json_path(item, p->category), NULL,
-                            p->price_divisor, person};
-        add_listing(out, t, &f);
-        free(person);
-    }
     const cJSON *next = json_path(root, p->next_url);
     if (cJSON_IsString(next) && *next->valuestring)
         add_link_owned(out, url_resolve_dup(url, next->valuestring), PAGE_LISTING);

@@ -43,7 +43,7 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
                             cJSON_GetObjectItem(d, "currency"), cJSON_GetObjectItem(d, "shopid"),
                             cJSON_GetObjectItem(d, "shop_name"), cJSON_GetObjectItem(d, "shop_location"),
                             cJSON_GetObjectItem(d, "is_official_shop"), NULL, cJSON_GetObjectItem(d, "is_live_streaming"),
-                            SHOPEE_PRICE_UNIT, person};
+                            SHOPEE_PRICE_UNIT, person, NULL, NULL, false};
         add_listing(out, t, &f);
         free(person);
         return 0;
@@ -70,7 +70,7 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
                             cJSON_GetObjectItem(b, "price"), cJSON_GetObjectItem(b, "currency"),
                             cJSON_GetObjectItem(b, "shopid"), cJSON_GetObjectItem(b, "shop_name"),
                             cJSON_GetObjectItem(b, "shop_location"), cJSON_GetObjectItem(b, "is_official_shop"), NULL,
-                            cJSON_GetObjectItem(b, "is_live_streaming"), SHOPEE_PRICE_UNIT, person};
+                            cJSON_GetObjectItem(b, "is_live_streaming"), SHOPEE_PRICE_UNIT, person, NULL, NULL, false};
         if (t->details) {
             snprintf(path, sizeof path, "/api/v4/item/get?itemid=%s&shopid=%s", id, shop);
             add_link_owned(out, url_join(t->base_url, path), PAGE_DETAIL);

@@ -37,18 +37,16 @@ static int social_page(const campaign_target *t, page_kind kind, const char *url
         char *title_text = strndup(message->valuestring, first > 1024 ? 1024 : first);
         cJSON *title = cJSON_CreateString(title_text ? title_text : "");
         free(title_text);
-        double price;
-        cJSON *price_value = price_find(message->valuestring, &price) ? cJSON_CreateNumber(price) : NULL;
         const cJSON *permalink = cJSON_GetObjectItem(post, "permalink_url");
         char *person = cJSON_IsString(permalink) ? url_resolve_dup(url, permalink->valuestring) : NULL;
-        listing_fields f = {cJSON_GetObjectItem(post, "id"), title, message, price_value, NULL,
+        /* the caption is the price text (price_find_in_text via add_listing) */
+        listing_fields f = {cJSON_GetObjectItem(post, "id"), title, message, message, NULL,
                             cJSON_GetObjectItem(from, "id"), cJSON_GetObjectItem(from, "name"),
                             cJSON_GetObjectItem(from, "location"), cJSON_GetObjectItem(from, "verified"),
-                            cJSON_GetObjectItem(post, "topic"), cJSON_GetObjectItem(post, "is_live"), 1, person};
+                            cJSON_GetObjectItem(post, "topic"), cJSON_GetObjectItem(post, "is_live"), 1, person, NULL, NULL, false};
         add_listing(out, t, &f);
         free(person);
         cJSON_Delete(title);
-        cJSON_Delete(price_value);
     }
     const cJSON *next = json_path(root, "paging.next");
     if (cJSON_IsString(next))

@@ -39,7 +39,23 @@ static int storefront_page(const campaign_target *t, const char *url, const char
     int rc = extract_html(body, length, url, &page, error, error_size);
     if (rc < 0)
         return -1;
-    html_page_listings(&page, t->platform, url, out->listings);
+    /* the page's listings: the JSON it renders from, read with the target's
+     * field paths (fields.items ...), else its structured data, else its
+     * heading and the price next to it (marked "extraction": "fallback") */
+    int embedded = 0;
+    for (size_t i = 0; t->fields.items && i < page.embedded_count; i++) {
+        cJSON *root = cJSON_Parse(page.embedded_json[i]);
+        if (!root) {
+            out->embedded_errors++;
+            continue;
+        }
+        int added = read_json_items(t, url, root, out);
+        if (added > 0)
+            embedded += added;
+        cJSON_Delete(root);
+    }
+    if (!embedded && !html_page_listings(&page, t->platform, url, t->currency, out->listings))
+        html_page_fallback_listing(&page, t->platform, url, out->listings);
     for (size_t i = 0; i < page.link_count; i++)
         if (follows(t, page.links[i]))
             add_link_owned(out, strdup(page.links[i]), PAGE_HTML);

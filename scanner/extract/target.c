@@ -48,6 +48,13 @@ uint64_t campaign_target_fingerprint(const campaign_target *t)
         XXH3_64bits_update(state, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) + 1 : 1);
     for (size_t i = 0; i < t->hosts.count; i++)
         XXH3_64bits_update(state, t->hosts.items[i], strlen(t->hosts.items[i]) + 1);
+    /* added later: hashed only when set, so older checkpoints keep their fingerprint */
+    const char *later[][2] = {{"url_template", f->url_template}, {"currency", t->currency}, {"site_url", t->site_url}};
+    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+        if (later[i][1]) {
+            XXH3_64bits_update(state, later[i][0], strlen(later[i][0]) + 1);
+            XXH3_64bits_update(state, later[i][1], strlen(later[i][1]) + 1);
+        }
     uint64_t h = XXH3_64bits_digest(state);
     XXH3_freeState(state);
     return h;

@@ -26,7 +26,9 @@ typedef enum adapter_kind {
 typedef struct json_fields {
     char *items, *listing_id, *title, *description, *url, *price, *currency, *seller_id, *seller_name,
         *seller_location, *seller_official, *category, *next_url;
-    double price_divisor;          /* price as sent / price_divisor = VND (default 1) */
+    char *url_template;            /* "/product/{shopid}/{itemid}": each {path} an item's value, resolved
+                                      against the target's site (site_url, else base_url's origin) */
+    double price_divisor;          /* price as sent / price_divisor = the amount in its currency (default 1) */
 } json_fields;
 
 typedef struct campaign_target {
@@ -43,6 +45,10 @@ typedef struct campaign_target {
     string_list follow;            /* storefront: follow only links containing one of these (default: all under base_url) */
     string_list hosts;             /* other origins ("https://cdn.shop.vn") its links and redirects may go to */
     uint64_t max_pages;            /* 0: no limit */
+    char *currency;                /* ISO 4217 of prices that neither the item nor the page names
+                                      (campaign `currency:`, normalized); NULL: unknown */
+    char *site_url;                /* where people see the listings (campaign `site_url:`); NULL:
+                                      base_url's origin. Relative item links resolve against it */
     json_fields fields;            /* ADAPTER_JSON only */
 } campaign_target;
 
@@ -60,7 +66,7 @@ adapter_kind adapter_named(const char *name);
 bool campaign_target_allows(const campaign_target *t, const char *url);
 
 /* A 64-bit fingerprint of what defines a target (adapter, platform,
- * base_url, hosts, json fields), to tell whether a checkpoint's target is
+ * base_url, hosts, json fields, currency, site_url), to tell whether a checkpoint's target is
  * still the same one. Pure; thread-safe. */
 uint64_t campaign_target_fingerprint(const campaign_target *t);
 

@@ -1,4 +1,4 @@
-/* The Tiki-like shape: the v2 products API (page numbers until
+/* The Tiki-like shape (tiki.vn sells in VND only: its default currency): the v2 products API (page numbers until
  * paging.last_page), categories, product details. */
 #include <math.h>
 #include <stdio.h>
@@ -38,7 +38,7 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
                             cJSON_GetObjectItem(root, "short_description"), cJSON_GetObjectItem(root, "price"), NULL,
                             cJSON_GetObjectItem(seller, "id"), cJSON_GetObjectItem(seller, "name"),
                             cJSON_GetObjectItem(seller, "store_location"), cJSON_GetObjectItem(seller, "is_official_store"),
-                            json_path(root, "categories.name"), NULL, 1, person};
+                            json_path(root, "categories.name"), NULL, 1, person, NULL, "VND", false};
         bool ok = add_listing(out, t, &f);
         free(person);
         return ok ? 0 : -1;
@@ -65,7 +65,7 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
                             cJSON_GetObjectItem(item, "price"), NULL, cJSON_GetObjectItem(item, "seller_id"),
                             cJSON_GetObjectItem(item, "seller_name"), cJSON_GetObjectItem(item, "seller_location"),
                             cJSON_GetObjectItem(item, "is_official_store"),
-                            cJSON_GetObjectItem(item, "primary_category_name"), NULL, 1, person};
+                            cJSON_GetObjectItem(item, "primary_category_name"), NULL, 1, person, NULL, "VND", false};
         add_listing(out, t, &f);
         free(person);
     }

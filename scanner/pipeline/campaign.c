@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rules/base/url.h"
+#include "scanner/extract/price.h"
 
 #define MAX_CAMPAIGN_BYTES (4u << 20)
 
@@ -74,7 +75,7 @@ static void visit_fields(yaml_walk *w, const char *key, yaml_node_t *key_node, y
                  {"description", &f->description}, {"url", &f->url}, {"price", &f->price},
                  {"currency", &f->currency}, {"seller_id", &f->seller_id}, {"seller_name", &f->seller_name},
                  {"seller_location", &f->seller_location}, {"seller_official", &f->seller_official},
-                 {"category", &f->category}, {"next_url", &f->next_url}};
+                 {"category", &f->category}, {"next_url", &f->next_url}, {"url_template", &f->url_template}};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         if (!strcmp(key, paths[i].name)) {
             free(*paths[i].slot);
@@ -88,7 +89,7 @@ static void visit_fields(yaml_walk *w, const char *key, yaml_node_t *key_node, y
     }
     yaml_walk_error(w, key_node, "unknown field '%s' in fields (known: items, listing_id, title, description, url, "
                                  "price, price_divisor, currency, seller_id, seller_name, seller_location, "
-                                 "seller_official, category, next_url)", key);
+                                 "seller_official, category, next_url, url_template)", key);
 }
 
 static void visit_target(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
@@ -144,9 +145,25 @@ static void visit_target(yaml_walk *w, const char *key, yaml_node_t *key_node, y
         }
     } else if (!strcmp(key, "fields")) {
         yaml_walk_fields(w, value, "fields", visit_fields, &t->fields);
+    } else if (!strcmp(key, "currency")) {
+        char *written = yaml_walk_string(w, value, key), code[4];
+        if (written && currency_normalize(written, NULL, code)) {
+            free(t->currency);
+            t->currency = strdup(code);
+        } else if (written) {
+            yaml_walk_error(w, value, "currency '%s' is not an ISO 4217 code or a currency sign (VND, USD, ₫, ...)",
+                            written);
+        }
+        free(written);
+    } else if (!strcmp(key, "site_url")) {
+        free(t->site_url);
+        t->site_url = expanded_string(w, value, key);
+        if (t->site_url && !valid_base_url(t->site_url))
+            yaml_walk_error(w, value, "site_url must start with http:// or https://, not '%s'", t->site_url);
     } else {
         yaml_walk_error(w, key_node, "unknown field '%s' in a target (known: name, adapter, platform, base_url, "
-                                     "keywords, categories, details, start_urls, follow, hosts, max_pages, fields)", key);
+                                     "site_url, currency, keywords, categories, details, start_urls, follow, hosts, "
+                                     "max_pages, fields)", key);
     }
 }
 
@@ -425,13 +442,16 @@ void campaign_free(campaign *c)
         free(t->name);
         free(t->platform);
         free(t->base_url);
+        free(t->currency);
+        free(t->site_url);
         string_list_free(&t->keywords);
         string_list_free(&t->start_urls);
         string_list_free(&t->follow);
         string_list_free(&t->hosts);
         json_fields *f = &t->fields;
         char *paths[] = {f->items, f->listing_id, f->title, f->description, f->url, f->price, f->currency,
-                         f->seller_id, f->seller_name, f->seller_location, f->seller_official, f->category, f->next_url};
+                         f->seller_id, f->seller_name, f->seller_location, f->seller_official, f->category, f->next_url,
+                         f->url_template};
         for (size_t k = 0; k < sizeof paths / sizeof paths[0]; k++)
             free(paths[k]);
     }

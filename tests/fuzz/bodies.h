@@ -124,7 +124,7 @@ static inline void fuzz_extract_html_one(const uint8_t *data, size_t size)
         cJSON *listings = cJSON_CreateArray();
         if (!listings)
             abort();
-        html_page_listings(&page, "storefront", urls[u], listings);
+        html_page_listings(&page, "storefront", urls[u], NULL, listings);
         free(cJSON_PrintUnformatted(listings));
         cJSON_Delete(listings);
         html_page_free(&page);
