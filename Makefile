@@ -55,7 +55,7 @@ LIBLSCAN     := $(BUILD)/liblscan.a
 LIBCLI       := $(BUILD)/liblscan-cli.a
 LIBFIXTURE   := $(BUILD)/libfixture.a
 
-.PHONY: all deps check asan demo console bench install clean tests benches check-layers browser-deps
+.PHONY: all deps check asan demo console bench install clean tests benches check-layers browser-deps eval
 .DEFAULT_GOAL := all
 # Objects of tests and benches are intermediates of their link rules: keep
 # them, or the next make would build them all again.
@@ -127,11 +127,20 @@ check-layers:
 browser-deps:
 	@sh .ci/install-deps $(BROWSER_PACKAGES)
 	@command -v npm >/dev/null 2>&1 || sh .ci/install-deps nodejs npm
-	@[ -d tests/browser/node_modules/playwright-core ] || npm ci --prefix tests/browser --no-audit --no-fund
+	@[ -d tests/browser/node_modules/playwright-core ] && [ -d tests/browser/node_modules/warcio ] || \
+	  npm ci --prefix tests/browser --no-audit --no-fund
 
 check: deps check-layers browser-deps
 	@$(MAKE) --no-print-directory binaries
 	@$(TEST_ENV) sh tests/run-all $(BUILD) $(TEST_BINS)
+	@$(MAKE) --no-print-directory eval
+
+# The blind evaluation set (tests/eval/README.md): precision and recall per
+# capability and per split; fails below the floors set from the held-out split.
+EVAL_FLOORS ?= --min-precision 0.70 --min-recall 0.60
+eval: $(BUILD)/lscan
+	@echo "== the blind evaluation set (tests/eval), both splits"
+	@/usr/bin/python3 tests/eval/run $(BUILD) $(EVAL_FLOORS)
 
 asan: deps
 	@LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \

@@ -259,6 +259,7 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
         }
         rs->pattern_rules[rs->pattern_rule_count++] = index;
     }
+    cr->name_folded = r->name ? padded_normalized(rs, r->name) : NULL;
     if (r->region.count) {
         cr->region = calloc(r->region.count, sizeof *cr->region);
         if (!cr->region)
@@ -403,6 +404,7 @@ void ruleset_destroy(ruleset *rs)
         for (size_t k = 0; k < r->region_count; k++)
             free(r->region[k]);
         free(r->region);
+        free(r->name_folded);
         for (size_t k = 0; k < r->authorized_count; k++)
             free(r->authorized[k].platform);
         free(r->authorized);

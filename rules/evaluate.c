@@ -351,7 +351,39 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
                 return true; /* the combining horn (NFD) */
         return false;
     }
-    return word_is(v, index, k) && !(index > 0 && word_is_number(v, index - 1));
+    if (!word_is(v, index, k) || (index > 0 && word_is_number(v, index - 1)))
+        return false;
+    /* the chat "k" is a lone lower-case k between spaces: "K+" (a TV brand) and "K" are not */
+    size_t a, b;
+    view_word(v, index, &a, &b);
+    uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
+    return original && to == from + 1 && original[from] == 'k' && (original[to] == ' ' || original[to] == '\0');
+}
+
+/* A negator word that is part of a name some rule with a hit here names
+ * ("Thám tử Kiên: Kỳ án không đầu", a film) is no negator: inside one of
+ * its terms' hits, or, with the words on each side, inside the rule's name. */
+static bool inside_a_name(const ruleset_scratch *s, listing_field field, size_t word)
+{
+    const field_views *v = &s->fields[field];
+    size_t a0 = 0, b0 = 0, a2 = 0, b2 = 0;
+    bool before = word > 0 && view_word(v, word - 1, &a0, &b0), after = view_word(v, word + 1, &a2, &b2);
+    for (size_t i = 0; i < s->found_count; i++) {
+        const found_hit *f = &s->found[i];
+        if (f->field != field || f->kind != FOUND_LITERAL || s->rs->literals[f->index].kind != LITERAL_RULE_TERM)
+            continue;
+        if (f->word_start <= word && word <= f->word_end)
+            return true;
+        const char *name = s->rs->rules[s->rs->literals[f->index].owner].name_folded;
+        if (!name || !before || !after)
+            continue;
+        /* " an khong dau " inside " tham tu kien ky an khong dau " */
+        size_t n = b2 - a0;
+        for (const char *p = strstr(name, " "); p && p[1]; p = strchr(p + 1, ' '))
+            if (!strncmp(p + 1, v->main.text + a0, n) && (p[1 + n] == ' '))
+                return true;
+    }
+    return false;
 }
 
 /* After a negator: an authenticity word makes it an admission ("không
@@ -383,8 +415,26 @@ static bool clause_break(const char *text, uint32_t from, uint32_t to)
     return false;
 }
 
-/* Is the hit f a mention or cue under a negator? */
-static bool negated_hit(const ruleset_scratch *s, const found_hit *f)
+/* Between two cues of a list only joiners: "hay", "hoặc", "và", "or", "and",
+ * "hàng", commas, slashes. */
+static bool only_joiners(const field_views *v, const char *text, size_t from_word, size_t to_word, uint32_t from,
+                         uint32_t to)
+{
+    static const char *const joiners[] = {"hay", "hoac", "va", "voi", "or", "and", "nor", "hang", "hay la", "cung",
+                                          "lan", NULL};
+    for (size_t j = from_word; j < to_word; j++)
+        if (!word_is(v, j, joiners))
+            return false;
+    for (uint32_t i = from; text && i < to; i++)
+        if (strchr(".;!?()[]{}|\n\r", text[i]) && text[i])
+            return false;
+    return true;
+}
+
+/* Is the hit f a mention or cue under a negator? A cue listed right after
+ * another ("không bán hàng nhái, hàng copy", "không phải hàng f1 hay hàng
+ * siêu cấp") shares that one's fate. */
+static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth)
 {
     const field_views *v = &s->fields[f->field];
     const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
@@ -395,12 +445,25 @@ static bool negated_hit(const ruleset_scratch *s, const found_hit *f)
         size_t j = w - back, a, b;
         if (!view_word(v, j, &a, &b))
             return false;
+        for (size_t i = 0; depth < 8 && i < s->found_count; i++) {
+            const found_hit *g = &s->found[i];
+            if (g == f || g->field != f->field || g->word_end != j || g->end > f->start || g->kind != FOUND_LITERAL ||
+                s->rs->literals[g->index].kind == LITERAL_RULE_TERM)
+                continue;
+            if (only_joiners(v, text, j + 1, w, g->end, f->start))
+                return negated_from(s, g, depth + 1);
+        }
         if (clause_break(text, v->main.source_end[b - 1], f->start))
             return false;
-        if (negator_at(v, j, text))
+        if (negator_at(v, j, text) && !inside_a_name(s, f->field, j))
             return !admission_after(v, j);
     }
     return false;
+}
+
+static bool negated_hit(const ruleset_scratch *s, const found_hit *f)
+{
+    return negated_from(s, f, 0);
 }
 
 static bool seller_authorized(const compiled_rule *r, const listing_facts *l)

@@ -52,6 +52,8 @@ typedef struct compiled_rule {
     authorized_seller *authorized;
     size_t authorized_count;
     goods_group group;     /* from its categories (the packs' goods_groups, then the built-in table), else its kind's */
+    char *name_folded;     /* its name normalized and padded (" tham tu kien ky an khong dau "): a negator inside it is
+                              part of a name, not a negation; NULL when it normalizes to nothing */
 } compiled_rule;
 
 struct ruleset {

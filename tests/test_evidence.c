@@ -627,8 +627,10 @@ Test(evidence, a_package_of_ten_cases_verifies_opens_as_a_zip_and_names_what_was
             int status = 0;
             cJSON *report = warcio_check(extracted, 1, &status);
             cr_expect_eq(status, 0);
-            cr_expect_geq(cJSON_GetArraySize(cJSON_GetObjectItem(report, "records")), 21,
-                          "a warcinfo and 10 request/response pairs at least");
+            /* ten cases may share pages (a search page lists many): a warcinfo and a pair at least;
+                             verify checked that every sighting's record is in it */
+            cr_expect_geq(cJSON_GetArraySize(cJSON_GetObjectItem(report, "records")), 3,
+                          "a warcinfo and a request/response pair at least");
             cJSON_Delete(report);
         }
         free(data);

@@ -137,6 +137,10 @@ Test(negation, cues_and_mentions_after_a_negator_are_not_signals_but_admissions_
           {.title = "Giày Nike Air ko phải hàng fake đâu nha", .fires = false},
           {.title = "Giày Nike Air cam kết không bán siêu cấp hay rep 1:1", .fires = false},
           {.title = "Nike Air Jordan not rep 1:1", .fires = false},
+          /* lists of cues: joined by "hay", "và", commas */
+          {.title = "Giày Nike Air, không phải siêu cấp hay hàng fake hay rep 1:1", .fires = false},
+          {.title = "Giày Nike Air, tuyệt đối không bán siêu cấp, hàng fake", .fires = false},
+          {.title = "Giày Nike Air không bán siêu cấp. Hàng fake loại 1", .fires = true},
           /* a clause break ends the negation: the cue after it counts */
           {.title = "Giày Nike Air không hộp, hàng fake loại 1", .fires = true},
           {.title = "Không đổi trả. Giày Nike rep 1:1", .fires = true},
@@ -154,6 +158,7 @@ Test(negation, cues_and_mentions_after_a_negator_are_not_signals_but_admissions_
           /* "k" for "không", but not a price's thousands */
           {.title = "Giày Nike Air k phải hàng fake", .fires = false},
           {.title = "Giày Nike Air 50 k hàng fake", .fires = true},
+          {.title = "Giày Nike Air K hàng fake", .fires = true},
           /* a cue phrase that begins with a negator itself stays */
           {.title = "Giày Nike Air", .price = 200000, .fires = true});
 }
