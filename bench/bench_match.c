@@ -571,13 +571,19 @@ static void end_to_end(void)
     ruleset *shipped = NULL;
     if (ruleset_load(paths, 1, NULL, &shipped, &diag) < 0)
         die("cannot load rules/packs (set LSCAN_ROOT)");
+    /* the reference for issue 14's capabilities: the same packs without negation, intent and marks */
+    ruleset *plain = NULL;
+    ruleset_options plain_options = {.no_negation = true, .no_intent = true, .no_marks = true};
+    if (ruleset_load(paths, 1, &plain_options, &plain, &diag) < 0)
+        die("cannot load rules/packs (set LSCAN_ROOT)");
     diagnostics_free(&diag);
 
     struct {
         const char *name;
         ruleset *rs;
-    } sets[] = {{"rules_10k", generated}, {"packs", shipped}};
-    for (size_t k = 0; k < 2; k++) {
+    } sets[] = {{"rules_10k", generated}, {"packs", shipped}, {"packs_without_capabilities", plain}};
+    double full_rate[3] = {0, 0, 0};
+    for (size_t k = 0; k < 3; k++) {
         e2e_arg a = {sets[k].rs, NULL, listings, LISTINGS, false, NULL, {0}};
         if (ruleset_scratch_create(sets[k].rs, &a.scratch) < 0)
             die("out of memory");
@@ -589,12 +595,15 @@ static void end_to_end(void)
         putf(0, LISTINGS / full.seconds, "decide_%s_full_listings_s", sets[k].name);
         putf(1, (double)all_bytes / 1e6 / full.seconds, "decide_%s_full_mb_s", sets[k].name);
         putf(0, (double)full.hits, "decide_%s_flagged", sets[k].name);
+        full_rate[k] = LISTINGS / full.seconds;
         ruleset_scratch_destroy(a.scratch);
     }
+    put("capabilities_cost_ratio", full_rate[1] / full_rate[2], 3); /* issue 14: >= 0.75 */
     put("e2e_title_bytes_avg", (double)title_bytes / LISTINGS, 1);
     put("e2e_listing_bytes_avg", (double)all_bytes / LISTINGS, 1);
     ruleset_destroy(generated);
     ruleset_destroy(shipped);
+    ruleset_destroy(plain);
     free(listings);
 }
 

@@ -311,6 +311,8 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
     rs->options.regex_match_limit = options && options->regex_match_limit ? options->regex_match_limit : 100000;
     rs->options.regex_depth_limit = options && options->regex_depth_limit ? options->regex_depth_limit : 2000;
     rs->options.no_negation = options ? options->no_negation : false;
+    rs->options.no_intent = options ? options->no_intent : false;
+    rs->options.no_marks = options ? options->no_marks : false;
     compiler c = {rs, diag, diagnostics_total(diag), 0};
     char error[512];
     if (options && options->normalizer) {

@@ -12,6 +12,7 @@
  * hashed from a stack state, no allocation per flagged listing */
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
+#include <utf8proc.h>
 
 int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
 {
@@ -140,6 +141,100 @@ static void add_found(ruleset_scratch *s, found_kind kind, uint32_t index, uint3
     }
 }
 
+/* ---- diacritic-aware matching (docs/rules.md, "Marks") ---------------------------
+ * Terms match folded ("lụa" is "lua"), because sellers often type without
+ * marks. When both the term's word and the text's word carry Vietnamese
+ * marks, the marks must agree: "lúa" (rice) is not "lụa" (silk), "bò"
+ * (cow) not "bố". Words compare case-folded and composed (NFC). */
+
+static bool ascii_only(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+/* The next word of s[*at..n): letters and digits (and any non-ASCII byte). */
+static bool next_word(const char *s, size_t n, size_t *at, size_t *start, size_t *end)
+{
+    size_t i = *at;
+    while (i < n && (unsigned char)s[i] < 0x80 && !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                                                     (s[i] >= '0' && s[i] <= '9')))
+        i++;
+    if (i >= n)
+        return false;
+    *start = i;
+    while (i < n && ((unsigned char)s[i] >= 0x80 || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                     (s[i] >= '0' && s[i] <= '9')))
+        i++;
+    *end = *at = i;
+    return true;
+}
+
+static bool same_marked_word(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an == bn && !memcmp(a, b, an))
+        return true; /* written as the term is: the common case, no folding needed */
+    /* code point by code point, lower-cased: no allocation; combining marks (NFD) take the slow path */
+    size_t i = 0, k = 0;
+    bool combining = false;
+    for (;;) {
+        utf8proc_int32_t ca = -1, cb = -1;
+        utf8proc_ssize_t na = i < an ? utf8proc_iterate((const utf8proc_uint8_t *)a + i, (utf8proc_ssize_t)(an - i), &ca) : 0;
+        utf8proc_ssize_t nb = k < bn ? utf8proc_iterate((const utf8proc_uint8_t *)b + k, (utf8proc_ssize_t)(bn - k), &cb) : 0;
+        if (na < 0 || nb < 0)
+            return true; /* invalid UTF-8: as folded */
+        if (na == 0 && nb == 0)
+            return true;
+        if ((ca >= 0x300 && ca <= 0x36F) || (cb >= 0x300 && cb <= 0x36F)) {
+            combining = true;
+            break;
+        }
+        if (na == 0 || nb == 0 || utf8proc_tolower(ca) != utf8proc_tolower(cb))
+            break;
+        i += (size_t)na;
+        k += (size_t)nb;
+    }
+    if (!combining) {
+        /* a difference, unless one side has combining marks further on */
+        for (size_t x = 0; x + 1 < an; x++)
+            if ((unsigned char)a[x] == 0xCC || ((unsigned char)a[x] == 0xCD && (unsigned char)a[x + 1] < 0xB0))
+                combining = true;
+        for (size_t x = 0; x + 1 < bn; x++)
+            if ((unsigned char)b[x] == 0xCC || ((unsigned char)b[x] == 0xCD && (unsigned char)b[x + 1] < 0xB0))
+                combining = true;
+        if (!combining)
+            return false;
+    }
+    utf8proc_uint8_t *fa = NULL, *fb = NULL;
+    const int options = UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STABLE;
+    utf8proc_ssize_t la = utf8proc_map((const utf8proc_uint8_t *)a, (utf8proc_ssize_t)an, &fa, options);
+    utf8proc_ssize_t lb = utf8proc_map((const utf8proc_uint8_t *)b, (utf8proc_ssize_t)bn, &fb, options);
+    bool same = la < 0 || lb < 0 || (la == lb && !memcmp(fa, fb, (size_t)la)); /* unreadable: as folded */
+    free(fa);
+    free(fb);
+    return same;
+}
+
+/* Whether a hit of `term` on text[start, end) keeps its marks: word by
+ * word, a word marked on both sides must be the same word. */
+static bool marks_agree(const char *term, const char *text, size_t length)
+{
+    size_t tn = strlen(term);
+    if (ascii_only(term, tn) || ascii_only(text, length))
+        return true;
+    size_t ta = 0, xa = 0, t0, t1, x0, x1;
+    for (;;) {
+        bool more_t = next_word(term, tn, &ta, &t0, &t1), more_x = next_word(text, length, &xa, &x0, &x1);
+        if (!more_t || !more_x)
+            return true; /* words that do not line up (a joined N.I.K.E): as folded */
+        if (!ascii_only(term + t0, t1 - t0) && !ascii_only(text + x0, x1 - x0) &&
+            !same_marked_word(term + t0, t1 - t0, text + x0, x1 - x0))
+            return false;
+    }
+}
+
 static int prepare_field(ruleset_scratch *s, listing_field field, const char *text, size_t length, match_result *out)
 {
     field_views *v = &s->fields[field];
@@ -186,7 +281,13 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
         }
         for (long i = 0; i < n; i++) {
             const mpm_hit *h = &s->view_hits[i];
-            add_found(s, FOUND_LITERAL, h->id, 0, field, view->source_start[h->start], view->source_end[h->end - 1]);
+            uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
+            if (!s->rs->options.no_marks && end > start &&
+                !marks_agree(s->rs->literals[h->id].text, text + start, end - start)) {
+                s->marks_refused++;
+                continue;
+            }
+            add_found(s, FOUND_LITERAL, h->id, 0, field, start, end);
         }
     }
     return 0;
@@ -466,6 +567,127 @@ static bool negated_hit(const ruleset_scratch *s, const found_hit *f)
     return negated_from(s, f, 0);
 }
 
+/* ---- intent (docs/rules.md, "Intent") -----------------------------------------
+ * Posts that are not sales: services (repair, cleaning, authentication,
+ * rental, installation), notices, reviews and guides, books about a
+ * subject. Read from the title, folded; a rule fires on them only with
+ * `intent: any`. */
+
+typedef enum listing_intent { INTENT_SALE = 0, INTENT_SERVICE, INTENT_NOTICE, INTENT_GUIDE, INTENT_BOOK } listing_intent;
+
+static const char *const intent_names[] = {"a sale", "a service", "a notice", "a review or guide", "a book about it"};
+
+/* The original title holds U+1EED/U+1EEC (ử, Ử): "sửa" (repair), not "sữa" (milk). */
+static bool title_has_sua_repair(const char *title, size_t length)
+{
+    for (size_t i = 0; title && i + 2 < length; i++)
+        if ((unsigned char)title[i] == 0xE1 && (unsigned char)title[i + 1] == 0xBB &&
+            ((unsigned char)title[i + 2] == 0xAD || (unsigned char)title[i + 2] == 0xAC))
+            return true;
+    return false;
+}
+
+/* The cue phrases, folded, each with its kind; read word by word (a phrase
+ * is tried only where a word starts with its first letter). */
+static const struct {
+    const char *phrase;
+    listing_intent kind;
+} intent_cues[] = {
+    {"dich vu", INTENT_SERVICE}, {"nhan sua", INTENT_SERVICE}, {"nhan ve sinh", INTENT_SERVICE},
+    {"nhan check", INTENT_SERVICE}, {"ve sinh tui", INTENT_SERVICE}, {"ve sinh giay", INTENT_SERVICE},
+    {"phuc hoi", INTENT_SERVICE}, {"spa tui", INTENT_SERVICE}, {"spa giay", INTENT_SERVICE},
+    {"check authentic", INTENT_SERVICE}, {"check auth", INTENT_SERVICE}, {"check legit", INTENT_SERVICE},
+    {"legit check", INTENT_SERVICE}, {"kiem tra hang that", INTENT_SERVICE}, {"giam dinh", INTENT_SERVICE},
+    {"kiem dinh", INTENT_SERVICE}, {"tham dinh", INTENT_SERVICE}, {"thay pin", INTENT_SERVICE},
+    {"thay day da", INTENT_SERVICE}, {"lau dau", INTENT_SERVICE}, {"cho thue", INTENT_SERVICE},
+    {"boc lai", INTENT_SERVICE}, {"son lai", INTENT_SERVICE}, {"authentication service", INTENT_SERVICE},
+    {"repair service", INTENT_SERVICE},
+    {"thong bao", INTENT_NOTICE}, {"canh bao", INTENT_NOTICE}, {"khuyen cao", INTENT_NOTICE},
+    {"cong van", INTENT_NOTICE}, {"warning", INTENT_NOTICE}, {"notice", INTENT_NOTICE},
+    {"review", INTENT_GUIDE}, {"huong dan", INTENT_GUIDE}, {"cach phan biet", INTENT_GUIDE},
+    {"cach nhan biet", INTENT_GUIDE}, {"phan biet that gia", INTENT_GUIDE}, {"phan biet real fake", INTENT_GUIDE},
+    {"phan biet hang that", INTENT_GUIDE}, {"kinh nghiem", INTENT_GUIDE}, {"hoi dap", INTENT_GUIDE},
+    {"mua o dau", INTENT_GUIDE}, {"co nen mua", INTENT_GUIDE}, {"how to spot", INTENT_GUIDE},
+    {"how to tell", INTENT_GUIDE}, {"legit or fake", INTENT_GUIDE},
+};
+
+/* Does the phrase start at byte `at` of the main view, ending on a word boundary? */
+static bool phrase_at(const normalized_text *t, size_t at, const char *phrase)
+{
+    size_t n = strlen(phrase);
+    return at + n <= t->length && !memcmp(t->text + at, phrase, n) && (at + n == t->length || t->text[at + n] == ' ');
+}
+
+static listing_intent detect_intent(ruleset_scratch *s)
+{
+    if (s->intent_ready)
+        return (listing_intent)s->intent;
+    s->intent_ready = true;
+    s->intent = INTENT_SALE;
+    s->intent_at = 0;
+    const field_views *v = &s->fields[FIELD_TITLE];
+    const listing_facts *l = s->listing;
+    if (!v->present || !v->main.length)
+        return INTENT_SALE;
+    const normalized_text *t = &v->main;
+    static const char *const repairable[] = {"dong ho", "tui", "giay", "dien thoai", "laptop", "may", "xe", NULL};
+    /* the earliest cue wins: a sale that mentions a guide or a service after the brand stays a sale (below) */
+    for (size_t w = 0; w <= v->space_count && s->intent == INTENT_SALE; w++) {
+        size_t at = w == 0 ? 0 : v->spaces[w - 1] + 1;
+        if (at >= t->length)
+            break;
+        char first = t->text[at];
+        if (w == 0 && phrase_at(t, 0, "sach")) { /* a book about the subject: the title opens with "sách" */
+            s->intent = INTENT_BOOK;
+            break;
+        }
+        for (size_t i = 0; i < sizeof intent_cues / sizeof *intent_cues; i++)
+            if (intent_cues[i].phrase[0] == first && phrase_at(t, at, intent_cues[i].phrase)) {
+                s->intent = intent_cues[i].kind;
+                s->intent_at = (uint32_t)at;
+                break;
+            }
+        /* "sửa chữa" (repair) folds like "sữa chua" (yogurt): written with its marks, or before something repaired */
+        if (s->intent == INTENT_SALE && first == 's' && phrase_at(t, at, "sua chua")) {
+            bool repair = title_has_sua_repair(l->title, l->title_length);
+            size_t next = at + 9;
+            for (size_t i = 0; !repair && repairable[i] && next < t->length; i++)
+                repair = phrase_at(t, next, repairable[i]);
+            if (repair) {
+                s->intent = INTENT_SERVICE;
+                s->intent_at = (uint32_t)at;
+            }
+        }
+    }
+    return (listing_intent)s->intent;
+}
+
+/* Whether the listing's intent keeps rule r from firing: copyright rules
+ * still fire on books (books are what they protect) and services (an
+ * installation service of pirated software is the infringement). */
+static bool intent_excludes(ruleset_scratch *s, uint32_t index, const compiled_rule *r, listing_intent *intent)
+{
+    if (r->source->any_intent)
+        return false;
+    *intent = detect_intent(s);
+    if (*intent == INTENT_SALE)
+        return false;
+    /* the cue must come before the rule's first mention in the title: "Túi X like auth - review thật" is a sale */
+    const field_views *v = &s->fields[FIELD_TITLE];
+    uint32_t cue = s->intent_at < v->main.length ? v->main.source_start[s->intent_at] : 0;
+    for (size_t i = 0; i < s->found_count; i++) {
+        const found_hit *f = &s->found[i];
+        bool of_rule = (f->kind == FOUND_LITERAL && s->rs->literals[f->index].kind == LITERAL_RULE_TERM &&
+                        s->rs->literals[f->index].owner == index) ||
+                       (f->kind == FOUND_REGEX && f->rule == index);
+        if (of_rule && f->field == FIELD_TITLE && f->start < cue)
+            return false;
+    }
+    if (r->source->kind == RULE_KIND_COPYRIGHT)
+        return *intent == INTENT_NOTICE || *intent == INTENT_GUIDE;
+    return true;
+}
+
 static bool seller_authorized(const compiled_rule *r, const listing_facts *l)
 {
     if (!l->seller_id)
@@ -701,6 +923,11 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
         ruleset_trace(s, 1, "seller %s is an authorized seller => does not fire", l->seller_id);
         return false;
     }
+    listing_intent intent = INTENT_SALE;
+    if (!s->rs->options.no_intent && intent_excludes(s, index, r, &intent)) {
+        ruleset_trace(s, 1, "the listing is %s, not a sale (intent) => does not fire", intent_names[intent]);
+        return false;
+    }
     if (!s->rs->options.no_negation) {
         /* a brand named only in disclaimers ("không phải hàng Nike") is not a mention */
         bool plain = false, any = false;
@@ -759,8 +986,9 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
     s->listing = l;
     s->found_count = s->candidate_count = s->fired_count = s->hit_count = s->signal_count = 0;
     s->regex_limit_hits = 0;
+    s->marks_refused = 0;
     s->hits_truncated = false;
-    s->location_ready = s->category_ready = false;
+    s->location_ready = s->category_ready = s->intent_ready = false;
     if (prepare_field(s, FIELD_TITLE, l->title, l->title ? l->title_length : 0, out) < 0 ||
         prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0)
         return -1;

@@ -427,10 +427,16 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
             r->severity = (severity)i;
     } else if (!strcmp(key, "tests")) {
         yaml_walk_fields(ld, value, "tests", visit_tests, r);
+    } else if (!strcmp(key, "intent")) {
+        const char *s = yaml_scalar(value);
+        if (s && !strcmp(s, "any"))
+            r->any_intent = true;
+        else if (!s || strcmp(s, "sale"))
+            yaml_walk_error(ld, value, "intent must be sale (the default) or any, not '%s'", s ? s : "?");
     } else {
         yaml_walk_error(ld, key_node, "unknown field '%s' in rule (known: id, kind, name, terms, patterns, owner, "
                                "registration, categories, note, authorized_sellers, reference_price, region, flag, "
-                               "unless, severity, tests)", key);
+                               "unless, severity, intent, tests)", key);
     }
 }
 

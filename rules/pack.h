@@ -71,6 +71,7 @@ typedef struct rule {
     condition **unless;
     size_t unless_count;
     severity severity;
+    bool any_intent;         /* intent: any — fires on posts that are not sales too (docs/rules.md, "Intent") */
     rule_example *flag_examples, *pass_examples;
     size_t flag_example_count, pass_example_count;
 } rule;

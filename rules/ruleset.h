@@ -30,6 +30,8 @@ typedef struct ruleset_options {
     uint32_t regex_depth_limit;   /* PCRE2 depth limit for the interpreter (default 2000) */
     bool no_negation;             /* mentions and cues after a negator count as today's engine counted them
                                      (docs/rules.md, "Negation and disclaimers"); for comparisons */
+    bool no_intent;               /* rules fire on services, notices, guides and books too ("Intent") */
+    bool no_marks;                /* terms match folded even when both sides carry different marks ("Marks") */
 } ruleset_options;
 
 /* Compiles the packs into one set. On success returns 0, stores the set in

@@ -127,6 +127,10 @@ struct ruleset_scratch {
     /* facts of the listing being matched */
     const listing_facts *listing;
     bool location_ready, category_ready;
+    bool intent_ready;
+    int intent;                   /* listing_intent of the listing, once intent_ready */
+    uint32_t intent_at;           /* where its cue starts in the title's main view */
+    size_t marks_refused;         /* hits whose marks disagreed with their term's ("lúa" for "lụa") */
     bytebuf *trace;              /* ruleset_explain only */
 };
 

@@ -163,6 +163,68 @@ Test(negation, cues_and_mentions_after_a_negator_are_not_signals_but_admissions_
           {.title = "Giày Nike Air", .price = 200000, .fires = true});
 }
 
+/* docs/rules.md, "Intent": posts that are not sales */
+Test(intent, services_notices_guides_and_books_before_the_brand_are_not_sales)
+{
+    CHECK(nike_rule,
+          {.title = "Dịch vụ check authentic giày Nike rep 1:1 trong 24h", .fires = false},
+          {.title = "dich vu ve sinh giay nike hang fake", .fires = false},
+          {.title = "[Thông báo] Cảnh báo giày Nike hàng fake trên mạng", .fires = false},
+          {.title = "Cách phân biệt giày Nike rep 1:1 và hàng thật", .fires = false},
+          {.title = "Review giày Nike rep 1:1 sau 2 tháng", .fires = false},
+          {.title = "Sách: Nike - câu chuyện một thương hiệu, hàng fake và thật", .fires = false},
+          {.title = "Sửa chữa giày Nike rep 1:1 lấy ngay", .fires = false},
+          {.title = "sua chua giay nike rep 1:1", .fires = false},
+          /* a sale that mentions a guide, a service or a notice after the brand stays a sale */
+          {.title = "Giày Nike rep 1:1 - review thật của khách", .fires = true},
+          {.title = "Giày Nike rep 1:1, hướng dẫn buộc dây kèm theo", .fires = true},
+          {.title = "Giày Nike rep 1:1 - dịch vụ ship hỏa tốc", .fires = true},
+          {.title = "Giày Nike hàng fake", .fires = true});
+    /* "sữa chua" (yogurt) is no repair service, and copyright rules still fire on books */
+    CHECK("  - id: cr.sach\n"
+          "    kind: copyright\n"
+          "    name: Sách Toán 5\n"
+          "    terms: [\"toán 5\"]\n"
+          "    flag: {list: slang}\n"
+          "  - id: oc.amifarm\n"
+          "    kind: ocop\n"
+          "    name: Amifarm\n"
+          "    terms: [\"amifarm\"]\n"
+          "    flag: {term: \"ocop 5 sao\"}\n",
+          {.title = "Sách Toán 5 hàng fake photo", .fires = true},
+          {.title = "Sữa chua Amifarm OCOP 5 sao", .fires = true},
+          {.title = "Review sách Toán 5 hàng fake", .fires = false});
+    /* intent: any keeps the old behaviour */
+    CHECK("  - id: tm.any\n"
+          "    kind: trademark\n"
+          "    name: Nike\n"
+          "    terms: [\"nike\"]\n"
+          "    intent: any\n"
+          "    flag: {list: slang}\n",
+          {.title = "Dịch vụ check authentic giày Nike rep 1:1", .fires = true});
+}
+
+/* docs/rules.md, "Marks": both marked, the marks must agree */
+Test(marks, a_word_marked_on_both_sides_must_be_the_same_word)
+{
+    CHECK("  - id: gi.lua\n"
+          "    kind: gi\n"
+          "    name: Lụa Vạn Phúc\n"
+          "    terms: [\"lụa vạn phúc\"]\n"
+          "  - id: gi.cam\n"
+          "    kind: gi\n"
+          "    name: Cam Bố Hạ\n"
+          "    terms: [\"cam bố hạ\"]\n",
+          {.title = "Khăn lụa Vạn Phúc", .fires = true},
+          {.title = "Khăn LỤA VẠN PHÚC", .fires = true},
+          {.title = "khan lua van phuc", .fires = true},
+          {.title = "Gạo lúa Vạn Phúc mùa mới", .fires = false},
+          {.title = "Cam Bố Hạ Bắc Giang", .fires = true},
+          {.title = "cam bo ha bac giang", .fires = true},
+          {.title = "Cám bò hạ giá cuối năm", .fires = false},
+          {.title = "Cam bo Hạ quả to", .fires = true});
+}
+
 Test(negation, a_term_condition_under_a_negator_does_not_hold)
 {
     CHECK("  - id: tm.chanel\n"
