@@ -172,49 +172,58 @@ static bool next_word(const char *s, size_t n, size_t *at, size_t *start, size_t
     return true;
 }
 
+/* The marks of a word, letter by letter: for each letter or digit, a small
+ * code of the combining marks it carries once decomposed (0: none; đ counts
+ * as d with a stroke). Look-alike letters (a Cyrillic О), case and invisible
+ * characters do not matter: the hit already matched them folded. Returns
+ * the number of letters (at most max), and *marked whether any has a mark. */
+static size_t word_marks(const char *w, size_t n, uint32_t *marks, size_t max, bool *marked)
+{
+    size_t letters = 0, i = 0;
+    *marked = false;
+    while (i < n) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t step = utf8proc_iterate((const utf8proc_uint8_t *)w + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (step <= 0)
+            return SIZE_MAX; /* unreadable: as folded */
+        i += (size_t)step;
+        if (cp == 0xFFFD)
+            return SIZE_MAX; /* a character lost to bad UTF-8: its marks are unknown */
+        utf8proc_int32_t parts[8];
+        int options = 0;
+        utf8proc_ssize_t count = utf8proc_decompose_char(cp, parts, 8, UTF8PROC_DECOMPOSE, &options);
+        if (count <= 0)
+            continue;
+        for (utf8proc_ssize_t k = 0; k < count; k++) {
+            utf8proc_int32_t c = parts[k];
+            utf8proc_category_t cat = utf8proc_category(c);
+            if (cat == UTF8PROC_CATEGORY_MN) { /* a combining mark: on the letter before */
+                if (letters) {
+                    marks[letters - 1] = marks[letters - 1] * 31u + (uint32_t)c;
+                    *marked = true;
+                }
+            } else if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+                       (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)) {
+                if (letters == max)
+                    return SIZE_MAX;
+                marks[letters++] = (c == 0x111 || c == 0x110) ? 0x335u : 0u; /* đ, Đ */
+                *marked |= c == 0x111 || c == 0x110;
+            }
+        }
+    }
+    return letters;
+}
+
 static bool same_marked_word(const char *a, size_t an, const char *b, size_t bn)
 {
     if (an == bn && !memcmp(a, b, an))
-        return true; /* written as the term is: the common case, no folding needed */
-    /* code point by code point, lower-cased: no allocation; combining marks (NFD) take the slow path */
-    size_t i = 0, k = 0;
-    bool combining = false;
-    for (;;) {
-        utf8proc_int32_t ca = -1, cb = -1;
-        utf8proc_ssize_t na = i < an ? utf8proc_iterate((const utf8proc_uint8_t *)a + i, (utf8proc_ssize_t)(an - i), &ca) : 0;
-        utf8proc_ssize_t nb = k < bn ? utf8proc_iterate((const utf8proc_uint8_t *)b + k, (utf8proc_ssize_t)(bn - k), &cb) : 0;
-        if (na < 0 || nb < 0)
-            return true; /* invalid UTF-8: as folded */
-        if (na == 0 && nb == 0)
-            return true;
-        if ((ca >= 0x300 && ca <= 0x36F) || (cb >= 0x300 && cb <= 0x36F)) {
-            combining = true;
-            break;
-        }
-        if (na == 0 || nb == 0 || utf8proc_tolower(ca) != utf8proc_tolower(cb))
-            break;
-        i += (size_t)na;
-        k += (size_t)nb;
-    }
-    if (!combining) {
-        /* a difference, unless one side has combining marks further on */
-        for (size_t x = 0; x + 1 < an; x++)
-            if ((unsigned char)a[x] == 0xCC || ((unsigned char)a[x] == 0xCD && (unsigned char)a[x + 1] < 0xB0))
-                combining = true;
-        for (size_t x = 0; x + 1 < bn; x++)
-            if ((unsigned char)b[x] == 0xCC || ((unsigned char)b[x] == 0xCD && (unsigned char)b[x + 1] < 0xB0))
-                combining = true;
-        if (!combining)
-            return false;
-    }
-    utf8proc_uint8_t *fa = NULL, *fb = NULL;
-    const int options = UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STABLE;
-    utf8proc_ssize_t la = utf8proc_map((const utf8proc_uint8_t *)a, (utf8proc_ssize_t)an, &fa, options);
-    utf8proc_ssize_t lb = utf8proc_map((const utf8proc_uint8_t *)b, (utf8proc_ssize_t)bn, &fb, options);
-    bool same = la < 0 || lb < 0 || (la == lb && !memcmp(fa, fb, (size_t)la)); /* unreadable: as folded */
-    free(fa);
-    free(fb);
-    return same;
+        return true; /* written as the term is: the common case */
+    uint32_t ma[64], mb[64];
+    bool marked_a, marked_b;
+    size_t la = word_marks(a, an, ma, 64, &marked_a), lb = word_marks(b, bn, mb, 64, &marked_b);
+    if (la == SIZE_MAX || lb == SIZE_MAX || la != lb || !marked_a || !marked_b)
+        return true; /* unmarked on a side, or letters that do not line up: as folded */
+    return !memcmp(ma, mb, la * sizeof *ma);
 }
 
 /* Whether a hit of `term` on text[start, end) keeps its marks: word by
@@ -567,6 +576,80 @@ static bool negated_hit(const ruleset_scratch *s, const found_hit *f)
     return negated_from(s, f, 0);
 }
 
+/* ---- compatibility scope (docs/rules.md, "Accessories and compatibility") ----
+ * "Cường lực dành cho Samsung A54, Oppo Reno 8, Velonix X9", "Bao da cho
+ * máy tính bảng (Samsung Tab S9 / Velonix Pad 2)": a brand after a
+ * compatibility preposition, in the rest of its clause or parenthesis,
+ * through lists joined by commas, slashes, "hay", "hoặc", "or", names a
+ * device the goods fit, not the goods' maker. */
+
+#define COMPAT_WINDOW 14
+
+static bool compat_cue_at(const field_views *v, size_t j)
+{
+    static const char *const single[] = {"for", "fits", "fit", NULL};
+    static const char *const cho[] = {"cho", NULL};
+    static const char *const before_cho[] = {"danh", "dung", "thich", "hop", "vua", "thay", "the", NULL};
+    static const char *const tuong[] = {"tuong", NULL}, *const thich[] = {"thich", NULL};
+    static const char *const compatible[] = {"compatible", NULL};
+    if (word_is(v, j, single) || word_is(v, j, compatible))
+        return true;
+    if (word_is(v, j, thich) && j > 0 && word_is(v, j - 1, tuong)) /* "tương thích" */
+        return true;
+    /* "cho" only as "dành cho", "dùng cho", "thích hợp cho", "vừa cho", "thay thế cho", or right after the
+     * accessory word that opens the title ("Ốp lưng cho ..."): "cho nam", "cho bé" are who wears it */
+    if (word_is(v, j, cho))
+        return j > 0 && word_is(v, j - 1, before_cho);
+    return false;
+}
+
+/* Does the phrase start at byte `at` of the main view, ending on a word boundary? */
+static bool phrase_at(const normalized_text *t, size_t at, const char *phrase)
+{
+    size_t n = strlen(phrase);
+    return at + n <= t->length && !memcmp(t->text + at, phrase, n) && (at + n == t->length || t->text[at + n] == ' ');
+}
+
+/* The title opens with an accessory's head noun: then any "cho" is a
+ * compatibility word ("Cường lực camera cho Oppo A78 hay Velonix X9"). */
+static bool accessory_title(const ruleset_scratch *s)
+{
+    static const char *const heads[] = {"op", "cuong luc", "kinh cuong luc", "bao da", "cap sac", "cap", "cu sac",
+                                        "sac", "day deo", "day", "mieng dan", "dan", "case", "bao", "gia do",
+                                        "phu kien", "linh kien", "vo", "tui chong soc", "de sac", "but cam ung",
+                                        "nut", "pin", "mat kinh", "kinh", NULL};
+    const field_views *v = &s->fields[FIELD_TITLE];
+    if (!v->present || !v->main.length)
+        return false;
+    for (size_t i = 0; heads[i]; i++)
+        if (phrase_at(&v->main, 0, heads[i]))
+            return true;
+    return false;
+}
+
+static bool compat_scoped(const ruleset_scratch *s, const found_hit *f)
+{
+    const field_views *v = &s->fields[f->field];
+    static const char *const cho[] = {"cho", NULL};
+    bool accessory = accessory_title(s);
+    const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
+    if (!v->present || !text)
+        return false;
+    size_t w = f->word_start;
+    for (size_t back = 1; back <= COMPAT_WINDOW && back <= w; back++) {
+        size_t j = w - back, a, b;
+        if (!view_word(v, j, &a, &b))
+            return false;
+        /* commas, slashes and parentheses stay inside the scope; a sentence or a dash ends it */
+        for (uint32_t i = v->main.source_end[b - 1]; i < f->start; i++)
+            if (text[i] && strchr(".;!?|:\n\r", text[i]))
+                return false;
+        if (compat_cue_at(v, j) || (accessory && word_is(v, j, cho)))
+            return true;
+    }
+    return false;
+}
+
 /* ---- intent (docs/rules.md, "Intent") -----------------------------------------
  * Posts that are not sales: services (repair, cleaning, authentication,
  * rental, installation), notices, reviews and guides, books about a
@@ -610,13 +693,6 @@ static const struct {
     {"mua o dau", INTENT_GUIDE}, {"co nen mua", INTENT_GUIDE}, {"how to spot", INTENT_GUIDE},
     {"how to tell", INTENT_GUIDE}, {"legit or fake", INTENT_GUIDE},
 };
-
-/* Does the phrase start at byte `at` of the main view, ending on a word boundary? */
-static bool phrase_at(const normalized_text *t, size_t at, const char *phrase)
-{
-    size_t n = strlen(phrase);
-    return at + n <= t->length && !memcmp(t->text + at, phrase, n) && (at + n == t->length || t->text[at + n] == ' ');
-}
 
 static listing_intent detect_intent(ruleset_scratch *s)
 {
@@ -939,10 +1015,12 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
             if (!of_rule)
                 continue;
             any = true;
-            plain = f->kind == FOUND_REGEX || !negated_hit(s, f);
+            plain = f->kind == FOUND_REGEX ||
+                    (!negated_hit(s, f) && (r->source->kind != RULE_KIND_TRADEMARK || !compat_scoped(s, f)));
         }
         if (any && !plain) {
-            ruleset_trace(s, 1, "every mention follows a negator (a disclaimer) => does not fire");
+            ruleset_trace(s, 1, "every mention follows a negator (a disclaimer) or a compatibility word (a device the "
+                                "goods fit) => does not fire");
             return false;
         }
     }

@@ -121,7 +121,9 @@ Test(conditions, list_price_unless_near_and_authorized_sellers)
           {.title = "Giày Nike Air", .price = 0.001, .fires = true},
           {.title = "Giày NAI KI hàng fake", .fires = true},
           {.title = "Ốp lưng Nike rep 1:1", .fires = false},
-          {.title = "Ốp lưng in hình đẹp giá rẻ cho điện thoại mới nhất Nike rep 1:1", .fires = true},
+          /* far from the accessory word, but in the scope of "cho" (docs/rules.md, "Accessories and compatibility") */
+          {.title = "Ốp lưng in hình đẹp giá rẻ cho điện thoại mới nhất Nike rep 1:1", .fires = false},
+          {.title = "Ốp lưng in hình đẹp giá rẻ. Tặng kèm giày Nike rep 1:1", .fires = true},
           {.title = "Giày Nike rep 1:1", .seller = "nike_official", .fires = false},
           {.title = "Giày Nike rep 1:1", .seller = "88000001", .fires = false},
           {.title = "Giày Nike rep 1:1", .seller = "someone", .fires = true});
@@ -202,6 +204,28 @@ Test(intent, services_notices_guides_and_books_before_the_brand_are_not_sales)
           "    intent: any\n"
           "    flag: {list: slang}\n",
           {.title = "Dịch vụ check authentic giày Nike rep 1:1", .fires = true});
+}
+
+/* docs/rules.md, "Accessories and compatibility" */
+Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_maker)
+{
+    CHECK("  - id: tm.velonix\n"
+          "    kind: trademark\n"
+          "    name: Velonix\n"
+          "    terms: [\"velonix\"]\n"
+          "    flag: {any: [{list: slang}, {price_below: 0.3}]}\n"
+          "    reference_price: 10000000\n",
+          {.title = "Cường lực dành cho Samsung A54, Oppo Reno 8, Velonix X9", .price = 30000, .fires = false},
+          {.title = "Bao da gập cho máy tính bảng (Samsung Tab S9 / Velonix Pad 2)", .price = 90000, .fires = false},
+          {.title = "Cường lực camera cho Oppo A78, Redmi Note 13 hay Velonix X9", .price = 20000, .fires = false},
+          {.title = "Ốp lưng tương thích Velonix X9 Pro", .price = 50000, .fires = false},
+          {.title = "Case for Velonix X9", .price = 50000, .fires = false},
+          /* the cue must come before the brand; "cho nam" is who wears it */
+          {.title = "Velonix X9 Pro 256GB giá sốc", .price = 1500000, .fires = true},
+          {.title = "Velonix X9 Pro hàng fake dành cho nam", .fires = true},
+          {.title = "Điện thoại cho người già Velonix X9 hàng fake", .fires = true},
+          /* a sentence ends the scope */
+          {.title = "Cường lực dành cho Oppo A78. Velonix X9 hàng fake", .fires = true});
 }
 
 /* docs/rules.md, "Marks": both marked, the marks must agree */
