@@ -386,8 +386,9 @@ static char *get_metrics(int port)
  * with a mistake keeps the old set; /metrics tells the generation. */
 Test(scan, reloads_rules_on_sighup_and_serves_metrics)
 {
-    /* every answer 40 ms late: the scan lasts several seconds, long enough to reload twice */
-    const char *const slow[] = {"--faults", "slow=1", "--slow-ms", "40", NULL};
+    /* every answer 100 ms late: the scan lasts several seconds, long enough to reload twice even when the
+     * machine is busy (at 40 ms a loaded machine let it end before the second reload) */
+    const char *const slow[] = {"--faults", "slow=1", "--slow-ms", "100", NULL};
     start_both(4000, slow);
     char rules[700], path[800], campaign[1024], state[700];
     snprintf(rules, sizeof rules, "%s/rules", market.dir);
