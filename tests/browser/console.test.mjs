@@ -685,6 +685,11 @@ async function main() {
     const decBars = await pl.locator('#ch-decisions svg rect').count();
     assert(decBars >= 6, `decisions chart has ${decBars} bars`);
     await shot(pl, 'dashboard.png');
+    // the reports for download, from the same register: the daily PDF through the page's own link
+    const href = await pl.locator('#report-daily-pdf').getAttribute('href');
+    assert(href && /^\/api\/reports\/daily\/\d{4}-\d{2}-\d{2}\.pdf$/.test(href), `report link ${href}`);
+    const pdf = await pl.request.get(BASE + href, { failOnStatusCode: false });
+    assert(pdf.status() === 200 && (await pdf.body()).subarray(0, 5).toString() === '%PDF-', `the daily report answered ${pdf.status()}`);
     const f = await pl.evaluate(() => ({ pwned: typeof window.__pwned !== 'undefined', scripts: document.querySelectorAll('script').length, img: document.querySelectorAll('img').length }));
     assert(!f.pwned && f.scripts === 1 && f.img === 0, 'the dashboard is not inert: ' + JSON.stringify(f));
     return charts + ' charts';

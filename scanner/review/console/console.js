@@ -232,6 +232,9 @@
     'seller.cases': ['Các vụ của người bán', 'Cases of this seller'],
 
     'dash.title': ['Tổng quan', 'Dashboard'],
+    'dash.reports': ['Báo cáo', 'Reports'],
+    'dash.report.daily': ['Báo cáo nhanh ngày {p}', 'Daily quick report {p}'],
+    'dash.report.monthly': ['Báo cáo tháng {p}', 'Monthly report {p}'],
     'dash.days': ['Khoảng thời gian', 'Period'],
     'dash.days.n': ['{n} ngày', '{n} days'],
     'dash.perday': ['Cờ và vụ việc theo ngày', 'Flags and cases per day'],
@@ -1489,6 +1492,26 @@
     return chartCard('dash.peak', 'ch-peak', parts);
   }
 
+  // The plans' reports (lscan report, docs/reports.md) for download: yesterday
+  // and last month in Vietnam time, as PDF, XLSX and CSV.
+  function reportLinks() {
+    const vn = new Date(Date.now() + 7 * 3600 * 1000);
+    const yesterday = new Date(vn.getTime() - 86400 * 1000).toISOString().slice(0, 10);
+    const firstOfMonth = new Date(Date.UTC(vn.getUTCFullYear(), vn.getUTCMonth(), 1));
+    const lastMonth = new Date(firstOfMonth.getTime() - 86400 * 1000).toISOString().slice(0, 7);
+    const link = (kind, period, ext) => {
+      const a = h('a', { class: 'report-link', id: 'report-' + kind + '-' + ext }, ext.toUpperCase());
+      a.setAttribute('href', '/api/reports/' + kind + '/' + period + '.' + ext + (state.lang === 'en' ? '?lang=en' : ''));
+      a.setAttribute('download', 'lscan-' + kind + '-' + period + '.' + ext);
+      return a;
+    };
+    const row = (labelKey, kind, period) => h('li', {}, t(labelKey, { p: period }), ': ',
+      link(kind, period, 'pdf'), ' · ', link(kind, period, 'xlsx'), ' · ', link(kind, period, 'csv'));
+    return h('section', { class: 'panel reports', id: 'reports', 'aria-labelledby': 'reports-h' },
+      h('h2', { id: 'reports-h' }, t('dash.reports')),
+      h('ul', {}, row('dash.report.daily', 'daily', yesterday), row('dash.report.monthly', 'monthly', lastMonth)));
+  }
+
   async function renderDashboard(main, days, seq) {
     if (!canLead()) {
       setView(main, h('p', { class: 'error', role: 'alert', id: 'view-error' }, t('err.forbidden.view')));
@@ -1526,7 +1549,8 @@
         chartCard('dash.kinds', 'ch-kinds', kinds.length ? hbarChart(kinds, t('dash.kinds')) : empty(kinds)),
         chartCard('dash.platforms', 'ch-platforms', plats.length ? hbarChart(plats, t('dash.platforms')) : empty(plats)),
         chartCard('dash.provinces', 'ch-provinces', provs.length ? hbarChart(provs, t('dash.provinces')) : empty(provs)),
-        peakBlock(d.peak)));
+        peakBlock(d.peak)),
+      reportLinks());
     setView(main, sec);
   }
 
