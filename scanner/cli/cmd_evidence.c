@@ -249,7 +249,7 @@ static int command_verify(const cli_command *self, int argc, char **argv)
         if (te != PACKAGE_OK) {
             time_ok = false;
             check.ok = false;
-            snprintf(check.problem, sizeof check.problem, "the timestamp: %s", error);
+            snprintf(check.problem, sizeof check.problem, "the timestamp: %.900s", error);
         }
     }
     if (json) {
