@@ -260,7 +260,7 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
     }
     size_t invalid = 0;
     if (normalize_text(s->rs->normalizer, text, length, &v->main, &invalid) < 0 ||
-        normalize_joined(&v->main, &v->joined) < 0)
+        normalize_joined_runs(&v->main, text, length, &v->joined) < 0)
         return -1;
     out->invalid_utf8_bytes += invalid;
     for (size_t i = 0; i < v->main.length; i++) {

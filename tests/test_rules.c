@@ -228,6 +228,21 @@ Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_
           {.title = "Cường lực dành cho Oppo A78. Velonix X9 hàng fake", .fires = true});
 }
 
+/* docs/rules.md, "Joined letters": one repeated separator */
+Test(joined, letters_split_by_one_repeated_separator_join_even_next_to_a_lone_letter)
+{
+    CHECK(nike_rule,
+          {.title = "Giày n-i-k-e 1 hàng fake", .fires = true},
+          {.title = "Giày N_I_K_E x 2 đôi hàng fake", .fires = true},
+          {.title = "Giày n⭐i⭐k⭐e 1 hàng fake", .fires = true},
+          {.title = "Giày n💥i💥k💥e hàng fake", .fires = true},
+          {.title = "A N.I.K.E giày hàng fake", .fires = true},
+          {.title = "Giày N/I/K/E hàng fake", .fires = true},
+          {.title = "Giày N I K E hàng fake", .fires = true},
+          /* a separator that changes is two runs: no "nike" made of n.i and k.e */
+          {.title = "Giày n.i k.e hàng fake", .fires = false});
+}
+
 /* docs/rules.md, "Marks": both marked, the marks must agree */
 Test(marks, a_word_marked_on_both_sides_must_be_the_same_word)
 {

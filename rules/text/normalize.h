@@ -58,6 +58,16 @@ int normalize_text(const normalizer *n, const char *input, size_t length,
  * be distinct. Thread-safe with distinct outputs. */
 int normalize_joined(const normalized_text *main_view, normalized_text *out);
 
+/* The same, reading the separators from the original text the main view
+ * came from (docs/rules.md, "Joined letters"): a run is one-character
+ * tokens split by ONE repeated separator ("z-o-r-v-i-k", "l⭐u⭐m⭐o⭐r⭐a",
+ * "K.A.V.E.S.S.I"), so a lone letter or digit before or after it with another
+ * separator is not pulled in ("A K.A.V.E.S.S.I", "z-o-r-v-i-k 1"), and two
+ * letters join when their separator is not a space ("Q-V", "Q✨V"). With
+ * original NULL it is normalize_joined. */
+int normalize_joined_runs(const normalized_text *main_view, const char *original, size_t original_length,
+                          normalized_text *out);
+
 /* Reference implementation of normalize_text: the same result, computed by
  * calling utf8proc_map on every code point (slow; for tests and benchmarks).
  * Same return values; needs no normalizer. Thread-safe with distinct outputs. */

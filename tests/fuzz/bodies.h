@@ -96,6 +96,12 @@ static inline void fuzz_normalize_one(const normalizer *n, normalized_text *main
         abort();
     }
     fuzz_check_view("joined", joined, size, main_view->length);
+    /* the runs read from the original separators: the same invariants */
+    if (normalize_joined_runs(main_view, input, size, joined) != 0) {
+        fprintf(stderr, "normalize_joined_runs failed\n");
+        abort();
+    }
+    fuzz_check_view("joined runs", joined, size, main_view->length);
     if (size > 256)
         return;
     size_t ref_invalid = 0;
