@@ -379,11 +379,12 @@ Test(evidence, the_writer_rotates_by_size_names_files_keeps_hostile_urls_on_one_
     for (size_t i = 0; i < sizeof body; i++)
         body[i] = (char)('a' + (i * 7919) % 26); /* not very compressible */
     const char *response = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const char *request = "GET /p HTTP/1.1\r\nHost: a\r\n\r\n";
     warc_location where[6];
     for (int i = 0; i < 6; i++) {
         warc_exchange x = {.target_uri = "http://127.0.0.1/p?x=1\r\nWARC-Type: resource", .date = "2026-05-08T01:02:03Z",
-                           .ip = "127.0.0.1", .request_headers = "GET /p HTTP/1.1\r\nHost: a\r\n\r\n",
-                           .request_headers_length = 31, .response_headers = response,
+                           .ip = "127.0.0.1", .request_headers = request,
+                           .request_headers_length = strlen(request), .response_headers = response,
                            .response_headers_length = strlen(response), .body = body, .body_length = sizeof body};
         cr_assert_eq(warc_write_exchange(w, &x, &where[i]), WARC_OK, "%s", warc_writer_error(w));
     }
