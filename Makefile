@@ -10,7 +10,7 @@ BUILD   ?= build
 # Debian packages the build, the tests and the benchmarks need (one list).
 DEBIAN_PACKAGES := build-essential pkg-config libcurl4-openssl-dev libpcre2-dev \
   libxxhash-dev libhiredis-dev libcriterion-dev libvectorscan-dev \
-  libutf8proc-dev libyaml-dev libcjson-dev libxml2-dev libmicrohttpd-dev \
+  libutf8proc-dev libyaml-dev libcjson-dev libdeflate-dev libxml2-dev libmicrohttpd-dev \
   zlib1g-dev libssl-dev libsqlite3-dev sqlite3 libsodium-dev libzip-dev redis-server redis-tools wrk curl \
   libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-noto-core poppler-utils python3-openpyxl
 
@@ -21,7 +21,7 @@ BROWSER_PACKAGES := chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emo
  # Only `make bench` needs these (the Scrapy reference of bench-scan).
 BENCH_PACKAGES := python3-scrapy
 
-PKG_MODULES := libcurl libpcre2-8 libxxhash hiredis libhs libutf8proc yaml-0.1 \
+PKG_MODULES := libcurl libpcre2-8 libxxhash hiredis libhs libutf8proc yaml-0.1 libdeflate \
   libcjson libxml-2.0 libmicrohttpd zlib libcrypto sqlite3 libsodium libzip xlsxwriter cairo pangocairo
 
 CC      ?= cc

@@ -4,11 +4,17 @@
  * wrk on pages of the same shape, served from the same warm cache (its
  * request rate is what the HTTP client side alone can do), and a Scrapy 2.8
  * spider (Debian's python3-scrapy) doing the same extraction and keyword
- * matching on the same JSON pages. Targets: lscan >= 0.5x wrk's rate on JSON
- * pages with the full pipeline; lscan >= 20x Scrapy's pages/s.
+ * matching on the same JSON pages, twice: given every page's URL up front
+ * (CPU-bound: the like-for-like reference, compared CPU time per page), and
+ * walking the pagination (latency-bound, reported as such). Every rate
+ * stands beside lscan's CPU time per page and per listing (getrusage of the
+ * lscan child: user + system), the figure that does not swing with the
+ * machine's load. Targets: lscan >= 0.5x wrk's rate on JSON pages with the
+ * full pipeline; lscan >= 20x Scrapy, CPU for CPU.
  * usage: bench-scan [--json] [--listings N] */
 #include <cJSON.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +43,22 @@ static harness_process market, redis;
 
 typedef struct run {
     double seconds, pages, listings, flags, rss_mb, archived, warc_bytes;
+    double cpu; /* CPU seconds of the lscan process (user + system) */
 } run;
+
+/* CPU seconds (user + system) of every child waited for so far. */
+static double children_cpu(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_CHILDREN, &u);
+    return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec / 1e6 + (double)u.ru_stime.tv_sec +
+           (double)u.ru_stime.tv_usec / 1e6;
+}
+
+static double us_per(double cpu, double count)
+{
+    return count > 0 ? cpu * 1e6 / count : 0;
+}
 
 /* Runs lscan scan over the given targets with a fresh key prefix, archiving
  * pages as `evidence` says (flagged, all, none). */
@@ -58,9 +79,9 @@ static run scan_with(const char *targets, bool gzip, int index, const char *evid
     const char *argv[] = {lscan,   "scan",        "--campaign", campaign, "--threads", "1", "--quiet",
                           "--json-summary", summary, "--state-dir", state, NULL};
     char *err = NULL;
-    double t0 = now();
+    double t0 = now(), cpu0 = children_cpu();
     int rc = harness_run(argv, NULL, 0, NULL, &err);
-    run r = {now() - t0, 0, 0, 0, 0, 0, 0};
+    run r = {now() - t0, 0, 0, 0, 0, 0, 0, children_cpu() - cpu0};
     char *text = harness_read_file(summary, NULL);
     cJSON *s = text ? cJSON_Parse(text) : NULL;
     if (rc != 0 || !s) {
@@ -118,12 +139,55 @@ static double wrk(const char *format, int pages, int step, bool gzip, int second
     return rps;
 }
 
-/* The Scrapy reference on the shopee categories; -1 when Scrapy is missing. */
-static double scrapy(double *pages_out)
+typedef struct scrapy_run {
+    double pages, seconds, cpu; /* pages < 0: not measured */
+} scrapy_run;
+
+/* Writes every Shopee search page's URL (each category, 60 a page, as far as
+ * its total_count) to `path`, one a line: the same pages lscan's walk meets. */
+static int write_search_urls(const char *path)
 {
-    char terms[1024], out[1024], spider[1024], base[256];
+    harness_response tree;
+    if (harness_http_get(market.port, "/shopee/api/v4/pages/get_category_tree", false, 10000, &tree) < 0)
+        return -1;
+    cJSON *doc = cJSON_Parse(tree.body ? tree.body : "");
+    harness_response_free(&tree);
+    cJSON *list = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "data"), "category_list");
+    FILE *f = fopen(path, "w");
+    int written = 0;
+    cJSON *c;
+    cJSON_ArrayForEach(c, list)
+    {
+        long catid = (long)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "catid"));
+        char page[256];
+        snprintf(page, sizeof page, "/shopee/api/v4/search/search_items?match_id=%ld&limit=60&newest=0", catid);
+        harness_response first;
+        if (harness_http_get(market.port, page, false, 10000, &first) < 0)
+            continue;
+        cJSON *p = cJSON_Parse(first.body ? first.body : "");
+        double total = cJSON_GetNumberValue(cJSON_GetObjectItem(p, "total_count"));
+        cJSON_Delete(p);
+        harness_response_free(&first);
+        for (long offset = 0; f && (offset == 0 || offset < total); offset += 60, written++)
+            fprintf(f, "http://127.0.0.1:%d/shopee/api/v4/search/search_items?match_id=%ld&limit=60&newest=%ld\n",
+                    market.port, catid, offset);
+    }
+    cJSON_Delete(doc);
+    if (f)
+        fclose(f);
+    return f && written ? 0 : -1;
+}
+
+/* The Scrapy reference on the shopee categories: given every page's URL up
+ * front (`upfront`, CPU-bound) or walking the pagination (latency-bound).
+ * pages < 0 when Scrapy is missing or fails. */
+static scrapy_run scrapy(bool upfront)
+{
+    scrapy_run result = {-1, 0, 0};
+    char terms[1024], out[1024], spider[1024], base[256], urls[1024];
     snprintf(terms, sizeof terms, "%s/terms.txt", market.dir);
     snprintf(out, sizeof out, "%s/scrapy.json", market.dir);
+    snprintf(urls, sizeof urls, "%s/urls.txt", market.dir);
     snprintf(spider, sizeof spider, "%s/bench/scrapy_spider.py", harness_root());
     snprintf(base, sizeof base, "base=http://127.0.0.1:%d/shopee", market.port);
     char packs[1024];
@@ -133,7 +197,7 @@ static double scrapy(double *pages_out)
     diagnostics_init(&diag);
     ruleset *rs = NULL;
     if (ruleset_load(paths, 1, NULL, &rs, &diag) < 0)
-        return -1;
+        return result;
     diagnostics_free(&diag);
     FILE *f = fopen(terms, "w");
     for (size_t i = 0; i < ruleset_rule_count(rs); i++)
@@ -141,30 +205,36 @@ static double scrapy(double *pages_out)
             fprintf(f, "%s\n", ruleset_rule(rs, i)->terms.items[t]);
     fclose(f);
     ruleset_destroy(rs);
-    char terms_arg[1100], out_arg[1100];
+    if (upfront && write_search_urls(urls) < 0)
+        return result;
+    char terms_arg[1100], out_arg[1100], urls_arg[1100];
     snprintf(terms_arg, sizeof terms_arg, "terms=%s", terms);
     snprintf(out_arg, sizeof out_arg, "out=%s", out);
+    snprintf(urls_arg, sizeof urls_arg, "urls=%s", urls);
     const char *check[] = {"/usr/bin/python3", "-c", "import scrapy", NULL};
     if (harness_run(check, NULL, 0, NULL, NULL) != 0)
-        return -1;
-    const char *argv[] = {"/usr/bin/python3", "-m", "scrapy", "runspider", spider, "-a", base, "-a", terms_arg, "-a", out_arg, NULL};
+        return result;
+    const char *argv[] = {"/usr/bin/python3", "-m", "scrapy", "runspider", spider, "-a", base, "-a", terms_arg,
+                          "-a", out_arg, upfront ? "-a" : NULL, urls_arg, NULL};
     char *err = NULL;
-    double t0 = now();
+    double t0 = now(), cpu0 = children_cpu();
     int rc = harness_run(argv, NULL, 0, NULL, &err);
-    double seconds = now() - t0;
+    result.seconds = now() - t0;
+    result.cpu = children_cpu() - cpu0;
     char *text = harness_read_file(out, NULL);
     cJSON *s = text ? cJSON_Parse(text) : NULL;
     if (rc != 0 || !s) {
         fprintf(stderr, "bench-scan: the Scrapy spider failed (%d): %.500s\n", rc, err ? err : "");
         free(err);
         free(text);
-        return -1;
+        return result;
     }
-    *pages_out = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pages"));
+    result.pages = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pages"));
     cJSON_Delete(s);
     free(text);
     free(err);
-    return *pages_out / seconds;
+    remove(out);
+    return result;
 }
 
 int main(int argc, char **argv)
@@ -222,44 +292,65 @@ int main(int argc, char **argv)
         if (again.pages / again.seconds > ev[m].pages / ev[m].seconds)
             ev[m] = again;
     }
-    double scrapy_pages = 0, scrapy_rate = scrapy(&scrapy_pages);
+    scrapy_run upfront = scrapy(true), walk = scrapy(false);
     harness_stop(&redis);
     harness_stop(&market);
 
     double json_rate = json_gzip.pages / json_gzip.seconds, html_rate = html_gzip.pages / html_gzip.seconds;
+    double lscan_json_us = us_per(json_gzip.cpu, json_gzip.pages);
+    double scrapy_us = upfront.pages > 0 ? us_per(upfront.cpu, upfront.pages) : 0;
+    double scrapy_walk_rate = walk.pages > 0 ? walk.pages / walk.seconds : 0;
     if (json) {
-        printf("{\"listings\":%llu,\"json_pages_s\":%.0f,\"json_listings_s\":%.0f,\"json_nogzip_pages_s\":%.0f,"
-               "\"html_pages_s\":%.0f,\"html_listings_s\":%.0f,\"mix_pages_s\":%.0f,\"mix_listings_s\":%.0f,"
+        printf("{\"listings\":%llu,\"json_pages_s\":%.0f,\"json_listings_s\":%.0f,\"json_cpu_us_per_page\":%.1f,"
+               "\"json_cpu_us_per_listing\":%.2f,\"json_nogzip_pages_s\":%.0f,\"json_nogzip_cpu_us_per_page\":%.1f,"
+               "\"html_pages_s\":%.0f,\"html_listings_s\":%.0f,\"html_cpu_us_per_page\":%.1f,"
+               "\"mix_pages_s\":%.0f,\"mix_listings_s\":%.0f,\"mix_cpu_us_per_page\":%.1f,\"mix_cpu_us_per_listing\":%.2f,"
                "\"wrk_json_gzip_rps\":%.0f,\"wrk_json_rps\":%.0f,\"wrk_html_gzip_rps\":%.0f,"
                "\"ratio_vs_wrk_json\":%.3f,\"ratio_vs_wrk_json_nogzip\":%.3f,\"ratio_vs_wrk_html\":%.3f,"
-               "\"scrapy_pages_s\":%.1f,\"ratio_vs_scrapy\":%.1f,\"mix_peak_rss_mb\":%.1f,"
+               "\"scrapy_upfront_pages_s\":%.1f,\"scrapy_upfront_cpu_us_per_page\":%.0f,"
+               "\"ratio_vs_scrapy_cpu_per_page\":%.2f,\"scrapy_walk_pages_s\":%.1f,\"ratio_vs_scrapy_walk_latency_bound\":%.1f,"
+               "\"mix_peak_rss_mb\":%.1f,"
                "\"evidence_none_pages_s\":%.0f,\"evidence_flagged_pages_s\":%.0f,\"evidence_all_pages_s\":%.0f,"
+               "\"evidence_none_cpu_us_per_page\":%.1f,\"evidence_flagged_cpu_us_per_page\":%.1f,"
+               "\"evidence_all_cpu_us_per_page\":%.1f,"
                "\"warc_bytes_per_archived_page\":%.0f,\"evidence_flagged_share\":%.3f}\n",
-               listings, json_rate, json_gzip.listings / json_gzip.seconds, json_plain.pages / json_plain.seconds,
-               html_rate, html_gzip.listings / html_gzip.seconds, mix.pages / mix.seconds, mix.listings / mix.seconds,
-               wrk_json_gzip, wrk_json_plain, wrk_html, json_rate / wrk_json_gzip,
-               (json_plain.pages / json_plain.seconds) / wrk_json_plain, html_rate / wrk_html, scrapy_rate,
-               scrapy_rate > 0 ? json_rate / scrapy_rate : 0, mix.rss_mb, ev[0].pages / ev[0].seconds,
-               ev[1].pages / ev[1].seconds, ev[2].pages / ev[2].seconds,
+               listings, json_rate, json_gzip.listings / json_gzip.seconds, lscan_json_us,
+               us_per(json_gzip.cpu, json_gzip.listings), json_plain.pages / json_plain.seconds,
+               us_per(json_plain.cpu, json_plain.pages), html_rate, html_gzip.listings / html_gzip.seconds,
+               us_per(html_gzip.cpu, html_gzip.pages), mix.pages / mix.seconds, mix.listings / mix.seconds,
+               us_per(mix.cpu, mix.pages), us_per(mix.cpu, mix.listings), wrk_json_gzip, wrk_json_plain, wrk_html,
+               json_rate / wrk_json_gzip, (json_plain.pages / json_plain.seconds) / wrk_json_plain, html_rate / wrk_html,
+               upfront.pages > 0 ? upfront.pages / upfront.seconds : 0, scrapy_us,
+               scrapy_us > 0 ? scrapy_us / lscan_json_us : 0, scrapy_walk_rate,
+               scrapy_walk_rate > 0 ? json_rate / scrapy_walk_rate : 0, mix.rss_mb, ev[0].pages / ev[0].seconds,
+               ev[1].pages / ev[1].seconds, ev[2].pages / ev[2].seconds, us_per(ev[0].cpu, ev[0].pages),
+               us_per(ev[1].cpu, ev[1].pages), us_per(ev[2].cpu, ev[2].pages),
                ev[2].archived > 0 ? ev[2].warc_bytes / ev[2].archived : 0,
                ev[1].pages > 0 ? ev[1].archived / ev[1].pages : 0);
         return 0;
     }
-    printf("lscan scan, one worker thread (CPU 1) against the fixture market (%llu listings, one server thread on CPU 0):\n",
+    printf("lscan scan, one worker thread (CPU 1) against the fixture market (%llu listings, one server thread on CPU 0);\n"
+           "CPU is the lscan process's user + system time (getrusage), the figure that does not swing with load:\n",
            listings);
-    printf("  %-34s %8.0f pages/s %9.0f listings/s  (%.0f pages, %.0f flags)\n", "JSON (Shopee-like), gzip", json_rate,
-           json_gzip.listings / json_gzip.seconds, json_gzip.pages, json_gzip.flags);
-    printf("  %-34s %8.0f pages/s %9.0f listings/s\n", "JSON, no gzip", json_plain.pages / json_plain.seconds,
-           json_plain.listings / json_plain.seconds);
-    printf("  %-34s %8.0f pages/s %9.0f listings/s  (%.0f pages)\n", "HTML storefront, gzip", html_rate,
-           html_gzip.listings / html_gzip.seconds, html_gzip.pages);
-    printf("  %-34s %8.0f pages/s %9.0f listings/s  (%.0f pages, %.0f flags, peak RSS %.0f MB)\n",
-           "all four shapes, gzip", mix.pages / mix.seconds, mix.listings / mix.seconds, mix.pages, mix.flags, mix.rss_mb);
+    printf("  %-28s %7.0f pages/s %8.0f listings/s  CPU %6.0f us/page %5.1f us/listing  (%.0f pages, %.0f flags)\n",
+           "JSON (Shopee-like), gzip", json_rate, json_gzip.listings / json_gzip.seconds, lscan_json_us,
+           us_per(json_gzip.cpu, json_gzip.listings), json_gzip.pages, json_gzip.flags);
+    printf("  %-28s %7.0f pages/s %8.0f listings/s  CPU %6.0f us/page %5.1f us/listing\n", "JSON, no gzip",
+           json_plain.pages / json_plain.seconds, json_plain.listings / json_plain.seconds,
+           us_per(json_plain.cpu, json_plain.pages), us_per(json_plain.cpu, json_plain.listings));
+    printf("  %-28s %7.0f pages/s %8.0f listings/s  CPU %6.0f us/page %5.1f us/listing  (%.0f pages)\n",
+           "HTML storefront, gzip", html_rate, html_gzip.listings / html_gzip.seconds, us_per(html_gzip.cpu, html_gzip.pages),
+           us_per(html_gzip.cpu, html_gzip.listings), html_gzip.pages);
+    printf("  %-28s %7.0f pages/s %8.0f listings/s  CPU %6.0f us/page %5.1f us/listing  (%.0f pages, %.0f flags, "
+           "peak RSS %.0f MB)\n",
+           "all four shapes, gzip", mix.pages / mix.seconds, mix.listings / mix.seconds, us_per(mix.cpu, mix.pages),
+           us_per(mix.cpu, mix.listings), mix.pages, mix.flags, mix.rss_mb);
     printf("  the evidence archive (WARC), all four shapes, gzip:\n");
     for (int m = 0; m < 3; m++)
-        printf("    evidence: %-8s %8.0f pages/s = %.2fx of none  (%.0f of %.0f pages archived, %.1f MB, %.0f B/page)\n",
+        printf("    evidence: %-8s %7.0f pages/s = %.2fx of none  CPU %4.0f us/page  (%.0f of %.0f pages archived, "
+               "%.1f MB, %.0f B/page)\n",
                modes[m], ev[m].pages / ev[m].seconds, (ev[m].pages / ev[m].seconds) / (ev[0].pages / ev[0].seconds),
-               ev[m].archived, ev[m].pages, ev[m].warc_bytes / 1e6,
+               us_per(ev[m].cpu, ev[m].pages), ev[m].archived, ev[m].pages, ev[m].warc_bytes / 1e6,
                ev[m].archived > 0 ? ev[m].warc_bytes / ev[m].archived : 0);
     printf("references, same run, same warm server:\n");
     printf("  wrk -t1 -c32, JSON search pages, gzip    %8.0f req/s   lscan = %.2fx (target >= 0.5x)\n", wrk_json_gzip,
@@ -267,10 +358,15 @@ int main(int argc, char **argv)
     printf("  wrk -t1 -c32, JSON search pages          %8.0f req/s   lscan = %.2fx\n", wrk_json_plain,
            (json_plain.pages / json_plain.seconds) / wrk_json_plain);
     printf("  wrk -t1 -c32, product pages, gzip        %8.0f req/s   lscan = %.2fx\n", wrk_html, html_rate / wrk_html);
-    if (scrapy_rate > 0)
-        printf("  Scrapy 2.8 spider, same JSON pages       %8.1f pages/s lscan = %.1fx (target >= 20x; %.0f pages)\n",
-               scrapy_rate, json_rate / scrapy_rate, scrapy_pages);
+    if (upfront.pages > 0)
+        printf("  Scrapy 2.8, same JSON pages, URLs up front (CPU-bound): %.1f pages/s, CPU %.0f us/page;\n"
+               "    lscan CPU for CPU = %.1fx (target >= 20x; %.0f pages)\n",
+               upfront.pages / upfront.seconds, scrapy_us, scrapy_us / lscan_json_us, upfront.pages);
     else
         printf("  Scrapy: not installed (apt-get install python3-scrapy), not measured\n");
+    if (walk.pages > 0)
+        printf("  Scrapy 2.8, walking the pagination (latency-bound, not CPU for CPU): %.1f pages/s, CPU %.0f us/page;\n"
+               "    lscan pages/s = %.1fx\n",
+               scrapy_walk_rate, us_per(walk.cpu, walk.pages), json_rate / scrapy_walk_rate);
     return 0;
 }

@@ -3,6 +3,11 @@ adapter does on the fixture market -- walk every category's search pages,
 read each item's fields, and match the title against the rule terms (case
 and diacritics folded, whole words) -- so the two are compared on the same
 work. Run by build/bench-scan; writes its page and listing counts to -a out=FILE.
+
+Two modes: by default it walks the category tree and each category's pages
+one after another (each next page waits for the previous one: latency-bound);
+with -a urls=FILE it is given every search page's URL up front (one a line),
+follows nothing, and so is CPU-bound, the like-for-like reference.
 """
 import json
 import re
@@ -29,15 +34,20 @@ class MarketSpider(scrapy.Spider):
         "RETRY_ENABLED": False,
     }
 
-    def __init__(self, base=None, terms=None, out=None, **kwargs):
+    def __init__(self, base=None, terms=None, out=None, urls=None, **kwargs):
         super().__init__(**kwargs)
         self.base = base.rstrip("/")
+        self.urls = open(urls, encoding="utf-8").read().split() if urls else None
         self.out = out
         words = [fold(t) for t in open(terms, encoding="utf-8").read().splitlines() if fold(t)]
         self.pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + r")\b")
         self.pages = self.listings = self.hits = 0
 
     def start_requests(self):
+        if self.urls is not None:
+            for url in self.urls:
+                yield scrapy.Request(url)
+            return
         yield scrapy.Request(self.base + "/api/v4/pages/get_category_tree", callback=self.categories)
 
     def categories(self, response):
@@ -56,7 +66,7 @@ class MarketSpider(scrapy.Spider):
             self.listings += 1
             if self.pattern.search(fold(listing["title"])):
                 self.hits += 1
-        if items and not page.get("nomore"):
+        if items and not page.get("nomore") and self.urls is None:
             offset = int(re.search(r"newest=(\d+)", response.url).group(1)) + len(items)
             yield scrapy.Request(re.sub(r"newest=\d+", f"newest={offset}", response.url))
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/base/json_repair.h"
 #include "rules/loader.h"
 #include "scanner/pipeline/decide.h"
 #include "scanner/record/flag_read.h"
@@ -62,4 +63,72 @@ Test(records, a_flag_written_is_read_back_field_by_field)
     listing_free(&l);
     decide_destroy(d);
     ruleset_destroy(rs);
+}
+
+/* The fast paths (a byte table for JSON escapes, eight bytes at a time in
+ * json_repair and in the UTF-8 check of listing records) against the rules
+ * they implement, for every byte value and every position around an
+ * eight-byte boundary. */
+Test(records, json_escapes_follow_the_rule_for_every_byte)
+{
+    for (int c = 0; c < 256; c++) {
+        char text[20];
+        memset(text, 'a', sizeof text);
+        text[9] = (char)c; /* after one whole word of ASCII */
+        bytebuf out;
+        bytebuf_init(&out, 0);
+        bytebuf_append_json_string(&out, text, sizeof text);
+        char expected[64];
+        const char *middle;
+        char escape[8];
+        if (c == '"')
+            middle = "\\\"";
+        else if (c == '\\')
+            middle = "\\\\";
+        else if (c == '\n')
+            middle = "\\n";
+        else if (c == '\r')
+            middle = "\\r";
+        else if (c == '\t')
+            middle = "\\t";
+        else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            snprintf(escape, sizeof escape, "\\u%04x", c);
+            middle = escape;
+        } else if (c >= 0x80)
+            middle = "\xEF\xBF\xBD"; /* a lone byte >= 0x80 is invalid UTF-8 */
+        else {
+            escape[0] = (char)c;
+            escape[1] = '\0';
+            middle = escape;
+        }
+        snprintf(expected, sizeof expected, "\"aaaaaaaaa%saaaaaaaaaa\"", middle);
+        cr_expect_str_eq(out.data, expected, "byte 0x%02x", c);
+        bytebuf_free(&out);
+    }
+}
+
+Test(records, repairs_are_found_at_every_offset)
+{
+    for (size_t k = 0; k < 24; k++) {
+        char line[256];
+        char title[64];
+        memset(title, 'x', k);
+        title[k] = '\0';
+        /* \u0000 inside a string, k bytes into it */
+        snprintf(line, sizeof line, "{\"t\":\"%s\\u0000yyyyyyyyyyyyyyyy\"}", title);
+        bytebuf out;
+        bytebuf_init(&out, 0);
+        cr_expect_eq(json_repair(line, strlen(line), &out), 1, "\\u0000 at %zu", k);
+        cr_expect_not_null(strstr(out.data ? out.data : "", "\\ufffd"), "at %zu", k);
+        bytebuf_free(&out);
+        /* invalid UTF-8 in a listing's title, k bytes in */
+        snprintf(line, sizeof line,
+                 "{\"platform\":\"p\",\"listing_id\":\"1\",\"url\":\"u\",\"title\":\"%s\xFFzzzzzzzzzzzzzzzz\"}", title);
+        listing l;
+        char error[256];
+        cr_assert_eq(listing_parse(line, strlen(line), &l, error, sizeof error), 0, "%s", error);
+        cr_expect_eq(l.repaired_bytes, 1, "invalid byte at %zu", k);
+        cr_expect_not_null(strstr(l.facts.title, "\xEF\xBF\xBD"), "at %zu", k);
+        listing_free(&l);
+    }
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "rules/base/bytebuf.h"
@@ -104,6 +105,7 @@ struct fetcher {
     struct curl_slist *headers;
     transfer *done_head, *done_tail;
     bytebuf decoded;              /* the body of the result handed out */
+    struct libdeflate_decompressor *inflater; /* the one-shot gzip path (gunzip) */
 };
 
 static void utc_now(char *out, size_t size)
@@ -405,12 +407,37 @@ static unsigned long retry_after_seconds(const char *value)
     return when > now ? (unsigned long)(when - now) : 1;
 }
 
+/* One gzip member that says (in its trailer) it inflates to at most max
+ * bytes, inflated in one call by libdeflate (about twice zlib's speed): 0,
+ * or -1 to leave the body to zlib (not gzip, several members, trailing
+ * bytes, a trailer that lies, or bigger than max: zlib stops a bomb at the
+ * bound exactly as before). */
+static int gunzip_whole(fetcher *f, const unsigned char *data, size_t length, size_t max)
+{
+    if (!f->inflater || length < 18 || data[0] != 0x1f || data[1] != 0x8b)
+        return -1;
+    size_t size = (size_t)data[length - 4] | (size_t)data[length - 3] << 8 | (size_t)data[length - 2] << 16 |
+                  (size_t)data[length - 1] << 24;
+    if (size > max || bytebuf_reserve(&f->decoded, size) < 0)
+        return -1;
+    size_t in = 0, out = 0;
+    if (libdeflate_gzip_decompress_ex(f->inflater, data, length, f->decoded.data, size, &in, &out) !=
+            LIBDEFLATE_SUCCESS || in != length || out != size)
+        return -1;
+    f->decoded.length = out;
+    f->decoded.data[out] = '\0';
+    return 0;
+}
+
 /* Inflates gzip/deflate into f->decoded, at most max bytes: 0, -1 not
  * gzip, -2 too big (a bomb stops here). */
 static int gunzip(fetcher *f, const char *data, size_t length, size_t max)
 {
     bytebuf_reset(&f->decoded);
     f->decoded.max = max;
+    if (gunzip_whole(f, (const unsigned char *)data, length, max) == 0)
+        return 0;
+    bytebuf_reset(&f->decoded);
     z_stream z;
     memset(&z, 0, sizeof z);
     if (inflateInit2(&z, 15 + 32) != Z_OK)
@@ -449,6 +476,7 @@ int fetcher_create(const fetch_options *options, fetcher **out)
         f->options.transfers = 32;
     f->count = f->options.transfers;
     bytebuf_init(&f->decoded, 0);
+    f->inflater = libdeflate_alloc_decompressor(); /* NULL: every body goes through zlib */
     f->transfers = calloc(f->count, sizeof *f->transfers);
     f->multi = curl_multi_init();
     f->headers = curl_slist_append(NULL, f->options.gzip ? "Accept-Encoding: gzip" : "Accept-Encoding: identity");
@@ -501,6 +529,7 @@ void fetcher_destroy(fetcher *f)
         curl_multi_cleanup(f->multi);
     curl_slist_free_all(f->headers);
     bytebuf_free(&f->decoded);
+    libdeflate_free_decompressor(f->inflater);
     free(f);
 }
 

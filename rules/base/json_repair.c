@@ -3,6 +3,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+/* Eight bytes at a time: a byte of v is zero / equals c (SWAR). */
+#define ONES 0x0101010101010101ull
+#define HAS_ZERO(v) (((v) - ONES) & ~(v) & 0x8080808080808080ull)
+#define HAS_BYTE(v, c) HAS_ZERO((v) ^ (ONES * (unsigned char)(c)))
 
 static int hex_value(unsigned char c)
 {
@@ -34,6 +40,15 @@ static size_t walk(const unsigned char *p, size_t length, bytebuf *out)
     bool in_string = false;
 #define FLUSH_TO(i) do { if (out) bytebuf_append(out, p + run, (i) - run); } while (0)
     for (size_t i = 0; i < length;) {
+        /* skip eight bytes that hold no NUL, no quote and (in a string) no backslash */
+        if (i + 8 <= length) {
+            uint64_t v;
+            memcpy(&v, p + i, 8);
+            if (!(HAS_ZERO(v) | HAS_BYTE(v, '"') | (in_string ? HAS_BYTE(v, '\\') : 0))) {
+                i += 8;
+                continue;
+            }
+        }
         unsigned char c = p[i];
         if (c == 0) {
             FLUSH_TO(i);

@@ -64,7 +64,11 @@ bool json_text(const cJSON *v, char *out, size_t size)
         return true;
     }
     if (cJSON_IsNumber(v)) {
-        snprintf(out, size, "%.0f", v->valuedouble);
+        double d = v->valuedouble;
+        if (d == floor(d) && fabs(d) < 9007199254740992.0 && !(d == 0 && signbit(d)))
+            snprintf(out, size, "%lld", (long long)d); /* ids: what %.0f writes, without the float formatting */
+        else
+            snprintf(out, size, "%.0f", d);
         return true;
     }
     return false;

@@ -22,8 +22,32 @@ double flag_rule_score(severity s, size_t signals)
 
 static void json_key_string(bytebuf *out, const char *key, const char *value)
 {
-    bytebuf_printf(out, "\"%s\":", key);
+    bytebuf_append_char(out, '"');
+    bytebuf_append_string(out, key);
+    bytebuf_append(out, "\":", 2);
     bytebuf_append_json_string(out, value ? value : "", value ? strlen(value) : 0);
+}
+
+/* ",\"start\":S,\"end\":E" without printf (flags are built on the hot path). */
+static void append_span(bytebuf *out, unsigned start, unsigned end)
+{
+    bytebuf_append_string(out, ",\"start\":");
+    bytebuf_append_u64(out, start);
+    bytebuf_append_string(out, ",\"end\":");
+    bytebuf_append_u64(out, end);
+}
+
+/* A score in [0, 1] as "%.2f" writes it (scores are multiples of 0.05). */
+static void append_score(bytebuf *out, double score)
+{
+    long hundredths = lround(score * 100);
+    if (hundredths < 0 || hundredths > 100 || fabs(score * 100 - (double)hundredths) > 1e-6) {
+        bytebuf_printf(out, "%.2f", score);
+        return;
+    }
+    char text[4] = {(char)('0' + hundredths / 100), '.', (char)('0' + hundredths / 10 % 10),
+                    (char)('0' + hundredths % 10)};
+    bytebuf_append(out, text, 4);
 }
 
 /* 1234567 -> "1.234.567" (vi) or "1,234,567" (en). */
@@ -268,13 +292,16 @@ static size_t kept_length(const cut_log *log, const char *field, size_t length, 
     return length;
 }
 
-static void write_flag(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
+/* Returns whether anything was cut (the flag then carries "cut"). */
+static bool write_flag(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
                        const char *scan_id, const flag_evidence *evidence, const flag_limits *lim, bytebuf *out)
 {
     char id[17];
     flag_id_hex(result->flag_id, id);
     cut_log log = {.count = 0};
-    bytebuf_printf(out, "{\"flag_id\":\"%s\",\"listing\":", id);
+    bytebuf_append_string(out, "{\"flag_id\":\"");
+    bytebuf_append(out, id, 16);
+    bytebuf_append_string(out, "\",\"listing\":");
     write_bounded(l->json, out, lim, &log, "", "", 0);
     const listing_facts *facts = &l->facts;
     size_t title_kept = facts->title ? cut_length(facts->title, facts->title_length,
@@ -294,13 +321,19 @@ static void write_flag(const ruleset *rs, const listing *l, const match_result *
             signals += result->signals[k].rule == index;
         bytebuf_append_string(out, rules_written++ ? ",{" : "{");
         json_key_string(out, "id", r->id);
-        bytebuf_printf(out, ",\"kind\":\"%s\",\"goods_group\":\"%s\",", rule_kind_name(r->kind),
-                       goods_group_name(ruleset_rule_goods_group(rs, index)));
+        bytebuf_append_string(out, ",\"kind\":\"");
+        bytebuf_append_string(out, rule_kind_name(r->kind));
+        bytebuf_append_string(out, "\",\"goods_group\":\"");
+        bytebuf_append_string(out, goods_group_name(ruleset_rule_goods_group(rs, index)));
+        bytebuf_append(out, "\",", 2);
         json_key_string(out, "name", r->name);
         if (r->has_reference_price)
             bytebuf_printf(out, ",\"reference_price\":%.0f", r->reference_price);
-        bytebuf_printf(out, ",\"severity\":\"%s\",\"score\":%.2f}", severity_name(r->severity),
-                       flag_rule_score(r->severity, signals));
+        bytebuf_append_string(out, ",\"severity\":\"");
+        bytebuf_append_string(out, severity_name(r->severity));
+        bytebuf_append_string(out, "\",\"score\":");
+        append_score(out, flag_rule_score(r->severity, signals));
+        bytebuf_append_char(out, '}');
     }
     bytebuf_append_string(out, "],\"hits\":[");
     size_t hits_written = 0, hits_dropped = 0;
@@ -313,9 +346,11 @@ static void write_flag(const ruleset *rs, const listing *l, const match_result *
         }
         bytebuf_append_string(out, hits_written++ ? ",{" : "{");
         json_key_string(out, "rule", ruleset_rule(rs, h->rule)->id);
-        bytebuf_printf(out, ",\"field\":\"%s\",\"term\":", h->field == FIELD_TITLE ? "title" : "description");
+        bytebuf_append_string(out, h->field == FIELD_TITLE ? ",\"field\":\"title\",\"term\":"
+                                                       : ",\"field\":\"description\",\"term\":");
         bytebuf_append_json_string(out, h->term ? h->term : "", cut_length(h->term ? h->term : "", h->term ? strlen(h->term) : 0, lim->max_term));
-        bytebuf_printf(out, ",\"start\":%u,\"end\":%u}", h->start, h->end);
+        append_span(out, h->start, h->end);
+        bytebuf_append_char(out, '}');
     }
     bytebuf_append_string(out, "],\"signals\":[");
     size_t signals_written = 0;
@@ -323,7 +358,9 @@ static void write_flag(const ruleset *rs, const listing *l, const match_result *
         const match_signal *s = &result->signals[i];
         bytebuf_append_string(out, signals_written++ ? ",{" : "{");
         json_key_string(out, "rule", ruleset_rule(rs, s->rule)->id);
-        bytebuf_printf(out, ",\"type\":\"%s\"", signal_type_name(s->type));
+        bytebuf_append_string(out, ",\"type\":\"");
+        bytebuf_append_string(out, signal_type_name(s->type));
+        bytebuf_append_char(out, '"');
         switch (s->type) {
         case SIGNAL_LIST:
             bytebuf_append_char(out, ',');
@@ -336,8 +373,10 @@ static void write_flag(const ruleset *rs, const listing *l, const match_result *
             bytebuf_append_json_string(out, term, cut_length(term, strlen(term), lim->max_term));
             size_t kept = s->field == FIELD_TITLE ? title_kept : description_kept;
             if (s->has_span && s->end <= kept)
-                bytebuf_printf(out, ",\"field\":\"%s\",\"start\":%u,\"end\":%u",
-                               s->field == FIELD_TITLE ? "title" : "description", s->start, s->end);
+            {
+                bytebuf_append_string(out, s->field == FIELD_TITLE ? ",\"field\":\"title\"" : ",\"field\":\"description\"");
+                append_span(out, s->start, s->end);
+            }
             break;
         }
         case SIGNAL_PRICE_BELOW:
@@ -371,7 +410,9 @@ static void write_flag(const ruleset *rs, const listing *l, const match_result *
     flag_explain(rs, &l->facts, result, language, &explain);
     json_key_string(out, "explain", explain.data);
     bytebuf_free(&explain);
-    bytebuf_printf(out, ",\"severity\":\"%s\",\"pack\":\"", severity_name(result->severity));
+    bytebuf_append_string(out, ",\"severity\":\"");
+    bytebuf_append_string(out, severity_name(result->severity));
+    bytebuf_append_string(out, "\",\"pack\":\"");
     /* the packs of the fired rules, each once: "name@version" */
     const pack *seen[64];
     size_t seen_count = 0;
@@ -475,14 +516,14 @@ static void write_flag(const ruleset *rs, const listing *l, const match_result *
         bytebuf_append_char(out, '}');
     }
     bytebuf_append_char(out, '}');
+    return cut;
 }
 
 int flag_to_json(const ruleset *rs, const listing *l, const match_result *result, flag_language language,
                  const char *scan_id, const flag_evidence *evidence, bytebuf *out)
 {
     size_t start = out->length;
-    write_flag(rs, l, result, language, scan_id, evidence, &whole_limits, out);
-    bool cut = memmem(out->data ? out->data + start : "", out->length - start, ",\"cut\":{", 8) != NULL;
+    bool cut = write_flag(rs, l, result, language, scan_id, evidence, &whole_limits, out);
     if (!out->overflow && out->length - start <= FLAG_MAX_BYTES)
         return cut ? 1 : 0;
     if (out->overflow && out->length - start <= FLAG_MAX_BYTES && out->max && out->length + FLAG_MAX_BYTES > out->max)

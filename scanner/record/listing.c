@@ -2,9 +2,35 @@
 #include "rules/base/json_repair.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Bytes of s[0..length) that start no valid UTF-8 sequence; runs of ASCII
+ * are skipped eight bytes at a time (most listing text is ASCII). */
+static size_t invalid_utf8_bytes(const unsigned char *s, size_t length)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < length;) {
+        if (i + 8 <= length) {
+            uint64_t word;
+            memcpy(&word, s + i, 8);
+            if (!(word & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = utf8_sequence_length(s + i, length - i);
+        bad += n == 0;
+        i += n ? n : 1;
+    }
+    return bad;
+}
 
 /* Replaces invalid UTF-8 in every string of the tree; returns bytes replaced. */
 static size_t repair_strings(cJSON *item)
@@ -13,12 +39,7 @@ static size_t repair_strings(cJSON *item)
     for (; item; item = item->next) {
         if (cJSON_IsString(item) && item->valuestring) {
             const unsigned char *s = (const unsigned char *)item->valuestring;
-            size_t length = strlen(item->valuestring), bad = 0;
-            for (size_t i = 0; i < length;) {
-                size_t n = utf8_sequence_length(s + i, length - i);
-                bad += n == 0;
-                i += n ? n : 1;
-            }
+            size_t length = strlen(item->valuestring), bad = invalid_utf8_bytes(s, length);
             if (bad) {
                 char *fixed = malloc(length + bad * 2 + 1);
                 if (fixed) {
@@ -48,10 +69,9 @@ static size_t repair_strings(cJSON *item)
     return repaired;
 }
 
-static const char *string_field(const cJSON *object, const char *name, bool required, const char **error_field,
+static const char *string_field(const cJSON *v, const char *name, bool required, const char **error_field,
                                 const char **error_kind)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(object, name);
     if (!v || cJSON_IsNull(v)) {
         if (required) {
             *error_field = name;
@@ -110,15 +130,41 @@ int listing_from_json(cJSON *json, listing *out, char *error, size_t error_size)
     out->json = json;
     out->repaired_bytes = repair_strings(json->child);
     listing_facts *f = &out->facts;
+    /* one pass over the members (the first of a repeated name counts, as
+     * with cJSON_GetObjectItemCaseSensitive) instead of a lookup per field */
+    enum { F_PLATFORM, F_LISTING_ID, F_URL, F_TITLE, F_DESCRIPTION, F_CURRENCY, F_CATEGORY, F_PRICE, F_SELLER,
+           F_LIVESTREAM, F_COUNT };
+    static const char *const names[F_COUNT] = {"platform", "listing_id", "url", "title", "description",
+                                               "currency", "category", "price", "seller", "is_livestream"};
+    const cJSON *member[F_COUNT] = {NULL};
+    for (const cJSON *c = json->child; c; c = c->next) {
+        const char *k = c->string;
+        if (!k)
+            continue;
+        int which = -1;
+        switch (k[0]) {
+        case 'p': which = k[1] == 'l' ? F_PLATFORM : F_PRICE; break;
+        case 'l': which = F_LISTING_ID; break;
+        case 'u': which = F_URL; break;
+        case 't': which = F_TITLE; break;
+        case 'd': which = F_DESCRIPTION; break;
+        case 'c': which = k[1] == 'u' ? F_CURRENCY : F_CATEGORY; break;
+        case 's': which = F_SELLER; break;
+        case 'i': which = F_LIVESTREAM; break;
+        default: break;
+        }
+        if (which >= 0 && !member[which] && !strcmp(k, names[which]))
+            member[which] = c;
+    }
     const char *bad_field = NULL, *bad_kind = NULL;
-    f->platform = string_field(json, "platform", true, &bad_field, &bad_kind);
-    f->listing_id = string_field(json, "listing_id", true, &bad_field, &bad_kind);
-    string_field(json, "url", true, &bad_field, &bad_kind);
-    f->title = string_field(json, "title", true, &bad_field, &bad_kind);
-    f->description = string_field(json, "description", false, &bad_field, &bad_kind);
-    f->currency = string_field(json, "currency", false, &bad_field, &bad_kind);
-    f->category = string_field(json, "category", false, &bad_field, &bad_kind);
-    const cJSON *price = cJSON_GetObjectItemCaseSensitive(json, "price");
+    f->platform = string_field(member[F_PLATFORM], "platform", true, &bad_field, &bad_kind);
+    f->listing_id = string_field(member[F_LISTING_ID], "listing_id", true, &bad_field, &bad_kind);
+    string_field(member[F_URL], "url", true, &bad_field, &bad_kind);
+    f->title = string_field(member[F_TITLE], "title", true, &bad_field, &bad_kind);
+    f->description = string_field(member[F_DESCRIPTION], "description", false, &bad_field, &bad_kind);
+    f->currency = string_field(member[F_CURRENCY], "currency", false, &bad_field, &bad_kind);
+    f->category = string_field(member[F_CATEGORY], "category", false, &bad_field, &bad_kind);
+    const cJSON *price = member[F_PRICE];
     if (price && !cJSON_IsNull(price)) {
         if (!cJSON_IsNumber(price) || !isfinite(price->valuedouble) || price->valuedouble < 0) {
             bad_field = "price";
@@ -128,7 +174,7 @@ int listing_from_json(cJSON *json, listing *out, char *error, size_t error_size)
             f->price = price->valuedouble;
         }
     }
-    const cJSON *seller = cJSON_GetObjectItemCaseSensitive(json, "seller");
+    const cJSON *seller = member[F_SELLER];
     if (seller && !cJSON_IsNull(seller)) {
         if (!cJSON_IsObject(seller)) {
             bad_field = "seller";
@@ -147,7 +193,7 @@ int listing_from_json(cJSON *json, listing *out, char *error, size_t error_size)
             f->seller_official = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(seller, "official"));
         }
     }
-    const cJSON *live = cJSON_GetObjectItemCaseSensitive(json, "is_livestream");
+    const cJSON *live = member[F_LIVESTREAM];
     if (live && !cJSON_IsNull(live) && !cJSON_IsBool(live)) {
         bad_field = "is_livestream";
         bad_kind = "not true or false";
