@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libdeflate.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 
@@ -130,7 +131,8 @@ struct warc_writer {
     uint64_t after_warcinfo;
     bool dirty;                  /* written since the last fdatasync */
     unsigned serial;
-    bytebuf head, member, block; /* scratch */
+    bytebuf head, member, block, whole; /* scratch */
+    struct libdeflate_compressor *compressor; /* gzip members (libdeflate: a third of zlib's CPU at level 1) */
     warc_writer_stats stats;
     char error[512];
 };
@@ -206,7 +208,9 @@ int warc_writer_create(const warc_writer_options *o, warc_writer **out, char *er
     bytebuf_init(&w->head, 0);
     bytebuf_init(&w->member, 0);
     bytebuf_init(&w->block, 0);
-    if (!w->directory || !w->prefix || !w->software) {
+    bytebuf_init(&w->whole, 0);
+    w->compressor = libdeflate_alloc_compressor(w->level);
+    if (!w->directory || !w->prefix || !w->software || !w->compressor) {
         warc_writer_destroy(w);
         error_message_set(error, error_size, "warc: out of memory");
         return -1;
@@ -238,6 +242,9 @@ void warc_writer_destroy(warc_writer *w)
     bytebuf_free(&w->head);
     bytebuf_free(&w->member);
     bytebuf_free(&w->block);
+    bytebuf_free(&w->whole);
+    if (w->compressor)
+        libdeflate_free_compressor(w->compressor);
     free(w);
 }
 
@@ -322,38 +329,28 @@ static void append_field(bytebuf *b, const char *name, const char *value)
     bytebuf_append_string(b, "\r\n");
 }
 
-/* Compresses head + block + "\r\n\r\n" as one gzip member into w->member. */
+/* Compresses head + block + block2 + "\r\n\r\n" as one gzip member into w->member. */
 static warc_error compress_member(warc_writer *w, const bytebuf *head, const void *block, size_t block_length,
                                   const void *block2, size_t block2_length)
 {
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, w->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    bytebuf_reset(&w->whole);
+    bytebuf_append(&w->whole, head->data, head->length);
+    if (block_length)
+        bytebuf_append(&w->whole, block, block_length);
+    if (block2_length)
+        bytebuf_append(&w->whole, block2, block2_length);
+    bytebuf_append(&w->whole, "\r\n\r\n", 4);
+    if (w->whole.overflow)
         return WARC_ERROR_MEMORY;
-    size_t total = head->length + block_length + block2_length + 4;
-    size_t bound = deflateBound(&z, (uLong)total) + 64;
+    size_t bound = libdeflate_gzip_compress_bound(w->compressor, w->whole.length);
     bytebuf_reset(&w->member);
-    if (bytebuf_reserve(&w->member, bound) < 0) {
-        deflateEnd(&z);
+    if (bytebuf_reserve(&w->member, bound) < 0)
         return WARC_ERROR_MEMORY;
-    }
-    const struct {
-        const void *data;
-        size_t length;
-    } parts[4] = {{head->data, head->length}, {block, block_length}, {block2, block2_length}, {"\r\n\r\n", 4}};
-    z.next_out = (Bytef *)w->member.data;
-    z.avail_out = (uInt)bound;
-    int rc = Z_OK;
-    for (int i = 0; i < 4; i++) {
-        z.next_in = (Bytef *)(uintptr_t)parts[i].data;
-        z.avail_in = (uInt)parts[i].length;
-        rc = deflate(&z, i == 3 ? Z_FINISH : Z_NO_FLUSH);
-        if (rc == Z_STREAM_ERROR || (i < 3 && z.avail_in))
-            break;
-    }
-    w->member.length = bound - z.avail_out;
-    deflateEnd(&z);
-    return rc == Z_STREAM_END ? WARC_OK : WARC_ERROR_MEMORY;
+    size_t n = libdeflate_gzip_compress(w->compressor, w->whole.data, w->whole.length, w->member.data, bound);
+    if (!n)
+        return WARC_ERROR_MEMORY;
+    w->member.length = n;
+    return WARC_OK;
 }
 
 /* Appends w->member at w->size; on failure the file is cut back. */
