@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 /* the XXH3 state struct is public only with this; it lets the flag id be
  * hashed from a stack state, no allocation per flagged listing */
 #define XXH_STATIC_LINKING_ONLY
@@ -216,8 +217,8 @@ static size_t word_marks(const char *w, size_t n, uint32_t *marks, size_t max, b
 
 static bool same_marked_word(const char *a, size_t an, const char *b, size_t bn)
 {
-    if (an == bn && !memcmp(a, b, an))
-        return true; /* written as the term is: the common case */
+    if (an == bn && (!memcmp(a, b, an) || !strncasecmp(a, b, an)))
+        return true; /* written as the term is (or only its ASCII case differs): the common case */
     uint32_t ma[64], mb[64];
     bool marked_a, marked_b;
     size_t la = word_marks(a, an, ma, 64, &marked_a), lb = word_marks(b, bn, mb, 64, &marked_b);
@@ -551,6 +552,7 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
     if (!v->present || !text)
         return false;
     size_t w = f->word_start;
+    uint32_t gap_end = f->start; /* the original bytes up to here are checked for clause breaks already */
     for (size_t back = 1; back <= NEGATION_WINDOW && back <= w; back++) {
         size_t j = w - back, a, b;
         if (!view_word(v, j, &a, &b))
@@ -563,8 +565,11 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
             if (only_joiners(v, text, j + 1, w, g->end, f->start))
                 return negated_from(s, g, depth + 1);
         }
-        if (clause_break(text, v->main.source_end[b - 1], f->start))
+        uint32_t gap_start = v->main.source_end[b - 1];
+        if (gap_start < gap_end && clause_break(text, gap_start, gap_end))
             return false;
+        if (gap_start < gap_end)
+            gap_end = gap_start;
         if (negator_at(v, j, text) && !inside_a_name(s, f->field, j))
             return !admission_after(v, j);
     }
@@ -612,7 +617,7 @@ static bool phrase_at(const normalized_text *t, size_t at, const char *phrase)
 
 /* The title opens with an accessory's head noun: then any "cho" is a
  * compatibility word ("Cường lực camera cho Oppo A78 hay Velonix X9"). */
-static bool accessory_title(const ruleset_scratch *s)
+static bool accessory_title_uncached(const ruleset_scratch *s)
 {
     static const char *const heads[] = {"op", "cuong luc", "kinh cuong luc", "bao da", "cap sac", "cap", "cu sac",
                                         "sac", "day deo", "day", "mieng dan", "dan", "case", "bao", "gia do",
@@ -627,7 +632,16 @@ static bool accessory_title(const ruleset_scratch *s)
     return false;
 }
 
-static bool compat_scoped(const ruleset_scratch *s, const found_hit *f)
+static bool accessory_title(ruleset_scratch *s)
+{
+    if (!s->accessory_ready) {
+        s->accessory_ready = true;
+        s->accessory = accessory_title_uncached(s);
+    }
+    return s->accessory;
+}
+
+static bool compat_scoped(ruleset_scratch *s, const found_hit *f)
 {
     const field_views *v = &s->fields[f->field];
     static const char *const cho[] = {"cho", NULL};
@@ -636,14 +650,17 @@ static bool compat_scoped(const ruleset_scratch *s, const found_hit *f)
     if (!v->present || !text)
         return false;
     size_t w = f->word_start;
+    uint32_t gap_end = f->start;
     for (size_t back = 1; back <= COMPAT_WINDOW && back <= w; back++) {
         size_t j = w - back, a, b;
         if (!view_word(v, j, &a, &b))
             return false;
-        /* commas, slashes and parentheses stay inside the scope; a sentence or a dash ends it */
-        for (uint32_t i = v->main.source_end[b - 1]; i < f->start; i++)
+        /* commas, slashes and parentheses stay inside the scope; a sentence ends it (each gap read once) */
+        for (uint32_t i = v->main.source_end[b - 1]; i < gap_end; i++)
             if (text[i] && strchr(".;!?|:\n\r", text[i]))
                 return false;
+        if (v->main.source_end[b - 1] < gap_end)
+            gap_end = v->main.source_end[b - 1];
         if (compat_cue_at(v, j) || (accessory && word_is(v, j, cho)))
             return true;
     }
@@ -1066,7 +1083,7 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
     s->regex_limit_hits = 0;
     s->marks_refused = 0;
     s->hits_truncated = false;
-    s->location_ready = s->category_ready = s->intent_ready = false;
+    s->location_ready = s->category_ready = s->intent_ready = s->accessory_ready = false;
     if (prepare_field(s, FIELD_TITLE, l->title, l->title ? l->title_length : 0, out) < 0 ||
         prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0)
         return -1;

@@ -128,6 +128,7 @@ struct ruleset_scratch {
     const listing_facts *listing;
     bool location_ready, category_ready;
     bool intent_ready;
+    bool accessory_ready, accessory; /* the title opens with an accessory's head noun (compatibility scope) */
     int intent;                   /* listing_intent of the listing, once intent_ready */
     uint32_t intent_at;           /* where its cue starts in the title's main view */
     size_t marks_refused;         /* hits whose marks disagreed with their term's ("lúa" for "lụa") */
