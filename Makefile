@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := build-essential pkg-config libcurl4-openssl-dev libpcre2-dev 
   libxxhash-dev libhiredis-dev libcriterion-dev libvectorscan-dev \
   libutf8proc-dev libyaml-dev libcjson-dev libdeflate-dev libxml2-dev libmicrohttpd-dev \
   zlib1g-dev libssl-dev libsqlite3-dev sqlite3 libsodium-dev libzip-dev redis-server redis-tools wrk curl \
-  libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-noto-core poppler-utils python3-openpyxl
+  libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-noto-core poppler-utils python3-openpyxl openssl
 
 # The console's browser test (tests/browser): Debian's Chromium, fonts with
 # Vietnamese glyphs for its screenshots, Node for playwright-core (npm ci).
