@@ -934,51 +934,6 @@ static void copy_range(normalized_text *out, size_t *o, const normalized_text *i
     *o += len;
 }
 
-int normalize_joined(const normalized_text *main_view, normalized_text *out)
-{
-    clear(out);
-    if (!main_view || main_view == out)
-        return -1;
-    size_t n = main_view->length;
-    if (reserve(out, n + SLACK) != 0)
-        return -1;
-    const char *s = main_view->text;
-    size_t o = 0, copied = 0;   /* main_view[0..copied) is in out[0..o) */
-    bool spaced = false;
-    for (size_t i = 0; i < n;) {
-        size_t te = token_end(s, n, i);
-        if (!single_character(s, i, te)) {
-            i = te + 1;
-            continue;
-        }
-        /* a run of one-character tokens from i to run_end */
-        size_t count = 0, run_end = i, k = i;
-        while (k < n) {
-            size_t e = token_end(s, n, k);
-            if (!single_character(s, k, e))
-                break;
-            count++;
-            run_end = e;
-            k = e + 1;
-        }
-        if (count >= 3) {
-            copy_range(out, &o, main_view, copied, i);
-            size_t word = o;
-            for (size_t q = i; q < run_end; q++)
-                if (s[q] != ' ')
-                    copy_range(out, &o, main_view, q, q + 1);
-            spaced |= fold_token(out->text, word, o);
-            copied = run_end;
-        }
-        i = k;
-    }
-    copy_range(out, &o, main_view, copied, n);
-    out->text[o] = '\0';
-    out->length = o;
-    if (spaced)
-        collapse_spaces(out);
-    return 0;
-}
 
 /* The original bytes between token [.., prev_end) and token [next, ..) of a
  * view: where the separator was. */
@@ -998,8 +953,6 @@ static void separator_of(const normalized_text *v, size_t prev_end, size_t next,
 int normalize_joined_runs(const normalized_text *main_view, const char *original, size_t original_length,
                           normalized_text *out)
 {
-    if (!original)
-        return normalize_joined(main_view, out);
     clear(out);
     if (!main_view || main_view == out)
         return -1;
@@ -1022,24 +975,25 @@ int normalize_joined_runs(const normalized_text *main_view, const char *original
             size_t e = token_end(s, n, k);
             if (!single_character(s, k, e))
                 break;
-            size_t f, t;
-            separator_of(main_view, run_end, k, original_length, &f, &t);
-            if (t - f == 0 || t - f > 16)
-                break;
-            if (count == 1) {
-                sep_from = f;
-                sep_to = t;
-                space_only = true;
-                for (size_t q = f; q < t; q++)
-                    space_only &= original[q] == ' ';
-            } else if (t - f != sep_to - sep_from || memcmp(original + f, original + sep_from, t - f)) {
-                break;
+            if (original) { /* without it, every separator is the view's single space: one run */
+                size_t f, t;
+                separator_of(main_view, run_end, k, original_length, &f, &t);
+                if (t - f == 0 || t - f > 16)
+                    break;
+                if (count == 1) {
+                    sep_from = f;
+                    sep_to = t;
+                    for (size_t q = f; q < t; q++)
+                        space_only &= original[q] == ' ';
+                } else if (t - f != sep_to - sep_from || memcmp(original + f, original + sep_from, t - f)) {
+                    break;
+                }
             }
             count++;
             run_end = e;
             k = e + 1;
         }
-        if (count >= 3 || (count == 2 && !space_only)) {
+        if (count >= 3 || (count == 2 && original && !space_only)) {
             copy_range(out, &o, main_view, copied, i);
             size_t word = o;
             for (size_t q = i; q < run_end; q++)
@@ -1058,6 +1012,11 @@ int normalize_joined_runs(const normalized_text *main_view, const char *original
     if (spaced)
         collapse_spaces(out);
     return 0;
+}
+
+int normalize_joined(const normalized_text *main_view, normalized_text *out)
+{
+    return normalize_joined_runs(main_view, NULL, 0, out);
 }
 
 /* ---- the reference ------------------------------------------------------ */

@@ -64,7 +64,7 @@ int normalize_joined(const normalized_text *main_view, normalized_text *out);
  * "K.A.V.E.S.S.I"), so a lone letter or digit before or after it with another
  * separator is not pulled in ("A K.A.V.E.S.S.I", "z-o-r-v-i-k 1"), and two
  * letters join when their separator is not a space ("Q-V", "Q✨V"). With
- * original NULL it is normalize_joined. */
+ * original NULL it is normalize_joined (which calls it). */
 int normalize_joined_runs(const normalized_text *main_view, const char *original, size_t original_length,
                           normalized_text *out);
 
