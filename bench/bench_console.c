@@ -293,7 +293,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-console: lscan serve did not start\n");
         return 1;
     }
-    int port = atoi(strstr(line, "127.0.0.1:") + 10);
+    const char *at = strstr(line, "127.0.0.1:");
+    long port = at ? strtol(at + 10, NULL, 10) : 0;
+    if (port <= 0 || port > 65535) {
+        fprintf(stderr, "bench-console: no port in \"%s\"\n", line);
+        return 1;
+    }
     pin(1);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     reviewer *rs = calloc(REVIEWERS, sizeof *rs);

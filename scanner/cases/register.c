@@ -2151,7 +2151,7 @@ register_error register_dashboard_json(case_register *r, const dashboard_options
     /* the peak campaign: this year's (or, before it starts, last year's) against the year before */
     char today_text[16];
     vietnam_date(o->now_ms, today_text);
-    int year = atoi(today_text);
+    int year = (int)strtol(today_text, NULL, 10); /* "YYYY-MM-DD" made just above */
     int sm = o->peak_start_month ? o->peak_start_month : 5, sd = o->peak_start_day ? o->peak_start_day : 7;
     int em = o->peak_end_month ? o->peak_end_month : 5, ed = o->peak_end_day ? o->peak_end_day : 30;
     if (o->now_ms < vietnam_day_start(year, sm, sd))

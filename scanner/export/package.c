@@ -327,8 +327,10 @@ static void add_cdx(exporter *x, const warc_record *response, uint64_t offset, u
     int status = 0;
     if (response->block.length > 12 && !strncmp(response->block.data, "HTTP/", 5)) {
         const char *space = memchr(response->block.data, ' ', 16);
-        if (space)
-            status = atoi(space + 1);
+        char *end = NULL;
+        long code = space ? strtol(space + 1, &end, 10) : 0;
+        if (space && end != space + 1 && code >= 100 && code <= 999)
+            status = (int)code;
     }
     /* the media type from the HTTP headers */
     char mime[128] = "unk";

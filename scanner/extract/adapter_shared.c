@@ -171,9 +171,13 @@ bool target_site(const campaign_target *t, char *out, size_t size)
         snprintf(out, size, "%s", t->site_url);
         return true;
     }
-    if (!t->base_url || !url_origin(t->base_url, out, size) || strlen(out) + 2 > size)
+    if (!t->base_url || !url_origin(t->base_url, out, size))
         return false;
-    strcat(out, "/");
+    size_t n = strlen(out);
+    if (n + 2 > size)
+        return false;
+    out[n] = '/';
+    out[n + 1] = '\0';
     return true;
 }
 

@@ -613,7 +613,9 @@ static void api_seller(lscan_server *s, const caller *c, const char *platform, c
 static void api_dashboard(lscan_server *s, const httpd_request *r, httpd_response *res)
 {
     const char *days_text = httpd_query(r, "days");
-    int days = days_text ? atoi(days_text) : 30;
+    char *end = NULL;
+    long parsed = days_text ? strtol(days_text, &end, 10) : 30;
+    int days = days_text && (end == days_text || *end) ? 30 : (int)(parsed > 0 && parsed <= 366 ? parsed : 30);
     static const int allowed[4] = {7, 30, 90, 365};
     int slot = 1;
     for (int i = 0; i < 4; i++)
