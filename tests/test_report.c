@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <sqlite3.h>
 
 #include "rules/text/normalize.h"
@@ -598,6 +599,84 @@ Test(report, the_campaign_against_last_year_from_the_register_and_from_a_baselin
 }
 
 /* The figures of a report without the chain head (which moves with every decision). */
+/* A range of days (the console's dashboard window) counts like the other
+ * periods: it matches the model, its days add up to it, its JSON carries the
+ * same figures, and bad ranges are refused. */
+Test(report, a_range_of_days_matches_the_model_and_its_json_holds_the_same_figures)
+{
+    build_history("range.sqlite");
+    report *r = make("range", "2026-05-03..2026-05-17", NULL);
+    expect_matches_model(r);
+    const report_figures *f = report_figures_of(r);
+    cr_expect_str_eq(f->period.label, "2026-05-03..2026-05-17");
+    cr_expect_eq(f->day_count, 15);
+    cr_assert_gt(f->stage[REPORT_RECEIVED], 20);
+    uint64_t days_received = 0;
+    for (size_t i = 0; i < f->day_count; i++)
+        days_received += f->days[i].received;
+    cr_expect_eq(days_received, f->stage[REPORT_RECEIVED], "the chart's days add up to the range");
+    cr_assert(f->baseline.present, "the range a year before is in the register");
+    cr_expect_str_eq(f->baseline.period.label, "2025-05-03..2025-05-17");
+    uint64_t sum[REPORT_STAGE_COUNT] = {0};
+    for (int day = 3; day <= 17; day++) {
+        char date[32];
+        snprintf(date, sizeof date, "2026-05-%02d", day);
+        report *d = make("daily", date, NULL);
+        for (int s = 0; s < REPORT_STAGE_COUNT; s++)
+            sum[s] += report_figures_of(d)->stage[s];
+        report_destroy(d);
+    }
+    for (int s = 0; s < REPORT_STAGE_COUNT; s++)
+        cr_expect_eq(sum[s], f->stage[s], "days add up to the range: %s", report_stage_name((report_stage)s));
+
+    bytebuf json;
+    bytebuf_init(&json, 0);
+    cr_assert_eq(report_json(f, 5, &json), 0);
+    cJSON *root = cJSON_ParseWithLength(json.data, json.length);
+    cr_assert_not_null(root, "report_json wrote no JSON: %.200s", json.data);
+    const cJSON *stages = cJSON_GetObjectItem(root, "stages");
+    for (int s = 0; s < REPORT_STAGE_COUNT; s++)
+        cr_expect_eq((uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(stages, report_stage_name((report_stage)s))),
+                     f->stage[s], "JSON %s", report_stage_name((report_stage)s));
+    cr_expect_eq((uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(root, "open")), f->open);
+    cr_expect_eq((uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(root, "serious_count")), f->serious_count);
+    const cJSON *serious = cJSON_GetObjectItem(root, "serious");
+    cr_expect_eq((size_t)cJSON_GetArraySize(serious), f->serious_count < 5 ? f->serious_count : 5, "cut to 5");
+    const cJSON *fields = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "by"), "field");
+    cr_expect_eq((size_t)cJSON_GetArraySize(fields), f->by[REPORT_BY_FIELD].count);
+    const cJSON *first = cJSON_GetArrayItem(fields, 0);
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(first, "key")), f->by[REPORT_BY_FIELD].rows[0].key);
+    cr_expect_eq((uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(first, "stages"), "received")),
+                 f->by[REPORT_BY_FIELD].rows[0].stage[REPORT_RECEIVED]);
+    cr_expect_eq((size_t)cJSON_GetArraySize(cJSON_GetObjectItem(root, "days")), f->day_count);
+    double percent;
+    bool met;
+    cr_assert(report_change(f->stage[REPORT_RECEIVED], f->baseline.stage[REPORT_RECEIVED], &percent, &met));
+    cr_expect(cJSON_IsBool(cJSON_GetObjectItem(root, "target_met")) &&
+              cJSON_IsTrue(cJSON_GetObjectItem(root, "target_met")) == met);
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "chain"), "head")), f->chain_head);
+    cJSON_Delete(root);
+    bytebuf_free(&json);
+    report_destroy(r);
+
+    /* the dashboard's window: the last N days up to today */
+    report_period p;
+    report_period_last_days(30, vn(2026, 5, 17, 23, 59), &p);
+    cr_expect_str_eq(p.label, "2026-04-18..2026-05-17");
+    cr_expect_eq(p.kind, REPORT_RANGE);
+    report_period_last_days(1, vn(2026, 5, 17, 0, 0), &p);
+    cr_expect_str_eq(p.label, "2026-05-17..2026-05-17");
+    report_period before = report_period_year_before(&p, NULL);
+    cr_expect_str_eq(before.label, "2025-05-17..2025-05-17");
+    char error[256];
+    static const char *const bad[] = {"2026-05-17..2026-05-03", "2026-05-03", "2026-05-03..2027-05-04",
+                                      "2026-02-30..2026-03-01", "2026-05-03..2026-05-17x", ""};
+    for (size_t i = 0; i + 1 < sizeof bad / sizeof *bad; i++)
+        cr_expect_eq(report_period_make(REPORT_RANGE, bad[i], NULL, 0, &p, error, sizeof error), REPORT_ERROR_PERIOD,
+                     "'%s' is not a range", bad[i]);
+    register_close(H->r);
+}
+
 static char *figures_text(const report *r)
 {
     char path[700];

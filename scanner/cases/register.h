@@ -160,19 +160,6 @@ register_error register_transferred_to(case_register *r, const char *case_id, co
 /* Appends a JSON array of the values seen of "platform" or "campaign". */
 register_error register_facet_json(case_register *r, const char *facet, bytebuf *out, char *error, size_t error_size);
 
-typedef struct dashboard_options {
-    int days;                    /* the window: the last `days` days, in Vietnam time (1..366) */
-    int64_t now_ms;
-    int peak_start_month, peak_start_day, peak_end_month, peak_end_day; /* the peak campaign (default 7-30 May) */
-} dashboard_options;
-
-/* Appends the lead's dashboard (docs/console.md, "Dashboard"): flags,
- * cases and decisions per day, decisions by outcome, the backlog by age,
- * the share of cases decided within 24 hours, cases by kind, platform and
- * province, and the peak campaign against the same period a year before. */
-register_error register_dashboard_json(case_register *r, const dashboard_options *o, bytebuf *out, char *error,
-                                       size_t error_size);
-
 /* ---- checkpoints ----------------------------------------------------------------- */
 
 /* SQLite copies the write-ahead log into the database every 1,000 pages,

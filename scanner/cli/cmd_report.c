@@ -17,7 +17,8 @@ enum { OPT_DATE = 'd', OPT_FORMAT = 'f', OPT_OUT = 'o', OPT_REGISTER = 256, OPT_
 
 static const cli_option report_options_table[] = {
     {"date", OPT_DATE, "DATE", "the period: daily YYYY-MM-DD (default yesterday), monthly YYYY-MM (default last month),"
-                               " yearly YYYY (default this year), campaign YYYY (default the latest begun)"},
+                               " yearly YYYY (default this year), campaign YYYY (default the latest begun),"
+                               " range YYYY-MM-DD..YYYY-MM-DD (default the last 30 days)"},
     {"format", OPT_FORMAT, "LIST", "xlsx, csv, pdf: repeat or separate with commas (default all three)"},
     {"out", OPT_OUT, "DIR", "the folder the files go to (made if missing; required)"},
     {"register", OPT_REGISTER, "FILE", "the case register (default lscan-state/register.sqlite)"},
@@ -112,13 +113,13 @@ static int command_report(const cli_command *self, int argc, char **argv)
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "lscan: report: give one of daily, monthly, yearly, campaign\n");
+        fprintf(stderr, "lscan: report: give one of daily, monthly, yearly, campaign, range\n");
         cli_usage(self, stderr);
         return EXIT_USAGE;
     }
     report_period_kind kind = report_period_kind_named(argv[optind]);
     if (kind == REPORT_KIND_COUNT) {
-        fprintf(stderr, "lscan: report: '%s' is not daily, monthly, yearly or campaign\n", argv[optind]);
+        fprintf(stderr, "lscan: report: '%s' is not daily, monthly, yearly, campaign or range\n", argv[optind]);
         return EXIT_USAGE;
     }
     if (!out_dir) {
@@ -173,6 +174,6 @@ static int command_report(const cli_command *self, int argc, char **argv)
     return status;
 }
 
-const cli_command cli_report = {"report", "daily|monthly|yearly|campaign",
+const cli_command cli_report = {"report", "daily|monthly|yearly|campaign|range",
                                 "the plans' reports (daily, monthly, yearly, peak campaign) as XLSX, CSV and PDF",
                                 report_options_table, command_report};

@@ -20,6 +20,7 @@
 
 #define VIETNAM_OFFSET_MS (7LL * 3600 * 1000)
 #define DAY_MS (24LL * 3600 * 1000)
+#define MAX_RANGE_DAYS 366
 #define READ_SCHEMA_VERSION 2
 
 struct report {
@@ -43,7 +44,7 @@ const char *report_strerror(report_error e)
     return "unknown error";
 }
 
-static const char *const kind_names[REPORT_KIND_COUNT] = {"daily", "monthly", "yearly", "campaign"};
+static const char *const kind_names[REPORT_KIND_COUNT] = {"daily", "monthly", "yearly", "campaign", "range"};
 
 const char *report_period_kind_name(report_period_kind k)
 {
@@ -252,9 +253,57 @@ static void fill_period(report_period *p, report_period_kind kind, int y, int m,
     }
 }
 
+/* A range of whole Vietnam days, [first, last] both included. */
+static void fill_range(report_period *p, int64_t first_day_ms, int64_t last_day_ms)
+{
+    memset(p, 0, sizeof *p);
+    p->kind = REPORT_RANGE;
+    p->start_ms = first_day_ms;
+    p->end_ms = last_day_ms + DAY_MS;
+    char a[16], b[16];
+    report_vietnam_date(first_day_ms, a);
+    report_vietnam_date(last_day_ms, b);
+    snprintf(p->label, sizeof p->label, "%.10s..%.10s", a, b);
+}
+
+void report_period_last_days(int days, int64_t now_ms, report_period *out)
+{
+    days = days < 1 ? 1 : days > MAX_RANGE_DAYS ? MAX_RANGE_DAYS : days;
+    struct tm t;
+    vietnam_tm(now_ms, &t);
+    int64_t today = vietnam_day_start(t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
+    fill_range(out, today - (int64_t)(days - 1) * DAY_MS, today);
+}
+
+/* "YYYY-MM-DD..YYYY-MM-DD", first <= last, at most MAX_RANGE_DAYS days. */
+static bool parse_range(const char *date, report_period *out)
+{
+    int y1, m1, d1, y2, m2, d2;
+    char extra;
+    if (strlen(date) != 22 || sscanf(date, "%4d-%2d-%2d..%4d-%2d-%2d%c", &y1, &m1, &d1, &y2, &m2, &d2, &extra) != 6 ||
+        !valid_date(y1, m1, d1) || !valid_date(y2, m2, d2))
+        return false;
+    int64_t first = vietnam_day_start(y1, m1, d1), last = vietnam_day_start(y2, m2, d2);
+    if (last < first || (last - first) / DAY_MS >= MAX_RANGE_DAYS)
+        return false;
+    fill_range(out, first, last);
+    return true;
+}
+
 report_error report_period_make(report_period_kind kind, const char *date, const report_campaign_days *campaign,
                                 int64_t now_ms, report_period *out, char *error, size_t error_size)
 {
+    if (kind == REPORT_RANGE) {
+        if (!date || !*date) {
+            report_period_last_days(30, now_ms, out);
+            return REPORT_OK;
+        }
+        if (parse_range(date, out))
+            return REPORT_OK;
+        error_message_set(error, error_size, "'%s' is not a range YYYY-MM-DD..YYYY-MM-DD of at most %d days", date,
+                          MAX_RANGE_DAYS);
+        return REPORT_ERROR_PERIOD;
+    }
     int sm, sd, em, ed;
     campaign_days(campaign, &sm, &sd, &em, &ed);
     if (!valid_date(2000, sm, sd) || !valid_date(2000, em, ed) || sm * 100 + sd > em * 100 + ed) {
@@ -318,14 +367,27 @@ bad:
     return REPORT_ERROR_PERIOD;
 }
 
+/* The same day a year before (29 February: the 28th). */
+static int64_t day_year_before(int64_t day_ms)
+{
+    struct tm t;
+    vietnam_tm(day_ms, &t);
+    int d = t.tm_mon == 1 && t.tm_mday == 29 ? 28 : t.tm_mday;
+    return vietnam_day_start(t.tm_year + 1900 - 1, t.tm_mon + 1, d);
+}
+
 report_period report_period_year_before(const report_period *p, const report_campaign_days *campaign)
 {
+    report_period out;
+    if (p->kind == REPORT_RANGE) {
+        fill_range(&out, day_year_before(p->start_ms), day_year_before(p->end_ms - DAY_MS));
+        return out;
+    }
     struct tm t;
     vietnam_tm(p->start_ms, &t);
     int y = t.tm_year + 1900 - 1, m = t.tm_mon + 1, d = t.tm_mday;
     if (m == 2 && d == 29)
         d = 28;
-    report_period out;
     fill_period(&out, p->kind, y, m, d, campaign);
     return out;
 }
@@ -350,6 +412,13 @@ void report_title(const report_period *p, bool vi, char *out, size_t size)
         break;
     case REPORT_YEARLY:
         snprintf(out, size, vi ? "Báo cáo năm %.4s" : "Yearly report %.4s", a);
+        break;
+    case REPORT_RANGE:
+        if (vi)
+            snprintf(out, size, "Báo cáo từ ngày %.2s/%.2s/%.4s đến ngày %.2s/%.2s/%.4s", a + 8, a + 5, a, b + 8, b + 5,
+                     b);
+        else
+            snprintf(out, size, "Report %s to %s", a, b);
         break;
     default:
         if (vi)

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rules/base/bytebuf.h"
+
 typedef enum report_error {
     REPORT_OK = 0,
     REPORT_ERROR_DATABASE,   /* SQLite failed reading the register (the message says how) */
@@ -44,9 +46,13 @@ const char *report_strerror(report_error e);
 
 /* ---- periods ---------------------------------------------------------------------------- */
 
-typedef enum report_period_kind { REPORT_DAILY = 0, REPORT_MONTHLY, REPORT_YEARLY, REPORT_CAMPAIGN, REPORT_KIND_COUNT } report_period_kind;
+/* REPORT_RANGE: any run of whole days (at most 366), e.g. the console's
+ * dashboard window "the last 30 days up to today". */
+typedef enum report_period_kind {
+    REPORT_DAILY = 0, REPORT_MONTHLY, REPORT_YEARLY, REPORT_CAMPAIGN, REPORT_RANGE, REPORT_KIND_COUNT
+} report_period_kind;
 
-/* "daily", "monthly", "yearly", "campaign"; and back (REPORT_KIND_COUNT when unknown). */
+/* "daily", "monthly", "yearly", "campaign", "range"; and back (REPORT_KIND_COUNT when unknown). */
 const char *report_period_kind_name(report_period_kind k);
 report_period_kind report_period_kind_named(const char *name);
 
@@ -58,16 +64,20 @@ typedef struct report_campaign_days {
 typedef struct report_period {
     report_period_kind kind;
     int64_t start_ms, end_ms;  /* [start, end): UTC ms of Vietnam midnights */
-    char label[32];            /* "2026-05-07", "2026-05", "2026", "2026-05-07..2026-05-30" */
+    char label[32];            /* "2026-05-07", "2026-05", "2026", "2026-05-07..2026-05-30" (campaign, range) */
 } report_period;
 
 /* The period of a report. `date`: daily YYYY-MM-DD, monthly YYYY-MM, yearly
- * YYYY, campaign YYYY (the campaign of that year); NULL: the last complete
- * day or month before now_ms (the scheduled reports), the current year, the
- * latest campaign that has begun. REPORT_ERROR_PERIOD with a message when
- * `date` is not of the right form. */
+ * YYYY, campaign YYYY (the campaign of that year), range
+ * YYYY-MM-DD..YYYY-MM-DD (both days included, at most 366); NULL: the last
+ * complete day or month before now_ms (the scheduled reports), the current
+ * year, the latest campaign that has begun, the last 30 days up to today.
+ * REPORT_ERROR_PERIOD with a message when `date` is not of the right form. */
 report_error report_period_make(report_period_kind kind, const char *date, const report_campaign_days *campaign,
                                 int64_t now_ms, report_period *out, char *error, size_t error_size);
+/* The last `days` Vietnam days up to and including the day of now_ms
+ * (days clamped to 1..366): the console's dashboard window. */
+void report_period_last_days(int days, int64_t now_ms, report_period *out);
 /* The same period one year before (29 February: the 28th). */
 report_period report_period_year_before(const report_period *p, const report_campaign_days *campaign);
 
@@ -208,6 +218,13 @@ report_error report_write_xlsx(const report_figures *f, const char *path, bool v
                                size_t error_size);
 report_error report_write_pdf(const report_figures *f, const char *path, bool vietnamese, char *error,
                               size_t error_size);
+
+/* Appends the figures as one JSON object (docs/reports.md, "JSON"): the
+ * console's dashboard shows these, so it and the files never disagree.
+ * Lists of cases (serious cases, corrections) are cut to `max_cases` entries
+ * each (their full counts are always there). Returns 0, or -1 when `out`
+ * overflowed its bound. Thread-safe (reads `f` only). */
+int report_json(const report_figures *f, size_t max_cases, bytebuf *out);
 
 /* ---- shared by the writers ----------------------------------------------------------- */
 

@@ -679,11 +679,31 @@ async function main() {
     await pl.waitForSelector('#dashboard');
     const r = await call(pl, 'GET', '/api/dashboard');
     assert(r.status === 200 && r.json, `GET /api/dashboard answered ${r.status}`);
-    for (const k of ['days', 'decisions', 'backlog_by_age', 'by_kind', 'by_platform', 'by_province']) assert(k in r.json, `the dashboard has no ${k}`);
+    const w = r.json.window, pk = r.json.peak;
+    assert(w && pk, 'the dashboard has no window or no peak figures');
+    for (const k of ['period', 'stages', 'days', 'by', 'open', 'open_24h', 'open_7d', 'sellers', 'serious_count', 'chain']) assert(k in w, `the dashboard has no ${k}`);
+    assert(w.period.kind === 'range' && pk.period.kind === 'campaign', `periods ${w.period.kind} ${pk.period.kind}`);
+    assert(w.days.length === 30, `${w.days.length} days in the default window`);
     const charts = await pl.locator('#dashboard svg.chart').count();
     assert(charts >= 5, `${charts} charts`);
-    const decBars = await pl.locator('#ch-decisions svg rect').count();
-    assert(decBars >= 6, `decisions chart has ${decBars} bars`);
+    const stageBars = await pl.locator('#ch-stages svg rect').count();
+    assert(stageBars >= 6, `stages chart has ${stageBars} bars`);
+    // the page shows the report's figures: the same numbers as the range report's CSV, downloaded through the page's link
+    const shownReceived = Number((await pl.locator('#dash-received').textContent()).replace(/[^0-9]/g, ''));
+    assert(shownReceived === w.stages.received, `the page shows ${shownReceived} received, the figures say ${w.stages.received}`);
+    const csvHref = await pl.locator('#report-range-csv').getAttribute('href');
+    assert(csvHref === '/api/reports/range/' + w.period.label + '.csv', `range report link ${csvHref}`);
+    const csv = await pl.request.get(BASE + csvHref, { failOnStatusCode: false });
+    assert(csv.status() === 200, `the range report answered ${csv.status()}`);
+    const csvFigure = (section, key) => {
+      const line = csvText.split('\n').map((l) => l.replace(/"/g, '')).find((l) => l.startsWith(section + ',' + key + ','));
+      return line ? Number(line.split(',').pop()) : NaN;
+    };
+    const csvText = (await csv.body()).toString('utf8');
+    for (const stage of ['received', 'classified', 'verified', 'dismissed', 'handled', 'transferred'])
+      assert(csvFigure('summary', stage) === w.stages[stage], `${stage}: CSV ${csvFigure('summary', stage)}, dashboard ${w.stages[stage]}`);
+    assert(csvFigure('open', 'open') === w.open, `open: CSV ${csvFigure('open', 'open')}, dashboard ${w.open}`);
+    assert(w.stages.received > 0, 'the window received no cases (the test would prove nothing)');
     await shot(pl, 'dashboard.png');
     // the reports for download, from the same register: the daily PDF through the page's own link
     const href = await pl.locator('#report-daily-pdf').getAttribute('href');
@@ -692,7 +712,7 @@ async function main() {
     assert(pdf.status() === 200 && (await pdf.body()).subarray(0, 5).toString() === '%PDF-', `the daily report answered ${pdf.status()}`);
     const f = await pl.evaluate(() => ({ pwned: typeof window.__pwned !== 'undefined', scripts: document.querySelectorAll('script').length, img: document.querySelectorAll('img').length }));
     assert(!f.pwned && f.scripts === 1 && f.img === 0, 'the dashboard is not inert: ' + JSON.stringify(f));
-    return charts + ' charts';
+    return charts + ' charts, ' + w.stages.received + ' received, the same as the report';
   });
 
   // ------------------------------------------------------------ admin, police

@@ -235,17 +235,27 @@
     'dash.reports': ['Báo cáo', 'Reports'],
     'dash.report.daily': ['Báo cáo nhanh ngày {p}', 'Daily quick report {p}'],
     'dash.report.monthly': ['Báo cáo tháng {p}', 'Monthly report {p}'],
+    'dash.report.range': ['Báo cáo kỳ đang xem {p}', 'Report of the period shown {p}'],
     'dash.days': ['Khoảng thời gian', 'Period'],
     'dash.days.n': ['{n} ngày', '{n} days'],
-    'dash.perday': ['Cờ và vụ việc theo ngày', 'Flags and cases per day'],
-    'dash.flags': ['Cờ', 'Flags'],
-    'dash.cases': ['Vụ mới', 'New cases'],
-    'dash.decided': ['Đã quyết định', 'Decided'],
-    'dash.decisions': ['Quyết định theo kết quả', 'Decisions by outcome'],
-    'dash.backlog': ['Tồn đọng theo tuổi', 'Backlog by age'],
-    'dash.share24': ['Phân loại trong vòng 24 giờ', 'Classified within 24 hours'],
-    'dash.share24.none': ['Chưa có số liệu', 'No data yet'],
-    'dash.kinds': ['Loại quyền nhiều nhất', 'Top kinds of right'],
+    'dash.perday': ['Vụ việc theo ngày', 'Cases per day'],
+    'dash.received': ['Phát hiện', 'Received'],
+    'dash.closed': ['Kết thúc', 'Closed'],
+    'dash.open': ['Đang mở', 'Open'],
+    'dash.stages': ['Vụ việc theo giai đoạn (lần đầu trong kỳ)', 'Cases by stage (first reached in the period)'],
+    'dash.backlog': ['Vụ việc đang mở theo tuổi', 'Open cases by age'],
+    'dash.backlog.24h': ['dưới 24 giờ', 'under 24 h'],
+    'dash.backlog.7d': ['1–7 ngày', '1–7 days'],
+    'dash.backlog.old': ['trên 7 ngày', 'over 7 days'],
+    'dash.share': ['Tỷ lệ vụ phát hiện đã được phân loại', 'Share of received cases classified'],
+    'dash.share.none': ['Chưa có số liệu', 'No data yet'],
+    'dash.share.closed': ['Đã kết thúc: {p}', 'Closed: {p}'],
+    'dash.kinds': ['Theo lĩnh vực', 'By field'],
+    'dash.sellers': ['{n} người bán, {r} vi phạm lặp lại', '{n} sellers, {r} repeat offenders'],
+    'dash.serious': ['Vụ việc nghiêm trọng ({n})', 'Serious cases ({n})'],
+    'dash.serious.more': ['… và {n} vụ khác trong báo cáo', '… and {n} more in the report'],
+    'dash.chain': ['Chuỗi quyết định: {n} quyết định, mã cuối {h}', 'Decision chain: {n} decisions, head {h}'],
+    'dash.same': ['Cùng số liệu với báo cáo (lscan report range {p}).', 'The same figures as the report (lscan report range {p}).'],
     'dash.platforms': ['Sàn nhiều nhất', 'Top platforms'],
     'dash.provinces': ['Tỉnh/thành nhiều nhất', 'Top provinces'],
     'dash.peak': ['Đợt cao điểm so với cùng kỳ năm trước', 'Peak campaign against the same period last year'],
@@ -257,7 +267,7 @@
     'dash.peak.notmet': ['Chưa đạt mục tiêu', 'Target not met'],
     'dash.peak.nolast': ['Không có số liệu năm trước', 'No figures for last year'],
     'dash.nodata': ['Chưa có số liệu.', 'No data yet.'],
-    'dash.chart.perday': ['Biểu đồ cột: số cờ và số vụ mới mỗi ngày, đường: số quyết định', 'Bar chart: flags and new cases per day; line: decisions'],
+    'dash.chart.perday': ['Biểu đồ cột: số vụ phát hiện mỗi ngày; đường: số vụ kết thúc', 'Bar chart: cases received per day; line: cases closed'],
   };
 
   // ------------------------------------------------------------------ state
@@ -1401,7 +1411,7 @@
     const W = 820, H = 250, L = 44, R = 12, T = 14, B = 34;
     const root = svgRoot(W, H, t('dash.chart.perday'));
     const n = days.length;
-    const max = niceMax(Math.max(1, ...days.map((d) => Math.max(Number(d.flags) || 0, Number(d.cases) || 0, Number(d.decided) || 0))));
+    const max = niceMax(Math.max(1, ...days.map((d) => Math.max(Number(d.received) || 0, Number(d.closed) || 0))));
     const iw = W - L - R, ih = H - T - B;
     const y = (v) => T + ih - (ih * (Number(v) || 0)) / max;
     for (let i = 0; i <= 4; i++) {
@@ -1411,22 +1421,20 @@
     }
     if (!n) return root;
     const gw = iw / n;
-    const bw = Math.max(1, Math.min(14, (gw - 3) / 2));
+    const bw = Math.max(1, Math.min(22, gw - 3));
     const every = Math.max(1, Math.ceil(n / 12));
     const pts = [];
     days.forEach((d, i) => {
-      const x0 = L + i * gw + (gw - 2 * bw) / 2;
-      const f = Number(d.flags) || 0, c = Number(d.cases) || 0;
-      const bf = s('rect', { x: x0, y: y(f), width: bw, height: Math.max(0, T + ih - y(f)), class: 'bar s1' });
-      bf.appendChild(s('title', { text: fmtDay(d.date) + ' · ' + t('dash.flags') + ': ' + fmtNum(f) }));
-      const bc = s('rect', { x: x0 + bw, y: y(c), width: bw, height: Math.max(0, T + ih - y(c)), class: 'bar s2' });
-      bc.appendChild(s('title', { text: fmtDay(d.date) + ' · ' + t('dash.cases') + ': ' + fmtNum(c) }));
-      root.append(bf, bc);
-      pts.push((L + i * gw + gw / 2).toFixed(1) + ',' + y(d.decided).toFixed(1));
+      const x0 = L + i * gw + (gw - bw) / 2;
+      const c = Number(d.received) || 0;
+      const bc = s('rect', { x: x0, y: y(c), width: bw, height: Math.max(0, T + ih - y(c)), class: 'bar s2' });
+      bc.appendChild(s('title', { text: fmtDay(d.date) + ' · ' + t('dash.received') + ': ' + fmtNum(c) + ' · ' + t('dash.closed') + ': ' + fmtNum(Number(d.closed) || 0) }));
+      root.appendChild(bc);
+      pts.push((L + i * gw + gw / 2).toFixed(1) + ',' + y(d.closed).toFixed(1));
       if (i % every === 0) root.appendChild(s('text', { x: L + i * gw + gw / 2, y: H - B + 16, 'text-anchor': 'middle', class: 'axis', text: fmtDay(d.date, true) }));
     });
     root.appendChild(s('polyline', { points: pts.join(' '), class: 'line s3' }));
-    for (const p of pts) { const [cx, cy] = p.split(','); root.appendChild(s('circle', { cx, cy, r: 2.5, class: 'dot s3' })); }
+    if (n <= 90) for (const p of pts) { const [cx, cy] = p.split(','); root.appendChild(s('circle', { cx, cy, r: 2.5, class: 'dot s3' })); }
     root.appendChild(s('line', { x1: L, x2: W - R, y1: T + ih, y2: T + ih, class: 'baseline' }));
     return root;
   }
@@ -1460,28 +1468,33 @@
     return root;
   }
 
+  // A breakdown of the report (rows of {key, stages}) as bars of cases received, the empty rows left out.
   function keyed(list, labelFn) {
-    return (Array.isArray(list) ? list : []).map((it) => ({ label: labelFn ? labelFn(it.key) : String(it.key ?? it.bucket ?? ''), value: Number(it.count) || 0 }));
+    return (Array.isArray(list) ? list : []).map((it) => ({ label: labelFn ? labelFn(it.key) : String(it.key ?? ''), value: Number(it.stages && it.stages.received) || 0 }))
+      .filter((it) => it.value > 0).slice(0, 12);
   }
 
   function shareGauge(share) {
     const W = 420, H = 70;
-    const root = svgRoot(W, H, t('dash.share24') + ': ' + (share === null || share === undefined ? t('dash.share24.none') : fmtPercent(share, 1)));
+    const root = svgRoot(W, H, t('dash.share') + ': ' + (share === null || share === undefined ? t('dash.share.none') : fmtPercent(share, 1)));
     const v = share === null || share === undefined ? null : Math.max(0, Math.min(1, Number(share)));
     root.appendChild(s('rect', { x: 0, y: 40, width: W, height: 16, rx: 3, class: 'track' }));
     if (v !== null) root.appendChild(s('rect', { x: 0, y: 40, width: W * v, height: 16, rx: 3, class: 'bar ' + (v >= 0.8 ? 'good' : v >= 0.5 ? 's1' : 'warn') }));
-    root.appendChild(s('text', { x: 0, y: 24, class: 'big', text: v === null ? t('dash.share24.none') : fmtPercent(v, 1) }));
+    root.appendChild(s('text', { x: 0, y: 24, class: 'big', text: v === null ? t('dash.share.none') : fmtPercent(v, 1) }));
     return root;
   }
 
+  // The peak campaign's figures (the campaign report) against its baseline, the same period a year before.
   function peakBlock(pk) {
-    if (!pk || typeof pk !== 'object') return null;
-    const items = [{ label: t('dash.peak.this'), value: Number(pk.this_year) || 0, cls: 's1' }];
-    if (pk.last_year !== null && pk.last_year !== undefined) items.push({ label: t('dash.peak.last'), value: Number(pk.last_year) || 0, cls: 's4' });
-    const parts = [h('p', { class: 'muted' }, t('dash.peak.period', { a: fmtDay(pk.start), b: fmtDay(pk.end) })),
+    if (!pk || typeof pk !== 'object' || !pk.period) return null;
+    const now = Number(pk.stages && pk.stages.received) || 0;
+    const base = pk.baseline && pk.baseline.stages ? Number(pk.baseline.stages.received) || 0 : null;
+    const items = [{ label: t('dash.peak.this'), value: now, cls: 's1' }];
+    if (base !== null) items.push({ label: t('dash.peak.last'), value: base, cls: 's4' });
+    const parts = [h('p', { class: 'muted' }, t('dash.peak.period', { a: fmtDay(pk.period.first_day), b: fmtDay(pk.period.last_day) })),
       hbarChart(items, t('dash.peak'), { labelWidth: 90 })];
     const facts = h('p', { class: 'peak-facts' });
-    if (pk.last_year === null || pk.last_year === undefined) facts.appendChild(h('span', { class: 'muted' }, t('dash.peak.nolast')));
+    if (base === null) facts.appendChild(h('span', { class: 'muted' }, t('dash.peak.nolast')));
     if (pk.change_percent !== null && pk.change_percent !== undefined) {
       const cp = Number(pk.change_percent);
       facts.appendChild(h('span', { class: 'change' }, t('dash.peak.change', { p: (cp > 0 ? '+' : '') + fmtNum(cp, 1) + ' %' })));
@@ -1492,9 +1505,22 @@
     return chartCard('dash.peak', 'ch-peak', parts);
   }
 
+  function seriousBlock(w) {
+    const list = Array.isArray(w.serious) ? w.serious : [];
+    const n = Number(w.serious_count) || 0;
+    const items = list.slice(0, 10).map((c) => h('li', {},
+      sevBadge(c.severity), ' ',
+      h('a', { href: '#/case/' + encodeURIComponent(String(c.case_id || '')) }, String(c.title || c.case_id || '')),
+      h('span', { class: 'muted' }, ' · ' + platformLabel(c.platform) + ' · ' + kindLabel(c.kind) + (c.transferred ? ' · ' + stateLabel('transferred') : ''))));
+    const kids = [items.length ? h('ul', { class: 'serious' }, items) : h('p', { class: 'muted' }, t('dash.nodata'))];
+    if (n > items.length) kids.push(h('p', { class: 'muted' }, t('dash.serious.more', { n: fmtNum(n - items.length) })));
+    return h('section', { class: 'chart-card', id: 'ch-serious', 'aria-labelledby': 'ch-serious-h' },
+      h('h2', { id: 'ch-serious-h' }, t('dash.serious', { n: fmtNum(n) })), kids);
+  }
+
   // The plans' reports (lscan report, docs/reports.md) for download: yesterday
   // and last month in Vietnam time, as PDF, XLSX and CSV.
-  function reportLinks() {
+  function reportLinks(windowLabel) {
     const vn = new Date(Date.now() + 7 * 3600 * 1000);
     const yesterday = new Date(vn.getTime() - 86400 * 1000).toISOString().slice(0, 10);
     const firstOfMonth = new Date(Date.UTC(vn.getUTCFullYear(), vn.getUTCMonth(), 1));
@@ -1509,7 +1535,8 @@
       link(kind, period, 'pdf'), ' · ', link(kind, period, 'xlsx'), ' · ', link(kind, period, 'csv'));
     return h('section', { class: 'panel reports', id: 'reports', 'aria-labelledby': 'reports-h' },
       h('h2', { id: 'reports-h' }, t('dash.reports')),
-      h('ul', {}, row('dash.report.daily', 'daily', yesterday), row('dash.report.monthly', 'monthly', lastMonth)));
+      h('ul', {}, row('dash.report.daily', 'daily', yesterday), row('dash.report.monthly', 'monthly', lastMonth),
+        /^\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}$/.test(windowLabel || '') ? row('dash.report.range', 'range', windowLabel) : null));
   }
 
   async function renderDashboard(main, days, seq) {
@@ -1520,37 +1547,52 @@
     if (![7, 30, 90, 365].includes(days)) days = 30;
     const { data } = await api('GET', '/api/dashboard' + qs({ days }));
     if (stale(seq)) return;
-    const d = data || {};
-    const dayList = Array.isArray(d.days) ? d.days : [];
-    const dec0 = d.decisions || {};
-    const decItems = ['classified', 'verified', 'dismissed', 'needs_info', 'handled', 'transferred']
-      .map((k) => ({ label: stateLabel(k), value: Number(dec0[k]) || 0, cls: 'st-' + k }));
+    // The figures of scanner/report (docs/reports.md, "JSON"): the window and the peak campaign.
+    const w = (data && data.window) || {};
+    const st = w.stages || {};
+    const dayList = Array.isArray(w.days) ? w.days : [];
+    const stageItems = ['received', 'classified', 'verified', 'dismissed', 'handled', 'transferred']
+      .map((k) => ({ label: stateLabel(k), value: Number(st[k]) || 0, cls: 'st-' + k }));
     const sel = h('select', { id: 'dash-days', name: 'days' }, [7, 30, 90, 365].map((n) => h('option', { value: String(n) }, t('dash.days.n', { n }))));
     sel.value = String(days);
     sel.addEventListener('change', () => { location.hash = '#/dashboard?days=' + encodeURIComponent(sel.value); });
-    const totals = dayList.reduce((a, x) => ({ f: a.f + (Number(x.flags) || 0), c: a.c + (Number(x.cases) || 0), d: a.d + (Number(x.decided) || 0) }), { f: 0, c: 0, d: 0 });
+    const received = Number(st.received) || 0;
+    const closed = (Number(st.dismissed) || 0) + (Number(st.handled) || 0) + (Number(st.transferred) || 0);
     const empty = (list) => (list.length ? null : h('p', { class: 'muted' }, t('dash.nodata')));
-    const kinds = keyed(d.by_kind, kindLabel), plats = keyed(d.by_platform, platformLabel), provs = keyed(d.by_province, provinceLabel);
-    const backlog = (Array.isArray(d.backlog_by_age) ? d.backlog_by_age : []).map((b) => ({ label: String(b.bucket ?? ''), value: Number(b.count) || 0, cls: 's2' }));
+    const by = w.by || {};
+    const kinds = keyed(by.field, kindLabel), plats = keyed(by.platform, platformLabel), provs = keyed(by.province, provinceLabel);
+    const open = Number(w.open) || 0, open24 = Number(w.open_24h) || 0, open7 = Number(w.open_7d) || 0;
+    const backlog = [{ label: t('dash.backlog.24h'), value: Math.max(0, open - open24), cls: 's2' },
+      { label: t('dash.backlog.7d'), value: Math.max(0, open24 - open7), cls: 's2' },
+      { label: t('dash.backlog.old'), value: open7, cls: 'warn' }];
+    const share = received ? (Number(w.received_assessed) || 0) / received : null;
+    const sellers = w.sellers || {};
+    const chain = w.chain || {};
+    const label = w.period && w.period.label ? String(w.period.label) : '';
     const sec = h('section', { class: 'dashboard', id: 'dashboard', 'aria-labelledby': 'dash-h' },
       h('div', { class: 'dash-head' },
         h('h1', { id: 'dash-h' }, t('dash.title')),
         h('div', { class: 'field inline' }, h('label', { for: 'dash-days' }, t('dash.days')), sel),
         h('ul', { class: 'totals' },
-          h('li', {}, h('strong', {}, fmtNum(totals.f)), ' ', t('dash.flags')),
-          h('li', {}, h('strong', {}, fmtNum(totals.c)), ' ', t('dash.cases')),
-          h('li', {}, h('strong', {}, fmtNum(totals.d)), ' ', t('dash.decided')))),
+          h('li', {}, h('strong', { id: 'dash-received' }, fmtNum(received)), ' ', t('dash.received')),
+          h('li', {}, h('strong', { id: 'dash-closed' }, fmtNum(closed)), ' ', t('dash.closed')),
+          h('li', {}, h('strong', { id: 'dash-open' }, fmtNum(open)), ' ', t('dash.open')))),
+      h('p', { class: 'muted', id: 'dash-same' }, t('dash.same', { p: label }), ' ',
+        t('dash.sellers', { n: fmtNum(Number(sellers.distinct) || 0), r: fmtNum(Number(sellers.repeat) || 0) })),
       h('div', { class: 'dash-grid' },
-        chartCard('dash.perday', 'ch-perday', legend([['s1', t('dash.flags')], ['s2', t('dash.cases')], ['s3 line', t('dash.decided')]]),
+        chartCard('dash.perday', 'ch-perday', legend([['s2', t('dash.received')], ['s3 line', t('dash.closed')]]),
           dayList.length ? perDayChart(dayList) : empty(dayList)),
-        chartCard('dash.share24', 'ch-share', shareGauge(d.classified_within_24h_share)),
-        chartCard('dash.decisions', 'ch-decisions', hbarChart(decItems, t('dash.decisions'))),
-        chartCard('dash.backlog', 'ch-backlog', backlog.length ? hbarChart(backlog, t('dash.backlog')) : empty(backlog)),
+        chartCard('dash.share', 'ch-share', shareGauge(share),
+          h('p', { class: 'muted' }, t('dash.share.closed', { p: received ? fmtPercent((Number(w.received_closed) || 0) / received, 1) : '–' }))),
+        chartCard('dash.stages', 'ch-stages', hbarChart(stageItems, t('dash.stages'))),
+        chartCard('dash.backlog', 'ch-backlog', hbarChart(backlog, t('dash.backlog'))),
         chartCard('dash.kinds', 'ch-kinds', kinds.length ? hbarChart(kinds, t('dash.kinds')) : empty(kinds)),
         chartCard('dash.platforms', 'ch-platforms', plats.length ? hbarChart(plats, t('dash.platforms')) : empty(plats)),
         chartCard('dash.provinces', 'ch-provinces', provs.length ? hbarChart(provs, t('dash.provinces')) : empty(provs)),
-        peakBlock(d.peak)),
-      reportLinks());
+        peakBlock(data && data.peak),
+        seriousBlock(w)),
+      h('p', { class: 'muted chain', id: 'dash-chain' }, t('dash.chain', { n: fmtNum(Number(chain.count) || 0), h: String(chain.head || '').slice(0, 16) + '…' })),
+      reportLinks(label));
     setView(main, sec);
   }
 
