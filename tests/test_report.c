@@ -10,6 +10,9 @@
  * the PDF's text with pdftotext. */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <errno.h>
+#include <sodium.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +30,13 @@
 
 #define DAY_MS (24LL * 3600 * 1000)
 
-static harness_process scratch, server;
+static harness_process scratch, server, smtp;
 static normalizer *shared_normalizer;
 
 static void stop_all(void)
 {
     harness_stop(&server);
+    harness_stop(&smtp);
     harness_stop(&scratch);
     normalizer_destroy(shared_normalizer);
     shared_normalizer = NULL;
@@ -1111,4 +1115,163 @@ Test(report, the_console_offers_the_same_reports_for_download)
     free(got.body);
     free(reviewer.body);
     harness_stop(&server);
+}
+
+/* ---- by e-mail, to a real SMTP server on 127.0.0.1 (tests/smtp-sink) ---- */
+
+
+static int start_smtp(bool refuse, char *folder, size_t size)
+{
+    snprintf(folder, size, "%s/mail-%s", scratch_dir(), refuse ? "refused" : "inbox");
+    cr_assert(mkdir(folder, 0700) == 0 || errno == EEXIST);
+    int port = harness_free_port();
+    char sink[600], port_text[16];
+    snprintf(sink, sizeof sink, "%s/tests/smtp-sink", harness_root());
+    snprintf(port_text, sizeof port_text, "%d", port);
+    const char *argv[] = {sink, port_text, folder, refuse ? "--refuse" : NULL, NULL};
+    cr_assert_eq(harness_start_command(&smtp, argv), 0);
+    char line[256];
+    cr_assert_eq(harness_read_line(&smtp, "smtp-sink ready", line, sizeof line, 15000), 0, "the SMTP sink did not start");
+    return port;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int count_messages(const char *folder)
+{
+    int n = 0;
+    for (int i = 1; i < 100; i++) {
+        char path[700];
+        snprintf(path, sizeof path, "%s/%d.eml", folder, i);
+        if (access(path, F_OK) == 0)
+            n++;
+    }
+    return n;
+}
+
+static int run_mail(const char *config, const char *dir, bool again, char **out, char **err)
+{
+    char lscan[600];
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    const char *argv[] = {lscan, "report", "daily", "--date", "2026-05-12", "--register", H->path, "--out", dir,
+                          "--mail", config, again ? "--mail-again" : NULL, NULL};
+    return harness_run(argv, NULL, 0, out, err);
+}
+
+/* The daily report goes by mail through libcurl's SMTP: one message, to
+ * every address of the config, the subject and body in Vietnamese, the
+ * three files attached byte for byte (read back by Python's email parser);
+ * run again it is not sent twice; a refusing server is an error. */
+Test(report, the_daily_report_is_mailed_once_with_its_files_to_every_address)
+{
+    build_history("mail.sqlite");
+    register_close(H->r);
+    char inbox[600], dir[700], config[700], text[1200];
+    int port = start_smtp(false, inbox, sizeof inbox);
+    snprintf(dir, sizeof dir, "%s/mailed-reports", scratch_dir());
+    snprintf(config, sizeof config, "%s/mail.yaml", scratch_dir());
+    snprintf(text, sizeof text,
+             "smtp: smtp://127.0.0.1:%d\nfrom: lscan@skhcn.bacninh.example\n"
+             "to: [thanhtra@skhcn.bacninh.example, truongphong@skhcn.bacninh.example]\ntls: none\ntimeout: 30\n",
+             port);
+    write_text(config, text);
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(run_mail(config, dir, false, &out, &err), 0, "%s", err ? err : "");
+    cr_expect(strstr(out, "mail: sent to thanhtra@skhcn.bacninh.example, truongphong@skhcn.bacninh.example"), "%s", out);
+    free(out);
+    free(err);
+    cr_assert_eq(count_messages(inbox), 1);
+
+    /* an independent MIME reader: Python's email package */
+    static const char script[] =
+        "import email, email.policy, hashlib, sys\n"
+        "m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)\n"
+        "print('to=' + m['X-Envelope-To'])\n"
+        "print('subject=' + str(m['Subject']))\n"
+        "body = m.get_body(preferencelist=('plain',)).get_content()\n"
+        "print('body=' + body.splitlines()[0])\n"
+        "print('received_line=' + str(any(l.startswith('- Phát hiện (tiếp nhận): ') for l in body.splitlines())))\n"
+        "for part in m.iter_attachments():\n"
+        "    print('file=%s %s %s' % (part.get_filename(), part.get_content_type(),"
+        " hashlib.sha256(part.get_payload(decode=True)).hexdigest()))\n";
+    char eml[700];
+    snprintf(eml, sizeof eml, "%s/1.eml", inbox);
+    const char *argv[] = {"/usr/bin/python3", "-c", script, eml, NULL};
+    cr_assert_eq(harness_run(argv, NULL, 0, &out, &err), 0, "%s", err ? err : "");
+    cr_expect(strstr(out, "to=thanhtra@skhcn.bacninh.example, truongphong@skhcn.bacninh.example\n"), "%s", out);
+    cr_expect(strstr(out, "subject=[lscan] Báo cáo nhanh ngày 12/05/2026\n"), "%s", out);
+    cr_expect(strstr(out, "body=Báo cáo nhanh ngày 12/05/2026\n"), "%s", out);
+    cr_expect(strstr(out, "received_line=True\n"), "%s", out);
+    static const char *const files[][2] = {{"csv", "text/csv"},
+                                           {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+                                           {"pdf", "application/pdf"}};
+    for (size_t i = 0; i < 3; i++) {
+        char path[800], want[1200];
+        snprintf(path, sizeof path, "%s/lscan-report-daily-2026-05-12.%s", dir, files[i][0]);
+        size_t length = 0;
+        char *data = harness_read_file(path, &length);
+        cr_assert_not_null(data, "%s", path);
+        unsigned char digest[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(digest, (const unsigned char *)data, length);
+        char hex[65];
+        sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+        snprintf(want, sizeof want, "file=lscan-report-daily-2026-05-12.%s %s %s\n", files[i][0], files[i][1], hex);
+        cr_expect(strstr(out, want), "attachment %s not byte for byte:\n%s", files[i][0], out);
+        free(data);
+    }
+    free(out);
+    free(err);
+
+    /* a scheduler runs it again: the same files to the same people go once */
+    cr_assert_eq(run_mail(config, dir, false, &out, &err), 0, "%s", err ? err : "");
+    cr_expect(strstr(out, "mail: already sent"), "%s", out);
+    free(out);
+    free(err);
+    cr_expect_eq(count_messages(inbox), 1, "sent twice");
+    cr_assert_eq(run_mail(config, dir, true, &out, &err), 0, "%s", err ? err : "");
+    free(out);
+    free(err);
+    cr_expect_eq(count_messages(inbox), 2, "--mail-again did not send");
+    harness_stop(&smtp);
+
+    /* a server that refuses: exit 3 and the server's answer, nothing recorded as sent */
+    char refused[600], dir2[700];
+    port = start_smtp(true, refused, sizeof refused);
+    snprintf(text, sizeof text,
+             "smtp: smtp://127.0.0.1:%d\nfrom: lscan@skhcn.bacninh.example\nto: thanhtra@skhcn.bacninh.example\n"
+             "tls: none\n",
+             port);
+    write_text(config, text);
+    snprintf(dir2, sizeof dir2, "%s/refused-reports", scratch_dir());
+    cr_expect_eq(run_mail(config, dir2, false, &out, &err), 3);
+    cr_expect(strstr(err, "lscan: report: mail: smtp://127.0.0.1:") && strstr(err, "550"), "%s", err);
+    free(out);
+    free(err);
+    char marker[800];
+    snprintf(marker, sizeof marker, "%s/.lscan-report-daily-2026-05-12.mailed", dir2);
+    cr_expect_neq(access(marker, F_OK), 0, "a refused mail was recorded as sent");
+    harness_stop(&smtp);
+
+    /* configs that must not be used: clear text off this machine, a password in the file, a header in an address */
+    static const char *const bad[][2] = {
+        {"smtp: smtp://mail.example.gov.vn:25\nfrom: a@b.vn\nto: c@d.vn\ntls: none\n", "tls: none only"},
+        {"smtp: smtps://mail.example.gov.vn\nfrom: a@b.vn\nto: c@d.vn\npassword: hunter2\n", "no password in the file"},
+        {"smtp: smtps://mail.example.gov.vn\nfrom: a@b.vn\nto: \"c@d.vn\\r\\nBcc: e@f.vn\"\n", "not one plain address"},
+        {"smtp: https://mail.example.gov.vn\nfrom: a@b.vn\nto: c@d.vn\n", "smtp:// or smtps://"},
+        {"smtp: smtps://mail.example.gov.vn\nfrom: a@b.vn\nto: c@d.vn\nusername: u\npassword_env: LSCAN_TEST_UNSET_PW\n",
+         "LSCAN_TEST_UNSET_PW"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        write_text(config, bad[i][0]);
+        cr_expect_eq(run_mail(config, dir2, false, &out, &err), 2, "config %zu accepted", i);
+        cr_expect(err && strstr(err, bad[i][1]), "config %zu: %s", i, err ? err : "");
+        free(out);
+        free(err);
+    }
 }

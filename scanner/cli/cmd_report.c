@@ -10,10 +10,16 @@
 #include <time.h>
 
 #include "scanner/cli/cli.h"
+#include <sodium.h>
+
 #include "scanner/cli/terminal.h"
+#include "scanner/export/mail.h"
 #include "scanner/report/report.h"
 
-enum { OPT_DATE = 'd', OPT_FORMAT = 'f', OPT_OUT = 'o', OPT_REGISTER = 256, OPT_BASELINE, OPT_LANG, OPT_CAMPAIGN_DAYS };
+enum {
+    OPT_DATE = 'd', OPT_FORMAT = 'f', OPT_OUT = 'o', OPT_REGISTER = 256, OPT_BASELINE, OPT_LANG, OPT_CAMPAIGN_DAYS,
+    OPT_MAIL, OPT_MAIL_AGAIN
+};
 
 static const cli_option report_options_table[] = {
     {"date", OPT_DATE, "DATE", "the period: daily YYYY-MM-DD (default yesterday), monthly YYYY-MM (default last month),"
@@ -25,7 +31,95 @@ static const cli_option report_options_table[] = {
     {"baseline", OPT_BASELINE, "CSV", "last year's figures in the template of docs/reports.md (default: the register)"},
     {"lang", OPT_LANG, "vi|en", "labels in Vietnamese (default) or English"},
     {"campaign-days", OPT_CAMPAIGN_DAYS, "MM-DD..MM-DD", "the peak campaign's days (default 05-07..05-30)"},
+    {"mail", OPT_MAIL, "FILE", "also send the files by e-mail, to the addresses of this YAML file (docs/reports.md)"},
+    {"mail-again", OPT_MAIL_AGAIN, NULL, "send even when the same files already went to the same addresses"},
     {0}};
+
+static int64_t now_ms(void);
+
+static const char *const content_types[REPORT_FORMAT_COUNT] = {
+    "text/csv; charset=utf-8", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf"};
+
+/* The digest of what a mail carries: the recipients and every file's name
+ * and bytes. Equal digests: the same report already went to the same people. */
+static bool mail_digest(const char *recipients, const mail_attachment *files, size_t count, char hex[65])
+{
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)recipients, strlen(recipients) + 1);
+    for (size_t i = 0; i < count; i++) {
+        FILE *in = fopen(files[i].path, "rb");
+        if (!in)
+            return false;
+        crypto_hash_sha256_update(&st, (const unsigned char *)files[i].name, strlen(files[i].name) + 1);
+        unsigned char block[65536];
+        size_t n;
+        while ((n = fread(block, 1, sizeof block, in)) > 0)
+            crypto_hash_sha256_update(&st, block, n);
+        bool failed = ferror(in);
+        fclose(in);
+        if (failed)
+            return false;
+    }
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&st, digest);
+    sodium_bin2hex(hex, 65, digest, sizeof digest);
+    return true;
+}
+
+/* Sends the written files (a scheduler may run the report again: the same
+ * files to the same addresses are sent once, unless `again`). */
+static int mail_report(const mail_config *mail, const report *r, const char *out_dir, const mail_attachment *files,
+                       size_t count, bool vietnamese, bool again)
+{
+    const report_figures *f = report_figures_of(r);
+    char digest[65], marker[4096], name[128], error[1024];
+    if (!mail_digest(mail_config_recipients(mail), files, count, digest)) {
+        fprintf(stderr, "lscan: report: mail: cannot read the files back\n");
+        return EXIT_RUNTIME;
+    }
+    report_file_name(&f->period, REPORT_CSV, name, sizeof name);
+    name[strlen(name) - 4] = 0; /* without ".csv" */
+    snprintf(marker, sizeof marker, "%s/.%s.mailed", out_dir, name);
+    char *before = NULL;
+    FILE *in = fopen(marker, "r");
+    if (in) {
+        char line[80] = "";
+        if (fgets(line, sizeof line, in))
+            before = strndup(line, 64);
+        fclose(in);
+    }
+    bool same = before && !strcmp(before, digest);
+    free(before);
+    if (same && !again) {
+        printf("mail: already sent to %s (the same files; --mail-again to send again)\n", mail_config_recipients(mail));
+        return EXIT_OK;
+    }
+    char title[160];
+    report_title(&f->period, vietnamese, title, sizeof title);
+    bytebuf body;
+    bytebuf_init(&body, 1 << 20);
+    report_summary_text(f, vietnamese, 20, &body);
+    bytebuf_append_string(&body, vietnamese ? "\nThư gửi tự động bởi lscan; số liệu đầy đủ trong các tệp đính kèm.\n"
+                                            : "\nSent by lscan; the full figures are in the attached files.\n");
+    mail_message m = {.subject = title, .body = body.data, .attachments = files, .attachment_count = count,
+                      .date_ms = now_ms()};
+    mail_error e = body.overflow ? MAIL_ERROR_MEMORY : mail_send(mail, &m, error, sizeof error);
+    bytebuf_free(&body);
+    if (e != MAIL_OK) {
+        fprintf(stderr, "lscan: report: mail: %s\n", e == MAIL_ERROR_MEMORY ? mail_strerror(e) : error);
+        return EXIT_RUNTIME;
+    }
+    char temporary[4200];
+    snprintf(temporary, sizeof temporary, "%s.tmp", marker);
+    FILE *o = fopen(temporary, "w");
+    if (!o || fprintf(o, "%s\n", digest) < 0 || fclose(o) != 0 || rename(temporary, marker) != 0) {
+        fprintf(stderr, "lscan: report: mail: sent, but cannot record it in %s: %s\n", marker, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    printf("mail: sent to %s\n", mail_config_recipients(mail));
+    return EXIT_OK;
+}
 
 static int64_t now_ms(void)
 {
@@ -75,7 +169,8 @@ static int command_report(const cli_command *self, int argc, char **argv)
     cli_getopt_tables(self, longs, shorts);
     const char *date = NULL, *out_dir = NULL, *register_path = "lscan-state/register.sqlite";
     report_options options = {0};
-    bool vietnamese = true, wanted[REPORT_FORMAT_COUNT] = {false}, any_format = false;
+    const char *mail_path = NULL;
+    bool vietnamese = true, wanted[REPORT_FORMAT_COUNT] = {false}, any_format = false, mail_again = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
@@ -84,6 +179,8 @@ static int command_report(const cli_command *self, int argc, char **argv)
         case OPT_OUT: out_dir = optarg; break;
         case OPT_REGISTER: register_path = optarg; break;
         case OPT_BASELINE: options.baseline_csv = optarg; break;
+        case OPT_MAIL: mail_path = optarg; break;
+        case OPT_MAIL_AGAIN: mail_again = true; break;
         case OPT_FORMAT:
             if (!add_formats(optarg, wanted)) {
                 fprintf(stderr, "lscan: report: --format takes xlsx, csv or pdf (not '%s')\n", optarg);
@@ -135,30 +232,41 @@ static int command_report(const cli_command *self, int argc, char **argv)
         fprintf(stderr, "lscan: report: %s\n", error);
         return EXIT_USAGE;
     }
+    mail_config *mail = NULL;
+    if (mail_path && mail_config_load(mail_path, &mail, error, sizeof error) != MAIL_OK) {
+        fprintf(stderr, "lscan: report: %s\n", error);
+        return EXIT_USAGE;
+    }
     struct stat st;
     if (stat(register_path, &st) != 0) {
+        mail_config_destroy(mail);
         fprintf(stderr, "lscan: report: %s: %s (the case register; --register FILE)\n", register_path, strerror(errno));
         return EXIT_RUNTIME;
     }
     if (make_folders(out_dir) != 0) {
         fprintf(stderr, "lscan: report: cannot make %s: %s\n", out_dir, strerror(errno));
+        mail_config_destroy(mail);
         return EXIT_RUNTIME;
     }
     report *r = NULL;
     report_error e = report_create(register_path, &period, &options, &r, error, sizeof error);
     if (e != REPORT_OK) {
         fprintf(stderr, "lscan: report: %s\n", error);
+        mail_config_destroy(mail);
         return e == REPORT_ERROR_BASELINE || e == REPORT_ERROR_SCHEMA ? EXIT_USAGE : EXIT_RUNTIME;
     }
+    char names[REPORT_FORMAT_COUNT][128], paths[REPORT_FORMAT_COUNT][4096];
+    mail_attachment files[REPORT_FORMAT_COUNT];
+    size_t written = 0;
     int status = EXIT_OK;
     bytebuf line;
     bytebuf_init(&line, 0);
     for (int f = 0; f < REPORT_FORMAT_COUNT; f++) {
         if (!wanted[f])
             continue;
-        char name[128], path[4096];
-        report_file_name(&period, (report_format)f, name, sizeof name);
-        snprintf(path, sizeof path, "%s/%s", out_dir, name);
+        char *name = names[written], *path = paths[written];
+        report_file_name(&period, (report_format)f, name, sizeof names[0]);
+        snprintf(path, sizeof paths[0], "%s/%s", out_dir, name);
         e = report_write(r, (report_format)f, path, vietnamese, error, sizeof error);
         bytebuf_reset(&line);
         if (e != REPORT_OK) {
@@ -168,8 +276,15 @@ static int command_report(const cli_command *self, int argc, char **argv)
         }
         safe_path(path, &line);
         printf("%s\n", line.data ? line.data : "");
+        files[written] = (mail_attachment){path, name, content_types[f]};
+        written++;
     }
     bytebuf_free(&line);
+    fflush(stdout);
+    /* a report that failed to write is not mailed half */
+    if (mail && status == EXIT_OK)
+        status = mail_report(mail, r, out_dir, files, written, vietnamese, mail_again);
+    mail_config_destroy(mail);
     report_destroy(r);
     return status;
 }

@@ -246,6 +246,11 @@ void report_title(const report_period *p, bool vietnamese, char *out, size_t siz
  * "[critical] shopee · Trademark · Hà Nội · seller: title — transferred to
  * UNIT (REF)"; the title cut to about 100 bytes on a character boundary. */
 void report_serious_line(const report_serious *s, bool vietnamese, char *out, size_t size);
+/* The report in a few lines of plain text, as the e-mail that carries the
+ * files says it (docs/reports.md, "By e-mail"): the title, each stage, the
+ * backlog, sellers, the change against last year, the first `max_serious`
+ * serious cases and the decision chain's head. Appends to out. */
+void report_summary_text(const report_figures *f, bool vietnamese, size_t max_serious, bytebuf *out);
 /* One line for a correction: "decision #12, 2026-05-09 10:00: case … verified
  * → dismissed (verified on 2026-05-03)". */
 void report_correction_line(const report_correction *k, bool vietnamese, char *out, size_t size);

@@ -69,3 +69,42 @@ void report_correction_line(const report_correction *k, bool vi, char *out, size
                  (unsigned long long)k->seq, at, k->case_id, title, state_label(k->from_state, vi),
                  state_label(k->to_state, vi), reached);
 }
+
+void report_summary_text(const report_figures *f, bool vi, size_t max_serious, bytebuf *out)
+{
+    char title[160], line[1024];
+    report_title(&f->period, vi, title, sizeof title);
+    bytebuf_printf(out, "%s\n\n", title);
+    for (int s = 0; s < REPORT_STAGE_COUNT; s++)
+        bytebuf_printf(out, "- %s: %llu\n", report_stage_label((report_stage)s, vi), (unsigned long long)f->stage[s]);
+    bytebuf_printf(out, vi ? "- Còn tồn cuối kỳ: %llu (quá 24 giờ: %llu, quá 7 ngày: %llu)\n"
+                           : "- Open at the period's end: %llu (over 24 h: %llu, over 7 days: %llu)\n",
+                   (unsigned long long)f->open, (unsigned long long)f->open_24h, (unsigned long long)f->open_7d);
+    bytebuf_printf(out, vi ? "- Người bán: %llu, tái phạm: %llu\n" : "- Sellers: %llu, repeat offenders: %llu\n",
+                   (unsigned long long)f->sellers_distinct, (unsigned long long)f->sellers_repeat);
+    double percent;
+    bool met;
+    if (f->baseline.present &&
+        report_change(f->stage[REPORT_RECEIVED], f->baseline.stage[REPORT_RECEIVED], &percent, &met))
+        bytebuf_printf(out, vi ? "- So với cùng kỳ năm trước (%llu vụ): %+.1f%%, %s mục tiêu +20%%\n"
+                               : "- Against the same period last year (%llu cases): %+.1f%%, +20%% target %s\n",
+                       (unsigned long long)f->baseline.stage[REPORT_RECEIVED], percent,
+                       vi ? (met ? "đạt" : "chưa đạt") : (met ? "met" : "not met"));
+    if (f->serious_count) {
+        bytebuf_printf(out, vi ? "\nVụ việc nghiêm trọng (%zu):\n" : "\nSerious cases (%zu):\n", f->serious_count);
+        for (size_t i = 0; i < f->serious_count && i < max_serious; i++) {
+            report_serious_line(&f->serious[i], vi, line, sizeof line);
+            bytebuf_printf(out, "%zu. %s\n", i + 1, line);
+        }
+        if (f->serious_count > max_serious)
+            bytebuf_printf(out, vi ? "… và %zu vụ khác trong tệp đính kèm\n" : "… and %zu more in the attachments\n",
+                           f->serious_count - max_serious);
+    }
+    if (f->correction_count)
+        bytebuf_printf(out, vi ? "\nĐiều chỉnh số liệu kỳ trước: %zu (xem tệp đính kèm)\n"
+                               : "\nCorrections of earlier periods: %zu (see the attachments)\n",
+                       f->correction_count);
+    bytebuf_printf(out, vi ? "\nChuỗi quyết định: %llu quyết định, mã cuối %s\n"
+                           : "\nDecision chain: %llu decisions, head %s\n",
+                   (unsigned long long)f->chain_count, f->chain_head);
+}
