@@ -321,6 +321,45 @@ int main(int argc, char **argv)
                (unsigned long long)expected[3], (unsigned long long)expected[4], (unsigned long long)expected[5],
                same ? "the same in the report" : "DIFFERENT in the report");
     }
+    /* the console's dashboard on a cache miss: the same figures over its windows and the campaign */
+    static const struct {
+        report_period_kind kind;
+        const char *date, *what;
+    } windows[] = {{REPORT_RANGE, "2026-05-02..2026-05-31", "dashboard, 30 days"},
+                   {REPORT_RANGE, "2025-06-01..2026-05-31", "dashboard, 365 days"},
+                   {REPORT_CAMPAIGN, "2026", "dashboard, the peak campaign and 2025's"}};
+    for (size_t w = 0; w < sizeof windows / sizeof *windows; w++) {
+        report_period wp;
+        if (report_period_make(windows[w].kind, windows[w].date, NULL, 0, &wp, error, sizeof error) != REPORT_OK)
+            return 3;
+        double took[3], ref_took[3];
+        bool agree = true;
+        for (int run = 0; run < 3; run++) {
+            t0 = now();
+            reference(path, &wp, expected);
+            ref_took[run] = now() - t0;
+            t0 = now();
+            report *rep = NULL;
+            if (report_create(path, &wp, NULL, &rep, error, sizeof error) != REPORT_OK) {
+                fprintf(stderr, "bench-report: %s\n", error);
+                return 3;
+            }
+            took[run] = now() - t0;
+            for (int s = 0; s < REPORT_STAGE_COUNT; s++)
+                agree &= report_figures_of(rep)->stage[s] == expected[s];
+            report_destroy(rep);
+        }
+        qsort(took, 3, sizeof *took, cmp_double);
+        qsort(ref_took, 3, sizeof *ref_took, cmp_double);
+        if (json)
+            printf("{\"window\":\"%s\",\"report_figures_s\":%.4f,\"reference_sql_s\":%.4f,\"ratio\":%.1f,"
+                   "\"same_counts\":%s}\n",
+                   windows[w].date, took[1], ref_took[1], took[1] / ref_took[1], agree ? "true" : "false");
+        else
+            printf("  %-40s %-22s %7.3f s, reference %7.3f s (%5.1fx), %s\n", windows[w].what, windows[w].date, took[1],
+                   ref_took[1], took[1] / ref_took[1], agree ? "same counts" : "DIFFERENT counts");
+        same &= agree;
+    }
     normalizer_destroy(n);
     char command[256];
     snprintf(command, sizeof command, "rm -rf %s", dir);

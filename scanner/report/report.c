@@ -39,6 +39,7 @@ const char *report_strerror(report_error e)
     case REPORT_ERROR_BASELINE: return "the baseline CSV is not in the template";
     case REPORT_ERROR_WRITE: return "cannot write the file";
     case REPORT_ERROR_FONT: return "the report's font is missing";
+    case REPORT_ERROR_CANCELLED: return "cancelled";
     case REPORT_ERROR_MEMORY: return "out of memory";
     }
     return "unknown error";
@@ -1327,6 +1328,8 @@ out:
     return rc;
 }
 
+static int cancelled(void *flag) { return atomic_load((const atomic_bool *)flag) ? 1 : 0; }
+
 report_error report_create(const char *register_path, const report_period *period, const report_options *options,
                            report **out, char *error, size_t error_size)
 {
@@ -1349,6 +1352,8 @@ report_error report_create(const char *register_path, const report_period *perio
         return REPORT_ERROR_DATABASE;
     }
     sqlite3_busy_timeout(c.db, 10000);
+    if (o->cancel) /* checked every few thousand SQLite steps: a stopping server does not wait out a big report */
+        sqlite3_progress_handler(c.db, 4000, cancelled, (void *)o->cancel);
     sqlite3_exec(c.db, "PRAGMA cache_size = -65536", NULL, NULL, NULL); /* 64 MB: the cases a report touches */
     /* one snapshot for every figure (WAL: writers go on meanwhile) */
     report_error rc = sqlite3_exec(c.db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? compute(&c, &r->f, o)
@@ -1357,6 +1362,10 @@ report_error report_create(const char *register_path, const report_period *perio
         error_message_set(error, error_size, "%s: %s", register_path, sqlite3_errmsg(c.db));
     sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(c.db);
+    if (rc != REPORT_OK && o->cancel && atomic_load(o->cancel)) {
+        error_message_set(error, error_size, "report: cancelled");
+        rc = REPORT_ERROR_CANCELLED;
+    }
     if (rc != REPORT_OK) {
         report_destroy(r);
         return rc;

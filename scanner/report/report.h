@@ -24,6 +24,7 @@
 #ifndef LSCAN_REPORT_H
 #define LSCAN_REPORT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,7 @@ typedef enum report_error {
     REPORT_ERROR_BASELINE,   /* the baseline CSV is unreadable or not in the template (the message names the line) */
     REPORT_ERROR_WRITE,      /* an output file could not be written */
     REPORT_ERROR_FONT,       /* the PDF's font is missing (fonts-noto-core) */
+    REPORT_ERROR_CANCELLED,  /* report_options.cancel turned true */
     REPORT_ERROR_MEMORY
 } report_error;
 
@@ -178,6 +180,7 @@ typedef struct report_options {
     const char *baseline_csv;                 /* the template of docs/reports.md; NULL: from the register */
     report_campaign_days campaign;
     size_t top_sellers;                       /* 0: 10 */
+    const atomic_bool *cancel;                /* when it turns true, report_create gives up (REPORT_ERROR_CANCELLED) */
 } report_options;
 
 typedef struct report report;

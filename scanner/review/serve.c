@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -31,6 +32,9 @@
 #define MAX_FIELD 1000            /* any one text field of a request */
 #define DASHBOARD_CACHE_MS 30000
 #define DASHBOARD_MAX_CASES 50 /* serious cases listed on the dashboard */
+#define DASHBOARD_WAIT_MS 25000 /* the first request of a window waits this long, then gets 503 */
+
+static const int dashboard_days[4] = {7, 30, 90, 365};
 
 /* The page may load only itself: no inline script, no other origin. */
 #define PAGE_CSP                                                                                                   \
@@ -38,10 +42,11 @@
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 #define API_CSP "default-src 'none'; frame-ancestors 'none'"
 
+/* One window's dashboard: built by the dashboard thread, served from here. */
 typedef struct dashboard_cache {
-    int days;
-    int64_t built_ms;
-    char *json;
+    int64_t built_ms, failed_ms;
+    char *json;            /* {"built_at": ..., "window": ..., "peak": ...} */
+    bool wanted, building; /* a request asked for it; the thread is on it */
 } dashboard_cache;
 
 struct lscan_server {
@@ -62,9 +67,16 @@ struct lscan_server {
     pthread_mutex_t stop_lock;     /* guards stopping, with stop_signal */
     pthread_cond_t stop_signal;
     bool stopping;
-    /* the dashboard, built at most every DASHBOARD_CACHE_MS per window */
-    pthread_mutex_t cache_lock;    /* guards cache */
+    /* the dashboard, built off the requests' path by dashboard_thread at most
+     * every DASHBOARD_CACHE_MS per window: a request gets the last one built
+     * (waiting only for the very first) */
+    pthread_mutex_t cache_lock;    /* guards cache, cache_stopping, with cache_changed */
+    pthread_cond_t cache_changed;
     dashboard_cache cache[4];
+    bool cache_stopping;
+    atomic_bool cancel_reports;    /* set on stop: a report being computed gives up */
+    pthread_t dashboard_thread;
+    bool dashboard_running;
 };
 
 static int64_t now_ms(void)
@@ -620,13 +632,19 @@ static bool dashboard_json(lscan_server *s, int days, int64_t now, bytebuf *out,
 {
     report_campaign_days campaign = {s->options.peak_start_month, s->options.peak_start_day, s->options.peak_end_month,
                                      s->options.peak_end_day};
-    report_options options = {.campaign = campaign};
+    report_options options = {.campaign = campaign, .cancel = &s->cancel_reports};
     report_period window, peak;
     report_period_last_days(days, now, &window);
     if (report_period_make(REPORT_CAMPAIGN, NULL, &campaign, now, &peak, error, error_size) != REPORT_OK)
         return false;
     const report_period *periods[2] = {&window, &peak};
-    static const char *const names[2] = {"{\"window\":", ",\"peak\":"};
+    static const char *const names[2] = {",\"window\":", ",\"peak\":"};
+    char built[64];
+    time_t t = (time_t)(now / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(built, sizeof built, "{\"built_at\":\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
+    bytebuf_append_string(out, built);
     for (int i = 0; i < 2; i++) {
         report *rep = NULL;
         if (report_create(s->register_path, periods[i], &options, &rep, error, error_size) != REPORT_OK)
@@ -649,34 +667,84 @@ static void api_dashboard(lscan_server *s, const httpd_request *r, httpd_respons
     char *end = NULL;
     long parsed = days_text ? strtol(days_text, &end, 10) : 30;
     int days = days_text && (end == days_text || *end) ? 30 : (int)(parsed > 0 && parsed <= 366 ? parsed : 30);
-    static const int allowed[4] = {7, 30, 90, 365};
     int slot = 1;
     for (int i = 0; i < 4; i++)
-        if (allowed[i] == days)
+        if (dashboard_days[i] == days)
             slot = i;
-    days = allowed[slot];
-    int64_t now = now_ms();
+    int64_t asked = now_ms();
     pthread_mutex_lock(&s->cache_lock);
     dashboard_cache *c = &s->cache[slot];
-    if (!c->json || now - c->built_ms >= DASHBOARD_CACHE_MS) {
-        bytebuf json;
-        bytebuf_init(&json, 0);
-        char error[512];
-        if (!dashboard_json(s, days, now, &json, error, sizeof error)) {
-            pthread_mutex_unlock(&s->cache_lock);
-            bytebuf_free(&json);
-            say(s, error);
-            fail(res, 500, "internal", "the dashboard's figures failed");
-            return;
+    if ((!c->json || asked - c->built_ms >= DASHBOARD_CACHE_MS) && !c->building && !c->wanted) {
+        c->wanted = true;
+        pthread_cond_broadcast(&s->cache_changed);
+    }
+    /* only the first request of a window waits; later ones get the last figures built */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += DASHBOARD_WAIT_MS / 1000;
+    while (!c->json && c->failed_ms < asked && !s->cache_stopping &&
+           pthread_cond_timedwait(&s->cache_changed, &s->cache_lock, &until) != ETIMEDOUT)
+        ;
+    if (!c->json) {
+        bool failed = c->failed_ms >= asked;
+        pthread_mutex_unlock(&s->cache_lock);
+        if (failed) {
+            fail(res, 500, "internal", "the dashboard's figures failed (the server's log says why)");
+        } else {
+            fail(res, 503, "computing", "the dashboard's figures are still being computed: try again in a minute");
+            httpd_add_header(res, "Retry-After", "30");
         }
-        free(c->json);
-        c->json = json.data; /* the buffer's bytes are the cache's now */
-        c->built_ms = now;
-        c->days = days;
+        return;
     }
     json_answer(res, 200);
-    bytebuf_append_string(&res->body, c->json ? c->json : "{}");
+    bytebuf_append_string(&res->body, c->json);
     pthread_mutex_unlock(&s->cache_lock);
+}
+
+/* Builds the dashboards requests ask for, one at a time, off their path. */
+static void *dashboard_loop(void *ctx)
+{
+    lscan_server *s = ctx;
+    pthread_mutex_lock(&s->cache_lock);
+    for (;;) {
+        int slot = -1;
+        while (!s->cache_stopping && slot < 0) {
+            for (int i = 0; i < 4 && slot < 0; i++)
+                if (s->cache[i].wanted)
+                    slot = i;
+            if (slot < 0 && !s->cache_stopping)
+                pthread_cond_wait(&s->cache_changed, &s->cache_lock);
+        }
+        if (s->cache_stopping)
+            break;
+        dashboard_cache *c = &s->cache[slot];
+        c->wanted = false;
+        c->building = true;
+        pthread_mutex_unlock(&s->cache_lock);
+        int64_t started = now_ms();
+        bytebuf json;
+        bytebuf_init(&json, 0);
+        char error[512] = "";
+        bool ok = dashboard_json(s, dashboard_days[slot], started, &json, error, sizeof error);
+        if (!ok && !atomic_load(&s->cancel_reports)) {
+            char line[600];
+            snprintf(line, sizeof line, "dashboard: %s", error);
+            say(s, line);
+        }
+        pthread_mutex_lock(&s->cache_lock);
+        c->building = false;
+        if (ok) {
+            free(c->json);
+            c->json = json.data; /* the buffer's bytes are the cache's now */
+            c->built_ms = started;
+        } else {
+            bytebuf_free(&json);
+            c->failed_ms = now_ms();
+        }
+        pthread_cond_broadcast(&s->cache_changed);
+    }
+    pthread_mutex_unlock(&s->cache_lock);
+    return NULL;
 }
 
 /* GET /api/reports/KIND/PERIOD.EXT[?lang=en]: the report `lscan report`
@@ -1059,6 +1127,8 @@ lscan_server *serve_start(const serve_options *o, const normalizer *n, char *err
     pthread_mutex_init(&s->stop_lock, NULL);
     pthread_cond_init(&s->stop_signal, NULL);
     pthread_mutex_init(&s->cache_lock, NULL);
+    pthread_cond_init(&s->cache_changed, NULL);
+    atomic_init(&s->cancel_reports, false);
     s->register_path = strdup(o->register_path ? o->register_path : "lscan-state/register.sqlite");
     s->evidence_dir = o->evidence_dir ? strdup(o->evidence_dir) : beside(s->register_path ? s->register_path : ".", "evidence");
     s->signing_key = o->signing_key ? strdup(o->signing_key) : beside(s->register_path ? s->register_path : ".", "keys/signing.key");
@@ -1103,6 +1173,12 @@ lscan_server *serve_start(const serve_options *o, const normalizer *n, char *err
         return NULL;
     }
     s->checkpoint_running = true;
+    if (pthread_create(&s->dashboard_thread, NULL, dashboard_loop, s) != 0) {
+        error_message_set(error, error_size, "serve: cannot start the dashboard thread");
+        serve_stop(s);
+        return NULL;
+    }
+    s->dashboard_running = true;
     s->sessions = session_store_create(NULL);
     s->limiter = login_limiter_create(NULL);
     if (!s->sessions || !s->limiter) {
@@ -1150,6 +1226,13 @@ void serve_stop(lscan_server *s)
         pthread_join(s->intake_thread, NULL);
     if (s->checkpoint_running)
         pthread_join(s->checkpoint_thread, NULL);
+    atomic_store(&s->cancel_reports, true);
+    pthread_mutex_lock(&s->cache_lock);
+    s->cache_stopping = true;
+    pthread_cond_broadcast(&s->cache_changed);
+    pthread_mutex_unlock(&s->cache_lock);
+    if (s->dashboard_running)
+        pthread_join(s->dashboard_thread, NULL);
     if (s->in) {
         char error[256];
         intake_publish(s->in, error, sizeof error); /* the last decisions out before leaving */
@@ -1162,6 +1245,7 @@ void serve_stop(lscan_server *s)
     for (int i = 0; i < 4; i++)
         free(s->cache[i].json);
     pthread_mutex_destroy(&s->cache_lock);
+    pthread_cond_destroy(&s->cache_changed);
     pthread_cond_destroy(&s->stop_signal);
     pthread_mutex_destroy(&s->stop_lock);
     free(s->register_path);

@@ -678,7 +678,7 @@ async function main() {
     await pl.click('#nav-dashboard');
     await pl.waitForSelector('#dashboard');
     const r = await call(pl, 'GET', '/api/dashboard');
-    assert(r.status === 200 && r.json, `GET /api/dashboard answered ${r.status}`);
+    assert(r.status === 200 && r.json, `GET /api/dashboard answered ${r.status}: ${String(r.text).slice(0, 200)}`);
     const w = r.json.window, pk = r.json.peak;
     assert(w && pk, 'the dashboard has no window or no peak figures');
     for (const k of ['period', 'stages', 'days', 'by', 'open', 'open_24h', 'open_7d', 'sellers', 'serious_count', 'chain']) assert(k in w, `the dashboard has no ${k}`);
