@@ -13,7 +13,11 @@
  * full pipeline; lscan >= 20x Scrapy, CPU for CPU.
  * usage: bench-scan [--json] [--listings N] */
 #include <cJSON.h>
+#include <libdeflate.h>
+#include <openssl/evp.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <zlib.h>
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +141,134 @@ static double wrk(const char *format, int pages, int step, bool gzip, int second
     double rps = line ? strtod(line + 13, NULL) : -1;
     free(out);
     return rps;
+}
+
+/* What any design must pay per JSON page, measured here on one real page of
+ * the run (issue 16, "Where the floor is"): inflating its gzip body
+ * (libdeflate, and zlib for comparison), parsing its JSON (cJSON: a SIMD
+ * parser is not in Debian 12), hashing it (SHA-256, the evidence digest) and
+ * a few syscalls (receive, send, poll, epoll). Each timed over a bounded
+ * loop (at most 20,000 rounds or 1 s), the median of 5. */
+typedef struct page_floor {
+    double page_bytes, gzip_bytes;
+    double libdeflate_us, zlib_us, cjson_us, sha256_us, syscall_us, floor_us;
+} page_floor;
+
+static double median5(double v[5])
+{
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            if (v[j] < v[i]) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+            }
+    return v[2];
+}
+
+typedef void (*floor_step)(void *ctx);
+
+static double time_step(floor_step step, void *ctx)
+{
+    double rounds_per_run[5];
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+        int n = 0;
+        while (n < 20000 && (n < 50 || now() - t0 < 0.2)) {
+            step(ctx);
+            n++;
+        }
+        rounds_per_run[r] = (now() - t0) * 1e6 / n;
+    }
+    return median5(rounds_per_run);
+}
+
+typedef struct floor_ctx {
+    const char *page;
+    size_t page_length;
+    unsigned char *gz;
+    size_t gz_length;
+    char *out;
+    struct libdeflate_decompressor *d;
+} floor_ctx;
+
+static void step_libdeflate(void *ctx)
+{
+    floor_ctx *c = ctx;
+    size_t got = 0;
+    if (libdeflate_gzip_decompress(c->d, c->gz, c->gz_length, c->out, c->page_length + 16, &got) != LIBDEFLATE_SUCCESS ||
+        got != c->page_length)
+        abort();
+}
+
+static void step_zlib(void *ctx)
+{
+    floor_ctx *c = ctx;
+    z_stream z = {0};
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+        abort();
+    z.next_in = c->gz;
+    z.avail_in = (uInt)c->gz_length;
+    z.next_out = (unsigned char *)c->out;
+    z.avail_out = (uInt)(c->page_length + 16);
+    if (inflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out != c->page_length)
+        abort();
+    inflateEnd(&z);
+}
+
+static void step_cjson(void *ctx)
+{
+    floor_ctx *c = ctx;
+    cJSON *doc = cJSON_ParseWithLength(c->page, c->page_length);
+    if (!doc)
+        abort();
+    cJSON_Delete(doc);
+}
+
+static void step_sha256(void *ctx)
+{
+    floor_ctx *c = ctx;
+    unsigned char digest[32];
+    unsigned int n = 0;
+    EVP_Digest(c->page, c->page_length, digest, &n, EVP_sha256(), NULL);
+}
+
+static void step_syscall(void *ctx)
+{
+    (void)ctx;
+    syscall(SYS_getppid); /* a syscall that does no work: the entry and exit */
+}
+
+static page_floor measure_floor(void)
+{
+    page_floor f = {0};
+    harness_response page;
+    if (harness_http_get(market.port, "/shopee/api/v4/search/search_items?keyword=&limit=60&newest=0", false, 10000,
+                         &page) < 0 || !page.body)
+        return f;
+    floor_ctx c = {.page = page.body, .page_length = page.length};
+    struct libdeflate_compressor *z = libdeflate_alloc_compressor(6);
+    size_t bound = libdeflate_gzip_compress_bound(z, page.length);
+    c.gz = malloc(bound);
+    c.out = malloc(page.length + 16);
+    c.d = libdeflate_alloc_decompressor();
+    c.gz_length = c.gz ? libdeflate_gzip_compress(z, page.body, page.length, c.gz, bound) : 0;
+    libdeflate_free_compressor(z);
+    if (c.gz_length && c.out && c.d) {
+        f.page_bytes = (double)page.length;
+        f.gzip_bytes = (double)c.gz_length;
+        f.libdeflate_us = time_step(step_libdeflate, &c);
+        f.zlib_us = time_step(step_zlib, &c);
+        f.cjson_us = time_step(step_cjson, &c);
+        f.sha256_us = time_step(step_sha256, &c);
+        f.syscall_us = time_step(step_syscall, &c);
+        f.floor_us = f.libdeflate_us + f.cjson_us + f.sha256_us + 4 * f.syscall_us;
+    }
+    libdeflate_free_decompressor(c.d);
+    free(c.gz);
+    free(c.out);
+    harness_response_free(&page);
+    return f;
 }
 
 typedef struct scrapy_run {
@@ -293,6 +425,7 @@ int main(int argc, char **argv)
             ev[m] = again;
     }
     scrapy_run upfront = scrapy(true), walk = scrapy(false);
+    page_floor fl = measure_floor();
     harness_stop(&redis);
     harness_stop(&market);
 
@@ -313,7 +446,9 @@ int main(int argc, char **argv)
                "\"evidence_none_pages_s\":%.0f,\"evidence_flagged_pages_s\":%.0f,\"evidence_all_pages_s\":%.0f,"
                "\"evidence_none_cpu_us_per_page\":%.1f,\"evidence_flagged_cpu_us_per_page\":%.1f,"
                "\"evidence_all_cpu_us_per_page\":%.1f,"
-               "\"warc_bytes_per_archived_page\":%.0f,\"evidence_flagged_share\":%.3f}\n",
+               "\"warc_bytes_per_archived_page\":%.0f,\"evidence_flagged_share\":%.3f,"
+               "\"floor_page_bytes\":%.0f,\"floor_libdeflate_us\":%.1f,\"floor_zlib_us\":%.1f,\"floor_cjson_us\":%.1f,"
+               "\"floor_sha256_us\":%.1f,\"floor_syscall_us\":%.2f,\"floor_us\":%.1f,\"ratio_vs_floor\":%.2f}\n",
                listings, json_rate, json_gzip.listings / json_gzip.seconds, lscan_json_us,
                us_per(json_gzip.cpu, json_gzip.listings), json_plain.pages / json_plain.seconds,
                us_per(json_plain.cpu, json_plain.pages), html_rate, html_gzip.listings / html_gzip.seconds,
@@ -326,7 +461,8 @@ int main(int argc, char **argv)
                ev[1].pages / ev[1].seconds, ev[2].pages / ev[2].seconds, us_per(ev[0].cpu, ev[0].pages),
                us_per(ev[1].cpu, ev[1].pages), us_per(ev[2].cpu, ev[2].pages),
                ev[2].archived > 0 ? ev[2].warc_bytes / ev[2].archived : 0,
-               ev[1].pages > 0 ? ev[1].archived / ev[1].pages : 0);
+               ev[1].pages > 0 ? ev[1].archived / ev[1].pages : 0, fl.page_bytes, fl.libdeflate_us, fl.zlib_us,
+               fl.cjson_us, fl.sha256_us, fl.syscall_us, fl.floor_us, fl.floor_us > 0 ? lscan_json_us / fl.floor_us : 0);
         return 0;
     }
     printf("lscan scan, one worker thread (CPU 1) against the fixture market (%llu listings, one server thread on CPU 0);\n"
@@ -368,5 +504,14 @@ int main(int argc, char **argv)
         printf("  Scrapy 2.8, walking the pagination (latency-bound, not CPU for CPU): %.1f pages/s, CPU %.0f us/page;\n"
                "    lscan pages/s = %.1fx\n",
                scrapy_walk_rate, us_per(walk.cpu, walk.pages), json_rate / scrapy_walk_rate);
+    if (fl.floor_us > 0) {
+        printf("  the floor of one JSON search page (%.0f bytes, %.0f gzipped), measured here:\n", fl.page_bytes,
+               fl.gzip_bytes);
+        printf("    inflate: libdeflate %.1f us (zlib %.1f us); parse: cJSON %.1f us; SHA-256 %.1f us; a syscall %.2f us\n",
+               fl.libdeflate_us, fl.zlib_us, fl.cjson_us, fl.sha256_us, fl.syscall_us);
+        printf("    floor = inflate + parse + SHA-256 + 4 syscalls = %.0f us; lscan's CPU per JSON page = %.1fx the floor"
+               " (goal: 250 us a page)\n",
+               fl.floor_us, lscan_json_us / fl.floor_us);
+    }
     return 0;
 }
