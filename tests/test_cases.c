@@ -335,6 +335,7 @@ Test(cases, intake_killed_at_random_points_then_restarted_loses_and_duplicates_n
                 if (now >= target)
                     break;
             }
+            /* polling the register, not synchronizing: the kill point is meant to land anywhere */
             struct timespec tick = {0, 1000000};
             nanosleep(&tick, NULL);
         }

@@ -1053,11 +1053,30 @@ static void *intake_loop(void *ctx)
 {
     lscan_server *s = ctx;
     bool failing = false;
-    int64_t backoff = 500;
+    int64_t backoff = 500, said_ms = 0;
+    unsigned long long entries = 0;
+    intake_stats total = {0};
+    bool unsaid = false;
     while (!stopping(s)) {
         intake_stats stats = {0};
         char error[512];
         long n = intake_step(s->in, 1000, now_ms(), &stats, error, sizeof error);
+        if (n > 0) {
+            entries += (unsigned long long)n;
+            total.cases_new += stats.cases_new;
+            total.sightings_new += stats.sightings_new;
+            unsaid = true;
+        }
+        /* progress for the log: once a burst is drained (a round found nothing), else at most once a second */
+        int64_t t = now_ms();
+        if (unsaid && n >= 0 && (n == 0 || t - said_ms >= 1000)) {
+            char line[200];
+            snprintf(line, sizeof line, "intake: %llu stream entries taken in so far (%llu new cases, %llu new sightings)",
+                     entries, (unsigned long long)total.cases_new, (unsigned long long)total.sightings_new);
+            say(s, line);
+            said_ms = t;
+            unsaid = false;
+        }
         if (n < 0) {
             if (!failing) {
                 char line[600];
