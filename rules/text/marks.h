@@ -1,0 +1,29 @@
+/* marks: Vietnamese diacritics on words that already match folded
+ * (docs/rules.md, "Marks"). Terms match folded ("lụa" is "lua") because
+ * sellers often type without marks; when both the term's word and the
+ * text's word carry marks, the marks must agree: "lúa" (rice) is not "lụa"
+ * (silk). Used by the matcher (marks_agree) and by `lscan rules check
+ * --collisions` (marks_compare). Pure functions of their arguments:
+ * thread-safe. */
+#ifndef LSCAN_MARKS_H
+#define LSCAN_MARKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Whether a hit of the NUL-terminated `term` on text[0, length) keeps its
+ * marks: word by word, a word marked on both sides must be the same word.
+ * Words that do not line up (a joined N.I.K.E) count as agreeing. */
+bool marks_agree(const char *term, const char *text, size_t length);
+
+typedef enum marks_relation {
+    MARKS_SAME = 0,        /* every word written with the same marks (or case only differs) */
+    MARKS_REFUSED,         /* a word marked on both sides, differently: the matcher refuses the hit */
+    MARKS_UNMARKED_SIDE    /* a word marked on one side only: the matcher keeps the hit (it cannot tell) */
+} marks_relation;
+
+/* How the words of `term` and of text[0, length) relate by their marks
+ * (the worst word decides: REFUSED over UNMARKED_SIDE over SAME). */
+marks_relation marks_compare(const char *term, size_t term_length, const char *text, size_t length);
+
+#endif
