@@ -146,7 +146,7 @@ eval: $(BUILD)/lscan
 # Extraction on real pages and API responses (tests/extract-real/README.md):
 # listings found and fields right, through lscan scan over loopback HTTP;
 # fails below the floors.
-EXTRACT_FLOORS ?= --min-found 0.95 --min-fields 0.95 --max-extra 3
+EXTRACT_FLOORS ?= --min-found 0.95 --min-fields 0.95 --max-extra 0
 eval-extract: $(BUILD)/lscan
 	@echo "== extraction on real pages and API responses (tests/extract-real)"
 	@LSCAN_SHARED=$${LSCAN_SHARED:-$(abspath ../shared)} /usr/bin/python3 tests/extract-real/run $(BUILD) $(EXTRACT_FLOORS)
