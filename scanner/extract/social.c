@@ -43,7 +43,7 @@ static int social_page(const campaign_target *t, page_kind kind, const char *url
         listing_fields f = {cJSON_GetObjectItem(post, "id"), title, message, message, NULL,
                             cJSON_GetObjectItem(from, "id"), cJSON_GetObjectItem(from, "name"),
                             cJSON_GetObjectItem(from, "location"), cJSON_GetObjectItem(from, "verified"),
-                            cJSON_GetObjectItem(post, "topic"), cJSON_GetObjectItem(post, "is_live"), 1, person, NULL, NULL, false};
+                            cJSON_GetObjectItem(post, "topic"), cJSON_GetObjectItem(post, "is_live"), 1, person, NULL, NULL, false, NULL, 0};
         add_listing(out, t, &f);
         free(person);
         cJSON_Delete(title);
