@@ -325,3 +325,34 @@ Test(marketplaces, dropped_items_in_the_metrics)
     cr_assert(strstr(out.data, "lscan_items_dropped_total{reason=\"no_title\"} 0\n"));
     bytebuf_free(&out);
 }
+
+/* Shopee's newer product page (pdp/get_pc): data.item with its models
+ * (variants) and price range, the shop in data.shop_detailed. */
+Test(marketplaces, shopee_product_page_shape)
+{
+    adapter_result r;
+    campaign_target t = {.name = "t", .adapter = ADAPTER_SHOPEE, .platform = "shopee", .base_url = "https://shopee.vn",
+                         .currency = "VND"};
+    adapter_result_init(&r);
+    const char *json = "{\"error\":null,\"data\":{\"item\":{\"item_id\":21662518531,\"shop_id\":506013738,"
+                       "\"title\":\"M47 - BỘ ARSENAL - QUẦN ÁO THỂ THAO\",\"price_min\":3100000000,\"price_max\":5700000000,"
+                       "\"models\":[{\"name\":\"S\",\"price\":3100000000},{\"name\":\"M\",\"price\":4100000000},"
+                       "{\"name\":\"L\",\"price\":5700000000}],\"tier_variations\":[{\"name\":\"Size\","
+                       "\"options\":[\"S\",\"M\",\"L\"]}]},\"shop_detailed\":{\"name\":\"Xuong may Long Thanh\","
+                       "\"shop_location\":\"TP. Hồ Chí Minh\"}}}";
+    char error[256];
+    cr_assert_eq(adapter_parse(&t, PAGE_DETAIL, "https://shopee.vn/api/v4/pdp/get_pc?shop_id=506013738&item_id=21662518531",
+                               json, strlen(json), &r, error, sizeof error),
+                 0, "%s", error);
+    cr_assert_eq(cJSON_GetArraySize(r.listings), 1);
+    const cJSON *l = cJSON_GetArrayItem(r.listings, 0);
+    cr_assert_str_eq(text(l, "listing_id"), "21662518531");
+    cr_assert_str_eq(text(l, "title"), "M47 - BỘ ARSENAL - QUẦN ÁO THỂ THAO");
+    cr_assert_float_eq(number(l, "price"), 31000, 1e-9);
+    cr_assert_float_eq(number(l, "price_max"), 57000, 1e-9);
+    cr_assert_float_eq(number(l, "variants"), 3, 0);
+    cr_assert_str_eq(text(l, "seller.name"), "Xuong may Long Thanh");
+    cr_assert_str_eq(text(l, "seller.location"), "TP. Hồ Chí Minh");
+    cr_assert_str_eq(text(l, "url"), "https://shopee.vn/product/506013738/21662518531");
+    adapter_result_free(&r);
+}

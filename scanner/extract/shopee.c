@@ -73,15 +73,35 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
         const cJSON *d = cJSON_GetObjectItem(root, "data");
         if (!cJSON_IsObject(d))
             return -1;
+        /* the newer product page (pdp/get_pc): data.item with item_id,
+         * shop_id, title; the shop in data.shop_detailed */
+        const cJSON *shop_info = NULL;
+        if (cJSON_IsObject(cJSON_GetObjectItem(d, "item"))) {
+            shop_info = cJSON_GetObjectItem(d, "shop_detailed");
+            d = cJSON_GetObjectItem(d, "item");
+        }
+        const cJSON *itemid = cJSON_GetObjectItem(d, "itemid"), *shopid = cJSON_GetObjectItem(d, "shopid");
+        const cJSON *name = cJSON_GetObjectItem(d, "name"), *shop_name = cJSON_GetObjectItem(d, "shop_name");
+        const cJSON *location = cJSON_GetObjectItem(d, "shop_location");
+        if (!itemid)
+            itemid = cJSON_GetObjectItem(d, "item_id");
+        if (!shopid)
+            shopid = cJSON_GetObjectItem(d, "shop_id");
+        if (!cJSON_IsString(name))
+            name = cJSON_GetObjectItem(d, "title");
+        if (!shop_name)
+            shop_name = cJSON_GetObjectItem(shop_info, "name");
+        if (!location)
+            location = cJSON_GetObjectItem(shop_info, "shop_location");
         char shop[64] = "", item[64] = "";
-        json_text(cJSON_GetObjectItem(d, "shopid"), shop, sizeof shop);
-        json_text(cJSON_GetObjectItem(d, "itemid"), item, sizeof item);
+        json_text(shopid, shop, sizeof shop);
+        json_text(itemid, item, sizeof item);
         snprintf(path, sizeof path, "/product/%s/%s", shop, item);
         char *person = url_join(t->base_url, path);
-        listing_fields f = {cJSON_GetObjectItem(d, "itemid"), cJSON_GetObjectItem(d, "name"),
+        listing_fields f = {itemid, name,
                             cJSON_GetObjectItem(d, "description"), shopee_price(d, d),
-                            cJSON_GetObjectItem(d, "currency"), cJSON_GetObjectItem(d, "shopid"),
-                            cJSON_GetObjectItem(d, "shop_name"), cJSON_GetObjectItem(d, "shop_location"),
+                            cJSON_GetObjectItem(d, "currency"), shopid,
+                            shop_name, location,
                             cJSON_GetObjectItem(d, "is_official_shop"), NULL, cJSON_GetObjectItem(d, "is_live_streaming"),
                             SHOPEE_PRICE_UNIT, person, NULL, NULL, false, cJSON_GetObjectItem(d, "price_max"),
                             shopee_variants(d)};
