@@ -1277,3 +1277,33 @@ Test(extract_html, related_products_are_links)
     cr_assert(page.link_count >= 1, "the related product's link is still a link");
     html_page_free(&page);
 }
+
+/* A microdata ProductGroup's hasVariant products: one listing, their count
+ * and price range. */
+Test(extract_html, microdata_variants)
+{
+    html_page page;
+    extract_str("<div itemscope itemtype='https://schema.org/ProductGroup'><h1 itemprop='name'>Dép tổ ong</h1>"
+                "<link itemprop='url' href='/dep'>"
+                "<div itemprop='hasVariant' itemscope itemtype='https://schema.org/Product'><span itemprop='name'>Size 38</span>"
+                "<div itemprop='offers' itemscope itemtype='https://schema.org/Offer'><span itemprop='price'>45.000</span>"
+                "<meta itemprop='priceCurrency' content='VND'></div></div>"
+                "<div itemprop='hasVariant' itemscope itemtype='https://schema.org/Product'><span itemprop='name'>Size 42</span>"
+                "<div itemprop='offers' itemscope itemtype='https://schema.org/Offer'><meta itemprop='price' content='55000'>"
+                "</div></div></div>",
+                "https://shop.vn/dep", &page);
+    cr_assert_eq(page.product_count, 1);
+    const html_product *p = &page.products[0];
+    cr_assert_str_eq(p->name, "Dép tổ ong");
+    cr_assert_eq(p->variants, 2);
+    cr_assert_str_eq(p->price, "45.000");
+    cr_assert_str_eq(p->price_max, "55000");
+    cJSON *l = listings_of(&page, "https://shop.vn/dep");
+    cr_assert_eq(cJSON_GetArraySize(l), 1);
+    const cJSON *o = cJSON_GetArrayItem(l, 0);
+    cr_assert_float_eq(number_of(o, "price"), 45000, 0);
+    cr_assert_float_eq(number_of(o, "price_max"), 55000, 0);
+    cr_assert_float_eq(number_of(o, "variants"), 2, 0);
+    cJSON_Delete(l);
+    html_page_free(&page);
+}

@@ -165,14 +165,14 @@ static bool types_include_product(const char *types)
 /* ---- extraction state ---------------------------------------------------- */
 
 enum { FRAME_ITEM, FRAME_PROP, FRAME_TITLE, FRAME_HEADING };
-enum { ROLE_OTHER, ROLE_PRODUCT, ROLE_OFFER, ROLE_SELLER, ROLE_ADDRESS, ROLE_BRAND };
+enum { ROLE_OTHER, ROLE_PRODUCT, ROLE_OFFER, ROLE_SELLER, ROLE_ADDRESS, ROLE_BRAND, ROLE_VARIANT, ROLE_VARIANT_OFFER };
 
 /* itemprop names we read, as bits */
 enum {
     P_NAME = 1u << 0, P_DESCRIPTION = 1u << 1, P_BRAND = 1u << 2, P_SKU = 1u << 3, P_URL = 1u << 4,
     P_IMAGE = 1u << 5, P_CATEGORY = 1u << 6, P_OFFERS = 1u << 7, P_PRICE = 1u << 8, P_LOWPRICE = 1u << 9,
     P_CURRENCY = 1u << 10, P_SELLER = 1u << 11, P_IDENTIFIER = 1u << 12, P_ADDRESS = 1u << 13,
-    P_REGION = 1u << 14, P_PRODUCTID = 1u << 15, P_PAGE_ENTITY = 1u << 16,
+    P_REGION = 1u << 14, P_PRODUCTID = 1u << 15, P_PAGE_ENTITY = 1u << 16, P_HAS_VARIANT = 1u << 17,
 };
 
 static const struct {
@@ -190,6 +190,7 @@ static const struct {
     /* a product that is one of these properties is still the page's */
     {"mainEntity", P_PAGE_ENTITY}, {"mainEntityOfPage", P_PAGE_ENTITY}, {"item", P_PAGE_ENTITY},
     {"itemListElement", P_PAGE_ENTITY}, {"about", P_PAGE_ENTITY}, {"itemOffered", P_PAGE_ENTITY},
+    {"hasVariant", P_HAS_VARIANT},
 };
 
 /* Properties read from text/attribute values, per role of the owning item. */
@@ -200,6 +201,8 @@ static const unsigned role_props[] = {
     [ROLE_SELLER] = P_NAME | P_IDENTIFIER,
     [ROLE_ADDRESS] = P_REGION,
     [ROLE_BRAND] = P_NAME,
+    [ROLE_VARIANT] = 0,
+    [ROLE_VARIANT_OFFER] = P_PRICE | P_LOWPRICE,
 };
 
 static unsigned parse_props(const char *list)
@@ -222,6 +225,8 @@ typedef struct work_product {
     bool price_from_low;   /* price is an AggregateOffer's lowPrice, a real price replaces it */
     bool offer_taken;      /* the first offer is read, later ones are not */
     bool seller_taken;
+    double variant_low, variant_high; /* microdata: the range of its variants' prices (when variants) */
+    char *variant_low_text, *variant_high_text;
 } work_product;
 
 typedef struct frame {
@@ -954,6 +959,22 @@ static void assign(state *st, int role, int product, unsigned props, char *value
     case ROLE_BRAND:
         if (props & P_NAME) field = &p->brand;
         break;
+    case ROLE_VARIANT_OFFER: {
+        price_reading r;
+        if (value && price_read(value, st->region, &r)) {
+            if (!w->variant_low_text || r.amount < w->variant_low) {
+                free(w->variant_low_text);
+                w->variant_low_text = dup_str(value);
+                w->variant_low = r.amount;
+            }
+            if (!w->variant_high_text || r.amount > w->variant_high) {
+                free(w->variant_high_text);
+                w->variant_high_text = dup_str(value);
+                w->variant_high = r.amount;
+            }
+        }
+        break;
+    }
     default:
         break;
     }
@@ -1031,6 +1052,12 @@ static void open_item(state *st, const attrs *a, size_t depth)
             role = ROLE_ADDRESS;
         } else if (parent->role == ROLE_PRODUCT && (props & P_BRAND)) {
             role = ROLE_BRAND;
+        } else if (parent->role == ROLE_PRODUCT && (props & P_HAS_VARIANT) && is_product) {
+            /* a ProductGroup's variant: counted, its offers' prices make the range */
+            w->p.variants++;
+            role = ROLE_VARIANT;
+        } else if (parent->role == ROLE_VARIANT && (props & P_OFFERS)) {
+            role = ROLE_VARIANT_OFFER;
         }
     }
     frame *f = push_frame(st, FRAME_ITEM, depth);
@@ -1527,8 +1554,11 @@ static void state_free(state *st)
         product_free(&st->json[i].p);
         free(st->json[i].group);
     }
-    for (size_t i = 0; i < st->md_count; i++)
+    for (size_t i = 0; i < st->md_count; i++) {
         product_free(&st->md[i].p);
+        free(st->md[i].variant_low_text);
+        free(st->md[i].variant_high_text);
+    }
     og_free(&st->og);
     for (size_t i = 0; i < st->link_count; i++)
         free(st->links[i]);
@@ -1556,6 +1586,15 @@ static int build_page(state *st, html_page *out)
     size_t json_n = n, first_md = SIZE_MAX;
     for (size_t i = 0; i < st->md_count; i++) {
         html_product *m = &st->md[i].p;
+        work_product *w = &st->md[i];
+        if (w->variant_low_text && !m->price) { /* a group's own offer first, else its variants' range */
+            m->price = w->variant_low_text;
+            w->variant_low_text = NULL;
+            if (w->variant_high > w->variant_low) {
+                m->price_max = w->variant_high_text;
+                w->variant_high_text = NULL;
+            }
+        }
         size_t same = SIZE_MAX;
         for (size_t k = 0; k < json_n && m->name; k++)
             if (same_text(list[k].name, m->name))

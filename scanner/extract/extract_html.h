@@ -13,7 +13,8 @@
  * current price over a crossed-out one (a priceSpecification whose priceType
  * is StrikethroughPrice, ListPrice, SRP or MSRP is not the price).
  * One listing per product:
- *   - variants merge: a ProductGroup's hasVariant products, and JSON-LD
+ *   - variants merge: a ProductGroup's hasVariant products (JSON-LD or
+ *     microdata), and JSON-LD
  *     products sharing a productGroupID / inProductGroupWithID / isVariantOf,
  *     give one product with `variants` and the lowest and highest price;
  *   - products that are properties of another item (microdata with an
