@@ -1251,7 +1251,8 @@ Test(extract_html, variants_merge_into_one_listing)
 Test(extract_html, related_products_are_links)
 {
     html_page page;
-    extract_str("<div itemscope itemtype='https://schema.org/Product'><h1 itemprop='name'>Main</h1>"
+    extract_str("<body class='product-page has-related-products'>"
+                "<div itemscope itemtype='https://schema.org/Product'><h1 itemprop='name'>Main</h1>"
                 "<span itemprop='offers' itemscope itemtype='https://schema.org/Offer'><span itemprop='price'>100</span>"
                 "<meta itemprop='priceCurrency' content='USD'></span>"
                 "<div itemprop='isRelatedTo' itemscope itemtype='https://schema.org/Product'><span itemprop='name'>Prop</span></div>"

@@ -1421,7 +1421,10 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
             }
         }
     }
-    if (!st->related_depth && (names_related_widget(a.class_name) || names_related_widget(a.id)))
+    /* a widget is a part of the page: <html>, <body> and <main> classes
+     * describe the whole page ("has-related-products") */
+    if (!st->related_depth && strcmp(tag, "html") && strcmp(tag, "body") && strcmp(tag, "main") &&
+        (names_related_widget(a.class_name) || names_related_widget(a.id)))
         st->related_depth = depth;
     if (st->ignore_from && depth >= st->ignore_from)
         return;
