@@ -356,3 +356,33 @@ Test(marketplaces, shopee_product_page_shape)
     cr_assert_str_eq(text(l, "url"), "https://shopee.vn/product/506013738/21662518531");
     adapter_result_free(&r);
 }
+
+/* The configurable json adapter and the social feed count what they cannot
+ * read too. */
+Test(marketplaces, json_and_social_drops)
+{
+    adapter_result r;
+    campaign_target t = {.name = "t", .adapter = ADAPTER_JSON, .platform = "web", .base_url = "https://api.shop.vn/v1",
+                         .fields = {.items = "data", .listing_id = "id", .title = "title", .price = "price",
+                                    .price_divisor = 1}};
+    adapter_result_init(&r);
+    const char *json = "{\"data\":[{\"id\":1,\"title\":\"A\",\"price\":5},\"ad\",{\"id\":2},{\"title\":\"no id\"}]}";
+    char error[256];
+    cr_assert_eq(adapter_parse(&t, PAGE_LISTING, "https://api.shop.vn/v1/p", json, strlen(json), &r, error, sizeof error),
+                 0, "%s", error);
+    cr_assert_eq(cJSON_GetArraySize(r.listings), 1);
+    cr_assert_eq(r.dropped[ITEM_DROP_NOT_OBJECT], 1);
+    cr_assert_eq(r.dropped[ITEM_DROP_NO_TITLE], 1);
+    cr_assert_eq(r.dropped[ITEM_DROP_NO_ID], 1);
+    adapter_result_free(&r);
+
+    campaign_target s = {.name = "s", .adapter = ADAPTER_SOCIAL, .platform = "facebook", .base_url = "https://fb.test"};
+    adapter_result_init(&r);
+    json = "{\"data\":[{\"id\":\"p1\",\"message\":\"Giày Nike 350k\"},{\"id\":\"p2\",\"full_picture\":\"x.jpg\"},3]}";
+    cr_assert_eq(adapter_parse(&s, PAGE_LISTING, "https://fb.test/api/feed", json, strlen(json), &r, error, sizeof error),
+                 0, "%s", error);
+    cr_assert_eq(cJSON_GetArraySize(r.listings), 1);
+    cr_assert_eq(r.dropped[ITEM_DROP_NO_TITLE], 1, "a post without a caption");
+    cr_assert_eq(r.dropped[ITEM_DROP_NOT_OBJECT], 1);
+    adapter_result_free(&r);
+}
