@@ -55,7 +55,7 @@ LIBLSCAN     := $(BUILD)/liblscan.a
 LIBCLI       := $(BUILD)/liblscan-cli.a
 LIBFIXTURE   := $(BUILD)/libfixture.a
 
-.PHONY: all deps check asan demo console bench install clean tests benches check-layers browser-deps eval
+.PHONY: all deps check asan demo console bench install clean tests benches check-layers browser-deps eval eval-extract
 .DEFAULT_GOAL := all
 # Objects of tests and benches are intermediates of their link rules: keep
 # them, or the next make would build them all again.
@@ -134,6 +134,7 @@ check: deps check-layers browser-deps
 	@$(MAKE) --no-print-directory binaries
 	@$(TEST_ENV) sh tests/run-all $(BUILD) $(TEST_BINS)
 	@$(MAKE) --no-print-directory eval
+	@$(MAKE) --no-print-directory eval-extract
 
 # The blind evaluation set (tests/eval/README.md): precision and recall per
 # capability and per split; fails below the floors set from the held-out split.
@@ -141,6 +142,14 @@ EVAL_FLOORS ?= --min-precision 0.80 --min-recall 0.66
 eval: $(BUILD)/lscan
 	@echo "== the blind evaluation set (tests/eval), both splits"
 	@/usr/bin/python3 tests/eval/run $(BUILD) $(EVAL_FLOORS)
+
+# Extraction on real pages and API responses (tests/extract-real/README.md):
+# listings found and fields right, through lscan scan over loopback HTTP;
+# fails below the floors.
+EXTRACT_FLOORS ?= --min-found 0.95 --min-fields 0.95 --max-extra 0
+eval-extract: $(BUILD)/lscan
+	@echo "== extraction on real pages and API responses (tests/extract-real)"
+	@LSCAN_SHARED=$${LSCAN_SHARED:-$(abspath ../shared)} /usr/bin/python3 tests/extract-real/run $(BUILD) $(EXTRACT_FLOORS)
 
 asan: deps
 	@LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \

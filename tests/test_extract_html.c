@@ -237,7 +237,10 @@ static char *read_sample(const char *relative, size_t *n)
 /* Our products against the named Products of extruct's microdata output:
  * the same set of names, and the same price, currency, brand and seller
  * wherever extruct has them. */
-static void compare_microdata(const char *html, const char *json)
+/* Compares our microdata products with extruct's. `links` names the
+ * products extruct lists that are properties of another item (a related,
+ * referenced or ordered product): links, not the page's products (issue 15). */
+static void compare_microdata_links(const char *html, const char *json, const char *const *links)
 {
     size_t n;
     char *body = read_sample(html, &n);
@@ -250,6 +253,14 @@ static void compare_microdata(const char *html, const char *json)
     cr_assert_gt(count, 0, "%s: no Product in the expected output", json);
     for (size_t i = 0; i < count; i++) {
         const html_product *p = find_product(&page, want[i].name);
+        bool link = false;
+        for (size_t k = 0; links && links[k]; k++)
+            link |= same(want[i].name, links[k]);
+        if (link) {
+            cr_assert_null(p, "%s: \"%s\" is a property of another item, not a product of the page", html,
+                           want[i].name);
+            continue;
+        }
         cr_assert_not_null(p, "%s: no product named \"%s\"", html, want[i].name);
         cr_assert_str_eq(p->source, "microdata");
         if (want[i].price)
@@ -272,18 +283,27 @@ static void compare_microdata(const char *html, const char *json)
             known |= same(page.products[i].name, want[k].name);
         cr_assert(known, "%s: product \"%s\" is not in %s", html, page.products[i].name, json);
     }
+    if (links && links[0])
+        cr_assert_gt(page.related_products, 0, "%s: the related products are counted", html);
     cJSON_Delete(expected_json);
     html_page_free(&page);
     free(body);
+}
+
+static void compare_microdata(const char *html, const char *json)
+{
+    compare_microdata_links(html, json, NULL);
 }
 
 Test(extract_html, extruct_microdata_products)
 {
     compare_microdata("schema.org/product.html", "schema.org/product.json");
     compare_microdata("schema.org/product.html", "schema.org/product_custom_url.json");
-    compare_microdata("schema.org/product-ref.html", "schema.org/product-ref.json");
+    compare_microdata_links("schema.org/product-ref.html", "schema.org/product-ref.json",
+                            (const char *const[]){"REFERENCED PRODUCT", "REL PROD 1", "REL PROD 2", NULL});
     compare_microdata("websites/microdata-with-description.html", "websites/microdata-with-description.json");
-    compare_microdata("schema.org/LocalBusiness.003.html", "schema.org/LocalBusiness.003.json");
+    compare_microdata_links("schema.org/LocalBusiness.003.html", "schema.org/LocalBusiness.003.json",
+                            (const char *const[]){"ACME Furnace 3000", NULL});
     compare_microdata("w3c/microdata.4.2.meter.html", "w3c/microdata.4.2.meter.json");
 }
 
@@ -756,7 +776,9 @@ Test(extract_html, json_ld_shapes)
     cr_assert_str_eq(g1->brand, "Gucci");
     cr_assert_str_eq(g1->image, "https://shop.test/i/1.jpg");
     cr_assert_str_eq(g1->url, "https://shop.test/c/p/g1");
-    cr_assert_str_eq(g1->price, "99000");
+    /* several offers: the lowest, and the highest as price_max */
+    cr_assert_str_eq(g1->price, "1");
+    cr_assert_str_eq(g1->price_max, "99000");
     cr_assert_str_eq(g1->seller_id, "s-9");
     cr_assert_str_eq(g2->brand, "Dior");
     cr_assert_str_eq(g2->price, "5.29");
@@ -962,7 +984,8 @@ Test(extract_html, price_table)
 
     /* in a listing: a price that does not parse is absent */
     html_page page = {0};
-    html_product products[2] = {{.name = "A", .price = "abc", .sku = "1"}, {.name = "B", .price = "1.250.000"}};
+    html_product products[2] = {{.name = "A", .price = "abc", .sku = "1", .url = "http://s.test/a"},
+                                {.name = "B", .price = "1.250.000"}};
     page.products = products;
     page.product_count = 2;
     cJSON *listings = cJSON_CreateArray();
@@ -1080,4 +1103,208 @@ Test(extract_html, one_price_reader_for_fields_and_captions)
     }
     double v;
     cr_expect(price_parse("5 kg", &v) && v == 5, "k of kg is not a multiplier");
+}
+
+/* ---- issue 15: tolerant structured data, one listing per product -------- */
+
+static cJSON *listings_of(const html_page *page, const char *url)
+{
+    cJSON *l = cJSON_CreateArray();
+    html_page_listings(page, "web", url, NULL, l);
+    return l;
+}
+
+static double number_of(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+    cr_assert(cJSON_IsNumber(v), "no number %s", key);
+    return v->valuedouble;
+}
+
+/* Types and property names in any letter case, Product's subtypes and
+ * @type arrays, the legacy data-vocabulary.org microdata. */
+Test(extract_html, tolerant_types_and_names)
+{
+    html_page page;
+    extract_str("<script type='application/ld+json'>["
+                "{\"@type\":\"product\",\"Name\":\"Lower\",\"URL\":\"/p/1\",\"Offers\":{\"@type\":\"offer\",\"Price\":\"10.50\","
+                "\"PriceCurrency\":\"usd\",\"Seller\":{\"Name\":\"Shop A\"}}},"
+                "{\"@type\":\"https://schema.org/Car\",\"name\":\"Vinfast VF8\",\"url\":\"/p/2\",\"offers\":{\"price\":1090000000,"
+                "\"priceCurrency\":\"VND\"}},"
+                "{\"@type\":[\"Thing\",\"Vehicle\"],\"name\":\"Honda Vision\",\"url\":\"/p/3\",\"offers\":{\"price\":\"31.000.000\","
+                "\"priceCurrency\":\"VND\"}},"
+                "{\"@type\":\"IndividualProduct\",\"name\":\"One of a kind\",\"url\":\"/p/4\"},"
+                "{\"@type\":\"WebPage\",\"name\":\"not a product\"}]</script>"
+                "<div itemscope itemtype='http://data-vocabulary.org/Product'><span itemprop='name'>Legacy</span>"
+                "<a itemprop='url' href='/p/5'>x</a><span itemprop='offerDetails' itemscope "
+                "itemtype='http://data-vocabulary.org/Offer'><meta itemprop='currency' content='VND'>"
+                "<span itemprop='price'>150.000</span></span></div>"
+                "<div itemscope itemtype='HTTP://SCHEMA.ORG/PRODUCT'><span itemprop='NAME'>Upper</span>"
+                "<a itemprop='url' href='/p/6'>x</a></div>",
+                "https://shop.vn/c", &page);
+    cr_assert_eq(page.product_count, 6);
+    const html_product *p = find_product(&page, "Lower");
+    cr_assert_not_null(p);
+    cr_assert_str_eq(p->price, "10.50");
+    cr_assert_str_eq(p->currency, "usd");
+    cr_assert_str_eq(p->seller_name, "Shop A");
+    cr_assert_str_eq(p->url, "https://shop.vn/p/1");
+    cr_assert_not_null(find_product(&page, "Vinfast VF8"));
+    cr_assert_str_eq(find_product(&page, "Honda Vision")->price, "31.000.000");
+    cr_assert_not_null(find_product(&page, "One of a kind"));
+    p = find_product(&page, "Legacy");
+    cr_assert_not_null(p, "data-vocabulary.org microdata");
+    cr_assert_str_eq(p->price, "150.000");
+    cr_assert_str_eq(p->currency, "VND");
+    cr_assert_not_null(find_product(&page, "Upper"));
+    cJSON *l = listings_of(&page, "https://shop.vn/c");
+    cr_assert_eq(cJSON_GetArraySize(l), 6);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0), "currency")->valuestring, "USD");
+    cJSON_Delete(l);
+    html_page_free(&page);
+}
+
+/* Offers nested in offers, AggregateOffer's lowPrice, and the current price
+ * over a crossed-out list price. */
+Test(extract_html, offers_nested_and_struck_prices)
+{
+    html_page page;
+    extract_str("<script type='application/ld+json'>["
+                "{\"@type\":\"Product\",\"name\":\"Nested\",\"url\":\"/a\",\"offers\":{\"@type\":\"AggregateOffer\","
+                "\"priceCurrency\":\"VND\",\"offers\":[{\"@type\":\"Offer\",\"price\":\"250000\",\"seller\":{\"name\":\"S1\"}},"
+                "{\"@type\":\"Offer\",\"price\":\"199000\"}]}},"
+                "{\"@type\":\"Product\",\"name\":\"Struck\",\"url\":\"/b\",\"offers\":{\"@type\":\"Offer\",\"priceCurrency\":\"USD\","
+                "\"priceSpecification\":[{\"@type\":\"UnitPriceSpecification\",\"priceType\":"
+                "\"https://schema.org/StrikethroughPrice\",\"price\":\"22.35\"},"
+                "{\"@type\":\"UnitPriceSpecification\",\"price\":\"15.64\"}]}},"
+                "{\"@type\":\"Product\",\"name\":\"ListOnly\",\"url\":\"/c\",\"offers\":{\"@type\":\"Offer\",\"priceCurrency\":\"EUR\","
+                "\"priceSpecification\":{\"priceType\":\"ListPrice\",\"price\":\"99\"}}},"
+                "{\"@type\":\"Product\",\"name\":\"Aggregate\",\"url\":\"/d\",\"offers\":{\"@type\":\"AggregateOffer\","
+                "\"lowPrice\":\"5.29\",\"highPrice\":\"9.56\",\"priceCurrency\":\"GBP\"}}]</script>",
+                "https://shop.test/", &page);
+    cr_assert_eq(page.product_count, 4);
+    const html_product *p = find_product(&page, "Nested");
+    cr_assert_str_eq(p->price, "199000");
+    cr_assert_str_eq(p->price_max, "250000");
+    cr_assert_str_eq(p->currency, "VND");
+    cr_assert_str_eq(p->seller_name, "S1");
+    p = find_product(&page, "Struck");
+    cr_assert_str_eq(p->price, "15.64", "the current price, not the crossed-out one");
+    cr_assert_null(p->price_max);
+    cr_assert_str_eq(p->currency, "USD");
+    cr_assert_null(find_product(&page, "ListOnly")->price, "a list price alone is not what it costs");
+    p = find_product(&page, "Aggregate");
+    cr_assert_str_eq(p->price, "5.29");
+    cJSON *l = listings_of(&page, "https://shop.test/");
+    const cJSON *agg = cJSON_GetArrayItem(l, 3);
+    cr_assert_float_eq(number_of(agg, "price"), 5.29, 1e-9);
+    cr_assert_float_eq(number_of(agg, "price_max"), 9.56, 1e-9);
+    cr_assert_null(cJSON_GetObjectItem(agg, "variants"));
+    cJSON_Delete(l);
+    html_page_free(&page);
+}
+
+/* Variants of one product are one listing with the variant count and the
+ * price range: a ProductGroup's hasVariant, and Products sharing a group. */
+Test(extract_html, variants_merge_into_one_listing)
+{
+    html_page page;
+    extract_str("<script type='application/ld+json'>{\"@context\":\"https://schema.org\",\"@type\":\"ProductGroup\","
+                "\"name\":\"Áo thun\",\"productGroupID\":\"AT1\",\"url\":\"/ao-thun\",\"variesBy\":[\"https://schema.org/size\"],"
+                "\"hasVariant\":[{\"@type\":\"Product\",\"sku\":\"AT1-S\",\"name\":\"Áo thun S\",\"offers\":{\"price\":\"120000\","
+                "\"priceCurrency\":\"VND\",\"seller\":{\"name\":\"Shop Áo\"}}},"
+                "{\"@type\":\"Product\",\"sku\":\"AT1-M\",\"offers\":{\"price\":\"150000\",\"priceCurrency\":\"VND\"}},"
+                "{\"@type\":\"Product\",\"sku\":\"AT1-L\",\"offers\":{\"price\":\"180000\",\"priceCurrency\":\"VND\"}}]}</script>"
+                "<script type='application/ld+json'>[{\"@type\":\"Product\",\"name\":\"Giày Đỏ 40\",\"sku\":\"G-40\","
+                "\"url\":\"/giay?size=40\",\"isVariantOf\":{\"@id\":\"#giay\"},\"offers\":{\"price\":\"900000\",\"priceCurrency\":\"VND\"}},"
+                "{\"@type\":\"Product\",\"name\":\"Giày Đỏ 41\",\"sku\":\"G-41\",\"url\":\"/giay?size=41\","
+                "\"isVariantOf\":{\"@id\":\"#giay\"},\"offers\":{\"price\":\"850000\",\"priceCurrency\":\"VND\"}},"
+                "{\"@type\":\"Product\",\"name\":\"Giày Đỏ 42\",\"inProductGroupWithID\":\"#giay\",\"url\":\"/giay?size=42\","
+                "\"offers\":{\"price\":\"950000\",\"priceCurrency\":\"VND\"}}]</script>",
+                "https://shop.vn/p", &page);
+    cr_assert_eq(page.product_count, 2);
+    const html_product *g = find_product(&page, "Áo thun");
+    cr_assert_not_null(g);
+    cr_assert_eq(g->variants, 3);
+    cr_assert_str_eq(g->price, "120000");
+    cr_assert_str_eq(g->price_max, "180000");
+    cr_assert_str_eq(g->seller_name, "Shop Áo");
+    const html_product *s = find_product(&page, "Giày Đỏ 40");
+    cr_assert_not_null(s);
+    cr_assert_eq(s->variants, 3);
+    cr_assert_str_eq(s->price, "850000");
+    cr_assert_str_eq(s->price_max, "950000");
+    cJSON *l = listings_of(&page, "https://shop.vn/p");
+    cr_assert_eq(cJSON_GetArraySize(l), 2);
+    const cJSON *first = cJSON_GetArrayItem(l, 0);
+    cr_assert_float_eq(number_of(first, "variants"), 3, 0);
+    cr_assert_float_eq(number_of(first, "price"), 120000, 0);
+    cr_assert_float_eq(number_of(first, "price_max"), 180000, 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(first, "currency")->valuestring, "VND");
+    cJSON_Delete(l);
+    html_page_free(&page);
+}
+
+/* Products in related/recommended widgets or given as another item's
+ * property are links, not the page's listings; only the main product takes
+ * the page's URL. */
+Test(extract_html, related_products_are_links)
+{
+    html_page page;
+    extract_str("<body class='product-page has-related-products'>"
+                "<div itemscope itemtype='https://schema.org/Product'><h1 itemprop='name'>Main</h1>"
+                "<span itemprop='offers' itemscope itemtype='https://schema.org/Offer'><span itemprop='price'>100</span>"
+                "<meta itemprop='priceCurrency' content='USD'></span>"
+                "<div itemprop='isRelatedTo' itemscope itemtype='https://schema.org/Product'><span itemprop='name'>Prop</span></div>"
+                "</div>"
+                "<section class='box related-products'><div itemscope itemtype='https://schema.org/Product'>"
+                "<a itemprop='url' href='/r1'><span itemprop='name'>Rel 1</span></a></div>"
+                "<div itemscope itemtype='https://schema.org/Product'><span itemprop='name'>Rel 2</span></div></section>"
+                "<div id='san-pham-tuong-tu'><div itemscope itemtype='https://schema.org/Product'>"
+                "<span itemprop='name'>Rel 3</span></div></div>"
+                "<div itemscope itemtype='https://schema.org/Product'><span itemprop='name'>Second</span></div>"
+                "<a href='/r1'>r1</a>",
+                "https://shop.test/p/main", &page);
+    cr_assert_eq(page.related_products, 3, "Rel 1..3 (Prop is nested in Main, never a product)");
+    cr_assert_not_null(find_product(&page, "Main"));
+    cr_assert_null(find_product(&page, "Rel 1"));
+    cr_assert_null(find_product(&page, "Rel 3"));
+    cr_assert_not_null(find_product(&page, "Second"));
+    cJSON *l = listings_of(&page, "https://shop.test/p/main");
+    cr_assert_eq(cJSON_GetArraySize(l), 1, "Second has no URL of its own: the page is Main's");
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0), "title")->valuestring, "Main");
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0), "url")->valuestring, "https://shop.test/p/main");
+    cJSON_Delete(l);
+    cr_assert(page.link_count >= 1, "the related product's link is still a link");
+    html_page_free(&page);
+}
+
+/* A microdata ProductGroup's hasVariant products: one listing, their count
+ * and price range. */
+Test(extract_html, microdata_variants)
+{
+    html_page page;
+    extract_str("<div itemscope itemtype='https://schema.org/ProductGroup'><h1 itemprop='name'>Dép tổ ong</h1>"
+                "<link itemprop='url' href='/dep'>"
+                "<div itemprop='hasVariant' itemscope itemtype='https://schema.org/Product'><span itemprop='name'>Size 38</span>"
+                "<div itemprop='offers' itemscope itemtype='https://schema.org/Offer'><span itemprop='price'>45.000</span>"
+                "<meta itemprop='priceCurrency' content='VND'></div></div>"
+                "<div itemprop='hasVariant' itemscope itemtype='https://schema.org/Product'><span itemprop='name'>Size 42</span>"
+                "<div itemprop='offers' itemscope itemtype='https://schema.org/Offer'><meta itemprop='price' content='55000'>"
+                "</div></div></div>",
+                "https://shop.vn/dep", &page);
+    cr_assert_eq(page.product_count, 1);
+    const html_product *p = &page.products[0];
+    cr_assert_str_eq(p->name, "Dép tổ ong");
+    cr_assert_eq(p->variants, 2);
+    cr_assert_str_eq(p->price, "45.000");
+    cr_assert_str_eq(p->price_max, "55000");
+    cJSON *l = listings_of(&page, "https://shop.vn/dep");
+    cr_assert_eq(cJSON_GetArraySize(l), 1);
+    const cJSON *o = cJSON_GetArrayItem(l, 0);
+    cr_assert_float_eq(number_of(o, "price"), 45000, 0);
+    cr_assert_float_eq(number_of(o, "price_max"), 55000, 0);
+    cr_assert_float_eq(number_of(o, "variants"), 2, 0);
+    cJSON_Delete(l);
+    html_page_free(&page);
 }

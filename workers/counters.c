@@ -1,6 +1,12 @@
 /* counters: see counters.h. */
 #include "workers/counters.h"
 
+const char *item_drop_name(item_drop d)
+{
+    static const char *const names[ITEM_DROP_COUNT] = {"not_object", "no_id", "no_title"};
+    return (unsigned)d < ITEM_DROP_COUNT ? names[d] : "unknown";
+}
+
 static void metric(bytebuf *out, const char *name, const char *type, const char *help)
 {
     bytebuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -33,6 +39,10 @@ void counters_write_metrics(const scan_counters *c, const frontier_stats *fronti
     bytebuf_printf(out, "lscan_listings_refused_total %llu\n", (unsigned long long)atomic_load(&c->bad_listings));
     metric(out, "lscan_pages_json_repaired_total", "counter", "Pages with lone surrogate or NUL escapes repaired.");
     bytebuf_printf(out, "lscan_pages_json_repaired_total %llu\n", (unsigned long long)atomic_load(&c->pages_json_repaired));
+    metric(out, "lscan_items_dropped_total", "counter", "Marketplace items that gave no listing, by reason.");
+    for (int d = 0; d < ITEM_DROP_COUNT; d++)
+        bytebuf_printf(out, "lscan_items_dropped_total{reason=\"%s\"} %llu\n", item_drop_name((item_drop)d),
+                       (unsigned long long)atomic_load(&c->items_dropped[d]));
     metric(out, "lscan_links_offsite_total", "counter", "Next-page and followed links refused: off the target's hosts.");
     bytebuf_printf(out, "lscan_links_offsite_total %llu\n", (unsigned long long)atomic_load(&c->links_offsite));
     metric(out, "lscan_pages_captured_total", "counter", "Pages written to the evidence archive (WARC).");

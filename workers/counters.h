@@ -14,6 +14,18 @@
 
 #define SCAN_MAX_TARGETS 64
 
+/* Why an item of a marketplace's JSON gave no listing (a marketplace that
+ * changes its JSON shows up as these numbers, never as silence). */
+typedef enum item_drop {
+    ITEM_DROP_NOT_OBJECT = 0, /* an item that is not a JSON object */
+    ITEM_DROP_NO_ID,          /* no id where the adapter looks for one */
+    ITEM_DROP_NO_TITLE,       /* no name/title where the adapter looks for one */
+    ITEM_DROP_COUNT
+} item_drop;
+
+/* "not_object", "no_id", "no_title" (a static string). */
+const char *item_drop_name(item_drop d);
+
 typedef struct scan_counters {
     _Atomic uint64_t pages, bytes, listings, duplicate_listings, bad_listings, flags, flags_new, flags_known,
         retries, sink_failures, given_up, flags_spooled, flags_replayed;
@@ -21,6 +33,7 @@ typedef struct scan_counters {
     _Atomic uint64_t pages_json_repaired;  /* pages with lone surrogate or NUL escapes repaired */
     _Atomic uint64_t json_repairs;         /* escapes repaired in them */
     _Atomic uint64_t links_offsite;        /* next-page and followed links refused: off the target's hosts */
+    _Atomic uint64_t items_dropped[ITEM_DROP_COUNT]; /* marketplace items that gave no listing, by reason */
     _Atomic uint64_t pages_captured;       /* pages written to the evidence archive (WARC) */
     _Atomic uint64_t capture_failures;     /* pages that could not be archived (their flags carry warc: null) */
     _Atomic uint64_t warc_bytes;           /* compressed WARC bytes written */

@@ -170,6 +170,11 @@ static void summary(const campaign *cmp, const scan_counters *c, const scan_deli
                        (unsigned long long)atomic_load(&c->pages_captured),
                        (unsigned long long)atomic_load(&c->capture_failures),
                        (unsigned long long)atomic_load(&c->warc_bytes));
+        bytebuf_append_string(&b, "\"items_dropped\":{");
+        for (int k = 0; k < ITEM_DROP_COUNT; k++)
+            bytebuf_printf(&b, "%s\"%s\":%llu", k ? "," : "", item_drop_name((item_drop)k),
+                           (unsigned long long)atomic_load(&c->items_dropped[k]));
+        bytebuf_append_string(&b, "},");
         bytebuf_append_string(&b, "\"delivery_problem\":");
         bytebuf_append_json_string(&b, d->cause, strlen(d->cause));
         bytebuf_append_string(&b, ",\"flags_by_kind\":{");
@@ -239,6 +244,16 @@ static void summary(const campaign *cmp, const scan_counters *c, const scan_deli
                 (unsigned long long)atomic_load(&c->bad_listings));
     if (atomic_load(&c->links_offsite))
         fprintf(out, "\n  links refused, off the targets' hosts: %llu", (unsigned long long)atomic_load(&c->links_offsite));
+    uint64_t dropped = 0;
+    for (int k = 0; k < ITEM_DROP_COUNT; k++)
+        dropped += atomic_load(&c->items_dropped[k]);
+    if (dropped) {
+        fprintf(out, "\n  marketplace items that gave no listing:");
+        for (int k = 0; k < ITEM_DROP_COUNT; k++)
+            if (atomic_load(&c->items_dropped[k]))
+                fprintf(out, " %s %llu", item_drop_name((item_drop)k),
+                        (unsigned long long)atomic_load(&c->items_dropped[k]));
+    }
     fprintf(out, "\n  failed attempts:");
     uint64_t any = 0;
     for (int e = 0; e < FETCH_ERROR_COUNT; e++)

@@ -101,11 +101,23 @@ static bool currency_of(const cJSON *v, const char *region, char code[4])
     return cJSON_IsString(v) && currency_normalize(v->valuestring, region, code);
 }
 
+void drop_item(adapter_result *out, item_drop reason)
+{
+    if ((unsigned)reason < ITEM_DROP_COUNT)
+        out->dropped[reason]++;
+}
+
 bool add_listing(adapter_result *out, const campaign_target *t, const listing_fields *f)
 {
     char id[256];
-    if (!json_text(f->id, id, sizeof id) || !cJSON_IsString(f->title) || !*f->title->valuestring)
+    if (!json_text(f->id, id, sizeof id) || !*id) {
+        out->dropped[ITEM_DROP_NO_ID]++;
         return false;
+    }
+    if (!cJSON_IsString(f->title) || !*f->title->valuestring) {
+        out->dropped[ITEM_DROP_NO_TITLE]++;
+        return false;
+    }
     char region_text[3];
     const char *region = price_region(t->site_url ? t->site_url : t->base_url, region_text) ? region_text : NULL;
     cJSON *l = cJSON_CreateObject();
@@ -119,9 +131,18 @@ bool add_listing(adapter_result *out, const campaign_target *t, const listing_fi
         cJSON_AddStringToObject(l, "description", f->description->valuestring);
     price_reading reading = {NAN, NAN, "", false};
     bool has_price = false;
-    if (cJSON_IsNumber(f->price)) {
+    /* an amount in API units written as a string ("400000", Shopee's
+     * newer cards) is the same number as when written as one */
+    double as_number = NAN;
+    if (cJSON_IsString(f->price) && f->price_divisor > 0 && f->price_divisor != 1) {
+        char *end;
+        double d = strtod(f->price->valuestring, &end);
+        if (end != f->price->valuestring && !*end)
+            as_number = d;
+    }
+    if (cJSON_IsNumber(f->price) || isfinite(as_number)) {
         double divisor = f->price_divisor > 0 ? f->price_divisor : 1;
-        double v = f->price->valuedouble / divisor;
+        double v = (isfinite(as_number) ? as_number : f->price->valuedouble) / divisor;
         if (divisor != 1)
             v = round(v * 1e4) / 1e4; /* 17999000 / 100000: no binary noise in 179.99 */
         reading.amount = reading.high = v;
@@ -144,17 +165,34 @@ bool add_listing(adapter_result *out, const campaign_target *t, const listing_fi
     else if (f->default_currency)
         snprintf(code, sizeof code, "%s", f->default_currency);
     if (has_price) {
+        double high = reading.high;
+        double max_number = cJSON_IsNumber(f->price_max) ? f->price_max->valuedouble
+                            : cJSON_IsString(f->price_max)  ? strtod(f->price_max->valuestring, NULL)
+                                                            : NAN;
+        if (isfinite(max_number) && (cJSON_IsNumber(f->price) || isfinite(as_number))) {
+            double divisor = f->price_divisor > 0 ? f->price_divisor : 1;
+            double v = max_number / divisor;
+            if (divisor != 1)
+                v = round(v * 1e4) / 1e4;
+            if (isfinite(v) && v > high)
+                high = v;
+        }
         cJSON_AddNumberToObject(l, "price", reading.amount);
-        if (reading.high > reading.amount)
-            cJSON_AddNumberToObject(l, "price_max", reading.high);
+        if (high > reading.amount)
+            cJSON_AddNumberToObject(l, "price_max", high);
     }
+    if (f->variants > 1)
+        cJSON_AddNumberToObject(l, "variants", (double)f->variants);
     if (code[0] || has_price)
         cJSON_AddStringToObject(l, "currency", code[0] ? code : PRICE_CURRENCY_UNKNOWN);
     cJSON *seller = cJSON_CreateObject();
     add_string(seller, "id", f->seller_id);
     add_string(seller, "name", f->seller_name);
     add_string(seller, "location", f->seller_location);
-    cJSON_AddBoolToObject(seller, "official", cJSON_IsTrue(f->seller_official));
+    /* true, or 1 (some APIs write flags as numbers) */
+    cJSON_AddBoolToObject(seller, "official",
+                          cJSON_IsTrue(f->seller_official) ||
+                              (cJSON_IsNumber(f->seller_official) && f->seller_official->valuedouble != 0));
     cJSON_AddItemToObject(l, "seller", seller);
     add_string(l, "category", f->category);
     if (f->livestream)
@@ -225,6 +263,10 @@ int read_json_items(const campaign_target *t, const char *page_url, const cJSON 
     const cJSON *item;
     cJSON_ArrayForEach(item, items)
     {
+        if (!cJSON_IsObject(item)) {
+            drop_item(out, ITEM_DROP_NOT_OBJECT);
+            continue;
+        }
         const cJSON *item_url = json_path(item, p->url);
         char *person = NULL;
         if (cJSON_IsString(item_url) && *item_url->valuestring)
@@ -240,7 +282,7 @@ int read_json_items(const campaign_target *t, const char *page_url, const cJSON 
                             json_path(item, p->price), currency, json_path(item, p->seller_id),
                             json_path(item, p->seller_name), json_path(item, p->seller_location),
                             json_path(item, p->seller_official), json_path(item, p->category), NULL,
-                            p->price_divisor, person, currency ? NULL : json_path(root, p->currency), NULL, from_page};
+                            p->price_divisor, person, currency ? NULL : json_path(root, p->currency), NULL, from_page, NULL, 0};
         added += add_listing(out, t, &f);
         free(person);
     }

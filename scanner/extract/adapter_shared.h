@@ -32,10 +32,12 @@ typedef struct listing_fields {
     const char *default_currency; /* the adapter's own, when its site sells in one currency (tiki: VND) */
     bool url_is_page;             /* url is the page the item was read from, not the item's own
                                      (the record says so: "url_source": "page") */
+    const cJSON *price_max;       /* the highest price of its variants (same unit as price), or NULL */
+    size_t variants;              /* its variants (models, tier options, configurable products); 0/1: none */
 } listing_fields;
 
-/* Builds a listing record into out->listings; false (nothing added)
- * without an id or a title. The price is a number (divided by
+/* Builds a listing record into out->listings; false (nothing added,
+ * counted in out->dropped by reason) without an id or a title. The price is a number (divided by
  * price_divisor), or text read by price_find_in_text (a caption) or
  * price_read (a short price field); a range adds "price_max". The currency
  * is the item's (its currency field, else the one written with its price),
@@ -43,6 +45,8 @@ typedef struct listing_fields {
  * default; a price in no known currency gets PRICE_CURRENCY_UNKNOWN, never
  * VND by assumption. */
 bool add_listing(adapter_result *out, const campaign_target *t, const listing_fields *f);
+/* Counts an item of the page that is not a JSON object (it gives no listing). */
+void drop_item(adapter_result *out, item_drop reason);
 
 /* The base a target's item links and URL templates resolve against: its
  * site_url, else its base_url's origin with "/" (an API at
@@ -74,6 +78,7 @@ typedef struct adapter_shape {
                      char *error, size_t error_size);
 } adapter_shape;
 
-extern const adapter_shape adapter_shopee, adapter_tiki, adapter_storefront, adapter_social, adapter_json;
+extern const adapter_shape adapter_shopee, adapter_tiki, adapter_storefront, adapter_social, adapter_json,
+    adapter_lazada, adapter_sendo, adapter_tiktok;
 
 #endif

@@ -29,6 +29,7 @@ void adapter_result_reset(adapter_result *r)
     r->parse_failed = false;
     r->json_repairs = 0;
     r->embedded_errors = 0;
+    memset(r->dropped, 0, sizeof r->dropped);
     cJSON_Delete(r->listings);
     r->listings = cJSON_CreateArray();
 }
@@ -43,8 +44,9 @@ void adapter_result_free(adapter_result *r)
 
 /* ---- the registry ---------------------------------------------------------------- */
 
-static const adapter_shape *const shapes[ADAPTER_COUNT] = {&adapter_shopee, &adapter_tiki, &adapter_storefront,
-                                                           &adapter_social, &adapter_json};
+static const adapter_shape *const shapes[ADAPTER_COUNT] = {&adapter_shopee, &adapter_tiki,   &adapter_storefront,
+                                                           &adapter_social, &adapter_json,   &adapter_lazada,
+                                                           &adapter_sendo,  &adapter_tiktok};
 
 int adapter_seed(const campaign_target *t, const char *const *keywords, size_t keyword_count, adapter_result *out)
 {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "scanner/extract/target.h"
+#include "workers/counters.h"
 
 typedef enum page_kind {
     PAGE_LISTING = 0,    /* a page of listings (search, category, seller, feed) */
@@ -30,6 +31,7 @@ typedef struct adapter_result {
     bool parse_failed;            /* the page was not what the adapter expects */
     size_t json_repairs;          /* bad string escapes repaired before parsing (json_repair.h) */
     size_t embedded_errors;       /* JSON embedded in an HTML page that did not parse (counted, never fatal) */
+    size_t dropped[ITEM_DROP_COUNT]; /* items of the page that gave no listing, by reason (never silent) */
 } adapter_result;
 
 void adapter_result_init(adapter_result *r);

@@ -120,11 +120,16 @@ static const char *local_name(const char *s, size_t n, size_t *local_length)
     return s + start;
 }
 
+/* Product and the schema.org types derived from it, in any letter case
+ * (sites write "product" and "PRODUCT" too). */
 static bool local_is_product(const char *local, size_t n)
 {
-    static const char *const names[] = {"Product", "IndividualProduct", "ProductModel", "SomeProducts", "ProductGroup"};
+    static const char *const names[] = {"Product",         "IndividualProduct", "ProductModel", "SomeProducts",
+                                        "ProductGroup",    "ProductCollection", "Vehicle",      "Car",
+                                        "Motorcycle",      "BusOrCoach",        "MotorizedBicycle",
+                                        "DietarySupplement"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strlen(names[i]) == n && !memcmp(names[i], local, n))
+        if (strlen(names[i]) == n && !strncasecmp(names[i], local, n))
             return true;
     return false;
 }
@@ -160,14 +165,14 @@ static bool types_include_product(const char *types)
 /* ---- extraction state ---------------------------------------------------- */
 
 enum { FRAME_ITEM, FRAME_PROP, FRAME_TITLE, FRAME_HEADING };
-enum { ROLE_OTHER, ROLE_PRODUCT, ROLE_OFFER, ROLE_SELLER, ROLE_ADDRESS, ROLE_BRAND };
+enum { ROLE_OTHER, ROLE_PRODUCT, ROLE_OFFER, ROLE_SELLER, ROLE_ADDRESS, ROLE_BRAND, ROLE_VARIANT, ROLE_VARIANT_OFFER };
 
 /* itemprop names we read, as bits */
 enum {
     P_NAME = 1u << 0, P_DESCRIPTION = 1u << 1, P_BRAND = 1u << 2, P_SKU = 1u << 3, P_URL = 1u << 4,
     P_IMAGE = 1u << 5, P_CATEGORY = 1u << 6, P_OFFERS = 1u << 7, P_PRICE = 1u << 8, P_LOWPRICE = 1u << 9,
     P_CURRENCY = 1u << 10, P_SELLER = 1u << 11, P_IDENTIFIER = 1u << 12, P_ADDRESS = 1u << 13,
-    P_REGION = 1u << 14, P_PRODUCTID = 1u << 15,
+    P_REGION = 1u << 14, P_PRODUCTID = 1u << 15, P_PAGE_ENTITY = 1u << 16, P_HAS_VARIANT = 1u << 17,
 };
 
 static const struct {
@@ -180,6 +185,12 @@ static const struct {
     {"lowPrice", P_LOWPRICE}, {"priceCurrency", P_CURRENCY},  {"seller", P_SELLER},
     {"identifier", P_IDENTIFIER}, {"address", P_ADDRESS},     {"addressRegion", P_REGION},
     {"productID", P_PRODUCTID},
+    /* data-vocabulary.org (the legacy vocabulary) names these differently */
+    {"offerDetails", P_OFFERS}, {"currency", P_CURRENCY}, {"region", P_REGION},
+    /* a product that is one of these properties is still the page's */
+    {"mainEntity", P_PAGE_ENTITY}, {"mainEntityOfPage", P_PAGE_ENTITY}, {"item", P_PAGE_ENTITY},
+    {"itemListElement", P_PAGE_ENTITY}, {"about", P_PAGE_ENTITY}, {"itemOffered", P_PAGE_ENTITY},
+    {"hasVariant", P_HAS_VARIANT},
 };
 
 /* Properties read from text/attribute values, per role of the owning item. */
@@ -190,6 +201,8 @@ static const unsigned role_props[] = {
     [ROLE_SELLER] = P_NAME | P_IDENTIFIER,
     [ROLE_ADDRESS] = P_REGION,
     [ROLE_BRAND] = P_NAME,
+    [ROLE_VARIANT] = 0,
+    [ROLE_VARIANT_OFFER] = P_PRICE | P_LOWPRICE,
 };
 
 static unsigned parse_props(const char *list)
@@ -199,7 +212,7 @@ static unsigned parse_props(const char *list)
     size_t ln;
     while (cursor && next_local_name(&cursor, &local, &ln)) {
         for (size_t i = 0; i < sizeof prop_names / sizeof *prop_names; i++)
-            if (strlen(prop_names[i].name) == ln && !memcmp(prop_names[i].name, local, ln))
+            if (strlen(prop_names[i].name) == ln && !strncasecmp(prop_names[i].name, local, ln))
                 mask |= prop_names[i].bit;
     }
     return mask;
@@ -207,9 +220,13 @@ static unsigned parse_props(const char *list)
 
 typedef struct work_product {
     html_product p;
+    char *group;           /* JSON-LD: the product group it is a variant of (or is), for merging */
+    bool is_group;         /* JSON-LD: a ProductGroup */
     bool price_from_low;   /* price is an AggregateOffer's lowPrice, a real price replaces it */
     bool offer_taken;      /* the first offer is read, later ones are not */
     bool seller_taken;
+    double variant_low, variant_high; /* microdata: the range of its variants' prices (when variants) */
+    char *variant_low_text, *variant_high_text;
 } work_product;
 
 typedef struct frame {
@@ -260,6 +277,10 @@ typedef struct state {
     bool heading_done;
     bool near_open;         /* collecting the text after the first <h1> */
     bytebuf near;
+    const char *region;     /* the page's country, for reading prices (NULL: unknown) */
+    char region_text[3];
+    size_t related_depth;   /* depth of the open "related products" widget, or 0 */
+    size_t related_products;
 } state;
 
 enum { DATA_NONE = 0, DATA_JSON, DATA_SCRIPT };
@@ -287,6 +308,7 @@ static void product_free(html_product *p)
     free(p->seller_id);
     free(p->seller_region);
     free(p->category);
+    free(p->price_max);
     memset(p, 0, sizeof *p);
 }
 
@@ -305,6 +327,10 @@ static void product_fill(html_product *dst, const html_product *src)
     set_field(&dst->seller_id, dup_str(dst->seller_id ? NULL : src->seller_id));
     set_field(&dst->seller_region, dup_str(dst->seller_region ? NULL : src->seller_region));
     set_field(&dst->category, dup_str(dst->category ? NULL : src->category));
+    if (!dst->price_max && src->price_max && dst->price && src->price && !strcmp(dst->price, src->price))
+        dst->price_max = dup_str(src->price_max);
+    if (!dst->variants)
+        dst->variants = src->variants;
 }
 
 /* A resolved copy of a URL value, or NULL. */
@@ -485,19 +511,20 @@ static char *json_text_or(const cJSON *v, const char *key)
 {
     v = json_first(v);
     if (cJSON_IsObject(v))
-        return json_text(cJSON_GetObjectItemCaseSensitive(v, key));
+        return json_text(cJSON_GetObjectItem(v, key));
     return json_text(v);
 }
 
+/* A member in any letter case ("Offers", "PriceCurrency": sites write both). */
 static const cJSON *json_get(const cJSON *obj, const char *key)
 {
     obj = json_first(obj);
-    return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+    return cJSON_IsObject(obj) ? cJSON_GetObjectItem(obj, key) : NULL;
 }
 
 static bool json_is_product(const cJSON *obj)
 {
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "@type");
+    const cJSON *type = cJSON_GetObjectItem(obj, "@type");
     const cJSON *e;
     if (cJSON_IsString(type))
         return types_include_product(type->valuestring);
@@ -508,6 +535,178 @@ static bool json_is_product(const cJSON *obj)
     return false;
 }
 
+/* The prices of a product's offers and variants: the lowest and the
+ * highest, each kept as written. */
+typedef struct price_set {
+    const char *region;
+    char *low, *high, *currency; /* malloc'd; currency: the lowest's */
+    double low_value, high_value;
+    size_t count;
+} price_set;
+
+static void price_set_free(price_set *ps)
+{
+    free(ps->low);
+    free(ps->high);
+    free(ps->currency);
+}
+
+/* Adds one price (takes `text` and `currency`); text that is no price is dropped. */
+static void price_set_add(price_set *ps, char *text, char *currency)
+{
+    price_reading r;
+    if (text && price_read(text, ps->region, &r)) {
+        double top = r.high > r.amount ? r.high : r.amount;
+        ps->count++;
+        if (!ps->low || r.amount < ps->low_value) {
+            free(ps->low);
+            ps->low = dup_str(text);
+            ps->low_value = r.amount;
+            free(ps->currency);
+            ps->currency = currency;
+            currency = NULL;
+        }
+        if (!ps->high || top > ps->high_value) {
+            free(ps->high);
+            ps->high = dup_str(text);
+            ps->high_value = top;
+        }
+    }
+    free(text);
+    free(currency);
+}
+
+/* A priceSpecification that is a crossed-out price (the price before a
+ * discount, a list or recommended price), not what the item costs now. */
+static bool price_is_struck(const cJSON *spec)
+{
+    static const char *const struck[] = {"StrikethroughPrice", "ListPrice", "SRP", "MSRP"};
+    char *type = json_text(json_get(spec, "priceType"));
+    bool yes = false;
+    if (type) {
+        size_t n;
+        const char *local = local_name(type, strlen(type), &n);
+        for (size_t i = 0; i < sizeof struck / sizeof *struck && !yes; i++)
+            yes = strlen(struck[i]) == n && !strncasecmp(struck[i], local, n);
+    }
+    free(type);
+    return yes;
+}
+
+/* The prices of `offers` (an Offer, an AggregateOffer, a list, offers
+ * nested in offers) into ps. An offer's own price first; else its
+ * lowPrice..highPrice; else its current priceSpecifications; else the
+ * offers nested in it. */
+static void offers_prices(const cJSON *offers, price_set *ps, int depth)
+{
+    if (!offers || depth > 6)
+        return;
+    if (cJSON_IsArray(offers)) {
+        const cJSON *e;
+        size_t n = 0;
+        cJSON_ArrayForEach(e, offers)
+            if (n++ < EXTRACT_HTML_MAX_PRODUCTS)
+                offers_prices(e, ps, depth + 1);
+        return;
+    }
+    if (!cJSON_IsObject(offers))
+        return;
+    char *currency = json_text(json_get(offers, "priceCurrency"));
+    size_t before = ps->count;
+    price_set_add(ps, json_text(json_get(offers, "price")), dup_str(currency));
+    if (ps->count == before) {
+        price_set_add(ps, json_text(json_get(offers, "lowPrice")), dup_str(currency));
+        price_set_add(ps, json_text(json_get(offers, "highPrice")), dup_str(currency));
+    }
+    if (ps->count == before) {
+        const cJSON *specs = json_get(offers, "priceSpecification"), *spec;
+        if (cJSON_IsObject(specs)) {
+            if (!price_is_struck(specs))
+                price_set_add(ps, json_text(json_get(specs, "price")),
+                              json_text(json_get(specs, "priceCurrency")) ?: dup_str(currency));
+        } else if (cJSON_IsArray(specs)) {
+            cJSON_ArrayForEach(spec, specs)
+                if (cJSON_IsObject(spec) && !price_is_struck(spec)) {
+                    char *spec_currency = json_text(json_get(spec, "priceCurrency"));
+                    price_set_add(ps, json_text(json_get(spec, "price")), spec_currency ? spec_currency : dup_str(currency));
+                }
+        }
+    }
+    if (ps->count == before)
+        offers_prices(json_get(offers, "offers"), ps, depth + 1);
+    free(currency);
+}
+
+/* The first offer that names a seller (an AggregateOffer's list included). */
+static const cJSON *offer_seller(const cJSON *offers, int depth)
+{
+    const cJSON *offer = json_first(offers);
+    if (!cJSON_IsObject(offer) || depth > 6)
+        return NULL;
+    const cJSON *seller = json_first(json_get(offer, "seller"));
+    return seller ? seller : offer_seller(json_get(offer, "offers"), depth + 1);
+}
+
+/* Moves the lowest and highest price of ps into p (ps is emptied). */
+static void take_prices(html_product *p, price_set *ps)
+{
+    if (ps->low) {
+        free(p->price);
+        p->price = ps->low;
+        ps->low = NULL;
+        set_field(&p->currency, ps->currency);
+        ps->currency = NULL;
+        if (ps->high && ps->high_value > ps->low_value) {
+            free(p->price_max);
+            p->price_max = ps->high;
+            ps->high = NULL;
+        }
+    }
+    price_set_free(ps);
+    memset(ps, 0, sizeof *ps);
+}
+
+/* The group a JSON-LD product belongs to: a ProductGroup's productGroupID
+ * (else its @id); a variant's inProductGroupWithID, else its isVariantOf
+ * (an id, or the group's productGroupID, @id or name). NULL: none. */
+static char *jsonld_group(const cJSON *obj, bool is_group)
+{
+    char *g = NULL;
+    if (is_group) {
+        set_field(&g, json_text(json_get(obj, "productGroupID")));
+        set_field(&g, json_text(json_get(obj, "@id")));
+        return g;
+    }
+    set_field(&g, json_text(json_get(obj, "inProductGroupWithID")));
+    const cJSON *of = json_first(json_get(obj, "isVariantOf"));
+    if (cJSON_IsObject(of)) {
+        set_field(&g, json_text(json_get(of, "productGroupID")));
+        set_field(&g, json_text(json_get(of, "@id")));
+        set_field(&g, json_text(json_get(of, "name")));
+    } else {
+        set_field(&g, json_text(of));
+    }
+    return g;
+}
+
+static bool json_type_is(const cJSON *obj, const char *name)
+{
+    const cJSON *type = cJSON_GetObjectItem(obj, "@type"), *e;
+    char *one = cJSON_IsString(type) ? type->valuestring : NULL;
+    size_t n;
+    if (one) {
+        const char *local = local_name(one, strlen(one), &n);
+        return strlen(name) == n && !strncasecmp(local, name, n);
+    }
+    cJSON_ArrayForEach(e, (cJSON_IsArray(type) ? type : NULL))
+        if (cJSON_IsString(e)) {
+            const char *local = local_name(e->valuestring, strlen(e->valuestring), &n);
+            if (strlen(name) == n && !strncasecmp(local, name, n))
+                return true;
+        }
+    return false;
+}
+
 static void jsonld_product(state *st, const cJSON *obj)
 {
     if (st->json_count >= EXTRACT_HTML_MAX_PRODUCTS)
@@ -515,6 +714,8 @@ static void jsonld_product(state *st, const cJSON *obj)
     work_product *w = &st->json[st->json_count++];
     html_product *p = &w->p;
     p->source = "json-ld";
+    w->is_group = json_type_is(obj, "ProductGroup");
+    w->group = jsonld_group(obj, w->is_group);
     set_field(&p->name, json_text(json_get(obj, "name")));
     set_field(&p->description, json_text(json_get(obj, "description")));
     set_field(&p->brand, json_text_or(json_get(obj, "brand"), "name"));
@@ -528,14 +729,31 @@ static void jsonld_product(state *st, const cJSON *obj)
     free(image);
     set_field(&p->category, json_text_or(json_get(obj, "category"), "name"));
 
-    const cJSON *offer = json_first(json_get(obj, "offers"));
-    const cJSON *spec = json_first(json_get(offer, "priceSpecification"));
-    set_field(&p->price, json_text(json_get(offer, "price")));
-    set_field(&p->price, json_text(json_get(offer, "lowPrice")));
-    set_field(&p->price, json_text(json_get(spec, "price")));
-    set_field(&p->currency, json_text(json_get(offer, "priceCurrency")));
-    set_field(&p->currency, json_text(json_get(spec, "priceCurrency")));
-    const cJSON *seller = json_first(json_get(offer, "seller"));
+    const cJSON *offers = json_get(obj, "offers");
+    set_field(&p->currency, json_text(json_get(offers, "priceCurrency")));
+    price_set ps = {.region = st->region};
+    offers_prices(offers, &ps, 0);
+    const cJSON *seller = offer_seller(offers, 0);
+    /* a ProductGroup's variants (size, colour) are one listing: count them,
+     * keep the lowest and highest price */
+    const cJSON *variants = json_get(obj, "hasVariant"), *v;
+    if (cJSON_IsObject(variants) || cJSON_IsArray(variants)) {
+        size_t n = 0;
+        cJSON_ArrayForEach(v, (cJSON_IsArray(variants) ? variants : NULL))
+            if (cJSON_IsObject(v) && n++ < EXTRACT_HTML_MAX_PRODUCTS) {
+                offers_prices(json_get(v, "offers"), &ps, 0);
+                set_field(&p->name, json_text(json_get(v, "name")));
+                set_field(&p->currency, json_text(json_get(json_get(v, "offers"), "priceCurrency")));
+                if (!seller)
+                    seller = offer_seller(json_get(v, "offers"), 0);
+            }
+        if (cJSON_IsObject(variants)) {
+            n = 1;
+            offers_prices(json_get(variants, "offers"), &ps, 0);
+        }
+        p->variants = n;
+    }
+    take_prices(p, &ps);
     if (!seller)
         seller = json_first(json_get(obj, "seller"));
     if (cJSON_IsObject(seller)) {
@@ -545,6 +763,43 @@ static void jsonld_product(state *st, const cJSON *obj)
     } else {
         set_field(&p->seller_name, json_text(seller));
     }
+}
+
+/* Variants given as separate JSON-LD products of one group (the same
+ * productGroupID / inProductGroupWithID / isVariantOf) become one product:
+ * the first of the group, with the variant count and the price range. */
+static void merge_variants(state *st)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < st->json_count; i++) {
+        work_product *w = &st->json[i];
+        size_t into = SIZE_MAX;
+        for (size_t k = 0; k < kept && w->group && into == SIZE_MAX; k++)
+            if (st->json[k].group && !strcmp(st->json[k].group, w->group))
+                into = k;
+        if (into == SIZE_MAX) {
+            if (kept != i) {
+                st->json[kept] = *w;
+                memset(w, 0, sizeof *w);
+            }
+            kept++;
+            continue;
+        }
+        work_product *t = &st->json[into];
+        if (!(t->is_group && t->p.variants))
+            t->p.variants = (t->p.variants ? t->p.variants : (t->is_group ? 0 : 1)) + 1;
+        price_set ps = {.region = st->region};
+        price_set_add(&ps, dup_str(t->p.price), dup_str(t->p.currency));
+        price_set_add(&ps, dup_str(t->p.price_max), dup_str(t->p.currency));
+        price_set_add(&ps, dup_str(w->p.price), dup_str(w->p.currency));
+        price_set_add(&ps, dup_str(w->p.price_max), dup_str(w->p.currency));
+        take_prices(&t->p, &ps);
+        product_fill(&t->p, &w->p);
+        product_free(&w->p);
+        free(w->group);
+        w->group = NULL;
+    }
+    st->json_count = kept;
 }
 
 static void jsonld_visit(state *st, const cJSON *node, int depth)
@@ -565,7 +820,7 @@ static void jsonld_visit(state *st, const cJSON *node, int depth)
     }
     static const char *const containers[] = {"@graph", "mainEntity", "itemListElement", "item"};
     for (size_t i = 0; i < sizeof containers / sizeof *containers; i++)
-        jsonld_visit(st, cJSON_GetObjectItemCaseSensitive(node, containers[i]), depth + 1);
+        jsonld_visit(st, cJSON_GetObjectItem(node, containers[i]), depth + 1);
 }
 
 static void jsonld_process(state *st)
@@ -704,6 +959,22 @@ static void assign(state *st, int role, int product, unsigned props, char *value
     case ROLE_BRAND:
         if (props & P_NAME) field = &p->brand;
         break;
+    case ROLE_VARIANT_OFFER: {
+        price_reading r;
+        if (value && price_read(value, st->region, &r)) {
+            if (!w->variant_low_text || r.amount < w->variant_low) {
+                free(w->variant_low_text);
+                w->variant_low_text = dup_str(value);
+                w->variant_low = r.amount;
+            }
+            if (!w->variant_high_text || r.amount > w->variant_high) {
+                free(w->variant_high_text);
+                w->variant_high_text = dup_str(value);
+                w->variant_high = r.amount;
+            }
+        }
+        break;
+    }
     default:
         break;
     }
@@ -715,7 +986,7 @@ static void assign(state *st, int role, int product, unsigned props, char *value
 
 typedef struct attrs {
     const char *itemprop, *itemtype, *content, *href, *src, *rel, *type, *property, *name, *value, *datetime,
-        *data, *id;
+        *data, *id, *class_name;
     bool itemscope, has_content;
 } attrs;
 
@@ -725,7 +996,10 @@ static void read_attrs(const xmlChar **atts, attrs *a)
     for (size_t i = 0; atts && atts[i]; i += 2) {
         const char *k = (const char *)atts[i], *v = (const char *)atts[i + 1];
         switch (k[0]) {
-        case 'c': if (!strcmp(k, "content")) { a->content = v; a->has_content = true; } break;
+        case 'c':
+            if (!strcmp(k, "content")) { a->content = v; a->has_content = true; }
+            else if (!strcmp(k, "class")) a->class_name = v;
+            break;
         case 'd': if (!strcmp(k, "datetime")) a->datetime = v; else if (!strcmp(k, "data")) a->data = v; break;
         case 'h': if (!strcmp(k, "href")) a->href = v; break;
         case 'i':
@@ -751,6 +1025,14 @@ static void open_item(state *st, const attrs *a, size_t depth)
     unsigned props = a->itemprop ? parse_props(a->itemprop) : 0;
     int role = ROLE_OTHER, product = parent ? parent->product : -1;
     bool is_product = a->itemtype && types_include_product(a->itemtype);
+    /* a product that is a property of another item (isRelatedTo,
+     * isSimilarTo, ...) or sits in a related-products widget is a link,
+     * not one of the page's products */
+    if (is_product && !st->open_products &&
+        (st->related_depth || (a->itemprop && !(parse_props(a->itemprop) & P_PAGE_ENTITY)))) {
+        st->related_products++;
+        is_product = false;
+    }
     if (is_product && !st->open_products) {
         if (st->md_count < EXTRACT_HTML_MAX_PRODUCTS) {
             product = (int)st->md_count++;
@@ -770,6 +1052,12 @@ static void open_item(state *st, const attrs *a, size_t depth)
             role = ROLE_ADDRESS;
         } else if (parent->role == ROLE_PRODUCT && (props & P_BRAND)) {
             role = ROLE_BRAND;
+        } else if (parent->role == ROLE_PRODUCT && (props & P_HAS_VARIANT) && is_product) {
+            /* a ProductGroup's variant: counted, its offers' prices make the range */
+            w->p.variants++;
+            role = ROLE_VARIANT;
+        } else if (parent->role == ROLE_VARIANT && (props & P_OFFERS)) {
+            role = ROLE_VARIANT_OFFER;
         }
     }
     frame *f = push_frame(st, FRAME_ITEM, depth);
@@ -1061,6 +1349,21 @@ static bool stops_near_text(const char *tag)
 
 /* ---- SAX callbacks ------------------------------------------------------- */
 
+/* Does a class or id name a widget of other products (related, recommended,
+ * similar; in English and Vietnamese without marks)? */
+static bool names_related_widget(const char *v)
+{
+    static const char *const words[] = {"related",   "recommend",  "similar",   "upsell",   "up-sell",
+                                        "cross-sell", "crosssell", "also-bought", "also-viewed", "lien-quan",
+                                        "lienquan",  "tuong-tu",   "tuongtu",   "goi-y",    "goiy"};
+    if (!v)
+        return false;
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strcasestr(v, words[i]))
+            return true;
+    return false;
+}
+
 static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 {
     state *st = ctx;
@@ -1118,6 +1421,11 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
             }
         }
     }
+    /* a widget is a part of the page: <html>, <body> and <main> classes
+     * describe the whole page ("has-related-products") */
+    if (!st->related_depth && strcmp(tag, "html") && strcmp(tag, "body") && strcmp(tag, "main") &&
+        (names_related_widget(a.class_name) || names_related_widget(a.id)))
+        st->related_depth = depth;
     if (st->ignore_from && depth >= st->ignore_from)
         return;
     if (a.itemscope)
@@ -1149,6 +1457,8 @@ static void on_end(void *ctx, const xmlChar *xname)
     }
     if (st->ignore_from && depth <= st->ignore_from)
         st->ignore_from = 0;
+    if (st->related_depth && depth <= st->related_depth)
+        st->related_depth = 0;
     st->depth--;
 }
 
@@ -1243,10 +1553,15 @@ static void state_free(state *st)
     for (size_t i = 0; i < st->embedded_count; i++)
         free(st->embedded[i]);
     free(st->heading);
-    for (size_t i = 0; i < st->json_count; i++)
+    for (size_t i = 0; i < st->json_count; i++) {
         product_free(&st->json[i].p);
-    for (size_t i = 0; i < st->md_count; i++)
+        free(st->json[i].group);
+    }
+    for (size_t i = 0; i < st->md_count; i++) {
         product_free(&st->md[i].p);
+        free(st->md[i].variant_low_text);
+        free(st->md[i].variant_high_text);
+    }
     og_free(&st->og);
     for (size_t i = 0; i < st->link_count; i++)
         free(st->links[i]);
@@ -1265,6 +1580,8 @@ static int build_page(state *st, html_page *out)
     if (!list)
         return -1;
     size_t n = 0;
+    merge_variants(st);
+    out->related_products = st->related_products;
     for (size_t i = 0; i < st->json_count; i++) {
         list[n++] = st->json[i].p;
         memset(&st->json[i].p, 0, sizeof st->json[i].p);
@@ -1272,6 +1589,15 @@ static int build_page(state *st, html_page *out)
     size_t json_n = n, first_md = SIZE_MAX;
     for (size_t i = 0; i < st->md_count; i++) {
         html_product *m = &st->md[i].p;
+        work_product *w = &st->md[i];
+        if (w->variant_low_text && !m->price) { /* a group's own offer first, else its variants' range */
+            m->price = w->variant_low_text;
+            w->variant_low_text = NULL;
+            if (w->variant_high > w->variant_low) {
+                m->price_max = w->variant_high_text;
+                w->variant_high_text = NULL;
+            }
+        }
         size_t same = SIZE_MAX;
         for (size_t k = 0; k < json_n && m->name; k++)
             if (same_text(list[k].name, m->name))
@@ -1368,6 +1694,7 @@ int extract_html(const char *body, size_t length, const char *page_url, html_pag
     bytebuf_init(&st->near, NEAR_HEADING_MAX + 8);
     if (page_url && url_resolve(NULL, page_url, st->base, sizeof st->base))
         st->have_base = true;
+    st->region = page_url && price_region(page_url, st->region_text) ? st->region_text : NULL;
 
     htmlSAXHandler sax;
     memset(&sax, 0, sizeof sax);
@@ -1450,6 +1777,7 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
     if (!page || !listings)
         return 0;
     size_t added = 0;
+    bool page_url_taken = false;
     for (size_t i = 0; i < page->product_count; i++) {
         const html_product *p = &page->products[i];
         if (!p->name || !*p->name)
@@ -1458,6 +1786,11 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
         const char *product_url = NULL;
         if (p->url && url_resolve(page_url, p->url, resolved, sizeof resolved))
             product_url = resolved;
+        /* the page is the listing of its main product only */
+        if (!product_url && page_url_taken)
+            continue;
+        if (!product_url)
+            page_url_taken = true;
         const char *url = product_url ? product_url : page_url;
         const char *id = p->sku ? p->sku : url;
         if (!url || !id)
@@ -1474,10 +1807,16 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
         price_reading reading;
         bool has_price = price_read(p->price, region, &reading);
         if (has_price) {
+            double high = reading.high;
+            price_reading top;
+            if (p->price_max && price_read(p->price_max, region, &top))
+                high = fmax(high, fmax(top.amount, top.high));
             cJSON_AddNumberToObject(o, "price", reading.amount);
-            if (reading.high > reading.amount)
-                cJSON_AddNumberToObject(o, "price_max", reading.high);
+            if (high > reading.amount)
+                cJSON_AddNumberToObject(o, "price_max", high);
         }
+        if (p->variants > 1)
+            cJSON_AddNumberToObject(o, "variants", (double)p->variants);
         /* the product's (or the page's OpenGraph) currency, the one written
          * with the price, the target's; never VND by assumption */
         char code[4] = "";
@@ -1514,6 +1853,10 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
 bool html_page_fallback_listing(const html_page *page, const char *platform, const char *page_url, cJSON *listings)
 {
     if (!page || !listings || !page->heading || !*page->heading || !page->near_heading || !page_url)
+        return false;
+    /* structured data that names only other items' products (an order, a
+     * related product) says this page is not a product page */
+    if (page->related_products)
         return false;
     char url[URL_MAX], region_text[3];
     if (!url_resolve(NULL, page_url, url, sizeof url))

@@ -3,9 +3,25 @@
  *
  * What it reads: schema.org Product JSON-LD (a top-level object, an array,
  * "@graph", and "mainEntity"/"itemListElement"/"item" inside them), OpenGraph
- * and product: meta tags, schema.org Product microdata (with its Offer, the
- * offer's seller and the seller's PostalAddress), <a href>, <link rel="next">,
- * <base href> and <title>. How the three sources combine:
+ * and product: meta tags, schema.org (and the legacy data-vocabulary.org)
+ * Product microdata (with its Offer, the offer's seller and the seller's
+ * PostalAddress), <a href>, <link rel="next">, <base href> and <title>.
+ * Tolerant of how sites write it: types and property names in any letter
+ * case; Product's subtypes (IndividualProduct, ProductModel, SomeProducts,
+ * ProductGroup, ProductCollection, Vehicle, Car, Motorcycle, ...) and @type
+ * arrays; offers nested in offers (an AggregateOffer's list), lowPrice; the
+ * current price over a crossed-out one (a priceSpecification whose priceType
+ * is StrikethroughPrice, ListPrice, SRP or MSRP is not the price).
+ * One listing per product:
+ *   - variants merge: a ProductGroup's hasVariant products (JSON-LD or
+ *     microdata), and JSON-LD
+ *     products sharing a productGroupID / inProductGroupWithID / isVariantOf,
+ *     give one product with `variants` and the lowest and highest price;
+ *   - products that are properties of another item (microdata with an
+ *     itemprop such as isRelatedTo, isSimilarTo; JSON-LD isRelatedTo ...) or
+ *     sit inside a "related"/"recommended"/"similar" widget (an element whose
+ *     class or id says so) are not the page's products: they are links.
+ * How the three sources combine:
  *   - JSON-LD products come first;
  *   - OpenGraph describes the page's main product: it fills the missing
  *     fields of the one JSON-LD product (or of the one whose name or url
@@ -48,6 +64,8 @@ typedef struct html_product {
     char *currency;     /* "VND", "GBP", ... */
     char *seller_name, *seller_id, *seller_region; /* offers.seller: name, identifier, address.addressRegion */
     char *category;
+    char *price_max;    /* the highest price of its variants or offers, as written, when above price; or NULL */
+    size_t variants;    /* variants merged into it (0 or 1: none) */
     const char *source; /* static string: "json-ld", "microdata" or "opengraph" */
 } html_product;
 
@@ -63,6 +81,7 @@ typedef struct html_page {
     char *next_page;         /* first <link rel="next"> or <a rel="next">, resolved, or NULL */
     char *title;             /* first <title> text, or NULL */
     size_t json_ld_errors;   /* JSON-LD blocks that did not parse (counted, never fatal) */
+    size_t related_products; /* products read as links, not as the page's (related widgets, properties) */
     char *embedded_json[EXTRACT_HTML_MAX_EMBEDDED]; /* JSON a page renders from, as written (not parsed):
                                 <script type="application/json"> (any +json but ld+json),
                                 <script id="__NEXT_DATA__">, and objects assigned in scripts
@@ -100,8 +119,11 @@ void html_page_free(html_page *p);
  * ISO 4217, else the one written with the price, else `currency` (the
  * target's, NULL: none), else "XXX" when there is a price; seller
  * {id, name, location} (only the fields known; absent when none); category;
- * images [image]. Products without a name, or without any id or URL, are
- * skipped. Returns how many were added. The new objects belong to
+ * images [image]; "variants": n when variants were merged (an extra field,
+ * records pass it through), with "price_max" the highest. Only the page's
+ * main product (the first) may take the page URL: a later product without
+ * its own URL is not a listing of this page and is skipped. Products without
+ * a name, or without any id or URL, are skipped. Returns how many were added. The new objects belong to
  * `listings`. Thread-safe (the page and the array are not shared). */
 size_t html_page_listings(const html_page *page, const char *platform, const char *page_url, const char *currency,
                           cJSON *listings);
@@ -111,7 +133,9 @@ size_t html_page_listings(const html_page *page, const char *platform, const cha
  * or a Vietnamese unit right after it (near_heading, price_read); listing_id
  * and url = the page URL; "extraction": "fallback" (an extra field, records
  * pass it through). Adds nothing (returns false) without a heading, without
- * such a price, or without a page URL. Thread-safe. */
+ * such a price, without a page URL, or when the page has products that are
+ * only properties of other items or related products (related_products).
+ * Thread-safe. */
 bool html_page_fallback_listing(const html_page *page, const char *platform, const char *page_url, cJSON *listings);
 
 #endif

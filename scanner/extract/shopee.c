@@ -1,6 +1,9 @@
 /* The Shopee-like shape: the v4 search API (offset paging by `newest` until
  * `nomore`), the category tree, item details; prices in units of 1/100000
- * VND. docs/campaigns.md, "What the adapters read". */
+ * VND. Items come as {item_basic: {...}}, flat, or in the newer item-card
+ * shape (item_card_displayed_asset.name, item_card_display_price.price);
+ * variants are `models` / `tier_variations` with price_min..price_max.
+ * docs/campaigns.md, "What the adapters read". */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,43 @@
 #include "scanner/extract/price.h"
 
 #define SHOPEE_PRICE_UNIT 100000.0
+
+/* How many variants an item has: its models, else the product of its
+ * tier_variations' option counts (size x colour); 0 when none is given. */
+static size_t shopee_variants(const cJSON *b)
+{
+    const cJSON *models = cJSON_GetObjectItem(b, "models");
+    if (cJSON_IsArray(models) && cJSON_GetArraySize(models) > 0)
+        return (size_t)cJSON_GetArraySize(models);
+    const cJSON *tiers = cJSON_GetObjectItem(b, "tier_variations"), *tier;
+    size_t n = 0;
+    cJSON_ArrayForEach(tier, (cJSON_IsArray(tiers) ? tiers : NULL))
+    {
+        int options = cJSON_GetArraySize(cJSON_GetObjectItem(tier, "options"));
+        if (options > 0)
+            n = (n ? n : 1) * (size_t)(options > 10000 ? 10000 : options);
+    }
+    return n;
+}
+
+/* The item's name and price in any of the shapes: item_basic, flat, item card. */
+static const cJSON *shopee_name(const cJSON *item, const cJSON *b)
+{
+    const cJSON *name = cJSON_GetObjectItem(b, "name");
+    if (!cJSON_IsString(name))
+        name = json_path(item, "item_card_displayed_asset.name");
+    return name;
+}
+
+static const cJSON *shopee_price(const cJSON *item, const cJSON *b)
+{
+    const cJSON *price = cJSON_GetObjectItem(b, "price");
+    if (!cJSON_IsNumber(price) && !cJSON_IsString(price))
+        price = json_path(item, "item_card_display_price.price");
+    if (!cJSON_IsNumber(price) && !cJSON_IsString(price))
+        price = cJSON_GetObjectItem(b, "price_min");
+    return price;
+}
 
 static int shopee_page(const campaign_target *t, page_kind kind, const char *url, const cJSON *root,
                        adapter_result *out)
@@ -33,17 +73,38 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
         const cJSON *d = cJSON_GetObjectItem(root, "data");
         if (!cJSON_IsObject(d))
             return -1;
+        /* the newer product page (pdp/get_pc): data.item with item_id,
+         * shop_id, title; the shop in data.shop_detailed */
+        const cJSON *shop_info = NULL;
+        if (cJSON_IsObject(cJSON_GetObjectItem(d, "item"))) {
+            shop_info = cJSON_GetObjectItem(d, "shop_detailed");
+            d = cJSON_GetObjectItem(d, "item");
+        }
+        const cJSON *itemid = cJSON_GetObjectItem(d, "itemid"), *shopid = cJSON_GetObjectItem(d, "shopid");
+        const cJSON *name = cJSON_GetObjectItem(d, "name"), *shop_name = cJSON_GetObjectItem(d, "shop_name");
+        const cJSON *location = cJSON_GetObjectItem(d, "shop_location");
+        if (!itemid)
+            itemid = cJSON_GetObjectItem(d, "item_id");
+        if (!shopid)
+            shopid = cJSON_GetObjectItem(d, "shop_id");
+        if (!cJSON_IsString(name))
+            name = cJSON_GetObjectItem(d, "title");
+        if (!shop_name)
+            shop_name = cJSON_GetObjectItem(shop_info, "name");
+        if (!location)
+            location = cJSON_GetObjectItem(shop_info, "shop_location");
         char shop[64] = "", item[64] = "";
-        json_text(cJSON_GetObjectItem(d, "shopid"), shop, sizeof shop);
-        json_text(cJSON_GetObjectItem(d, "itemid"), item, sizeof item);
+        json_text(shopid, shop, sizeof shop);
+        json_text(itemid, item, sizeof item);
         snprintf(path, sizeof path, "/product/%s/%s", shop, item);
         char *person = url_join(t->base_url, path);
-        listing_fields f = {cJSON_GetObjectItem(d, "itemid"), cJSON_GetObjectItem(d, "name"),
-                            cJSON_GetObjectItem(d, "description"), cJSON_GetObjectItem(d, "price"),
-                            cJSON_GetObjectItem(d, "currency"), cJSON_GetObjectItem(d, "shopid"),
-                            cJSON_GetObjectItem(d, "shop_name"), cJSON_GetObjectItem(d, "shop_location"),
+        listing_fields f = {itemid, name,
+                            cJSON_GetObjectItem(d, "description"), shopee_price(d, d),
+                            cJSON_GetObjectItem(d, "currency"), shopid,
+                            shop_name, location,
                             cJSON_GetObjectItem(d, "is_official_shop"), NULL, cJSON_GetObjectItem(d, "is_live_streaming"),
-                            SHOPEE_PRICE_UNIT, person, NULL, NULL, false};
+                            SHOPEE_PRICE_UNIT, person, NULL, NULL, false, cJSON_GetObjectItem(d, "price_max"),
+                            shopee_variants(d)};
         add_listing(out, t, &f);
         free(person);
         return 0;
@@ -58,19 +119,30 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
     int count = 0;
     cJSON_ArrayForEach(item, items)
     {
+        if (!cJSON_IsObject(item)) {
+            drop_item(out, ITEM_DROP_NOT_OBJECT);
+            continue;
+        }
         const cJSON *b = cJSON_GetObjectItem(item, "item_basic");
-        if (!b)
+        if (!cJSON_IsObject(b))
             b = item;
         char shop[64] = "", id[64] = "";
-        json_text(cJSON_GetObjectItem(b, "shopid"), shop, sizeof shop);
-        json_text(cJSON_GetObjectItem(b, "itemid"), id, sizeof id);
+        const cJSON *itemid = cJSON_GetObjectItem(b, "itemid");
+        if (!itemid)
+            itemid = cJSON_GetObjectItem(item, "itemid");
+        const cJSON *shopid = cJSON_GetObjectItem(b, "shopid");
+        if (!shopid)
+            shopid = cJSON_GetObjectItem(item, "shopid");
+        json_text(shopid, shop, sizeof shop);
+        json_text(itemid, id, sizeof id);
         snprintf(path, sizeof path, "/product/%s/%s", shop, id);
         char *person = url_join(t->base_url, path);
-        listing_fields f = {cJSON_GetObjectItem(b, "itemid"), cJSON_GetObjectItem(b, "name"), NULL,
-                            cJSON_GetObjectItem(b, "price"), cJSON_GetObjectItem(b, "currency"),
-                            cJSON_GetObjectItem(b, "shopid"), cJSON_GetObjectItem(b, "shop_name"),
+        listing_fields f = {itemid, shopee_name(item, b), NULL,
+                            shopee_price(item, b), cJSON_GetObjectItem(b, "currency"),
+                            shopid, cJSON_GetObjectItem(b, "shop_name"),
                             cJSON_GetObjectItem(b, "shop_location"), cJSON_GetObjectItem(b, "is_official_shop"), NULL,
-                            cJSON_GetObjectItem(b, "is_live_streaming"), SHOPEE_PRICE_UNIT, person, NULL, NULL, false};
+                            cJSON_GetObjectItem(b, "is_live_streaming"), SHOPEE_PRICE_UNIT, person, NULL, NULL, false,
+                            cJSON_GetObjectItem(b, "price_max"), shopee_variants(b)};
         if (t->details) {
             snprintf(path, sizeof path, "/api/v4/item/get?itemid=%s&shopid=%s", id, shop);
             add_link_owned(out, url_join(t->base_url, path), PAGE_DETAIL);

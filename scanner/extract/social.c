@@ -30,8 +30,10 @@ static int social_page(const campaign_target *t, page_kind kind, const char *url
     cJSON_ArrayForEach(post, data)
     {
         const cJSON *message = cJSON_GetObjectItem(post, "message"), *from = cJSON_GetObjectItem(post, "from");
-        if (!cJSON_IsString(message))
+        if (!cJSON_IsString(message)) { /* a post without a caption (a photo, a share) has no title: counted */
+            drop_item(out, cJSON_IsObject(post) ? ITEM_DROP_NO_TITLE : ITEM_DROP_NOT_OBJECT);
             continue;
+        }
         /* the title is the caption's first line */
         size_t first = strcspn(message->valuestring, "\n");
         char *title_text = strndup(message->valuestring, first > 1024 ? 1024 : first);
@@ -43,7 +45,7 @@ static int social_page(const campaign_target *t, page_kind kind, const char *url
         listing_fields f = {cJSON_GetObjectItem(post, "id"), title, message, message, NULL,
                             cJSON_GetObjectItem(from, "id"), cJSON_GetObjectItem(from, "name"),
                             cJSON_GetObjectItem(from, "location"), cJSON_GetObjectItem(from, "verified"),
-                            cJSON_GetObjectItem(post, "topic"), cJSON_GetObjectItem(post, "is_live"), 1, person, NULL, NULL, false};
+                            cJSON_GetObjectItem(post, "topic"), cJSON_GetObjectItem(post, "is_live"), 1, person, NULL, NULL, false, NULL, 0};
         add_listing(out, t, &f);
         free(person);
         cJSON_Delete(title);

@@ -6,8 +6,10 @@
 
 #include "rules/base/url.h"
 
-static const char *const adapter_names[ADAPTER_COUNT] = {"shopee", "tiki", "storefront", "social", "json"};
-static const char *const adapter_platforms[ADAPTER_COUNT] = {"shopee", "tiki", "web", "facebook", "web"};
+static const char *const adapter_names[ADAPTER_COUNT] = {"shopee", "tiki", "storefront", "social", "json",
+                                                                 "lazada", "sendo", "tiktok"};
+static const char *const adapter_platforms[ADAPTER_COUNT] = {"shopee", "tiki", "web", "facebook", "web",
+                                                                     "lazada", "sendo", "tiktok"};
 
 const char *adapter_name(adapter_kind k) { return (unsigned)k < ADAPTER_COUNT ? adapter_names[k] : "unknown"; }
 const char *adapter_platform(adapter_kind k) { return (unsigned)k < ADAPTER_COUNT ? adapter_platforms[k] : "web"; }

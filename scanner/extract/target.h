@@ -18,6 +18,9 @@ typedef enum adapter_kind {
     ADAPTER_STOREFRONT,   /* HTML pages with schema.org / OpenGraph product data */
     ADAPTER_SOCIAL,       /* Graph-API-like post feeds, prices in captions */
     ADAPTER_JSON,         /* any JSON API, field paths from the campaign */
+    ADAPTER_LAZADA,       /* Lazada catalog search JSON (mods.listItems) */
+    ADAPTER_SENDO,        /* Sendo search API JSON (data) */
+    ADAPTER_TIKTOK,       /* TikTok Shop product lists (data.products) */
     ADAPTER_COUNT
 } adapter_kind;
 

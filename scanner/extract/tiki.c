@@ -1,5 +1,8 @@
 /* The Tiki-like shape (tiki.vn sells in VND only: its default currency): the v2 products API (page numbers until
- * paging.last_page), categories, product details. */
+ * paging.last_page), categories, product details. The official-store flag
+ * is is_official_store (true or 1) on the item or its current_seller, or an
+ * "official" badge (badges_new[].code); a product's variants are its
+ * configurable_products (count and price range). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,42 @@
 #include "rules/base/url.h"
 #include "scanner/extract/adapter_shared.h"
 #include "scanner/extract/price.h"
+
+/* cJSON values standing for a flag read from elsewhere (never freed) */
+static const cJSON tiki_true = {.type = cJSON_True};
+
+static const cJSON *tiki_official(const cJSON *item)
+{
+    const cJSON *flag = cJSON_GetObjectItem(item, "is_official_store");
+    if (!flag)
+        flag = json_path(item, "current_seller.is_official_store");
+    if (cJSON_IsTrue(flag) || (cJSON_IsNumber(flag) && flag->valuedouble != 0))
+        return flag;
+    const cJSON *badge;
+    cJSON_ArrayForEach(badge, cJSON_GetObjectItem(item, "badges_new"))
+    {
+        const cJSON *code = cJSON_GetObjectItem(badge, "code");
+        if (cJSON_IsString(code) && strstr(code->valuestring, "official"))
+            return &tiki_true;
+    }
+    return flag;
+}
+
+/* The highest price among its configurable products (variants), or NULL;
+ * *count gets how many there are. */
+static const cJSON *tiki_variants(const cJSON *item, size_t *count)
+{
+    const cJSON *products = cJSON_GetObjectItem(item, "configurable_products"), *p, *top = NULL;
+    *count = 0;
+    cJSON_ArrayForEach(p, (cJSON_IsArray(products) ? products : NULL))
+    {
+        const cJSON *price = cJSON_GetObjectItem(p, "price");
+        (*count)++;
+        if (cJSON_IsNumber(price) && (!top || price->valuedouble > top->valuedouble))
+            top = price;
+    }
+    return top;
+}
 
 static int tiki_page(const campaign_target *t, page_kind kind, const char *url, const cJSON *root, adapter_result *out)
 {
@@ -37,8 +76,9 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
         listing_fields f = {cJSON_GetObjectItem(root, "id"), cJSON_GetObjectItem(root, "name"),
                             cJSON_GetObjectItem(root, "short_description"), cJSON_GetObjectItem(root, "price"), NULL,
                             cJSON_GetObjectItem(seller, "id"), cJSON_GetObjectItem(seller, "name"),
-                            cJSON_GetObjectItem(seller, "store_location"), cJSON_GetObjectItem(seller, "is_official_store"),
-                            json_path(root, "categories.name"), NULL, 1, person, NULL, "VND", false};
+                            cJSON_GetObjectItem(seller, "store_location"), tiki_official(root),
+                            json_path(root, "categories.name"), NULL, 1, person, NULL, "VND", false, NULL, 0};
+        f.price_max = tiki_variants(root, &f.variants);
         bool ok = add_listing(out, t, &f);
         free(person);
         return ok ? 0 : -1;
@@ -48,6 +88,10 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
     const cJSON *item;
     cJSON_ArrayForEach(item, data)
     {
+        if (!cJSON_IsObject(item)) {
+            drop_item(out, ITEM_DROP_NOT_OBJECT);
+            continue;
+        }
         char id[64] = "";
         json_text(cJSON_GetObjectItem(item, "id"), id, sizeof id);
         if (t->details) {
@@ -64,8 +108,9 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
         listing_fields f = {cJSON_GetObjectItem(item, "id"), cJSON_GetObjectItem(item, "name"), NULL,
                             cJSON_GetObjectItem(item, "price"), NULL, cJSON_GetObjectItem(item, "seller_id"),
                             cJSON_GetObjectItem(item, "seller_name"), cJSON_GetObjectItem(item, "seller_location"),
-                            cJSON_GetObjectItem(item, "is_official_store"),
-                            cJSON_GetObjectItem(item, "primary_category_name"), NULL, 1, person, NULL, "VND", false};
+                            tiki_official(item),
+                            cJSON_GetObjectItem(item, "primary_category_name"), NULL, 1, person, NULL, "VND", false, NULL, 0};
+        f.price_max = tiki_variants(item, &f.variants);
         add_listing(out, t, &f);
         free(person);
     }

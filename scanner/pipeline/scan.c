@@ -377,6 +377,9 @@ static void handle_page(worker *w, const fetch_result *page)
         atomic_fetch_add(&s->counters.pages_json_repaired, 1);
         atomic_fetch_add(&s->counters.json_repairs, w->result.json_repairs);
     }
+    for (int d = 0; d < ITEM_DROP_COUNT; d++)
+        if (w->result.dropped[d])
+            atomic_fetch_add(&s->counters.items_dropped[d], w->result.dropped[d]);
     /* next pages and followed links stay on the target's hosts */
     for (size_t i = 0; i < w->result.link_count; i++) {
         if (campaign_target_allows(target, w->result.links[i].url))

@@ -137,7 +137,7 @@ static inline void fuzz_extract_html_one(const uint8_t *data, size_t size)
     }
 }
 
-#define FUZZ_ADAPTER_TARGETS 5
+#define FUZZ_ADAPTER_TARGETS 8
 
 /* One target per adapter; the json one with field paths. */
 static inline void fuzz_adapter_targets(campaign_target targets[FUZZ_ADAPTER_TARGETS])
@@ -157,6 +157,12 @@ static inline void fuzz_adapter_targets(campaign_target targets[FUZZ_ADAPTER_TAR
                    .price_divisor = 100}};
     targets[4] = (campaign_target){.name = "storefront", .adapter = ADAPTER_STOREFRONT, .platform = "storefront",
                                    .base_url = "http://a.test/shop"};
+    targets[5] = (campaign_target){.name = "lazada", .adapter = ADAPTER_LAZADA, .platform = "lazada",
+                                   .base_url = "http://a.test/lazada"};
+    targets[6] = (campaign_target){.name = "sendo", .adapter = ADAPTER_SENDO, .platform = "sendo",
+                                   .base_url = "http://a.test/sendo"};
+    targets[7] = (campaign_target){.name = "tiktok", .adapter = ADAPTER_TIKTOK, .platform = "tiktok",
+                                   .base_url = "http://a.test/tiktok"};
 }
 
 /* adapter_parse for every adapter and page kind; the bytes as a caption
