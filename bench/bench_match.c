@@ -20,7 +20,7 @@
  * Scaling (first, while the process is small): 1k/10k/50k/100k generated
  * rules, see scaling() below.
  *
- * Usage: bench-match [--json] [--only-end-to-end] [--only-scaling] [--quick]
+ * Usage: bench-match [--json] [--only-end-to-end] [--only-scaling] [--quick] [--rules 1000|10000|50000|100000]
  * (corpus from $LSCAN_SHARED, default ../shared) */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -814,7 +814,7 @@ static load_figures load_in_child(const char *path, enum load_mode mode)
     return r;
 }
 
-static void scaling(bool quick)
+static void scaling(bool quick, size_t only_size)
 {
     enum { LISTINGS = 10000 };
     char error[256];
@@ -831,6 +831,8 @@ static void scaling(bool quick)
     bench_clock = CLOCK_PROCESS_CPUTIME_ID;
     for (size_t si = 0; si < 4; si++) {
         const char *L = labels[si];
+        if (only_size && sizes[si] != only_size)
+            continue;
         size_t bytes;
         char *path = write_registry(sizes[si], &bytes);
         load_figures plain = load_in_child(path, LOAD_READ), events = load_in_child(path, LOAD_EVENTS),
@@ -851,7 +853,7 @@ static void scaling(bool quick)
             die("out of memory");
         result full = measure(pass_decide, &a);
         double rate = (double)a.n / full.seconds;
-        if (si == 0)
+        if (si == 0 || !reference_rate)
             reference_rate = rate;
         putf(0, (double)bytes, "scale_%s_pack_bytes", L);
         putf(0, rate, "scale_%s_listings_s", L);
@@ -875,6 +877,7 @@ static void scaling(bool quick)
 int main(int argc, char **argv)
 {
     bool json = false, only_e2e = false, only_scaling = false, quick = false;
+    size_t only_size = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
@@ -884,14 +887,25 @@ int main(int argc, char **argv)
             only_scaling = true;
         } else if (strcmp(argv[i], "--quick") == 0) {
             quick = true;
+        } else if (strcmp(argv[i], "--write-registry") == 0 && i + 1 < argc) {
+            /* the generated registry of N rules, for checks by hand (lscan match, lscan rules check) */
+            size_t bytes;
+            char *path = write_registry(strtoul(argv[++i], NULL, 10), &bytes), *data = slurp(path, &bytes);
+            fwrite(data, 1, bytes, stdout);
+            unlink(path);
+            free(path);
+            free(data);
+            return 0;
+        } else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
+            only_size = strtoul(argv[++i], NULL, 10); /* the scaling table at one size only (profiling) */
         } else {
-            fprintf(stderr, "usage: bench-match [--json] [--only-end-to-end] [--only-scaling] [--quick]\n");
+            fprintf(stderr, "usage: bench-match [--json] [--only-end-to-end] [--only-scaling] [--quick] [--rules N] [--write-registry N]\n");
             return 2;
         }
     }
     /* first, while the process is small: its children measure loading */
     if (!only_e2e)
-        scaling(quick);
+        scaling(quick, only_size);
     if (only_scaling) {
         for (size_t i = 0; i < nfigures; i++)
             printf("  %-42s %14.*f\n", figures[i].name, figures[i].decimals, figures[i].value);
