@@ -38,6 +38,7 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     s->slot_epoch = calloc(FOUND_SLOTS, sizeof *s->slot_epoch);
     s->slot_found = calloc(FOUND_SLOTS, sizeof *s->slot_found);
     s->found_next = calloc(MAX_FOUND, sizeof *s->found_next);
+    s->cue_next = calloc(MAX_FOUND, sizeof *s->cue_next);
     s->rule_first = calloc(rules, sizeof *s->rule_first);
     s->rule_last = calloc(rules, sizeof *s->rule_last);
     s->list_first = calloc(lists, sizeof *s->list_first);
@@ -55,7 +56,7 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     normalized_text_init(&s->category);
     if (!s->rule_epoch || !s->list_epoch || !s->term_epoch || !s->regex_epoch || !s->regex_result ||
         !s->regex_span || !s->candidates || !s->fired || !s->view_hits || !s->found || !s->match_data || !s->match_context ||
-        !s->jit_stack || !s->slot_epoch || !s->slot_found || !s->found_next || !s->rule_first || !s->rule_last ||
+        !s->jit_stack || !s->slot_epoch || !s->slot_found || !s->found_next || !s->cue_next || !s->rule_first || !s->rule_last ||
         !s->list_first || !s->list_last || !s->term_first || !s->term_last || mpm_scratch_create(rs->mpm, &s->mpm) < 0) {
         ruleset_scratch_destroy(s);
         return -1;
@@ -81,6 +82,9 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
         normalized_text_free(&s->fields[f].joined);
         free(s->fields[f].spaces);
         free(s->fields[f].word_at);
+        free(s->fields[f].cue_first);
+        free(s->fields[f].cue_last);
+        free(s->fields[f].cue_epoch);
     }
     normalized_text_free(&s->location);
     normalized_text_free(&s->category);
@@ -97,6 +101,7 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
     free(s->slot_epoch);
     free(s->slot_found);
     free(s->found_next);
+    free(s->cue_next);
     free(s->rule_first);
     free(s->rule_last);
     free(s->list_first);
@@ -212,6 +217,16 @@ static void add_found(ruleset_scratch *s, found_kind kind, uint32_t index, uint3
                                                          : &s->term_epoch[e->owner];
         if (e->kind == LITERAL_RULE_TERM && *epoch != s->epoch)
             s->candidates[s->candidate_count++] = e->owner;
+        if (e->kind != LITERAL_RULE_TERM && f->word_end < v->cue_capacity) { /* a cue, by the word it ends on */
+            s->cue_next[i] = NO_FOUND;
+            if (v->cue_epoch[f->word_end] != s->epoch) {
+                v->cue_epoch[f->word_end] = s->epoch;
+                v->cue_first[f->word_end] = i;
+            } else {
+                s->cue_next[v->cue_last[f->word_end]] = i;
+            }
+            v->cue_last[f->word_end] = i;
+        }
         if (e->kind == LITERAL_RULE_TERM)
             chain_found(s, &s->rule_first[e->owner], &s->rule_last[e->owner], *epoch != s->epoch, i);
         else if (e->kind == LITERAL_LIST_TERM)
@@ -373,6 +388,21 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
         }
         v->spaces[v->space_count++] = (uint32_t)i;
     }
+    if (v->space_count + 1 > v->cue_capacity) {
+        size_t capacity = v->space_count + 1 > 2 * v->cue_capacity ? v->space_count + 1 : 2 * v->cue_capacity;
+        uint32_t *first = realloc(v->cue_first, capacity * sizeof *first);
+        if (first)
+            v->cue_first = first;
+        uint32_t *last = first ? realloc(v->cue_last, capacity * sizeof *last) : NULL;
+        if (last)
+            v->cue_last = last;
+        uint32_t *epoch = last ? realloc(v->cue_epoch, capacity * sizeof *epoch) : NULL;
+        if (!epoch)
+            return -1;
+        memset(epoch + v->cue_capacity, 0, (capacity - v->cue_capacity) * sizeof *epoch);
+        v->cue_epoch = epoch;
+        v->cue_capacity = capacity;
+    }
     const normalized_text *views[2] = {&v->main, &v->joined};
     for (int k = 0; k < 2; k++) {
         const normalized_text *view = views[k];
@@ -519,7 +549,7 @@ static bool word_is(const field_views *v, size_t index, const char *const *words
     if (!view_word(v, index, &a, &b))
         return false;
     for (size_t i = 0; words[i]; i++)
-        if (strlen(words[i]) == b - a && !memcmp(v->main.text + a, words[i], b - a))
+        if (words[i][0] == v->main.text[a] && strlen(words[i]) == b - a && !memcmp(v->main.text + a, words[i], b - a))
             return true;
     return false;
 }
@@ -653,10 +683,11 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
         size_t j = w - back, a, b;
         if (!view_word(v, j, &a, &b))
             return false;
-        for (size_t i = 0; depth < 8 && i < s->found_count; i++) {
+        /* the cues that end on word j, in the order found */
+        for (uint32_t i = depth < 8 && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND;
+             i = s->cue_next[i]) {
             const found_hit *g = &s->found[i];
-            if (g == f || g->field != f->field || g->word_end != j || g->end > f->start || g->kind != FOUND_LITERAL ||
-                s->rs->literals[g->index].kind == LITERAL_RULE_TERM)
+            if (g == f || g->end > f->start)
                 continue;
             if (only_joiners(v, text, j + 1, w, g->end, f->start))
                 return negated_from(s, g, depth + 1);
@@ -1158,6 +1189,10 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
         memset(s->list_epoch, 0, rs->list_count * sizeof *s->list_epoch);
         memset(s->term_epoch, 0, rs->condition_term_count * sizeof *s->term_epoch);
         memset(s->regex_epoch, 0, rs->regex_count * sizeof *s->regex_epoch);
+        memset(s->slot_epoch, 0, FOUND_SLOTS * sizeof *s->slot_epoch);
+        for (int f = 0; f < 2; f++)
+            if (s->fields[f].cue_epoch)
+                memset(s->fields[f].cue_epoch, 0, s->fields[f].cue_capacity * sizeof *s->fields[f].cue_epoch);
         s->epoch = 1;
     }
     s->listing = l;

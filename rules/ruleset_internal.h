@@ -100,6 +100,10 @@ typedef struct field_views {
     uint32_t *word_at;
     size_t word_at_capacity, original_length;
     bool word_at_ready;
+    /* the list and condition-term hits (cues) that end at each word, chained in the order found (cue_next);
+     * a word's first and last valid while its cue_epoch is this listing's */
+    uint32_t *cue_first, *cue_last, *cue_epoch;
+    size_t cue_capacity;
 } field_views;
 
 #define FOUND_SLOTS (2 * MAX_FOUND) /* the per-listing table of hits already found (a power of two) */
@@ -122,7 +126,7 @@ struct ruleset_scratch {
      * slots), and each rule's, list's and condition term's hits chained in the order found (first and last
      * valid while its *_epoch stamp is this listing's) */
     uint32_t *slot_epoch, *slot_found;
-    uint32_t *found_next;
+    uint32_t *found_next, *cue_next;
     uint32_t *rule_first, *rule_last, *list_first, *list_last, *term_first, *term_last;
     bool *regex_result;
     match_signal *regex_span;    /* where each regex first matched (field, start, end) */
