@@ -100,6 +100,7 @@ typedef struct field_views {
     uint32_t *word_at;
     size_t word_at_capacity, original_length;
     bool word_at_ready;
+    uint32_t lookups;            /* words_before calls on this field (the table pays off after a few) */
     /* the list and condition-term hits (cues) that end at each word, chained in the order found (cue_next);
      * a word's first and last valid while its cue_epoch is this listing's */
     uint32_t *cue_first, *cue_last, *cue_epoch;
