@@ -660,7 +660,7 @@ static int load_fields(const char *name, const char *yaml, size_t length, yaml_d
                 diagnostics_add(diag, name, (int)e.start_mark.line + 1, (int)e.start_mark.column + 1, "out of memory");
                 rc = -1;
             }
-            if (e.data.mapping_start.anchor)
+            if (rc == 0 && e.data.mapping_start.anchor)
                 rc = 1;
             yaml_event_delete(&e);
             bool seen_rules = false;
@@ -724,14 +724,20 @@ static int seek_rules(const char *name, const char *yaml, size_t length, yaml_pa
         if (yaml_walk_next(name, parser, &e, diag) < 0)
             return -1;
         bool rules_key = scalar_is(&e, "rules");
-        if (e.type == YAML_MAPPING_END_EVENT || yaml_walk_skip(name, parser, &e, &items, diag) != 0 ||
-            yaml_walk_next(name, parser, &e, diag) < 0)
-            return -1; /* not after the first pass */
-        if (rules_key && e.type == YAML_SEQUENCE_START_EVENT) {
+        int rc = 1; /* the first pass found the rules and no anchor: 1 is a broken promise */
+        if (e.type == YAML_MAPPING_END_EVENT)
             yaml_event_delete(&e);
-            return 0;
+        else if ((rc = yaml_walk_skip(name, parser, &e, &items, diag)) == 0 &&
+                 (rc = yaml_walk_next(name, parser, &e, diag)) == 0) {
+            if (rules_key && e.type == YAML_SEQUENCE_START_EVENT) {
+                yaml_event_delete(&e);
+                return 0;
+            }
+            rc = yaml_walk_skip(name, parser, &e, &items, diag);
         }
-        if (yaml_walk_skip(name, parser, &e, &items, diag) != 0)
+        if (rc > 0)
+            diagnostics_add(diag, name, 0, 0, "the rules were not found again on the second pass");
+        if (rc != 0)
             return -1;
     }
 }
