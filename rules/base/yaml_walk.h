@@ -1,7 +1,9 @@
 /* yaml_walk: reading a YAML file (libyaml's document tree) with a check at
  * every step, every mistake reported as file:line:col and the walk going on,
  * so that one run names all of them. Shared by rule packs and campaigns.
- * A yaml_walk belongs to one thread. */
+ * A large file can be walked piece by piece: yaml_walk_build turns the
+ * parser's events for one node into a small document of its own (rule packs
+ * read each rule so). A yaml_walk belongs to one thread. */
 #ifndef LSCAN_YAML_WALK_H
 #define LSCAN_YAML_WALK_H
 
