@@ -17,7 +17,11 @@
  * against the shipped packs, titles only and titles with descriptions. The
  * fold figure is normalize_text over the raw corpus text.
  *
- * Usage: bench-match [--json]   (corpus from $LSCAN_SHARED, default ../shared) */
+ * Scaling (first, while the process is small): 1k/10k/50k/100k generated
+ * rules, see scaling() below.
+ *
+ * Usage: bench-match [--json] [--only-end-to-end] [--only-scaling] [--quick] [--rules 1000|10000|50000|100000]
+ * (corpus from $LSCAN_SHARED, default ../shared) */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdbool.h>
@@ -42,10 +46,13 @@
 #define BATCH 256
 #define PCRE2_SAMPLE 100
 
+/* the scaling table reads CPU time (this process's: one thread), steadier than wall time on a shared machine */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
 static double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(bench_clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -382,7 +389,7 @@ typedef struct figure {
     int decimals;
 } figure;
 
-static figure figures[96];
+static figure figures[160];
 static size_t nfigures;
 
 static void put(const char *name, double value, int decimals)
@@ -607,18 +614,312 @@ static void end_to_end(void)
     free(listings);
 }
 
+
+/* ---- scaling: 1k / 10k / 50k / 100k generated rules ---------------------------
+ * A generated registry shaped like a national one: brand names of 1-4 words,
+ * Vietnamese syllables with their marks or Latin brand-like words, a third of
+ * the rules with cues (a slang list, a price, an accessory exception) like the
+ * shipped packs. Per size: listings/s through ruleset_match (fold + match +
+ * decide, titles and descriptions, one thread; the reference is the 1k rate),
+ * and, in a forked child each (so one size's heap does not hide the next's),
+ * the pack's load time (pack_load), compile time, and the peak RSS each adds; the
+ * loading references, in children too: a plain read of the same file and a
+ * libyaml event-only parse of it. Times in this table are CPU time.
+ * `--only-scaling` runs just this table; `--quick` a quarter of the listings. */
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yaml.h>
+
+static size_t make_vn_word(char *out, size_t cap)
+{
+    static const char *const onset[] = {"b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "ph", "qu", "r", "s",
+                                        "t", "th", "tr", "v", "x", "ch", "kh", "ng", "nh", "gi", ""};
+    static const char *const vowel[] = {"a", "á", "à", "ả", "ã", "ạ", "ă", "ắ", "ằ", "â", "ấ", "ầ", "ậ", "e", "é",
+                                        "è", "ê", "ế", "ề", "ệ", "i", "í", "ì", "o", "ó", "ò", "ô", "ố", "ồ", "ộ",
+                                        "ơ", "ớ", "ờ", "ợ", "u", "ú", "ù", "ư", "ứ", "ừ", "ự", "y", "ý", "ươ",
+                                        "ườ", "iê", "iế", "uô", "uố", "oa", "oà", "ai", "ái", "ao", "ào"};
+    static const char *const coda[] = {"", "", "", "n", "m", "ng", "nh", "c", "ch", "t", "p", "i", "o", "u"};
+    return (size_t)snprintf(out, cap, "%s%s%s", pick(onset, sizeof onset / sizeof *onset),
+                            pick(vowel, sizeof vowel / sizeof *vowel), pick(coda, sizeof coda / sizeof *coda));
+}
+
+/* Writes a pack of n rules to a new temporary file; returns its path (malloc'd). */
+static char *write_registry(size_t n, size_t *bytes)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path = xmalloc(4096);
+    snprintf(path, 4096, "%s/bench-match-registry-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        die("cannot create a temporary file");
+    FILE *f = fdopen(fd, "w");
+    if (!f)
+        die("cannot write a temporary file");
+    fprintf(f, "pack: registry\nversion: \"1\"\nlists:\n"
+               "  slang: [\"rep 1:1\", \"hàng fake\", \"siêu cấp\", \"like auth\", \"super fake\", \"hàng nhái\"]\n"
+               "  accessory: [\"ốp lưng\", \"dây đeo\", \"dành cho\"]\nrules:\n");
+    rng_state = 0x7265676973747279ull + n;
+    char name[256];
+    for (size_t i = 0; i < n; i++) {
+        /* a Vietnamese mark is 2-4 syllables (one common word alone is not a mark); a Latin one 1-4 words */
+        unsigned roll = (unsigned)(rng() % 100);
+        bool latin = rng() % 3 == 0;
+        unsigned words = latin ? (roll < 40 ? 1 : roll < 80 ? 2 : roll < 95 ? 3 : 4)
+                               : (roll < 60 ? 2 : roll < 90 ? 3 : 4);
+        size_t o = 0;
+        for (unsigned w = 0; w < words; w++) {
+            if (w > 0)
+                name[o++] = ' ';
+            o += latin ? make_word(name + o, sizeof name - o) : make_vn_word(name + o, sizeof name - o);
+        }
+        if (o < 4) { /* "x", "pro": a model word alone is no mark */
+            i--;
+            continue;
+        }
+        fprintf(f, "  - id: r.%zu\n    kind: trademark\n    name: \"%.*s\"\n    terms: [\"%.*s\"]\n", i, (int)o, name,
+                (int)o, name);
+        switch (i % 6) {
+        case 0:
+            fprintf(f, "    reference_price: 1000000\n    flag: {any: [{list: slang}, {price_below: 0.3}]}\n"
+                       "    unless: [{list: accessory, near: 3}]\n");
+            break;
+        case 1:
+            fprintf(f, "    flag: {list: slang, near: 5}\n    severity: high\n");
+            break;
+        case 2:
+            fprintf(f, "    authorized_sellers: [\"shopee:%zu\"]\n", i);
+            break;
+        case 3:
+            fprintf(f, "    flag: {list: slang}\n");
+            break;
+        case 4:
+            fprintf(f, "    reference_price: 500000\n    flag: {price_below: 0.2}\n");
+            break;
+        default:
+            break;
+        }
+    }
+    if (fflush(f) != 0)
+        die("cannot write a temporary file");
+    *bytes = (size_t)ftell(f);
+    fclose(f);
+    return path;
+}
+
+typedef struct load_figures {
+    double seconds, compile_seconds;
+    long peak_kb, start_kb;   /* VmHWM at the end, VmRSS at the start (the child inherits the parent's pages) */
+    long compile_start_kb, compile_peak_kb; /* the same around ruleset_compile, after pack_load */
+    int ok;
+} load_figures;
+
+static long status_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, field, n) && line[n] == ':')
+            v = atol(line + n + 1);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+enum load_mode { LOAD_READ, LOAD_EVENTS, LOAD_PACK };
+
+/* In a child: loads the file one way; the figures come back through a pipe. */
+static load_figures load_in_child(const char *path, enum load_mode mode)
+{
+    int fds[2];
+    if (pipe(fds) < 0)
+        die("pipe failed");
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork failed");
+    if (pid == 0) {
+        close(fds[0]);
+        /* a fresh high-water mark: what this child adds is what loading costs */
+        FILE *clear = fopen("/proc/self/clear_refs", "w");
+        if (clear) {
+            fputs("5", clear);
+            fclose(clear);
+        }
+        load_figures r = {0};
+        r.start_kb = status_kb("VmRSS");
+        double t0 = now();
+        if (mode == LOAD_READ) {
+            size_t len;
+            char *buf = slurp(path, &len);
+            r.ok = len > 0;
+            free(buf);
+        } else if (mode == LOAD_EVENTS) {
+            FILE *f = fopen(path, "rb");
+            yaml_parser_t parser;
+            yaml_event_t event;
+            if (f && yaml_parser_initialize(&parser)) {
+                yaml_parser_set_input_file(&parser, f);
+                r.ok = 1;
+                for (;;) {
+                    if (!yaml_parser_parse(&parser, &event)) {
+                        r.ok = 0;
+                        break;
+                    }
+                    bool end = event.type == YAML_STREAM_END_EVENT;
+                    yaml_event_delete(&event);
+                    if (end)
+                        break;
+                }
+                yaml_parser_delete(&parser);
+            }
+            if (f)
+                fclose(f);
+        } else {
+            diagnostics diag;
+            diagnostics_init(&diag);
+            pack *p = pack_load(path, &diag);
+            double t1 = now();
+            r.peak_kb = status_kb("VmHWM");
+            FILE *again = fopen("/proc/self/clear_refs", "w"); /* the compile's own high-water mark */
+            if (again) {
+                fputs("5", again);
+                fclose(again);
+            }
+            r.compile_start_kb = status_kb("VmRSS");
+            ruleset *rs = NULL;
+            if (p && ruleset_compile(&p, 1, NULL, &rs, &diag) == 0) {
+                r.ok = 1;
+                r.compile_seconds = now() - t1;
+            }
+            for (size_t i = 0; i < diag.count && i < 5; i++)
+                fprintf(stderr, "bench-match: %s\n", diag.messages[i]);
+            diagnostics_free(&diag);
+            r.seconds = t1 - t0;
+            r.compile_peak_kb = status_kb("VmHWM");
+            ruleset_destroy(rs);
+            if (write(fds[1], &r, sizeof r) != sizeof r)
+                _exit(1);
+            _exit(0);
+        }
+        r.seconds = now() - t0;
+        r.peak_kb = status_kb("VmHWM");
+        if (write(fds[1], &r, sizeof r) != sizeof r)
+            _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    load_figures r = {0};
+    if (read(fds[0], &r, sizeof r) != sizeof r)
+        r.ok = 0;
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        r.ok = 0;
+    return r;
+}
+
+static void scaling(bool quick, size_t only_size)
+{
+    enum { LISTINGS = 10000 };
+    char error[256];
+    market_layout *layout = market_layout_create(2026, LISTINGS * 4, error, sizeof error);
+    if (!layout)
+        die(error);
+    market_listing *listings = xmalloc(LISTINGS * sizeof *listings);
+    for (size_t i = 0; i < LISTINGS; i++)
+        market_listing_generate(layout, (market_platform)(i % PLATFORM_COUNT), i / PLATFORM_COUNT, &listings[i]);
+    market_layout_destroy(layout);
+    static const size_t sizes[] = {1000, 10000, 50000, 100000};
+    static const char *const labels[] = {"1k", "10k", "50k", "100k"};
+    double reference_rate = 0;
+    bench_clock = CLOCK_PROCESS_CPUTIME_ID;
+    for (size_t si = 0; si < 4; si++) {
+        const char *L = labels[si];
+        if (only_size && sizes[si] != only_size)
+            continue;
+        size_t bytes;
+        char *path = write_registry(sizes[si], &bytes);
+        load_figures plain = load_in_child(path, LOAD_READ), events = load_in_child(path, LOAD_EVENTS),
+                     loaded = load_in_child(path, LOAD_PACK);
+        if (!plain.ok || !events.ok || !loaded.ok)
+            die("cannot load the generated registry");
+        diagnostics diag;
+        diagnostics_init(&diag);
+        pack *p = pack_load(path, &diag);
+        ruleset *rs = NULL;
+        if (!p || ruleset_compile(&p, 1, NULL, &rs, &diag) < 0)
+            die("cannot compile the generated registry");
+        diagnostics_free(&diag);
+        unlink(path);
+        free(path);
+        e2e_arg a = {rs, NULL, listings, quick ? LISTINGS / 4 : LISTINGS, true, NULL, {0}};
+        if (ruleset_scratch_create(rs, &a.scratch) < 0)
+            die("out of memory");
+        result full = measure(pass_decide, &a);
+        double rate = (double)a.n / full.seconds;
+        if (si == 0 || !reference_rate)
+            reference_rate = rate;
+        putf(0, (double)bytes, "scale_%s_pack_bytes", L);
+        putf(0, rate, "scale_%s_listings_s", L);
+        putf(3, rate / reference_rate, "scale_%s_ratio_vs_1k", L);
+        putf(0, (double)full.hits, "scale_%s_flagged", L);
+        putf(3, loaded.seconds, "scale_%s_load_s", L);
+        putf(3, loaded.compile_seconds, "scale_%s_compile_s", L);
+        putf(3, plain.seconds, "scale_%s_read_file_s", L);
+        putf(3, events.seconds, "scale_%s_yaml_events_s", L);
+        putf(2, loaded.seconds / events.seconds, "scale_%s_load_vs_events", L);
+        putf(1, (double)loaded.peak_kb / 1024, "scale_%s_load_peak_mb", L);
+        putf(1, (double)(loaded.peak_kb - loaded.start_kb) / 1024, "scale_%s_load_added_mb", L);
+        putf(1, (double)(events.peak_kb - events.start_kb) / 1024, "scale_%s_yaml_events_added_mb", L);
+        putf(1, (double)loaded.compile_peak_kb / 1024, "scale_%s_compile_peak_mb", L);
+        putf(1, (double)(loaded.compile_peak_kb - loaded.compile_start_kb) / 1024, "scale_%s_compile_added_mb", L);
+        ruleset_scratch_destroy(a.scratch);
+        ruleset_destroy(rs);
+    }
+    bench_clock = CLOCK_MONOTONIC;
+    free(listings);
+}
+
 int main(int argc, char **argv)
 {
-    bool json = false, only_e2e = false;
+    bool json = false, only_e2e = false, only_scaling = false, quick = false;
+    size_t only_size = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
         } else if (strcmp(argv[i], "--only-end-to-end") == 0) {
             only_e2e = true;
+        } else if (strcmp(argv[i], "--only-scaling") == 0) {
+            only_scaling = true;
+        } else if (strcmp(argv[i], "--quick") == 0) {
+            quick = true;
+        } else if (strcmp(argv[i], "--write-registry") == 0 && i + 1 < argc) {
+            /* the generated registry of N rules, for checks by hand (lscan match, lscan rules check) */
+            size_t bytes;
+            char *path = write_registry(strtoul(argv[++i], NULL, 10), &bytes), *data = slurp(path, &bytes);
+            fwrite(data, 1, bytes, stdout);
+            unlink(path);
+            free(path);
+            free(data);
+            return 0;
+        } else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
+            only_size = strtoul(argv[++i], NULL, 10); /* the scaling table at one size only (profiling) */
         } else {
-            fprintf(stderr, "usage: bench-match [--json] [--only-end-to-end]\n");
+            fprintf(stderr, "usage: bench-match [--json] [--only-end-to-end] [--only-scaling] [--quick] [--rules N] [--write-registry N]\n");
             return 2;
         }
+    }
+    /* first, while the process is small: its children measure loading */
+    if (!only_e2e)
+        scaling(quick, only_size);
+    if (only_scaling) {
+        for (size_t i = 0; i < nfigures; i++)
+            printf("  %-42s %14.*f\n", figures[i].name, figures[i].decimals, figures[i].value);
+        return 0;
     }
     if (only_e2e) {
         end_to_end();

@@ -36,6 +36,16 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     s->fired = calloc(rules, sizeof *s->fired);
     s->view_hits = calloc(MAX_VIEW_HITS, sizeof *s->view_hits);
     s->found = calloc(MAX_FOUND, sizeof *s->found);
+    s->slot_epoch = calloc(FOUND_SLOTS, sizeof *s->slot_epoch);
+    s->slot_found = calloc(FOUND_SLOTS, sizeof *s->slot_found);
+    s->found_next = calloc(MAX_FOUND, sizeof *s->found_next);
+    s->cue_next = calloc(MAX_FOUND, sizeof *s->cue_next);
+    s->rule_first = calloc(rules, sizeof *s->rule_first);
+    s->rule_last = calloc(rules, sizeof *s->rule_last);
+    s->list_first = calloc(lists, sizeof *s->list_first);
+    s->list_last = calloc(lists, sizeof *s->list_last);
+    s->term_first = calloc(terms, sizeof *s->term_first);
+    s->term_last = calloc(terms, sizeof *s->term_last);
     s->match_data = pcre2_match_data_create(32, NULL);
     s->match_context = pcre2_match_context_create(NULL);
     s->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
@@ -47,7 +57,8 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     normalized_text_init(&s->category);
     if (!s->rule_epoch || !s->list_epoch || !s->term_epoch || !s->regex_epoch || !s->regex_result ||
         !s->regex_span || !s->candidates || !s->fired || !s->view_hits || !s->found || !s->match_data || !s->match_context ||
-        !s->jit_stack || mpm_scratch_create(rs->mpm, &s->mpm) < 0) {
+        !s->jit_stack || !s->slot_epoch || !s->slot_found || !s->found_next || !s->cue_next || !s->rule_first || !s->rule_last ||
+        !s->list_first || !s->list_last || !s->term_first || !s->term_last || mpm_scratch_create(rs->mpm, &s->mpm) < 0) {
         ruleset_scratch_destroy(s);
         return -1;
     }
@@ -71,6 +82,10 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
         normalized_text_free(&s->fields[f].main);
         normalized_text_free(&s->fields[f].joined);
         free(s->fields[f].spaces);
+        free(s->fields[f].word_at);
+        free(s->fields[f].cue_first);
+        free(s->fields[f].cue_last);
+        free(s->fields[f].cue_epoch);
     }
     normalized_text_free(&s->location);
     normalized_text_free(&s->category);
@@ -84,6 +99,16 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
     free(s->fired);
     free(s->view_hits);
     free(s->found);
+    free(s->slot_epoch);
+    free(s->slot_found);
+    free(s->found_next);
+    free(s->cue_next);
+    free(s->rule_first);
+    free(s->rule_last);
+    free(s->list_first);
+    free(s->list_last);
+    free(s->term_first);
+    free(s->term_last);
     free(s->hits);
     free(s->signals);
     free(s);
@@ -91,7 +116,7 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
 
 /* ---- matching ------------------------------------------------------------------ */
 
-static size_t words_before(const field_views *v, uint32_t original_offset)
+static size_t words_before_searched(const field_views *v, uint32_t original_offset)
 {
     /* first main-view byte that comes from at or after the offset */
     size_t lo = 0, hi = v->main.length;
@@ -113,11 +138,71 @@ static size_t words_before(const field_views *v, uint32_t original_offset)
     return a;
 }
 
+/* The words of the main view before each original offset, in one pass over
+ * the field's views: then a hit's word positions cost a lookup each, not two
+ * binary searches. */
+static bool build_word_at(field_views *v)
+{
+    size_t n = v->original_length + 1;
+    if (n > v->word_at_capacity) {
+        uint32_t *grown = realloc(v->word_at, n * sizeof *grown);
+        if (!grown)
+            return false;
+        v->word_at = grown;
+        v->word_at_capacity = n;
+    }
+    size_t j = 0;
+    uint32_t spaces = 0;
+    for (size_t o = 0; o < n; o++) {
+        while (j < v->main.length && v->main.source_start[j] < o)
+            spaces += v->main.text[j++] == ' ';
+        v->word_at[o] = spaces;
+    }
+    v->word_at_ready = true;
+    return true;
+}
+
+/* The first hits of a field search (two binary searches each); from the
+ * ninth lookup on, a table built once answers each in one read, so a
+ * listing's hits cost no more than its length and their number. */
+#define WORD_TABLE_AFTER 8
+
+static size_t words_before(field_views *v, uint32_t original_offset)
+{
+    if (original_offset <= v->original_length && ++v->lookups > WORD_TABLE_AFTER &&
+        (v->word_at_ready || build_word_at(v)))
+        return v->word_at[original_offset];
+    return words_before_searched(v, original_offset);
+}
+
+static uint32_t found_slot(found_kind kind, uint32_t index, listing_field field,
+                           uint32_t start, uint32_t end)
+{
+    uint64_t h = ((uint64_t)index * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)start << 20) ^ ((uint64_t)end << 1) ^
+                 ((uint64_t)kind << 62) ^ ((uint64_t)field << 63);
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return (uint32_t)(h >> 40) & (FOUND_SLOTS - 1);
+}
+
+/* Chains hit i after the owner's earlier hits (found order). */
+static void chain_found(ruleset_scratch *s, uint32_t *first, uint32_t *last, bool is_first, uint32_t i)
+{
+    s->found_next[i] = NO_FOUND;
+    if (is_first)
+        *first = i;
+    else
+        s->found_next[*last] = i;
+    *last = i;
+}
+
 static void add_found(ruleset_scratch *s, found_kind kind, uint32_t index, uint32_t rule, listing_field field,
                       uint32_t start, uint32_t end)
 {
-    for (size_t i = 0; i < s->found_count; i++) { /* main and joined views often agree */
-        found_hit *f = &s->found[i];
+    /* main and joined views often agree: a hit already found is found once (a table by value, O(1) a hit) */
+    uint32_t slot = found_slot(kind, index, field, start, end);
+    for (; s->slot_epoch[slot] == s->epoch; slot = (slot + 1) & (FOUND_SLOTS - 1)) {
+        const found_hit *f = &s->found[s->slot_found[slot]];
         if (f->kind == kind && f->index == index && f->field == field && f->start == start && f->end == end)
             return;
     }
@@ -125,8 +210,11 @@ static void add_found(ruleset_scratch *s, found_kind kind, uint32_t index, uint3
         s->hits_truncated = true;
         return;
     }
-    const field_views *v = &s->fields[field];
-    found_hit *f = &s->found[s->found_count++];
+    field_views *v = &s->fields[field];
+    uint32_t i = (uint32_t)s->found_count++;
+    s->slot_epoch[slot] = s->epoch;
+    s->slot_found[slot] = i;
+    found_hit *f = &s->found[i];
     *f = (found_hit){kind, index, rule, field, start, end, (uint32_t)words_before(v, start),
                      (uint32_t)words_before(v, end ? end - 1 : 0)};
     if (kind == FOUND_LITERAL) {
@@ -136,11 +224,37 @@ static void add_found(ruleset_scratch *s, found_kind kind, uint32_t index, uint3
                                                          : &s->term_epoch[e->owner];
         if (e->kind == LITERAL_RULE_TERM && *epoch != s->epoch)
             s->candidates[s->candidate_count++] = e->owner;
+        if (e->kind != LITERAL_RULE_TERM && f->word_end < v->cue_capacity) { /* a cue, by the word it ends on */
+            s->cue_next[i] = NO_FOUND;
+            if (v->cue_epoch[f->word_end] != s->epoch) {
+                v->cue_epoch[f->word_end] = s->epoch;
+                v->cue_first[f->word_end] = i;
+            } else {
+                s->cue_next[v->cue_last[f->word_end]] = i;
+            }
+            v->cue_last[f->word_end] = i;
+        }
+        if (e->kind == LITERAL_RULE_TERM)
+            chain_found(s, &s->rule_first[e->owner], &s->rule_last[e->owner], *epoch != s->epoch, i);
+        else if (e->kind == LITERAL_LIST_TERM)
+            chain_found(s, &s->list_first[e->owner], &s->list_last[e->owner], *epoch != s->epoch, i);
+        else
+            chain_found(s, &s->term_first[e->owner], &s->term_last[e->owner], *epoch != s->epoch, i);
         *epoch = s->epoch;
-    } else if (s->rule_epoch[rule] != s->epoch) {
-        s->rule_epoch[rule] = s->epoch;
-        s->candidates[s->candidate_count++] = rule;
+    } else {
+        chain_found(s, &s->rule_first[rule], &s->rule_last[rule], s->rule_epoch[rule] != s->epoch, i);
+        if (s->rule_epoch[rule] != s->epoch) {
+            s->rule_epoch[rule] = s->epoch;
+            s->candidates[s->candidate_count++] = rule;
+        }
     }
+}
+
+/* The first of the hits of a rule (its terms' and patterns'), a list's or a
+ * condition term's, in the order found; then s->found_next. */
+static uint32_t first_found(const ruleset_scratch *s, const uint32_t *epoch, const uint32_t *first, int owner)
+{
+    return owner >= 0 && epoch[owner] == s->epoch ? first[owner] : NO_FOUND;
 }
 
 static int prepare_field(ruleset_scratch *s, listing_field field, const char *text, size_t length, match_result *out)
@@ -149,6 +263,9 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
     v->present = text != NULL;
     v->main.length = v->joined.length = 0;
     v->space_count = 0;
+    v->original_length = 0;
+    v->word_at_ready = false;
+    v->lookups = 0;
     if (!text)
         return 0;
     if (length > NORMALIZE_MAX_INPUT) {
@@ -162,6 +279,7 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
         normalize_joined_runs(&v->main, text, length, &v->joined) < 0)
         return -1;
     out->invalid_utf8_bytes += invalid;
+    v->original_length = length;
     for (size_t i = 0; i < v->main.length; i++) {
         if (v->main.text[i] != ' ')
             continue;
@@ -174,6 +292,21 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
             v->space_capacity = capacity;
         }
         v->spaces[v->space_count++] = (uint32_t)i;
+    }
+    if (v->space_count + 1 > v->cue_capacity) {
+        size_t capacity = v->space_count + 1 > 2 * v->cue_capacity ? v->space_count + 1 : 2 * v->cue_capacity;
+        uint32_t *first = realloc(v->cue_first, capacity * sizeof *first);
+        if (first)
+            v->cue_first = first;
+        uint32_t *last = first ? realloc(v->cue_last, capacity * sizeof *last) : NULL;
+        if (last)
+            v->cue_last = last;
+        uint32_t *epoch = last ? realloc(v->cue_epoch, capacity * sizeof *epoch) : NULL;
+        if (!epoch)
+            return -1;
+        memset(epoch + v->cue_capacity, 0, (capacity - v->cue_capacity) * sizeof *epoch);
+        v->cue_epoch = epoch;
+        v->cue_capacity = capacity;
     }
     const normalized_text *views[2] = {&v->main, &v->joined};
     for (int k = 0; k < 2; k++) {
@@ -321,7 +454,7 @@ static bool word_is(const field_views *v, size_t index, const char *const *words
     if (!view_word(v, index, &a, &b))
         return false;
     for (size_t i = 0; words[i]; i++)
-        if (strlen(words[i]) == b - a && !memcmp(v->main.text + a, words[i], b - a))
+        if (words[i][0] == v->main.text[a] && strlen(words[i]) == b - a && !memcmp(v->main.text + a, words[i], b - a))
             return true;
     return false;
 }
@@ -455,10 +588,11 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
         size_t j = w - back, a, b;
         if (!view_word(v, j, &a, &b))
             return false;
-        for (size_t i = 0; depth < 8 && i < s->found_count; i++) {
+        /* the cues that end on word j, in the order found */
+        for (uint32_t i = depth < 8 && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND;
+             i = s->cue_next[i]) {
             const found_hit *g = &s->found[i];
-            if (g == f || g->field != f->field || g->word_end != j || g->end > f->start || g->kind != FOUND_LITERAL ||
-                s->rs->literals[g->index].kind == LITERAL_RULE_TERM)
+            if (g == f || g->end > f->start)
                 continue;
             if (only_joiners(v, text, j + 1, w, g->end, f->start))
                 return negated_from(s, g, depth + 1);
@@ -666,12 +800,9 @@ static bool intent_excludes(ruleset_scratch *s, uint32_t index, const compiled_r
     /* the cue must come before the rule's first mention in the title: "Túi X like auth - review thật" is a sale */
     const field_views *v = &s->fields[FIELD_TITLE];
     uint32_t cue = s->intent_at < v->main.length ? v->main.source_start[s->intent_at] : 0;
-    for (size_t i = 0; i < s->found_count; i++) {
-        const found_hit *f = &s->found[i];
-        bool of_rule = (f->kind == FOUND_LITERAL && s->rs->literals[f->index].kind == LITERAL_RULE_TERM &&
-                        s->rs->literals[f->index].owner == index) ||
-                       (f->kind == FOUND_REGEX && f->rule == index);
-        if (of_rule && f->field == FIELD_TITLE && f->start < cue)
+    for (uint32_t i = first_found(s, s->rule_epoch, s->rule_first, (int)index); i != NO_FOUND; i = s->found_next[i]) {
+        const found_hit *f = &s->found[i]; /* a hit of the rule */
+        if (f->field == FIELD_TITLE && f->start < cue)
             return false;
     }
     if (r->source->kind == RULE_KIND_COPYRIGHT)
@@ -726,23 +857,19 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
             ruleset_trace(s, depth, "list %s: no term of it in the text => false", c->text);
             return false;
         }
-        for (size_t i = 0; i < s->found_count && !result; i++) {
-            const found_hit *f = &s->found[i];
-            if (f->kind != FOUND_LITERAL || rs->literals[f->index].kind != LITERAL_LIST_TERM ||
-                rs->literals[f->index].owner != (uint32_t)c->compiled)
-                continue;
+        for (uint32_t i = first_found(s, s->list_epoch, s->list_first, c->compiled); i != NO_FOUND && !result;
+             i = s->found_next[i]) {
+            const found_hit *f = &s->found[i]; /* a hit of the list */
             if (!rs->options.no_negation && negated_hit(s, f)) {
                 ruleset_trace(s, depth, "list %s: \"%s\" follows a negator => not a signal", c->text,
                               rs->literals[f->index].text);
                 continue;
             }
             bool near = c->near < 0;
-            for (size_t k = 0; k < s->found_count && !near; k++) {
-                const found_hit *h = &s->found[k];
-                bool of_rule = (h->kind == FOUND_LITERAL && rs->literals[h->index].kind == LITERAL_RULE_TERM &&
-                                rs->literals[h->index].owner == rule_index) ||
-                               (h->kind == FOUND_REGEX && h->rule == rule_index);
-                if (!of_rule || h->field != f->field)
+            for (uint32_t k = first_found(s, s->rule_epoch, s->rule_first, (int)rule_index); k != NO_FOUND && !near;
+                 k = s->found_next[k]) {
+                const found_hit *h = &s->found[k]; /* a hit of the rule */
+                if (h->field != f->field)
                     continue;
                 uint32_t distance = f->word_start > h->word_end   ? f->word_start - h->word_end
                                     : h->word_start > f->word_end ? h->word_start - f->word_end
@@ -774,20 +901,17 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
         if (result) {
             /* true when at least one of its hits is not under a negator */
             bool plain = false;
-            for (size_t i = 0; i < s->found_count && !plain; i++) {
-                const found_hit *f = &s->found[i];
-                plain = f->kind == FOUND_LITERAL && rs->literals[f->index].kind == LITERAL_CONDITION_TERM &&
-                        rs->literals[f->index].owner == (uint32_t)c->compiled &&
-                        (rs->options.no_negation || !negated_hit(s, f));
-            }
+            for (uint32_t i = first_found(s, s->term_epoch, s->term_first, c->compiled); i != NO_FOUND && !plain;
+                 i = s->found_next[i])
+                plain = rs->options.no_negation || !negated_hit(s, &s->found[i]); /* a hit of the term */
             if (!plain)
                 ruleset_trace(s, depth, "term \"%s\": every hit follows a negator", c->text);
             result = plain;
         }
-        for (size_t i = 0; result && i < s->found_count && !signal.has_span; i++) {
-            const found_hit *f = &s->found[i];
-            if (f->kind == FOUND_LITERAL && rs->literals[f->index].kind == LITERAL_CONDITION_TERM &&
-                rs->literals[f->index].owner == (uint32_t)c->compiled && (rs->options.no_negation || !negated_hit(s, f))) {
+        for (uint32_t i = result ? first_found(s, s->term_epoch, s->term_first, c->compiled) : NO_FOUND;
+             i != NO_FOUND && !signal.has_span; i = s->found_next[i]) {
+            const found_hit *f = &s->found[i]; /* a hit of the term */
+            if (rs->options.no_negation || !negated_hit(s, f)) {
                 signal.has_span = true;
                 signal.field = f->field;
                 signal.start = f->start;
@@ -922,13 +1046,9 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
     if (!s->rs->options.no_negation) {
         /* a brand named only in disclaimers ("không phải hàng Nike") is not a mention */
         bool plain = false, any = false;
-        for (size_t i = 0; i < s->found_count && !plain; i++) {
-            const found_hit *f = &s->found[i];
-            bool of_rule = (f->kind == FOUND_LITERAL && s->rs->literals[f->index].kind == LITERAL_RULE_TERM &&
-                            s->rs->literals[f->index].owner == index) ||
-                           (f->kind == FOUND_REGEX && f->rule == index);
-            if (!of_rule)
-                continue;
+        for (uint32_t i = first_found(s, s->rule_epoch, s->rule_first, (int)index); i != NO_FOUND && !plain;
+             i = s->found_next[i]) {
+            const found_hit *f = &s->found[i]; /* a hit of the rule */
             any = true;
             plain = f->kind == FOUND_REGEX ||
                     (!negated_hit(s, f) && (r->source->kind != RULE_KIND_TRADEMARK || !compat_scoped(s, f)));
@@ -974,6 +1094,10 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
         memset(s->list_epoch, 0, rs->list_count * sizeof *s->list_epoch);
         memset(s->term_epoch, 0, rs->condition_term_count * sizeof *s->term_epoch);
         memset(s->regex_epoch, 0, rs->regex_count * sizeof *s->regex_epoch);
+        memset(s->slot_epoch, 0, FOUND_SLOTS * sizeof *s->slot_epoch);
+        for (int f = 0; f < 2; f++)
+            if (s->fields[f].cue_epoch)
+                memset(s->fields[f].cue_epoch, 0, s->fields[f].cue_capacity * sizeof *s->fields[f].cue_epoch);
         s->epoch = 1;
     }
     s->listing = l;
@@ -1002,16 +1126,10 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
         severity sev = rs->rules[index].source->severity;
         if (sev > out->severity || s->fired_count == 1)
             out->severity = sev;
-        for (size_t k = 0; k < s->found_count; k++) {
-            const found_hit *f = &s->found[k];
+        for (uint32_t k = first_found(s, s->rule_epoch, s->rule_first, (int)index); k != NO_FOUND; k = s->found_next[k]) {
+            const found_hit *f = &s->found[k]; /* a hit of the rule */
             match_hit hit = {index, f->field, f->start, f->end, NULL};
-            if (f->kind == FOUND_LITERAL && rs->literals[f->index].kind == LITERAL_RULE_TERM &&
-                rs->literals[f->index].owner == index)
-                hit.term = rs->literals[f->index].text;
-            else if (f->kind == FOUND_REGEX && f->rule == index)
-                hit.term = rs->regexes[f->index].text;
-            else
-                continue;
+            hit.term = f->kind == FOUND_LITERAL ? rs->literals[f->index].text : rs->regexes[f->index].text;
             if (push_hit(s, &hit) < 0)
                 return -1;
         }

@@ -1,5 +1,6 @@
-/* Rule pack loading: libyaml's document tree, walked with a check at every
- * step. Each check that fails adds a diagnostic and the walk goes on. */
+/* Rule pack loading: libyaml's events, each rule a small document tree
+ * (the pack's other fields one more), walked with a check at every step.
+ * Each check that fails adds a diagnostic and the walk goes on. */
 #include "rules/pack.h"
 #include "rules/base/string_set.h"
 #include "rules/base/yaml_walk.h"
@@ -596,7 +597,178 @@ static void visit_pack(loader *ld, const char *key, yaml_node_t *key_node, yaml_
                                "goods_groups, rules)", key);
 }
 
-pack *pack_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag)
+/* ---- loading: the pack's fields from a small document, its rules streamed ------
+ * A pack of 100,000 rules as one libyaml document tree costs gigabytes; here
+ * the parser's events are read twice. First everything but the items of the
+ * top-level `rules:` list becomes a document (the fields, the lists and the
+ * goods groups, small), and the whole stream is checked for syntax before
+ * anything is walked, as yaml_parser_load did. Then the rules are read one
+ * at a time, each as a document of its own walked by parse_rule and freed.
+ * A pack with anchors or aliases is read the old way, where they are
+ * refused (yaml_walk_parse). */
+
+typedef struct streamed_rules {
+    yaml_parser_t *parser;   /* at the first rule, or NULL: the rules are in the document */
+    size_t count;
+} streamed_rules;
+
+static bool scalar_is(const yaml_event_t *e, const char *text)
+{
+    return e->type == YAML_SCALAR_EVENT && e->data.scalar.length == strlen(text) &&
+           !memcmp(e->data.scalar.value, text, e->data.scalar.length);
+}
+
+/* The first pass: 0 with *document filled (no root when the stream is
+ * empty), -1 (diagnosed), 1 (anchors or aliases). *rules_streamed tells
+ * whether the first top-level `rules:` is a list, left out of the document,
+ * and *rule_count how many entries it has. */
+static int load_fields(const char *name, const char *yaml, size_t length, yaml_document_t *document,
+                       bool *rules_streamed, size_t *rule_count, diagnostics *diag)
+{
+    *rules_streamed = false;
+    *rule_count = 0;
+    if (!yaml_document_initialize(document, NULL, NULL, NULL, 1, 1)) {
+        diagnostics_add(diag, name, 0, 0, "out of memory");
+        return -1;
+    }
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        yaml_document_delete(document);
+        diagnostics_add(diag, name, 0, 0, "cannot start the YAML parser");
+        return -1;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, length);
+    yaml_event_t e;
+    int rc = yaml_walk_next(name, &parser, &e, diag); /* the stream's start */
+    if (rc == 0) {
+        yaml_event_delete(&e);
+        rc = yaml_walk_next(name, &parser, &e, diag);
+    }
+    if (rc == 0 && e.type == YAML_STREAM_END_EVENT) {
+        yaml_event_delete(&e); /* empty: a document without a root */
+    } else if (rc == 0) {
+        yaml_event_delete(&e); /* the document's start */
+        rc = yaml_walk_next(name, &parser, &e, diag);
+        int root = 0, key = 0, value = 0;
+        if (rc == 0 && e.type != YAML_MAPPING_START_EVENT) {
+            rc = yaml_walk_build(name, &parser, &e, document, &root, diag);
+        } else if (rc == 0) {
+            root = yaml_document_add_mapping(document, NULL, e.data.mapping_start.style);
+            if (root)
+                yaml_document_get_node(document, root)->start_mark = e.start_mark;
+            else {
+                diagnostics_add(diag, name, (int)e.start_mark.line + 1, (int)e.start_mark.column + 1, "out of memory");
+                rc = -1;
+            }
+            if (rc == 0 && e.data.mapping_start.anchor)
+                rc = 1;
+            yaml_event_delete(&e);
+            bool seen_rules = false;
+            while (rc == 0 && (rc = yaml_walk_next(name, &parser, &e, diag)) == 0) {
+                if (e.type == YAML_MAPPING_END_EVENT) {
+                    yaml_document_get_node(document, root)->end_mark = e.end_mark;
+                    yaml_event_delete(&e);
+                    break;
+                }
+                bool rules_key = scalar_is(&e, "rules");
+                if ((rc = yaml_walk_build(name, &parser, &e, document, &key, diag)) != 0 ||
+                    (rc = yaml_walk_next(name, &parser, &e, diag)) != 0)
+                    break;
+                if (rules_key && e.type == YAML_SEQUENCE_START_EVENT && !e.data.sequence_start.anchor) {
+                    /* the rules: an empty list here, read one by one later */
+                    value = yaml_document_add_sequence(document, NULL, e.data.sequence_start.style);
+                    if (value)
+                        yaml_document_get_node(document, value)->start_mark = e.start_mark;
+                    size_t items;
+                    rc = yaml_walk_skip(name, &parser, &e, &items, diag);
+                    if (!seen_rules) {
+                        *rules_streamed = true;
+                        *rule_count = items;
+                    }
+                } else {
+                    rc = yaml_walk_build(name, &parser, &e, document, &value, diag);
+                }
+                seen_rules |= rules_key;
+                if (rc == 0 && (!value || !yaml_document_append_mapping_pair(document, root, key, value))) {
+                    diagnostics_add(diag, name, 0, 0, "out of memory");
+                    rc = -1;
+                }
+            }
+        }
+        if (rc == 0 && (rc = yaml_walk_next(name, &parser, &e, diag)) == 0) /* the document's end */
+            yaml_event_delete(&e);
+    }
+    yaml_parser_delete(&parser);
+    if (rc != 0)
+        yaml_document_delete(document);
+    return rc;
+}
+
+/* The second pass: the parser at the first entry of the top-level `rules:`
+ * list (the first pass found the stream sound up to there). */
+static int seek_rules(const char *name, const char *yaml, size_t length, yaml_parser_t *parser, diagnostics *diag)
+{
+    if (!yaml_parser_initialize(parser)) {
+        diagnostics_add(diag, name, 0, 0, "cannot start the YAML parser");
+        return -1;
+    }
+    yaml_parser_set_input_string(parser, (const unsigned char *)yaml, length);
+    yaml_event_t e;
+    for (int i = 0; i < 3; i++) { /* the stream's, the document's and the pack mapping's starts */
+        if (yaml_walk_next(name, parser, &e, diag) < 0)
+            return -1;
+        yaml_event_delete(&e);
+    }
+    for (;;) {
+        size_t items;
+        if (yaml_walk_next(name, parser, &e, diag) < 0)
+            return -1;
+        bool rules_key = scalar_is(&e, "rules");
+        int rc = 1; /* the first pass found the rules and no anchor: 1 is a broken promise */
+        if (e.type == YAML_MAPPING_END_EVENT)
+            yaml_event_delete(&e);
+        else if ((rc = yaml_walk_skip(name, parser, &e, &items, diag)) == 0 &&
+                 (rc = yaml_walk_next(name, parser, &e, diag)) == 0) {
+            if (rules_key && e.type == YAML_SEQUENCE_START_EVENT) {
+                yaml_event_delete(&e);
+                return 0;
+            }
+            rc = yaml_walk_skip(name, parser, &e, &items, diag);
+        }
+        if (rc > 0)
+            diagnostics_add(diag, name, 0, 0, "the rules were not found again on the second pass");
+        if (rc != 0)
+            return -1;
+    }
+}
+
+/* The next rule: its own document, or false at the list's end (or on a
+ * mistake, diagnosed). */
+static bool next_rule(const char *name, yaml_parser_t *parser, yaml_document_t *document, yaml_node_t **node,
+                      diagnostics *diag)
+{
+    yaml_event_t e;
+    if (yaml_walk_next(name, parser, &e, diag) < 0)
+        return false;
+    if (e.type == YAML_SEQUENCE_END_EVENT) {
+        yaml_event_delete(&e);
+        return false;
+    }
+    if (!yaml_document_initialize(document, NULL, NULL, NULL, 1, 1)) {
+        yaml_event_delete(&e);
+        diagnostics_add(diag, name, 0, 0, "out of memory");
+        return false;
+    }
+    int root;
+    if (yaml_walk_build(name, parser, &e, document, &root, diag) != 0) {
+        yaml_document_delete(document);
+        return false;
+    }
+    *node = yaml_document_get_node(document, root);
+    return true;
+}
+
+static pack *load_pack(const char *name, const char *yaml, size_t length, bool streamed, diagnostics *diag)
 {
     size_t errors_before = diagnostics_total(diag);
     pack *p = calloc(1, sizeof *p);
@@ -610,7 +782,19 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
         return NULL;
     }
     yaml_document_t document;
-    if (yaml_walk_parse(name, yaml, length, &document, diag) < 0) {
+    bool rules_streamed = false;
+    size_t rule_count = 0;
+    if (streamed) {
+        int rc = load_fields(name, yaml, length, &document, &rules_streamed, &rule_count, diag);
+        if (rc == 1) { /* anchors or aliases: the whole document, where they are refused */
+            pack_free(p);
+            return load_pack(name, yaml, length, false, diag);
+        }
+        if (rc < 0) {
+            pack_free(p);
+            return NULL;
+        }
+    } else if (yaml_walk_parse(name, yaml, length, &document, diag) < 0) {
         pack_free(p);
         return NULL;
     }
@@ -632,17 +816,37 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
         } else if (rules->type != YAML_SEQUENCE_NODE) {
             yaml_walk_error(&ld, rules, "rules must be a list");
         } else {
-            size_t n = (size_t)(rules->data.sequence.items.top - rules->data.sequence.items.start);
+            size_t n = rules_streamed ? rule_count
+                                      : (size_t)(rules->data.sequence.items.top - rules->data.sequence.items.start);
             p->rules = calloc(n ? n : 1, sizeof *p->rules);
             if (!p->rules)
                 yaml_walk_out_of_memory(&ld, rules);
+            yaml_parser_t parser;
+            bool reading = p->rules && rules_streamed;
+            if (reading && seek_rules(name, yaml, length, &parser, diag) < 0) {
+                yaml_parser_delete(&parser);
+                reading = false;
+            }
             string_set ids;
             string_set_init(&ids);
-            for (yaml_node_item_t *item = rules->data.sequence.items.start; p->rules && item < rules->data.sequence.items.top;
-                 item++) {
+            yaml_node_item_t *item = rules->data.sequence.items.start;
+            for (;;) {
+                yaml_document_t one;
+                yaml_node_t *node;
+                loader rule_ld = {name, &one, diag};
+                if (reading) {
+                    if (p->rule_count == n || !next_rule(name, &parser, &one, &node, diag))
+                        break;
+                } else {
+                    if (rules_streamed || !p->rules || item >= rules->data.sequence.items.top)
+                        break;
+                    node = yaml_walk_node(&ld, *item++);
+                }
                 size_t index = p->rule_count++;
                 rule *r = &p->rules[index];
-                parse_rule(&ld, yaml_walk_node(&ld, *item), p, r);
+                parse_rule(reading ? &rule_ld : &ld, node, p, r);
+                if (reading)
+                    yaml_document_delete(&one);
                 long first = r->id ? string_set_add(&ids, r->id, index) : -1;
                 if (first == -2)
                     diagnostics_add(diag, name, r->at.line, r->at.column, "out of memory");
@@ -650,6 +854,8 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
                     diagnostics_add(diag, name, r->at.line, r->at.column, "duplicate rule id '%s' (first at line %d)",
                                     r->id, p->rules[first].at.line);
             }
+            if (reading)
+                yaml_parser_delete(&parser);
             string_set_free(&ids);
         }
     }
@@ -659,6 +865,11 @@ pack *pack_load_string(const char *name, const char *yaml, size_t length, diagno
         return NULL;
     }
     return p;
+}
+
+pack *pack_load_string(const char *name, const char *yaml, size_t length, diagnostics *diag)
+{
+    return load_pack(name, yaml, length, true, diag);
 }
 
 pack *pack_load(const char *path, diagnostics *diag)

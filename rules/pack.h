@@ -1,4 +1,5 @@
-/* pack: a rule pack (contracts/rules.md, format v1) read from YAML into a
+/* pack: a rule pack (contracts/rules.md, format v1) read from YAML (rule by
+ * rule, through libyaml's events: rules/pack.c) into a
  * tree that remembers where each thing was written, so that every later
  * mistake (a bad regex, a term that normalizes to nothing) can still be
  * reported as file:line:col.

@@ -96,7 +96,19 @@ typedef struct field_views {
     uint32_t *spaces;            /* positions of spaces in the main view */
     size_t space_count, space_capacity;
     bool present;
+    /* words before each original offset (words_before), built once per listing at the field's first hit */
+    uint32_t *word_at;
+    size_t word_at_capacity, original_length;
+    bool word_at_ready;
+    uint32_t lookups;            /* words_before calls on this field (the table pays off after a few) */
+    /* the list and condition-term hits (cues) that end at each word, chained in the order found (cue_next);
+     * a word's first and last valid while its cue_epoch is this listing's */
+    uint32_t *cue_first, *cue_last, *cue_epoch;
+    size_t cue_capacity;
 } field_views;
+
+#define FOUND_SLOTS (2 * MAX_FOUND) /* the per-listing table of hits already found (a power of two) */
+#define NO_FOUND UINT32_MAX
 
 struct ruleset_scratch {
     const ruleset *rs;
@@ -111,6 +123,12 @@ struct ruleset_scratch {
     size_t found_count;
     uint32_t epoch;
     uint32_t *rule_epoch, *list_epoch, *term_epoch, *regex_epoch;
+    /* hit processing that does not grow with the hits already found: a table of them by value (epoch-stamped
+     * slots), and each rule's, list's and condition term's hits chained in the order found (first and last
+     * valid while its *_epoch stamp is this listing's) */
+    uint32_t *slot_epoch, *slot_found;
+    uint32_t *found_next, *cue_next;
+    uint32_t *rule_first, *rule_last, *list_first, *list_last, *term_first, *term_last;
     bool *regex_result;
     match_signal *regex_span;    /* where each regex first matched (field, start, end) */
     uint32_t *candidates;

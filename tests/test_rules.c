@@ -495,6 +495,57 @@ Test(errors, several_mistakes_are_all_reported_and_the_pack_is_refused)
     diagnostics_free(&diag);
 }
 
+/* Packs are read rule by rule (docs/rules.md, "Limits"): positions stay those
+ * of the file, lists may come after the rules that use them, anchors are
+ * still refused. */
+Test(packs, rules_read_one_by_one_keep_their_positions_and_lists_may_follow_them)
+{
+    static const char good[] = "rules:\n"
+                               "  - {id: a, kind: trademark, name: A, terms: [velonix], flag: {list: slang}}\n"
+                               "  - id: b\n"
+                               "    kind: trademark\n"
+                               "    name: B\n"
+                               "    terms: [korvane]\n"
+                               "pack: late\n"
+                               "version: \"1\"\n"
+                               "lists:\n"
+                               "  slang: [\"hàng fake\"]\n";
+    diagnostics diag;
+    diagnostics_init(&diag);
+    pack *p = pack_load_string("late.yaml", good, sizeof good - 1, &diag);
+    cr_assert_not_null(p, "%s", diag.count ? diag.messages[0] : "");
+    cr_expect_eq(p->rule_count, 2);
+    cr_expect_eq(p->rules[1].at.line, 3);
+    cr_expect_eq(p->rules[1].at.column, 5);
+    cr_expect_eq(p->rules[1].terms.at[0].line, 6);
+    cr_expect_eq(p->rules[1].terms.at[0].column, 13);
+    ruleset *rs = NULL;
+    cr_assert_eq(ruleset_compile(&p, 1, NULL, &rs, &diag), 0);
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    listing_facts l = {.platform = "shopee", .listing_id = "1", .title = "Túi Velonix hàng fake"};
+    l.title_length = strlen(l.title);
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.rule_count, 1);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+
+    static const char bad[] = "pack: late\nversion: \"1\"\nrules:\n"
+                              "  - {id: a, kind: trademark, name: A, terms: [velonix]}\n"
+                              "  - id: b\n    kind: trademark\n    name: B\n    terms: [korvane]\n    colour: red\n";
+    cr_expect_null(pack_load_string("late.yaml", bad, sizeof bad - 1, &diag));
+    cr_assert_eq(diag.count, 1);
+    static const char expected[] = "late.yaml:9:5: unknown field 'colour' in rule (known: ";
+    cr_expect(!strncmp(diag.messages[0], expected, sizeof expected - 1), "%s", diag.messages[0]);
+    static const char alias[] = "pack: late\nversion: \"1\"\nrules:\n"
+                                "  - {id: a, kind: trademark, name: &n Velonix, terms: [*n]}\n";
+    cr_expect_null(pack_load_string("late.yaml", alias, sizeof alias - 1, &diag));
+    cr_assert_eq(diag.count, 2);
+    cr_expect_not_null(strstr(diag.messages[1], "aliases"), "%s", diag.messages[1]);
+    diagnostics_free(&diag);
+}
+
 Test(errors, a_missing_file_and_an_empty_directory_are_reported)
 {
     diagnostics diag;

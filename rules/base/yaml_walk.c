@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+static void parser_error(const char *file, const yaml_parser_t *parser, diagnostics *diag);
+
 int yaml_read_file(const char *path, size_t max_bytes, char **data, size_t *length, diagnostics *diag)
 {
     *data = NULL;
@@ -147,9 +149,7 @@ int yaml_walk_parse(const char *file, const char *text, size_t length, yaml_docu
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
     int rc = 0;
     if (!yaml_parser_load(&parser, document)) {
-        diagnostics_add(diag, file, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
-                        "YAML: %s%s%s", parser.problem ? parser.problem : "syntax error", parser.context ? " " : "",
-                        parser.context ? parser.context : "");
+        parser_error(file, &parser, diag);
         rc = -1;
     }
     yaml_parser_delete(&parser);
@@ -157,6 +157,150 @@ int yaml_walk_parse(const char *file, const char *text, size_t length, yaml_docu
         yaml_document_delete(document);
         rc = -1;
     }
+    return rc;
+}
+
+static void parser_error(const char *file, const yaml_parser_t *parser, diagnostics *diag)
+{
+    diagnostics_add(diag, file, (int)parser->problem_mark.line + 1, (int)parser->problem_mark.column + 1,
+                    "YAML: %s%s%s", parser->problem ? parser->problem : "syntax error", parser->context ? " " : "",
+                    parser->context ? parser->context : "");
+}
+
+int yaml_walk_next(const char *file, yaml_parser_t *parser, yaml_event_t *event, diagnostics *diag)
+{
+    if (yaml_parser_parse(parser, event))
+        return 0;
+    parser_error(file, parser, diag);
+    return -1;
+}
+
+static bool anchored(const yaml_event_t *e)
+{
+    return e->type == YAML_ALIAS_EVENT || (e->type == YAML_SCALAR_EVENT && e->data.scalar.anchor) ||
+           (e->type == YAML_SEQUENCE_START_EVENT && e->data.sequence_start.anchor) ||
+           (e->type == YAML_MAPPING_START_EVENT && e->data.mapping_start.anchor);
+}
+
+/* The tag libyaml's loader keeps: none or "!" is the default one. */
+static const yaml_char_t *kept_tag(const yaml_char_t *tag)
+{
+    return tag && strcmp((const char *)tag, "!") ? tag : NULL;
+}
+
+int yaml_walk_build(const char *file, yaml_parser_t *parser, yaml_event_t *first, yaml_document_t *document, int *node,
+                    diagnostics *diag)
+{
+    /* open collections, innermost last; a mapping's key waiting for its value */
+    int *open = NULL, *key = NULL;
+    size_t depth = 0, capacity = 0;
+    int rc = 0;
+    yaml_event_t e = *first;
+    *node = 0;
+    for (bool have = true;; have = false) {
+        if (!have && yaml_walk_next(file, parser, &e, diag) < 0) {
+            rc = -1;
+            break;
+        }
+        if (anchored(&e)) {
+            yaml_event_delete(&e);
+            rc = 1;
+            break;
+        }
+        int id = 0;
+        if (e.type == YAML_SCALAR_EVENT)
+            id = yaml_document_add_scalar(document, kept_tag(e.data.scalar.tag), e.data.scalar.value,
+                                          (int)e.data.scalar.length, e.data.scalar.style);
+        else if (e.type == YAML_SEQUENCE_START_EVENT)
+            id = yaml_document_add_sequence(document, kept_tag(e.data.sequence_start.tag), e.data.sequence_start.style);
+        else if (e.type == YAML_MAPPING_START_EVENT)
+            id = yaml_document_add_mapping(document, kept_tag(e.data.mapping_start.tag), e.data.mapping_start.style);
+        if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
+            if (depth)
+                yaml_document_get_node(document, open[--depth])->end_mark = e.end_mark;
+        } else if (!id) {
+            diagnostics_add(diag, file, (int)e.start_mark.line + 1, (int)e.start_mark.column + 1,
+                            e.type == YAML_SCALAR_EVENT || e.type == YAML_SEQUENCE_START_EVENT ||
+                                    e.type == YAML_MAPPING_START_EVENT
+                                ? "out of memory"
+                                : "YAML: unexpected event");
+            yaml_event_delete(&e);
+            rc = -1;
+            break;
+        } else {
+            yaml_node_t *n = yaml_document_get_node(document, id);
+            n->start_mark = e.start_mark;
+            n->end_mark = e.end_mark;
+            bool attached = true;
+            if (!depth) {
+                *node = id;
+            } else if (yaml_document_get_node(document, open[depth - 1])->type == YAML_SEQUENCE_NODE) {
+                attached = yaml_document_append_sequence_item(document, open[depth - 1], id);
+            } else if (!key[depth - 1]) {
+                key[depth - 1] = id;
+            } else {
+                attached = yaml_document_append_mapping_pair(document, open[depth - 1], key[depth - 1], id);
+                key[depth - 1] = 0;
+            }
+            if (attached && e.type != YAML_SCALAR_EVENT) {
+                if (depth == capacity) {
+                    size_t bigger = capacity ? capacity * 2 : 16;
+                    int *o = realloc(open, bigger * sizeof *o), *k = o ? realloc(key, bigger * sizeof *k) : NULL;
+                    if (o)
+                        open = o;
+                    if (k)
+                        key = k;
+                    if (!o || !k)
+                        attached = false;
+                    else
+                        capacity = bigger;
+                }
+                if (attached) {
+                    open[depth] = id;
+                    key[depth++] = 0;
+                }
+            }
+            if (!attached) {
+                diagnostics_add(diag, file, (int)e.start_mark.line + 1, (int)e.start_mark.column + 1, "out of memory");
+                yaml_event_delete(&e);
+                rc = -1;
+                break;
+            }
+        }
+        yaml_event_delete(&e);
+        if (!depth)
+            break; /* the node is whole */
+    }
+    free(open);
+    free(key);
+    return rc;
+}
+
+int yaml_walk_skip(const char *file, yaml_parser_t *parser, yaml_event_t *first, size_t *items, diagnostics *diag)
+{
+    size_t depth = 0, keys = 0;
+    bool mapping = first->type == YAML_MAPPING_START_EVENT;
+    int rc = 0;
+    yaml_event_t e = *first;
+    *items = 0;
+    for (bool have = true;; have = false) {
+        if (!have && yaml_walk_next(file, parser, &e, diag) < 0)
+            return -1;
+        if (anchored(&e)) {
+            rc = 1;
+        } else if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        } else {
+            if (depth == 1)
+                keys++; /* an entry of the node, or a key or a value of it */
+            if (e.type != YAML_SCALAR_EVENT)
+                depth++;
+        }
+        yaml_event_delete(&e);
+        if (!depth || rc)
+            break;
+    }
+    *items = mapping ? keys / 2 : keys;
     return rc;
 }
 

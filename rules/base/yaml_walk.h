@@ -1,7 +1,9 @@
 /* yaml_walk: reading a YAML file (libyaml's document tree) with a check at
  * every step, every mistake reported as file:line:col and the walk going on,
  * so that one run names all of them. Shared by rule packs and campaigns.
- * A yaml_walk belongs to one thread. */
+ * A large file can be walked piece by piece: yaml_walk_build turns the
+ * parser's events for one node into a small document of its own (rule packs
+ * read each rule so). A yaml_walk belongs to one thread. */
 #ifndef LSCAN_YAML_WALK_H
 #define LSCAN_YAML_WALK_H
 
@@ -34,6 +36,23 @@ int yaml_read_file(const char *path, size_t max_bytes, char **data, size_t *leng
 /* Parses YAML text into *document; 0, or -1 with the syntax error (line and
  * column) added to diag. The caller deletes the document (yaml_document_delete). */
 int yaml_walk_parse(const char *file, const char *text, size_t length, yaml_document_t *document, diagnostics *diag);
+
+/* Streaming (a rule pack of 100,000 rules is read one rule at a time, not as
+ * one document tree). The parser's next events, from `first` (an event that
+ * starts a node, taken over by this call), become one node of `document`
+ * (created empty by the caller with yaml_document_initialize), with the
+ * positions libyaml's loader gives it; *node is its index. Returns 0; -1
+ * with the syntax error added to diag; or 1 when the events hold an anchor
+ * or an alias, which the caller reads through yaml_walk_parse instead
+ * (so that they are refused, or reported, as they always were). */
+int yaml_walk_build(const char *file, yaml_parser_t *parser, yaml_event_t *first, yaml_document_t *document, int *node,
+                    diagnostics *diag);
+/* Skips the rest of the node `first` starts (taken over by this call);
+ * *items counts the entries of the sequence or mapping it starts. Returns
+ * like yaml_walk_build. */
+int yaml_walk_skip(const char *file, yaml_parser_t *parser, yaml_event_t *first, size_t *items, diagnostics *diag);
+/* The next event, or -1 with the syntax error added to diag. */
+int yaml_walk_next(const char *file, yaml_parser_t *parser, yaml_event_t *event, diagnostics *diag);
 
 position yaml_position(const yaml_node_t *node);
 yaml_node_t *yaml_walk_node(yaml_walk *w, int index);
