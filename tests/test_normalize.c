@@ -485,6 +485,47 @@ Test(normalize, differential_on_ascii_runs)
     }
 }
 
+Test(normalize, differential_on_hostile_mixtures)
+{
+    /* what sellers paste: Vietnamese letters NFC and NFD, stray combining
+     * marks, zero-width and format characters, variation selectors, emoji
+     * (with skin tones), full-width forms, look-alike and other scripts,
+     * outputs longer than their input, every kind of invalid UTF-8 (stray
+     * continuations, cut sequences, overlong forms, surrogates, > U+10FFFF,
+     * F5..FF, NUL), and rule-3 tokens; at every alignment and length up to
+     * a few hundred bytes, so each may land anywhere in a 16-byte block */
+    static const char *pieces[] = {
+        "a", "e", "o", "N", "K", " ", "  ", "\t", ".", ", ", "-", "/", "@", "$", "0", "1", "2", "5", "9",
+        "\xc3\xa1", "\xc3\x80", "\xe1\xba\xa1", "\xe1\xbb\x87", "\xe1\xbb\x9f", "\xc6\xb0", "\xc6\xa1",
+        "\xc4\x91", "\xc4\x90", "\xc3\x90", "\xc3\x9f", "\xc2\xa0", "\xe2\x80\x9c", "\xe2\x80\x93",
+        "\xcc\x80", "\xcc\x81", "\xcc\x83", "\xcc\x89", "\xcc\xa3", "\xcc\x82", "\xcc\x86", "\xcc\x9b",
+        "e\xcc\x82\xcc\x81", "A\xcc\x80", "u\xcc\x9b\xcc\x83", "\xe2\x80\x8b", "\xe2\x80\x8d", "\xef\xbb\xbf",
+        "\xc2\xad", "\xe2\x81\xa0", "\xe2\x80\xae", "\xef\xb8\x8f", "\xf3\xa0\x84\x80", "\xf0\x9f\x98\x80",
+        "\xe2\xad\x90", "\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd", "\xef\xbc\xa1", "\xef\xbd\x8e", "\xef\xbc\x91",
+        "\xef\xbc\xa0", "\xd0\xb0", "\xd0\x90", "\xce\x91", "\xce\xb1", "\xce\xbc", "\xe4\xb8\xad",
+        "\xed\x95\x9c", "\xd8\xb9", "\xef\xb7\xba", "\xef\xac\x81", "\xe2\x91\xa0", "\xf0\x9d\x90\x80",
+        "\x80", "\xbf", "\xc2", "\xe1\xbb", "\xf0\x9f", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80",
+        "\xf4\x90\x80\x80", "\xf5", "\xff", "n1ke", "ch@nel", "$amsung", "g u c c i", "Gi\xc3\xa0y th\xe1\xbb\x83 thao",
+    };
+    const size_t count = sizeof pieces / sizeof pieces[0];
+    uint64_t x = 0xD1B54A32D192ED03u;
+    char buf[1100];
+    for (size_t round = 0; round < 30000; round++) {
+        size_t len = 0, want = round % 997 == 0 ? 1000 : round % 300;
+        while (len < want) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* now and then a NUL byte, which strlen would not give */
+            const char *piece = (x >> 3) % 97 == 0 ? "" : pieces[(x >> 11) % count];
+            size_t n = *piece ? strlen(piece) : 1;
+            memcpy(buf + len, *piece ? piece : "\0", n);
+            len += n;
+        }
+        check_same(buf, len, "hostile round", round);
+    }
+}
+
 /* ---- threads ------------------------------------------------------------ */
 
 static void *normalize_in_thread(void *arg)
