@@ -14,7 +14,7 @@
 #include "rules/text/normalize.h"
 
 static normalizer *norm;
-static normalized_text out, ref, joined;
+static normalized_text out, ref, joined, portable;
 
 static void setup(void)
 {
@@ -23,6 +23,7 @@ static void setup(void)
     normalized_text_init(&out);
     normalized_text_init(&ref);
     normalized_text_init(&joined);
+    normalized_text_init(&portable);
 }
 
 static void teardown(void)
@@ -30,6 +31,7 @@ static void teardown(void)
     normalized_text_free(&out);
     normalized_text_free(&ref);
     normalized_text_free(&joined);
+    normalized_text_free(&portable);
     normalizer_destroy(norm);
 }
 
@@ -353,6 +355,20 @@ Test(normalize, api_edges)
 
 /* ---- the differential test ---------------------------------------------- */
 
+/* The SSE4.1 path (normalize_text on this machine, if it has it) and the
+ * portable one must give the same bytes, offsets and count. */
+static void check_portable(const char *s, size_t len, size_t bad_fast, const char *where, size_t line)
+{
+    size_t bad = 0;
+    cr_assert_eq(normalize_text_portable(norm, s, len, &portable, &bad), 0, "%s:%zu", where, line);
+    cr_assert_eq(portable.length, out.length, "%s:%zu: portable path", where, line);
+    cr_assert(memcmp(portable.text, out.text, out.length + 1) == 0 &&
+                  memcmp(portable.source_start, out.source_start, out.length * sizeof *out.source_start) == 0 &&
+                  memcmp(portable.source_end, out.source_end, out.length * sizeof *out.source_end) == 0,
+              "%s:%zu: portable path differs", where, line);
+    cr_assert_eq(bad, bad_fast, "%s:%zu: portable path", where, line);
+}
+
 /* Fast path and reference must give byte-identical text and offsets. */
 static void check_same(const char *s, size_t len, const char *where, size_t line)
 {
@@ -371,6 +387,7 @@ static void check_same(const char *s, size_t len, const char *where, size_t line
               ref.text + d, d < ref.length ? ref.source_start[d] : 0,
               d < ref.length ? ref.source_end[d] : 0);
     cr_assert_eq(bad_fast, bad_ref, "%s:%zu", where, line);
+    check_portable(s, len, bad_fast, where, line);
 }
 
 static const char *shared_dir(void)

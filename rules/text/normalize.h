@@ -50,6 +50,11 @@ void normalized_text_free(normalized_text *t);
 int normalize_text(const normalizer *n, const char *input, size_t length,
                    normalized_text *out, size_t *invalid_bytes);
 
+/* normalize_text without its SSE4.1 path (what a CPU without SSE4.1 runs):
+ * the same result, for tests and benchmarks. Same contract. */
+int normalize_text_portable(const normalizer *n, const char *input, size_t length,
+                            normalized_text *out, size_t *invalid_bytes);
+
 /* Joined view of a main view: every run of >= 3 tokens of exactly one
  * character each, separated by single spaces, becomes one word ("g u c c i"
  * -> "gucci"), and the digit/symbol folding (rule 3 below) is applied again
