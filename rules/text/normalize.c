@@ -787,10 +787,11 @@ __attribute__((target("sse4.1"))) static inline void store_half(uint8_t *text, u
  * letters blended in at their lead bytes, continuation bytes and collapsed
  * separators dropped, compacted with a shuffle 8 positions at a time, and
  * the offsets [start, start + sequence length) computed the same way.
- * Returns when a block would end at its first byte (left to the caller's
- * slower paths) or fewer than 19 bytes remain (a lead at 14, or the empty
- * slot's sentinel at 16, reads two bytes past it). Room: as ascii_chunk (16 entries are stored past o, no
- * more output than input). */
+ * Returns at the end of the input or when a block would end at its first
+ * byte (left to the caller's slower paths). A block reads up to two bytes
+ * past itself (a lead at 14 or 15), so the last 18 bytes are read from a
+ * padded copy. Room: as ascii_chunk (16 entries are stored past o, no more
+ * output than input). */
 __attribute__((target("sse4.1"))) static void fold_blocks(const normalizer *n, const uint8_t *in,
                                                           size_t length, uint8_t *text, uint32_t *st,
                                                           uint32_t *en, fold_state *s)
@@ -799,8 +800,20 @@ __attribute__((target("sse4.1"))) static void fold_blocks(const normalizer *n, c
     uint32_t space = s->space, any = s->any_flags;
     const pentry *pair = n->pair;
     const fentry *ent = n->ent;
-    while (i + 19 <= length) {
+    uint8_t pad[32];
+    for (;;) {
         const uint8_t *c = in + i;
+        unsigned limit = 16;
+        if (UNLIKELY(i + 19 > length)) {
+            /* the last bytes, from a copy padded with zeros (ASCII: a
+             * sequence cut by the end fails the continuation check) */
+            if (i >= length)
+                break;
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, in + i, length - i);
+            c = pad;
+            limit = length - i < 16 ? (unsigned)(length - i) : 16;
+        }
         __m128i v = _mm_loadu_si128((const __m128i *)c);
         __m128i high = _mm_cmplt_epi8(v, _mm_setzero_si128());                               /* 80..FF */
         __m128i lead_v = _mm_and_si128(high, _mm_cmpgt_epi8(v, _mm_set1_epi8(-65)));         /* C0..FF */
@@ -817,6 +830,7 @@ __attribute__((target("sse4.1"))) static void fold_blocks(const normalizer *n, c
             /* a missing continuation: the block ends before its lead */
             len = (expected >> f) & 1 ? 31u - (unsigned)__builtin_clz(lead & ((1u << f) - 1)) : f;
         }
+        len = len < limit ? len : limit;
         uint64_t sub_lo = 0, sub_hi = 0;
         for (unsigned m = lead & ((1u << len) - 1); m; m &= m - 1) {
             unsigned p = (unsigned)__builtin_ctz(m);
@@ -915,7 +929,7 @@ static int fold_text(const normalizer *n, const char *input, size_t length, norm
 #endif
     for (;;) {
 #ifdef LSCAN_BLOCKS
-        if (blocks && i + 19 <= length) {
+        if (blocks && i < length) {
             fold_state fs = {i, o, space, any_flags};
             fold_blocks(n, in, length, text, st, en, &fs);
             i = fs.i;
