@@ -359,6 +359,35 @@ static void apply_token_rules(normalized_text *t)
             i++;
         if (i >= n)
             break;
+#ifdef LSCAN_ASCII_SIMD
+        /* Most candidate tokens are numbers ("2005", "0978"), which rule 3
+         * leaves alone: a 16-byte window around the candidate gives the
+         * token's bounds, whether it holds 3 letters and whether it holds a
+         * '@' or '$', without a loop; longer tokens take the loops below. */
+        if (n >= 16) {
+            size_t w = i < 8 ? 0 : i - 8;
+            w = w + 16 <= n ? w : n - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(s + w));
+            unsigned spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+            unsigned q = (unsigned)(i - w), below = spaces & ((1u << q) - 1), above = spaces >> q;
+            if ((below || w == 0) && (above || w + 16 == n)) {
+                unsigned start = below ? 32u - (unsigned)__builtin_clz(below) : 0;
+                unsigned end = above ? q + (unsigned)__builtin_ctz(above) : 16;
+                unsigned token = ((1u << end) - 1) & ~((1u << start) - 1);
+                __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('a'));
+                unsigned letters = (unsigned)_mm_movemask_epi8(
+                    _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(25)), d)) & token;
+                unsigned symbols = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+                    _mm_cmpeq_epi8(x, _mm_set1_epi8('@')), _mm_cmpeq_epi8(x, _mm_set1_epi8('$')))) & token;
+                letters &= letters - 1;
+                letters &= letters - 1;   /* now non-zero iff 3 letters or more */
+                if (letters || symbols)
+                    spaced |= fold_token(s, w + start, w + end);
+                i = w + end;
+                continue;
+            }
+        }
+#endif
         size_t ts = i, te = i;
         while (ts > 0 && s[ts - 1] != ' ')
             ts--;
