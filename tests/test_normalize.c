@@ -543,6 +543,79 @@ Test(normalize, differential_on_hostile_mixtures)
     }
 }
 
+/* Rules 1 to 3 for ASCII input, written as plainly as the rules read: the
+ * reference shares rule 3's code with the fast path, this does not. */
+static size_t plain_ascii(const char *in, size_t len, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {   /* rules 1 and 2 */
+        char c = in[i], lower = (char)(c | 0x20);
+        int letter = lower >= 'a' && lower <= 'z', keep = letter || (c >= '0' && c <= '9') || c == '@' || c == '$';
+        if (keep)
+            out[o++] = letter ? lower : c;
+        else if (o && out[o - 1] != ' ')
+            out[o++] = ' ';
+    }
+    for (size_t ts = 0; ts < o;) {   /* rule 3, token by token */
+        size_t te = ts;
+        while (te < o && out[te] != ' ')
+            te++;
+        size_t letters = 0;
+        for (size_t k = ts; k < te; k++)
+            letters += out[k] >= 'a' && out[k] <= 'z';
+        for (size_t k = ts; k < te;) {
+            int digit = out[k] >= '0' && out[k] <= '9', symbol = out[k] == '@' || out[k] == '$';
+            size_t r = k + 1;
+            while (r < te && (digit ? out[r] >= '0' && out[r] <= '9' : symbol && (out[r] == '@' || out[r] == '$')))
+                r++;
+            if (digit && letters >= 3 && r - k == 1 && strchr("01345", out[k]))
+                out[k] = "oi.eas"[out[k] - '0'];
+            else if (symbol)
+                for (size_t q = k; q < r; q++)
+                    out[q] = letters >= 3 && r - k == 1 ? (out[q] == '@' ? 'a' : 's') : ' ';
+            k = r;
+        }
+        ts = te + 1;
+    }
+    size_t n = 0;   /* rule 2 again, after the symbols that became spaces */
+    for (size_t i = 0; i < o; i++)
+        if (out[i] != ' ' || (n && out[n - 1] != ' '))
+            out[n++] = out[i];
+    while (n && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return n;
+}
+
+Test(normalize, rule_3_against_a_plain_implementation)
+{
+    /* tokens of every length around 16 bytes, numbers, letters, '@' and
+     * '$' alone and in runs, at the start, the end and far from both */
+    static const char *pieces[] = {"a", "B", "z", "0", "1", "2", "3", "4", "5", "6", "9", "@", "$", "@@", "$$",
+                                   " ", "  ", ".", "-", "n1ke", "ch@nel", "$amsung", "0978287474",
+                                   "iphone15", "2tr5", "ab", "abcdefghijklmnopq", "12345678901234567890"};
+    const size_t count = sizeof pieces / sizeof pieces[0];
+    uint64_t x = 0x94D049BB133111EBu;
+    char buf[400], want[400];
+    for (size_t round = 0; round < 30000; round++) {
+        size_t len = 0, target = round % 120;
+        while (len < target) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            const char *piece = pieces[(x >> 11) % count];
+            memcpy(buf + len, piece, strlen(piece));
+            len += strlen(piece);
+        }
+        buf[len] = '\0';
+        plain_ascii(buf, len, want);
+        cr_assert_eq(normalize_text(norm, buf, len, &out, NULL), 0);
+        cr_assert_str_eq(out.text, want, "input \"%s\"", buf);
+        cr_assert_eq(normalize_text_portable(norm, buf, len, &portable, NULL), 0);
+        cr_assert_str_eq(portable.text, want, "input \"%s\" (portable path)", buf);
+    }
+}
+
 /* ---- threads ------------------------------------------------------------ */
 
 static void *normalize_in_thread(void *arg)
