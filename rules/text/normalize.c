@@ -1009,10 +1009,10 @@ static int fold_text(const normalizer *n, const char *input, size_t length, norm
             }
         }
 #endif
+        if (UNLIKELY(i >= safe) && i >= length)
+            break;   /* (before in + i: in may be NULL when length is 0) */
         const uint8_t *p = in + i;
         if (UNLIKELY(i >= safe)) {
-            if (i >= length)
-                break;
             memset(tail, 0, sizeof tail);   /* zeros fail every continuation test */
             memcpy(tail, p, length - i);
             p = tail;
