@@ -3,14 +3,19 @@
  * Input: every line of $LSCAN_SHARED/corpus/vn-text-normalizer-testdata/ (*.txt)
  * and of vn-memoryzone-products/memoryzone.jsonl (LSCAN_SHARED defaults to
  * ../shared), each line normalized as one text, as a worker does per field.
- * Reports MB/s of input for:
+ * Reports MB/s of input (CPU time of this thread) for:
  *   fold       normalize_text (the table-driven fast path, with offsets)
- *   joined     normalize_joined on top of it
+ *   portable   normalize_text_portable (the same without its SSE4.1 path)
+ *   joined     normalize_joined on top of normalize_text
  *   reference  normalize_text_reference (utf8proc_map per code point)
  *   utf8proc   plain utf8proc_map on each whole line, same flags, no offsets
  *   memcpy     copying the same bytes (memory bandwidth reference)
- * and ratio_fold_vs_utf8proc = fold / utf8proc. `--json` prints one JSON
- * object instead of the table. Runs in about 3 s. */
+ * The kinds are measured in interleaved rounds (every kind once per round),
+ * so that load from other processes on a shared machine falls on all of
+ * them alike; each figure is the median over the rounds, and
+ * ratio_fold_vs_utf8proc is the median of the per-round ratios, with their
+ * range. `--json` prints one JSON object instead of the table; `--rounds N`
+ * (default 7). Runs in about 5 s. */
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +37,15 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this thread: time spent descheduled by other processes does
+ * not count (their load on a shared core still does). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -89,10 +103,11 @@ static int load_corpus(corpus *c)
     return rc ? rc : load_file(c, pattern);
 }
 
-typedef enum { RUN_FOLD, RUN_JOINED, RUN_REFERENCE, RUN_UTF8PROC, RUN_MEMCPY } run_kind;
+typedef enum { RUN_FOLD, RUN_PORTABLE, RUN_JOINED, RUN_REFERENCE, RUN_UTF8PROC, RUN_MEMCPY, RUN_KINDS } run_kind;
 
-/* Runs one kind over the whole corpus, repeated for at least min_seconds;
- * returns MB/s (10^6 bytes of input per second), or -1 on error. */
+/* Runs one kind over the whole corpus, repeated for at least min_seconds
+ * of CPU time; returns MB/s (10^6 bytes of input per CPU second), or -1 on
+ * error. */
 static double measure(run_kind kind, const corpus *c, const normalizer *n, double min_seconds)
 {
     normalized_text t, j;
@@ -100,7 +115,7 @@ static double measure(run_kind kind, const corpus *c, const normalizer *n, doubl
     normalized_text_init(&j);
     char *copy = kind == RUN_MEMCPY ? malloc(c->length) : NULL;
     size_t bytes = 0, sink = 0;
-    double start = now(), elapsed = 0;
+    double start = cpu_now(), elapsed = 0;
     int failed = kind == RUN_MEMCPY && !copy;
     while (!failed && elapsed < min_seconds) {
         if (kind == RUN_MEMCPY) {
@@ -112,6 +127,8 @@ static double measure(run_kind kind, const corpus *c, const normalizer *n, doubl
             size_t len = c->starts[i + 1] - c->starts[i];
             if (kind == RUN_FOLD) {
                 failed = normalize_text(n, s, len, &t, NULL) != 0;
+            } else if (kind == RUN_PORTABLE) {
+                failed = normalize_text_portable(n, s, len, &t, NULL) != 0;
             } else if (kind == RUN_JOINED) {
                 failed = normalize_text(n, s, len, &t, NULL) != 0 || normalize_joined(&t, &j) != 0;
             } else if (kind == RUN_REFERENCE) {
@@ -128,7 +145,7 @@ static double measure(run_kind kind, const corpus *c, const normalizer *n, doubl
             sink += t.length;
         }
         bytes += c->length;
-        elapsed = now() - start;
+        elapsed = cpu_now() - start;
     }
     free(copy);
     normalized_text_free(&t);
@@ -140,9 +157,41 @@ static double measure(run_kind kind, const corpus *c, const normalizer *n, doubl
     return (double)bytes / 1e6 / elapsed;
 }
 
+#define MAX_ROUNDS 51
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int count)
+{
+    double sorted[MAX_ROUNDS];
+    memcpy(sorted, v, (size_t)count * sizeof *v);
+    qsort(sorted, (size_t)count, sizeof *sorted, compare_double);
+    return count % 2 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
+}
+
 int main(int argc, char **argv)
 {
-    int json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    int json = 0, rounds = 7;
+    for (int a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++a], &end, 10);
+            if (*end || v < 1 || v > MAX_ROUNDS) {
+                fprintf(stderr, "bench-fold: --rounds takes 1..%d\n", MAX_ROUNDS);
+                return 2;
+            }
+            rounds = (int)v;
+        } else {
+            fprintf(stderr, "usage: bench-fold [--json] [--rounds N]\n");
+            return 2;
+        }
+    }
     corpus c = {0};
     if (load_corpus(&c) != 0 || c.length == 0) {
         free(c.data);
@@ -161,29 +210,59 @@ int main(int argc, char **argv)
     double create_ms = (now() - t0) * 1e3;
 
     measure(RUN_FOLD, &c, n, 0.05);   /* warm the tables and buffers */
-    double fold = measure(RUN_FOLD, &c, n, 0.6);
-    double joined = measure(RUN_JOINED, &c, n, 0.5);
-    double reference = measure(RUN_REFERENCE, &c, n, 0.5);
-    double utf8proc = measure(RUN_UTF8PROC, &c, n, 0.5);
-    double copy = measure(RUN_MEMCPY, &c, n, 0.3);
-    int rc = fold > 0 && joined > 0 && reference > 0 && utf8proc > 0 && copy > 0 ? 0 : 1;
+    /* per round: fold and portable 0.15 s each, the others one pass or more */
+    static const double min_seconds[RUN_KINDS] = {0.15, 0.15, 0.1, 0.05, 0.05, 0.05};
+    double mbps[RUN_KINDS][MAX_ROUNDS], ratio[MAX_ROUNDS], port_ratio[MAX_ROUNDS];
+    int rc = 0;
+    for (int r = 0; r < rounds && rc == 0; r++) {
+        for (int k = 0; k < RUN_KINDS && rc == 0; k++) {
+            mbps[k][r] = measure((run_kind)k, &c, n, min_seconds[k]);
+            rc = mbps[k][r] > 0 ? 0 : 1;
+        }
+        if (rc == 0) {
+            ratio[r] = mbps[RUN_FOLD][r] / mbps[RUN_UTF8PROC][r];
+            port_ratio[r] = mbps[RUN_PORTABLE][r] / mbps[RUN_UTF8PROC][r];
+        }
+    }
+    if (rc != 0) {
+        fprintf(stderr, "bench-fold: a run failed\n");
+        normalizer_destroy(n);
+        free(c.data);
+        free(c.starts);
+        return 1;
+    }
+    double med[RUN_KINDS];
+    for (int k = 0; k < RUN_KINDS; k++)
+        med[k] = median(mbps[k], rounds);
+    double ratio_lo = ratio[0], ratio_hi = ratio[0];
+    for (int r = 1; r < rounds; r++) {
+        ratio_lo = ratio[r] < ratio_lo ? ratio[r] : ratio_lo;
+        ratio_hi = ratio[r] > ratio_hi ? ratio[r] : ratio_hi;
+    }
+    double ratio_med = median(ratio, rounds), port_med = median(port_ratio, rounds);
 
     if (json) {
-        printf("{\"bench\":\"fold\",\"input_bytes\":%zu,\"lines\":%zu,\"create_ms\":%.1f,"
-               "\"fold_mbps\":%.1f,\"joined_mbps\":%.1f,\"reference_mbps\":%.1f,"
+        printf("{\"bench\":\"fold\",\"input_bytes\":%zu,\"lines\":%zu,\"rounds\":%d,\"create_ms\":%.1f,"
+               "\"fold_mbps\":%.1f,\"portable_mbps\":%.1f,\"joined_mbps\":%.1f,\"reference_mbps\":%.1f,"
                "\"utf8proc_map_mbps\":%.1f,\"memcpy_mbps\":%.1f,"
-               "\"ratio_fold_vs_utf8proc\":%.2f,\"ratio_fold_vs_reference\":%.2f}\n",
-               c.length, c.lines, create_ms, fold, joined, reference, utf8proc, copy,
-               fold / utf8proc, fold / reference);
+               "\"ratio_fold_vs_utf8proc\":%.2f,\"ratio_fold_vs_utf8proc_min\":%.2f,"
+               "\"ratio_fold_vs_utf8proc_max\":%.2f,\"ratio_portable_vs_utf8proc\":%.2f,"
+               "\"ratio_fold_vs_reference\":%.2f}\n",
+               c.length, c.lines, rounds, create_ms, med[RUN_FOLD], med[RUN_PORTABLE], med[RUN_JOINED],
+               med[RUN_REFERENCE], med[RUN_UTF8PROC], med[RUN_MEMCPY], ratio_med, ratio_lo, ratio_hi, port_med,
+               med[RUN_FOLD] / med[RUN_REFERENCE]);
     } else {
-        printf("corpus: %zu bytes in %zu lines; normalizer_create %.1f ms\n", c.length, c.lines, create_ms);
-        printf("%-34s %10.1f MB/s\n", "fold (normalize_text)", fold);
-        printf("%-34s %10.1f MB/s\n", "fold + joined view", joined);
-        printf("%-34s %10.1f MB/s\n", "reference (utf8proc per code point)", reference);
-        printf("%-34s %10.1f MB/s\n", "utf8proc_map per line, no offsets", utf8proc);
-        printf("%-34s %10.1f MB/s\n", "memcpy", copy);
-        printf("ratio_fold_vs_utf8proc %.2f, ratio_fold_vs_reference %.2f\n", fold / utf8proc,
-               fold / reference);
+        printf("corpus: %zu bytes in %zu lines; normalizer_create %.1f ms; medians of %d interleaved rounds, "
+               "MB per CPU second\n", c.length, c.lines, create_ms, rounds);
+        printf("%-38s %10.1f MB/s\n", "fold (normalize_text)", med[RUN_FOLD]);
+        printf("%-38s %10.1f MB/s\n", "portable (normalize_text_portable)", med[RUN_PORTABLE]);
+        printf("%-38s %10.1f MB/s\n", "fold + joined view", med[RUN_JOINED]);
+        printf("%-38s %10.1f MB/s\n", "reference (utf8proc per code point)", med[RUN_REFERENCE]);
+        printf("%-38s %10.1f MB/s\n", "utf8proc_map per line, no offsets", med[RUN_UTF8PROC]);
+        printf("%-38s %10.1f MB/s\n", "memcpy", med[RUN_MEMCPY]);
+        printf("ratio_fold_vs_utf8proc %.2f [%.2f-%.2f], ratio_portable_vs_utf8proc %.2f, "
+               "ratio_fold_vs_reference %.2f\n", ratio_med, ratio_lo, ratio_hi, port_med,
+               med[RUN_FOLD] / med[RUN_REFERENCE]);
     }
     normalizer_destroy(n);
     free(c.data);

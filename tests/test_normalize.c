@@ -14,7 +14,7 @@
 #include "rules/text/normalize.h"
 
 static normalizer *norm;
-static normalized_text out, ref, joined;
+static normalized_text out, ref, joined, portable;
 
 static void setup(void)
 {
@@ -23,6 +23,7 @@ static void setup(void)
     normalized_text_init(&out);
     normalized_text_init(&ref);
     normalized_text_init(&joined);
+    normalized_text_init(&portable);
 }
 
 static void teardown(void)
@@ -30,6 +31,7 @@ static void teardown(void)
     normalized_text_free(&out);
     normalized_text_free(&ref);
     normalized_text_free(&joined);
+    normalized_text_free(&portable);
     normalizer_destroy(norm);
 }
 
@@ -353,6 +355,20 @@ Test(normalize, api_edges)
 
 /* ---- the differential test ---------------------------------------------- */
 
+/* The SSE4.1 path (normalize_text on this machine, if it has it) and the
+ * portable one must give the same bytes, offsets and count. */
+static void check_portable(const char *s, size_t len, size_t bad_fast, const char *where, size_t line)
+{
+    size_t bad = 0;
+    cr_assert_eq(normalize_text_portable(norm, s, len, &portable, &bad), 0, "%s:%zu", where, line);
+    cr_assert_eq(portable.length, out.length, "%s:%zu: portable path", where, line);
+    cr_assert(memcmp(portable.text, out.text, out.length + 1) == 0 &&
+                  memcmp(portable.source_start, out.source_start, out.length * sizeof *out.source_start) == 0 &&
+                  memcmp(portable.source_end, out.source_end, out.length * sizeof *out.source_end) == 0,
+              "%s:%zu: portable path differs", where, line);
+    cr_assert_eq(bad, bad_fast, "%s:%zu: portable path", where, line);
+}
+
 /* Fast path and reference must give byte-identical text and offsets. */
 static void check_same(const char *s, size_t len, const char *where, size_t line)
 {
@@ -371,6 +387,7 @@ static void check_same(const char *s, size_t len, const char *where, size_t line
               ref.text + d, d < ref.length ? ref.source_start[d] : 0,
               d < ref.length ? ref.source_end[d] : 0);
     cr_assert_eq(bad_fast, bad_ref, "%s:%zu", where, line);
+    check_portable(s, len, bad_fast, where, line);
 }
 
 static const char *shared_dir(void)
@@ -482,6 +499,120 @@ Test(normalize, differential_on_ascii_runs)
             len += n;
         }
         check_same(buf, len, "ascii round", round);
+    }
+}
+
+Test(normalize, differential_on_hostile_mixtures)
+{
+    /* what sellers paste: Vietnamese letters NFC and NFD, stray combining
+     * marks, zero-width and format characters, variation selectors, emoji
+     * (with skin tones), full-width forms, look-alike and other scripts,
+     * outputs longer than their input, every kind of invalid UTF-8 (stray
+     * continuations, cut sequences, overlong forms, surrogates, > U+10FFFF,
+     * F5..FF, NUL), and rule-3 tokens; at every alignment and length up to
+     * a few hundred bytes, so each may land anywhere in a 16-byte block */
+    static const char *pieces[] = {
+        "a", "e", "o", "N", "K", " ", "  ", "\t", ".", ", ", "-", "/", "@", "$", "0", "1", "2", "5", "9",
+        "\xc3\xa1", "\xc3\x80", "\xe1\xba\xa1", "\xe1\xbb\x87", "\xe1\xbb\x9f", "\xc6\xb0", "\xc6\xa1",
+        "\xc4\x91", "\xc4\x90", "\xc3\x90", "\xc3\x9f", "\xc2\xa0", "\xe2\x80\x9c", "\xe2\x80\x93",
+        "\xcc\x80", "\xcc\x81", "\xcc\x83", "\xcc\x89", "\xcc\xa3", "\xcc\x82", "\xcc\x86", "\xcc\x9b",
+        "e\xcc\x82\xcc\x81", "A\xcc\x80", "u\xcc\x9b\xcc\x83", "\xe2\x80\x8b", "\xe2\x80\x8d", "\xef\xbb\xbf",
+        "\xc2\xad", "\xe2\x81\xa0", "\xe2\x80\xae", "\xef\xb8\x8f", "\xf3\xa0\x84\x80", "\xf0\x9f\x98\x80",
+        "\xe2\xad\x90", "\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd", "\xef\xbc\xa1", "\xef\xbd\x8e", "\xef\xbc\x91",
+        "\xef\xbc\xa0", "\xd0\xb0", "\xd0\x90", "\xce\x91", "\xce\xb1", "\xce\xbc", "\xe4\xb8\xad",
+        "\xed\x95\x9c", "\xd8\xb9", "\xef\xb7\xba", "\xef\xac\x81", "\xe2\x91\xa0", "\xf0\x9d\x90\x80",
+        "\x80", "\xbf", "\xc2", "\xe1\xbb", "\xf0\x9f", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80",
+        "\xf4\x90\x80\x80", "\xf5", "\xff", "n1ke", "ch@nel", "$amsung", "g u c c i", "Gi\xc3\xa0y th\xe1\xbb\x83 thao",
+    };
+    const size_t count = sizeof pieces / sizeof pieces[0];
+    uint64_t x = 0xD1B54A32D192ED03u;
+    char buf[1100];
+    for (size_t round = 0; round < 30000; round++) {
+        size_t len = 0, want = round % 997 == 0 ? 1000 : round % 300;
+        while (len < want) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* now and then a NUL byte, which strlen would not give */
+            const char *piece = (x >> 3) % 97 == 0 ? "" : pieces[(x >> 11) % count];
+            size_t n = *piece ? strlen(piece) : 1;
+            memcpy(buf + len, *piece ? piece : "\0", n);
+            len += n;
+        }
+        check_same(buf, len, "hostile round", round);
+    }
+}
+
+/* Rules 1 to 3 for ASCII input, written as plainly as the rules read: the
+ * reference shares rule 3's code with the fast path, this does not. */
+static size_t plain_ascii(const char *in, size_t len, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {   /* rules 1 and 2 */
+        char c = in[i], lower = (char)(c | 0x20);
+        int letter = lower >= 'a' && lower <= 'z', keep = letter || (c >= '0' && c <= '9') || c == '@' || c == '$';
+        if (keep)
+            out[o++] = letter ? lower : c;
+        else if (o && out[o - 1] != ' ')
+            out[o++] = ' ';
+    }
+    for (size_t ts = 0; ts < o;) {   /* rule 3, token by token */
+        size_t te = ts;
+        while (te < o && out[te] != ' ')
+            te++;
+        size_t letters = 0;
+        for (size_t k = ts; k < te; k++)
+            letters += out[k] >= 'a' && out[k] <= 'z';
+        for (size_t k = ts; k < te;) {
+            int digit = out[k] >= '0' && out[k] <= '9', symbol = out[k] == '@' || out[k] == '$';
+            size_t r = k + 1;
+            while (r < te && (digit ? out[r] >= '0' && out[r] <= '9' : symbol && (out[r] == '@' || out[r] == '$')))
+                r++;
+            if (digit && letters >= 3 && r - k == 1 && strchr("01345", out[k]))
+                out[k] = "oi.eas"[out[k] - '0'];
+            else if (symbol)
+                for (size_t q = k; q < r; q++)
+                    out[q] = letters >= 3 && r - k == 1 ? (out[q] == '@' ? 'a' : 's') : ' ';
+            k = r;
+        }
+        ts = te + 1;
+    }
+    size_t n = 0;   /* rule 2 again, after the symbols that became spaces */
+    for (size_t i = 0; i < o; i++)
+        if (out[i] != ' ' || (n && out[n - 1] != ' '))
+            out[n++] = out[i];
+    while (n && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return n;
+}
+
+Test(normalize, rule_3_against_a_plain_implementation)
+{
+    /* tokens of every length around 16 bytes, numbers, letters, '@' and
+     * '$' alone and in runs, at the start, the end and far from both */
+    static const char *pieces[] = {"a", "B", "z", "0", "1", "2", "3", "4", "5", "6", "9", "@", "$", "@@", "$$",
+                                   " ", "  ", ".", "-", "n1ke", "ch@nel", "$amsung", "0978287474",
+                                   "iphone15", "2tr5", "ab", "abcdefghijklmnopq", "12345678901234567890"};
+    const size_t count = sizeof pieces / sizeof pieces[0];
+    uint64_t x = 0x94D049BB133111EBu;
+    char buf[400], want[400];
+    for (size_t round = 0; round < 30000; round++) {
+        size_t len = 0, target = round % 120;
+        while (len < target) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            const char *piece = pieces[(x >> 11) % count];
+            memcpy(buf + len, piece, strlen(piece));
+            len += strlen(piece);
+        }
+        buf[len] = '\0';
+        plain_ascii(buf, len, want);
+        cr_assert_eq(normalize_text(norm, buf, len, &out, NULL), 0);
+        cr_assert_str_eq(out.text, want, "input \"%s\"", buf);
+        cr_assert_eq(normalize_text_portable(norm, buf, len, &portable, NULL), 0);
+        cr_assert_str_eq(portable.text, want, "input \"%s\" (portable path)", buf);
     }
 }
 

@@ -15,6 +15,12 @@
 #include <emmintrin.h>
 #define LSCAN_ASCII_SIMD 1
 #endif
+/* With SSE4.1 (checked at run time), whole 16-byte blocks of ASCII and
+ * Vietnamese letters are folded at once (fold_blocks). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <smmintrin.h>
+#define LSCAN_BLOCKS 1
+#endif
 
 #define MAP_FLAGS (UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | \
                    UTF8PROC_STRIPMARK | UTF8PROC_IGNORE)
@@ -106,6 +112,9 @@ struct normalizer {
     size_t pool_length;
     bool ascii_fast;            /* every ASCII byte has a fast one-byte entry */
     bool ascii_simd;            /* ... and ascii_chunk classifies them all right */
+    bool simd_blocks;           /* ... and the CPU has SSE4.1: fold_blocks */
+    uint8_t compress[256][8];   /* positions of the set bits of a byte, in order */
+    uint8_t compress_count[256];
 };
 
 /* ---- the look-alike tables (documented in normalize.h) ------------------ */
@@ -317,8 +326,24 @@ static void apply_token_rules(normalized_text *t)
     size_t n = t->length;
     bool spaced = false;
     for (size_t i = 0; i < n;) {
-        /* skip 8 bytes at a time while none can be '$' (0x24), '@' (0x40)
-         * or '0'..'7' (0x30..0x37, a superset of the candidate digits) */
+#ifdef LSCAN_ASCII_SIMD
+        /* 16 bytes at a time to the next candidate: '0' '1' '3' '4' '5' '@' '$' */
+        for (; i + 16 <= n; i += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+            __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+            __m128i digit = _mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('2')),
+                                             _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(5)), d));
+            __m128i hit = _mm_or_si128(digit, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('@')),
+                                                           _mm_cmpeq_epi8(x, _mm_set1_epi8('$'))));
+            unsigned m = (unsigned)_mm_movemask_epi8(hit);
+            if (m) {
+                i += (unsigned)__builtin_ctz(m);
+                break;
+            }
+        }
+#else
+        /* 8 bytes at a time while none can be '$' (0x24), '@' (0x40) or
+         * '0'..'7' (0x30..0x37, a superset of the candidate digits) */
         const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
         while (i + 8 <= n) {
             uint64_t x;
@@ -329,12 +354,40 @@ static void apply_token_rules(normalized_text *t)
                 break;
             i += 8;
         }
+#endif
+        while (i < n && !is_candidate((uint8_t)s[i]))
+            i++;
         if (i >= n)
             break;
-        if (!is_candidate((uint8_t)s[i])) {
-            i++;
-            continue;
+#ifdef LSCAN_ASCII_SIMD
+        /* Most candidate tokens are numbers ("2005", "0978"), which rule 3
+         * leaves alone: a 16-byte window around the candidate gives the
+         * token's bounds, whether it holds 3 letters and whether it holds a
+         * '@' or '$', without a loop; longer tokens take the loops below. */
+        if (n >= 16) {
+            size_t w = i < 8 ? 0 : i - 8;
+            w = w + 16 <= n ? w : n - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(s + w));
+            unsigned spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+            unsigned q = (unsigned)(i - w), below = spaces & ((1u << q) - 1), above = spaces >> q;
+            if ((below || w == 0) && (above || w + 16 == n)) {
+                unsigned start = below ? 32u - (unsigned)__builtin_clz(below) : 0;
+                unsigned end = above ? q + (unsigned)__builtin_ctz(above) : 16;
+                unsigned token = ((1u << end) - 1) & ~((1u << start) - 1);
+                __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('a'));
+                unsigned letters = (unsigned)_mm_movemask_epi8(
+                    _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(25)), d)) & token;
+                unsigned symbols = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+                    _mm_cmpeq_epi8(x, _mm_set1_epi8('@')), _mm_cmpeq_epi8(x, _mm_set1_epi8('$')))) & token;
+                letters &= letters - 1;
+                letters &= letters - 1;   /* now non-zero iff 3 letters or more */
+                if (letters || symbols)
+                    spaced |= fold_token(s, w + start, w + end);
+                i = w + end;
+                continue;
+            }
         }
+#endif
         size_t ts = i, te = i;
         while (ts > 0 && s[ts - 1] != ' ')
             ts--;
@@ -625,6 +678,16 @@ int normalizer_create(normalizer **out, char *error, size_t error_size)
         else
             n->ascii_simd &= (e->flags & ~F_CAND) == (F_SEP | F_SPACE0 | F_SPACE1);
     }
+#ifdef LSCAN_BLOCKS
+    n->simd_blocks = n->ascii_simd && __builtin_cpu_supports("sse4.1");
+#endif
+    for (unsigned m = 0; m < 256; m++) {
+        unsigned c = 0;
+        for (unsigned b = 0; b < 8; b++)
+            if (m & (1u << b))
+                n->compress[m][c++] = (uint8_t)b;
+        n->compress_count[m] = (uint8_t)c;
+    }
     *out = n;
     return 0;
 }
@@ -717,9 +780,149 @@ static inline size_t ascii_chunk(const uint8_t *c, uint32_t i, unsigned limit, u
 }
 #endif
 
-int normalize_text(const normalizer *n, const char *input, size_t length,
-                   normalized_text *out, size_t *invalid_bytes)
+#ifdef LSCAN_BLOCKS
+typedef struct {
+    size_t i, o;
+    uint32_t space, any_flags;
+} fold_state;
+
+/* Stores 8 output bytes of a block: the entries at the block positions idx
+ * (bytes 0..7 of it) of mapped, their offsets [i + q, i + q + lens[q]). */
+__attribute__((target("sse4.1"))) static inline void store_half(uint8_t *text, uint32_t *st, uint32_t *en,
+                                                                size_t o, __m128i mapped, __m128i lens,
+                                                                __m128i idx, __m128i base)
 {
+    _mm_storel_epi64((__m128i *)(text + o), _mm_shuffle_epi8(mapped, idx));
+    __m128i ln = _mm_shuffle_epi8(lens, idx);
+    __m128i p0 = _mm_add_epi32(_mm_cvtepu8_epi32(idx), base);
+    __m128i p1 = _mm_add_epi32(_mm_cvtepu8_epi32(_mm_srli_si128(idx, 4)), base);
+    _mm_storeu_si128((__m128i *)(st + o), p0);
+    _mm_storeu_si128((__m128i *)(st + o + 4), p1);
+    _mm_storeu_si128((__m128i *)(en + o), _mm_add_epi32(p0, _mm_cvtepu8_epi32(ln)));
+    _mm_storeu_si128((__m128i *)(en + o + 4), _mm_add_epi32(p1, _mm_cvtepu8_epi32(_mm_srli_si128(ln, 4))));
+}
+
+/* Rules 1 and 2 on whole 16-byte blocks from s->i, as long as a block
+ * starts with something it handles: ASCII (classified as ascii_chunk does),
+ * and valid two- and three-byte sequences whose entry is one output byte
+ * that is not a space (Vietnamese letters: à ạ ư đ ế ...). Vietnamese words
+ * are short, so ASCII runs alone would stop every few bytes.
+ *
+ * Per block, without a branch per byte: the lead and continuation bytes are
+ * classified at once and checked against each other (the block ends before
+ * the first invalid, cut or four-byte sequence); each lead's entry is
+ * looked up (independent loads; the block ends before the first one that
+ * is not a single byte); the output is the ASCII mapping with the folded
+ * letters blended in at their lead bytes, continuation bytes and collapsed
+ * separators dropped, compacted with a shuffle 8 positions at a time, and
+ * the offsets [start, start + sequence length) computed the same way.
+ * Returns at the end of the input or when a block would end at its first
+ * byte (left to the caller's slower paths). A block reads up to two bytes
+ * past itself (a lead at 14 or 15), so the last 18 bytes are read from a
+ * padded copy. Room: as ascii_chunk (16 entries are stored past o, no more
+ * output than input). */
+__attribute__((target("sse4.1"))) static void fold_blocks(const normalizer *n, const uint8_t *in,
+                                                          size_t length, uint8_t *text, uint32_t *st,
+                                                          uint32_t *en, fold_state *s)
+{
+    size_t i = s->i, o = s->o;
+    uint32_t space = s->space, any = s->any_flags;
+    const pentry *pair = n->pair;
+    const fentry *ent = n->ent;
+    uint8_t pad[32];
+    for (;;) {
+        const uint8_t *c = in + i;
+        unsigned limit = 16;
+        if (UNLIKELY(i + 19 > length)) {
+            /* the last bytes, from a copy padded with zeros (ASCII: a
+             * sequence cut by the end fails the continuation check) */
+            if (i >= length)
+                break;
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, in + i, length - i);
+            c = pad;
+            limit = length - i < 16 ? (unsigned)(length - i) : 16;
+        }
+        __m128i v = _mm_loadu_si128((const __m128i *)c);
+        __m128i high = _mm_cmplt_epi8(v, _mm_setzero_si128());                               /* 80..FF */
+        __m128i lead_v = _mm_and_si128(high, _mm_cmpgt_epi8(v, _mm_set1_epi8(-65)));         /* C0..FF */
+        __m128i lead3_v = _mm_and_si128(high, _mm_cmpgt_epi8(v, _mm_set1_epi8(-33)));        /* E0..FF */
+        unsigned hi = (unsigned)_mm_movemask_epi8(high), lead = (unsigned)_mm_movemask_epi8(lead_v);
+        unsigned ge_e0 = (unsigned)_mm_movemask_epi8(lead3_v);
+        unsigned ge_f0 = (unsigned)_mm_movemask_epi8(_mm_and_si128(high, _mm_cmpgt_epi8(v, _mm_set1_epi8(-17))));
+        unsigned cont = hi & ~lead, lead3 = ge_e0 & ~ge_f0, lead2 = lead & ~ge_e0;
+        /* continuation bytes the leads call for (past bit 15: cut by the block) */
+        unsigned expected = (lead2 << 1) | (lead3 << 1) | (lead3 << 2);
+        unsigned bad = (expected ^ cont) | ge_f0, len = 16;
+        if (bad) {
+            unsigned f = (unsigned)__builtin_ctz(bad);
+            /* a missing continuation: the block ends before its lead */
+            len = (expected >> f) & 1 ? 31u - (unsigned)__builtin_clz(lead & ((1u << f) - 1)) : f;
+        }
+        len = len < limit ? len : limit;
+        uint64_t sub_lo = 0, sub_hi = 0;
+        for (unsigned m = lead & ((1u << len) - 1); m; m &= m - 1) {
+            unsigned p = (unsigned)__builtin_ctz(m);
+            const pentry *pe = &pair[c[p] | ((uint32_t)c[p + 1] << 8)];
+            const fentry *e = &ent[pe->base + (c[p + 2] & pe->mask)];
+            if (UNLIKELY((e->flags & ~F_CAND) || e->len != 1)) {
+                len = p;
+                break;
+            }
+            /* a mask, not a condition: the compiler would branch on it */
+            uint64_t b = (uint64_t)(e->bytes & 0xFF) << ((p & 7) * 8), low = (uint64_t)(((int64_t)p - 8) >> 63);
+            sub_lo |= b & low;
+            sub_hi |= b & ~low;
+            any |= e->flags;
+        }
+        if (!len)
+            break;
+        unsigned prefix = (1u << len) - 1;
+        /* ASCII: as ascii_chunk (the non-ASCII bytes fail every signed test) */
+        __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
+                                       _mm_cmplt_epi8(folded, _mm_set1_epi8('z' + 1)));
+        __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+        __m128i symbol = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('$')));
+        __m128i other = _mm_or_si128(digit, symbol);
+        __m128i keep = _mm_or_si128(letter, other);
+        __m128i mapped = _mm_or_si128(_mm_or_si128(_mm_and_si128(letter, folded), _mm_and_si128(other, v)),
+                                      _mm_andnot_si128(keep, _mm_set1_epi8(' ')));
+        mapped = _mm_blendv_epi8(mapped, _mm_set_epi64x((long long)sub_hi, (long long)sub_lo), lead_v);
+        __m128i cand = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('2')),
+                                                     _mm_and_si128(digit, _mm_cmplt_epi8(v, _mm_set1_epi8('6')))),
+                                    symbol);
+        if ((unsigned)_mm_movemask_epi8(cand) & prefix)
+            any |= F_CAND;
+        /* separators are ASCII here; one right after another collapses */
+        unsigned sep = ~((unsigned)_mm_movemask_epi8(keep) | hi) & prefix;
+        unsigned kept = ~(cont | (sep & ((sep << 1) | space))) & prefix;
+        space = (sep >> (len - 1)) & 1;
+        /* sequence lengths: 1, 2 for C0..DF, 3 for E0..EF */
+        __m128i lens = _mm_sub_epi8(_mm_sub_epi8(_mm_set1_epi8(1), lead_v), lead3_v);
+        __m128i base = _mm_set1_epi32((int)i);
+        unsigned klo = kept & 0xFF, khi = kept >> 8;
+        store_half(text, st, en, o, mapped, lens, _mm_loadl_epi64((const __m128i *)n->compress[klo]), base);
+        o += n->compress_count[klo];
+        store_half(text, st, en, o, mapped, lens,
+                   _mm_add_epi8(_mm_loadl_epi64((const __m128i *)n->compress[khi]), _mm_set1_epi8(8)), base);
+        o += n->compress_count[khi];
+        i += len;
+    }
+    s->i = i;
+    s->o = o;
+    s->space = space;
+    s->any_flags = any;
+}
+#endif
+
+/* normalize_text, with or without fold_blocks. */
+static int fold_text(const normalizer *n, const char *input, size_t length, normalized_text *out,
+                     size_t *invalid_bytes, bool use_blocks)
+{
+    (void)use_blocks;   /* without LSCAN_BLOCKS */
     if (invalid_bytes)
         *invalid_bytes = 0;
     clear(out);
@@ -750,7 +953,21 @@ int normalize_text(const normalizer *n, const char *input, size_t length,
 #else
     const bool ascii_fast = n->ascii_fast;
 #endif
+#ifdef LSCAN_BLOCKS
+    const bool blocks = use_blocks && n->simd_blocks;
+#endif
     for (;;) {
+#ifdef LSCAN_BLOCKS
+        if (blocks && i < length) {
+            fold_state fs = {i, o, space, any_flags};
+            fold_blocks(n, in, length, text, st, en, &fs);
+            i = fs.i;
+            o = fs.o;
+            space = fs.space;
+            any_flags = fs.any_flags;
+            start2 = (uint64_t)i * 0x100000001u;
+        }
+#endif
 #ifdef LSCAN_ASCII_SIMD
         /* Runs of ASCII (most of a listing: names, models, numbers, spaces),
          * 16 bytes at a time; a tail under 16 bytes through a padded copy.
@@ -792,10 +1009,10 @@ int normalize_text(const normalizer *n, const char *input, size_t length,
             }
         }
 #endif
+        if (UNLIKELY(i >= safe) && i >= length)
+            break;   /* (before in + i: in may be NULL when length is 0) */
         const uint8_t *p = in + i;
         if (UNLIKELY(i >= safe)) {
-            if (i >= length)
-                break;
             memset(tail, 0, sizeof tail);   /* zeros fail every continuation test */
             memcpy(tail, p, length - i);
             p = tail;
@@ -889,6 +1106,18 @@ int normalize_text(const normalizer *n, const char *input, size_t length,
     if (invalid_bytes)
         *invalid_bytes = invalid;
     return 0;
+}
+
+int normalize_text(const normalizer *n, const char *input, size_t length,
+                   normalized_text *out, size_t *invalid_bytes)
+{
+    return fold_text(n, input, length, out, invalid_bytes, true);
+}
+
+int normalize_text_portable(const normalizer *n, const char *input, size_t length,
+                            normalized_text *out, size_t *invalid_bytes)
+{
+    return fold_text(n, input, length, out, invalid_bytes, false);
 }
 
 char *normalize_string(const normalizer *n, const char *input)

@@ -50,6 +50,11 @@ void normalized_text_free(normalized_text *t);
 int normalize_text(const normalizer *n, const char *input, size_t length,
                    normalized_text *out, size_t *invalid_bytes);
 
+/* normalize_text without its SSE4.1 path (what a CPU without SSE4.1 runs):
+ * the same result, for tests and benchmarks. Same contract. */
+int normalize_text_portable(const normalizer *n, const char *input, size_t length,
+                            normalized_text *out, size_t *invalid_bytes);
+
 /* Joined view of a main view: every run of >= 3 tokens of exactly one
  * character each, separated by single spaces, becomes one word ("g u c c i"
  * -> "gucci"), and the digit/symbol folding (rule 3 below) is applied again
@@ -139,10 +144,16 @@ char *normalize_string(const normalizer *n, const char *input);
  * validates and folds one- to three-byte sequences with table loads and no
  * data-dependent branch; four-byte sequences, invalid bytes, marks and
  * outputs longer than their input (rare) go through a slower branch that
- * still only reads the tables. It never calls utf8proc. Rule 3 is a second
- * pass over the output, run only when a candidate byte was produced. A
- * differential test checks normalize_text against normalize_text_reference
- * on every code point, on random bytes and on real Vietnamese text.
+ * still only reads the tables. It never calls utf8proc. On a CPU with
+ * SSE4.1 (checked once by normalizer_create) whole 16-byte blocks of ASCII
+ * and of two- and three-byte sequences that fold to one byte (Vietnamese
+ * letters) are folded at once, compacted with a shuffle; anything else in a
+ * block leaves it to the paths above (normalize_text_portable uses only
+ * those). Rule 3 is a second pass over the output, run only when a
+ * candidate byte was produced. A differential test checks normalize_text
+ * and normalize_text_portable against normalize_text_reference on every
+ * code point, on random bytes, on hostile mixtures and on real Vietnamese
+ * text, and rule 3 against a plain implementation on ASCII.
  * ------------------------------------------------------------------------- */
 
 #endif
