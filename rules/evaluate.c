@@ -2,6 +2,7 @@
  * automaton's hits, the conditions of the rules that have hits, signals and
  * the flag id. */
 #include "rules/ruleset_internal.h"
+#include "rules/quantity.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -793,6 +794,108 @@ static bool seller_authorized(const compiled_rule *r, const listing_facts *l)
     return false;
 }
 
+/* ---- per-unit and per-model prices (docs/rules.md, "Per-unit and per-model prices") ----
+ * A model's terms choose its own reference price (and unit); the quantity
+ * sold is read from the title, then the description, only here: for rules
+ * with a price condition, after a hit. */
+
+/* The model named by the listing: the one in the title before the
+ * description, the first named in a field (later names are comparisons,
+ * "kiểu dáng như X", or a set's extras), the longer term at the same place
+ * (the more specific). -1: none. */
+static int select_model(const ruleset_scratch *s, const compiled_rule *r)
+{
+    const found_hit *best = NULL;
+    int model = -1;
+    for (size_t i = 0; r->model_term_count && i < s->found_count; i++) {
+        const found_hit *f = &s->found[i];
+        if (f->kind != FOUND_LITERAL || s->rs->literals[f->index].kind != LITERAL_CONDITION_TERM)
+            continue;
+        uint32_t owner = s->rs->literals[f->index].owner;
+        if (owner < r->model_term_base || owner - r->model_term_base >= r->model_term_count)
+            continue;
+        if (!best || f->field < best->field || (f->field == best->field && f->start < best->start) ||
+            (f->field == best->field && f->start == best->start && f->end > best->end)) {
+            best = f;
+            model = (int)r->model_of_term[owner - r->model_term_base];
+        }
+    }
+    return model;
+}
+
+static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal, int depth)
+{
+    const compiled_rule *r = &s->rs->rules[rule_index];
+    const listing_facts *l = s->listing;
+    const rule *source = r->source;
+    int m = select_model(s, r);
+    const rule_model *model = m >= 0 ? &source->models[m] : NULL;
+    double reference = source->has_reference_price ? source->reference_price : 0;
+    price_unit unit = source->unit;
+    if (model && model->has_reference_price)
+        reference = model->reference_price;
+    if (model && model->unit.dimension != QUANTITY_NONE)
+        unit = model->unit;
+    signal->type = SIGNAL_PRICE_BELOW;
+    signal->model = model ? (model->name ? model->name : model->terms.items[0]) : NULL;
+    if (model)
+        ruleset_trace(s, depth, "model %s: reference %.0f%s%s", signal->model, reference,
+                      model->categories.count ? ", category " : "", model->categories.count ? model->categories.items[0] : "");
+    if (unit.dimension != QUANTITY_NONE)
+        price_unit_describe(&unit, signal->unit, sizeof signal->unit);
+    /* a price of 0 is "ask the seller", not a bargain: treated as unknown */
+    bool vnd = !l->currency || !strcmp(l->currency, "VND");
+    bool known = l->has_price && l->price > 0;
+    double price = l->price;
+    if (!(reference > 0)) {
+        ruleset_trace(s, depth, "price_below %g: no reference price for this listing => false", c->ratio);
+        return false;
+    }
+    /* the quantity sold, title first */
+    quantity_found q = {0};
+    const char *q_text = "";
+    listing_field q_field = FIELD_TITLE;
+    if (unit.dimension != QUANTITY_NONE)
+        for (int f = 0; f < 2 && !q.found; f++) {
+            const char *text = f == FIELD_TITLE ? l->title : l->description;
+            size_t length = f == FIELD_TITLE ? l->title_length : l->description_length;
+            if (s->fields[f].present && text && quantity_read(&s->fields[f].main, text, length, &unit, &q)) {
+                q_text = text;
+                q_field = (listing_field)f;
+            }
+        }
+    double effective = reference;
+    if (q.found) {
+        effective = reference * q.amount / unit.amount;
+        if (q.per_unit_price) { /* "12tr/kg": the stated price per unit is compared, whatever the listing's price */
+            price = q.price;
+            known = true;
+        }
+        snprintf(signal->quantity, sizeof signal->quantity, "%s", q.text);
+    } else if (unit.dimension != QUANTITY_NONE) {
+        ruleset_trace(s, depth, "price_below: no quantity in the text; the reference %.0f per %s is taken as is",
+                      reference, signal->unit);
+    }
+    signal->reference = effective;
+    double ratio = known && effective > 0 ? price / effective : NAN;
+    bool result = vnd && known && ratio < c->ratio;
+    signal->ratio = ratio;
+    if (!known)
+        ruleset_trace(s, depth, "price_below %g: the listing has no price => false", c->ratio);
+    else if (!vnd)
+        ruleset_trace(s, depth, "price_below %g: the price is in %s, not VND => false", c->ratio, l->currency);
+    else if (q.found)
+        ruleset_trace(s, depth, "price_below %g: read \"%.*s\" in the %s: %s%s; the reference %.0f per %s is %.0f for it; "
+                                "price %.0f is %.0f%% => %s",
+                      c->ratio, (int)(q.end - q.start), q_text + q.start, q_field == FIELD_TITLE ? "title" : "description",
+                      q.per_unit_price ? "a stated price of " : "", q.text, reference, signal->unit, effective, price,
+                      ratio * 100, result ? "true" : "false");
+    else
+        ruleset_trace(s, depth, "price_below %g: price %.0f %s is %.0f%% of the reference %.0f => %s", c->ratio, price,
+                      l->currency ? l->currency : "VND", ratio * 100, reference, result ? "true" : "false");
+    return result;
+}
+
 /* Evaluates a condition for a rule with hits; appends signals when `collect`. */
 static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c, bool collect, int depth)
 {
@@ -910,24 +1013,9 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
         }
         ruleset_trace(s, depth, "pattern '%s' => %s", c->text, result ? "true" : "false");
         break;
-    case CONDITION_PRICE_BELOW: {
-        /* a price of 0 is "ask the seller", not a bargain: treated as unknown */
-        bool vnd = !l->currency || !strcmp(l->currency, "VND");
-        bool known = l->has_price && l->price > 0;
-        double ratio = known && r->source->reference_price > 0 ? l->price / r->source->reference_price : NAN;
-        result = vnd && known && ratio < c->ratio;
-        signal.type = SIGNAL_PRICE_BELOW;
-        signal.ratio = ratio;
-        if (!known)
-            ruleset_trace(s, depth, "price_below %g: the listing has no price => false", c->ratio);
-        else if (!vnd)
-            ruleset_trace(s, depth, "price_below %g: the price is in %s, not VND => false", c->ratio, l->currency);
-        else
-            ruleset_trace(s, depth, "price_below %g: price %.0f %s is %.0f%% of the reference %.0f => %s", c->ratio, l->price,
-                  l->currency ? l->currency : "VND", ratio * 100, r->source->reference_price,
-                  result ? "true" : "false");
+    case CONDITION_PRICE_BELOW:
+        result = price_below(s, rule_index, c, &signal, depth);
         break;
-    }
     case CONDITION_SELLER_OUTSIDE_REGION: {
         const normalized_text *loc = normalized_fact(s, l->seller_location, &s->location, &s->location_ready);
         if (loc->length == 0) {
@@ -1012,7 +1100,7 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
     const listing_facts *l = s->listing;
     size_t mark = s->signal_count;
     ruleset_trace(s, 0, "rule %s (%s):", r->source->id, r->source->name);
-    if (seller_authorized(r, l)) {
+    if (!r->source->authorized_not_exempt && seller_authorized(r, l)) {
         ruleset_trace(s, 1, "seller %s is an authorized seller => does not fire", l->seller_id);
         return false;
     }
@@ -1046,10 +1134,11 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
         ruleset_trace(s, 1, "flag:");
         flag = evaluate(s, index, r->source->flag, true, 2);
     } else {
-        flag = true;
+        flag = !seller_authorized(r, l); /* false only with authorized_exempt: false */
         match_signal signal = {.rule = index, .type = SIGNAL_UNAUTHORIZED_SELLER};
-        push_signal(s, &signal);
-        ruleset_trace(s, 1, "flag (default): a hit by a seller not in authorized_sellers => true");
+        if (flag)
+            push_signal(s, &signal);
+        ruleset_trace(s, 1, "flag (default): a hit by a seller not in authorized_sellers => %s", flag ? "true" : "false");
     }
     if (!flag) {
         s->signal_count = mark;

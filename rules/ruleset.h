@@ -103,6 +103,11 @@ typedef struct match_signal {
     uint32_t start, end;
     double ratio;                  /* SIGNAL_PRICE_BELOW: price / reference_price */
     bool value;                    /* official_store / livestream: the value that held */
+    /* SIGNAL_PRICE_BELOW, per-unit and per-model prices (docs/rules.md): */
+    double reference;              /* the reference the price was compared with, for the quantity sold (0: the rule's) */
+    const char *model;             /* the model whose reference it is, or NULL */
+    char quantity[64];             /* how the quantity was read ("3 × 800 g = 2400 g"), or "" */
+    char unit[24];                 /* the unit of reference_price ("800 g"), or "" */
 } match_signal;
 
 typedef struct match_result {

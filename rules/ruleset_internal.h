@@ -54,6 +54,9 @@ typedef struct compiled_rule {
     goods_group group;     /* from its categories (the packs' goods_groups, then the built-in table), else its kind's */
     char *name_folded;     /* its name normalized and padded (" tham tu kien ky an khong dau "): a negator inside it is
                               part of a name, not a negation; NULL when it normalizes to nothing */
+    uint32_t model_term_base;  /* its models' terms are condition terms [base, base + count) ... */
+    uint32_t model_term_count;
+    uint32_t *model_of_term;   /* ... each of the model source->models[model_of_term[i]] */
 } compiled_rule;
 
 struct ruleset {
