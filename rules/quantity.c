@@ -45,6 +45,8 @@ static const char *const containers[] = {"lon", "hop", "chai", "hu", "lo", "tuyp
                                          "packs", "box", "boxes", "bottles", "bottle", "cans", NULL};
 /* Words before a count: "combo 3", "set 2", "bộ 3", "lốc 4", "pack 6". */
 static const char *const pack_words[] = {"combo", "set", "bo", "loc", "pack", NULL};
+/* Words before a duration that is a promise: "bảo hành 12 tháng", "bh 6 tháng", "đổi trả", "warranty". */
+static const char *const warranty[] = {"hanh", "bh", "tra", "warranty", "guarantee", NULL};
 /* Money suffixes of a "12tr/kg", "89k/tháng" notation. */
 static const struct {
     const char *word;
@@ -233,6 +235,15 @@ static bool slash_between(const char *original, uint32_t from, uint32_t to)
     return false;
 }
 
+/* Only clause punctuation (or '+') between two words: the second opens a clause. */
+static bool clause_start(const char *original, uint32_t from, uint32_t to)
+{
+    for (uint32_t i = from; i < to; i++)
+        if (original[i] && strchr(".,;:!?()[]+|\n", original[i]))
+            return true;
+    return false;
+}
+
 bool quantity_read(const normalized_text *view, const char *original, size_t original_length, const price_unit *unit,
                    quantity_found *out)
 {
@@ -316,6 +327,11 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
             }
             bool is_measure = (m && m->dimension == unit->dimension) ||
                               (noun && unit->dimension == QUANTITY_COUNT && (!unit->noun[0] || !strcmp(unit->noun, noun)));
+            /* "bảo hành 12 tháng", "đổi trả 7 ngày", "warranty 2 years": a promise, not what is sold */
+            if (is_measure && m && m->dimension == QUANTITY_MONTHS && w > 0 &&
+                (in(words[w - 1].s, words[w - 1].n, warranty) ||
+                 (w > 1 && in(words[w - 2].s, words[w - 2].n, warranty))))
+                continue;
             if (is_measure && unit->dimension != QUANTITY_ITEM) {
                 double amount = v * (m ? m->factor : 1);
                 if (amount > 1e9)
@@ -331,7 +347,13 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
                     snprintf(out->text, sizeof out->text, "%g %s", amount, base_name(unit));
                 return true;
             }
-            bool container = unit_n && (in(unit_s, unit_n, containers) || noun);
+            /* "6 lon" counts cans after a pack word ("thùng 6 lon", "combo 3 lon", "hộp 10 vỉ"), at the start of
+             * a sentence ("3 lon 800g."), or before "x" ("2 hộp x 100 viên"); after a name it is part of the
+             * name ("Lộc Trời 28 bao 1kg", "Thiên ưu 8 túi", "NPK 20-20-15 bao") */
+            bool container = unit_n && (in(unit_s, unit_n, containers) || noun) &&
+                             (w == 0 || in(words[w - 1].s, words[w - 1].n, containers) ||
+                              clause_start(original, words[w - 1].end, x->start) ||
+                              (unit_is_next && next + 1 < count && is(words[next + 1].s, words[next + 1].n, "x")));
             bool packed = w > 0 && !sn && in(words[w - 1].s, words[w - 1].n, pack_words) && !m;
             bool times = !sn && next < count && is(words[next].s, words[next].n, "x") && !m;
             if ((container || packed || times) && v == floor(v) && v > 1 && v <= MAX_MULTIPLIER) {

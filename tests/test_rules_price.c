@@ -123,6 +123,10 @@ Test(unit_price, weights_multipacks_and_decimals_are_compared_per_unit)
           {.title = "Combo 3 lon Nutrivo 800g tặng bình", .price = 480000, .fires = true,
            .quantity = "3 × 800 g = 2400 g"},
           {.title = "Nutrivo 800g x2", .price = 900000, .fires = false},
+          /* a number after a name is part of the name; at a sentence start it counts */
+          {.title = "Sữa Nutrivo Gold 3 lon 800g", .price = 500000, .fires = false},
+          {.title = "Sữa Nutrivo Gold. 3 lon 800g", .price = 500000, .fires = true, .quantity = "3 × 800 g = 2400 g"},
+          {.title = "Sữa Nutrivo NPK 20-20-15 bao 800g", .price = 500000, .fires = false},
           {.title = "Nutrivo x2 800g", .price = 400000, .fires = true, .quantity = "2 × 800 g = 1600 g"},
           /* decimals with a dot or a comma; "1.000" is a thousand */
           {.title = "Nutrivo 1.7kg lon lớn", .price = 1050000, .fires = false},
@@ -170,6 +174,9 @@ Test(unit_price, counts_blisters_and_subscriptions)
           {.title = "Streamo 12 tháng - gói năm", .price = 309000, .fires = true, .quantity = "12 month"},
           {.title = "Nâng cấp Streamo 1 năm", .price = 309000, .fires = true, .quantity = "12 month"},
           {.title = "streamo 1 nam chinh chu", .price = 1000000, .fires = false},
+          /* a warranty is no subscription length */
+          {.title = "Thẻ quà tặng Streamo bảo hành 12 tháng", .price = 89000, .fires = false},
+          {.title = "Streamo 1 tháng bh 12 tháng", .price = 89000, .fires = false},
           {.title = "Streamo 89k/tháng", .price = 500000, .fires = false},
           {.title = "Streamo 25k/tháng", .price = 500000, .fires = true, .quantity = "25000 per 1 month"});
 }
