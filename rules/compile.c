@@ -338,6 +338,7 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
     rs->options.no_negation = options ? options->no_negation : false;
     rs->options.no_intent = options ? options->no_intent : false;
     rs->options.no_marks = options ? options->no_marks : false;
+    rs->options.no_chat = options ? options->no_chat : false;
     compiler c = {rs, diag, diagnostics_total(diag), 0};
     char error[512];
     if (options && options->normalizer) {
@@ -475,7 +476,7 @@ const char *signal_type_name(signal_type t)
 {
     static const char *const names[] = {"list", "term", "pattern", "price_below", "seller_outside_region",
                                         "seller_in_region", "unauthorized_seller", "official_store", "livestream",
-                                        "category"};
-    return (unsigned)t <= SIGNAL_CATEGORY ? names[t] : "unknown";
+                                        "category", "hashtags"};
+    return (unsigned)t <= SIGNAL_HASHTAGS ? names[t] : "unknown";
 }
 

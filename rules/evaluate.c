@@ -42,6 +42,8 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     for (int f = 0; f < 2; f++) {
         normalized_text_init(&s->fields[f].main);
         normalized_text_init(&s->fields[f].joined);
+        normalized_text_init(&s->fields[f].abbrev);
+        normalized_text_init(&s->fields[f].tags);
     }
     normalized_text_init(&s->location);
     normalized_text_init(&s->category);
@@ -70,6 +72,8 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
     for (int f = 0; f < 2; f++) {
         normalized_text_free(&s->fields[f].main);
         normalized_text_free(&s->fields[f].joined);
+        normalized_text_free(&s->fields[f].abbrev);
+        normalized_text_free(&s->fields[f].tags);
         free(s->fields[f].spaces);
     }
     normalized_text_free(&s->location);
@@ -246,12 +250,135 @@ static bool marks_agree(const char *term, const char *text, size_t length)
     }
 }
 
+/* ---- hashtags and abbreviations (docs/rules.md, "Hashtags and abbreviations") ----
+ * Two more views of a field, searched only when it has a #tag or a chat
+ * abbreviation: the abbreviations expanded ("hg rep" reads "hang rep"), and
+ * the tags split ("#LumoraLipCare", "#kavessininon"). In the tags' one-space
+ * variants only rule terms count: "#nofake" is no "fake" cue. */
+
+static int search_view(ruleset_scratch *s, listing_field field, const char *text, const normalized_text *view,
+                       size_t rule_terms_from)
+{
+    long n = mpm_search(s->rs->mpm, s->mpm, view->text, view->length, s->view_hits, MAX_VIEW_HITS);
+    if (n < 0)
+        return -1;
+    if (n > MAX_VIEW_HITS) {
+        s->hits_truncated = true;
+        n = MAX_VIEW_HITS;
+    }
+    for (long i = 0; i < n; i++) {
+        const mpm_hit *h = &s->view_hits[i];
+        if (h->start >= rule_terms_from && s->rs->literals[h->id].kind != LITERAL_RULE_TERM)
+            continue;
+        uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
+        if (end <= start)
+            continue;
+        if (!s->rs->options.no_marks && !marks_agree(s->rs->literals[h->id].text, text + start, end - start)) {
+            s->marks_refused++;
+            continue;
+        }
+        add_found(s, FOUND_LITERAL, h->id, 0, field, start, end);
+    }
+    return 0;
+}
+
+static int prepare_chat_views(ruleset_scratch *s, listing_field field, const char *text, size_t length)
+{
+    field_views *v = &s->fields[field];
+    if (s->rs->options.no_chat)
+        return 0;
+    long expanded = abbrev_expand(&v->main, &v->abbrev);
+    if (expanded < 0)
+        return -1;
+    if (expanded > 0 && search_view(s, field, text, &v->abbrev, SIZE_MAX) < 0)
+        return -1;
+    long tags = hashtag_view(&v->main, text, length, &v->tag_spans, &v->tags, &v->tag_variants_from);
+    if (tags < 0)
+        return -1;
+    if (tags > 0 && v->tags.length && search_view(s, field, text, &v->tags, v->tag_variants_from) < 0)
+        return -1;
+    return 0;
+}
+
+/* Whether the hit lies inside one of its field's #tags. */
+static bool in_hashtag(const ruleset_scratch *s, const found_hit *f)
+{
+    const hashtag_spans *t = &s->fields[f->field].tag_spans;
+    for (size_t i = 0; i < t->count; i++)
+        if (f->start >= t->start[i] && f->end <= t->end[i])
+            return true;
+    return false;
+}
+
+/* A hit in a tag where the tag's writer put a boundary ('#', '_', a change
+ * of case or from letters to digits, the tag's end): "#Lumora", "#LumoraLipCare",
+ * "#zorvik_airrun". A name run into another word ("#kavessistyle") is a
+ * weaker reading: it makes the rule a candidate but is no stuffing. */
+static bool written_apart(const ruleset_scratch *s, const found_hit *f)
+{
+    const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
+    const hashtag_spans *t = &s->fields[f->field].tag_spans;
+    for (size_t i = 0; i < t->count; i++) {
+        if (f->start < t->start[i] || f->end > t->end[i])
+            continue;
+        unsigned char before = (unsigned char)text[f->start - 1], first = (unsigned char)text[f->start];
+        unsigned char last = (unsigned char)text[f->end - 1], after = f->end < t->end[i] ? (unsigned char)text[f->end] : ' ';
+        bool left = before == '#' || before == '_' || (first >= 'A' && first <= 'Z' && before >= 'a' && before <= 'z') ||
+                    ((first >= '0' && first <= '9') != (before >= '0' && before <= '9'));
+        bool right = f->end == t->end[i] || after == '_' || (after >= 'A' && after <= 'Z' && last >= 'a' && last <= 'z') ||
+                     ((after >= '0' && after <= '9') != (last >= '0' && last <= '9'));
+        return left && right;
+    }
+    return false;
+}
+
+static bool accessory_title(ruleset_scratch *s);
+
+static bool hashtags_hold(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal, int depth)
+{
+    size_t inside = 0, outside = 0;
+    for (size_t i = 0; i < s->found_count; i++) {
+        const found_hit *f = &s->found[i];
+        bool of_rule = (f->kind == FOUND_LITERAL && s->rs->literals[f->index].kind == LITERAL_RULE_TERM &&
+                        s->rs->literals[f->index].owner == rule_index) ||
+                       (f->kind == FOUND_REGEX && f->rule == rule_index);
+        if (!of_rule)
+            continue;
+        if (in_hashtag(s, f) && !written_apart(s, f))
+            continue; /* run into another word: neither in a tag nor elsewhere */
+        if (in_hashtag(s, f)) {
+            if (!inside++) {
+                signal->has_span = true;
+                signal->field = f->field;
+                signal->start = f->start;
+                signal->end = f->end;
+            }
+        } else {
+            outside++;
+        }
+    }
+    bool result = c->hashtags == HASHTAGS_ONLY ? inside && !outside : c->hashtags == HASHTAGS_SOME ? inside > 0 : !inside;
+    /* brand tags on an accessory ("Dây giày phản quang #nike") name what it fits: no stuffing */
+    if (result && c->hashtags == HASHTAGS_ONLY && accessory_title(s)) {
+        ruleset_trace(s, depth, "hashtags only: the title opens with an accessory's head noun => false");
+        result = false;
+    }
+    static const char *const modes[] = {"only", "some", "none"};
+    signal->type = SIGNAL_HASHTAGS;
+    signal->value = c->hashtags == HASHTAGS_ONLY;
+    signal->has_span &= c->hashtags != HASHTAGS_NONE;
+    ruleset_trace(s, depth, "hashtags %s: %zu mention(s) in #tags, %zu elsewhere => %s", modes[c->hashtags], inside,
+                  outside, result ? "true" : "false");
+    return result;
+}
+
 static int prepare_field(ruleset_scratch *s, listing_field field, const char *text, size_t length, match_result *out)
 {
     field_views *v = &s->fields[field];
     v->present = text != NULL;
     v->main.length = v->joined.length = 0;
     v->space_count = 0;
+    v->tag_spans.count = 0;
     if (!text)
         return 0;
     if (length > NORMALIZE_MAX_INPUT) {
@@ -301,7 +428,7 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
             add_found(s, FOUND_LITERAL, h->id, 0, field, start, end);
         }
     }
-    return 0;
+    return prepare_chat_views(s, field, text, length);
 }
 
 /* Runs one regex over one field's main view; adds hits when `rule` is not
@@ -1015,6 +1142,9 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
         break;
     case CONDITION_PRICE_BELOW:
         result = price_below(s, rule_index, c, &signal, depth);
+        break;
+    case CONDITION_HASHTAGS:
+        result = hashtags_hold(s, rule_index, c, &signal, depth);
         break;
     case CONDITION_SELLER_OUTSIDE_REGION: {
         const normalized_text *loc = normalized_fact(s, l->seller_location, &s->location, &s->location_ready);

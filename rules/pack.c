@@ -258,6 +258,17 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
         } else if (!strcmp(name, "livestream")) {
             c->type = CONDITION_LIVESTREAM;
             yaml_walk_bool(ld, value, name, &c->value);
+        } else if (!strcmp(name, "hashtags")) {
+            c->type = CONDITION_HASHTAGS;
+            const char *mode = yaml_scalar(value);
+            if (mode && !strcmp(mode, "only"))
+                c->hashtags = HASHTAGS_ONLY;
+            else if (mode && !strcmp(mode, "some"))
+                c->hashtags = HASHTAGS_SOME;
+            else if (mode && !strcmp(mode, "none"))
+                c->hashtags = HASHTAGS_NONE;
+            else
+                yaml_walk_error(ld, value, "hashtags must be only, some or none, not '%s'", mode ? mode : "?");
         } else if (!strcmp(name, "category")) {
             c->type = CONDITION_CATEGORY;
             string_list values = {0};
@@ -267,7 +278,7 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             free(values.at);
         } else {
             yaml_walk_error(ld, key, "unknown condition '%s' (known: any, all, not, list, term, pattern, price_below, "
-                              "seller_outside_region, unauthorized_seller, official_store, livestream, category)",
+                              "seller_outside_region, unauthorized_seller, official_store, livestream, category, hashtags)",
                      name);
         }
     }

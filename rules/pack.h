@@ -29,8 +29,11 @@ typedef enum condition_type {
     CONDITION_ANY = 0, CONDITION_ALL, CONDITION_NOT,
     CONDITION_LIST, CONDITION_TERM, CONDITION_PATTERN, CONDITION_PRICE_BELOW,
     CONDITION_SELLER_OUTSIDE_REGION, CONDITION_UNAUTHORIZED_SELLER, CONDITION_OFFICIAL_STORE,
-    CONDITION_LIVESTREAM, CONDITION_CATEGORY
+    CONDITION_LIVESTREAM, CONDITION_CATEGORY, CONDITION_HASHTAGS
 } condition_type;
+
+/* hashtags: where the rule's mentions are (docs/rules.md, "Hashtags and abbreviations") */
+typedef enum hashtag_mode { HASHTAGS_ONLY = 0, HASHTAGS_SOME, HASHTAGS_NONE } hashtag_mode;
 
 typedef struct condition {
     condition_type type;
@@ -45,6 +48,7 @@ typedef struct condition {
     char **values;                 /* category */
     size_t value_count;
     int compiled;                  /* index the compiler assigns (list, term, regex); -1 before */
+    hashtag_mode hashtags;         /* hashtags: only, some, none */
 } condition;
 
 /* One example of a rule's tests: a text, and the facts a text cannot carry. */

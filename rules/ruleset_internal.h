@@ -11,6 +11,7 @@
 
 #include "rules/base/bytebuf.h"
 #include "rules/ruleset.h"
+#include "rules/text/abbrev.h"
 
 #define MAX_VIEW_HITS 512      /* automaton hits kept per view of a field */
 #define MAX_FOUND 2048         /* hits kept per listing */
@@ -99,6 +100,9 @@ typedef struct field_views {
     uint32_t *spaces;            /* positions of spaces in the main view */
     size_t space_count, space_capacity;
     bool present;
+    normalized_text abbrev, tags;  /* chat abbreviations expanded; #tags split (rules/text/abbrev.h) */
+    hashtag_spans tag_spans;
+    size_t tag_variants_from;      /* where the tags view's one-space variants start */
 } field_views;
 
 struct ruleset_scratch {

@@ -143,6 +143,11 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
     case SIGNAL_CATEGORY:
         bytebuf_printf(out, en ? "the category \"%s\"" : "danh mục \"%s\"", s->term ? s->term : "");
         break;
+    case SIGNAL_HASHTAGS:
+        bytebuf_append_string(out, s->value ? (en ? "the name only in hashtags (keyword stuffing)"
+                                                  : "tên chỉ có trong hashtag (nhồi từ khóa)")
+                                            : (en ? "the name in a hashtag" : "tên trong hashtag"));
+        break;
     }
 }
 
