@@ -390,4 +390,19 @@ Test(explain, the_conversion_is_shown)
     bytebuf_free(&out);
     ruleset_scratch_destroy(s);
     ruleset_destroy(rs);
+
+    /* a model's hit is named as the model's */
+    rs = compile_ok(watches);
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    title = "Mirado Diver Pro 300m";
+    l = (listing_facts){.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title),
+                        .has_price = true, .price = 3000000};
+    bytebuf_init(&out, 0);
+    cr_assert_eq(ruleset_explain(rs, s, &l, &out), 0);
+    bytebuf_append_char(&out, '\0');
+    cr_expect(strstr(out.data, "\"diver pro\" -> model Diver Pro of tm.watch") != NULL, "%s", out.data);
+    cr_expect(strstr(out.data, "model Diver Pro: reference 28000000") != NULL, "%s", out.data);
+    bytebuf_free(&out);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
 }
