@@ -219,3 +219,71 @@ Test(errors, a_bad_hashtags_mode_is_named)
     cr_expect(found, "%s", diag.count ? diag.messages[0] : "no message");
     diagnostics_free(&diag);
 }
+
+/* Sellers are hostile: generated texts of tags, digits, units, slashes,
+ * separators and multi-byte letters, with every new view on, never read or
+ * point outside the text. */
+Test(hostile, generated_texts_keep_every_span_inside_the_text)
+{
+    static const char *const pieces[] = {"#", "##", "#_", "_", "Zorvik", "zorvik", "kavessi", "#Kavessi", "F1", "1",
+                                         "800", "g", "kg", "/", "/kg", ".", ",", "x", "x2", "3", "lon", "combo",
+                                         "tháng", "năm", "viên", "hg", "ko", "sc", "tk", " ", " ", "  ", "\xC3",
+                                         "\xF0\x9F\x98\x80", "Ư", "đ", "12tr", "k", "ạ", "\n", "#hangF1", "9999999999"};
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = compile("  - id: tm.unit\n"
+                          "    kind: trademark\n"
+                          "    name: Unit\n"
+                          "    terms: [\"zorvik\"]\n"
+                          "    reference_price: 100000\n"
+                          "    unit: \"800 g\"\n"
+                          "    models:\n"
+                          "      - {terms: [\"kavessi\"], reference_price: 200000, unit: \"1 month\"}\n"
+                          "    flag:\n"
+                          "      any:\n"
+                          "        - price_below: 0.9\n"
+                          "        - hashtags: some\n",
+                          &diag, false);
+    cr_assert_not_null(rs);
+    diagnostics_free(&diag);
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    char text[600];
+    size_t fired = 0;
+    for (int round = 0; round < 3000; round++) {
+        size_t n = 0;
+        int count = 1 + (int)(state % 40);
+        for (int i = 0; i < count; i++) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            const char *p = pieces[(state >> 33) % (sizeof pieces / sizeof *pieces)];
+            size_t m = strlen(p);
+            if (n + m >= sizeof text)
+                break;
+            memcpy(text + n, p, m);
+            n += m;
+        }
+        text[n] = '\0';
+        listing_facts l = {.platform = "shopee", .listing_id = "1", .title = text, .title_length = n,
+                           .description = text, .description_length = n, .has_price = true, .price = 50000};
+        match_result r;
+        cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+        fired += r.rule_count > 0;
+        for (size_t k = 0; k < r.hit_count; k++)
+            cr_assert(r.hits[k].start < r.hits[k].end && r.hits[k].end <= n, "hit [%u,%u) in \"%s\"", r.hits[k].start,
+                      r.hits[k].end, text);
+        for (size_t k = 0; k < r.signal_count; k++) {
+            const match_signal *sg = &r.signals[k];
+            cr_assert(!sg->has_span || (sg->start <= sg->end && sg->end <= n), "signal [%u,%u) in \"%s\"", sg->start,
+                      sg->end, text);
+            cr_assert(memchr(sg->quantity, '\0', sizeof sg->quantity) != NULL);
+        }
+        bytebuf out;
+        bytebuf_init(&out, 0);
+        cr_assert_eq(ruleset_explain(rs, s, &l, &out), 0);
+        bytebuf_free(&out);
+    }
+    cr_expect(fired > 100, "the generated texts fire the rule sometimes (%zu of 3000)", fired);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
