@@ -543,6 +543,12 @@ static void parse_rule(loader *ld, yaml_node_t *node, pack *p, rule *r)
         yaml_walk_error(ld, node, "rule '%s' without 'name'", r->id ? r->id : "?");
     if (r->terms.count == 0 && r->patterns.count == 0)
         yaml_walk_error(ld, node, "rule '%s' has neither 'terms' nor 'patterns'", r->id ? r->id : "?");
+    if (r->unit.dimension != QUANTITY_NONE && !r->has_reference_price)
+        yaml_walk_error(ld, node, "rule '%s' has a unit but no reference_price", r->id ? r->id : "?");
+    for (size_t i = 0; i < r->model_count; i++)
+        if (r->models[i].unit.dimension != QUANTITY_NONE && !r->models[i].has_reference_price && !r->has_reference_price)
+            diagnostics_add(ld->diag, ld->file, r->models[i].at.line, r->models[i].at.column,
+                            "a model with a unit needs a reference_price (its own or the rule's)");
     /* flag and unless after the rest: they refer to reference_price and region */
     if (c.flag_node)
         r->flag = parse_condition(ld, c.flag_node, p, r, 0);

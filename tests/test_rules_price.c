@@ -348,6 +348,10 @@ Test(errors, unit_and_model_mistakes_are_named_with_their_line)
          "price.yaml:7:75: unknown field 'price' in a model"},
         {"  - {id: a, kind: trademark, name: A, terms: [a1], flag: {price_below: 0.5}}\n",
          "price.yaml:7:59: price_below needs the rule's reference_price (or a model's)"},
+        {"  - {id: a, kind: trademark, name: A, terms: [a1], unit: \"800 g\"}\n",
+         "price.yaml:7:5: rule 'a' has a unit but no reference_price"},
+        {"  - {id: a, kind: trademark, name: A, terms: [a1], models: [{terms: [b1], unit: \"1 kg\"}]}\n",
+         "price.yaml:7:61: a model with a unit needs a reference_price (its own or the rule's)"},
         {"  - {id: a, kind: trademark, name: A, terms: [a1], authorized_exempt: maybe}\n",
          "price.yaml:7:71: authorized_exempt must be true or false"},
     };
