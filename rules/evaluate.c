@@ -282,16 +282,32 @@ static int search_view(ruleset_scratch *s, listing_field field, const char *text
     return 0;
 }
 
+/* The abbreviation views of both fields, once a rule has a hit: the table
+ * expands to common words ("khong", "hang"), which make cues, not names, so
+ * a listing no rule names costs nothing more. */
+static int prepare_abbreviations(ruleset_scratch *s)
+{
+    if (s->rs->options.no_chat || !s->candidate_count)
+        return 0;
+    for (int f = 0; f < 2; f++) {
+        field_views *v = &s->fields[f];
+        const char *text = f == FIELD_TITLE ? s->listing->title : s->listing->description;
+        if (!v->present || !text)
+            continue;
+        long expanded = abbrev_expand(&v->main, &v->abbrev);
+        if (expanded < 0)
+            return -1;
+        if (expanded > 0 && search_view(s, (listing_field)f, text, &v->abbrev, SIZE_MAX) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int prepare_chat_views(ruleset_scratch *s, listing_field field, const char *text, size_t length)
 {
     field_views *v = &s->fields[field];
     if (s->rs->options.no_chat)
         return 0;
-    long expanded = abbrev_expand(&v->main, &v->abbrev);
-    if (expanded < 0)
-        return -1;
-    if (expanded > 0 && search_view(s, field, text, &v->abbrev, SIZE_MAX) < 0)
-        return -1;
     long tags = hashtag_view(&v->main, text, length, &v->tag_spans, &v->tags, &v->tag_variants_from);
     if (tags < 0)
         return -1;
@@ -1304,7 +1320,8 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
     s->hits_truncated = false;
     s->location_ready = s->category_ready = s->intent_ready = s->accessory_ready = false;
     if (prepare_field(s, FIELD_TITLE, l->title, l->title ? l->title_length : 0, out) < 0 ||
-        prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0)
+        prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0 ||
+        prepare_abbreviations(s) < 0)
         return -1;
     for (size_t i = 0; i < rs->pattern_rule_count; i++) {
         uint32_t rule = rs->pattern_rules[i];
