@@ -578,9 +578,9 @@ static void end_to_end(void)
     ruleset *shipped = NULL;
     if (ruleset_load(paths, 1, NULL, &shipped, &diag) < 0)
         die("cannot load rules/packs (set LSCAN_ROOT)");
-    /* the reference for issue 14's capabilities: the same packs without negation, intent and marks */
+    /* the reference for issue 14's capabilities: the same packs without negation, intent, marks and the chat views */
     ruleset *plain = NULL;
-    ruleset_options plain_options = {.no_negation = true, .no_intent = true, .no_marks = true};
+    ruleset_options plain_options = {.no_negation = true, .no_intent = true, .no_marks = true, .no_chat = true};
     if (ruleset_load(paths, 1, &plain_options, &plain, &diag) < 0)
         die("cannot load rules/packs (set LSCAN_ROOT)");
     diagnostics_free(&diag);

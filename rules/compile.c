@@ -240,6 +240,30 @@ static goods_group rule_goods_group(pack *const *packs, size_t pack_count, const
     }
 }
 
+/* A rule's models: their terms become condition terms (they choose a
+ * reference price once the rule has a hit; they are no mention by
+ * themselves, so they make no rule a candidate). */
+static void compile_models(compiler *c, const pack *p, const rule *r, compiled_rule *cr)
+{
+    ruleset *rs = c->rs;
+    size_t terms = 0;
+    for (size_t m = 0; m < r->model_count; m++)
+        terms += r->models[m].terms.count;
+    if (!terms)
+        return;
+    if (!(cr->model_of_term = calloc(terms, sizeof *cr->model_of_term))) {
+        out_of_memory(c, p->file);
+        return;
+    }
+    cr->model_term_base = (uint32_t)rs->condition_term_count;
+    for (size_t m = 0; m < r->model_count; m++)
+        for (size_t t = 0; t < r->models[m].terms.count; t++) {
+            cr->model_of_term[cr->model_term_count++] = (uint32_t)m;
+            add_literal(c, p->file, r->models[m].terms.at[t], r->models[m].terms.items[t], LITERAL_CONDITION_TERM,
+                        (uint32_t)rs->condition_term_count++, true);
+        }
+}
+
 static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
 {
     ruleset *rs = c->rs;
@@ -260,6 +284,7 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
         rs->pattern_rules[rs->pattern_rule_count++] = index;
     }
     cr->name_folded = r->name ? padded_normalized(rs, r->name) : NULL;
+    compile_models(c, p, r, cr);
     if (r->region.count) {
         cr->region = calloc(r->region.count, sizeof *cr->region);
         if (!cr->region)
@@ -313,6 +338,7 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
     rs->options.no_negation = options ? options->no_negation : false;
     rs->options.no_intent = options ? options->no_intent : false;
     rs->options.no_marks = options ? options->no_marks : false;
+    rs->options.no_chat = options ? options->no_chat : false;
     compiler c = {rs, diag, diagnostics_total(diag), 0};
     char error[512];
     if (options && options->normalizer) {
@@ -407,6 +433,7 @@ void ruleset_destroy(ruleset *rs)
             free(r->region[k]);
         free(r->region);
         free(r->name_folded);
+        free(r->model_of_term);
         for (size_t k = 0; k < r->authorized_count; k++)
             free(r->authorized[k].platform);
         free(r->authorized);
@@ -449,7 +476,7 @@ const char *signal_type_name(signal_type t)
 {
     static const char *const names[] = {"list", "term", "pattern", "price_below", "seller_outside_region",
                                         "seller_in_region", "unauthorized_seller", "official_store", "livestream",
-                                        "category"};
-    return (unsigned)t <= SIGNAL_CATEGORY ? names[t] : "unknown";
+                                        "category", "hashtags"};
+    return (unsigned)t <= SIGNAL_HASHTAGS ? names[t] : "unknown";
 }
 

@@ -3,6 +3,7 @@
  * the flag id. */
 #include "rules/ruleset_internal.h"
 #include "rules/text/marks.h"
+#include "rules/quantity.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -52,6 +53,8 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     for (int f = 0; f < 2; f++) {
         normalized_text_init(&s->fields[f].main);
         normalized_text_init(&s->fields[f].joined);
+        normalized_text_init(&s->fields[f].abbrev);
+        normalized_text_init(&s->fields[f].tags);
     }
     normalized_text_init(&s->location);
     normalized_text_init(&s->category);
@@ -81,6 +84,8 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
     for (int f = 0; f < 2; f++) {
         normalized_text_free(&s->fields[f].main);
         normalized_text_free(&s->fields[f].joined);
+        normalized_text_free(&s->fields[f].abbrev);
+        normalized_text_free(&s->fields[f].tags);
         free(s->fields[f].spaces);
         free(s->fields[f].word_at);
         free(s->fields[f].cue_first);
@@ -257,6 +262,144 @@ static uint32_t first_found(const ruleset_scratch *s, const uint32_t *epoch, con
     return owner >= 0 && epoch[owner] == s->epoch ? first[owner] : NO_FOUND;
 }
 
+/* ---- hashtags and abbreviations (docs/rules.md, "Hashtags and abbreviations") ----
+ * Two more views of a field, searched only when it has a #tag or a chat
+ * abbreviation: the abbreviations expanded ("hg rep" reads "hang rep"), and
+ * the tags split ("#LumoraLipCare", "#kavessininon"). In the tags' one-space
+ * variants only rule terms count: "#nofake" is no "fake" cue. */
+
+static int search_view(ruleset_scratch *s, listing_field field, const char *text, const normalized_text *view,
+                       size_t rule_terms_from)
+{
+    long n = mpm_search(s->rs->mpm, s->mpm, view->text, view->length, s->view_hits, MAX_VIEW_HITS);
+    if (n < 0)
+        return -1;
+    if (n > MAX_VIEW_HITS) {
+        s->hits_truncated = true;
+        n = MAX_VIEW_HITS;
+    }
+    for (long i = 0; i < n; i++) {
+        const mpm_hit *h = &s->view_hits[i];
+        if (h->start >= rule_terms_from && s->rs->literals[h->id].kind != LITERAL_RULE_TERM)
+            continue;
+        uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
+        if (end <= start)
+            continue;
+        if (!s->rs->options.no_marks && !marks_agree(s->rs->literals[h->id].text, text + start, end - start)) {
+            s->marks_refused++;
+            continue;
+        }
+        add_found(s, FOUND_LITERAL, h->id, 0, field, start, end);
+    }
+    return 0;
+}
+
+/* The abbreviation views of both fields, once a rule has a hit: the table
+ * expands to common words ("khong", "hang"), which make cues, not names, so
+ * a listing no rule names costs nothing more. */
+static int prepare_abbreviations(ruleset_scratch *s)
+{
+    if (s->rs->options.no_chat || !s->candidate_count)
+        return 0;
+    for (int f = 0; f < 2; f++) {
+        field_views *v = &s->fields[f];
+        const char *text = f == FIELD_TITLE ? s->listing->title : s->listing->description;
+        if (!v->present || !text)
+            continue;
+        long expanded = abbrev_expand(&v->main, &v->abbrev);
+        if (expanded < 0)
+            return -1;
+        if (expanded > 0 && search_view(s, (listing_field)f, text, &v->abbrev, SIZE_MAX) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int prepare_chat_views(ruleset_scratch *s, listing_field field, const char *text, size_t length)
+{
+    field_views *v = &s->fields[field];
+    if (s->rs->options.no_chat)
+        return 0;
+    long tags = hashtag_view(&v->main, text, length, &v->tag_spans, &v->tags, &v->tag_variants_from);
+    if (tags < 0)
+        return -1;
+    if (tags > 0 && v->tags.length && search_view(s, field, text, &v->tags, v->tag_variants_from) < 0)
+        return -1;
+    return 0;
+}
+
+/* Whether the hit lies inside one of its field's #tags. */
+static bool in_hashtag(const ruleset_scratch *s, const found_hit *f)
+{
+    const hashtag_spans *t = &s->fields[f->field].tag_spans;
+    for (size_t i = 0; i < t->count; i++)
+        if (f->start >= t->start[i] && f->end <= t->end[i])
+            return true;
+    return false;
+}
+
+/* A hit in a tag where the tag's writer put a boundary ('#', '_', a change
+ * of case or from letters to digits, the tag's end): "#Lumora", "#LumoraLipCare",
+ * "#zorvik_airrun". A name run into another word ("#kavessistyle") is a
+ * weaker reading: it makes the rule a candidate but is no stuffing. */
+static bool written_apart(const ruleset_scratch *s, const found_hit *f)
+{
+    const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
+    const hashtag_spans *t = &s->fields[f->field].tag_spans;
+    for (size_t i = 0; i < t->count; i++) {
+        if (f->start < t->start[i] || f->end > t->end[i])
+            continue;
+        unsigned char before = (unsigned char)text[f->start - 1], first = (unsigned char)text[f->start];
+        unsigned char last = (unsigned char)text[f->end - 1], after = f->end < t->end[i] ? (unsigned char)text[f->end] : ' ';
+        bool left = before == '#' || before == '_' || (first >= 'A' && first <= 'Z' && before >= 'a' && before <= 'z') ||
+                    ((first >= '0' && first <= '9') != (before >= '0' && before <= '9'));
+        bool right = f->end == t->end[i] || after == '_' || (after >= 'A' && after <= 'Z' && last >= 'a' && last <= 'z') ||
+                     ((after >= '0' && after <= '9') != (last >= '0' && last <= '9'));
+        return left && right;
+    }
+    return false;
+}
+
+static bool accessory_title(ruleset_scratch *s);
+
+static bool hashtags_hold(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal, int depth)
+{
+    size_t inside = 0, outside = 0;
+    for (size_t i = 0; i < s->found_count; i++) {
+        const found_hit *f = &s->found[i];
+        bool of_rule = (f->kind == FOUND_LITERAL && s->rs->literals[f->index].kind == LITERAL_RULE_TERM &&
+                        s->rs->literals[f->index].owner == rule_index) ||
+                       (f->kind == FOUND_REGEX && f->rule == rule_index);
+        if (!of_rule)
+            continue;
+        if (in_hashtag(s, f) && !written_apart(s, f))
+            continue; /* run into another word: neither in a tag nor elsewhere */
+        if (in_hashtag(s, f)) {
+            if (!inside++) {
+                signal->has_span = true;
+                signal->field = f->field;
+                signal->start = f->start;
+                signal->end = f->end;
+            }
+        } else {
+            outside++;
+        }
+    }
+    bool result = c->hashtags == HASHTAGS_ONLY ? inside && !outside : c->hashtags == HASHTAGS_SOME ? inside > 0 : !inside;
+    /* brand tags on an accessory ("Dây giày phản quang #nike") name what it fits: no stuffing */
+    if (result && c->hashtags == HASHTAGS_ONLY && accessory_title(s)) {
+        ruleset_trace(s, depth, "hashtags only: the title opens with an accessory's head noun => false");
+        result = false;
+    }
+    static const char *const modes[] = {"only", "some", "none"};
+    signal->type = SIGNAL_HASHTAGS;
+    signal->value = c->hashtags == HASHTAGS_ONLY;
+    signal->has_span &= c->hashtags != HASHTAGS_NONE;
+    ruleset_trace(s, depth, "hashtags %s: %zu mention(s) in #tags, %zu elsewhere => %s", modes[c->hashtags], inside,
+                  outside, result ? "true" : "false");
+    return result;
+}
+
 static int prepare_field(ruleset_scratch *s, listing_field field, const char *text, size_t length, match_result *out)
 {
     field_views *v = &s->fields[field];
@@ -266,6 +409,7 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
     v->original_length = 0;
     v->word_at_ready = false;
     v->lookups = 0;
+    v->tag_spans.count = 0;
     if (!text)
         return 0;
     if (length > NORMALIZE_MAX_INPUT) {
@@ -331,7 +475,7 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
             add_found(s, FOUND_LITERAL, h->id, 0, field, start, end);
         }
     }
-    return 0;
+    return prepare_chat_views(s, field, text, length);
 }
 
 /* Runs one regex over one field's main view; adds hits when `rule` is not
@@ -822,6 +966,108 @@ static bool seller_authorized(const compiled_rule *r, const listing_facts *l)
     return false;
 }
 
+/* ---- per-unit and per-model prices (docs/rules.md, "Per-unit and per-model prices") ----
+ * A model's terms choose its own reference price (and unit); the quantity
+ * sold is read from the title, then the description, only here: for rules
+ * with a price condition, after a hit. */
+
+/* The model named by the listing: the one in the title before the
+ * description, the first named in a field (later names are comparisons,
+ * "kiểu dáng như X", or a set's extras), the longer term at the same place
+ * (the more specific). -1: none. */
+static int select_model(const ruleset_scratch *s, const compiled_rule *r)
+{
+    const found_hit *best = NULL;
+    int model = -1;
+    for (size_t i = 0; r->model_term_count && i < s->found_count; i++) {
+        const found_hit *f = &s->found[i];
+        if (f->kind != FOUND_LITERAL || s->rs->literals[f->index].kind != LITERAL_CONDITION_TERM)
+            continue;
+        uint32_t owner = s->rs->literals[f->index].owner;
+        if (owner < r->model_term_base || owner - r->model_term_base >= r->model_term_count)
+            continue;
+        if (!best || f->field < best->field || (f->field == best->field && f->start < best->start) ||
+            (f->field == best->field && f->start == best->start && f->end > best->end)) {
+            best = f;
+            model = (int)r->model_of_term[owner - r->model_term_base];
+        }
+    }
+    return model;
+}
+
+static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal, int depth)
+{
+    const compiled_rule *r = &s->rs->rules[rule_index];
+    const listing_facts *l = s->listing;
+    const rule *source = r->source;
+    int m = select_model(s, r);
+    const rule_model *model = m >= 0 ? &source->models[m] : NULL;
+    double reference = source->has_reference_price ? source->reference_price : 0;
+    price_unit unit = source->unit;
+    if (model && model->has_reference_price)
+        reference = model->reference_price;
+    if (model && model->unit.dimension != QUANTITY_NONE)
+        unit = model->unit;
+    signal->type = SIGNAL_PRICE_BELOW;
+    signal->model = model ? (model->name ? model->name : model->terms.items[0]) : NULL;
+    if (model)
+        ruleset_trace(s, depth, "model %s: reference %.0f%s%s", signal->model, reference,
+                      model->categories.count ? ", category " : "", model->categories.count ? model->categories.items[0] : "");
+    if (unit.dimension != QUANTITY_NONE)
+        price_unit_describe(&unit, signal->unit, sizeof signal->unit);
+    /* a price of 0 is "ask the seller", not a bargain: treated as unknown */
+    bool vnd = !l->currency || !strcmp(l->currency, "VND");
+    bool known = l->has_price && l->price > 0;
+    double price = l->price;
+    if (!(reference > 0)) {
+        ruleset_trace(s, depth, "price_below %g: no reference price for this listing => false", c->ratio);
+        return false;
+    }
+    /* the quantity sold, title first */
+    quantity_found q = {0};
+    const char *q_text = "";
+    listing_field q_field = FIELD_TITLE;
+    if (unit.dimension != QUANTITY_NONE)
+        for (int f = 0; f < 2 && !q.found; f++) {
+            const char *text = f == FIELD_TITLE ? l->title : l->description;
+            size_t length = f == FIELD_TITLE ? l->title_length : l->description_length;
+            if (s->fields[f].present && text && quantity_read(&s->fields[f].main, text, length, &unit, &q)) {
+                q_text = text;
+                q_field = (listing_field)f;
+            }
+        }
+    double effective = reference;
+    if (q.found) {
+        effective = reference * q.amount / unit.amount;
+        if (q.per_unit_price) { /* "12tr/kg": the stated price per unit is compared, whatever the listing's price */
+            price = q.price;
+            known = true;
+        }
+        snprintf(signal->quantity, sizeof signal->quantity, "%s", q.text);
+    } else if (unit.dimension != QUANTITY_NONE) {
+        ruleset_trace(s, depth, "price_below: no quantity in the text; the reference %.0f per %s is taken as is",
+                      reference, signal->unit);
+    }
+    signal->reference = effective;
+    double ratio = known && effective > 0 ? price / effective : NAN;
+    bool result = vnd && known && ratio < c->ratio;
+    signal->ratio = ratio;
+    if (!known)
+        ruleset_trace(s, depth, "price_below %g: the listing has no price => false", c->ratio);
+    else if (!vnd)
+        ruleset_trace(s, depth, "price_below %g: the price is in %s, not VND => false", c->ratio, l->currency);
+    else if (q.found)
+        ruleset_trace(s, depth, "price_below %g: read \"%.*s\" in the %s: %s%s; the reference %.0f per %s is %.0f for it; "
+                                "price %.0f is %.0f%% => %s",
+                      c->ratio, (int)(q.end - q.start), q_text + q.start, q_field == FIELD_TITLE ? "title" : "description",
+                      q.per_unit_price ? "a stated price of " : "", q.text, reference, signal->unit, effective, price,
+                      ratio * 100, result ? "true" : "false");
+    else
+        ruleset_trace(s, depth, "price_below %g: price %.0f %s is %.0f%% of the reference %.0f => %s", c->ratio, price,
+                      l->currency ? l->currency : "VND", ratio * 100, reference, result ? "true" : "false");
+    return result;
+}
+
 /* Evaluates a condition for a rule with hits; appends signals when `collect`. */
 static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c, bool collect, int depth)
 {
@@ -932,24 +1178,12 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
         }
         ruleset_trace(s, depth, "pattern '%s' => %s", c->text, result ? "true" : "false");
         break;
-    case CONDITION_PRICE_BELOW: {
-        /* a price of 0 is "ask the seller", not a bargain: treated as unknown */
-        bool vnd = !l->currency || !strcmp(l->currency, "VND");
-        bool known = l->has_price && l->price > 0;
-        double ratio = known && r->source->reference_price > 0 ? l->price / r->source->reference_price : NAN;
-        result = vnd && known && ratio < c->ratio;
-        signal.type = SIGNAL_PRICE_BELOW;
-        signal.ratio = ratio;
-        if (!known)
-            ruleset_trace(s, depth, "price_below %g: the listing has no price => false", c->ratio);
-        else if (!vnd)
-            ruleset_trace(s, depth, "price_below %g: the price is in %s, not VND => false", c->ratio, l->currency);
-        else
-            ruleset_trace(s, depth, "price_below %g: price %.0f %s is %.0f%% of the reference %.0f => %s", c->ratio, l->price,
-                  l->currency ? l->currency : "VND", ratio * 100, r->source->reference_price,
-                  result ? "true" : "false");
+    case CONDITION_PRICE_BELOW:
+        result = price_below(s, rule_index, c, &signal, depth);
         break;
-    }
+    case CONDITION_HASHTAGS:
+        result = hashtags_hold(s, rule_index, c, &signal, depth);
+        break;
     case CONDITION_SELLER_OUTSIDE_REGION: {
         const normalized_text *loc = normalized_fact(s, l->seller_location, &s->location, &s->location_ready);
         if (loc->length == 0) {
@@ -1034,7 +1268,7 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
     const listing_facts *l = s->listing;
     size_t mark = s->signal_count;
     ruleset_trace(s, 0, "rule %s (%s):", r->source->id, r->source->name);
-    if (seller_authorized(r, l)) {
+    if (!r->source->authorized_not_exempt && seller_authorized(r, l)) {
         ruleset_trace(s, 1, "seller %s is an authorized seller => does not fire", l->seller_id);
         return false;
     }
@@ -1064,10 +1298,11 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
         ruleset_trace(s, 1, "flag:");
         flag = evaluate(s, index, r->source->flag, true, 2);
     } else {
-        flag = true;
+        flag = !seller_authorized(r, l); /* false only with authorized_exempt: false */
         match_signal signal = {.rule = index, .type = SIGNAL_UNAUTHORIZED_SELLER};
-        push_signal(s, &signal);
-        ruleset_trace(s, 1, "flag (default): a hit by a seller not in authorized_sellers => true");
+        if (flag)
+            push_signal(s, &signal);
+        ruleset_trace(s, 1, "flag (default): a hit by a seller not in authorized_sellers => %s", flag ? "true" : "false");
     }
     if (!flag) {
         s->signal_count = mark;
@@ -1107,7 +1342,8 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
     s->hits_truncated = false;
     s->location_ready = s->category_ready = s->intent_ready = s->accessory_ready = false;
     if (prepare_field(s, FIELD_TITLE, l->title, l->title ? l->title_length : 0, out) < 0 ||
-        prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0)
+        prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0 ||
+        prepare_abbreviations(s) < 0)
         return -1;
     for (size_t i = 0; i < rs->pattern_rule_count; i++) {
         uint32_t rule = rs->pattern_rules[i];

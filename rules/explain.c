@@ -51,6 +51,21 @@ static int compare_found(const void *a, const void *b)
     return (x->end > y->end) - (x->end < y->end);
 }
 
+/* A condition term that is a model's term names its rule ("a model of tm.x"); explain only, so a scan is fine. */
+static const char *model_owner(const ruleset *rs, uint32_t term)
+{
+    static _Thread_local char what[160];
+    for (size_t i = 0; i < rs->rule_count; i++) {
+        const compiled_rule *r = &rs->rules[i];
+        if (r->model_term_count && term >= r->model_term_base && term - r->model_term_base < r->model_term_count) {
+            const rule_model *m = &r->source->models[r->model_of_term[term - r->model_term_base]];
+            snprintf(what, sizeof what, "model %s of %s", m->name ? m->name : m->terms.items[0], r->source->id);
+            return what;
+        }
+    }
+    return "term condition";
+}
+
 int ruleset_explain(const ruleset *rs, ruleset_scratch *s, const listing_facts *l, bytebuf *out)
 {
     bytebuf decisions;
@@ -85,7 +100,7 @@ int ruleset_explain(const ruleset *rs, ruleset_scratch *s, const listing_facts *
             term = e->text;
             what = e->kind == LITERAL_RULE_TERM   ? rs->rules[e->owner].source->id
                    : e->kind == LITERAL_LIST_TERM ? rs->lists[e->owner].source->name
-                                                  : "term condition";
+                                                  : model_owner(rs, e->owner);
         }
         bytebuf_printf(out, "  %s [%u,%u) \"%s\" -> %s%s\n", field_names[f->field], f->start, f->end, term,
                        f->kind == FOUND_LITERAL && rs->literals[f->index].kind == LITERAL_LIST_TERM ? "list " : "",

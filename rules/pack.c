@@ -138,6 +138,14 @@ static void condition_free(condition *c)
 
 static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, const rule *r, int depth);
 
+static bool rule_has_reference_price(const rule *r)
+{
+    for (size_t i = 0; i < r->model_count; i++)
+        if (r->models[i].has_reference_price)
+            return true;
+    return r->has_reference_price;
+}
+
 static void parse_condition_list(loader *ld, yaml_node_t *node, const pack *p, const rule *r, int depth,
                                  condition ***out, size_t *count, const char *what)
 {
@@ -235,8 +243,8 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             c->type = CONDITION_PRICE_BELOW;
             if (yaml_walk_number(ld, value, "price_below", &c->ratio) && (c->ratio <= 0 || c->ratio > 1))
                 yaml_walk_error(ld, value, "price_below is a ratio of the reference price, above 0 and at most 1");
-            if (!r->has_reference_price)
-                yaml_walk_error(ld, key, "price_below needs the rule's reference_price");
+            if (!rule_has_reference_price(r))
+                yaml_walk_error(ld, key, "price_below needs the rule's reference_price (or a model's)");
         } else if (!strcmp(name, "seller_outside_region")) {
             c->type = CONDITION_SELLER_OUTSIDE_REGION;
             yaml_walk_bool(ld, value, name, &c->value);
@@ -251,6 +259,17 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
         } else if (!strcmp(name, "livestream")) {
             c->type = CONDITION_LIVESTREAM;
             yaml_walk_bool(ld, value, name, &c->value);
+        } else if (!strcmp(name, "hashtags")) {
+            c->type = CONDITION_HASHTAGS;
+            const char *mode = yaml_scalar(value);
+            if (mode && !strcmp(mode, "only"))
+                c->hashtags = HASHTAGS_ONLY;
+            else if (mode && !strcmp(mode, "some"))
+                c->hashtags = HASHTAGS_SOME;
+            else if (mode && !strcmp(mode, "none"))
+                c->hashtags = HASHTAGS_NONE;
+            else
+                yaml_walk_error(ld, value, "hashtags must be only, some or none, not '%s'", mode ? mode : "?");
         } else if (!strcmp(name, "category")) {
             c->type = CONDITION_CATEGORY;
             string_list values = {0};
@@ -260,7 +279,7 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             free(values.at);
         } else {
             yaml_walk_error(ld, key, "unknown condition '%s' (known: any, all, not, list, term, pattern, price_below, "
-                              "seller_outside_region, unauthorized_seller, official_store, livestream, category)",
+                              "seller_outside_region, unauthorized_seller, official_store, livestream, category, hashtags)",
                      name);
         }
     }
@@ -368,6 +387,67 @@ static void visit_tests(loader *ld, const char *key, yaml_node_t *key_node, yaml
         yaml_walk_error(ld, key_node, "unknown field '%s' in tests (known: flag, pass)", key);
 }
 
+/* unit: what reference_price is for ("800 g", "1 month", "100 viên", "item"). */
+static void parse_unit(loader *ld, yaml_node_t *value, price_unit *out)
+{
+    const char *text = yaml_scalar(value);
+    if (!text || price_unit_parse(text, out) < 0)
+        yaml_walk_error(ld, value, "unknown unit '%s' (known: item; N g, kg, lạng; N ml, l; N viên, gói, ống, miếng, "
+                                   "túi, cái; pack of N; N month(s), tháng, year(s), năm)", text ? text : "?");
+}
+
+static void visit_model(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+{
+    rule_model *m = ctx;
+    if (!strcmp(key, "name")) {
+        m->name = yaml_walk_string(ld, value, "name");
+    } else if (!strcmp(key, "terms")) {
+        yaml_walk_string_list(ld, value, "terms", &m->terms);
+    } else if (!strcmp(key, "categories")) {
+        yaml_walk_string_list(ld, value, "categories", &m->categories);
+    } else if (!strcmp(key, "reference_price")) {
+        if (yaml_walk_number(ld, value, "reference_price", &m->reference_price)) {
+            m->has_reference_price = m->reference_price > 0;
+            if (!m->has_reference_price)
+                yaml_walk_error(ld, value, "reference_price must be above 0");
+        }
+    } else if (!strcmp(key, "unit")) {
+        parse_unit(ld, value, &m->unit);
+    } else {
+        yaml_walk_error(ld, key_node, "unknown field '%s' in a model (known: name, terms, reference_price, unit, "
+                                      "categories)", key);
+    }
+}
+
+/* models: [{name, terms, reference_price, unit, categories}, ...] */
+static void parse_models(loader *ld, yaml_node_t *node, rule *r)
+{
+    if (node->type != YAML_SEQUENCE_NODE) {
+        yaml_walk_error(ld, node, "models must be a list of {terms, reference_price, ...}");
+        return;
+    }
+    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    if (r->models || n == 0) {
+        yaml_walk_error(ld, node, r->models ? "models given twice" : "models is empty");
+        return;
+    }
+    if (!(r->models = calloc(n, sizeof *r->models))) {
+        yaml_walk_out_of_memory(ld, node);
+        return;
+    }
+    for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
+        yaml_node_t *child = yaml_walk_node(ld, *item);
+        rule_model *m = &r->models[r->model_count++];
+        m->at = yaml_position(child);
+        if (!yaml_walk_fields(ld, child, "a model", visit_model, m))
+            continue;
+        if (m->terms.count == 0)
+            yaml_walk_error(ld, child, "a model needs 'terms'");
+        if (!m->has_reference_price && m->unit.dimension == QUANTITY_NONE && m->categories.count == 0)
+            yaml_walk_error(ld, child, "a model needs a reference_price, a unit or categories");
+    }
+}
+
 static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
 {
     rule_ctx *c = ctx;
@@ -413,6 +493,14 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
             if (!r->has_reference_price)
                 yaml_walk_error(ld, value, "reference_price must be above 0");
         }
+    } else if (!strcmp(key, "unit")) {
+        parse_unit(ld, value, &r->unit);
+    } else if (!strcmp(key, "models")) {
+        parse_models(ld, value, r);
+    } else if (!strcmp(key, "authorized_exempt")) {
+        bool exempt = true;
+        if (yaml_walk_bool(ld, value, "authorized_exempt", &exempt))
+            r->authorized_not_exempt = !exempt;
     } else if (!strcmp(key, "flag")) {
         c->flag_node = value;
     } else if (!strcmp(key, "unless")) {
@@ -436,8 +524,8 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
             yaml_walk_error(ld, value, "intent must be sale (the default) or any, not '%s'", s ? s : "?");
     } else {
         yaml_walk_error(ld, key_node, "unknown field '%s' in rule (known: id, kind, name, terms, patterns, owner, "
-                               "registration, categories, note, authorized_sellers, reference_price, region, flag, "
-                               "unless, severity, intent, tests)", key);
+                               "registration, categories, note, authorized_sellers, authorized_exempt, reference_price, "
+                               "unit, models, region, flag, unless, severity, intent, tests)", key);
     }
 }
 
@@ -456,6 +544,12 @@ static void parse_rule(loader *ld, yaml_node_t *node, pack *p, rule *r)
         yaml_walk_error(ld, node, "rule '%s' without 'name'", r->id ? r->id : "?");
     if (r->terms.count == 0 && r->patterns.count == 0)
         yaml_walk_error(ld, node, "rule '%s' has neither 'terms' nor 'patterns'", r->id ? r->id : "?");
+    if (r->unit.dimension != QUANTITY_NONE && !r->has_reference_price)
+        yaml_walk_error(ld, node, "rule '%s' has a unit but no reference_price", r->id ? r->id : "?");
+    for (size_t i = 0; i < r->model_count; i++)
+        if (r->models[i].unit.dimension != QUANTITY_NONE && !r->models[i].has_reference_price && !r->has_reference_price)
+            diagnostics_add(ld->diag, ld->file, r->models[i].at.line, r->models[i].at.column,
+                            "a model with a unit needs a reference_price (its own or the rule's)");
     /* flag and unless after the rest: they refer to reference_price and region */
     if (c.flag_node)
         r->flag = parse_condition(ld, c.flag_node, p, r, 0);
@@ -475,6 +569,12 @@ static void rule_free(rule *r)
     string_list_free(&r->patterns);
     string_list_free(&r->authorized_sellers);
     string_list_free(&r->region);
+    for (size_t i = 0; i < r->model_count; i++) {
+        free(r->models[i].name);
+        string_list_free(&r->models[i].terms);
+        string_list_free(&r->models[i].categories);
+    }
+    free(r->models);
     condition_free(r->flag);
     for (size_t i = 0; i < r->unless_count; i++)
         condition_free(r->unless[i]);

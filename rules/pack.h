@@ -17,6 +17,7 @@
 #include "rules/base/diagnostics.h"
 #include "rules/base/yaml_walk.h"
 #include "rules/base/string_set.h"
+#include "rules/quantity.h"
 
 typedef enum rule_kind {
     RULE_KIND_TRADEMARK = 0, RULE_KIND_GI, RULE_KIND_COLLECTIVE_MARK, RULE_KIND_CERTIFICATION_MARK,
@@ -29,8 +30,11 @@ typedef enum condition_type {
     CONDITION_ANY = 0, CONDITION_ALL, CONDITION_NOT,
     CONDITION_LIST, CONDITION_TERM, CONDITION_PATTERN, CONDITION_PRICE_BELOW,
     CONDITION_SELLER_OUTSIDE_REGION, CONDITION_UNAUTHORIZED_SELLER, CONDITION_OFFICIAL_STORE,
-    CONDITION_LIVESTREAM, CONDITION_CATEGORY
+    CONDITION_LIVESTREAM, CONDITION_CATEGORY, CONDITION_HASHTAGS
 } condition_type;
+
+/* hashtags: where the rule's mentions are (docs/rules.md, "Hashtags and abbreviations") */
+typedef enum hashtag_mode { HASHTAGS_ONLY = 0, HASHTAGS_SOME, HASHTAGS_NONE } hashtag_mode;
 
 typedef struct condition {
     condition_type type;
@@ -45,6 +49,7 @@ typedef struct condition {
     char **values;                 /* category */
     size_t value_count;
     int compiled;                  /* index the compiler assigns (list, term, regex); -1 before */
+    hashtag_mode hashtags;         /* hashtags: only, some, none */
 } condition;
 
 /* One example of a rule's tests: a text, and the facts a text cannot carry. */
@@ -59,6 +64,17 @@ typedef struct rule_example {
     char *category;          /* may be NULL */
     bool official, livestream;
 } rule_example;
+
+/* A model or line of a brand (docs/rules.md, "Per-unit and per-model
+ * prices"): its own terms select its own reference price, unit, categories. */
+typedef struct rule_model {
+    char *name;              /* may be NULL: its first term then names it */
+    position at;
+    string_list terms, categories;
+    bool has_reference_price;
+    double reference_price;
+    price_unit unit;         /* dimension QUANTITY_NONE: the rule's unit */
+} rule_model;
 
 typedef struct rule {
     char *id;
@@ -75,6 +91,10 @@ typedef struct rule {
     bool any_intent;         /* intent: any — fires on posts that are not sales too (docs/rules.md, "Intent") */
     rule_example *flag_examples, *pass_examples;
     size_t flag_example_count, pass_example_count;
+    price_unit unit;         /* what reference_price is for; dimension QUANTITY_NONE: whatever is sold */
+    rule_model *models;      /* per-model reference prices */
+    size_t model_count;
+    bool authorized_not_exempt; /* authorized_exempt: false — authorized sellers are judged by the flag's branches */
 } rule;
 
 typedef struct term_list {

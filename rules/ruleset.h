@@ -32,6 +32,7 @@ typedef struct ruleset_options {
                                      (docs/rules.md, "Negation and disclaimers"); for comparisons */
     bool no_intent;               /* rules fire on services, notices, guides and books too ("Intent") */
     bool no_marks;                /* terms match folded even when both sides carry different marks ("Marks") */
+    bool no_chat;                 /* no abbreviation and hashtag views ("Hashtags and abbreviations") */
 } ruleset_options;
 
 /* Compiles the packs into one set. On success returns 0, stores the set in
@@ -90,7 +91,7 @@ typedef struct match_hit {
 typedef enum signal_type {
     SIGNAL_LIST = 0, SIGNAL_TERM, SIGNAL_PATTERN, SIGNAL_PRICE_BELOW, SIGNAL_SELLER_OUTSIDE_REGION,
     SIGNAL_SELLER_IN_REGION, SIGNAL_UNAUTHORIZED_SELLER, SIGNAL_OFFICIAL_STORE, SIGNAL_LIVESTREAM,
-    SIGNAL_CATEGORY
+    SIGNAL_CATEGORY, SIGNAL_HASHTAGS
 } signal_type;
 
 typedef struct match_signal {
@@ -103,6 +104,11 @@ typedef struct match_signal {
     uint32_t start, end;
     double ratio;                  /* SIGNAL_PRICE_BELOW: price / reference_price */
     bool value;                    /* official_store / livestream: the value that held */
+    /* SIGNAL_PRICE_BELOW, per-unit and per-model prices (docs/rules.md): */
+    double reference;              /* the reference the price was compared with, for the quantity sold (0: the rule's) */
+    const char *model;             /* the model whose reference it is, or NULL */
+    char quantity[64];             /* how the quantity was read ("3 × 800 g = 2400 g"), or "" */
+    char unit[24];                 /* the unit of reference_price ("800 g"), or "" */
 } match_signal;
 
 typedef struct match_result {

@@ -11,6 +11,7 @@
 
 #include "rules/base/bytebuf.h"
 #include "rules/ruleset.h"
+#include "rules/text/abbrev.h"
 
 #define MAX_VIEW_HITS 512      /* automaton hits kept per view of a field */
 #define MAX_FOUND 2048         /* hits kept per listing */
@@ -54,6 +55,9 @@ typedef struct compiled_rule {
     goods_group group;     /* from its categories (the packs' goods_groups, then the built-in table), else its kind's */
     char *name_folded;     /* its name normalized and padded (" tham tu kien ky an khong dau "): a negator inside it is
                               part of a name, not a negation; NULL when it normalizes to nothing */
+    uint32_t model_term_base;  /* its models' terms are condition terms [base, base + count) ... */
+    uint32_t model_term_count;
+    uint32_t *model_of_term;   /* ... each of the model source->models[model_of_term[i]] */
 } compiled_rule;
 
 struct ruleset {
@@ -105,6 +109,9 @@ typedef struct field_views {
      * a word's first and last valid while its cue_epoch is this listing's */
     uint32_t *cue_first, *cue_last, *cue_epoch;
     size_t cue_capacity;
+    normalized_text abbrev, tags;  /* chat abbreviations expanded; #tags split (rules/text/abbrev.h) */
+    hashtag_spans tag_spans;
+    size_t tag_variants_from;      /* where the tags view's one-space variants start */
 } field_views;
 
 #define FOUND_SLOTS (2 * MAX_FOUND) /* the per-listing table of hits already found (a power of two) */

@@ -112,9 +112,13 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
         break;
     case SIGNAL_PRICE_BELOW:
         money(l->price, language, price, sizeof price);
-        money(r->reference_price, language, reference, sizeof reference);
+        money(s->reference > 0 ? s->reference : r->reference_price, language, reference, sizeof reference);
         bytebuf_printf(out, en ? "a price of %s VND, %.0f%% of the reference %s VND" : "giá %s ₫, chỉ bằng %.0f%% giá tham chiếu %s ₫",
                        price, s->ratio * 100, reference);
+        if (s->quantity[0]) /* per-unit prices: the conversion (docs/rules.md) */
+            bytebuf_printf(out, en ? " for %s (reference per %s)" : " cho %s (giá tham chiếu theo %s)", s->quantity, s->unit);
+        if (s->model)
+            bytebuf_printf(out, en ? ", model %s" : ", mẫu %s", s->model);
         break;
     case SIGNAL_SELLER_OUTSIDE_REGION:
         bytebuf_printf(out, en ? "a seller in \"%s\", outside the region of origin (%s)"
@@ -138,6 +142,11 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
         break;
     case SIGNAL_CATEGORY:
         bytebuf_printf(out, en ? "the category \"%s\"" : "danh mục \"%s\"", s->term ? s->term : "");
+        break;
+    case SIGNAL_HASHTAGS:
+        bytebuf_append_string(out, s->value ? (en ? "the name only in hashtags (keyword stuffing)"
+                                                  : "tên chỉ có trong hashtag (nhồi từ khóa)")
+                                            : (en ? "the name in a hashtag" : "tên trong hashtag"));
         break;
     }
 }
@@ -381,6 +390,18 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
         }
         case SIGNAL_PRICE_BELOW:
             bytebuf_printf(out, ",\"ratio\":%.4f", isfinite(s->ratio) ? s->ratio : 0.0);
+            if (s->reference > 0)
+                bytebuf_printf(out, ",\"reference\":%.0f", s->reference);
+            if (s->quantity[0]) {
+                bytebuf_append_string(out, ",\"quantity\":");
+                bytebuf_append_json_string(out, s->quantity, strlen(s->quantity));
+                bytebuf_append_string(out, ",\"unit\":");
+                bytebuf_append_json_string(out, s->unit, strlen(s->unit));
+            }
+            if (s->model) {
+                bytebuf_append_string(out, ",\"model\":");
+                bytebuf_append_json_string(out, s->model, cut_length(s->model, strlen(s->model), lim->max_term));
+            }
             break;
         case SIGNAL_SELLER_OUTSIDE_REGION:
         case SIGNAL_SELLER_IN_REGION: {

@@ -1,0 +1,230 @@
+/* Chat abbreviations and hashtags as extra views (abbrev.h). */
+#include "rules/text/abbrev.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The table (ABBREV_TABLE_VERSION), folded. Only forms that are not also a
+ * common word once marks are gone: "k" is left to the negation reader (it
+ * is also "50 k", a price), "hong" is also "hồng" (pink, rose), "kg" a
+ * kilogram, "r" a size, "dt" an area. */
+static const struct {
+    const char *abbreviation, *stands_for;
+} table[] = {
+    {"ko", "khong"},  {"k0", "khong"},   {"kh", "khong"},   {"khg", "khong"},     {"hk", "khong"},
+    {"hok", "khong"}, {"khum", "khong"}, {"kp", "khong phai"},
+    {"hg", "hang"},   {"hag", "hang"},   {"sc", "sieu cap"}, {"chh", "chinh hang"}, {"sp", "san pham"},
+    {"tk", "tai khoan"},
+};
+
+const char *abbrev_lookup(const char *word, size_t n)
+{
+    /* called on every short word of every field: reject on the first letter before any comparison */
+    if (n < 2 || n > 4)
+        return NULL;
+    switch (word[0]) {
+    case 'k': case 'h': case 's': case 'c': case 't':
+        break;
+    default:
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (table[i].abbreviation[0] == word[0] && !strncmp(table[i].abbreviation, word, n) &&
+            table[i].abbreviation[n] == '\0')
+            return table[i].stands_for;
+    return NULL;
+}
+
+/* Room for `need` bytes and their offsets (and the NUL). */
+static int reserve(normalized_text *t, size_t need)
+{
+    if (t->capacity >= need && t->text)
+        return 0;
+    size_t cap = t->capacity ? t->capacity : 256;
+    while (cap < need)
+        cap *= 2;
+    char *text = realloc(t->text, cap + 1);
+    if (!text)
+        return -1;
+    t->text = text;
+    uint32_t *s = realloc(t->source_start, cap * sizeof *s);
+    if (!s)
+        return -1;
+    t->source_start = s;
+    uint32_t *e = realloc(t->source_end, cap * sizeof *e);
+    if (!e)
+        return -1;
+    t->source_end = e;
+    t->capacity = cap;
+    return 0;
+}
+
+static int put(normalized_text *t, char c, uint32_t start, uint32_t end)
+{
+    if (reserve(t, t->length + 1) < 0)
+        return -1;
+    t->text[t->length] = c;
+    t->source_start[t->length] = start;
+    t->source_end[t->length] = end;
+    t->length++;
+    t->text[t->length] = '\0';
+    return 0;
+}
+
+#define WINDOW 6   /* words kept on each side of an abbreviation: enough for any cue or name it is part of */
+
+long abbrev_expand(const normalized_text *v, normalized_text *out)
+{
+    out->length = 0;
+    if (out->text)
+        out->text[0] = '\0';
+    /* the words, and which are abbreviations: most texts hold none */
+    size_t starts[512], ends[512], count = 0;
+    bool any = false;
+    for (size_t at = 0; at < v->length;) {
+        size_t e = at;
+        while (e < v->length && v->text[e] != ' ')
+            e++;
+        if (count < sizeof starts / sizeof *starts) {
+            starts[count] = at;
+            ends[count++] = e;
+        }
+        any |= abbrev_lookup(v->text + at, e - at) != NULL;
+        at = e + 1;
+    }
+    if (!any)
+        return 0;
+    /* only the windows around the abbreviations are written, joined by a line break no term can span */
+    long expanded = 0;
+    size_t written_to = 0; /* words [0, written_to) are written */
+    for (size_t w = 0; w < count; w++) {
+        if (!abbrev_lookup(v->text + starts[w], ends[w] - starts[w]))
+            continue;
+        size_t from = w > WINDOW ? w - WINDOW : 0, to = w + WINDOW + 1 < count ? w + WINDOW + 1 : count;
+        bool contiguous = written_to > 0 && from <= written_to;
+        if (contiguous)
+            from = written_to;
+        else if (out->length && put(out, '\n', v->source_start[starts[from]], v->source_start[starts[from]]) < 0)
+            return -1;
+        for (size_t k = from; k < to; k++) {
+            const char *full = abbrev_lookup(v->text + starts[k], ends[k] - starts[k]);
+            if (k > from || contiguous) {
+                uint32_t gap = v->source_start[starts[k]];
+                if (put(out, ' ', gap, gap) < 0)
+                    return -1;
+            }
+            if (full) {
+                uint32_t start = v->source_start[starts[k]], end = v->source_end[ends[k] - 1];
+                for (const char *c = full; *c; c++)
+                    if (put(out, *c, start, end) < 0)
+                        return -1;
+                expanded++;
+            } else {
+                for (size_t i = starts[k]; i < ends[k]; i++)
+                    if (put(out, v->text[i], v->source_start[i], v->source_end[i]) < 0)
+                        return -1;
+            }
+        }
+        if (to > written_to)
+            written_to = to;
+    }
+    return expanded;
+}
+
+static bool word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80 || c == '_';
+}
+
+static bool upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+static bool lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+static bool digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+/* The first main-view byte that comes from at or after `offset`. */
+static size_t view_at(const normalized_text *v, uint32_t offset)
+{
+    size_t lo = 0, hi = v->length;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v->source_start[mid] < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+long hashtag_view(const normalized_text *v, const char *original, size_t length, hashtag_spans *spans,
+                  normalized_text *out, size_t *variants_from)
+{
+    out->length = 0;
+    if (out->text)
+        out->text[0] = '\0';
+    spans->count = 0;
+    *variants_from = 0;
+    if (!original || !memchr(original, '#', length))
+        return 0;
+    /* the tags: '#' then word bytes ('_' joins words: #zorvik_airrun) */
+    size_t first_view[HASHTAG_MAX], last_view[HASHTAG_MAX];
+    for (size_t i = 0; i < length && spans->count < HASHTAG_MAX; i++) {
+        if (original[i] != '#' || i + 1 >= length || !word_byte((unsigned char)original[i + 1]) ||
+            (i > 0 && word_byte((unsigned char)original[i - 1])))
+            continue;
+        size_t e = i + 1;
+        while (e < length && word_byte((unsigned char)original[e]))
+            e++;
+        size_t a = view_at(v, (uint32_t)(i + 1)), b = a;
+        while (b < v->length && v->source_start[b] < e)
+            b++;
+        if (b > a) {
+            spans->start[spans->count] = (uint32_t)i;
+            spans->end[spans->count] = (uint32_t)e;
+            first_view[spans->count] = a;
+            last_view[spans->count] = b;
+            spans->count++;
+        }
+        i = e - 1;
+    }
+    /* each tag split where its writer split it: case, letters and digits, '_' (already a space in the view) */
+    for (size_t t = 0; t < spans->count; t++) {
+        for (size_t k = first_view[t]; k < last_view[t]; k++) {
+            uint32_t here = v->source_start[k];
+            if (k > first_view[t] && v->text[k] != ' ' && v->text[k - 1] != ' ' && here > 0 && here < length) {
+                unsigned char prev = (unsigned char)original[v->source_start[k - 1]], cur = (unsigned char)original[here];
+                /* letters then digits split ("rep11", "iphone15"), but not after a one-letter word ("hangF1": f1) */
+                unsigned char prev2 = k >= first_view[t] + 2 ? (unsigned char)original[v->source_start[k - 2]] : '#';
+                bool letter_word = (lower(prev) || upper(prev)) && (lower(prev2) || upper(prev2)) &&
+                                   !(upper(prev) && lower(prev2));
+                bool split = (upper(cur) && lower(prev)) || (digit(cur) && letter_word) ||
+                             (digit(prev) && (lower(cur) || upper(cur)));
+                if (split && put(out, ' ', here, here) < 0)
+                    return -1;
+            }
+            /* the digit as written: the main view reads "hangF1" as "hangfi" (a 1 inside a word is an i) */
+            unsigned char written = (unsigned char)original[v->source_start[k]];
+            char c = digit(written) && v->source_end[k] == v->source_start[k] + 1 ? (char)written : v->text[k];
+            if (put(out, c, v->source_start[k], v->source_end[k]) < 0)
+                return -1;
+        }
+        if (put(out, ' ', spans->end[t], spans->end[t]) < 0)
+            return -1;
+    }
+    /* then each tag again with one space at every inner position: a name run into another word */
+    *variants_from = out->length;
+    for (size_t t = 0; t < spans->count; t++) {
+        size_t a = first_view[t], b = last_view[t];
+        if (b - a < 4 || b - a > 40 || memchr(v->text + a, ' ', b - a))
+            continue;
+        for (size_t cut = a + 2; cut + 2 <= b; cut++) {
+            for (size_t k = a; k < b; k++) {
+                if (k == cut && put(out, ' ', v->source_start[k], v->source_start[k]) < 0)
+                    return -1;
+                if (put(out, v->text[k], v->source_start[k], v->source_end[k]) < 0)
+                    return -1;
+            }
+            if (put(out, ' ', spans->end[t], spans->end[t]) < 0)
+                return -1;
+        }
+    }
+    return (long)spans->count;
+}
