@@ -56,6 +56,10 @@ void frontier_finish(frontier *f, crawl_request *r, unsigned retry_after_ms);
  * host idle retry_after_ms). Returns false, and finishes it, when it has no
  * attempts left. */
 bool frontier_retry(frontier *f, crawl_request *r, unsigned delay_ms, unsigned retry_after_ms);
+/* Spaces the requests to url's origin at least interval_ms apart (a
+ * robots.txt Crawl-delay): a lower bound, the campaign's spacing still
+ * applies when it is longer. 0, or -1 (no origin, or out of hosts). */
+int frontier_set_host_interval(frontier *f, const char *url, unsigned interval_ms);
 /* No more pops: in-flight requests still finish. */
 void frontier_stop(frontier *f);
 void frontier_get_stats(frontier *f, frontier_stats *out);
