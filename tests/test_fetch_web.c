@@ -286,3 +286,489 @@ Test(robots, the_cache_asks_once_per_origin_and_applies_the_rfc_status_rules)
     }
     robots_cache_destroy(NULL);
 }
+
+/* ---- scans: the fixture market and loopback servers ----------------------------- */
+
+#include <iconv.h>
+#include <zlib.h>
+
+#include "rules/base/bytebuf.h"
+#include "rules/base/diagnostics.h"
+#include "scanner/pipeline/campaign.h"
+
+static harness_process redis, market;
+static char work[1024];
+
+static void web_setup(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(work, sizeof work, "%s/lscan-web-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    cr_assert_not_null(mkdtemp(work));
+    cr_assert_eq(harness_redis_start(&redis), 0, "redis-server did not start");
+}
+
+static void web_teardown(void)
+{
+    harness_stop(&market);
+    harness_stop(&redis);
+    char command[1200];
+    snprintf(command, sizeof command, "rm -rf '%s'", work);
+    cr_expect_eq(system(command), 0);
+}
+
+TestSuite(web, .init = web_setup, .fini = web_teardown, .timeout = 240);
+
+static void start_market(const char *robots_txt, const char *robots_status)
+{
+    const char *args[6] = {NULL};
+    size_t n = 0;
+    char robots_path[1200];
+    if (robots_txt) {
+        snprintf(robots_path, sizeof robots_path, "%s/robots.txt", work);
+        FILE *f = fopen(robots_path, "w");
+        cr_assert_not_null(f);
+        fputs(robots_txt, f);
+        fclose(f);
+        args[n++] = "--robots";
+        args[n++] = robots_path;
+    }
+    if (robots_status) {
+        args[n++] = "--robots-status";
+        args[n++] = robots_status;
+    }
+    cr_assert_eq(harness_market_start(&market, 2026, 2000, args), 0, "fixture-market did not start");
+}
+
+/* Paths (under /store) of the market's planted violations on its storefront, at most max. */
+static size_t web_violations(char paths[][128], size_t max)
+{
+    char truth[1200];
+    harness_market_truth_path(&market, truth, sizeof truth);
+    char *text = harness_read_file(truth, NULL);
+    cr_assert_not_null(text);
+    size_t n = 0;
+    for (char *line = strtok(text, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+        cJSON *j = cJSON_Parse(line);
+        if (j && cJSON_IsTrue(cJSON_GetObjectItem(j, "violation")) &&
+            !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(j, "platform")), "web"))
+            snprintf(paths[n++], 128, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(j, "url")) + strlen("/store"));
+        cJSON_Delete(j);
+    }
+    free(text);
+    return n;
+}
+
+/* A campaign of one storefront target on the market that fetches exactly
+ * start_urls (a JSON list) and follows nothing. */
+static const char *store_campaign(const char *name, const char *prefix, const char *start_urls, const char *limits,
+                                  const char *target_extra)
+{
+    static char path[1200];
+    snprintf(path, sizeof path, "%s/%s.yaml", work, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "campaign: %s\nrules: [%s/rules/packs]\nredis: {url: \"redis://127.0.0.1:%d\", prefix: \"%s\"}\n"
+            "limits: {retries: 1, %s}\n%s"
+            "targets:\n  - name: store\n    adapter: storefront\n    base_url: \"http://127.0.0.1:%d/store\"\n"
+            "    categories: false\n    keywords: []\n    follow: [\"/no-such-path/\"]\n    start_urls: %s\n%s",
+            name, harness_root(), redis.port, prefix, limits ? limits : "",
+            strstr(target_extra ? target_extra : "", "reason") ? "evidence: all\n" : "", market.port, start_urls,
+            target_extra ? target_extra : "");
+    fclose(f);
+    return path;
+}
+
+static int run_scan(const char *campaign, char **err, cJSON **summary)
+{
+    char lscan[1024], summary_path[1200], state[1200];
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    snprintf(summary_path, sizeof summary_path, "%s/summary.json", work);
+    snprintf(state, sizeof state, "%s/state", work);
+    unlink(summary_path);
+    const char *argv[] = {lscan, "scan", "--campaign", campaign, "--json-summary", summary_path, "--threads", "2",
+                          "--state-dir", state, NULL};
+    int rc = harness_run(argv, NULL, 0, NULL, err);
+    char *text = harness_read_file(summary_path, NULL);
+    *summary = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    cr_assert_not_null(*summary, "no summary (exit %d): %s", rc, *err);
+    return rc;
+}
+
+static double number(const cJSON *object, const char *path)
+{
+    const cJSON *v = object;
+    char part[64];
+    while (v && *path) {
+        size_t n = strcspn(path, ".");
+        snprintf(part, sizeof part, "%.*s", (int)n, path);
+        v = cJSON_GetObjectItem(v, part);
+        path += n + (path[n] == '.');
+    }
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static cJSON *market_stats(void)
+{
+    harness_response r;
+    cr_assert_eq(harness_http_get(market.port, "/_stats", false, 5000, &r), 0);
+    cJSON *stats = cJSON_Parse(r.body);
+    harness_response_free(&r);
+    cr_assert_not_null(stats);
+    return stats;
+}
+
+/* The listings of every flag in PREFIXflags, keyed by listing_id (a cJSON object). */
+static cJSON *flagged_listings(const char *prefix)
+{
+    redisContext *c = harness_redis_connect(&redis);
+    cr_assert_not_null(c);
+    redisReply *entries = redisCommand(c, "XRANGE %sflags - +", prefix);
+    cr_assert(entries && entries->type == REDIS_REPLY_ARRAY);
+    cJSON *out = cJSON_CreateObject();
+    for (size_t i = 0; i < entries->elements; i++) {
+        redisReply *fields = entries->element[i]->element[1];
+        for (size_t k = 0; k + 1 < fields->elements; k += 2) {
+            if (strcmp(fields->element[k]->str, "flag"))
+                continue;
+            cJSON *flag = cJSON_ParseWithLength(fields->element[k + 1]->str, fields->element[k + 1]->len);
+            cr_assert_not_null(flag);
+            cJSON *listing = cJSON_DetachItemFromObject(flag, "listing");
+            const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(listing, "listing_id"));
+            cr_assert_not_null(id);
+            cJSON_AddItemToObject(out, id, listing);
+            cJSON_Delete(flag);
+        }
+    }
+    freeReplyObject(entries);
+    redisFree(c);
+    return out;
+}
+
+/* Whether text can be written in charset without loss (so a page in it
+ * must read back exactly). */
+static bool representable(const char *text, const char *charset)
+{
+    iconv_t cd = iconv_open(charset, "UTF-8");
+    cr_assert_neq(cd, (iconv_t)-1);
+    char out[4096], *in = (char *)text, *o = out;
+    size_t in_left = strlen(text), o_left = sizeof out;
+    bool ok = iconv(cd, &in, &in_left, &o, &o_left) != (size_t)-1;
+    iconv_close(cd);
+    return ok;
+}
+
+Test(web, pages_in_legacy_charsets_read_as_their_utf8_originals)
+{
+    start_market(NULL, NULL);
+    char paths[24][128];
+    size_t n = web_violations(paths, 24);
+    cr_assert_geq(n, 8, "the market plants too few storefront violations");
+    /* the listings as read from the market's own UTF-8 pages */
+    bytebuf starts;
+    bytebuf_init(&starts, 0);
+    bytebuf_append_char(&starts, '[');
+    for (size_t i = 0; i < n; i++)
+        bytebuf_printf(&starts, "%s\"%s\"", i ? "," : "", paths[i]);
+    bytebuf_append_char(&starts, ']');
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(store_campaign("utf8", "a:", starts.data, NULL, NULL), &err, &summary);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect_eq(number(summary, "charset.converted"), 0, "UTF-8 pages are read as they are");
+    free(err);
+    cJSON_Delete(summary);
+    cJSON *original = flagged_listings("a:");
+    /* each listing once, in a charset that can write its title:
+     * declared in the header, in a <meta>, wrongly (UTF-8), and a TCVN3 page */
+    static const struct {
+        const char *how, *label, *iconv_name;
+    } modes[] = {{"http", "windows-1258", "WINDOWS-1258"}, {"meta", "VISCII", "VISCII"},
+                 {"wrong", "windows-1258", "WINDOWS-1258"}, {"http", "tcvn3", "TCVN5712-1"}};
+    const size_t mode_count = sizeof modes / sizeof *modes;
+    const cJSON *chosen[4] = {NULL};
+    bytebuf_reset(&starts);
+    bytebuf_append_char(&starts, '[');
+    const cJSON *l;
+    size_t found = 0;
+    cJSON_ArrayForEach(l, original)
+    {
+        const char *title = cJSON_GetStringValue(cJSON_GetObjectItem(l, "title"));
+        bool ascii = true;
+        for (const char *p = title; *p && ascii; p++)
+            ascii = (unsigned char)*p < 0x80;
+        if (found == mode_count || ascii || !representable(title, modes[found].iconv_name))
+            continue;
+        chosen[found] = l;
+        bytebuf_printf(&starts, "%s\"/charset/%s/%s/p/%s.html\"", found ? "," : "", modes[found].how,
+                       modes[found].label, l->string);
+        found++;
+    }
+    bytebuf_append_char(&starts, ']');
+    cr_assert_eq(found, mode_count, "no Vietnamese titles writable in every charset (%zu found)", found);
+    rc = run_scan(store_campaign("legacy", "b:", starts.data, NULL, NULL), &err, &summary);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect_eq(number(summary, "pages"), mode_count);
+    cr_expect_eq(number(summary, "charset.converted"), mode_count, "every page was converted: %s", err);
+    cr_expect_eq(number(summary, "charset.wrong"), 1, "the page declared UTF-8 is counted");
+    cr_expect_eq(number(summary, "charset.unknown"), 0);
+    cJSON *converted = flagged_listings("b:");
+    for (size_t i = 0; i < mode_count; i++) {
+        const cJSON *got = cJSON_GetObjectItem(converted, chosen[i]->string);
+        cr_assert_not_null(got, "listing %s (%s %s) was not read", chosen[i]->string, modes[i].how, modes[i].label);
+        cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(got, "title")),
+                         cJSON_GetStringValue(cJSON_GetObjectItem(chosen[i], "title")), "%s %s", modes[i].how,
+                         modes[i].label);
+        cr_expect_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(got, "price")),
+                     cJSON_GetNumberValue(cJSON_GetObjectItem(chosen[i], "price")), "%s %s", modes[i].how,
+                     modes[i].label);
+        cr_expect(cJSON_Compare(cJSON_GetObjectItem(got, "seller"), cJSON_GetObjectItem(chosen[i], "seller"), true),
+                  "the seller (its name and province in Vietnamese) reads the same: %s %s", modes[i].how,
+                  modes[i].label);
+        cr_expect_not_null(cJSON_GetObjectItem(got, "seller"));
+    }
+    cJSON_Delete(original);
+    cJSON_Delete(converted);
+    cJSON_Delete(summary);
+    free(err);
+    bytebuf_free(&starts);
+}
+
+/* "[\"/p/ID.html\", ...]": the first n storefront violations' pages. */
+static void product_starts(char *out, size_t size, size_t n)
+{
+    char paths[16][128];
+    cr_assert_eq(web_violations(paths, n), n);
+    size_t used = (size_t)snprintf(out, size, "[");
+    for (size_t i = 0; i < n && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s\"%s\"", i ? "," : "", paths[i]);
+    snprintf(out + used, size - used, "]");
+}
+
+Test(web, a_path_robots_txt_disallows_is_not_fetched_and_is_counted)
+{
+    start_market("User-agent: *\nDisallow: /store/p/\n", NULL);
+    char starts[4096];
+    product_starts(starts, sizeof starts - 16, 4);
+    /* and the home page, which robots.txt allows */
+    starts[strlen(starts) - 1] = '\0';
+    strcat(starts, ",\"/\"]");
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(store_campaign("forbid", "lscan:", starts, NULL, NULL), &err, &summary);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect_eq(number(summary, "robots.disallowed"), 4, "%s", err);
+    cr_expect_eq(number(summary, "robots.unreachable"), 0);
+    cr_expect_eq(number(summary, "pages"), 1, "only the home page");
+    cJSON *stats = market_stats();
+    cr_expect_eq(number(stats, "requests"), 1, "no disallowed page was asked for");
+    cr_expect_eq(number(stats, "robots_requests"), 1, "robots.txt once for the host");
+    cJSON_Delete(stats);
+    cJSON_Delete(summary);
+    free(err);
+}
+
+Test(web, crawl_delay_spaces_the_host_even_without_campaign_spacing)
+{
+    start_market("User-agent: lscan\nCrawl-delay: 0.25\n", NULL);
+    char starts[4096];
+    product_starts(starts, sizeof starts, 8);
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(store_campaign("delay", "lscan:", starts, "requests_per_second: 0, per_host_concurrency: 8", NULL),
+                      &err, &summary);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect_eq(number(summary, "pages"), 8);
+    cr_expect_geq(number(summary, "seconds"), 7 * 0.25, "8 requests 250 ms apart take at least 1.75 s");
+    cJSON *stats = market_stats();
+    cr_expect_leq(number(stats, "max_per_second"), 4, "at most 4 requests in any second");
+    cJSON_Delete(stats);
+    cJSON_Delete(summary);
+    free(err);
+}
+
+Test(web, no_robots_txt_allows_everything)
+{
+    start_market("User-agent: *\nDisallow: /\n", "404"); /* the body of a 404 is no robots.txt */
+    char starts[4096];
+    product_starts(starts, sizeof starts, 3);
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(store_campaign("none", "lscan:", starts, NULL, NULL), &err, &summary);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect_eq(number(summary, "pages"), 3);
+    cr_expect_eq(number(summary, "robots.disallowed"), 0);
+    cr_expect_eq(number(summary, "robots.unreachable"), 0);
+    cJSON_Delete(summary);
+    free(err);
+}
+
+Test(web, an_unreachable_robots_txt_disallows_the_host_and_is_counted)
+{
+    start_market("User-agent: *\nDisallow:\n", "503");
+    char starts[4096];
+    product_starts(starts, sizeof starts, 3);
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(store_campaign("down", "lscan:", starts, NULL, NULL), &err, &summary);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect_eq(number(summary, "pages"), 0);
+    cr_expect_eq(number(summary, "robots.unreachable"), 3, "%s", err);
+    cJSON *stats = market_stats();
+    cr_expect_eq(number(stats, "requests"), 0, "no page of the host was asked for");
+    cr_expect_eq(number(stats, "robots_requests"), 3, "robots.txt asked three times (a 5xx is asked again twice)");
+    cJSON_Delete(stats);
+    cJSON_Delete(summary);
+    free(err);
+}
+
+Test(web, robots_ignore_needs_a_reason)
+{
+    static const char without[] = "campaign: c\nrules: [packs]\ntargets:\n"
+                                  "  - {adapter: storefront, base_url: \"http://x\", robots: ignore}\n"
+                                  "  - {adapter: storefront, base_url: \"http://y\", robots: ignore, reason: \"  \"}\n"
+                                  "  - {adapter: storefront, base_url: \"http://z\", reason: \"why not\"}\n"
+                                  "  - {adapter: storefront, base_url: \"http://w\", robots: sometimes}\n";
+    diagnostics d;
+    diagnostics_init(&d);
+    campaign *c = campaign_load_string("c.yaml", without, sizeof without - 1, &d);
+    cr_expect_null(c);
+    cr_expect_eq(diagnostics_total(&d), 4);
+    size_t need_reason = 0;
+    for (size_t i = 0; i < d.count; i++)
+        need_reason += strstr(d.messages[i], "robots: ignore needs a reason") != NULL;
+    cr_expect_eq(need_reason, 2, "%s", d.count ? d.messages[0] : "");
+    cr_expect_not_null(strstr(d.messages[0], "c.yaml:4:"), "%s", d.messages[0]);
+    diagnostics_free(&d);
+    static const char with[] = "campaign: c\nrules: [packs]\ntargets:\n"
+                               "  - {adapter: storefront, base_url: \"http://x\", robots: ignore, reason: \"Decision 12/QD\"}\n";
+    diagnostics_init(&d);
+    c = campaign_load_string("c.yaml", with, sizeof with - 1, &d);
+    cr_assert_not_null(c, "%s", d.count ? d.messages[0] : "");
+    cr_expect(c->targets[0].robots_ignore);
+    cr_expect_str_eq(c->targets[0].robots_reason, "Decision 12/QD");
+    campaign_free(c);
+    diagnostics_free(&d);
+}
+
+/* Every warcinfo-bearing WARC file under dir, decompressed and concatenated. */
+static void read_warcs(const char *dir, bytebuf *out)
+{
+    char command[1400];
+    snprintf(command, sizeof command, "find '%s' -name '*.warc.gz'", dir);
+    FILE *list = popen(command, "r");
+    cr_assert_not_null(list);
+    char path[1200];
+    while (fgets(path, sizeof path, list)) {
+        path[strcspn(path, "\n")] = '\0';
+        gzFile gz = gzopen(path, "rb");
+        cr_assert_not_null(gz);
+        char chunk[65536];
+        int n;
+        while ((n = gzread(gz, chunk, sizeof chunk)) > 0)
+            bytebuf_append(out, chunk, (size_t)n);
+        gzclose(gz);
+    }
+    pclose(list);
+}
+
+Test(web, robots_ignored_with_a_reason_is_on_record_in_the_summary_and_the_warcinfo)
+{
+    start_market("User-agent: *\nDisallow: /\n", NULL);
+    char starts[4096];
+    product_starts(starts, sizeof starts, 3);
+    char *err;
+    cJSON *summary;
+    const char *reason = "Quyết định thanh tra số 12/QĐ-TTr, 2026-05-02";
+    char extra[512];
+    snprintf(extra, sizeof extra, "    robots: ignore\n    reason: \"%s\"\n", reason);
+    int rc = run_scan(store_campaign("ignore", "lscan:", starts, NULL, extra), &err, &summary);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect_eq(number(summary, "pages"), 3, "robots.txt disallows everything, and is not obeyed");
+    cr_expect_eq(number(summary, "robots.disallowed"), 0);
+    const cJSON *by = cJSON_GetObjectItem(cJSON_GetObjectItem(summary, "robots"), "ignored_by");
+    cr_assert_eq(cJSON_GetArraySize(by), 1);
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(by, 0), "target")), "store");
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(by, 0), "reason")), reason);
+    cr_expect_not_null(strstr(err, reason), "the reason is logged: %s", err);
+    cJSON *stats = market_stats();
+    cr_expect_eq(number(stats, "robots_requests"), 0, "an ignoring target does not ask");
+    cJSON_Delete(stats);
+    bytebuf warc;
+    bytebuf_init(&warc, 0);
+    char evidence[1200];
+    snprintf(evidence, sizeof evidence, "%s/state/evidence", work);
+    read_warcs(evidence, &warc);
+    cr_assert_gt(warc.length, 0, "no WARC written");
+    char field[600];
+    snprintf(field, sizeof field, "robots-ignored: target 'store': %s\r\n", reason);
+    cr_expect_not_null(strstr(warc.data, "WARC-Type: warcinfo"));
+    cr_expect_not_null(strstr(warc.data, field), "the warcinfo names the reason");
+    bytebuf_free(&warc);
+    cJSON_Delete(summary);
+    free(err);
+}
+
+/* ---- staying on the campaign's sites --------------------------------------------- */
+
+typedef struct offsite_site {
+    char page[1024];
+} offsite_site;
+
+static void offsite_handler(void *ctx, const char *target, loopback_reply *reply)
+{
+    offsite_site *site = ctx;
+    if (!strcmp(target, "/api?page=1")) {
+        reply->body = site->page;
+        reply->length = strlen(site->page);
+    } else {
+        reply->status = 404;
+    }
+}
+
+Test(web, off_site_links_are_not_followed_and_off_site_listing_urls_are_kept_unfetched)
+{
+    loopback_server *other = loopback_start("127.0.0.1", offsite_handler, &(offsite_site){""});
+    cr_assert_not_null(other);
+    offsite_site site;
+    int op = loopback_port(other);
+    /* a listing whose own URL is another site's, one on the site, and a next page elsewhere */
+    snprintf(site.page, sizeof site.page,
+             "{\"items\":[{\"id\":\"a1\",\"title\":\"Giày Nike rep 1:1 giá rẻ\",\"price\":150000,"
+             "\"url\":\"http://127.0.0.1:%d/p/a1\"},{\"id\":\"a2\",\"title\":\"Giày Nike rep 1:1 siêu cấp\","
+             "\"price\":160000,\"url\":\"/p/a2\"}],\"next\":\"http://127.0.0.1:%d/api?page=2\"}",
+             op, op);
+    loopback_server *own = loopback_start("127.0.0.1", offsite_handler, &site);
+    cr_assert_not_null(own);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/offsite.yaml", work);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "campaign: offsite\nrules: [%s/rules/packs]\nredis: {url: \"redis://127.0.0.1:%d\"}\n"
+            "limits: {retries: 1}\ntargets:\n  - name: api\n    adapter: json\n    platform: web\n"
+            "    base_url: \"http://127.0.0.1:%d\"\n    start_urls: [\"/api?page=1\"]\n    currency: VND\n"
+            "    fields: {items: items, listing_id: id, title: title, price: price, url: url, next_url: next}\n",
+            harness_root(), redis.port, loopback_port(own));
+    fclose(f);
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(path, &err, &summary);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect_eq(loopback_requests(other), 0, "nothing was fetched from the other site");
+    cr_expect_eq(number(summary, "links_offsite"), 1, "the off-site next page is counted");
+    cr_expect_eq(number(summary, "listing_urls_offsite"), 1, "the off-site listing URL is counted");
+    cr_expect_eq(number(summary, "listings"), 2, "both listings are kept");
+    cJSON *flags = flagged_listings("lscan:");
+    const cJSON *a1 = cJSON_GetObjectItem(flags, "a1");
+    cr_assert_not_null(a1, "the listing with an off-site URL is kept and matched: %s", err);
+    char expected[128];
+    snprintf(expected, sizeof expected, "http://127.0.0.1:%d/p/a1", op);
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(a1, "url")), expected, "its URL is recorded as it is");
+    cJSON_Delete(flags);
+    cJSON_Delete(summary);
+    free(err);
+    loopback_stop(own);
+    loopback_stop(other);
+}
