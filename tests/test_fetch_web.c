@@ -772,3 +772,52 @@ Test(web, off_site_links_are_not_followed_and_off_site_listing_urls_are_kept_unf
     loopback_stop(own);
     loopback_stop(other);
 }
+
+Test(web, a_disallowed_link_on_several_pages_is_counted_once)
+{
+    start_market("User-agent: *\nDisallow: /store/p/\n", NULL);
+    /* a category of the store, from its home page */
+    harness_response home;
+    cr_assert_eq(harness_http_get(market.port, "/store/", false, 5000, &home), 0);
+    const char *c = strstr(home.body, "href=\"/store/c/");
+    cr_assert_not_null(c, "no category on the home page");
+    c += strlen("href=\"/store");
+    char category[256];
+    snprintf(category, sizeof category, "%.*s", (int)strcspn(c, "\"?"), c);
+    harness_response_free(&home);
+    cr_assert_eq(harness_http_get(market.port, "/_stats/reset", false, 5000, &home), 0);
+    harness_response_free(&home);
+    /* the category twice under two URLs: the same product links on both */
+    char starts[600];
+    snprintf(starts, sizeof starts, "[\"%s\", \"%s?sort=new\"]", category, category);
+    char path[1200];
+    snprintf(path, sizeof path, "%s", store_campaign("twice", "lscan:", starts, NULL, NULL));
+    char *text = harness_read_file(path, NULL);
+    char *follow = strstr(text, "follow: [\"/no-such-path/\"]");
+    cr_assert_not_null(follow);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "%.*sfollow: [\"/p/\"]%s", (int)(follow - text), text, follow + strlen("follow: [\"/no-such-path/\"]"));
+    fclose(f);
+    free(text);
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(path, &err, &summary);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect_eq(number(summary, "pages"), 2);
+    cJSON *stats = market_stats();
+    cr_expect_eq(number(stats, "requests"), 2, "no product page was asked for (%g requests)", number(stats, "requests"));
+    cJSON_Delete(stats);
+    /* how many distinct product links the category page has */
+    harness_response page;
+    char target[300];
+    snprintf(target, sizeof target, "/store%s", category);
+    cr_assert_eq(harness_http_get(market.port, target, false, 5000, &page), 0);
+    size_t links = 0;
+    for (const char *p = page.body; (p = strstr(p, "class=\"product-link\" href=\"/store/p/")); p++)
+        links++;
+    harness_response_free(&page);
+    cr_assert_gt(links, 1);
+    cr_expect_eq(number(summary, "robots.disallowed"), links, "each product once, though on two pages: %s", err);
+    cJSON_Delete(summary);
+    free(err);
+}

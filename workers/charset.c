@@ -353,7 +353,7 @@ static int convert(charset_decoder *d, const char *charset, const char *data, si
     }
     size_t unit = !strncmp(charset, "UTF-16", 6) ? 2 : 1;
     char *in = (char *)data, *o = d->buffer;
-    size_t in_left = length, o_left = d->max; /* 4 bytes of slack stay for U+FFFD and the NUL */
+    size_t in_left = length, o_left = bound - 4; /* 4 bytes of slack stay for the NUL (and a flush) */
     size_t replaced = 0;
     bool cut = false;
     while (in_left > 0) {
@@ -407,8 +407,19 @@ static charset_error compose(charset_decoder *d, charset_result *out)
         free(nfc);
         return n == UTF8PROC_ERROR_NOMEM ? CHARSET_ERROR_MEMORY : CHARSET_OK; /* other errors: keep it as it is */
     }
-    /* NFC never lengthens what composition can shorten by much; keep within the buffer regardless */
-    size_t keep = (size_t)n < d->capacity ? (size_t)n : d->capacity - 1;
+    /* NFC can lengthen a little (composition exclusions decompose): the
+     * bound still holds, cut on a character boundary */
+    size_t keep = (size_t)n;
+    if (keep > d->max) {
+        keep = d->max;
+        while (keep > 0 && (nfc[keep] & 0xC0) == 0x80)
+            keep--;
+        out->cut = true;
+    }
+    if (!reserve(d, keep + 1)) {
+        free(nfc);
+        return CHARSET_ERROR_MEMORY;
+    }
     memcpy(d->buffer, nfc, keep);
     d->buffer[keep] = '\0';
     free(nfc);

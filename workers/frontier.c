@@ -167,6 +167,15 @@ int frontier_push(frontier *f, const char *url, uint32_t target, uint16_t kind)
     return rc;
 }
 
+int frontier_mark_seen(frontier *f, const char *url)
+{
+    uint64_t key = XXH3_64bits(url, strlen(url));
+    pthread_mutex_lock(&f->lock);
+    int rc = hash_set_insert(&f->seen, key);
+    pthread_mutex_unlock(&f->lock);
+    return rc;
+}
+
 /* Moves due retries back to the front of their hosts' queues. */
 static uint64_t release_delayed(frontier *f, uint64_t now)
 {

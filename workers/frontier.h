@@ -44,6 +44,10 @@ void frontier_destroy(frontier *f);
 /* Adds a URL not seen before: 1 added, 0 already seen, -1 refused (full,
  * not http(s), or out of memory; counted). The URL is copied. */
 int frontier_push(frontier *f, const char *url, uint32_t target, uint16_t kind);
+/* Adds a URL to the seen-set without queueing it (a URL that will not be
+ * fetched, counted once by the caller): 1 newly seen, 0 seen before, -1
+ * out of memory. */
+int frontier_mark_seen(frontier *f, const char *url);
 /* Takes the next request its host allows now: 1 with *out filled; 0 when
  * nothing is allowed yet (*wait_ms: how long until something may be, at
  * most 1000); -1 when the scan is over (nothing queued, delayed or in

@@ -49,6 +49,12 @@ typedef struct robots_fetcher {
     bytebuf body;                 /* the last answer, at most ROBOTS_MAX_BYTES */
 } robots_fetcher;
 
+/* How a URL robots.txt forbids is counted: a request taken from the
+ * frontier always (it is unique there); a link once per URL (it may be on
+ * many pages); a look-up made only to learn the rules not at all. */
+typedef enum robots_count { COUNT_ALWAYS, COUNT_ONCE, COUNT_NONE } robots_count;
+static bool robots_check_url(struct scan *s, robots_fetcher *rf, uint32_t target, const char *url, robots_count count);
+
 typedef struct worker {
     struct scan *scan;
     pthread_t thread;
@@ -415,12 +421,15 @@ static void handle_page(worker *w, const fetch_result *page)
         atomic_fetch_add(&s->counters.pages_json_repaired, 1);
         atomic_fetch_add(&s->counters.json_repairs, w->result.json_repairs);
     }
-    /* next pages and followed links stay on the target's hosts */
+    /* next pages and followed links stay on the target's hosts, and out of
+     * what robots.txt forbids (checked here, so they never take a place in
+     * the frontier or a turn of the host's politeness clock) */
     for (size_t i = 0; i < w->result.link_count; i++) {
-        if (campaign_target_allows(target, w->result.links[i].url))
-            frontier_push(s->frontier, w->result.links[i].url, request->target, (uint16_t)w->result.links[i].kind);
-        else
+        const char *link = w->result.links[i].url;
+        if (!campaign_target_allows(target, link))
             atomic_fetch_add(&s->counters.links_offsite, 1);
+        else if (robots_check_url(s, &w->robots, request->target, link, COUNT_ONCE))
+            frontier_push(s->frontier, link, request->target, (uint16_t)w->result.links[i].kind);
     }
     page_capture capture = {.w = w, .page = page};
     if (s->evidence == EVIDENCE_ALL)
@@ -541,9 +550,9 @@ static void robots_fetcher_free(robots_fetcher *r)
 }
 
 /* Asks the cache whether the request's target may fetch its URL: a Crawl-
- * delay learnt on the way spaces the host. A URL robots.txt forbids is
- * counted by reason (when `count`): false. */
-static bool robots_check_url(scan *s, robots_fetcher *rf, uint32_t target, const char *url, bool count)
+ * delay learnt on the way spaces the host. A URL robots.txt forbids gives
+ * false, counted by reason as `count` says. */
+static bool robots_check_url(scan *s, robots_fetcher *rf, uint32_t target, const char *url, robots_count count)
 {
     if (!s->robots || target >= s->campaign->target_count || s->campaign->targets[target].robots_ignore)
         return true;
@@ -553,15 +562,19 @@ static bool robots_check_url(scan *s, robots_fetcher *rf, uint32_t target, const
     robots_verdict v = robots_cache_check(s->robots, url, robots_fetch, rf, &delay, &fetched);
     if (fetched && delay)
         frontier_set_host_interval(s->frontier, url, delay);
-    if (v == ROBOTS_ALLOWED || !count)
+    if (v == ROBOTS_ALLOWED)
         return true;
+    /* a link found again on another page is one URL not fetched, not two:
+     * it joins the frontier's seen-set and is counted the first time */
+    if (count == COUNT_NONE || (count == COUNT_ONCE && frontier_mark_seen(s->frontier, url) != 1))
+        return false;
     atomic_fetch_add(v == ROBOTS_DISALLOWED ? &s->counters.robots_disallowed : &s->counters.robots_unreachable, 1);
     return false;
 }
 
 static bool robots_forbid(worker *w, crawl_request *r)
 {
-    if (robots_check_url(w->scan, &w->robots, r->target, r->url, true))
+    if (robots_check_url(w->scan, &w->robots, r->target, r->url, COUNT_ALWAYS))
         return false;
     frontier_finish(w->scan->frontier, r, 0);
     return true;
@@ -928,9 +941,9 @@ static int start_robots(scan *s)
         const campaign_target *t = &s->campaign->targets[i];
         if (t->robots_ignore)
             continue;
-        robots_check_url(s, &rf, (uint32_t)i, t->base_url, false);
+        robots_check_url(s, &rf, (uint32_t)i, t->base_url, COUNT_NONE);
         for (size_t k = 0; k < t->hosts.count; k++)
-            robots_check_url(s, &rf, (uint32_t)i, t->hosts.items[k], false);
+            robots_check_url(s, &rf, (uint32_t)i, t->hosts.items[k], COUNT_NONE);
     }
     robots_fetcher_free(&rf);
     return 0;
@@ -1034,8 +1047,11 @@ scan *scan_start(const scan_config *config, scan_error *code, char *error, size_
         adapter_result seeds;
         adapter_result_init(&seeds);
         adapter_seed(&s->campaign->targets[i], names, name_count, &seeds);
+        robots_fetcher rf = {.scan = s};
         for (size_t k = 0; k < seeds.link_count; k++)
-            frontier_push(s->frontier, seeds.links[k].url, (uint32_t)i, (uint16_t)seeds.links[k].kind);
+            if (robots_check_url(s, &rf, (uint32_t)i, seeds.links[k].url, COUNT_ONCE))
+                frontier_push(s->frontier, seeds.links[k].url, (uint32_t)i, (uint16_t)seeds.links[k].kind);
+        robots_fetcher_free(&rf);
         adapter_result_free(&seeds);
     }
     free(names);
