@@ -618,6 +618,7 @@ Test(web, an_unreachable_robots_txt_disallows_the_host_and_is_counted)
     cJSON *stats = market_stats();
     cr_expect_eq(number(stats, "requests"), 0, "no page of the host was asked for");
     cr_expect_eq(number(stats, "robots_requests"), 3, "robots.txt asked three times (a 5xx is asked again twice)");
+    cr_expect_not_null(strstr(err, "is unreachable (HTTP 503)"), "the operator is told: %s", err);
     cJSON_Delete(stats);
     cJSON_Delete(summary);
     free(err);
@@ -708,6 +709,32 @@ Test(web, robots_ignored_with_a_reason_is_on_record_in_the_summary_and_the_warci
     bytebuf_free(&warc);
     cJSON_Delete(summary);
     free(err);
+}
+
+#include "workers/counters.h"
+
+Test(web, the_new_counters_are_metrics)
+{
+    static scan_counters c;
+    atomic_store(&c.pages_charset_converted, 3);
+    atomic_store(&c.pages_charset_wrong, 2);
+    atomic_store(&c.pages_charset_unknown, 1);
+    atomic_store(&c.robots_disallowed, 7);
+    atomic_store(&c.robots_unreachable, 5);
+    atomic_store(&c.listing_urls_offsite, 4);
+    frontier_stats fs = {0};
+    bytebuf out;
+    bytebuf_init(&out, 0);
+    counters_write_metrics(&c, &fs, 0, 0, &out);
+    const char *expected[] = {"lscan_pages_charset_total{result=\"converted\"} 3\n",
+                              "lscan_pages_charset_total{result=\"wrong\"} 2\n",
+                              "lscan_pages_charset_total{result=\"unknown\"} 1\n",
+                              "lscan_robots_skipped_total{reason=\"disallowed\"} 7\n",
+                              "lscan_robots_skipped_total{reason=\"unreachable\"} 5\n",
+                              "lscan_listing_urls_offsite_total 4\n"};
+    for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
+        cr_expect_not_null(strstr(out.data, expected[i]), "missing %s", expected[i]);
+    bytebuf_free(&out);
 }
 
 /* ---- staying on the campaign's sites --------------------------------------------- */

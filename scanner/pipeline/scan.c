@@ -525,6 +525,16 @@ static void robots_fetch(void *ctx, const char *robots_url, robots_response *out
                                              result.error == FETCH_TRUNCATED
                                        : result.status >= 500;
         if (!transient || attempt == 2) {
+            if ((result.failed || result.status >= 500 || result.status == 429) && s->config.log) {
+                char why[400], line[900];
+                if (result.failed)
+                    snprintf(why, sizeof why, "%s: %.300s", fetch_error_name(result.error), result.error_text);
+                else
+                    snprintf(why, sizeof why, "HTTP %ld", result.status);
+                snprintf(line, sizeof line, "robots.txt of %s is unreachable (%s): its URLs are not fetched for 10 "
+                         "minutes, counted as robots unreachable", r->origin, why);
+                s->config.log(s->config.log_ctx, line);
+            }
             bytebuf_reset(&r->body);
             if (!result.failed) {
                 out->status = result.status;
