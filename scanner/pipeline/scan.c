@@ -570,7 +570,7 @@ static bool robots_check_url(scan *s, robots_fetcher *rf, uint32_t target, const
     unsigned delay = 0;
     bool fetched = false;
     robots_verdict v = robots_cache_check(s->robots, url, robots_fetch, rf, &delay, &fetched);
-    if (fetched && delay)
+    if (fetched) /* also when a file asked again no longer sets one */
         frontier_set_host_interval(s->frontier, url, delay);
     if (v == ROBOTS_ALLOWED)
         return true;
