@@ -76,6 +76,15 @@ Test(charset, meta_charset_and_http_equiv_are_read_when_http_says_nothing)
     cr_expect_not_null(strstr(r.text, "<body>thể</body>"), "%s", r.text);
 }
 
+Test(charset, converted_text_with_combining_marks_is_composed)
+{
+    /* UTF-16LE "e" + combining circumflex + combining acute: one "ế" after NFC */
+    static const char page[] = "\xff\xfe" "e\0\x02\x03\x01\x03";
+    charset_result r;
+    decode(NULL, page, sizeof page - 1, &r);
+    cr_expect_str_eq(r.text, "\xe1\xba\xbf");
+}
+
 Test(charset, latin1_labels_mean_windows_1252)
 {
     static const char page[] = "<p>Caf\xe9 \x80" "5</p>";

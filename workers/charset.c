@@ -395,10 +395,13 @@ static int convert(charset_decoder *d, const char *charset, const char *data, si
 /* NFC of the converted text, in place (within the bound). */
 static charset_error compose(charset_decoder *d, charset_result *out)
 {
-    bool ascii = true;
-    for (size_t i = 0; i < out->length && ascii; i++)
-        ascii = (unsigned char)out->text[i] < 0x80;
-    if (ascii)
+    /* only text with combining diacritics (U+0300..U+036F, UTF-8 CC xx / CD
+     * xx) can change: NFC of a whole page costs ten times its conversion */
+    bool marks = false;
+    for (size_t i = 0; i + 1 < out->length && !marks; i++)
+        marks = ((unsigned char)out->text[i] == 0xCC || (unsigned char)out->text[i] == 0xCD) &&
+                ((unsigned char)out->text[i + 1] & 0xC0) == 0x80;
+    if (!marks)
         return CHARSET_OK;
     utf8proc_uint8_t *nfc = NULL;
     utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)out->text, (utf8proc_ssize_t)out->length, &nfc,
