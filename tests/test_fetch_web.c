@@ -857,3 +857,75 @@ Test(web, a_disallowed_link_on_several_pages_is_counted_once)
     cJSON_Delete(summary);
     free(err);
 }
+
+static int run_lscan(const char *const *args, char **out, char **err)
+{
+    char lscan[1024];
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    const char *argv[32] = {lscan};
+    size_t n = 1;
+    for (size_t i = 0; args[i] && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    return harness_run(argv, NULL, 0, out, err);
+}
+
+Test(web, a_recheck_reads_a_legacy_page_as_the_scan_did)
+{
+    start_market(NULL, NULL);
+    char paths[8][128];
+    size_t n = web_violations(paths, 8);
+    cr_assert_geq(n, 4);
+    /* windows-1258 pages of violations with Vietnamese titles, scanned, taken in as cases, re-checked */
+    char starts[2048] = "[";
+    for (size_t i = 0; i < n; i++)
+        snprintf(starts + strlen(starts), sizeof starts - strlen(starts), "%s\"/charset/http/windows-1258%s\"",
+                 i ? "," : "", paths[i]);
+    strcat(starts, "]");
+    char campaign[1200];
+    snprintf(campaign, sizeof campaign, "%s", store_campaign("recheck", "lscan:", starts, NULL, NULL));
+    char *err, *out;
+    cJSON *summary;
+    int rc = run_scan(campaign, &err, &summary);
+    cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_assert_gt(number(summary, "flags"), 0, "%s", err);
+    cJSON_Delete(summary);
+    free(err);
+    char reg[1200], dir[1200], url[64];
+    snprintf(reg, sizeof reg, "%s/register.sqlite", work);
+    snprintf(dir, sizeof dir, "%s/recheck-evidence", work);
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", redis.port);
+    const char *intake[] = {"cases", "intake", "--register", reg, "--redis", url, NULL};
+    cr_assert_eq(run_lscan(intake, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    const char *list[] = {"cases", "list", "--register", reg, "--json", "--limit", "100", NULL};
+    cr_assert_eq(run_lscan(list, &out, &err), 0, "%s", err);
+    cJSON *cases = cJSON_Parse(out);
+    free(out);
+    free(err);
+    const char *recheck[40] = {"recheck", "--campaign", campaign, "--register", reg, "--evidence-dir", dir, "--json"};
+    size_t k = 8;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(cases, "cases"))
+    {
+        if (k < 39)
+            recheck[k++] = cJSON_GetStringValue(cJSON_GetObjectItem(c, "case_id"));
+    }
+    recheck[k] = NULL;
+    cr_assert_gt(k, 8, "no cases");
+    cr_assert_eq(run_lscan(recheck, &out, &err), 0, "%s %s", out, err);
+    size_t unchanged = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *r = cJSON_Parse(line);
+        cr_assert_not_null(r, "%s", line);
+        const char *outcome = cJSON_GetStringValue(cJSON_GetObjectItem(r, "outcome"));
+        cr_expect_str_eq(outcome, "unchanged", "the title read again as the scan read it: %s", line);
+        unchanged += !strcmp(outcome, "unchanged");
+        cJSON_Delete(r);
+    }
+    cr_expect_eq(unchanged, k - 8);
+    cJSON_Delete(cases);
+    free(out);
+    free(err);
+}
