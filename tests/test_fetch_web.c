@@ -660,6 +660,14 @@ Test(web, robots_ignore_needs_a_reason)
     cr_expect_str_eq(c->targets[0].robots_reason, "Decision 12/QD");
     campaign_free(c);
     diagnostics_free(&d);
+    static const char lines[] = "campaign: c\nrules: [packs]\ntargets:\n"
+                                "  - {adapter: storefront, base_url: \"http://x\", robots: ignore, reason: \"a\\nb\\tc\"}\n";
+    diagnostics_init(&d);
+    c = campaign_load_string("c.yaml", lines, sizeof lines - 1, &d);
+    cr_assert_not_null(c);
+    cr_expect_str_eq(c->targets[0].robots_reason, "a b c", "one line wherever it is written");
+    campaign_free(c);
+    diagnostics_free(&d);
 }
 
 /* Every warcinfo-bearing WARC file under dir, decompressed and concatenated. */

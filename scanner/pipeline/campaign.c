@@ -171,6 +171,11 @@ static void visit_target(yaml_walk *w, const char *key, yaml_node_t *key_node, y
     } else if (!strcmp(key, "reason")) {
         free(t->robots_reason);
         t->robots_reason = yaml_walk_string(w, value, key);
+        /* one line wherever it is written (log, summary, warcinfo): a
+         * multi-line YAML reason keeps its words, its line breaks become spaces */
+        for (char *c = t->robots_reason; c && *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = ' ';
     } else {
         yaml_walk_error(w, key_node, "unknown field '%s' in a target (known: name, adapter, platform, base_url, "
                                      "site_url, currency, keywords, categories, details, start_urls, follow, hosts, "
