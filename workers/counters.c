@@ -45,6 +45,17 @@ void counters_write_metrics(const scan_counters *c, const frontier_stats *fronti
                        (unsigned long long)atomic_load(&c->items_dropped[d]));
     metric(out, "lscan_links_offsite_total", "counter", "Next-page and followed links refused: off the target's hosts.");
     bytebuf_printf(out, "lscan_links_offsite_total %llu\n", (unsigned long long)atomic_load(&c->links_offsite));
+    metric(out, "lscan_listing_urls_offsite_total", "counter", "Listings whose url is off the target's hosts (kept, not fetched).");
+    bytebuf_printf(out, "lscan_listing_urls_offsite_total %llu\n", (unsigned long long)atomic_load(&c->listing_urls_offsite));
+    metric(out, "lscan_pages_charset_total", "counter", "HTML pages by charset trouble: converted to UTF-8, declared charset wrong, unknown charset.");
+    bytebuf_printf(out, "lscan_pages_charset_total{result=\"converted\"} %llu\nlscan_pages_charset_total{result=\"wrong\"} %llu\n"
+                        "lscan_pages_charset_total{result=\"unknown\"} %llu\n",
+                   (unsigned long long)atomic_load(&c->pages_charset_converted),
+                   (unsigned long long)atomic_load(&c->pages_charset_wrong),
+                   (unsigned long long)atomic_load(&c->pages_charset_unknown));
+    metric(out, "lscan_robots_skipped_total", "counter", "URLs not fetched because of robots.txt, by reason.");
+    bytebuf_printf(out, "lscan_robots_skipped_total{reason=\"disallowed\"} %llu\nlscan_robots_skipped_total{reason=\"unreachable\"} %llu\n",
+                   (unsigned long long)atomic_load(&c->robots_disallowed), (unsigned long long)atomic_load(&c->robots_unreachable));
     metric(out, "lscan_pages_captured_total", "counter", "Pages written to the evidence archive (WARC).");
     bytebuf_printf(out, "lscan_pages_captured_total %llu\n", (unsigned long long)atomic_load(&c->pages_captured));
     metric(out, "lscan_capture_failures_total", "counter", "Pages that could not be archived (their flags carry warc: null).");

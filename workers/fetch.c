@@ -90,6 +90,7 @@ typedef struct transfer {
     fetch_error error;
     long status;
     char content_encoding[32];
+    char content_type[128];       /* of the final response: its charset decides how the page is read */
     char retry_after[64];
     char fetched_at[32];
     char ip[64];
@@ -156,12 +157,13 @@ static size_t on_header(char *data, size_t size, size_t count, void *user)
     transfer *t = user;
     size_t n = size * count;
     if (n > 5 && !strncmp(data, "HTTP/", 5)) { /* a new response (an interim 100): keep only the last one's */
-        t->content_encoding[0] = t->retry_after[0] = '\0';
+        t->content_encoding[0] = t->retry_after[0] = t->content_type[0] = '\0';
         bytebuf_reset(&t->response_headers);
     }
     bytebuf_append(&t->response_headers, data, n); /* bounded: a huge header block is cut, not fatal */
     header_value(data, n, "Content-Encoding", t->content_encoding, sizeof t->content_encoding);
     header_value(data, n, "Retry-After", t->retry_after, sizeof t->retry_after);
+    header_value(data, n, "Content-Type", t->content_type, sizeof t->content_type);
     return n;
 }
 
@@ -237,7 +239,7 @@ static bool launch(fetcher *f, transfer *t)
 {
     const fetch_options *o = &f->options;
     t->too_big = t->paused = t->blocked = false;
-    t->content_encoding[0] = t->retry_after[0] = t->error_text[0] = t->ip[0] = '\0';
+    t->content_encoding[0] = t->retry_after[0] = t->content_type[0] = t->error_text[0] = t->ip[0] = '\0';
     bytebuf_reset(&t->body);
     bytebuf_reset(&t->request_headers);
     bytebuf_reset(&t->response_headers);
@@ -622,6 +624,7 @@ bool fetcher_next(fetcher *f, fetch_result *out)
     out->response_headers = t->response_headers.data ? t->response_headers.data : "";
     out->response_headers_length = t->response_headers.length;
     snprintf(out->ip, sizeof out->ip, "%s", t->ip);
+    out->content_type = t->content_type;
     snprintf(out->error_text, sizeof out->error_text, "%s", t->error_text);
     if (out->status == 429 || out->status == 503)
         out->retry_after_s = retry_after_seconds(t->retry_after);

@@ -90,6 +90,7 @@ typedef struct fetch_result {
     const char *response_headers;  /* the final response's status line and header lines as received */
     size_t response_headers_length;
     char ip[64];                   /* the server's address */
+    const char *content_type;      /* the final response's Content-Type ("" when absent) */
     char error_text[256];
 } fetch_result;
 

@@ -27,6 +27,7 @@ typedef struct host {
     entry *head, *tail;
     unsigned in_flight;
     uint64_t next_allowed_ns;   /* politeness clock */
+    uint64_t min_interval_ns;   /* robots.txt Crawl-delay: spacing at least this */
 } host;
 
 struct frontier {
@@ -166,6 +167,15 @@ int frontier_push(frontier *f, const char *url, uint32_t target, uint16_t kind)
     return rc;
 }
 
+int frontier_mark_seen(frontier *f, const char *url)
+{
+    uint64_t key = XXH3_64bits(url, strlen(url));
+    pthread_mutex_lock(&f->lock);
+    int rc = hash_set_insert(&f->seen, key);
+    pthread_mutex_unlock(&f->lock);
+    return rc;
+}
+
 /* Moves due retries back to the front of their hosts' queues. */
 static uint64_t release_delayed(frontier *f, uint64_t now)
 {
@@ -219,7 +229,7 @@ int frontier_pop(frontier *f, crawl_request *out, int *wait_ms)
         if (!h->head)
             h->tail = NULL;
         h->in_flight++;
-        h->next_allowed_ns = now + f->interval_ns;
+        h->next_allowed_ns = now + (h->min_interval_ns > f->interval_ns ? h->min_interval_ns : f->interval_ns);
         f->stats.queued--;
         f->stats.in_flight++;
         f->stats.popped++;
@@ -337,6 +347,19 @@ bool frontier_retry(frontier *f, crawl_request *r, unsigned delay_ms, unsigned r
         r->url = NULL;
     }
     return e != NULL;
+}
+
+int frontier_set_host_interval(frontier *f, const char *url, unsigned interval_ms)
+{
+    char origin[256];
+    if (!url_origin(url, origin, sizeof origin))
+        return -1;
+    pthread_mutex_lock(&f->lock);
+    long h = host_index(f, origin);
+    if (h >= 0)
+        f->hosts[h].min_interval_ns = (uint64_t)interval_ms * 1000000ull;
+    pthread_mutex_unlock(&f->lock);
+    return h >= 0 ? 0 : -1;
 }
 
 void frontier_stop(frontier *f)

@@ -44,6 +44,10 @@ void frontier_destroy(frontier *f);
 /* Adds a URL not seen before: 1 added, 0 already seen, -1 refused (full,
  * not http(s), or out of memory; counted). The URL is copied. */
 int frontier_push(frontier *f, const char *url, uint32_t target, uint16_t kind);
+/* Adds a URL to the seen-set without queueing it (a URL that will not be
+ * fetched, counted once by the caller): 1 newly seen, 0 seen before, -1
+ * out of memory. */
+int frontier_mark_seen(frontier *f, const char *url);
 /* Takes the next request its host allows now: 1 with *out filled; 0 when
  * nothing is allowed yet (*wait_ms: how long until something may be, at
  * most 1000); -1 when the scan is over (nothing queued, delayed or in
@@ -56,6 +60,10 @@ void frontier_finish(frontier *f, crawl_request *r, unsigned retry_after_ms);
  * host idle retry_after_ms). Returns false, and finishes it, when it has no
  * attempts left. */
 bool frontier_retry(frontier *f, crawl_request *r, unsigned delay_ms, unsigned retry_after_ms);
+/* Spaces the requests to url's origin at least interval_ms apart (a
+ * robots.txt Crawl-delay): a lower bound, the campaign's spacing still
+ * applies when it is longer. 0, or -1 (no origin, or out of hosts). */
+int frontier_set_host_interval(frontier *f, const char *url, unsigned interval_ms);
 /* No more pops: in-flight requests still finish. */
 void frontier_stop(frontier *f);
 void frontier_get_stats(frontier *f, frontier_stats *out);

@@ -175,7 +175,26 @@ static void summary(const campaign *cmp, const scan_counters *c, const scan_deli
             bytebuf_printf(&b, "%s\"%s\":%llu", k ? "," : "", item_drop_name((item_drop)k),
                            (unsigned long long)atomic_load(&c->items_dropped[k]));
         bytebuf_append_string(&b, "},");
-        bytebuf_append_string(&b, "\"delivery_problem\":");
+        bytebuf_printf(&b, "\"listing_urls_offsite\":%llu,\"charset\":{\"converted\":%llu,\"wrong\":%llu,"
+                           "\"unknown\":%llu},\"robots\":{\"disallowed\":%llu,\"unreachable\":%llu,\"ignored_by\":[",
+                       (unsigned long long)atomic_load(&c->listing_urls_offsite),
+                       (unsigned long long)atomic_load(&c->pages_charset_converted),
+                       (unsigned long long)atomic_load(&c->pages_charset_wrong),
+                       (unsigned long long)atomic_load(&c->pages_charset_unknown),
+                       (unsigned long long)atomic_load(&c->robots_disallowed),
+                       (unsigned long long)atomic_load(&c->robots_unreachable));
+        bool first = true;
+        for (size_t t = 0; t < cmp->target_count; t++) {
+            if (!cmp->targets[t].robots_ignore)
+                continue;
+            bytebuf_append_string(&b, first ? "{\"target\":" : ",{\"target\":");
+            bytebuf_append_json_string(&b, cmp->targets[t].name, strlen(cmp->targets[t].name));
+            bytebuf_append_string(&b, ",\"reason\":");
+            bytebuf_append_json_string(&b, cmp->targets[t].robots_reason, strlen(cmp->targets[t].robots_reason));
+            bytebuf_append_char(&b, '}');
+            first = false;
+        }
+        bytebuf_append_string(&b, "]},\"delivery_problem\":");
         bytebuf_append_json_string(&b, d->cause, strlen(d->cause));
         bytebuf_append_string(&b, ",\"flags_by_kind\":{");
         for (int k = 0; k < RULE_KIND_COUNT; k++)
@@ -254,6 +273,22 @@ static void summary(const campaign *cmp, const scan_counters *c, const scan_deli
                 fprintf(out, " %s %llu", item_drop_name((item_drop)k),
                         (unsigned long long)atomic_load(&c->items_dropped[k]));
     }
+    if (atomic_load(&c->listing_urls_offsite))
+        fprintf(out, "\n  listings whose url is off the targets' hosts (kept, not fetched): %llu",
+                (unsigned long long)atomic_load(&c->listing_urls_offsite));
+    if (atomic_load(&c->pages_charset_converted) || atomic_load(&c->pages_charset_wrong) ||
+        atomic_load(&c->pages_charset_unknown))
+        fprintf(out, "\n  HTML pages converted to UTF-8: %llu; declared charset wrong: %llu; unknown charset: %llu",
+                (unsigned long long)atomic_load(&c->pages_charset_converted),
+                (unsigned long long)atomic_load(&c->pages_charset_wrong),
+                (unsigned long long)atomic_load(&c->pages_charset_unknown));
+    if (atomic_load(&c->robots_disallowed) || atomic_load(&c->robots_unreachable))
+        fprintf(out, "\n  URLs not fetched because of robots.txt: %llu disallowed, %llu with robots.txt unreachable",
+                (unsigned long long)atomic_load(&c->robots_disallowed),
+                (unsigned long long)atomic_load(&c->robots_unreachable));
+    for (size_t t = 0; t < cmp->target_count; t++)
+        if (cmp->targets[t].robots_ignore)
+            fprintf(out, "\n  robots.txt IGNORED for %s: %s", cmp->targets[t].name, cmp->targets[t].robots_reason);
     fprintf(out, "\n  failed attempts:");
     uint64_t any = 0;
     for (int e = 0; e < FETCH_ERROR_COUNT; e++)

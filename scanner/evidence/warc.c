@@ -119,7 +119,7 @@ static bool digests_equal(const char *a, const char *b)
 /* ---- the writer --------------------------------------------------------------- */
 
 struct warc_writer {
-    char *directory, *prefix, *software, *campaign, *scan_id, *operator_name;
+    char *directory, *prefix, *software, *campaign, *scan_id, *operator_name, *robots;
     char hostname[128];
     unsigned worker;
     uint64_t max_file_bytes;
@@ -196,6 +196,7 @@ int warc_writer_create(const warc_writer_options *o, warc_writer **out, char *er
     w->campaign = dup_or_null(o->info.campaign);
     w->scan_id = dup_or_null(o->info.scan_id);
     w->operator_name = dup_or_null(o->info.operator_name);
+    w->robots = dup_or_null(o->info.robots);
     if (o->info.hostname)
         snprintf(w->hostname, sizeof w->hostname, "%s", o->info.hostname);
     else if (gethostname(w->hostname, sizeof w->hostname - 1) < 0)
@@ -239,6 +240,7 @@ void warc_writer_destroy(warc_writer *w)
     free(w->campaign);
     free(w->scan_id);
     free(w->operator_name);
+    free(w->robots);
     bytebuf_free(&w->head);
     bytebuf_free(&w->member);
     bytebuf_free(&w->block);
@@ -443,6 +445,7 @@ static warc_error open_file(warc_writer *w)
     append_field(&w->block, "campaign", w->campaign);
     append_field(&w->block, "scan-id", w->scan_id);
     append_field(&w->block, "operator", w->operator_name);
+    append_field(&w->block, "robots-ignored", w->robots); /* the reason on record when robots.txt was not obeyed */
     char digest[64];
     warc_sha256_digest(w->block.data, w->block.length, digest);
     start_header(&w->head, "warcinfo", w->warcinfo_id, date);

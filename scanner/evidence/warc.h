@@ -60,6 +60,7 @@ typedef struct warc_info {
     const char *scan_id;
     const char *operator_name;
     const char *hostname;        /* NULL: gethostname() */
+    const char *robots;          /* why robots.txt was ignored ("target 'x': reason"), NULL when obeyed */
 } warc_info;
 
 typedef struct warc_writer_options {

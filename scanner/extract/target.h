@@ -53,6 +53,8 @@ typedef struct campaign_target {
     char *site_url;                /* where people see the listings (campaign `site_url:`); NULL:
                                       base_url's origin. Relative item links resolve against it */
     json_fields fields;            /* ADAPTER_JSON only */
+    bool robots_ignore;            /* `robots: ignore`: robots.txt is not asked (only with a reason) */
+    char *robots_reason;           /* `reason:` why (logged, in the summary and the WARC warcinfo) */
 } campaign_target;
 
 /* The adapter's name as a campaign writes it ("shopee"), and the platform

@@ -160,10 +160,26 @@ static void visit_target(yaml_walk *w, const char *key, yaml_node_t *key_node, y
         t->site_url = expanded_string(w, value, key);
         if (t->site_url && !valid_base_url(t->site_url))
             yaml_walk_error(w, value, "site_url must start with http:// or https://, not '%s'", t->site_url);
+    } else if (!strcmp(key, "robots")) {
+        const char *r = yaml_scalar(value);
+        if (r && !strcmp(r, "ignore"))
+            t->robots_ignore = true;
+        else if (r && !strcmp(r, "obey"))
+            t->robots_ignore = false;
+        else
+            yaml_walk_error(w, value, "robots must be obey (the default) or ignore, not '%s'", r ? r : "?");
+    } else if (!strcmp(key, "reason")) {
+        free(t->robots_reason);
+        t->robots_reason = yaml_walk_string(w, value, key);
+        /* one line wherever it is written (log, summary, warcinfo): a
+         * multi-line YAML reason keeps its words, its line breaks become spaces */
+        for (char *c = t->robots_reason; c && *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = ' ';
     } else {
         yaml_walk_error(w, key_node, "unknown field '%s' in a target (known: name, adapter, platform, base_url, "
                                      "site_url, currency, keywords, categories, details, start_urls, follow, hosts, "
-                                     "max_pages, fields)", key);
+                                     "max_pages, fields, robots, reason)", key);
     }
 }
 
@@ -393,6 +409,13 @@ campaign *campaign_load_string(const char *name, const char *yaml, size_t length
                     yaml_walk_error(&w, node, "a json target needs fields.items, fields.title and fields.listing_id");
                 if (t->adapter == ADAPTER_JSON)
                     t->keywords_from_rules = false; /* a json target has no search of its own */
+                /* ignoring robots.txt needs a reason on record (an authority's legal basis) */
+                bool has_reason = t->robots_reason && t->robots_reason[strspn(t->robots_reason, " \t\r\n")];
+                if (t->robots_ignore && !has_reason)
+                    yaml_walk_error(&w, node, "robots: ignore needs a reason: (why robots.txt may be ignored here, e.g. "
+                                              "the authority's legal basis); it is logged and archived");
+                if (!t->robots_ignore && t->robots_reason)
+                    yaml_walk_error(&w, node, "reason: is only for robots: ignore");
                 if (t->adapter == ADAPTER_JSON && !t->start_urls.count)
                     yaml_walk_error(&w, node, "a json target needs start_urls");
                 if (!t->name) {
@@ -444,6 +467,7 @@ void campaign_free(campaign *c)
         free(t->base_url);
         free(t->currency);
         free(t->site_url);
+        free(t->robots_reason);
         string_list_free(&t->keywords);
         string_list_free(&t->start_urls);
         string_list_free(&t->follow);

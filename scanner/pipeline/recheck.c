@@ -13,6 +13,7 @@
 
 #include "rules/base/error_message.h"
 #include "scanner/extract/adapters.h"
+#include "workers/charset.h"
 #include "workers/fetch.h"
 
 #define MAX_ADDRESSES 8
@@ -232,9 +233,20 @@ static void recheck_one(const recheck_options *o, warc_writer *archive, const ch
             adapter_result_init(&r);
             char error[256];
             const cJSON *now = NULL;
-            if (adapter_parse(&html, PAGE_HTML, page.url, page.body, page.body_length, &r, error, sizeof error) == 0)
+            /* read as the scan read it: in UTF-8 whatever charset the page is in
+             * (else a windows-1258 page would look like a changed title) */
+            charset_decoder *decoder = NULL;
+            charset_result text = {.text = page.body, .length = page.body_length};
+            if (charset_decoder_create(limits->max_body_bytes, &decoder) != CHARSET_OK ||
+                charset_decode(decoder, page.content_type, page.body, page.body_length, &text) != CHARSET_OK) {
+                text.text = page.body;
+                text.length = page.body_length;
+            }
+            if (adapter_parse(&html, PAGE_HTML, page.url, text.text, text.length, &r, error, sizeof error) == 0)
                 now = listing_on_page(r.listings, json_string(c, "listing_id"));
-            if (!now && says_not_found(page.body, page.body_length)) {
+            bool gone = !now && says_not_found(text.text, text.length);
+            charset_decoder_destroy(decoder);
+            if (gone) {
                 out->outcome = RECHECK_REMOVED;
                 online = false;
                 snprintf(out->detail, sizeof out->detail, "the page says the product is gone");

@@ -22,7 +22,9 @@
 #include "scanner/output/sink.h"
 #include "scanner/evidence/screenshot.h"
 #include "scanner/evidence/warc.h"
+#include "workers/charset.h"
 #include "workers/checkpoint.h"
+#include "workers/robots.h"
 #include "workers/fetch.h"
 #include "rules/base/url.h"
 
@@ -37,6 +39,22 @@ typedef struct own_addresses {
     size_t count;
 } own_addresses;
 
+/* Fetching a robots.txt for the cache (robots.h): one transfer of its own,
+ * redirects allowed on the file's origin or in the target's scope. */
+typedef struct robots_fetcher {
+    struct scan *scan;
+    fetcher *fetch;               /* created on first use */
+    uint32_t target;
+    char origin[256];             /* of the file being asked */
+    bytebuf body;                 /* the last answer, at most ROBOTS_MAX_BYTES */
+} robots_fetcher;
+
+/* How a URL robots.txt forbids is counted: a request taken from the
+ * frontier always (it is unique there); a link once per URL (it may be on
+ * many pages); a look-up made only to learn the rules not at all. */
+typedef enum robots_count { COUNT_ALWAYS, COUNT_ONCE, COUNT_NONE } robots_count;
+static bool robots_check_url(struct scan *s, robots_fetcher *rf, uint32_t target, const char *url, robots_count count);
+
 typedef struct worker {
     struct scan *scan;
     pthread_t thread;
@@ -49,6 +67,8 @@ typedef struct worker {
     warc_writer *warc;            /* this worker's archive file (NULL: evidence none) */
     warc_location screenshot;     /* the last screenshot's record (read by the flag written right after) */
     adapter_result result;
+    charset_decoder *charset;     /* HTML pages to UTF-8 */
+    robots_fetcher robots;        /* when a host's robots.txt expires mid-scan */
     uint64_t random;              /* jitter */
     bool failed;
 } worker;
@@ -61,6 +81,8 @@ struct scan {
     frontier *frontier;
     own_addresses *own;           /* per target, read-only after start */
     fetch_budget *budget;         /* response bodies in flight, all workers (its own atomics) */
+    robots_cache *robots;         /* per origin (its own lock) */
+    char *robots_note;            /* the targets ignoring robots.txt and why (warcinfo), or NULL */
     pthread_mutex_t seen_lock;    /* guards seen */
     hash_set seen;                /* listings already matched: XXH3(platform, listing_id) */
     scan_counters counters;
@@ -275,6 +297,12 @@ static void handle_listing(worker *w, const fetch_result *page, cJSON *record, p
         return;
     }
     atomic_fetch_add(&s->counters.listings, 1);
+    /* a listing whose url is off the target's hosts is kept (it is on this
+     * page), its url recorded but never fetched (no detail, no screenshot) */
+    const cJSON *url_item = cJSON_GetObjectItemCaseSensitive(l.json, "url");
+    if (cJSON_IsString(url_item) && page->target < s->campaign->target_count &&
+        !campaign_target_allows(&s->campaign->targets[page->target], url_item->valuestring))
+        atomic_fetch_add(&s->counters.listing_urls_offsite, 1);
     flag_evidence evidence = {.url = page->url, .fetched_at = page->fetched_at, .http_status = page->status,
                               .sha256 = page->sha256, .requested_url = page->requested_url, .redirects = page->hops,
                               .redirect_count = page->hop_count, .ip = page->ip};
@@ -364,9 +392,25 @@ static void handle_page(worker *w, const fetch_result *page)
         fail_or_retry(w, request, FETCH_PARSE, "the HTML page ends before </html>", 0, 0);
         return;
     }
+    /* an HTML page is read as UTF-8 whatever charset it was written in
+     * (workers/charset.h): converted, and its troubles counted */
+    const char *body = page->body;
+    size_t body_length = page->body_length;
+    bool html = request->kind == PAGE_HTML || target->adapter == ADAPTER_STOREFRONT;
+    charset_result text;
+    if (html && charset_decode(w->charset, page->content_type, page->body, page->body_length, &text) == CHARSET_OK) {
+        body = text.text;
+        body_length = text.length;
+        if (text.converted)
+            atomic_fetch_add(&s->counters.pages_charset_converted, 1);
+        if (text.wrong)
+            atomic_fetch_add(&s->counters.pages_charset_wrong, 1);
+        if (text.unknown)
+            atomic_fetch_add(&s->counters.pages_charset_unknown, 1);
+    }
     adapter_result_reset(&w->result);
     char error[256];
-    if (adapter_parse(target, (page_kind)request->kind, page->url, page->body, page->body_length, &w->result, error,
+    if (adapter_parse(target, (page_kind)request->kind, page->url, body, body_length, &w->result, error,
                       sizeof error) < 0) {
         fail_or_retry(w, request, FETCH_PARSE, error, 0, 0);
         return;
@@ -380,12 +424,15 @@ static void handle_page(worker *w, const fetch_result *page)
     for (int d = 0; d < ITEM_DROP_COUNT; d++)
         if (w->result.dropped[d])
             atomic_fetch_add(&s->counters.items_dropped[d], w->result.dropped[d]);
-    /* next pages and followed links stay on the target's hosts */
+    /* next pages and followed links stay on the target's hosts, and out of
+     * what robots.txt forbids (checked here, so they never take a place in
+     * the frontier or a turn of the host's politeness clock) */
     for (size_t i = 0; i < w->result.link_count; i++) {
-        if (campaign_target_allows(target, w->result.links[i].url))
-            frontier_push(s->frontier, w->result.links[i].url, request->target, (uint16_t)w->result.links[i].kind);
-        else
+        const char *link = w->result.links[i].url;
+        if (!campaign_target_allows(target, link))
             atomic_fetch_add(&s->counters.links_offsite, 1);
+        else if (robots_check_url(s, &w->robots, request->target, link, COUNT_ONCE))
+            frontier_push(s->frontier, link, request->target, (uint16_t)w->result.links[i].kind);
     }
     page_capture capture = {.w = w, .page = page};
     if (s->evidence == EVIDENCE_ALL)
@@ -432,6 +479,120 @@ static void pause_if_asked(worker *w)
     pthread_mutex_unlock(&s->pause_lock);
 }
 
+/* ---- robots.txt ------------------------------------------------------------------ */
+
+static bool policy_allow(void *ctx, uint32_t target, const char *url);
+static const struct sockaddr_storage *policy_own(void *ctx, uint32_t target, size_t *count);
+
+static bool robots_policy_allow(void *ctx, uint32_t target, const char *url)
+{
+    robots_fetcher *r = ctx;
+    char origin[256];
+    return (url_origin(url, origin, sizeof origin) && !strcmp(origin, r->origin)) || policy_allow(r->scan, target, url);
+}
+
+static const struct sockaddr_storage *robots_policy_own(void *ctx, uint32_t target, size_t *count)
+{
+    robots_fetcher *r = ctx;
+    return policy_own(r->scan, target, count);
+}
+
+/* The cache's fetch: the file through the same address checks as every
+ * page; a connection failure, reset or 5xx is asked again twice at once. */
+static void robots_fetch(void *ctx, const char *robots_url, robots_response *out)
+{
+    robots_fetcher *r = ctx;
+    scan *s = r->scan;
+    const campaign_limits *limits = &s->campaign->limits;
+    out->status = 0;
+    out->body = NULL;
+    out->length = 0;
+    if (!r->fetch) {
+        fetch_options fo = {.transfers = 1, .max_body_bytes = limits->max_body_bytes,
+                            .connect_timeout_ms = limits->connect_timeout_ms, .timeout_ms = limits->timeout_ms,
+                            .max_redirects = limits->max_redirects, .gzip = limits->gzip,
+                            .policy = {robots_policy_allow, robots_policy_own, r}};
+        if (fetcher_create(&fo, &r->fetch) < 0)
+            return;
+        bytebuf_init(&r->body, ROBOTS_MAX_BYTES);
+    }
+    if (!url_origin(robots_url, r->origin, sizeof r->origin))
+        return;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (fetcher_start(r->fetch, robots_url, r->target, NULL) < 0)
+            return;
+        fetch_result result;
+        while (!fetcher_next(r->fetch, &result))
+            fetcher_run(r->fetch, 100);
+        bool transient = result.failed ? result.error == FETCH_CONNECT || result.error == FETCH_RESET ||
+                                             result.error == FETCH_TRUNCATED
+                                       : result.status >= 500;
+        if (!transient || attempt == 2) {
+            if ((result.failed || result.status >= 500 || result.status == 429) && s->config.log) {
+                char why[400], line[900];
+                if (result.failed)
+                    snprintf(why, sizeof why, "%s: %.300s", fetch_error_name(result.error), result.error_text);
+                else
+                    snprintf(why, sizeof why, "HTTP %ld", result.status);
+                snprintf(line, sizeof line, "robots.txt of %s is unreachable (%s): its URLs are not fetched for 10 "
+                         "minutes, counted as robots unreachable", r->origin, why);
+                s->config.log(s->config.log_ctx, line);
+            }
+            bytebuf_reset(&r->body);
+            if (!result.failed) {
+                out->status = result.status;
+                size_t keep = result.body_length < ROBOTS_MAX_BYTES ? result.body_length : ROBOTS_MAX_BYTES;
+                bytebuf_append(&r->body, result.body, keep);
+                out->body = r->body.data;
+                out->length = r->body.length;
+            }
+            fetcher_release(r->fetch, &result);
+            return;
+        }
+        fetcher_release(r->fetch, &result);
+    }
+}
+
+static void robots_fetcher_free(robots_fetcher *r)
+{
+    if (r->fetch) {
+        fetcher_destroy(r->fetch);
+        bytebuf_free(&r->body);
+        r->fetch = NULL;
+    }
+}
+
+/* Asks the cache whether the request's target may fetch its URL: a Crawl-
+ * delay learnt on the way spaces the host. A URL robots.txt forbids gives
+ * false, counted by reason as `count` says. */
+static bool robots_check_url(scan *s, robots_fetcher *rf, uint32_t target, const char *url, robots_count count)
+{
+    if (!s->robots || target >= s->campaign->target_count || s->campaign->targets[target].robots_ignore)
+        return true;
+    rf->target = target;
+    unsigned delay = 0;
+    bool fetched = false;
+    robots_verdict v = robots_cache_check(s->robots, url, robots_fetch, rf, &delay, &fetched);
+    if (fetched) /* also when a file asked again no longer sets one */
+        frontier_set_host_interval(s->frontier, url, delay);
+    if (v == ROBOTS_ALLOWED)
+        return true;
+    /* a link found again on another page is one URL not fetched, not two:
+     * it joins the frontier's seen-set and is counted the first time */
+    if (count == COUNT_NONE || (count == COUNT_ONCE && frontier_mark_seen(s->frontier, url) != 1))
+        return false;
+    atomic_fetch_add(v == ROBOTS_DISALLOWED ? &s->counters.robots_disallowed : &s->counters.robots_unreachable, 1);
+    return false;
+}
+
+static bool robots_forbid(worker *w, crawl_request *r)
+{
+    if (robots_check_url(w->scan, &w->robots, r->target, r->url, COUNT_ALWAYS))
+        return false;
+    frontier_finish(w->scan->frontier, r, 0);
+    return true;
+}
+
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -457,6 +618,8 @@ static void *worker_main(void *arg)
                 over = true;
                 break;
             }
+            if (robots_forbid(w, &r))
+                continue;
             crawl_request *request = malloc(sizeof *request);
             if (request)
                 *request = r;
@@ -507,6 +670,8 @@ static void worker_free(worker *w)
     sink_destroy(w->sink);
     warc_writer_destroy(w->warc);
     adapter_result_free(&w->result);
+    charset_decoder_destroy(w->charset);
+    robots_fetcher_free(&w->robots);
 }
 
 /* The fetch policy: redirects stay on the target's hosts; a private address
@@ -534,13 +699,15 @@ static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t e
     atomic_init(&w->acked, 0);
     atomic_init(&w->running, true);
     w->random = 0x9E3779B97F4A7C15ull * (index + 1);
+    w->robots.scan = s;
     adapter_result_init(&w->result);
     const campaign_limits *limits = &s->campaign->limits;
     fetch_options fo = {.transfers = s->config.transfers_per_thread, .max_body_bytes = limits->max_body_bytes,
                         .connect_timeout_ms = limits->connect_timeout_ms, .timeout_ms = limits->timeout_ms,
                         .max_redirects = limits->max_redirects, .gzip = limits->gzip, .budget = s->budget,
                         .policy = {policy_allow, policy_own, s}};
-    if (fetcher_create(&fo, &w->fetch) < 0 || decide_create(s->config.rules, &w->decider) < 0) {
+    if (fetcher_create(&fo, &w->fetch) < 0 || decide_create(s->config.rules, &w->decider) < 0 ||
+        charset_decoder_create(limits->max_body_bytes, &w->charset) != CHARSET_OK) {
         snprintf(error, error_size, "out of memory");
         return -1;
     }
@@ -553,7 +720,8 @@ static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t e
                                   .max_file_bytes = s->campaign->evidence.max_file_bytes,
                                   .info = {.software = s->config.software ? s->config.software : "lscan",
                                            .campaign = s->campaign->name, .scan_id = s->config.scan_id,
-                                           .operator_name = s->config.operator_name ? s->config.operator_name : user}};
+                                           .operator_name = s->config.operator_name ? s->config.operator_name : user,
+                                           .robots = s->robots_note}};
         char why[512];
         if (warc_writer_create(&wo, &w->warc, why, sizeof why) < 0) {
             snprintf(error, error_size, "cannot start the evidence archive: %s", why);
@@ -753,6 +921,47 @@ static void find_own_addresses(const campaign_target *t, own_addresses *out)
     out->count = campaign_target_addresses(t, out->address, MAX_OWN_ADDRESSES);
 }
 
+/* robots.txt at the start: every origin an obeying target may fetch from
+ * (its base_url's and its hosts') is asked now, so Crawl-delay spaces the
+ * very first requests; a target ignoring it is logged with its reason and
+ * put on record for the warcinfo. 0, or -1 out of memory. */
+static int start_robots(scan *s)
+{
+    bytebuf note;
+    bytebuf_init(&note, 64 << 10);
+    for (size_t i = 0; i < s->campaign->target_count && i < SCAN_MAX_TARGETS; i++) {
+        const campaign_target *t = &s->campaign->targets[i];
+        if (!t->robots_ignore)
+            continue;
+        if (s->config.log) {
+            char line[1200];
+            snprintf(line, sizeof line, "target '%s' ignores robots.txt: %s", t->name, t->robots_reason);
+            s->config.log(s->config.log_ctx, line);
+        }
+        bytebuf_printf(&note, "%starget '%s': %s", note.length ? "; " : "", t->name, t->robots_reason);
+    }
+    if (note.length) {
+        s->robots_note = bytebuf_detach(&note, NULL);
+        if (!s->robots_note)
+            return -1;
+    }
+    bytebuf_free(&note);
+    s->robots = robots_cache_create("lscan", 600);
+    if (!s->robots)
+        return -1;
+    robots_fetcher rf = {.scan = s};
+    for (size_t i = 0; i < s->campaign->target_count && i < SCAN_MAX_TARGETS; i++) {
+        const campaign_target *t = &s->campaign->targets[i];
+        if (t->robots_ignore)
+            continue;
+        robots_check_url(s, &rf, (uint32_t)i, t->base_url, COUNT_NONE);
+        for (size_t k = 0; k < t->hosts.count; k++)
+            robots_check_url(s, &rf, (uint32_t)i, t->hosts.items[k], COUNT_NONE);
+    }
+    robots_fetcher_free(&rf);
+    return 0;
+}
+
 static const char *const scan_error_texts[] = {
     "ok", "out of memory", "the checkpoint cannot be used", "the campaign changed since the checkpoint",
     "cannot create the state directory", "Redis refused or is unreachable", "cannot start a worker thread"};
@@ -825,6 +1034,10 @@ scan *scan_start(const scan_config *config, scan_error *code, char *error, size_
     }
     for (size_t i = 0; i < s->campaign->target_count; i++)
         find_own_addresses(&s->campaign->targets[i], &s->own[i]);
+    if (start_robots(s) < 0) {
+        snprintf(error, error_size, "out of memory");
+        return abandon(s, SCAN_ERROR_MEMORY, code);
+    }
     bool restored[SCAN_MAX_TARGETS] = {false};
     if (config->resume) {
         int rc = config->checkpoint_path ? load_checkpoint(s, restored, error, error_size) : -1;
@@ -847,8 +1060,11 @@ scan *scan_start(const scan_config *config, scan_error *code, char *error, size_
         adapter_result seeds;
         adapter_result_init(&seeds);
         adapter_seed(&s->campaign->targets[i], names, name_count, &seeds);
+        robots_fetcher rf = {.scan = s};
         for (size_t k = 0; k < seeds.link_count; k++)
-            frontier_push(s->frontier, seeds.links[k].url, (uint32_t)i, (uint16_t)seeds.links[k].kind);
+            if (robots_check_url(s, &rf, (uint32_t)i, seeds.links[k].url, COUNT_ONCE))
+                frontier_push(s->frontier, seeds.links[k].url, (uint32_t)i, (uint16_t)seeds.links[k].kind);
+        robots_fetcher_free(&rf);
         adapter_result_free(&seeds);
     }
     free(names);
@@ -1008,6 +1224,8 @@ int scan_finish(scan *s, scan_counters *final, scan_delivery *delivery)
     frontier_destroy(s->frontier);
     hash_set_free(&s->seen);
     free(s->own);
+    robots_cache_destroy(s->robots);
+    free(s->robots_note);
     fetch_budget_destroy(s->budget);
     pthread_mutex_destroy(&s->seen_lock);
     pthread_mutex_destroy(&s->done_lock);
