@@ -40,6 +40,7 @@ struct mpm_context {
     size_t entry_count, entry_capacity;
     size_t pattern_count;
     mpm_literals lits;
+    size_t dense_table_bytes; /* mpm_set_dense_table_limit */
     void *data;               /* backend's compiled form */
 };
 
@@ -88,6 +89,7 @@ int mpm_context_create(mpm_context **out, mpm_backend backend)
     if (!ctx)
         return MPM_ERR_NOMEM;
     ctx->ops = ops;
+    ctx->dense_table_bytes = MPM_DENSE_TABLE_BYTES;
     *out = ctx;
     return MPM_OK;
 }
@@ -234,6 +236,16 @@ static int build_literals(mpm_context *ctx)
     return MPM_OK;
 }
 
+int mpm_set_dense_table_limit(mpm_context *ctx, size_t bytes)
+{
+    if (!ctx)
+        return MPM_ERR_INVALID;
+    if (ctx->prepared || ctx->failed)
+        return MPM_ERR_FROZEN;
+    ctx->dense_table_bytes = bytes;
+    return MPM_OK;
+}
+
 int mpm_prepare(mpm_context *ctx, char *error, size_t error_size)
 {
     error_message_set(error, error_size, "%s", "");
@@ -244,6 +256,7 @@ int mpm_prepare(mpm_context *ctx, char *error, size_t error_size)
         return MPM_ERR_FROZEN;
     }
     int rc = build_literals(ctx);
+    ctx->lits.dense_table_bytes = ctx->dense_table_bytes;
     if (rc == 0)
         rc = ctx->ops->prepare(&ctx->lits, &ctx->data, error, error_size);
     if (rc != 0) {

@@ -71,6 +71,15 @@ int mpm_add(mpm_context *ctx, const char *literal, size_t length, uint32_t id);
  * NULL) and the context stays unusable. Returns 0 or a negative mpm_error. */
 int mpm_prepare(mpm_context *ctx, char *error, size_t error_size);
 
+/* Aho-Corasick only (ignored by other backends): the automaton keeps a full
+ * transition row only for its shallowest states, up to `bytes` of table
+ * (default MPM_DENSE_TABLE_BYTES); deeper states keep their edges and follow
+ * failure links, which is slower per step there but keeps a registry of
+ * 100,000 marks in tens of MB. Smaller limits are for tests. Only before
+ * mpm_prepare; not thread-safe. Returns 0 or a negative mpm_error. */
+#define MPM_DENSE_TABLE_BYTES ((size_t)24 << 20)
+int mpm_set_dense_table_limit(mpm_context *ctx, size_t bytes);
+
 /* Before mpm_prepare: the number of literals accepted by mpm_add; after it:
  * the number of distinct (literal, id) pairs. Thread-safe once prepared. */
 size_t mpm_pattern_count(const mpm_context *ctx);
@@ -152,6 +161,7 @@ typedef struct mpm_literals {
     uint32_t *id_count;
     uint32_t *ids;
     uint32_t max_length;
+    size_t dense_table_bytes;   /* mpm_set_dense_table_limit */
 } mpm_literals;
 
 typedef struct mpm_ops {

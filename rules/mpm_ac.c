@@ -21,7 +21,18 @@
  * table. Failure of the child of u on byte class c is delta(fail(u), c); for
  * children of ROOT_B it is ROOT_B after a non-word byte, ROOT_W otherwise.
  *
- * Table entries are the next state premultiplied by the row width, with the
+ * Dense and sparse states. A full row per state costs classes x 4 bytes; at
+ * a national registry's size (100,000 marks, about 600,000 states) that is
+ * about 90 MB, and a reload holds two. So only the first states in
+ * breadth-first order, the shallow ones the text visits most, get a row, up
+ * to DENSE_TABLE_BYTES; deeper states keep just their trie edges and their
+ * failure link, and a step from one follows failure links until an edge or a
+ * dense row answers (failure states are shallower, so this ends). Automata
+ * that fit the budget (every shipped pack) are all dense, and their scan
+ * loop has no sparse branch at all.
+ *
+ * A state reference is the state's row offset (state x row width) for a
+ * dense state and sparse_base + its sparse index for a sparse one, with the
  * top bit set when that state has outputs. Outputs are (offset, count) per
  * state into one array of literal indices: the state's own literal, then the
  * outputs of its failure state (states without a literal share those).
@@ -48,7 +59,13 @@ typedef struct ac_data {
     uint8_t byte_class[256];
     uint32_t classes;          /* row width */
     uint32_t states;
-    uint32_t *table;           /* states * classes entries */
+    uint32_t dense;            /* states 0..dense-1 have a row */
+    uint32_t sparse_base;      /* dense * classes: references at or above are sparse */
+    uint32_t *table;           /* dense * classes references */
+    uint32_t *sparse_edge;     /* per sparse state + 1: offset of its first edge */
+    uint32_t *sparse_fail;     /* per sparse state: failure state's reference (no output bit) */
+    uint8_t *edge_class;       /* per edge */
+    uint32_t *edge_target;     /* per edge: reference */
     uint32_t *out_offset;      /* per state */
     uint32_t *out_count;       /* per state */
     uint32_t *outputs;         /* literal indices */
@@ -61,6 +78,10 @@ static void ac_destroy(void *data)
     if (!a)
         return;
     free(a->table);
+    free(a->sparse_edge);
+    free(a->sparse_fail);
+    free(a->edge_class);
+    free(a->edge_target);
     free(a->out_offset);
     free(a->out_count);
     free(a->outputs);
@@ -169,6 +190,27 @@ static int trie_build(trie *t, const ac_data *a, const mpm_literals *lits)
     return 0;
 }
 
+/* The state `v` reaches on class c, as a raw state number, during
+ * construction: rows of dense states are final (table holds raw numbers
+ * until the end) and failure links of sparse states are set, because both
+ * are shallower than the state being resolved. */
+static uint32_t build_delta(const ac_data *a, const uint32_t *fail, uint32_t v, uint32_t c)
+{
+    while (v >= a->dense) {
+        uint32_t k = v - a->dense;
+        for (uint32_t e = a->sparse_edge[k]; e < a->sparse_edge[k + 1]; e++)
+            if (a->edge_class[e] == c)
+                return a->edge_target[e];
+        v = fail[v];
+    }
+    return a->table[(size_t)v * a->classes + c];
+}
+
+static uint32_t reference(const ac_data *a, uint32_t v)
+{
+    return v < a->dense ? v * a->classes : a->sparse_base + (v - a->dense);
+}
+
 static int ac_build(ac_data *a, const mpm_literals *lits, char *error, size_t error_size)
 {
     bool class_is_word[256];
@@ -185,19 +227,32 @@ static int ac_build(ac_data *a, const mpm_literals *lits, char *error, size_t er
      * so states of one depth keep the literals' byte order. */
     size_t states = t.nodes + 1;
     uint32_t C = a->classes;
-    if (states > STATE_MASK / C) {
+    size_t dense = lits->dense_table_bytes / ((size_t)C * sizeof *a->table);
+    if (dense < 2)
+        dense = 2;
+    if (dense > states)
+        dense = states;
+    if (dense * C + (states - dense) > STATE_MASK) {
         snprintf(error, error_size, "aho-corasick: %zu states x %u classes is too big", states, C);
         rc = MPM_ERR_TOO_BIG;
         goto done;
     }
+    size_t sparse = states - dense;
     a->states = (uint32_t)states;
+    a->dense = (uint32_t)dense;
+    a->sparse_base = (uint32_t)(dense * C);
     state_of = malloc(t.nodes * sizeof *state_of);
     by_depth = calloc((size_t)a->max_length + 2, sizeof *by_depth);
     fail = malloc(states * sizeof *fail);
-    a->table = malloc(states * C * sizeof *a->table);
+    a->table = malloc(dense * C * sizeof *a->table);
+    a->sparse_edge = calloc(sparse + 1, sizeof *a->sparse_edge);
+    a->sparse_fail = malloc((sparse ? sparse : 1) * sizeof *a->sparse_fail);
+    a->edge_class = malloc(states * sizeof *a->edge_class);   /* at most one edge per state */
+    a->edge_target = malloc(states * sizeof *a->edge_target);
     a->out_offset = malloc(states * sizeof *a->out_offset);
     a->out_count = malloc(states * sizeof *a->out_count);
-    if (!state_of || !by_depth || !fail || !a->table || !a->out_offset || !a->out_count) {
+    if (!state_of || !by_depth || !fail || !a->table || !a->sparse_edge || !a->sparse_fail || !a->edge_class ||
+        !a->edge_target || !a->out_offset || !a->out_count) {
         rc = MPM_ERR_NOMEM;
         goto done;
     }
@@ -208,17 +263,41 @@ static int ac_build(ac_data *a, const mpm_literals *lits, char *error, size_t er
     for (size_t i = 0; i < t.nodes; i++)
         state_of[i] = 1 + by_depth[t.depth[i]]++; /* root -> 1 == ROOT_B */
 
-    /* Goto edges, then rows resolved in breadth-first order. */
-    for (size_t i = 0; i < states * C; i++)
+    /* Goto edges: into the rows of dense parents, into per-state edge lists
+     * (counting sort by parent) for sparse ones. */
+    for (size_t i = 0; i < dense * C; i++)
         a->table[i] = UNSET;
     uint32_t *literal_of = fail; /* borrow: literal of each state, until fail is filled */
     for (size_t i = 0; i < states; i++)
         literal_of[i] = UNSET;
+    for (size_t i = 1; i < t.nodes; i++) {
+        uint32_t parent = state_of[t.parent[i]];
+        if (parent >= dense)
+            a->sparse_edge[parent - dense + 1]++;
+    }
+    for (size_t k = 0; k < sparse; k++)
+        a->sparse_edge[k + 1] += a->sparse_edge[k];
+    uint32_t *fill = malloc((sparse ? sparse : 1) * sizeof *fill); /* next edge slot per sparse state */
+    if (!fill) {
+        rc = MPM_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t k = 0; k < sparse; k++)
+        fill[k] = a->sparse_edge[k];
     for (size_t i = 0; i < t.nodes; i++) {
         literal_of[state_of[i]] = t.literal[i];
-        if (i > 0)
-            a->table[(size_t)state_of[t.parent[i]] * C + t.in_class[i]] = state_of[i];
+        if (i == 0)
+            continue;
+        uint32_t parent = state_of[t.parent[i]];
+        if (parent < dense) {
+            a->table[(size_t)parent * C + t.in_class[i]] = state_of[i];
+        } else {
+            uint32_t e = fill[parent - dense]++;
+            a->edge_class[e] = t.in_class[i];
+            a->edge_target[e] = state_of[i];
+        }
     }
+    free(fill);
     /* Outputs need literal_of; keep it in out_offset until used below. */
     for (size_t i = 0; i < states; i++)
         a->out_offset[i] = literal_of[i];
@@ -237,15 +316,19 @@ static int ac_build(ac_data *a, const mpm_literals *lits, char *error, size_t er
     fail[ROOT_W] = ROOT_W;
     fail[ROOT_B] = ROOT_B;
     for (uint32_t u = 0; u < states; u++) {
-        if (u > ROOT_B) {
-            const uint32_t *frow = &a->table[(size_t)fail[u] * C];
+        if (u > ROOT_B && u < dense) {
+            uint32_t f = fail[u];
             uint32_t *row = &a->table[(size_t)u * C];
             for (uint32_t c = 0; c < C; c++) {
                 if (row[c] == UNSET)
-                    row[c] = frow[c];
+                    row[c] = build_delta(a, fail, f, c);
                 else
-                    fail[row[c]] = frow[c];
+                    fail[row[c]] = build_delta(a, fail, f, c);
             }
+        } else if (u >= dense) {
+            uint32_t k = u - dense;
+            for (uint32_t e = a->sparse_edge[k]; e < a->sparse_edge[k + 1]; e++)
+                fail[a->edge_target[e]] = build_delta(a, fail, fail[u], a->edge_class[e]);
         }
         /* Outputs: own literal first, then the failure state's (already
          * final, being shallower). */
@@ -287,10 +370,26 @@ static int ac_build(ac_data *a, const mpm_literals *lits, char *error, size_t er
         rc = MPM_ERR_NOMEM;
         goto done;
     }
-    /* Premultiply and flag states with outputs. */
-    for (size_t i = 0; i < states * C; i++) {
+    /* Raw state numbers become references, flagged when the state has outputs. */
+    for (size_t i = 0; i < dense * C; i++) {
         uint32_t v = a->table[i];
-        a->table[i] = v * C | (a->out_count[v] ? HAS_OUTPUT : 0);
+        a->table[i] = reference(a, v) | (a->out_count[v] ? HAS_OUTPUT : 0);
+    }
+    size_t edges = a->sparse_edge[sparse];
+    for (size_t e = 0; e < edges; e++) {
+        uint32_t v = a->edge_target[e];
+        a->edge_target[e] = reference(a, v) | (a->out_count[v] ? HAS_OUTPUT : 0);
+    }
+    for (size_t k = 0; k < sparse; k++)
+        a->sparse_fail[k] = reference(a, fail[dense + k]);
+    /* The edge arrays were sized for the worst case; give the rest back. */
+    if (edges < states) {
+        uint8_t *ec = realloc(a->edge_class, (edges ? edges : 1) * sizeof *ec);
+        if (ec)
+            a->edge_class = ec;
+        uint32_t *et = realloc(a->edge_target, (edges ? edges : 1) * sizeof *et);
+        if (et)
+            a->edge_target = et;
     }
     rc = 0;
 done:
@@ -347,7 +446,7 @@ static __attribute__((noinline)) void emit(const ac_data *a, const mpm_literals 
         return;
     if (end < l->length && mpm_word_byte[l->text[end]])
         return;
-    uint32_t s = state / a->classes;
+    uint32_t s = state < a->sparse_base ? state / a->classes : a->dense + (state - a->sparse_base);
     const uint32_t *o = a->outputs + a->out_offset[s];
     for (uint32_t k = 0; k < a->out_count[s]; k++) {
         uint32_t lit = o[k];
@@ -362,15 +461,38 @@ static uint32_t start_state(const ac_data *a, const uint8_t *text, size_t from)
     return (from > 0 && mpm_word_byte[text[from - 1]] ? ROOT_W : ROOT_B) * a->classes;
 }
 
-static void scan_lane(const ac_data *a, const mpm_literals *lits, lane *l, size_t steps)
+/* A step from a sparse state: its edges, else its failure state's, down
+ * to a dense row. */
+static __attribute__((noinline)) uint32_t sparse_step(const ac_data *a, uint32_t s, uint32_t c)
 {
-    const uint32_t *table = a->table;
+    do {
+        uint32_t k = s - a->sparse_base;
+        for (uint32_t e = a->sparse_edge[k]; e < a->sparse_edge[k + 1]; e++)
+            if (a->edge_class[e] == c)
+                return a->edge_target[e];
+        s = a->sparse_fail[k];
+    } while (s >= a->sparse_base);
+    return a->table[s + c];
+}
+
+/* One step; `sparse` is a constant in each instantiation below, so an
+ * all-dense automaton's loop is the plain table walk. */
+static inline __attribute__((always_inline)) uint32_t step(const ac_data *a, bool sparse, uint32_t s, uint32_t c)
+{
+    if (!sparse || __builtin_expect(s < a->sparse_base, 1))
+        return a->table[s + c];
+    return sparse_step(a, s, c);
+}
+
+static inline __attribute__((always_inline)) void scan_lane_generic(const ac_data *a, bool sparse,
+                                                                    const mpm_literals *lits, lane *l, size_t steps)
+{
     const uint8_t *cls = a->byte_class;
     const uint8_t *t = l->text;
     uint32_t s = l->state;
     size_t end = l->pos + steps;
     for (size_t i = l->pos; i < end; i++) {
-        uint32_t e = table[s + cls[t[i]]];
+        uint32_t e = step(a, sparse, s, cls[t[i]]);
         s = e & STATE_MASK;
         if (__builtin_expect(e & HAS_OUTPUT, 0))
             emit(a, lits, l, s, i + 1);
@@ -380,9 +502,10 @@ static void scan_lane(const ac_data *a, const mpm_literals *lits, lane *l, size_
 }
 
 /* Advances all MPM_LANES lanes by `steps` bytes in lockstep. */
-static void scan_lockstep(const ac_data *a, const mpm_literals *lits, lane *lanes, size_t steps)
+static inline __attribute__((always_inline)) void scan_lockstep_generic(const ac_data *a, bool sparse,
+                                                                        const mpm_literals *lits, lane *lanes,
+                                                                        size_t steps)
 {
-    const uint32_t *table = a->table;
     const uint8_t *cls = a->byte_class;
     uint32_t s[MPM_LANES];
     const uint8_t *p[MPM_LANES];
@@ -393,7 +516,7 @@ static void scan_lockstep(const ac_data *a, const mpm_literals *lits, lane *lane
     for (size_t i = 0; i < steps; i++) {
 #pragma GCC unroll 8
         for (int k = 0; k < MPM_LANES; k++) {
-            uint32_t e = table[s[k] + cls[p[k][i]]];
+            uint32_t e = step(a, sparse, s[k], cls[p[k][i]]);
             s[k] = e & STATE_MASK;
             if (__builtin_expect(e & HAS_OUTPUT, 0))
                 emit(a, lits, &lanes[k], s[k], lanes[k].pos + i + 1);
@@ -403,6 +526,22 @@ static void scan_lockstep(const ac_data *a, const mpm_literals *lits, lane *lane
         lanes[k].state = s[k];
         lanes[k].pos += steps;
     }
+}
+
+static void scan_lane(const ac_data *a, const mpm_literals *lits, lane *l, size_t steps)
+{
+    if (a->dense == a->states)
+        scan_lane_generic(a, false, lits, l, steps);
+    else
+        scan_lane_generic(a, true, lits, l, steps);
+}
+
+static void scan_lockstep(const ac_data *a, const mpm_literals *lits, lane *lanes, size_t steps)
+{
+    if (a->dense == a->states)
+        scan_lockstep_generic(a, false, lits, lanes, steps);
+    else
+        scan_lockstep_generic(a, true, lits, lanes, steps);
 }
 
 /* Runs lanes until all are done: when fewer than MPM_LANES are active the

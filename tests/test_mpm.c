@@ -248,11 +248,17 @@ static void set_free(pattern_set *s)
     free(s->id);
 }
 
+/* The AC table limit for the next matchers made (0: the default); the
+ * sparse tests shrink it so that most states go sparse. */
+static size_t ac_dense_limit;
+
 static matcher make_set_matcher(mpm_backend b, const pattern_set *s)
 {
     matcher m = { 0 };
     char err[256];
     cr_assert_eq(mpm_context_create(&m.ctx, b), 0);
+    if (ac_dense_limit)
+        cr_assert_eq(mpm_set_dense_table_limit(m.ctx, ac_dense_limit), 0);
     for (size_t i = 0; i < s->n; i++)
         cr_assert_eq(mpm_add(m.ctx, s->literal[i], s->length[i], s->id[i]), 0);
     cr_assert_eq(mpm_prepare(m.ctx, err, sizeof err), 0, "%s", err);
@@ -628,7 +634,7 @@ Test(mpm, differential_corpus, .timeout = 300)
     corpus_free(&c);
 }
 
-Test(mpm, differential_random, .timeout = 300)
+static void differential_random_run(void)
 {
     /* Alphabet "ab " plus a UTF-8 pair and a comma: many overlapping
      * literals, words that begin and end anywhere. */
@@ -670,6 +676,33 @@ Test(mpm, differential_random, .timeout = 300)
     free(texts);
     free(lengths);
     set_free(&ps);
+}
+
+Test(mpm, differential_random, .timeout = 300)
+{
+    differential_random_run();
+}
+
+/* Sparse deep states (rules/mpm_ac.c): with table limits from the two roots
+ * only to a few dozen rows, most steps follow edges and failure links, and
+ * the hits stay those of Vectorscan and brute force. */
+Test(mpm, differential_sparse_states, .timeout = 300)
+{
+    static const size_t limits[] = { 1, 64 * 40, 256 * 40 };
+    for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
+        ac_dense_limit = limits[i];
+        differential_random_run();
+        corpus c = { 0 };
+        load_corpus(&c);
+        pattern_set ps = { 0 };
+        sample_patterns(&c, &ps);
+        size_t hits = 0;
+        differential(&ps, c.line, c.length, c.n < 3000 ? c.n : 3000, 7, &hits);
+        cr_expect_gt(hits, 1000);
+        set_free(&ps);
+        corpus_free(&c);
+    }
+    ac_dense_limit = 0;
 }
 
 /* A long text is scanned in segments by the AC backend: a literal as long
