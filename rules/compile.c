@@ -476,7 +476,7 @@ const char *signal_type_name(signal_type t)
 {
     static const char *const names[] = {"list", "term", "pattern", "price_below", "seller_outside_region",
                                         "seller_in_region", "unauthorized_seller", "official_store", "livestream",
-                                        "category", "hashtags"};
-    return (unsigned)t <= SIGNAL_HASHTAGS ? names[t] : "unknown";
+                                        "category", "hashtags", "label_claim"};
+    return (unsigned)t <= SIGNAL_LABEL_CLAIM ? names[t] : "unknown";
 }
 

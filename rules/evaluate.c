@@ -1069,6 +1069,111 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
 }
 
 /* Evaluates a condition for a rule with hits; appends signals when `collect`. */
+/* ---- rated labels: claims and mentions (docs/rules.md, "Rated labels: claims and mentions") ---- */
+
+/* Reads the label's claims and mentions of both fields once per listing (several rules of a pack ask). */
+static void read_label_claims(ruleset_scratch *s, const char *label)
+{
+    if (s->claims_epoch == s->epoch && s->claims_label && !strcmp(s->claims_label, label))
+        return;
+    const listing_facts *l = s->listing;
+    const normalized_text *title = s->fields[FIELD_TITLE].present ? &s->fields[FIELD_TITLE].main : NULL;
+    for (int f = 0; f < 2; f++) {
+        const char *text = f == FIELD_TITLE ? l->title : l->description;
+        size_t length = f == FIELD_TITLE ? l->title_length : l->description_length;
+        s->claim_count[f] = s->fields[f].present && text
+                                ? label_claim_scan(&s->fields[f].main, text, length, label, title, s->claims[f],
+                                                   LABEL_CLAIM_MAX)
+                                : 0;
+    }
+    s->claims_epoch = s->epoch;
+    s->claims_label = label;
+}
+
+/* Does claim c pass the condition's tests? Writes what was compared into out. */
+static bool claim_counts(const condition *c, const compiled_rule *r, const label_claim *claim, char *out, size_t size)
+{
+    bool tests = c->label_above_rated || c->label_above || c->label_low;
+    if (c->label_low && (claim->low < c->label_low || claim->high > c->label_high)) {
+        int level = claim->high > c->label_high ? claim->high : claim->low;
+        snprintf(out, size, "%d outside %d-%d", level, c->label_low, c->label_high);
+        return true;
+    }
+    int above = c->label_above_rated ? r->source->rated_level : c->label_above;
+    if (above && claim->high > above) {
+        snprintf(out, size, "%d > %d", claim->high, above);
+        return true;
+    }
+    snprintf(out, size, "%d", claim->high);
+    return !tests;
+}
+
+static bool label_claim_holds(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
+                              int depth)
+{
+    const compiled_rule *r = &s->rs->rules[rule_index];
+    read_label_claims(s, c->text);
+    bool result = false, any_claim = false;
+    for (int f = 0; f < 2 && !result; f++) {
+        const char *text = f == FIELD_TITLE ? s->listing->title : s->listing->description;
+        for (size_t i = 0; i < s->claim_count[f] && !result; i++) {
+            const label_claim *claim = &s->claims[f][i];
+            int shown = (int)(claim->end - claim->start > 60 ? 60 : claim->end - claim->start);
+            if (claim->kind != LABEL_CLAIM) {
+                ruleset_trace(s, depth, "label_claim %s: \"%.*s\" in the %s is a mention (%s), not a claim", c->text,
+                              shown, text + claim->start, f == FIELD_TITLE ? "title" : "description",
+                              label_claim_kind_name(claim->kind));
+                continue;
+            }
+            any_claim = true;
+            char compared[32];
+            result = claim_counts(c, r, claim, compared, sizeof compared);
+            char registered[32] = "";
+            if (r->source->rated_level)
+                snprintf(registered, sizeof registered, ", registered %d", r->source->rated_level);
+            ruleset_trace(s, depth, "label_claim %s: \"%.*s\" in the %s claims %d%s => %s%s", c->text, shown,
+                          text + claim->start, f == FIELD_TITLE ? "title" : "description", claim->high, registered,
+                          result ? "true: " : "false (not above, not outside)", result ? compared : "");
+            if (result) {
+                signal->type = SIGNAL_LABEL_CLAIM;
+                signal->term = c->text;
+                signal->has_span = true;
+                signal->field = (listing_field)f;
+                signal->start = claim->start;
+                signal->end = claim->end;
+                signal->claimed = claim->high;
+                signal->rated = r->source->rated_level;
+                snprintf(signal->claim, sizeof signal->claim, "%s", compared);
+            }
+        }
+    }
+    if (!any_claim)
+        ruleset_trace(s, depth, "label_claim %s: no claim of a level => false", c->text);
+    return result;
+}
+
+/* fallback: true — a programme-level rule gives way to the product rules of its kind that name the listing
+ * (a plain mention: not every hit negated). */
+static bool product_rule_names_listing(ruleset_scratch *s, uint32_t index)
+{
+    const compiled_rule *r = &s->rs->rules[index];
+    for (size_t k = 0; k < s->candidate_count; k++) {
+        uint32_t other = s->candidates[k];
+        const rule *o = s->rs->rules[other].source;
+        if (other == index || o->fallback || o->kind != r->source->kind)
+            continue;
+        for (uint32_t i = first_found(s, s->rule_epoch, s->rule_first, (int)other); i != NO_FOUND;
+             i = s->found_next[i]) {
+            const found_hit *f = &s->found[i];
+            if (f->kind == FOUND_REGEX || s->rs->options.no_negation || !negated_hit(s, f)) {
+                ruleset_trace(s, 1, "fallback: rule %s of the same kind names the listing => does not fire", o->id);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c, bool collect, int depth)
 {
     const ruleset *rs = s->rs;
@@ -1184,6 +1289,9 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
     case CONDITION_HASHTAGS:
         result = hashtags_hold(s, rule_index, c, &signal, depth);
         break;
+    case CONDITION_LABEL_CLAIM:
+        result = label_claim_holds(s, rule_index, c, &signal, depth);
+        break;
     case CONDITION_SELLER_OUTSIDE_REGION: {
         const normalized_text *loc = normalized_fact(s, l->seller_location, &s->location, &s->location_ready);
         if (loc->length == 0) {
@@ -1277,6 +1385,8 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
         ruleset_trace(s, 1, "the listing is %s, not a sale (intent) => does not fire", intent_names[intent]);
         return false;
     }
+    if (r->source->fallback && product_rule_names_listing(s, index))
+        return false;
     if (!s->rs->options.no_negation) {
         /* a brand named only in disclaimers ("không phải hàng Nike") is not a mention */
         bool plain = false, any = false;
@@ -1334,6 +1444,7 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
             if (s->fields[f].cue_epoch)
                 memset(s->fields[f].cue_epoch, 0, s->fields[f].cue_capacity * sizeof *s->fields[f].cue_epoch);
         s->epoch = 1;
+        s->claims_epoch = 0;
     }
     s->listing = l;
     s->found_count = s->candidate_count = s->fired_count = s->hit_count = s->signal_count = 0;

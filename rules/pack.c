@@ -2,6 +2,7 @@
  * (the pack's other fields one more), walked with a check at every step.
  * Each check that fails adds a diagnostic and the walk goes on. */
 #include "rules/pack.h"
+#include "rules/label_claim.h"
 #include "rules/base/string_set.h"
 #include "rules/base/yaml_walk.h"
 
@@ -170,6 +171,65 @@ static void parse_condition_list(loader *ld, yaml_node_t *node, const pack *p, c
     }
 }
 
+/* label_claim: {label: WORD, above: rated_level | N, outside: [LOW, HIGH]} (docs/rules.md, "Rated labels:
+ * claims and mentions"). No test: any claim of a level. The label is one word of a-z and 0-9 (it is compared
+ * with the folded text, so it is folded here: "OCOP" is "ocop"). */
+static void parse_label_claim(loader *ld, yaml_node_t *node, const rule *r, condition *c)
+{
+    if (node->type != YAML_MAPPING_NODE) {
+        yaml_walk_error(ld, node, "label_claim is a mapping such as {label: ocop, above: rated_level}");
+        return;
+    }
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = yaml_walk_node(ld, pair->key), *value = yaml_walk_node(ld, pair->value);
+        const char *k = yaml_scalar(key);
+        if (!k) {
+            yaml_walk_error(ld, key, "label_claim fields are names");
+        } else if (!strcmp(k, "label")) {
+            free(c->text);
+            c->text = yaml_walk_string(ld, value, "label");
+            c->text_at = yaml_position(value);
+            bool ok = c->text && *c->text && strlen(c->text) < 24;
+            for (char *t = c->text; ok && *t; t++) {
+                if (*t >= 'A' && *t <= 'Z')
+                    *t = (char)(*t - 'A' + 'a');
+                ok = (*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9');
+            }
+            if (c->text && !ok)
+                yaml_walk_error(ld, value, "label must be one word of letters a-z and digits (such as ocop), "
+                                           "not '%s'", c->text);
+        } else if (!strcmp(k, "above")) {
+            const char *s = yaml_scalar(value);
+            if (s && !strcmp(s, "rated_level")) {
+                c->label_above_rated = true;
+                if (!r->rated_level)
+                    yaml_walk_error(ld, value, "above: rated_level needs the rule's rated_level");
+            } else {
+                yaml_walk_int(ld, value, "above", 1, LABEL_LEVEL_MAX, &c->label_above);
+            }
+        } else if (!strcmp(k, "outside")) {
+            int range[2] = {0, 0};
+            size_t n = value->type == YAML_SEQUENCE_NODE
+                           ? (size_t)(value->data.sequence.items.top - value->data.sequence.items.start) : 0;
+            if (n != 2) {
+                yaml_walk_error(ld, value, "outside is a range [LOW, HIGH] of valid levels, such as [3, 5]");
+                continue;
+            }
+            for (size_t i = 0; i < 2; i++)
+                yaml_walk_int(ld, yaml_walk_node(ld, value->data.sequence.items.start[i]), "outside", 1, LABEL_LEVEL_MAX,
+                              &range[i]);
+            if (range[0] && range[1] && range[0] > range[1])
+                yaml_walk_error(ld, value, "outside: [%d, %d] is empty (LOW above HIGH)", range[0], range[1]);
+            c->label_low = range[0];
+            c->label_high = range[1];
+        } else {
+            yaml_walk_error(ld, key, "unknown field '%s' in label_claim (known: label, above, outside)", k);
+        }
+    }
+    if (!c->text && !(c->text = strdup("ocop")))
+        yaml_walk_out_of_memory(ld, node);
+}
+
 static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, const rule *r, int depth)
 {
     if (depth > 32) {
@@ -270,6 +330,9 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
                 c->hashtags = HASHTAGS_NONE;
             else
                 yaml_walk_error(ld, value, "hashtags must be only, some or none, not '%s'", mode ? mode : "?");
+        } else if (!strcmp(name, "label_claim")) {
+            c->type = CONDITION_LABEL_CLAIM;
+            parse_label_claim(ld, value, r, c);
         } else if (!strcmp(name, "category")) {
             c->type = CONDITION_CATEGORY;
             string_list values = {0};
@@ -279,7 +342,8 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             free(values.at);
         } else {
             yaml_walk_error(ld, key, "unknown condition '%s' (known: any, all, not, list, term, pattern, price_below, "
-                              "seller_outside_region, unauthorized_seller, official_store, livestream, category, hashtags)",
+                              "seller_outside_region, unauthorized_seller, official_store, livestream, category, hashtags, "
+                              "label_claim)",
                      name);
         }
     }
@@ -501,6 +565,10 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
         bool exempt = true;
         if (yaml_walk_bool(ld, value, "authorized_exempt", &exempt))
             r->authorized_not_exempt = !exempt;
+    } else if (!strcmp(key, "rated_level")) {
+        yaml_walk_int(ld, value, "rated_level", 1, LABEL_LEVEL_MAX, &r->rated_level);
+    } else if (!strcmp(key, "fallback")) {
+        yaml_walk_bool(ld, value, "fallback", &r->fallback);
     } else if (!strcmp(key, "flag")) {
         c->flag_node = value;
     } else if (!strcmp(key, "unless")) {
@@ -525,7 +593,7 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
     } else {
         yaml_walk_error(ld, key_node, "unknown field '%s' in rule (known: id, kind, name, terms, patterns, owner, "
                                "registration, categories, note, authorized_sellers, authorized_exempt, reference_price, "
-                               "unit, models, region, flag, unless, severity, intent, tests)", key);
+                               "unit, models, region, rated_level, fallback, flag, unless, severity, intent, tests)", key);
     }
 }
 

@@ -30,7 +30,7 @@ typedef enum condition_type {
     CONDITION_ANY = 0, CONDITION_ALL, CONDITION_NOT,
     CONDITION_LIST, CONDITION_TERM, CONDITION_PATTERN, CONDITION_PRICE_BELOW,
     CONDITION_SELLER_OUTSIDE_REGION, CONDITION_UNAUTHORIZED_SELLER, CONDITION_OFFICIAL_STORE,
-    CONDITION_LIVESTREAM, CONDITION_CATEGORY, CONDITION_HASHTAGS
+    CONDITION_LIVESTREAM, CONDITION_CATEGORY, CONDITION_HASHTAGS, CONDITION_LABEL_CLAIM
 } condition_type;
 
 /* hashtags: where the rule's mentions are (docs/rules.md, "Hashtags and abbreviations") */
@@ -50,6 +50,10 @@ typedef struct condition {
     size_t value_count;
     int compiled;                  /* index the compiler assigns (list, term, regex); -1 before */
     hashtag_mode hashtags;         /* hashtags: only, some, none */
+    /* label_claim: the label word (text, folded ASCII) and the tests; a claim counts when any test given holds */
+    bool label_above_rated;        /* above: rated_level */
+    int label_above;               /* above: N (0: not given) */
+    int label_low, label_high;     /* outside: [low, high] (0, 0: not given) */
 } condition;
 
 /* One example of a rule's tests: a text, and the facts a text cannot carry. */
@@ -95,6 +99,8 @@ typedef struct rule {
     rule_model *models;      /* per-model reference prices */
     size_t model_count;
     bool authorized_not_exempt; /* authorized_exempt: false — authorized sellers are judged by the flag's branches */
+    int rated_level;         /* rated_level: the level registered for the protected product (0: none) */
+    bool fallback;           /* fallback: true — fires only when no rule of its kind without it names the listing */
 } rule;
 
 typedef struct term_list {

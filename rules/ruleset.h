@@ -91,7 +91,7 @@ typedef struct match_hit {
 typedef enum signal_type {
     SIGNAL_LIST = 0, SIGNAL_TERM, SIGNAL_PATTERN, SIGNAL_PRICE_BELOW, SIGNAL_SELLER_OUTSIDE_REGION,
     SIGNAL_SELLER_IN_REGION, SIGNAL_UNAUTHORIZED_SELLER, SIGNAL_OFFICIAL_STORE, SIGNAL_LIVESTREAM,
-    SIGNAL_CATEGORY, SIGNAL_HASHTAGS
+    SIGNAL_CATEGORY, SIGNAL_HASHTAGS, SIGNAL_LABEL_CLAIM
 } signal_type;
 
 typedef struct match_signal {
@@ -109,6 +109,10 @@ typedef struct match_signal {
     const char *model;             /* the model whose reference it is, or NULL */
     char quantity[64];             /* how the quantity was read ("3 × 800 g = 2400 g"), or "" */
     char unit[24];                 /* the unit of reference_price ("800 g"), or "" */
+    /* SIGNAL_LABEL_CLAIM (docs/rules.md, "Rated labels: claims and mentions"); term is the label word */
+    int claimed;                   /* the level claimed (the highest of a range or list) */
+    int rated;                     /* the rule's rated_level, 0 when it has none */
+    char claim[32];                /* what was compared: "5 > 4", "6 outside 3-5", "4" */
 } match_signal;
 
 typedef struct match_result {

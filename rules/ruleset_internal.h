@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "rules/base/bytebuf.h"
+#include "rules/label_claim.h"
 #include "rules/ruleset.h"
 #include "rules/text/abbrev.h"
 
@@ -158,6 +159,12 @@ struct ruleset_scratch {
     uint32_t intent_at;           /* where its cue starts in the title's main view */
     size_t marks_refused;         /* hits whose marks disagreed with their term's ("lúa" for "lụa") */
     bytebuf *trace;              /* ruleset_explain only */
+    /* label claims of the listing (rules/label_claim.h), read once per listing and label at the first
+     * label_claim condition evaluated: valid while claims_epoch is this listing's and claims_label equal */
+    label_claim claims[2][LABEL_CLAIM_MAX];
+    size_t claim_count[2];
+    uint32_t claims_epoch;
+    const char *claims_label;
 };
 
 

@@ -148,6 +148,15 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
                                                   : "tên chỉ có trong hashtag (nhồi từ khóa)")
                                             : (en ? "the name in a hashtag" : "tên trong hashtag"));
         break;
+    case SIGNAL_LABEL_CLAIM:
+        bytebuf_append_string(out, en ? "the claim " : "tự nhận ");
+        quoted(s, l, out);
+        if (s->rated)
+            bytebuf_printf(out, en ? " (level %d, registered %d)" : " (hạng %d, hạng được công nhận %d)", s->claimed,
+                           s->rated);
+        else
+            bytebuf_printf(out, en ? " (level %d: %s)" : " (hạng %d: %s)", s->claimed, s->claim);
+        break;
     }
 }
 
@@ -420,6 +429,22 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
         case SIGNAL_LIVESTREAM:
             bytebuf_printf(out, ",\"value\":%s", s->value ? "true" : "false");
             break;
+        case SIGNAL_LABEL_CLAIM: {
+            const char *label = s->term ? s->term : "";
+            bytebuf_append_string(out, ",\"label\":");
+            bytebuf_append_json_string(out, label, cut_length(label, strlen(label), lim->max_term));
+            bytebuf_printf(out, ",\"claimed\":%d", s->claimed);
+            if (s->rated)
+                bytebuf_printf(out, ",\"registered\":%d", s->rated);
+            bytebuf_append_string(out, ",\"value\":");
+            bytebuf_append_json_string(out, s->claim, strlen(s->claim));
+            size_t kept = s->field == FIELD_TITLE ? title_kept : description_kept;
+            if (s->has_span && s->end <= kept) {
+                bytebuf_append_string(out, s->field == FIELD_TITLE ? ",\"field\":\"title\"" : ",\"field\":\"description\"");
+                append_span(out, s->start, s->end);
+            }
+            break;
+        }
         default:
             break;
         }
