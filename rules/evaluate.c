@@ -58,6 +58,15 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     }
     normalized_text_init(&s->location);
     normalized_text_init(&s->category);
+    if (rs->phrase_count) { /* phrase tolerance: only sets that use it pay for its tables */
+        s->anchor_hits = calloc(MAX_ANCHOR_HITS, sizeof *s->anchor_hits);
+        s->phrase_epoch = calloc(rs->phrase_count, sizeof *s->phrase_epoch);
+        s->touched = calloc(MAX_ANCHOR_HITS, sizeof *s->touched);
+        if (!s->anchor_hits || !s->phrase_epoch || !s->touched) {
+            ruleset_scratch_destroy(s);
+            return -1;
+        }
+    }
     if (!s->rule_epoch || !s->list_epoch || !s->term_epoch || !s->regex_epoch || !s->regex_result ||
         !s->regex_span || !s->candidates || !s->fired || !s->view_hits || !s->found || !s->match_data || !s->match_context ||
         !s->jit_stack || !s->slot_epoch || !s->slot_found || !s->found_next || !s->cue_next || !s->rule_first || !s->rule_last ||
@@ -116,6 +125,9 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
     free(s->term_last);
     free(s->hits);
     free(s->signals);
+    free(s->anchor_hits);
+    free(s->phrase_epoch);
+    free(s->touched);
     free(s);
 }
 
@@ -280,7 +292,8 @@ static int search_view(ruleset_scratch *s, listing_field field, const char *text
     }
     for (long i = 0; i < n; i++) {
         const mpm_hit *h = &s->view_hits[i];
-        if (h->start >= rule_terms_from && s->rs->literals[h->id].kind != LITERAL_RULE_TERM)
+        if ((h->start >= rule_terms_from && s->rs->literals[h->id].kind != LITERAL_RULE_TERM) ||
+            s->rs->literals[h->id].kind == LITERAL_WORD_ANCHOR) /* tolerant phrases are read in the main views */
             continue;
         uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
         if (end <= start)
@@ -362,6 +375,7 @@ static bool written_apart(const ruleset_scratch *s, const found_hit *f)
 
 static bool accessory_title(ruleset_scratch *s);
 
+static bool negated_hit(const ruleset_scratch *s, const found_hit *f);
 static bool hashtags_hold(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal, int depth)
 {
     size_t inside = 0, outside = 0;
@@ -398,6 +412,23 @@ static bool hashtags_hold(ruleset_scratch *s, uint32_t rule_index, const conditi
     ruleset_trace(s, depth, "hashtags %s: %zu mention(s) in #tags, %zu elsewhere => %s", modes[c->hashtags], inside,
                   outside, result ? "true" : "false");
     return result;
+}
+
+/* Phrase tolerance: a word of a tolerant phrase hit the main view; kept
+ * apart until both fields are read (assemble_phrases). */
+static void add_anchor_hit(ruleset_scratch *s, uint32_t literal, listing_field field, uint32_t start, uint32_t end)
+{
+    if (s->anchor_hit_count == MAX_ANCHOR_HITS) {
+        s->hits_truncated = true;
+        return;
+    }
+    uint32_t anchor = s->rs->literals[literal].owner, phrase = s->rs->anchors[anchor].phrase;
+    s->anchor_hits[s->anchor_hit_count++] =
+        (anchor_hit){anchor, (uint32_t)field, (uint32_t)words_before(&s->fields[field], start), start, end};
+    if (s->phrase_epoch[phrase] != s->epoch) {
+        s->phrase_epoch[phrase] = s->epoch;
+        s->touched[s->touched_count++] = phrase; /* at most one per anchor hit: bounded by MAX_ANCHOR_HITS */
+    }
 }
 
 static int prepare_field(ruleset_scratch *s, listing_field field, const char *text, size_t length, match_result *out)
@@ -470,6 +501,11 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
             if (!s->rs->options.no_marks && end > start &&
                 !marks_agree(s->rs->literals[h->id].text, text + start, end - start)) {
                 s->marks_refused++;
+                continue;
+            }
+            if (s->rs->literals[h->id].kind == LITERAL_WORD_ANCHOR) {
+                if (k == 0) /* the joined view adds nothing to words that are written apart */
+                    add_anchor_hit(s, h->id, field, start, end);
                 continue;
             }
             add_found(s, FOUND_LITERAL, h->id, 0, field, start, end);
@@ -698,6 +734,105 @@ static bool clause_break(const char *text, uint32_t from, uint32_t to)
     for (uint32_t i = from; text && i < to; i++)
         if (strchr(".,;!?()[]{}|\n\r", text[i]) && text[i])
             return true;
+    return false;
+}
+
+/* ---- phrase tolerance and context (docs/rules.md, "Phrase tolerance and context") ----
+ * A tolerant phrase hits when its words appear in one clause of a field in
+ * the phrase's order (or, with either_order, a rotation: its last words
+ * first) with at most `gap` other words inserted in all. The hit is found
+ * as the phrase's own exact literal, so everything after (negation, near,
+ * hashtags, the flag's hits) treats it like an exact hit; its span runs
+ * from the first word to the last. */
+
+static const char *field_text(const ruleset_scratch *s, uint32_t field)
+{
+    return field == FIELD_TITLE ? s->listing->title : s->listing->description;
+}
+
+/* The hits of `phrase` with its words in the order that starts at word `rotation`. */
+static void assemble_rotation(ruleset_scratch *s, uint32_t phrase, uint32_t field, uint32_t rotation)
+{
+    const ruleset *rs = s->rs;
+    const tolerant_phrase *p = &rs->phrases[phrase];
+    const char *text = field_text(s, field);
+    size_t count = s->anchor_hit_count; /* add_found below does not add anchor hits */
+    for (size_t a = 0; a < count; a++) {
+        const anchor_hit *first = &s->anchor_hits[a];
+        if (first->field != field || rs->anchors[first->anchor].phrase != phrase ||
+            rs->anchors[first->anchor].word != rotation)
+            continue;
+        const anchor_hit *previous = first;
+        uint32_t inserted = 0;
+        bool whole = true;
+        for (uint32_t j = 1; j < p->word_count && whole; j++) {
+            uint32_t want = (rotation + j) % p->word_count;
+            const anchor_hit *next = NULL; /* the nearest hit of the next word after the previous one */
+            for (size_t b = 0; b < count; b++) {
+                const anchor_hit *h = &s->anchor_hits[b];
+                if (h->field == field && h->word > previous->word && rs->anchors[h->anchor].phrase == phrase &&
+                    rs->anchors[h->anchor].word == want && (!next || h->word < next->word))
+                    next = h;
+            }
+            if (!next || inserted + (next->word - previous->word - 1) > p->gap ||
+                clause_break(text, previous->end, next->start)) {
+                whole = false;
+            } else {
+                inserted += next->word - previous->word - 1;
+                previous = next;
+            }
+        }
+        if (whole)
+            add_found(s, FOUND_LITERAL, p->literal, 0, (listing_field)field, first->start, previous->end);
+    }
+}
+
+/* Turns this listing's word-anchor hits into hits of their phrases. Runs
+ * only when some anchor hit (a listing that names no word of a tolerant
+ * phrase costs nothing). */
+static void assemble_phrases(ruleset_scratch *s)
+{
+    for (size_t t = 0; t < s->touched_count; t++) {
+        uint32_t phrase = s->touched[t];
+        const tolerant_phrase *p = &s->rs->phrases[phrase];
+        for (uint32_t field = 0; field < 2; field++) {
+            if (p->gap > 0) /* with no gap the exact literal already found the phrase in order */
+                assemble_rotation(s, phrase, field, 0);
+            for (uint32_t rotation = 1; p->either_order && rotation < p->word_count; rotation++)
+                assemble_rotation(s, phrase, field, rotation);
+        }
+    }
+}
+
+/* context: {list, near}: some hit of the rule (a pattern hit counts as
+ * itself) has a term of the list, not under a negator, within `near` words
+ * in the same field. */
+static bool context_holds(ruleset_scratch *s, uint32_t index, int depth)
+{
+    const ruleset *rs = s->rs;
+    const compiled_rule *r = &rs->rules[index];
+    const char *list = r->source->context_list;
+    for (uint32_t k = first_found(s, s->rule_epoch, s->rule_first, (int)index); k != NO_FOUND; k = s->found_next[k]) {
+        const found_hit *h = &s->found[k]; /* a hit of the rule */
+        if (h->kind == FOUND_REGEX) {
+            ruleset_trace(s, depth, "context: a pattern hit needs none");
+            return true;
+        }
+        for (uint32_t i = first_found(s, s->list_epoch, s->list_first, r->context_list); i != NO_FOUND;
+             i = s->found_next[i]) {
+            const found_hit *f = &s->found[i]; /* a hit of the context list */
+            if (f->field != h->field || (!rs->options.no_negation && negated_hit(s, f)))
+                continue;
+            uint32_t distance = f->word_start > h->word_end   ? f->word_start - h->word_end
+                                : h->word_start > f->word_end ? h->word_start - f->word_end
+                                                              : 0;
+            if (distance <= (uint32_t)r->context_near) {
+                ruleset_trace(s, depth, "context: \"%s\" (list %s) is %u words from \"%s\"", rs->literals[f->index].text,
+                              list, distance, rs->literals[h->index].text);
+                return true;
+            }
+        }
+    }
     return false;
 }
 
@@ -1069,6 +1204,20 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
 }
 
 /* Evaluates a condition for a rule with hits; appends signals when `collect`. */
+static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
+                                  int depth)
+{
+    (void)s; (void)rule_index; (void)c; (void)signal; (void)depth;
+    return false;
+}
+
+static bool traceable_sourcing(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
+                               int depth)
+{
+    (void)s; (void)rule_index; (void)c; (void)signal; (void)depth;
+    return false;
+}
+
 static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c, bool collect, int depth)
 {
     const ruleset *rs = s->rs;
@@ -1184,6 +1333,12 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
     case CONDITION_HASHTAGS:
         result = hashtags_hold(s, rule_index, c, &signal, depth);
         break;
+    case CONDITION_STATED_ORIGIN_OUTSIDE_REGION:
+        result = stated_origin_outside(s, rule_index, c, &signal, depth);
+        break;
+    case CONDITION_TRACEABLE_SOURCING:
+        result = traceable_sourcing(s, rule_index, c, &signal, depth);
+        break;
     case CONDITION_SELLER_OUTSIDE_REGION: {
         const normalized_text *loc = normalized_fact(s, l->seller_location, &s->location, &s->location_ready);
         if (loc->length == 0) {
@@ -1272,6 +1427,11 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
         ruleset_trace(s, 1, "seller %s is an authorized seller => does not fire", l->seller_id);
         return false;
     }
+    if (r->context_list >= 0 && !context_holds(s, index, 1)) {
+        ruleset_trace(s, 1, "context: no term of list %s within %d words of a mention => does not fire",
+                      r->source->context_list, r->context_near);
+        return false;
+    }
     listing_intent intent = INTENT_SALE;
     if (!s->rs->options.no_intent && intent_excludes(s, index, r, &intent)) {
         ruleset_trace(s, 1, "the listing is %s, not a sale (intent) => does not fire", intent_names[intent]);
@@ -1330,6 +1490,8 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
         memset(s->term_epoch, 0, rs->condition_term_count * sizeof *s->term_epoch);
         memset(s->regex_epoch, 0, rs->regex_count * sizeof *s->regex_epoch);
         memset(s->slot_epoch, 0, FOUND_SLOTS * sizeof *s->slot_epoch);
+        if (s->phrase_epoch)
+            memset(s->phrase_epoch, 0, rs->phrase_count * sizeof *s->phrase_epoch);
         for (int f = 0; f < 2; f++)
             if (s->fields[f].cue_epoch)
                 memset(s->fields[f].cue_epoch, 0, s->fields[f].cue_capacity * sizeof *s->fields[f].cue_epoch);
@@ -1337,13 +1499,18 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
     }
     s->listing = l;
     s->found_count = s->candidate_count = s->fired_count = s->hit_count = s->signal_count = 0;
+    s->anchor_hit_count = s->touched_count = 0;
+    s->origin_ready = false;
     s->regex_limit_hits = 0;
     s->marks_refused = 0;
     s->hits_truncated = false;
     s->location_ready = s->category_ready = s->intent_ready = s->accessory_ready = false;
     if (prepare_field(s, FIELD_TITLE, l->title, l->title ? l->title_length : 0, out) < 0 ||
-        prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0 ||
-        prepare_abbreviations(s) < 0)
+        prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0)
+        return -1;
+    if (s->anchor_hit_count)
+        assemble_phrases(s);
+    if (prepare_abbreviations(s) < 0)
         return -1;
     for (size_t i = 0; i < rs->pattern_rule_count; i++) {
         uint32_t rule = rs->pattern_rules[i];

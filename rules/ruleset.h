@@ -91,7 +91,7 @@ typedef struct match_hit {
 typedef enum signal_type {
     SIGNAL_LIST = 0, SIGNAL_TERM, SIGNAL_PATTERN, SIGNAL_PRICE_BELOW, SIGNAL_SELLER_OUTSIDE_REGION,
     SIGNAL_SELLER_IN_REGION, SIGNAL_UNAUTHORIZED_SELLER, SIGNAL_OFFICIAL_STORE, SIGNAL_LIVESTREAM,
-    SIGNAL_CATEGORY, SIGNAL_HASHTAGS
+    SIGNAL_CATEGORY, SIGNAL_HASHTAGS, SIGNAL_STATED_ORIGIN, SIGNAL_TRACEABLE_SOURCING
 } signal_type;
 
 typedef struct match_signal {
@@ -109,6 +109,10 @@ typedef struct match_signal {
     const char *model;             /* the model whose reference it is, or NULL */
     char quantity[64];             /* how the quantity was read ("3 × 800 g = 2400 g"), or "" */
     char unit[24];                 /* the unit of reference_price ("800 g"), or "" */
+    /* SIGNAL_STATED_ORIGIN (docs/rules.md, "Stated origin"); the span is the place as written */
+    char place[64];                /* the place stated, as written (cut at a character boundary) */
+    const char *province;          /* its province after the 2025 merger, "abroad", or NULL */
+    const char *why;               /* why it is outside the region (a static English phrase) */
 } match_signal;
 
 typedef struct match_result {

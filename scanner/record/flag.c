@@ -148,6 +148,14 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
                                                   : "tên chỉ có trong hashtag (nhồi từ khóa)")
                                             : (en ? "the name in a hashtag" : "tên trong hashtag"));
         break;
+    case SIGNAL_STATED_ORIGIN:
+        bytebuf_printf(out, en ? "an origin stated as \"%s\", outside the region of origin (%s)"
+                               : "ghi xuất xứ \"%s\", ngoài vùng xuất xứ (%s)",
+                       s->place, r->region.count ? r->region.items[0] : "");
+        break;
+    case SIGNAL_TRACEABLE_SOURCING:
+        bytebuf_append_string(out, en ? "a traceable-sourcing statement" : "có cam kết nguồn gốc truy xuất được");
+        break;
     }
 }
 
@@ -410,6 +418,18 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
             bytebuf_append_json_string(out, location, cut_length(location, strlen(location), lim->max_term));
             break;
         }
+        case SIGNAL_STATED_ORIGIN:
+            bytebuf_append_string(out, ",\"place\":");
+            bytebuf_append_json_string(out, s->place, strlen(s->place));
+            if (s->province) {
+                bytebuf_append_string(out, ",\"province\":");
+                bytebuf_append_json_string(out, s->province, strlen(s->province));
+            }
+            if (s->why) {
+                bytebuf_append_string(out, ",\"why\":");
+                bytebuf_append_json_string(out, s->why, strlen(s->why));
+            }
+            break;
         case SIGNAL_CATEGORY: {
             const char *category = s->term ? s->term : "";
             bytebuf_append_string(out, ",\"category\":");
