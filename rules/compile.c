@@ -332,6 +332,47 @@ static void compile_models(compiler *c, const pack *p, const rule *r, compiled_r
         }
 }
 
+static bool condition_uses(const condition *cond, condition_type type)
+{
+    if (!cond)
+        return false;
+    if (cond->type == type)
+        return true;
+    for (size_t i = 0; i < cond->child_count; i++)
+        if (condition_uses(cond->children[i], type))
+            return true;
+    return false;
+}
+
+/* Stated origin: the gazetteer (built once per set, only when a rule reads
+ * origins) and the post-merger provinces the rule's region names, so that
+ * "trồng tại Hải Phòng" is in the province of a region that says "Hải
+ * Dương" (merged into Hải Phòng in 2025). */
+static void compile_region_provinces(compiler *c, const pack *p, compiled_rule *cr)
+{
+    ruleset *rs = c->rs;
+    if (!rs->provinces && province_table_create(rs->normalizer, &rs->provinces) < 0) {
+        out_of_memory(c, p->file);
+        return;
+    }
+    const rule *r = cr->source;
+    cr->region_provinces = calloc(r->region.count ? r->region.count : 1, sizeof *cr->region_provinces);
+    if (!cr->region_provinces) {
+        out_of_memory(c, p->file);
+        return;
+    }
+    for (size_t i = 0; i < r->region.count; i++) {
+        const char *province = province_of(rs->provinces, r->region.items[i]);
+        if (!strcmp(province, PROVINCE_UNKNOWN) || !strcmp(province, PROVINCE_ABROAD))
+            continue;
+        bool known = false;
+        for (size_t k = 0; k < cr->region_province_count && !known; k++)
+            known = !strcmp(cr->region_provinces[k], province);
+        if (!known)
+            cr->region_provinces[cr->region_province_count++] = province;
+    }
+}
+
 static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
 {
     ruleset *rs = c->rs;
@@ -399,6 +440,11 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
         compile_condition(c, p, r->flag);
     for (size_t i = 0; i < r->unless_count; i++)
         compile_condition(c, p, r->unless[i]);
+    bool origin = condition_uses(r->flag, CONDITION_STATED_ORIGIN_OUTSIDE_REGION);
+    for (size_t i = 0; i < r->unless_count; i++)
+        origin |= condition_uses(r->unless[i], CONDITION_STATED_ORIGIN_OUTSIDE_REGION);
+    if (origin)
+        compile_region_provinces(c, p, cr);
     return 0;
 }
 
@@ -516,6 +562,7 @@ void ruleset_destroy(ruleset *rs)
         free(r->region);
         free(r->name_folded);
         free(r->model_of_term);
+        free(r->region_provinces);
         for (size_t k = 0; k < r->authorized_count; k++)
             free(r->authorized[k].platform);
         free(r->authorized);
@@ -538,6 +585,7 @@ void ruleset_destroy(ruleset *rs)
     free(rs->category_counts);
     free(rs->literals);
     free(rs->phrases);
+    province_table_destroy(rs->provinces);
     for (size_t i = 0; i < rs->anchor_count; i++)
         free(rs->anchors[i].text);
     free(rs->anchors);

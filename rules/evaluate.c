@@ -1204,18 +1204,217 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
 }
 
 /* Evaluates a condition for a rule with hits; appends signals when `collect`. */
-static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
-                                  int depth)
+/* ---- stated origin (docs/rules.md, "Stated origin") ----
+ * Origin statements are read from the main views only when a rule with a
+ * hit asks (stated_origin_outside_region, traceable_sourcing): a cue
+ * ("trồng tại", "đóng gói tại", "xuất xứ", "nhập từ", ...) and the place
+ * after it, compared with the rule's region word for word, then through the
+ * province gazetteer (old and new province names, places abroad). */
+
+/* Folded cues, longest first where one begins another; the place follows. */
+static const char *const origin_cues[] = {
+    "trong tai", "trong o", "duoc trong tai", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
+    "thu mua tai", "dong goi tai", "dong goi o", "dong chai tai", "dong hop tai", "dong tui tai", "xay xat tai",
+    "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nhap khau tu", "nhap khau", "nhap tu",
+    "nhap ve tu", "xuat xu tu", "xuat xu", "nguon goc tu", "nguon goc", "made in", "origin", "grown in", "packed in",
+    "product of", "hang"};
+#define ORIGIN_CUE_HANG (sizeof origin_cues / sizeof *origin_cues - 1) /* "hàng Trung Quốc": abroad only */
+#define MAX_PLACE_WORDS 6
+#define MAX_PLACE_BYTES 200
+
+/* Folded statements of traceable sourcing: from the registered producer
+ * or co-operative, a traceability stamp, the GI certificate, an official
+ * distributor. */
+static const char *const sourcing_cues[] = {
+    "truc tiep tu htx", "truc tiep htx", "truc tiep tu hop tac xa", "thu mua truc tiep", "lay truc tiep tu",
+    "nhap truc tiep tu", "tem truy xuat", "truy xuat nguon goc", "ma qr truy xuat", "chung nhan chi dan dia ly",
+    "tem chi dan dia ly", "nhan chi dan dia ly", "dai ly phan phoi chinh thuc", "dai ly chinh thuc",
+    "nha phan phoi chinh thuc", "dai ly cua htx"};
+
+static bool region_contains(const compiled_rule *r, const char *place, size_t length)
 {
-    (void)s; (void)rule_index; (void)c; (void)signal; (void)depth;
+    normalized_text t = {0};
+    t.text = (char *)place;
+    t.length = length;
+    for (size_t i = 0; i < r->region_count; i++)
+        if (text_contains_padded(&t, r->region[i]))
+            return true;
     return false;
 }
 
+/* Where a stated place lies for rule r: 1 outside (with why and province), 0 inside or same province, -1 unknown. */
+static int place_outside(const ruleset *rs, const compiled_rule *r, const char *place, size_t length, bool abroad_only,
+                         const char **province, const char **why)
+{
+    *province = NULL;
+    if (region_contains(r, place, length))
+        return 0;
+    char buffer[MAX_PLACE_BYTES + 1];
+    memcpy(buffer, place, length);
+    buffer[length] = '\0';
+    const char *p = province_of(rs->provinces, buffer);
+    if (!strcmp(p, PROVINCE_UNKNOWN))
+        return -1;
+    *province = p;
+    if (!strcmp(p, PROVINCE_ABROAD)) {
+        *why = "a place abroad";
+        return 1;
+    }
+    if (abroad_only)
+        return -1;
+    for (size_t i = 0; i < r->region_province_count; i++)
+        if (!strcmp(r->region_provinces[i], p))
+            return 0; /* the region's province (old or new name): no signal without the place itself */
+    *why = "a province other than the region's (after the 2025 merger)";
+    return 1;
+}
+
+/* Reads the statements of one field for rule r; true at the first place outside (signal filled). */
+static bool read_origins(ruleset_scratch *s, const compiled_rule *r, uint32_t field, match_signal *signal, int depth)
+{
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    if (!v->present || !text)
+        return false;
+    size_t words = v->main.length ? v->space_count + 1 : 0;
+    for (size_t w = 0; w < words; w++) {
+        size_t at, end;
+        if (!view_word(v, w, &at, &end))
+            continue;
+        size_t cue = 0, cue_words = 0;
+        for (; cue < sizeof origin_cues / sizeof *origin_cues; cue++)
+            if (phrase_at(&v->main, at, origin_cues[cue]))
+                break;
+        if (cue == sizeof origin_cues / sizeof *origin_cues)
+            continue;
+        cue_words = 1;
+        for (const char *q = origin_cues[cue]; *q; q++)
+            cue_words += *q == ' ';
+        /* the place: up to 6 words in the same clause; past a comma only when what follows is itself a place
+         * ("Bắc Quang, Tuyên Quang"), never into the next statement */
+        size_t first = w + cue_words, place_start, place_end, word_start, word_end;
+        if (!view_word(v, first, &place_start, &place_end))
+            continue;
+        bool cue_follows = false; /* "hàng nhập khẩu từ ...": the next cue says it */
+        for (size_t k = 0; k < ORIGIN_CUE_HANG && cue == ORIGIN_CUE_HANG && !cue_follows; k++)
+            cue_follows = phrase_at(&v->main, place_start, origin_cues[k]);
+        if (cue_follows)
+            continue;
+        for (size_t j = first + 1; j < words && j - first < MAX_PLACE_WORDS; j++) {
+            size_t prev_start, prev_end;
+            if (!view_word(v, j, &word_start, &word_end) || !view_word(v, j - 1, &prev_start, &prev_end))
+                break;
+            uint32_t gap_from = v->main.source_end[prev_end - 1], gap_to = v->main.source_start[word_start];
+            bool next_cue = false;
+            for (size_t k = 0; k < ORIGIN_CUE_HANG && !next_cue; k++)
+                next_cue = phrase_at(&v->main, word_start, origin_cues[k]);
+            if (next_cue)
+                break;
+            if (gap_from < gap_to && clause_break(text, gap_from, gap_to)) {
+                bool comma_only = true;
+                for (uint32_t i = gap_from; i < gap_to && comma_only; i++)
+                    comma_only = text[i] != '\n' && text[i] != '\r' && !strchr(".;!?()[]{}|", text[i]);
+                const char *unused_province, *unused_why;
+                size_t next_end = word_end;
+                for (size_t k = j + 1; k < words && k < j + 3; k++) { /* the next comma segment, up to 3 words */
+                    size_t ks, ke;
+                    if (!view_word(v, k, &ks, &ke) ||
+                        clause_break(text, v->main.source_end[next_end - 1], v->main.source_start[ks]))
+                        break;
+                    next_end = ke;
+                }
+                if (!comma_only || next_end - word_start > MAX_PLACE_BYTES ||
+                    place_outside(s->rs, r, v->main.text + word_start, next_end - word_start, false, &unused_province,
+                                  &unused_why) < 0)
+                    break;
+            }
+            place_end = word_end;
+        }
+        if (place_end - place_start > MAX_PLACE_BYTES)
+            continue; /* no place is that long: hostile text */
+        const char *province = NULL, *why = NULL;
+        int outside = place_outside(s->rs, r, v->main.text + place_start, place_end - place_start,
+                                    cue == ORIGIN_CUE_HANG, &province, &why);
+        uint32_t start = v->main.source_start[place_start], stop = v->main.source_end[place_end - 1];
+        ruleset_trace(s, depth, "stated origin: \"%s\" then \"%.*s\" => %s", origin_cues[cue], (int)(stop - start),
+                      text + start, outside > 0 ? "outside the region" : outside == 0 ? "inside the region (or its province)"
+                                                                                        : "not a place it knows");
+        if (outside > 0) {
+            signal->type = SIGNAL_STATED_ORIGIN;
+            signal->has_span = true;
+            signal->field = (listing_field)field;
+            signal->start = start;
+            signal->end = stop;
+            size_t n = stop - start < sizeof signal->place ? stop - start : sizeof signal->place - 1;
+            while (n && n < stop - start && ((unsigned char)text[start + n] & 0xC0) == 0x80)
+                n--; /* cut at a character boundary */
+            memcpy(signal->place, text + start, n);
+            signal->place[n] = '\0';
+            signal->province = province;
+            signal->why = why;
+            return true;
+        }
+        w = w + cue_words - 1;
+    }
+    return false;
+}
+
+static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
+                                  int depth)
+{
+    const compiled_rule *r = &s->rs->rules[rule_index];
+    bool outside = read_origins(s, r, FIELD_TITLE, signal, depth) || read_origins(s, r, FIELD_DESCRIPTION, signal, depth);
+    bool result = c->value ? outside : !outside;
+    ruleset_trace(s, depth, "stated_origin_outside_region %s => %s", c->value ? "true" : "false", result ? "true" : "false");
+    if (!c->value)
+        signal->type = SIGNAL_STATED_ORIGIN, signal->has_span = false;
+    return result;
+}
+
+/* traceable_sourcing: a sourcing statement, at a price that is not below
+ * half the reference (a "direct from the co-operative" stamp on goods at a
+ * third of the price is no exception). */
 static bool traceable_sourcing(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
                                int depth)
 {
-    (void)s; (void)rule_index; (void)c; (void)signal; (void)depth;
-    return false;
+    const char *cue = NULL;
+    listing_field where = FIELD_TITLE;
+    uint32_t start = 0, end = 0;
+    for (uint32_t field = 0; field < 2 && !cue; field++) {
+        const field_views *v = &s->fields[field];
+        size_t words = v->present && v->main.length ? v->space_count + 1 : 0;
+        for (size_t w = 0; w < words && !cue; w++) {
+            size_t at, stop;
+            if (!view_word(v, w, &at, &stop))
+                continue;
+            for (size_t k = 0; k < sizeof sourcing_cues / sizeof *sourcing_cues && !cue; k++)
+                if (phrase_at(&v->main, at, sourcing_cues[k])) {
+                    cue = sourcing_cues[k];
+                    where = (listing_field)field;
+                    start = v->main.source_start[at];
+                    end = v->main.source_end[at + strlen(cue) - 1];
+                }
+        }
+    }
+    bool holds = cue != NULL;
+    if (holds) {
+        condition half = {.type = CONDITION_PRICE_BELOW, .ratio = 0.5};
+        match_signal unused = {0};
+        if (price_below(s, rule_index, &half, &unused, depth + 1)) {
+            ruleset_trace(s, depth, "traceable_sourcing: \"%s\", but at under half the reference price => not an exception", cue);
+            holds = false;
+        }
+    }
+    bool result = c->value ? holds : !holds;
+    signal->type = SIGNAL_TRACEABLE_SOURCING;
+    signal->term = cue;
+    signal->has_span = holds;
+    signal->field = where;
+    signal->start = start;
+    signal->end = end;
+    ruleset_trace(s, depth, "traceable_sourcing %s => %s%s%s", c->value ? "true" : "false", result ? "true" : "false",
+                  cue ? " (\"" : "", cue ? cue : "");
+    return result;
 }
 
 static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c, bool collect, int depth)
@@ -1500,7 +1699,6 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
     s->listing = l;
     s->found_count = s->candidate_count = s->fired_count = s->hit_count = s->signal_count = 0;
     s->anchor_hit_count = s->touched_count = 0;
-    s->origin_ready = false;
     s->regex_limit_hits = 0;
     s->marks_refused = 0;
     s->hits_truncated = false;

@@ -89,7 +89,7 @@ typedef struct compiled_rule {
     uint32_t *model_of_term;   /* ... each of the model source->models[model_of_term[i]] */
     int context_list;          /* context: global list index a term hit needs near it, -1 none */
     int context_near;
-    char **region_provinces;   /* the post-merger provinces its region entries name (stated origin), may be 0 */
+    const char **region_provinces;   /* the post-merger provinces its region entries name (stated origin), may be 0 */
     size_t region_province_count;
 } compiled_rule;
 
@@ -201,10 +201,6 @@ struct ruleset_scratch {
     size_t anchor_hit_count;
     uint32_t *phrase_epoch, *touched;
     size_t touched_count;
-    bool origin_ready;            /* stated origin: the statements of this listing, read once */
-    bool sourcing;                /* a traceable-sourcing statement */
-    match_signal origin_outside;  /* the first stated place outside... (has_span false: none) */
-    uint32_t origin_rule;         /* ... for this rule's region (origins are per rule: origin_ready per rule) */
 };
 
 

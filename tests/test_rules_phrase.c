@@ -235,3 +235,81 @@ Test(phrase, mistakes)
             "context needs a list");
     refused("gap: -1\n", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n", "gap");
 }
+
+/* ---- capability 11: stated origin ---- */
+
+static const char origin[] =
+    "  - id: gi.cam\n"
+    "    kind: gi\n"
+    "    name: \"Cam Vân Sơn\"\n"
+    "    terms: [\"cam vân sơn\"]\n"
+    "    region: [\"Vân Sơn\", \"Bắc Quang\", \"Hà Giang\"]\n"
+    "    reference_price: 45000\n"
+    "    flag:\n"
+    "      any:\n"
+    "        - seller_outside_region: true\n"
+    "        - stated_origin_outside_region: true\n"
+    "    unless:\n"
+    "      - traceable_sourcing: true\n";
+
+Test(origin, statements_compared_with_the_region)
+{
+    example e[] = {
+        /* a seller inside the region, goods grown elsewhere */
+        {"Cam Vân Sơn loại 1", "Cam trồng tại Bắc Giang, vỏ mỏng.", "Bắc Quang, Hà Giang", 45000, true, "Bắc Giang"},
+        {"Cam Vân Sơn", "Vườn nhà trồng ở Đồng Nai", NULL, 45000, true, "Đồng Nai"},
+        {"Cam Vân Sơn giá sỉ", "Thu gom tại Lâm Đồng, dán nhãn Cam Vân Sơn.", NULL, 45000, true, "Lâm Đồng"},
+        {"Cam Vân Sơn chính vụ", "Hàng nhập khẩu từ Thái Lan, đóng gói tại Vân Sơn.", "Hà Giang", 45000, true,
+         "Thái Lan"},
+        {"Cam Vân Sơn xuất xứ: Trung Quốc", NULL, NULL, 45000, true, "Trung Quốc"},
+        {"Cam Vân Sơn hàng Trung Quốc", NULL, NULL, 45000, true, "Trung Quốc"},
+        /* inside: the region's own words, or its province by the old or the new name */
+        {"Cam Vân Sơn chính gốc", "Trồng tại Vân Sơn.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "trong tai Van Son, Bac Quang, Ha Giang", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn trồng tại Bắc Quang, Tuyên Quang", "Vườn ở Bắc Quang (Hà Giang cũ).", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn trồng tại Tuyên Quang", NULL, NULL, 45000, false, NULL},
+        /* no place it knows, or no statement at all */
+        {"Cam Vân Sơn hái tại vườn", "Hàng đẹp, ship nhanh.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn nhà vườn", "Giao hàng về Hà Nội.", NULL, 45000, false, NULL},
+    };
+    check(origin, e, N(e));
+}
+
+Test(origin, traceable_sourcing_at_a_normal_price)
+{
+    example e[] = {
+        {"Cam Vân Sơn - thu mua trực tiếp HTX Vân Sơn", "Có tem truy xuất nguồn gốc.", "TP. Hồ Chí Minh", 50000, false,
+         NULL},
+        {"Cam Vân Sơn - đại lý phân phối chính thức", NULL, "Đà Nẵng", 45000, false, NULL},
+        {"Cam Vân Sơn - nguồn HTX, tem truy xuất", "Lấy trực tiếp từ HTX Vân Sơn. Xả kho.", "Hà Nội", 15000, true,
+         NULL},
+        {"Cam Vân Sơn", NULL, "Đà Nẵng", 45000, true, NULL},
+    };
+    check(origin, e, N(e));
+}
+
+Test(origin, hostile_text_is_bounded)
+{
+    /* a very long "place" and a cue at the very end */
+    char title[8192] = "Cam Vân Sơn trồng tại ";
+    size_t n = strlen(title);
+    while (n + 2 < sizeof title) {
+        title[n++] = 'x';
+    }
+    title[n] = '\0';
+    example e[] = {
+        {title, "xuất xứ", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "trồng tại", NULL, 45000, false, NULL},
+    };
+    check(origin, e, N(e));
+}
+
+Test(origin, mistakes)
+{
+    refused("", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n"
+                "    flag: {stated_origin_outside_region: true}\n",
+            "stated_origin_outside_region needs the rule's region");
+    refused("", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n"
+                "    flag: {traceable_sourcing: perhaps}\n",
+            "traceable_sourcing");
+}
