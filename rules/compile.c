@@ -348,12 +348,21 @@ static bool condition_uses(const condition *cond, condition_type type)
  * origins) and the post-merger provinces the rule's region names, so that
  * "trồng tại Hải Phòng" is in the province of a region that says "Hải
  * Dương" (merged into Hải Phòng in 2025). */
+static position r_position(const compiled_rule *cr)
+{
+    return cr->source->at;
+}
+
 static void compile_region_provinces(compiler *c, const pack *p, compiled_rule *cr)
 {
     ruleset *rs = c->rs;
-    if (!rs->provinces && province_table_create(rs->normalizer, &rs->provinces) < 0) {
-        out_of_memory(c, p->file);
-        return;
+    if (!rs->provinces) {
+        if (province_table_create(rs->normalizer, &rs->provinces) < 0) {
+            out_of_memory(c, p->file);
+            return;
+        }
+        for (size_t i = 0; i < origin_cue_count(); i++)
+            add_literal(c, p->file, r_position(cr), origin_cue(i), LITERAL_ORIGIN_CUE, (uint32_t)i, true);
     }
     const rule *r = cr->source;
     cr->region_provinces = calloc(r->region.count ? r->region.count : 1, sizeof *cr->region_provinces);

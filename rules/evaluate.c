@@ -293,7 +293,7 @@ static int search_view(ruleset_scratch *s, listing_field field, const char *text
     for (long i = 0; i < n; i++) {
         const mpm_hit *h = &s->view_hits[i];
         if ((h->start >= rule_terms_from && s->rs->literals[h->id].kind != LITERAL_RULE_TERM) ||
-            s->rs->literals[h->id].kind == LITERAL_WORD_ANCHOR) /* tolerant phrases are read in the main views */
+            s->rs->literals[h->id].kind >= LITERAL_WORD_ANCHOR) /* phrases and origins are read in the main views */
             continue;
         uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
         if (end <= start)
@@ -431,6 +431,13 @@ static void add_anchor_hit(ruleset_scratch *s, uint32_t literal, listing_field f
     }
 }
 
+/* An origin cue hit the main view of a field (kept only when a rule reads origins: the literals exist only then). */
+static void add_cue_hit(ruleset_scratch *s, uint32_t literal, listing_field field, uint32_t start, uint32_t end)
+{
+    if (s->cue_hit_count < MAX_ORIGIN_STATEMENTS)
+        s->cue_hits[s->cue_hit_count++] = (origin_cue_hit){(uint32_t)field, s->rs->literals[literal].owner, start, end};
+}
+
 static int prepare_field(ruleset_scratch *s, listing_field field, const char *text, size_t length, match_result *out)
 {
     field_views *v = &s->fields[field];
@@ -503,9 +510,11 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
                 s->marks_refused++;
                 continue;
             }
-            if (s->rs->literals[h->id].kind == LITERAL_WORD_ANCHOR) {
-                if (k == 0) /* the joined view adds nothing to words that are written apart */
+            if (s->rs->literals[h->id].kind >= LITERAL_WORD_ANCHOR) {
+                if (k == 0 && s->rs->literals[h->id].kind == LITERAL_WORD_ANCHOR) /* joined views add nothing here */
                     add_anchor_hit(s, h->id, field, start, end);
+                else if (k == 0)
+                    add_cue_hit(s, h->id, field, h->start, h->end);
                 continue;
             }
             add_found(s, FOUND_LITERAL, h->id, 0, field, start, end);
@@ -1211,14 +1220,22 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
  * after it, compared with the rule's region word for word, then through the
  * province gazetteer (old and new province names, places abroad). */
 
-/* Folded cues, longest first where one begins another; the place follows. */
+/* Folded cues; the place follows. Bare "nguồn gốc" and "xuất xứ rõ ràng"
+ * are common and say nothing: the place decides (a place the gazetteer does
+ * not know is no statement). After them, "hàng" + a place abroad ("hàng
+ * Trung Quốc", "hàng Thái"): "hàng" is in most listings, so only these. */
 static const char *const origin_cues[] = {
-    "trong tai", "trong o", "duoc trong tai", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
+    "trong tai", "trong o", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
     "thu mua tai", "dong goi tai", "dong goi o", "dong chai tai", "dong hop tai", "dong tui tai", "xay xat tai",
     "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nhap khau tu", "nhap khau", "nhap tu",
-    "nhap ve tu", "xuat xu tu", "xuat xu", "nguon goc tu", "nguon goc", "made in", "origin", "grown in", "packed in",
-    "product of", "hang"};
-#define ORIGIN_CUE_HANG (sizeof origin_cues / sizeof *origin_cues - 1) /* "hàng Trung Quốc": abroad only */
+    "nhap ve tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin", "grown in", "packed in", "product of",
+    "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
+    "hang han quoc", "hang nhat ban", "hang nhat", "hang dai loan", "hang china"};
+#define ORIGIN_CUE_COUNT (sizeof origin_cues / sizeof *origin_cues)
+#define ORIGIN_CUE_HANG 31 /* the first "hàng" + abroad cue: the place is in the cue */
+
+size_t origin_cue_count(void) { return ORIGIN_CUE_COUNT; }
+const char *origin_cue(size_t i) { return i < ORIGIN_CUE_COUNT ? origin_cues[i] : NULL; }
 #define MAX_PLACE_WORDS 6
 #define MAX_PLACE_BYTES 200
 
@@ -1242,107 +1259,122 @@ static bool region_contains(const compiled_rule *r, const char *place, size_t le
     return false;
 }
 
-/* Where a stated place lies for rule r: 1 outside (with why and province), 0 inside or same province, -1 unknown. */
-static int place_outside(const ruleset *rs, const compiled_rule *r, const char *place, size_t length, bool abroad_only,
-                         const char **province, const char **why)
+static void add_statement(ruleset_scratch *s, uint32_t field, size_t start, size_t end, const char *province)
 {
-    *province = NULL;
-    if (region_contains(r, place, length))
-        return 0;
-    char buffer[MAX_PLACE_BYTES + 1];
-    memcpy(buffer, place, length);
-    buffer[length] = '\0';
-    const char *p = province_of(rs->provinces, buffer);
-    if (!strcmp(p, PROVINCE_UNKNOWN))
-        return -1;
-    *province = p;
-    if (!strcmp(p, PROVINCE_ABROAD)) {
-        *why = "a place abroad";
-        return 1;
-    }
-    if (abroad_only)
-        return -1;
-    for (size_t i = 0; i < r->region_province_count; i++)
-        if (!strcmp(r->region_provinces[i], p))
-            return 0; /* the region's province (old or new name): no signal without the place itself */
-    *why = "a province other than the region's (after the 2025 merger)";
-    return 1;
+    if (s->origin_count < MAX_ORIGIN_STATEMENTS)
+        s->origins[s->origin_count++] = (origin_statement){field, (uint32_t)start, (uint32_t)end, province};
 }
 
-/* Reads the statements of one field for rule r; true at the first place outside (signal filled). */
-static bool read_origins(ruleset_scratch *s, const compiled_rule *r, uint32_t field, match_signal *signal, int depth)
+/* Whether an origin cue starts at this offset of the field's main view (its cue hits, found by the automaton). */
+static bool cue_starts_at(const ruleset_scratch *s, uint32_t field, size_t at)
 {
-    const field_views *v = &s->fields[field];
-    const char *text = field_text(s, field);
-    if (!v->present || !text)
-        return false;
-    size_t words = v->main.length ? v->space_count + 1 : 0;
-    for (size_t w = 0; w < words; w++) {
-        size_t at, end;
-        if (!view_word(v, w, &at, &end))
+    for (size_t i = 0; i < s->cue_hit_count; i++)
+        if (s->cue_hits[i].field == field && s->cue_hits[i].start == at)
+            return true;
+    return false;
+}
+
+/* The origin statements of the listing, for every rule (the region is
+ * compared per rule): read once, when a rule first asks, from the cue hits
+ * the automaton found. */
+static void read_statements(ruleset_scratch *s)
+{
+    const province_table *provinces = s->rs->provinces;
+    for (size_t c = 0; c < s->cue_hit_count; c++) {
+        const origin_cue_hit *cue = &s->cue_hits[c];
+        const field_views *v = &s->fields[cue->field];
+        const char *text = field_text(s, cue->field);
+        bool longer = false; /* "nhập khẩu từ" over "nhập khẩu": the longest cue at a place speaks */
+        for (size_t k = 0; k < s->cue_hit_count && !longer; k++)
+            longer = s->cue_hits[k].field == cue->field && s->cue_hits[k].start == cue->start &&
+                     s->cue_hits[k].end > cue->end;
+        if (longer)
             continue;
-        size_t cue = 0, cue_words = 0;
-        for (; cue < sizeof origin_cues / sizeof *origin_cues; cue++)
-            if (phrase_at(&v->main, at, origin_cues[cue]))
-                break;
-        if (cue == sizeof origin_cues / sizeof *origin_cues)
+        if (cue->cue >= ORIGIN_CUE_HANG) { /* "hàng Trung Quốc": the place is the cue's last words */
+            add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
             continue;
-        cue_words = 1;
-        for (const char *q = origin_cues[cue]; *q; q++)
-            cue_words += *q == ' ';
+        }
+        if (cue->end + 1 >= v->main.length)
+            continue;
         /* the place: up to 6 words in the same clause; past a comma only when what follows is itself a place
          * ("Bắc Quang, Tuyên Quang"), never into the next statement */
-        size_t first = w + cue_words, place_start, place_end, word_start, word_end;
-        if (!view_word(v, first, &place_start, &place_end))
+        size_t place_start = cue->end + 1, place_end = place_start, words = 0;
+        while (place_end < v->main.length && v->main.text[place_end] != ' ')
+            place_end++;
+        if (clause_break(text, v->main.source_end[cue->end - 1], v->main.source_start[place_start]))
             continue;
-        bool cue_follows = false; /* "hàng nhập khẩu từ ...": the next cue says it */
-        for (size_t k = 0; k < ORIGIN_CUE_HANG && cue == ORIGIN_CUE_HANG && !cue_follows; k++)
-            cue_follows = phrase_at(&v->main, place_start, origin_cues[k]);
-        if (cue_follows)
-            continue;
-        for (size_t j = first + 1; j < words && j - first < MAX_PLACE_WORDS; j++) {
-            size_t prev_start, prev_end;
-            if (!view_word(v, j, &word_start, &word_end) || !view_word(v, j - 1, &prev_start, &prev_end))
+        for (size_t word_start = place_end + 1; word_start < v->main.length && ++words < MAX_PLACE_WORDS;) {
+            size_t word_end = word_start;
+            while (word_end < v->main.length && v->main.text[word_end] != ' ')
+                word_end++;
+            if (cue_starts_at(s, cue->field, word_start))
                 break;
-            uint32_t gap_from = v->main.source_end[prev_end - 1], gap_to = v->main.source_start[word_start];
-            bool next_cue = false;
-            for (size_t k = 0; k < ORIGIN_CUE_HANG && !next_cue; k++)
-                next_cue = phrase_at(&v->main, word_start, origin_cues[k]);
-            if (next_cue)
-                break;
+            uint32_t gap_from = v->main.source_end[place_end - 1], gap_to = v->main.source_start[word_start];
             if (gap_from < gap_to && clause_break(text, gap_from, gap_to)) {
                 bool comma_only = true;
                 for (uint32_t i = gap_from; i < gap_to && comma_only; i++)
                     comma_only = text[i] != '\n' && text[i] != '\r' && !strchr(".;!?()[]{}|", text[i]);
-                const char *unused_province, *unused_why;
-                size_t next_end = word_end;
-                for (size_t k = j + 1; k < words && k < j + 3; k++) { /* the next comma segment, up to 3 words */
-                    size_t ks, ke;
-                    if (!view_word(v, k, &ks, &ke) ||
-                        clause_break(text, v->main.source_end[next_end - 1], v->main.source_start[ks]))
+                size_t next_end = word_end; /* the next comma segment, up to 3 words */
+                for (int k = 0; k < 2 && next_end < v->main.length; k++) {
+                    size_t ke = next_end + 1;
+                    while (ke < v->main.length && v->main.text[ke] != ' ')
+                        ke++;
+                    if (clause_break(text, v->main.source_end[next_end - 1], v->main.source_start[next_end + 1]))
                         break;
                     next_end = ke;
                 }
                 if (!comma_only || next_end - word_start > MAX_PLACE_BYTES ||
-                    place_outside(s->rs, r, v->main.text + word_start, next_end - word_start, false, &unused_province,
-                                  &unused_why) < 0)
+                    !strcmp(province_of_normalized(provinces, v->main.text + word_start, next_end - word_start),
+                            PROVINCE_UNKNOWN))
                     break;
             }
             place_end = word_end;
+            word_start = word_end + 1;
         }
-        if (place_end - place_start > MAX_PLACE_BYTES)
-            continue; /* no place is that long: hostile text */
-        const char *province = NULL, *why = NULL;
-        int outside = place_outside(s->rs, r, v->main.text + place_start, place_end - place_start,
-                                    cue == ORIGIN_CUE_HANG, &province, &why);
-        uint32_t start = v->main.source_start[place_start], stop = v->main.source_end[place_end - 1];
-        ruleset_trace(s, depth, "stated origin: \"%s\" then \"%.*s\" => %s", origin_cues[cue], (int)(stop - start),
-                      text + start, outside > 0 ? "outside the region" : outside == 0 ? "inside the region (or its province)"
-                                                                                        : "not a place it knows");
-        if (outside > 0) {
+        if (place_end - place_start <= MAX_PLACE_BYTES) /* no place is longer: hostile text */
+            add_statement(s, cue->field, place_start, place_end,
+                          province_of_normalized(provinces, v->main.text + place_start, place_end - place_start));
+    }
+}
+
+static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
+                                  int depth)
+{
+    const compiled_rule *r = &s->rs->rules[rule_index];
+    if (!s->origins_ready) {
+        s->origins_ready = true;
+        s->origin_count = 0;
+        read_statements(s);
+    }
+    bool outside = false;
+    for (size_t i = 0; i < s->origin_count && !outside; i++) {
+        const origin_statement *o = &s->origins[i];
+        const field_views *v = &s->fields[o->field];
+        const char *text = field_text(s, o->field), *why = NULL;
+        const char *place = v->main.text + o->place_start;
+        size_t length = o->place_end - o->place_start;
+        if (region_contains(r, place, length)) {
+            why = "inside the region";
+        } else if (!strcmp(o->province, PROVINCE_UNKNOWN)) {
+            why = "not a place the gazetteer knows";
+        } else if (!strcmp(o->province, PROVINCE_ABROAD)) {
+            outside = true;
+        } else {
+            bool same = false;
+            for (size_t k = 0; k < r->region_province_count && !same; k++)
+                same = !strcmp(r->region_provinces[k], o->province);
+            if (same)
+                why = "in the region's province";
+            else
+                outside = true;
+        }
+        uint32_t start = v->main.source_start[o->place_start], stop = v->main.source_end[o->place_end - 1];
+        ruleset_trace(s, depth, "stated origin \"%.*s\" (%s) => %s", (int)(stop - start), text + start, o->province,
+                      outside ? "outside the region" : why);
+        if (outside) {
             signal->type = SIGNAL_STATED_ORIGIN;
             signal->has_span = true;
-            signal->field = (listing_field)field;
+            signal->field = (listing_field)o->field;
             signal->start = start;
             signal->end = stop;
             size_t n = stop - start < sizeof signal->place ? stop - start : sizeof signal->place - 1;
@@ -1350,24 +1382,17 @@ static bool read_origins(ruleset_scratch *s, const compiled_rule *r, uint32_t fi
                 n--; /* cut at a character boundary */
             memcpy(signal->place, text + start, n);
             signal->place[n] = '\0';
-            signal->province = province;
-            signal->why = why;
-            return true;
+            signal->province = o->province;
+            signal->why = !strcmp(o->province, PROVINCE_ABROAD) ? "a place abroad"
+                                                                : "a province other than the region's (after the 2025 merger)";
         }
-        w = w + cue_words - 1;
     }
-    return false;
-}
-
-static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
-                                  int depth)
-{
-    const compiled_rule *r = &s->rs->rules[rule_index];
-    bool outside = read_origins(s, r, FIELD_TITLE, signal, depth) || read_origins(s, r, FIELD_DESCRIPTION, signal, depth);
     bool result = c->value ? outside : !outside;
     ruleset_trace(s, depth, "stated_origin_outside_region %s => %s", c->value ? "true" : "false", result ? "true" : "false");
-    if (!c->value)
-        signal->type = SIGNAL_STATED_ORIGIN, signal->has_span = false;
+    if (!c->value) {
+        signal->type = SIGNAL_STATED_ORIGIN;
+        signal->has_span = false;
+    }
     return result;
 }
 
@@ -1699,6 +1724,8 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
     s->listing = l;
     s->found_count = s->candidate_count = s->fired_count = s->hit_count = s->signal_count = 0;
     s->anchor_hit_count = s->touched_count = 0;
+    s->origins_ready = false;
+    s->cue_hit_count = 0;
     s->regex_limit_hits = 0;
     s->marks_refused = 0;
     s->hits_truncated = false;

@@ -21,7 +21,11 @@
 
 /* LITERAL_WORD_ANCHOR: one word of a tolerant phrase (docs/rules.md, "Phrase tolerance and context"); its hits are
  * kept apart and assembled into hits of the phrase, never found as cues or mentions themselves */
-typedef enum literal_kind { LITERAL_RULE_TERM = 0, LITERAL_LIST_TERM, LITERAL_CONDITION_TERM, LITERAL_WORD_ANCHOR } literal_kind;
+/* LITERAL_ORIGIN_CUE: an origin statement's cue ("trong tai"; docs/rules.md, "Stated origin"), in the automaton only
+ * when a rule reads origins, so that the statements are found by the one scan every listing has already */
+typedef enum literal_kind {
+    LITERAL_RULE_TERM = 0, LITERAL_LIST_TERM, LITERAL_CONDITION_TERM, LITERAL_WORD_ANCHOR, LITERAL_ORIGIN_CUE
+} literal_kind;
 
 #define MAX_TOLERANT_WORDS 16  /* a longer phrase stays exact */
 #define MAX_ANCHOR_HITS 256    /* word-anchor hits kept per listing (main views only) */
@@ -41,6 +45,22 @@ typedef struct word_anchor {
     uint32_t word;         /* position of the word in the phrase */
     char *text;            /* the word as written (marks kept, for marks_agree) */
 } word_anchor;
+
+#define MAX_ORIGIN_STATEMENTS 8 /* origin statements (and cue hits) kept per listing */
+
+typedef struct origin_cue_hit {
+    uint32_t field;
+    uint32_t cue;                /* index in the cue table (evaluate.c) */
+    uint32_t start, end;         /* offsets in the field's main view */
+} origin_cue_hit;
+
+/* An origin statement (docs/rules.md, "Stated origin"): its place in a field's main view and the gazetteer's
+ * reading of it (a post-merger province, PROVINCE_ABROAD or PROVINCE_UNKNOWN) */
+typedef struct origin_statement {
+    uint32_t field;
+    uint32_t place_start, place_end;
+    const char *province;
+} origin_statement;
 
 typedef struct anchor_hit {
     uint32_t anchor;
@@ -118,7 +138,7 @@ struct ruleset {
     size_t phrase_count, phrase_capacity;
     word_anchor *anchors;
     size_t anchor_count, anchor_capacity;
-    province_table *provinces; /* stated origin: built only when a rule uses it */
+    province_table *provinces; /* stated origin: built only when a rule uses it (then its cues are literals) */
 };
 
 
@@ -201,8 +221,19 @@ struct ruleset_scratch {
     size_t anchor_hit_count;
     uint32_t *phrase_epoch, *touched;
     size_t touched_count;
+    /* stated origin: the statements of this listing, read once when a rule first asks */
+    origin_statement origins[MAX_ORIGIN_STATEMENTS];
+    origin_cue_hit cue_hits[MAX_ORIGIN_STATEMENTS];
+    size_t cue_hit_count;
+    size_t origin_count;
+    bool origins_ready;
 };
 
+
+/* evaluate.c: the origin statements' cues, added to the automaton (as LITERAL_ORIGIN_CUE, owner = index) when a
+ * rule reads origins. */
+size_t origin_cue_count(void);
+const char *origin_cue(size_t i);
 
 /* evaluate.c: decides one listing; with s->trace set it also writes how. */
 int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_facts *l, match_result *out);
