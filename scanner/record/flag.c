@@ -418,9 +418,14 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
             bytebuf_append_json_string(out, location, cut_length(location, strlen(location), lim->max_term));
             break;
         }
-        case SIGNAL_STATED_ORIGIN:
+        case SIGNAL_STATED_ORIGIN: {
             bytebuf_append_string(out, ",\"place\":");
             bytebuf_append_json_string(out, s->place, strlen(s->place));
+            size_t kept = s->field == FIELD_TITLE ? title_kept : description_kept;
+            if (s->has_span && s->end <= kept) { /* where the place is written, for the reviewer's highlight */
+                bytebuf_append_string(out, s->field == FIELD_TITLE ? ",\"field\":\"title\"" : ",\"field\":\"description\"");
+                append_span(out, s->start, s->end);
+            }
             if (s->province) {
                 bytebuf_append_string(out, ",\"province\":");
                 bytebuf_append_json_string(out, s->province, strlen(s->province));
@@ -430,6 +435,7 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
                 bytebuf_append_json_string(out, s->why, strlen(s->why));
             }
             break;
+        }
         case SIGNAL_CATEGORY: {
             const char *category = s->term ? s->term : "";
             bytebuf_append_string(out, ",\"category\":");
