@@ -1232,7 +1232,6 @@ static const char *const origin_cues[] = {
     "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
     "hang han quoc", "hang nhat ban", "hang nhat", "hang dai loan", "hang china"};
 #define ORIGIN_CUE_COUNT (sizeof origin_cues / sizeof *origin_cues)
-#define ORIGIN_CUE_HANG 31 /* the first "hàng" + abroad cue: the place is in the cue */
 
 size_t origin_cue_count(void) { return ORIGIN_CUE_COUNT; }
 const char *origin_cue(size_t i) { return i < ORIGIN_CUE_COUNT ? origin_cues[i] : NULL; }
@@ -1290,7 +1289,7 @@ static void read_statements(ruleset_scratch *s)
                      s->cue_hits[k].end > cue->end;
         if (longer)
             continue;
-        if (cue->cue >= ORIGIN_CUE_HANG) { /* "hàng Trung Quốc": the place is the cue's last words */
+        if (!strncmp(origin_cues[cue->cue], "hang ", 5)) { /* "hàng Trung Quốc": the place is the cue's last words */
             add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
             continue;
         }
