@@ -423,8 +423,9 @@ static void add_anchor_hit(ruleset_scratch *s, uint32_t literal, listing_field f
         return;
     }
     uint32_t anchor = s->rs->literals[literal].owner, phrase = s->rs->anchors[anchor].phrase;
-    s->anchor_hits[s->anchor_hit_count++] =
-        (anchor_hit){anchor, (uint32_t)field, (uint32_t)words_before(&s->fields[field], start), start, end};
+    /* its word number is counted only if its phrase turns out complete (assemble_phrases): a common word such as
+     * "hùng" alone costs one store */
+    s->anchor_hits[s->anchor_hit_count++] = (anchor_hit){anchor, (uint32_t)field, UINT32_MAX, start, end};
     if (s->phrase_epoch[phrase] != s->epoch) {
         s->phrase_epoch[phrase] = s->epoch;
         s->touched[s->touched_count++] = phrase; /* at most one per anchor hit: bounded by MAX_ANCHOR_HITS */
@@ -805,6 +806,19 @@ static void assemble_phrases(ruleset_scratch *s)
         uint32_t phrase = s->touched[t];
         const tolerant_phrase *p = &s->rs->phrases[phrase];
         for (uint32_t field = 0; field < 2; field++) {
+            uint32_t seen = 0, all = p->word_count >= 32 ? UINT32_MAX : (1u << p->word_count) - 1;
+            for (size_t a = 0; a < s->anchor_hit_count; a++) {
+                const anchor_hit *h = &s->anchor_hits[a];
+                if (h->field == field && s->rs->anchors[h->anchor].phrase == phrase)
+                    seen |= 1u << s->rs->anchors[h->anchor].word;
+            }
+            if (seen != all)
+                continue; /* a word of it is missing in this field */
+            for (size_t a = 0; a < s->anchor_hit_count; a++) {
+                anchor_hit *h = &s->anchor_hits[a];
+                if (h->field == field && h->word == UINT32_MAX && s->rs->anchors[h->anchor].phrase == phrase)
+                    h->word = (uint32_t)words_before(&s->fields[field], h->start);
+            }
             if (p->gap > 0) /* with no gap the exact literal already found the phrase in order */
                 assemble_rotation(s, phrase, field, 0);
             for (uint32_t rotation = 1; p->either_order && rotation < p->word_count; rotation++)
