@@ -62,6 +62,74 @@ static int add_literal(compiler *c, const char *file, position at, const char *t
     return rc < 0 ? -1 : 0;
 }
 
+/* Phrase tolerance (docs/rules.md, "Phrase tolerance and context"): the
+ * phrase whose exact literal is `literal` also hits word by word. Each word
+ * becomes an anchor literal; the matcher assembles anchors into hits of the
+ * phrase. Only phrases of rules and packs that ask for it get here, so every
+ * other listing and rule keeps the one exact literal per phrase. */
+static void add_tolerant(compiler *c, const char *file, position at, const char *text, uint32_t literal, int gap,
+                         bool either_order)
+{
+    ruleset *rs = c->rs;
+    char *normalized = normalize_string(rs->normalizer, text);
+    if (!normalized) {
+        out_of_memory(c, file);
+        return;
+    }
+    size_t words = 1;
+    for (const char *q = normalized; *q; q++)
+        words += *q == ' ';
+    /* the words as written, for their marks, when they line up with the normalized words; else the folded ones */
+    char *written = strdup(text);
+    size_t written_words = 0;
+    char *saveptr = NULL;
+    for (char *w = written ? strtok_r(written, " \t", &saveptr) : NULL; w; w = strtok_r(NULL, " \t", &saveptr))
+        written_words++;
+    free(written);
+    if (words < 2 || words > MAX_TOLERANT_WORDS) { /* one word has nothing to tolerate; a long one stays exact */
+        free(normalized);
+        return;
+    }
+    if (rs->phrase_count == rs->phrase_capacity) {
+        size_t capacity = rs->phrase_capacity ? rs->phrase_capacity * 2 : 16;
+        tolerant_phrase *grown = realloc(rs->phrases, capacity * sizeof *grown);
+        if (!grown) {
+            free(normalized);
+            out_of_memory(c, file);
+            return;
+        }
+        rs->phrases = grown;
+        rs->phrase_capacity = capacity;
+    }
+    uint32_t phrase = (uint32_t)rs->phrase_count++;
+    rs->phrases[phrase] = (tolerant_phrase){literal, (uint16_t)words, (uint8_t)gap, either_order};
+    const char *source = written_words == words ? text : normalized;
+    char *copy = strdup(source);
+    saveptr = NULL;
+    uint32_t j = 0;
+    for (char *w = copy ? strtok_r(copy, " \t", &saveptr) : NULL; w && j < words; w = strtok_r(NULL, " \t", &saveptr)) {
+        if (rs->anchor_count == rs->anchor_capacity) {
+            size_t capacity = rs->anchor_capacity ? rs->anchor_capacity * 2 : 32;
+            word_anchor *grown = realloc(rs->anchors, capacity * sizeof *grown);
+            if (!grown)
+                break;
+            rs->anchors = grown;
+            rs->anchor_capacity = capacity;
+        }
+        char *word = strdup(w);
+        if (!word)
+            break;
+        uint32_t anchor = (uint32_t)rs->anchor_count++;
+        rs->anchors[anchor] = (word_anchor){phrase, j++, word};
+        if (add_literal(c, file, at, word, LITERAL_WORD_ANCHOR, anchor, true) < 0)
+            break;
+    }
+    if (!copy || j < words)
+        out_of_memory(c, file);
+    free(copy);
+    free(normalized);
+}
+
 /* The longest literal run that every match must contain, found by a
  * conservative walk over the regex: none when there is any alternation. */
 static char *required_literal(const char *regex)
@@ -264,14 +332,75 @@ static void compile_models(compiler *c, const pack *p, const rule *r, compiled_r
         }
 }
 
+static bool condition_uses(const condition *cond, condition_type type)
+{
+    if (!cond)
+        return false;
+    if (cond->type == type)
+        return true;
+    for (size_t i = 0; i < cond->child_count; i++)
+        if (condition_uses(cond->children[i], type))
+            return true;
+    return false;
+}
+
+/* Stated origin: the gazetteer (built once per set, only when a rule reads
+ * origins) and the post-merger provinces the rule's region names, so that
+ * "trồng tại Hải Phòng" is in the province of a region that says "Hải
+ * Dương" (merged into Hải Phòng in 2025). */
+static position r_position(const compiled_rule *cr)
+{
+    return cr->source->at;
+}
+
+static void compile_region_provinces(compiler *c, const pack *p, compiled_rule *cr)
+{
+    ruleset *rs = c->rs;
+    if (!rs->provinces) {
+        if (province_table_create(rs->normalizer, &rs->provinces) < 0) {
+            out_of_memory(c, p->file);
+            return;
+        }
+        for (size_t i = 0; i < origin_cue_count(); i++)
+            add_literal(c, p->file, r_position(cr), origin_cue(i), LITERAL_ORIGIN_CUE, (uint32_t)i, true);
+    }
+    const rule *r = cr->source;
+    cr->region_provinces = calloc(r->region.count ? r->region.count : 1, sizeof *cr->region_provinces);
+    if (!cr->region_provinces) {
+        out_of_memory(c, p->file);
+        return;
+    }
+    for (size_t i = 0; i < r->region.count; i++) {
+        const char *province = province_of(rs->provinces, r->region.items[i]);
+        if (!strcmp(province, PROVINCE_UNKNOWN) || !strcmp(province, PROVINCE_ABROAD))
+            continue;
+        bool known = false;
+        for (size_t k = 0; k < cr->region_province_count && !known; k++)
+            known = !strcmp(cr->region_provinces[k], province);
+        if (!known)
+            cr->region_provinces[cr->region_province_count++] = province;
+    }
+}
+
 static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
 {
     ruleset *rs = c->rs;
     compiled_rule *cr = &rs->rules[index];
     cr->source = r;
     cr->pack = p;
+    int gap = r->gap >= 0 ? r->gap : p->gap > 0 ? p->gap : 0;
     for (size_t t = 0; t < r->terms.count; t++)
-        add_literal(c, p->file, r->terms.at[t], r->terms.items[t], LITERAL_RULE_TERM, index, true);
+        if (add_literal(c, p->file, r->terms.at[t], r->terms.items[t], LITERAL_RULE_TERM, index, true) == 0 &&
+            (gap > 0 || r->either_order))
+            add_tolerant(c, p->file, r->terms.at[t], r->terms.items[t], (uint32_t)rs->literal_count - 1, gap,
+                         r->either_order);
+    cr->context_list = -1;
+    if (r->context_list) {
+        const term_list *list = pack_find_list(p, r->context_list);
+        if (list)
+            cr->context_list = (int)(c->list_base + (size_t)(list - p->lists));
+        cr->context_near = r->context_near;
+    }
     if (r->patterns.count) {
         cr->regexes = calloc(r->patterns.count, sizeof *cr->regexes);
         if (!cr->regexes)
@@ -320,6 +449,11 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
         compile_condition(c, p, r->flag);
     for (size_t i = 0; i < r->unless_count; i++)
         compile_condition(c, p, r->unless[i]);
+    bool origin = condition_uses(r->flag, CONDITION_STATED_ORIGIN_OUTSIDE_REGION);
+    for (size_t i = 0; i < r->unless_count; i++)
+        origin |= condition_uses(r->unless[i], CONDITION_STATED_ORIGIN_OUTSIDE_REGION);
+    if (origin)
+        compile_region_provinces(c, p, cr);
     return 0;
 }
 
@@ -375,7 +509,10 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
             rs->lists[index] = (compiled_list){&packs[i]->lists[l], packs[i]};
             const string_list *terms = &packs[i]->lists[l].terms;
             for (size_t t = 0; t < terms->count; t++)
-                add_literal(&c, packs[i]->file, terms->at[t], terms->items[t], LITERAL_LIST_TERM, index, true);
+                if (add_literal(&c, packs[i]->file, terms->at[t], terms->items[t], LITERAL_LIST_TERM, index, true) == 0 &&
+                    packs[i]->gap > 0) /* a pack's gap covers its list phrases too */
+                    add_tolerant(&c, packs[i]->file, terms->at[t], terms->items[t], (uint32_t)rs->literal_count - 1,
+                                 packs[i]->gap, false);
         }
     }
     string_set ids;
@@ -434,6 +571,7 @@ void ruleset_destroy(ruleset *rs)
         free(r->region);
         free(r->name_folded);
         free(r->model_of_term);
+        free(r->region_provinces);
         for (size_t k = 0; k < r->authorized_count; k++)
             free(r->authorized[k].platform);
         free(r->authorized);
@@ -455,6 +593,11 @@ void ruleset_destroy(ruleset *rs)
     free(rs->categories);
     free(rs->category_counts);
     free(rs->literals);
+    free(rs->phrases);
+    province_table_destroy(rs->provinces);
+    for (size_t i = 0; i < rs->anchor_count; i++)
+        free(rs->anchors[i].text);
+    free(rs->anchors);
     mpm_context_destroy(rs->mpm);
     normalizer_destroy(rs->owned_normalizer);
     for (size_t i = 0; i < rs->pack_count; i++)
@@ -476,7 +619,7 @@ const char *signal_type_name(signal_type t)
 {
     static const char *const names[] = {"list", "term", "pattern", "price_below", "seller_outside_region",
                                         "seller_in_region", "unauthorized_seller", "official_store", "livestream",
-                                        "category", "hashtags", "label_claim"};
-    return (unsigned)t <= SIGNAL_LABEL_CLAIM ? names[t] : "unknown";
+                                        "category", "hashtags", "label_claim", "stated_origin", "traceable_sourcing"};
+    return (unsigned)t <= SIGNAL_TRACEABLE_SOURCING ? names[t] : "unknown";
 }
 

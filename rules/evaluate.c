@@ -58,6 +58,15 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     }
     normalized_text_init(&s->location);
     normalized_text_init(&s->category);
+    if (rs->phrase_count) { /* phrase tolerance: only sets that use it pay for its tables */
+        s->anchor_hits = calloc(MAX_ANCHOR_HITS, sizeof *s->anchor_hits);
+        s->phrase_epoch = calloc(rs->phrase_count, sizeof *s->phrase_epoch);
+        s->touched = calloc(MAX_ANCHOR_HITS, sizeof *s->touched);
+        if (!s->anchor_hits || !s->phrase_epoch || !s->touched) {
+            ruleset_scratch_destroy(s);
+            return -1;
+        }
+    }
     if (!s->rule_epoch || !s->list_epoch || !s->term_epoch || !s->regex_epoch || !s->regex_result ||
         !s->regex_span || !s->candidates || !s->fired || !s->view_hits || !s->found || !s->match_data || !s->match_context ||
         !s->jit_stack || !s->slot_epoch || !s->slot_found || !s->found_next || !s->cue_next || !s->rule_first || !s->rule_last ||
@@ -116,6 +125,9 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
     free(s->term_last);
     free(s->hits);
     free(s->signals);
+    free(s->anchor_hits);
+    free(s->phrase_epoch);
+    free(s->touched);
     free(s);
 }
 
@@ -280,7 +292,8 @@ static int search_view(ruleset_scratch *s, listing_field field, const char *text
     }
     for (long i = 0; i < n; i++) {
         const mpm_hit *h = &s->view_hits[i];
-        if (h->start >= rule_terms_from && s->rs->literals[h->id].kind != LITERAL_RULE_TERM)
+        if ((h->start >= rule_terms_from && s->rs->literals[h->id].kind != LITERAL_RULE_TERM) ||
+            s->rs->literals[h->id].kind >= LITERAL_WORD_ANCHOR) /* phrases and origins are read in the main views */
             continue;
         uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
         if (end <= start)
@@ -362,6 +375,7 @@ static bool written_apart(const ruleset_scratch *s, const found_hit *f)
 
 static bool accessory_title(ruleset_scratch *s);
 
+static bool negated_hit(const ruleset_scratch *s, const found_hit *f);
 static bool hashtags_hold(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal, int depth)
 {
     size_t inside = 0, outside = 0;
@@ -398,6 +412,31 @@ static bool hashtags_hold(ruleset_scratch *s, uint32_t rule_index, const conditi
     ruleset_trace(s, depth, "hashtags %s: %zu mention(s) in #tags, %zu elsewhere => %s", modes[c->hashtags], inside,
                   outside, result ? "true" : "false");
     return result;
+}
+
+/* Phrase tolerance: a word of a tolerant phrase hit the main view; kept
+ * apart until both fields are read (assemble_phrases). */
+static void add_anchor_hit(ruleset_scratch *s, uint32_t literal, listing_field field, uint32_t start, uint32_t end)
+{
+    if (s->anchor_hit_count == MAX_ANCHOR_HITS) {
+        s->hits_truncated = true;
+        return;
+    }
+    uint32_t anchor = s->rs->literals[literal].owner, phrase = s->rs->anchors[anchor].phrase;
+    /* its word number is counted only if its phrase turns out complete (assemble_phrases): a common word such as
+     * "hùng" alone costs one store */
+    s->anchor_hits[s->anchor_hit_count++] = (anchor_hit){anchor, (uint32_t)field, UINT32_MAX, start, end};
+    if (s->phrase_epoch[phrase] != s->epoch) {
+        s->phrase_epoch[phrase] = s->epoch;
+        s->touched[s->touched_count++] = phrase; /* at most one per anchor hit: bounded by MAX_ANCHOR_HITS */
+    }
+}
+
+/* An origin cue hit the main view of a field (kept only when a rule reads origins: the literals exist only then). */
+static void add_cue_hit(ruleset_scratch *s, uint32_t literal, listing_field field, uint32_t start, uint32_t end)
+{
+    if (s->cue_hit_count < MAX_ORIGIN_STATEMENTS)
+        s->cue_hits[s->cue_hit_count++] = (origin_cue_hit){(uint32_t)field, s->rs->literals[literal].owner, start, end};
 }
 
 static int prepare_field(ruleset_scratch *s, listing_field field, const char *text, size_t length, match_result *out)
@@ -470,6 +509,13 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
             if (!s->rs->options.no_marks && end > start &&
                 !marks_agree(s->rs->literals[h->id].text, text + start, end - start)) {
                 s->marks_refused++;
+                continue;
+            }
+            if (s->rs->literals[h->id].kind >= LITERAL_WORD_ANCHOR) {
+                if (k == 0 && s->rs->literals[h->id].kind == LITERAL_WORD_ANCHOR) /* joined views add nothing here */
+                    add_anchor_hit(s, h->id, field, start, end);
+                else if (k == 0)
+                    add_cue_hit(s, h->id, field, h->start, h->end);
                 continue;
             }
             add_found(s, FOUND_LITERAL, h->id, 0, field, start, end);
@@ -698,6 +744,118 @@ static bool clause_break(const char *text, uint32_t from, uint32_t to)
     for (uint32_t i = from; text && i < to; i++)
         if (strchr(".,;!?()[]{}|\n\r", text[i]) && text[i])
             return true;
+    return false;
+}
+
+/* ---- phrase tolerance and context (docs/rules.md, "Phrase tolerance and context") ----
+ * A tolerant phrase hits when its words appear in one clause of a field in
+ * the phrase's order (or, with either_order, a rotation: its last words
+ * first) with at most `gap` other words inserted in all. The hit is found
+ * as the phrase's own exact literal, so everything after (negation, near,
+ * hashtags, the flag's hits) treats it like an exact hit; its span runs
+ * from the first word to the last. */
+
+static const char *field_text(const ruleset_scratch *s, uint32_t field)
+{
+    return field == FIELD_TITLE ? s->listing->title : s->listing->description;
+}
+
+/* The hits of `phrase` with its words in the order that starts at word `rotation`. */
+static void assemble_rotation(ruleset_scratch *s, uint32_t phrase, uint32_t field, uint32_t rotation)
+{
+    const ruleset *rs = s->rs;
+    const tolerant_phrase *p = &rs->phrases[phrase];
+    const char *text = field_text(s, field);
+    size_t count = s->anchor_hit_count; /* add_found below does not add anchor hits */
+    for (size_t a = 0; a < count; a++) {
+        const anchor_hit *first = &s->anchor_hits[a];
+        if (first->field != field || rs->anchors[first->anchor].phrase != phrase ||
+            rs->anchors[first->anchor].word != rotation)
+            continue;
+        const anchor_hit *previous = first;
+        uint32_t inserted = 0;
+        bool whole = true;
+        for (uint32_t j = 1; j < p->word_count && whole; j++) {
+            uint32_t want = (rotation + j) % p->word_count;
+            const anchor_hit *next = NULL; /* the nearest hit of the next word after the previous one */
+            for (size_t b = 0; b < count; b++) {
+                const anchor_hit *h = &s->anchor_hits[b];
+                if (h->field == field && h->word > previous->word && rs->anchors[h->anchor].phrase == phrase &&
+                    rs->anchors[h->anchor].word == want && (!next || h->word < next->word))
+                    next = h;
+            }
+            if (!next || inserted + (next->word - previous->word - 1) > p->gap ||
+                clause_break(text, previous->end, next->start)) {
+                whole = false;
+            } else {
+                inserted += next->word - previous->word - 1;
+                previous = next;
+            }
+        }
+        if (whole)
+            add_found(s, FOUND_LITERAL, p->literal, 0, (listing_field)field, first->start, previous->end);
+    }
+}
+
+/* Turns this listing's word-anchor hits into hits of their phrases. Runs
+ * only when some anchor hit (a listing that names no word of a tolerant
+ * phrase costs nothing). */
+static void assemble_phrases(ruleset_scratch *s)
+{
+    for (size_t t = 0; t < s->touched_count; t++) {
+        uint32_t phrase = s->touched[t];
+        const tolerant_phrase *p = &s->rs->phrases[phrase];
+        for (uint32_t field = 0; field < 2; field++) {
+            uint32_t seen = 0, all = p->word_count >= 32 ? UINT32_MAX : (1u << p->word_count) - 1;
+            for (size_t a = 0; a < s->anchor_hit_count; a++) {
+                const anchor_hit *h = &s->anchor_hits[a];
+                if (h->field == field && s->rs->anchors[h->anchor].phrase == phrase)
+                    seen |= 1u << s->rs->anchors[h->anchor].word;
+            }
+            if (seen != all)
+                continue; /* a word of it is missing in this field */
+            for (size_t a = 0; a < s->anchor_hit_count; a++) {
+                anchor_hit *h = &s->anchor_hits[a];
+                if (h->field == field && h->word == UINT32_MAX && s->rs->anchors[h->anchor].phrase == phrase)
+                    h->word = (uint32_t)words_before(&s->fields[field], h->start);
+            }
+            if (p->gap > 0) /* with no gap the exact literal already found the phrase in order */
+                assemble_rotation(s, phrase, field, 0);
+            for (uint32_t rotation = 1; p->either_order && rotation < p->word_count; rotation++)
+                assemble_rotation(s, phrase, field, rotation);
+        }
+    }
+}
+
+/* context: {list, near}: some hit of the rule (a pattern hit counts as
+ * itself) has a term of the list, not under a negator, within `near` words
+ * in the same field. */
+static bool context_holds(ruleset_scratch *s, uint32_t index, int depth)
+{
+    const ruleset *rs = s->rs;
+    const compiled_rule *r = &rs->rules[index];
+    const char *list = r->source->context_list;
+    for (uint32_t k = first_found(s, s->rule_epoch, s->rule_first, (int)index); k != NO_FOUND; k = s->found_next[k]) {
+        const found_hit *h = &s->found[k]; /* a hit of the rule */
+        if (h->kind == FOUND_REGEX) {
+            ruleset_trace(s, depth, "context: a pattern hit needs none");
+            return true;
+        }
+        for (uint32_t i = first_found(s, s->list_epoch, s->list_first, r->context_list); i != NO_FOUND;
+             i = s->found_next[i]) {
+            const found_hit *f = &s->found[i]; /* a hit of the context list */
+            if (f->field != h->field || (!rs->options.no_negation && negated_hit(s, f)))
+                continue;
+            uint32_t distance = f->word_start > h->word_end   ? f->word_start - h->word_end
+                                : h->word_start > f->word_end ? h->word_start - f->word_end
+                                                              : 0;
+            if (distance <= (uint32_t)r->context_near) {
+                ruleset_trace(s, depth, "context: \"%s\" (list %s) is %u words from \"%s\"", rs->literals[f->index].text,
+                              list, distance, rs->literals[h->index].text);
+                return true;
+            }
+        }
+    }
     return false;
 }
 
@@ -1068,7 +1226,6 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
     return result;
 }
 
-/* Evaluates a condition for a rule with hits; appends signals when `collect`. */
 /* ---- rated labels: claims and mentions (docs/rules.md, "Rated labels: claims and mentions") ---- */
 
 /* Reads the label's claims and mentions of both fields once per listing (several rules of a pack ask). */
@@ -1174,6 +1331,235 @@ static bool product_rule_names_listing(ruleset_scratch *s, uint32_t index)
     return false;
 }
 
+/* ---- stated origin (docs/rules.md, "Stated origin") ----
+ * Origin statements are read from the main views only when a rule with a
+ * hit asks (stated_origin_outside_region, traceable_sourcing): a cue
+ * ("trồng tại", "đóng gói tại", "xuất xứ", "nhập từ", ...) and the place
+ * after it, compared with the rule's region word for word, then through the
+ * province gazetteer (old and new province names, places abroad). */
+
+/* Folded cues; the place follows. Bare "nguồn gốc" and "xuất xứ rõ ràng"
+ * are common and say nothing: the place decides (a place the gazetteer does
+ * not know is no statement). After them, "hàng" + a place abroad ("hàng
+ * Trung Quốc", "hàng Thái"): "hàng" is in most listings, so only these. */
+static const char *const origin_cues[] = {
+    "trong tai", "trong o", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
+    "thu mua tai", "dong goi tai", "dong goi o", "dong chai tai", "dong hop tai", "dong tui tai", "xay xat tai",
+    "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nhap khau tu", "nhap khau", "nhap tu",
+    "nhap ve tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin", "grown in", "packed in", "product of",
+    "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
+    "hang han quoc", "hang nhat ban", "hang nhat", "hang dai loan", "hang china"};
+#define ORIGIN_CUE_COUNT (sizeof origin_cues / sizeof *origin_cues)
+
+size_t origin_cue_count(void) { return ORIGIN_CUE_COUNT; }
+const char *origin_cue(size_t i) { return i < ORIGIN_CUE_COUNT ? origin_cues[i] : NULL; }
+#define MAX_PLACE_WORDS 6
+#define MAX_PLACE_BYTES 200
+
+/* Folded statements of traceable sourcing: from the registered producer
+ * or co-operative, a traceability stamp, the GI certificate, an official
+ * distributor. */
+static const char *const sourcing_cues[] = {
+    "truc tiep tu htx", "truc tiep htx", "truc tiep tu hop tac xa", "thu mua truc tiep", "lay truc tiep tu",
+    "nhap truc tiep tu", "tem truy xuat", "truy xuat nguon goc", "ma qr truy xuat", "chung nhan chi dan dia ly",
+    "tem chi dan dia ly", "nhan chi dan dia ly", "dai ly phan phoi chinh thuc", "dai ly chinh thuc",
+    "nha phan phoi chinh thuc", "dai ly cua htx"};
+
+static bool region_contains(const compiled_rule *r, const char *place, size_t length)
+{
+    normalized_text t = {0};
+    t.text = (char *)place;
+    t.length = length;
+    for (size_t i = 0; i < r->region_count; i++)
+        if (text_contains_padded(&t, r->region[i]))
+            return true;
+    return false;
+}
+
+static void add_statement(ruleset_scratch *s, uint32_t field, size_t start, size_t end, const char *province)
+{
+    if (s->origin_count < MAX_ORIGIN_STATEMENTS)
+        s->origins[s->origin_count++] = (origin_statement){field, (uint32_t)start, (uint32_t)end, province};
+}
+
+/* Whether an origin cue starts at this offset of the field's main view (its cue hits, found by the automaton). */
+static bool cue_starts_at(const ruleset_scratch *s, uint32_t field, size_t at)
+{
+    for (size_t i = 0; i < s->cue_hit_count; i++)
+        if (s->cue_hits[i].field == field && s->cue_hits[i].start == at)
+            return true;
+    return false;
+}
+
+/* The origin statements of the listing, for every rule (the region is
+ * compared per rule): read once, when a rule first asks, from the cue hits
+ * the automaton found. */
+static void read_statements(ruleset_scratch *s)
+{
+    const province_table *provinces = s->rs->provinces;
+    for (size_t c = 0; c < s->cue_hit_count; c++) {
+        const origin_cue_hit *cue = &s->cue_hits[c];
+        const field_views *v = &s->fields[cue->field];
+        const char *text = field_text(s, cue->field);
+        bool longer = false; /* "nhập khẩu từ" over "nhập khẩu": the longest cue at a place speaks */
+        for (size_t k = 0; k < s->cue_hit_count && !longer; k++)
+            longer = s->cue_hits[k].field == cue->field && s->cue_hits[k].start == cue->start &&
+                     s->cue_hits[k].end > cue->end;
+        if (longer)
+            continue;
+        if (!strncmp(origin_cues[cue->cue], "hang ", 5)) { /* "hàng Trung Quốc": the place is the cue's last words */
+            add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
+            continue;
+        }
+        if (cue->end + 1 >= v->main.length)
+            continue;
+        /* the place: up to 6 words in the same clause; past a comma only when what follows is itself a place
+         * ("Bắc Quang, Tuyên Quang"), never into the next statement */
+        size_t place_start = cue->end + 1, place_end = place_start, words = 0;
+        while (place_end < v->main.length && v->main.text[place_end] != ' ')
+            place_end++;
+        if (clause_break(text, v->main.source_end[cue->end - 1], v->main.source_start[place_start]))
+            continue;
+        for (size_t word_start = place_end + 1; word_start < v->main.length && ++words < MAX_PLACE_WORDS;) {
+            size_t word_end = word_start;
+            while (word_end < v->main.length && v->main.text[word_end] != ' ')
+                word_end++;
+            if (cue_starts_at(s, cue->field, word_start))
+                break;
+            uint32_t gap_from = v->main.source_end[place_end - 1], gap_to = v->main.source_start[word_start];
+            if (gap_from < gap_to && clause_break(text, gap_from, gap_to)) {
+                bool comma_only = true;
+                for (uint32_t i = gap_from; i < gap_to && comma_only; i++)
+                    comma_only = text[i] != '\n' && text[i] != '\r' && !strchr(".;!?()[]{}|", text[i]);
+                size_t next_end = word_end; /* the next comma segment, up to 3 words */
+                for (int k = 0; k < 2 && next_end < v->main.length; k++) {
+                    size_t ke = next_end + 1;
+                    while (ke < v->main.length && v->main.text[ke] != ' ')
+                        ke++;
+                    if (clause_break(text, v->main.source_end[next_end - 1], v->main.source_start[next_end + 1]))
+                        break;
+                    next_end = ke;
+                }
+                if (!comma_only || next_end - word_start > MAX_PLACE_BYTES ||
+                    !strcmp(province_of_normalized(provinces, v->main.text + word_start, next_end - word_start),
+                            PROVINCE_UNKNOWN))
+                    break;
+            }
+            place_end = word_end;
+            word_start = word_end + 1;
+        }
+        if (place_end - place_start <= MAX_PLACE_BYTES) /* no place is longer: hostile text */
+            add_statement(s, cue->field, place_start, place_end,
+                          province_of_normalized(provinces, v->main.text + place_start, place_end - place_start));
+    }
+}
+
+static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
+                                  int depth)
+{
+    const compiled_rule *r = &s->rs->rules[rule_index];
+    if (!s->origins_ready) {
+        s->origins_ready = true;
+        s->origin_count = 0;
+        read_statements(s);
+    }
+    bool outside = false;
+    for (size_t i = 0; i < s->origin_count && !outside; i++) {
+        const origin_statement *o = &s->origins[i];
+        const field_views *v = &s->fields[o->field];
+        const char *text = field_text(s, o->field), *why = NULL;
+        const char *place = v->main.text + o->place_start;
+        size_t length = o->place_end - o->place_start;
+        if (region_contains(r, place, length)) {
+            why = "inside the region";
+        } else if (!strcmp(o->province, PROVINCE_UNKNOWN)) {
+            why = "not a place the gazetteer knows";
+        } else if (!strcmp(o->province, PROVINCE_ABROAD)) {
+            outside = true;
+        } else {
+            bool same = false;
+            for (size_t k = 0; k < r->region_province_count && !same; k++)
+                same = !strcmp(r->region_provinces[k], o->province);
+            if (same)
+                why = "in the region's province";
+            else
+                outside = true;
+        }
+        uint32_t start = v->main.source_start[o->place_start], stop = v->main.source_end[o->place_end - 1];
+        ruleset_trace(s, depth, "stated origin \"%.*s\" (%s) => %s", (int)(stop - start), text + start, o->province,
+                      outside ? "outside the region" : why);
+        if (outside) {
+            signal->type = SIGNAL_STATED_ORIGIN;
+            signal->has_span = true;
+            signal->field = (listing_field)o->field;
+            signal->start = start;
+            signal->end = stop;
+            size_t n = stop - start < sizeof signal->place ? stop - start : sizeof signal->place - 1;
+            while (n && n < stop - start && ((unsigned char)text[start + n] & 0xC0) == 0x80)
+                n--; /* cut at a character boundary */
+            memcpy(signal->place, text + start, n);
+            signal->place[n] = '\0';
+            signal->province = o->province;
+            signal->why = !strcmp(o->province, PROVINCE_ABROAD) ? "a place abroad"
+                                                                : "a province other than the region's (after the 2025 merger)";
+        }
+    }
+    bool result = c->value ? outside : !outside;
+    ruleset_trace(s, depth, "stated_origin_outside_region %s => %s", c->value ? "true" : "false", result ? "true" : "false");
+    if (!c->value) {
+        signal->type = SIGNAL_STATED_ORIGIN;
+        signal->has_span = false;
+    }
+    return result;
+}
+
+/* traceable_sourcing: a sourcing statement, at a price that is not below
+ * half the reference (a "direct from the co-operative" stamp on goods at a
+ * third of the price is no exception). */
+static bool traceable_sourcing(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
+                               int depth)
+{
+    const char *cue = NULL;
+    listing_field where = FIELD_TITLE;
+    uint32_t start = 0, end = 0;
+    for (uint32_t field = 0; field < 2 && !cue; field++) {
+        const field_views *v = &s->fields[field];
+        size_t words = v->present && v->main.length ? v->space_count + 1 : 0;
+        for (size_t w = 0; w < words && !cue; w++) {
+            size_t at, stop;
+            if (!view_word(v, w, &at, &stop))
+                continue;
+            for (size_t k = 0; k < sizeof sourcing_cues / sizeof *sourcing_cues && !cue; k++)
+                if (phrase_at(&v->main, at, sourcing_cues[k])) {
+                    cue = sourcing_cues[k];
+                    where = (listing_field)field;
+                    start = v->main.source_start[at];
+                    end = v->main.source_end[at + strlen(cue) - 1];
+                }
+        }
+    }
+    bool holds = cue != NULL;
+    if (holds) {
+        condition half = {.type = CONDITION_PRICE_BELOW, .ratio = 0.5};
+        match_signal unused = {0};
+        if (price_below(s, rule_index, &half, &unused, depth + 1)) {
+            ruleset_trace(s, depth, "traceable_sourcing: \"%s\", but at under half the reference price => not an exception", cue);
+            holds = false;
+        }
+    }
+    bool result = c->value ? holds : !holds;
+    signal->type = SIGNAL_TRACEABLE_SOURCING;
+    signal->term = cue;
+    signal->has_span = holds;
+    signal->field = where;
+    signal->start = start;
+    signal->end = end;
+    ruleset_trace(s, depth, "traceable_sourcing %s => %s%s%s", c->value ? "true" : "false", result ? "true" : "false",
+                  cue ? " (\"" : "", cue ? cue : "");
+    return result;
+}
+
+/* Evaluates a condition for a rule with hits; appends signals when `collect`. */
 static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c, bool collect, int depth)
 {
     const ruleset *rs = s->rs;
@@ -1292,6 +1678,12 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
     case CONDITION_LABEL_CLAIM:
         result = label_claim_holds(s, rule_index, c, &signal, depth);
         break;
+    case CONDITION_STATED_ORIGIN_OUTSIDE_REGION:
+        result = stated_origin_outside(s, rule_index, c, &signal, depth);
+        break;
+    case CONDITION_TRACEABLE_SOURCING:
+        result = traceable_sourcing(s, rule_index, c, &signal, depth);
+        break;
     case CONDITION_SELLER_OUTSIDE_REGION: {
         const normalized_text *loc = normalized_fact(s, l->seller_location, &s->location, &s->location_ready);
         if (loc->length == 0) {
@@ -1380,6 +1772,11 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
         ruleset_trace(s, 1, "seller %s is an authorized seller => does not fire", l->seller_id);
         return false;
     }
+    if (r->context_list >= 0 && !context_holds(s, index, 1)) {
+        ruleset_trace(s, 1, "context: no term of list %s within %d words of a mention => does not fire",
+                      r->source->context_list, r->context_near);
+        return false;
+    }
     listing_intent intent = INTENT_SALE;
     if (!s->rs->options.no_intent && intent_excludes(s, index, r, &intent)) {
         ruleset_trace(s, 1, "the listing is %s, not a sale (intent) => does not fire", intent_names[intent]);
@@ -1440,6 +1837,8 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
         memset(s->term_epoch, 0, rs->condition_term_count * sizeof *s->term_epoch);
         memset(s->regex_epoch, 0, rs->regex_count * sizeof *s->regex_epoch);
         memset(s->slot_epoch, 0, FOUND_SLOTS * sizeof *s->slot_epoch);
+        if (s->phrase_epoch)
+            memset(s->phrase_epoch, 0, rs->phrase_count * sizeof *s->phrase_epoch);
         for (int f = 0; f < 2; f++)
             if (s->fields[f].cue_epoch)
                 memset(s->fields[f].cue_epoch, 0, s->fields[f].cue_capacity * sizeof *s->fields[f].cue_epoch);
@@ -1448,13 +1847,19 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
     }
     s->listing = l;
     s->found_count = s->candidate_count = s->fired_count = s->hit_count = s->signal_count = 0;
+    s->anchor_hit_count = s->touched_count = 0;
+    s->origins_ready = false;
+    s->cue_hit_count = 0;
     s->regex_limit_hits = 0;
     s->marks_refused = 0;
     s->hits_truncated = false;
     s->location_ready = s->category_ready = s->intent_ready = s->accessory_ready = false;
     if (prepare_field(s, FIELD_TITLE, l->title, l->title ? l->title_length : 0, out) < 0 ||
-        prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0 ||
-        prepare_abbreviations(s) < 0)
+        prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0)
+        return -1;
+    if (s->anchor_hit_count)
+        assemble_phrases(s);
+    if (prepare_abbreviations(s) < 0)
         return -1;
     for (size_t i = 0; i < rs->pattern_rule_count; i++) {
         uint32_t rule = rs->pattern_rules[i];

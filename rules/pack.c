@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #define MAX_PACK_BYTES (16u << 20)
+#define MAX_GAP 8 /* inserted words in a tolerant phrase: beyond this it is two mentions, not one name */
 
 typedef yaml_walk loader;
 
@@ -310,6 +311,14 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             yaml_walk_bool(ld, value, name, &c->value);
             if (r->region.count == 0)
                 yaml_walk_error(ld, key, "seller_outside_region needs the rule's region");
+        } else if (!strcmp(name, "stated_origin_outside_region")) {
+            c->type = CONDITION_STATED_ORIGIN_OUTSIDE_REGION;
+            yaml_walk_bool(ld, value, name, &c->value);
+            if (r->region.count == 0)
+                yaml_walk_error(ld, key, "stated_origin_outside_region needs the rule's region");
+        } else if (!strcmp(name, "traceable_sourcing")) {
+            c->type = CONDITION_TRACEABLE_SOURCING;
+            yaml_walk_bool(ld, value, name, &c->value);
         } else if (!strcmp(name, "unauthorized_seller")) {
             c->type = CONDITION_UNAUTHORIZED_SELLER;
             yaml_walk_bool(ld, value, name, &c->value);
@@ -342,8 +351,8 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             free(values.at);
         } else {
             yaml_walk_error(ld, key, "unknown condition '%s' (known: any, all, not, list, term, pattern, price_below, "
-                              "seller_outside_region, unauthorized_seller, official_store, livestream, category, hashtags, "
-                              "label_claim)",
+                              "seller_outside_region, stated_origin_outside_region, traceable_sourcing, "
+                              "unauthorized_seller, official_store, livestream, category, hashtags, label_claim)",
                      name);
         }
     }
@@ -512,6 +521,36 @@ static void parse_models(loader *ld, yaml_node_t *node, rule *r)
     }
 }
 
+/* context: {list: NAME, near: N} (docs/rules.md, "Phrase tolerance and context"). */
+static void parse_context(loader *ld, yaml_node_t *node, const pack *p, rule *r)
+{
+    if (node->type != YAML_MAPPING_NODE) {
+        yaml_walk_error(ld, node, "context must be a mapping such as {list: film_words, near: 5}");
+        return;
+    }
+    r->context_near = -1;
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = yaml_walk_node(ld, pair->key), *value = yaml_walk_node(ld, pair->value);
+        const char *name = yaml_scalar(key);
+        if (name && !strcmp(name, "list")) {
+            free(r->context_list);
+            r->context_list = yaml_walk_string(ld, value, "list");
+            r->context_at = yaml_position(value);
+            if (r->context_list && !pack_find_list(p, r->context_list))
+                yaml_walk_error(ld, value, "unknown list '%s'%s", r->context_list,
+                                p->list_count ? "" : " (this pack defines no lists)");
+        } else if (name && !strcmp(name, "near")) {
+            yaml_walk_int(ld, value, "near", 0, 1000, &r->context_near);
+        } else {
+            yaml_walk_error(ld, key, "unknown field '%s' in context (known: list, near)", name ? name : "?");
+        }
+    }
+    if (!r->context_list)
+        yaml_walk_error(ld, node, "context needs a list");
+    if (r->context_near < 0)
+        yaml_walk_error(ld, node, "context needs near (the most words between a term and the list's term)");
+}
+
 static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
 {
     rule_ctx *c = ctx;
@@ -569,6 +608,12 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
         yaml_walk_int(ld, value, "rated_level", 1, LABEL_LEVEL_MAX, &r->rated_level);
     } else if (!strcmp(key, "fallback")) {
         yaml_walk_bool(ld, value, "fallback", &r->fallback);
+    } else if (!strcmp(key, "gap")) {
+        yaml_walk_int(ld, value, "gap", 0, MAX_GAP, &r->gap);
+    } else if (!strcmp(key, "either_order")) {
+        yaml_walk_bool(ld, value, "either_order", &r->either_order);
+    } else if (!strcmp(key, "context")) {
+        parse_context(ld, value, c->p, r);
     } else if (!strcmp(key, "flag")) {
         c->flag_node = value;
     } else if (!strcmp(key, "unless")) {
@@ -593,7 +638,8 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
     } else {
         yaml_walk_error(ld, key_node, "unknown field '%s' in rule (known: id, kind, name, terms, patterns, owner, "
                                "registration, categories, note, authorized_sellers, authorized_exempt, reference_price, "
-                               "unit, models, region, rated_level, fallback, flag, unless, severity, intent, tests)", key);
+                               "unit, models, region, rated_level, fallback, gap, either_order, context, flag, unless, "
+                               "severity, intent, tests)", key);
     }
 }
 
@@ -601,6 +647,7 @@ static void parse_rule(loader *ld, yaml_node_t *node, pack *p, rule *r)
 {
     r->at = yaml_position(node);
     r->severity = SEVERITY_MEDIUM;
+    r->gap = -1;
     rule_ctx c = {.r = r, .p = p};
     if (!yaml_walk_fields(ld, node, "a rule", visit_rule, &c))
         return;
@@ -632,6 +679,7 @@ static void rule_free(rule *r)
     free(r->owner);
     free(r->registration);
     free(r->note);
+    free(r->context_list);
     string_list_free(&r->categories);
     string_list_free(&r->terms);
     string_list_free(&r->patterns);
@@ -760,9 +808,11 @@ static void visit_pack(loader *ld, const char *key, yaml_node_t *key_node, yaml_
         ; /* handled in order below: rules refer to lists */
     else if (!strcmp(key, "goods_groups"))
         parse_goods_groups(ld, value, p);
+    else if (!strcmp(key, "gap"))
+        yaml_walk_int(ld, value, "gap", 0, MAX_GAP, &p->gap);
     else
         yaml_walk_error(ld, key_node, "unknown field '%s' at the top of the pack (known: pack, version, description, lists, "
-                               "goods_groups, rules)", key);
+                               "goods_groups, gap, rules)", key);
 }
 
 /* ---- loading: the pack's fields from a small document, its rules streamed ------
@@ -940,6 +990,8 @@ static pack *load_pack(const char *name, const char *yaml, size_t length, bool s
 {
     size_t errors_before = diagnostics_total(diag);
     pack *p = calloc(1, sizeof *p);
+    if (p)
+        p->gap = -1;
     if (!p) {
         diagnostics_add(diag, name, 0, 0, "out of memory");
         return NULL;

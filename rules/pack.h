@@ -30,7 +30,8 @@ typedef enum condition_type {
     CONDITION_ANY = 0, CONDITION_ALL, CONDITION_NOT,
     CONDITION_LIST, CONDITION_TERM, CONDITION_PATTERN, CONDITION_PRICE_BELOW,
     CONDITION_SELLER_OUTSIDE_REGION, CONDITION_UNAUTHORIZED_SELLER, CONDITION_OFFICIAL_STORE,
-    CONDITION_LIVESTREAM, CONDITION_CATEGORY, CONDITION_HASHTAGS, CONDITION_LABEL_CLAIM
+    CONDITION_LIVESTREAM, CONDITION_CATEGORY, CONDITION_HASHTAGS, CONDITION_LABEL_CLAIM,
+    CONDITION_STATED_ORIGIN_OUTSIDE_REGION, CONDITION_TRACEABLE_SOURCING
 } condition_type;
 
 /* hashtags: where the rule's mentions are (docs/rules.md, "Hashtags and abbreviations") */
@@ -101,6 +102,12 @@ typedef struct rule {
     bool authorized_not_exempt; /* authorized_exempt: false — authorized sellers are judged by the flag's branches */
     int rated_level;         /* rated_level: the level registered for the protected product (0: none) */
     bool fallback;           /* fallback: true — fires only when no rule of its kind without it names the listing */
+    /* phrase tolerance (docs/rules.md, "Phrase tolerance and context") */
+    int gap;                 /* inserted words allowed in a multi-word term; -1: not written (the pack's `gap`) */
+    bool either_order;       /* a multi-word term also hits with its last words first ("hạnh lâm bưởi") */
+    char *context_list;      /* context: {list, near}: a term hit counts only with this list within ... */
+    position context_at;
+    int context_near;        /* ... this many words, same field; NULL list: no context needed */
 } rule;
 
 typedef struct term_list {
@@ -127,6 +134,7 @@ typedef struct pack {
     string_set list_index;   /* list name -> index in lists */
     rule *rules;
     size_t rule_count;
+    int gap;                 /* `gap:` at the top: the rules' default and the lists'; -1: none (exact phrases) */
 } pack;
 
 /* Reads and checks one pack file. Returns the pack, or NULL when the file

@@ -91,7 +91,7 @@ typedef struct match_hit {
 typedef enum signal_type {
     SIGNAL_LIST = 0, SIGNAL_TERM, SIGNAL_PATTERN, SIGNAL_PRICE_BELOW, SIGNAL_SELLER_OUTSIDE_REGION,
     SIGNAL_SELLER_IN_REGION, SIGNAL_UNAUTHORIZED_SELLER, SIGNAL_OFFICIAL_STORE, SIGNAL_LIVESTREAM,
-    SIGNAL_CATEGORY, SIGNAL_HASHTAGS, SIGNAL_LABEL_CLAIM
+    SIGNAL_CATEGORY, SIGNAL_HASHTAGS, SIGNAL_LABEL_CLAIM, SIGNAL_STATED_ORIGIN, SIGNAL_TRACEABLE_SOURCING
 } signal_type;
 
 typedef struct match_signal {
@@ -113,6 +113,10 @@ typedef struct match_signal {
     int claimed;                   /* the level claimed (the highest of a range or list) */
     int rated;                     /* the rule's rated_level, 0 when it has none */
     char claim[32];                /* what was compared: "5 > 4", "6 outside 3-5", "4" */
+    /* SIGNAL_STATED_ORIGIN (docs/rules.md, "Stated origin"); the span is the place as written */
+    char place[64];                /* the place stated, as written (cut at a character boundary) */
+    const char *province;          /* its province after the 2025 merger, "abroad", or NULL */
+    const char *why;               /* why it is outside the region (a static English phrase) */
 } match_signal;
 
 typedef struct match_result {

@@ -13,13 +13,62 @@
 #include "rules/label_claim.h"
 #include "rules/ruleset.h"
 #include "rules/text/abbrev.h"
+#include "rules/text/province.h"
 
 #define MAX_VIEW_HITS 512      /* automaton hits kept per view of a field */
 #define MAX_FOUND 2048         /* hits kept per listing */
 #define MAX_REGEX_MATCHES 64   /* matches of one regex in one field */
 #define MAX_REGEX_SUBJECT (64u << 10)
 
-typedef enum literal_kind { LITERAL_RULE_TERM = 0, LITERAL_LIST_TERM, LITERAL_CONDITION_TERM } literal_kind;
+/* LITERAL_WORD_ANCHOR: one word of a tolerant phrase (docs/rules.md, "Phrase tolerance and context"); its hits are
+ * kept apart and assembled into hits of the phrase, never found as cues or mentions themselves */
+/* LITERAL_ORIGIN_CUE: an origin statement's cue ("trong tai"; docs/rules.md, "Stated origin"), in the automaton only
+ * when a rule reads origins, so that the statements are found by the one scan every listing has already */
+typedef enum literal_kind {
+    LITERAL_RULE_TERM = 0, LITERAL_LIST_TERM, LITERAL_CONDITION_TERM, LITERAL_WORD_ANCHOR, LITERAL_ORIGIN_CUE
+} literal_kind;
+
+#define MAX_TOLERANT_WORDS 16  /* a longer phrase stays exact */
+#define MAX_ANCHOR_HITS 256    /* word-anchor hits kept per listing (main views only) */
+
+/* A multi-word term or list phrase that may hit with inserted words or its
+ * last words first. Only phrases of rules (or packs) that ask for it are
+ * compiled so: every other phrase keeps its one exact literal. */
+typedef struct tolerant_phrase {
+    uint32_t literal;      /* the exact phrase's literal: an assembled hit is found as that literal */
+    uint16_t word_count;
+    uint8_t gap;           /* inserted words allowed in all */
+    bool either_order;
+} tolerant_phrase;
+
+typedef struct word_anchor {
+    uint32_t phrase;       /* index in ruleset.phrases */
+    uint32_t word;         /* position of the word in the phrase */
+    char *text;            /* the word as written (marks kept, for marks_agree) */
+} word_anchor;
+
+#define MAX_ORIGIN_STATEMENTS 8 /* origin statements (and cue hits) kept per listing */
+
+typedef struct origin_cue_hit {
+    uint32_t field;
+    uint32_t cue;                /* index in the cue table (evaluate.c) */
+    uint32_t start, end;         /* offsets in the field's main view */
+} origin_cue_hit;
+
+/* An origin statement (docs/rules.md, "Stated origin"): its place in a field's main view and the gazetteer's
+ * reading of it (a post-merger province, PROVINCE_ABROAD or PROVINCE_UNKNOWN) */
+typedef struct origin_statement {
+    uint32_t field;
+    uint32_t place_start, place_end;
+    const char *province;
+} origin_statement;
+
+typedef struct anchor_hit {
+    uint32_t anchor;
+    uint32_t field;
+    uint32_t word;         /* words before it in the field's main view */
+    uint32_t start, end;   /* original offsets */
+} anchor_hit;
 
 typedef struct literal_entry {
     literal_kind kind;
@@ -59,6 +108,10 @@ typedef struct compiled_rule {
     uint32_t model_term_base;  /* its models' terms are condition terms [base, base + count) ... */
     uint32_t model_term_count;
     uint32_t *model_of_term;   /* ... each of the model source->models[model_of_term[i]] */
+    int context_list;          /* context: global list index a term hit needs near it, -1 none */
+    int context_near;
+    const char **region_provinces;   /* the post-merger provinces its region entries name (stated origin), may be 0 */
+    size_t region_province_count;
 } compiled_rule;
 
 struct ruleset {
@@ -82,6 +135,11 @@ struct ruleset {
     pack **packs;
     size_t pack_count;
     ruleset_options options;
+    tolerant_phrase *phrases;  /* phrase tolerance: none unless a rule or pack asks for it */
+    size_t phrase_count, phrase_capacity;
+    word_anchor *anchors;
+    size_t anchor_count, anchor_capacity;
+    province_table *provinces; /* stated origin: built only when a rule uses it (then its cues are literals) */
 };
 
 
@@ -165,8 +223,24 @@ struct ruleset_scratch {
     size_t claim_count[2];
     uint32_t claims_epoch;
     const char *claims_label;
+    /* phrase tolerance: the word-anchor hits of this listing, and the phrases they touch (each once: epoch) */
+    anchor_hit *anchor_hits;
+    size_t anchor_hit_count;
+    uint32_t *phrase_epoch, *touched;
+    size_t touched_count;
+    /* stated origin: the statements of this listing, read once when a rule first asks */
+    origin_statement origins[MAX_ORIGIN_STATEMENTS];
+    origin_cue_hit cue_hits[MAX_ORIGIN_STATEMENTS];
+    size_t cue_hit_count;
+    size_t origin_count;
+    bool origins_ready;
 };
 
+
+/* evaluate.c: the origin statements' cues, added to the automaton (as LITERAL_ORIGIN_CUE, owner = index) when a
+ * rule reads origins. */
+size_t origin_cue_count(void);
+const char *origin_cue(size_t i);
 
 /* evaluate.c: decides one listing; with s->trace set it also writes how. */
 int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_facts *l, match_result *out);

@@ -166,6 +166,32 @@ void province_table_destroy(province_table *t)
     free(t);
 }
 
+const char *province_of_normalized(const province_table *t, const char *normalized, size_t length)
+{
+    char padded[256 + 3];
+    if (!t || !normalized || !length || length > 256)
+        return PROVINCE_UNKNOWN;
+    padded[0] = ' ';
+    memcpy(padded + 1, normalized, length);
+    padded[length + 1] = ' ';
+    padded[length + 2] = '\0';
+    const char *found = PROVINCE_UNKNOWN;
+    size_t best_length = 0, best_at = (size_t)-1;
+    for (size_t i = 0; i < t->count; i++) { /* as province_of: the longest name, then the first */
+        const gazetteer_entry *e = &t->entries[i];
+        const char *at = e->length <= length + 2 ? strstr(padded, e->padded) : NULL;
+        if (!at)
+            continue;
+        size_t where = (size_t)(at - padded);
+        if (e->length > best_length || (e->length == best_length && where < best_at)) {
+            best_length = e->length;
+            best_at = where;
+            found = e->province;
+        }
+    }
+    return found;
+}
+
 const char *province_of(const province_table *t, const char *location)
 {
     if (!t || !location || !*location || strlen(location) > 4096)

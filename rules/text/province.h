@@ -32,6 +32,11 @@ void province_table_destroy(province_table *t);
  * Dương" over "Hải"), then the first. Thread-safe. */
 const char *province_of(const province_table *t, const char *location);
 
+/* The same for text already normalized (rules/text/normalize.h), as the
+ * matcher's views are: no allocation, no second normalization. `length`
+ * above 256 bytes gives PROVINCE_UNKNOWN. Thread-safe. */
+const char *province_of_normalized(const province_table *t, const char *normalized, size_t length);
+
 /* The 34 names, in the order of the official list; i < PROVINCE_COUNT. */
 const char *province_name(size_t i);
 /* The post-merger province of a pre-merger (or current) province name

@@ -157,6 +157,14 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
         else
             bytebuf_printf(out, en ? " (level %d: %s)" : " (hạng %d: %s)", s->claimed, s->claim);
         break;
+    case SIGNAL_STATED_ORIGIN:
+        bytebuf_printf(out, en ? "an origin stated as \"%s\", outside the region of origin (%s)"
+                               : "ghi xuất xứ \"%s\", ngoài vùng xuất xứ (%s)",
+                       s->place, r->region.count ? r->region.items[0] : "");
+        break;
+    case SIGNAL_TRACEABLE_SOURCING:
+        bytebuf_append_string(out, en ? "a traceable-sourcing statement" : "có cam kết nguồn gốc truy xuất được");
+        break;
     }
 }
 
@@ -417,6 +425,24 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
             const char *location = s->term ? s->term : "";
             bytebuf_append_string(out, ",\"location\":");
             bytebuf_append_json_string(out, location, cut_length(location, strlen(location), lim->max_term));
+            break;
+        }
+        case SIGNAL_STATED_ORIGIN: {
+            bytebuf_append_string(out, ",\"place\":");
+            bytebuf_append_json_string(out, s->place, strlen(s->place));
+            size_t kept = s->field == FIELD_TITLE ? title_kept : description_kept;
+            if (s->has_span && s->end <= kept) { /* where the place is written, for the reviewer's highlight */
+                bytebuf_append_string(out, s->field == FIELD_TITLE ? ",\"field\":\"title\"" : ",\"field\":\"description\"");
+                append_span(out, s->start, s->end);
+            }
+            if (s->province) {
+                bytebuf_append_string(out, ",\"province\":");
+                bytebuf_append_json_string(out, s->province, strlen(s->province));
+            }
+            if (s->why) {
+                bytebuf_append_string(out, ",\"why\":");
+                bytebuf_append_json_string(out, s->why, strlen(s->why));
+            }
             break;
         }
         case SIGNAL_CATEGORY: {
