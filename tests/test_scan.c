@@ -351,16 +351,33 @@ Test(scan, survives_the_fault_mix_and_accounts_for_every_page)
     cr_expect_gt(number(stats, "faults.huge"), 0, "no gzip bomb was served: raise its probability");
     /* the politeness limit holds under faults too (read from the server) */
     cr_expect_leq(number(stats, "in_flight.max"), 16, "%.0f requests in flight", number(stats, "in_flight.max"));
-    /* recall equals the run without faults: every planted violation is flagged */
-    char truth_path[700];
-    harness_market_truth_path(&market, truth_path, sizeof truth_path);
-    char *truth = harness_read_file(truth_path, NULL);
-    size_t violations = 0;
-    for (const char *p = truth; (p = strstr(p, "\"violation\":true")); p++)
-        violations++;
-    free(truth);
-    cr_expect_eq(number(summary, "flags"), (double)violations, "%.0f flags for %zu planted violations",
-                 number(summary, "flags"), violations);
+    /* recall equals the run without faults: the same listings, matched
+     * straight from the generator, give as many flags (not every planted
+     * violation: the capability families have known misses, see the table
+     * of finds_the_planted_violations_once_each_with_evidence) */
+    char records_path[800], binary[800], lscan[800], packs[800];
+    snprintf(records_path, sizeof records_path, "%s/records.jsonl", market.dir);
+    snprintf(binary, sizeof binary, "%s/fixture-market", harness_build());
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    snprintf(packs, sizeof packs, "%s/rules/packs", harness_root());
+    const char *gen[] = {binary, "--listings", "6000", "--seed", "2026", "--listings-jsonl", records_path,
+                         "--truth-only", NULL};
+    cr_assert_eq(harness_run(gen, NULL, 0, NULL, NULL), 0);
+    size_t records_length;
+    char *records = harness_read_file(records_path, &records_length);
+    cr_assert_not_null(records);
+    const char *match[] = {lscan, "match", "--rules", packs, "--threads", "2", NULL};
+    char *out = NULL, *match_err = NULL;
+    cr_assert_eq(harness_run(match, records, records_length, &out, &match_err), 0, "%s", match_err);
+    size_t unfaulted = 0;
+    for (const char *p = out; (p = strchr(p, '\n')); p++)
+        unfaulted++;
+    free(records);
+    free(out);
+    free(match_err);
+    cr_expect_gt(unfaulted, 1000);
+    cr_expect_eq(number(summary, "flags"), (double)unfaulted, "%.0f flags under faults, %zu without",
+                 number(summary, "flags"), unfaulted);
     cJSON_Delete(stats);
     cJSON_Delete(summary);
     free(err);
