@@ -668,8 +668,13 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
     static const char *const negators[] = {"khong", "ko", "kh", "khg", "hok", "not", "without", "never",
                                            "cannot", "isnt", "arent", "doesnt", "dont", NULL};
     static const char *const k[] = {"k", NULL}, *const chua[] = {"chua", NULL};
+    /* "không" that makes a word with the next one describes the goods and
+     * negates nothing after it: "tai nghe không dây" (wireless), "không
+     * gian", "không khí", "sữa không đường" (sugar-free), "màn hình không viền" */
+    static const char *const compound[] = {"day", "gian", "khi", "duong", "vien", NULL};
+    static const char *const khong[] = {"khong", "ko", "kh", "khg", NULL};
     if (word_is(v, index, negators))
-        return true;
+        return !(word_is(v, index, khong) && word_is(v, index + 1, compound));
     if (word_is(v, index, chua)) {
         /* "chưa" (not yet) only as written with its horn: "chua" is also "chua" (sour: sữa chua, nem chua) */
         size_t a, b;
@@ -957,9 +962,14 @@ static bool accessory_title_uncached(const ruleset_scratch *s)
                                         "sac", "day deo", "day", "mieng dan", "dan", "case", "bao", "gia do",
                                         "phu kien", "linh kien", "vo", "tui chong soc", "de sac", "but cam ung",
                                         "nut", "pin", "mat kinh", "kinh", NULL};
+    /* glasses are the goods, not a glass for a phone: "Kính mát", "Kính râm", "Kính cận" */
+    static const char *const eyewear[] = {"kinh mat", "kinh ram", "kinh can", "kinh thoi trang", NULL};
     const field_views *v = &s->fields[FIELD_TITLE];
     if (!v->present || !v->main.length)
         return false;
+    for (size_t i = 0; eyewear[i]; i++)
+        if (phrase_at(&v->main, 0, eyewear[i]))
+            return false;
     for (size_t i = 0; heads[i]; i++)
         if (phrase_at(&v->main, 0, heads[i]))
             return true;

@@ -705,3 +705,38 @@ Test(generator, origin_sellers_sit_where_the_scenario_says)
     cr_expect_gt(checked, 50);
     market_layout_destroy(layout);
 }
+
+/* docs/fixture-market.md, "Capability families": every capability is
+ * planted, every family has its positives and its negatives, and a family
+ * listing's scenario says which it is. */
+Test(generator, every_capability_family_is_planted_both_ways)
+{
+    char error[256];
+    market_layout *layout = market_layout_create(3, 20000, error, sizeof error);
+    cr_assert_not_null(layout, "%s", error);
+    size_t positives[CAPABILITY_COUNT] = {0}, negatives[CAPABILITY_COUNT] = {0};
+    market_listing l;
+    for (int p = 0; p < PLATFORM_COUNT; p++)
+        for (uint64_t j = 0; j < market_platform_count(layout, (market_platform)p); j++) {
+            market_listing_generate(layout, (market_platform)p, j, &l);
+            cr_assert_lt((unsigned)l.capability, CAPABILITY_COUNT);
+            if (!l.planted)
+                continue;
+            if (l.family) {
+                cr_expect_eq(l.scenario, l.violation ? SCENARIO_HARD_POSITIVE : SCENARIO_HARD_NEGATIVE, "%s: %s",
+                             l.family, l.title);
+                cr_expect_neq(l.capability, CAPABILITY_PLAIN, "%s", l.family);
+            } else {
+                cr_expect(l.scenario != SCENARIO_HARD_POSITIVE && l.scenario != SCENARIO_HARD_NEGATIVE);
+            }
+            (l.violation ? positives : negatives)[l.capability]++;
+        }
+    market_layout_destroy(layout);
+    for (int c = 0; c < CAPABILITY_COUNT; c++) {
+        const char *name = market_capability_name((market_capability)c);
+        bool only_negatives = c == CAPABILITY_OTHER_SENSE || c == CAPABILITY_AUTHORIZED;
+        bool only_positives = c == CAPABILITY_OBFUSCATION;
+        cr_expect(only_negatives || positives[c] > 5, "capability %s: %zu positives", name, positives[c]);
+        cr_expect(only_positives || negatives[c] > 5, "capability %s: %zu negatives", name, negatives[c]);
+    }
+}

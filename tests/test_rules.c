@@ -161,6 +161,11 @@ Test(negation, cues_and_mentions_after_a_negator_are_not_signals_but_admissions_
           {.title = "Giày Nike Air k phải hàng fake", .fires = false},
           {.title = "Giày Nike Air 50 k hàng fake", .fires = true},
           {.title = "Giày Nike Air K hàng fake", .fires = true},
+          /* "không" in a word that describes the goods negates nothing after it */
+          {.title = "Tai nghe không dây Nike rep 1:1", .fires = true},
+          {.title = "Bình nước không đường Nike hàng fake", .fires = true},
+          {.title = "Tai nghe không dây, không phải Nike hàng fake", .fires = false},
+          {.title = "Giày Nike không dây buộc, không phải hàng fake", .fires = false},
           /* a cue phrase that begins with a negator itself stays */
           {.title = "Giày Nike Air", .price = 200000, .fires = true});
 }

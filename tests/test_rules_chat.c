@@ -133,6 +133,9 @@ Test(hashtags, a_name_only_in_hashtags_is_keyword_stuffing)
           {.title = "Giày Zorvik Air Run chính hãng #zorvik #auth", .fires = false},
           /* an accessory's tags name what it fits */
           {.title = "Dây giày phản quang #zorvik #giay", .fires = false},
+          {.title = "Kính cường lực #zorvik", .fires = false},
+          /* sunglasses are the goods, not an accessory */
+          {.title = "Kính mát thời trang chống UV #Zorvik #freeship", .fires = true},
           /* run into another word: found, but no stuffing by itself */
           {.title = "Túi tote vải #kavessistyle", .fires = false},
           {.title = "Túi #kavessininon mini", .description = "Hàng siêu cấp", .fires = true},

@@ -102,6 +102,96 @@ static cJSON *market_stats(void)
     return stats;
 }
 
+/* ---- precision and recall per capability, kind and family ---- */
+
+typedef struct score_row {
+    char name[48];
+    size_t tp, fp, fn, tn;
+} score_row;
+
+typedef struct score_table {
+    score_row rows[64];
+    size_t count;
+} score_table;
+
+typedef struct score_floor {
+    const char *name;
+    double precision, recall;
+} score_floor;
+
+/* Measured on the 10000-listing market (seed 2026) below, docs/fixture-market.md
+ * has the table; each floor sits under the measure with margin. */
+static const score_floor capability_floors[] = {
+    {"plain", 0.95, 0.95},          {"obfuscation", 0.95, 0.95},  {"joined_letters", 0.95, 0.95},
+    {"unit_price", 0.9, 0.9},       {"model_price", 0.85, 0.85},  {"negation", 0.95, 0.95},
+    {"hashtags", 0.95, 0.9},         {"chat_abbrev", 0.95, 0.95},  {"accessory_scope", 0.95, 0.95},
+    {"intent", 0.95, 0.95},         {"diacritics", 0.95, 0.95},   {"other_sense", 1.0, 1.0},
+    {"authorized", 1.0, 1.0},       {NULL, 0, 0},
+};
+
+static const score_floor kind_floors[] = {
+    {"trademark", 0.95, 0.95}, {"gi", 0.95, 0.95}, {"collective_mark", 0.95, 0.95}, {"ocop", 0.95, 0.95},
+    {"plant_variety", 0.95, 0.95}, {"copyright", 0.95, 0.95}, {NULL, 0, 0},
+};
+
+static score_row *score_find(score_table *table, const char *name)
+{
+    for (size_t i = 0; i < table->count; i++)
+        if (!strcmp(table->rows[i].name, name))
+            return &table->rows[i];
+    return NULL;
+}
+
+static void score_add(score_table *table, const char *name, bool violation, bool hit)
+{
+    if (!name)
+        name = "?";
+    score_row *row = score_find(table, name);
+    if (!row) {
+        cr_assert_lt(table->count, sizeof table->rows / sizeof table->rows[0]);
+        row = &table->rows[table->count++];
+        snprintf(row->name, sizeof row->name, "%s", name);
+    }
+    row->tp += violation && hit;
+    row->fn += violation && !hit;
+    row->fp += !violation && hit;
+    row->tn += !violation && !hit;
+}
+
+/* no violation planted (or none flagged) counts as 1: nothing to miss */
+static double score_precision(const score_row *r)
+{
+    return r->tp + r->fp ? (double)r->tp / (double)(r->tp + r->fp) : 1.0;
+}
+
+static double score_recall(const score_row *r)
+{
+    return r->tp + r->fn ? (double)r->tp / (double)(r->tp + r->fn) : 1.0;
+}
+
+static void score_print(const char *what, const score_table *table)
+{
+    fprintf(stderr, "  %-32s %6s %6s %6s %6s %9s %7s\n", what, "tp", "fp", "fn", "tn", "precision", "recall");
+    for (size_t i = 0; i < table->count; i++) {
+        const score_row *r = &table->rows[i];
+        fprintf(stderr, "  %-32s %6zu %6zu %6zu %6zu %9.4f %7.4f\n", r->name, r->tp, r->fp, r->fn, r->tn,
+                score_precision(r), score_recall(r));
+    }
+}
+
+static void score_expect_floor(const score_row *row, const score_floor *floors)
+{
+    for (size_t i = 0; floors[i].name; i++)
+        if (!strcmp(floors[i].name, row->name)) {
+            cr_expect_geq(score_precision(row), floors[i].precision, "%s: precision %.4f below the floor %.2f",
+                          row->name, score_precision(row), floors[i].precision);
+            cr_expect_geq(score_recall(row), floors[i].recall, "%s: recall %.4f below the floor %.2f", row->name,
+                          score_recall(row), floors[i].recall);
+            return;
+        }
+    cr_expect_fail("%s has no floor (tests/test_scan.c)", row->name);
+}
+
 TestSuite(scan, .fini = stop_both, .timeout = 240);
 
 Test(scan, finds_the_planted_violations_once_each_with_evidence)
@@ -155,6 +245,10 @@ Test(scan, finds_the_planted_violations_once_each_with_evidence)
     harness_market_truth_path(&market, truth_path, sizeof truth_path);
     char *truth = harness_read_file(truth_path, NULL);
     size_t tp = 0, fp = 0, fn = 0;
+    static score_table capabilities, kinds, families;
+    memset(&capabilities, 0, sizeof capabilities);
+    memset(&kinds, 0, sizeof kinds);
+    memset(&families, 0, sizeof families);
     for (char *save = NULL, *line = strtok_r(truth, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cJSON *t = cJSON_Parse(line);
         char key[160];
@@ -165,6 +259,13 @@ Test(scan, finds_the_planted_violations_once_each_with_evidence)
         tp += violation && hit;
         fn += violation && !hit;
         fp += !violation && hit;
+        const char *capability = cJSON_GetStringValue(cJSON_GetObjectItem(t, "capability"));
+        const char *family = cJSON_GetStringValue(cJSON_GetObjectItem(t, "family"));
+        cr_expect_not_null(capability, "%s: no capability in the truth", key);
+        score_add(&capabilities, capability ? capability : "?", violation, hit);
+        score_add(&kinds, cJSON_GetStringValue(cJSON_GetObjectItem(t, "kind")), violation, hit);
+        if (family)
+            score_add(&families, family, violation, hit);
         if (hit)
             cJSON_DeleteItemFromObject(flagged, key);
         cJSON_Delete(t);
@@ -173,9 +274,21 @@ Test(scan, finds_the_planted_violations_once_each_with_evidence)
     free(truth);
     double precision = (double)tp / (double)(tp + fp), recall = (double)tp / (double)(tp + fn);
     fprintf(stderr, "\nlscan scan of a 10000-listing market into Redis: %zu stream entries, precision %.4f, recall %.4f "
-                    "(tp %zu, fp %zu, fn %zu)\n\n", entry_count, precision, recall, tp, fp, fn);
+                    "(tp %zu, fp %zu, fn %zu)\n", entry_count, precision, recall, tp, fp, fn);
+    score_print("capability", &capabilities);
+    score_print("kind", &kinds);
+    score_print("family", &families);
+    fprintf(stderr, "\n");
     cr_expect_geq(precision, 0.95);
     cr_expect_geq(recall, 0.95);
+    /* floors per capability and per kind (docs/fixture-market.md, "Capability families") */
+    for (size_t i = 0; i < capabilities.count; i++)
+        score_expect_floor(&capabilities.rows[i], capability_floors);
+    for (size_t i = 0; i < kinds.count; i++)
+        score_expect_floor(&kinds.rows[i], kind_floors);
+    for (size_t i = 0; capability_floors[i].name; i++)
+        cr_expect(score_find(&capabilities, capability_floors[i].name), "capability %s was not planted",
+                  capability_floors[i].name);
     cJSON_Delete(flagged);
 
     /* a second scan adds nothing */
@@ -351,16 +464,33 @@ Test(scan, survives_the_fault_mix_and_accounts_for_every_page)
     cr_expect_gt(number(stats, "faults.huge"), 0, "no gzip bomb was served: raise its probability");
     /* the politeness limit holds under faults too (read from the server) */
     cr_expect_leq(number(stats, "in_flight.max"), 16, "%.0f requests in flight", number(stats, "in_flight.max"));
-    /* recall equals the run without faults: every planted violation is flagged */
-    char truth_path[700];
-    harness_market_truth_path(&market, truth_path, sizeof truth_path);
-    char *truth = harness_read_file(truth_path, NULL);
-    size_t violations = 0;
-    for (const char *p = truth; (p = strstr(p, "\"violation\":true")); p++)
-        violations++;
-    free(truth);
-    cr_expect_eq(number(summary, "flags"), (double)violations, "%.0f flags for %zu planted violations",
-                 number(summary, "flags"), violations);
+    /* recall equals the run without faults: the same listings, matched
+     * straight from the generator, give as many flags (not every planted
+     * violation: the capability families have known misses, see the table
+     * of finds_the_planted_violations_once_each_with_evidence) */
+    char records_path[800], binary[800], lscan[800], packs[800];
+    snprintf(records_path, sizeof records_path, "%s/records.jsonl", market.dir);
+    snprintf(binary, sizeof binary, "%s/fixture-market", harness_build());
+    snprintf(lscan, sizeof lscan, "%s/lscan", harness_build());
+    snprintf(packs, sizeof packs, "%s/rules/packs", harness_root());
+    const char *gen[] = {binary, "--listings", "6000", "--seed", "2026", "--listings-jsonl", records_path,
+                         "--truth-only", NULL};
+    cr_assert_eq(harness_run(gen, NULL, 0, NULL, NULL), 0);
+    size_t records_length;
+    char *records = harness_read_file(records_path, &records_length);
+    cr_assert_not_null(records);
+    const char *match[] = {lscan, "match", "--rules", packs, "--threads", "2", NULL};
+    char *out = NULL, *match_err = NULL;
+    cr_assert_eq(harness_run(match, records, records_length, &out, &match_err), 0, "%s", match_err);
+    size_t unfaulted = 0;
+    for (const char *p = out; (p = strchr(p, '\n')); p++)
+        unfaulted++;
+    free(records);
+    free(out);
+    free(match_err);
+    cr_expect_gt(unfaulted, 1000);
+    cr_expect_eq(number(summary, "flags"), (double)unfaulted, "%.0f flags under faults, %zu without",
+                 number(summary, "flags"), unfaulted);
     cJSON_Delete(stats);
     cJSON_Delete(summary);
     free(err);
