@@ -712,6 +712,7 @@ typedef struct load_figures {
     double seconds, compile_seconds;
     long peak_kb, start_kb;   /* VmHWM at the end, VmRSS at the start (the child inherits the parent's pages) */
     long compile_start_kb, compile_peak_kb; /* the same around ruleset_compile, after pack_load */
+    long reload_peak_kb;      /* VmHWM after loading and compiling the pack again beside the compiled set */
     int ok;
 } load_figures;
 
@@ -799,6 +800,18 @@ static load_figures load_in_child(const char *path, enum load_mode mode)
             diagnostics_free(&diag);
             r.seconds = t1 - t0;
             r.compile_peak_kb = status_kb("VmHWM");
+            /* A reload (SIGHUP): the running set stays while the new pack is
+             * loaded and compiled beside it. */
+            if (rs) {
+                diagnostics_init(&diag);
+                pack *again_pack = pack_load(path, &diag);
+                ruleset *next = NULL;
+                if (!again_pack || ruleset_compile(&again_pack, 1, NULL, &next, &diag) != 0)
+                    r.ok = 0;
+                diagnostics_free(&diag);
+                r.reload_peak_kb = status_kb("VmHWM");
+                ruleset_destroy(next);
+            }
             ruleset_destroy(rs);
             if (write(fds[1], &r, sizeof r) != sizeof r)
                 _exit(1);
@@ -877,6 +890,7 @@ static void scaling(bool quick, size_t only_size)
         putf(1, (double)(events.peak_kb - events.start_kb) / 1024, "scale_%s_yaml_events_added_mb", L);
         putf(1, (double)loaded.compile_peak_kb / 1024, "scale_%s_compile_peak_mb", L);
         putf(1, (double)(loaded.compile_peak_kb - loaded.compile_start_kb) / 1024, "scale_%s_compile_added_mb", L);
+        putf(1, (double)loaded.reload_peak_kb / 1024, "scale_%s_reload_peak_mb", L);
         ruleset_scratch_destroy(a.scratch);
         ruleset_destroy(rs);
     }
