@@ -1,5 +1,8 @@
 #include "tests/harness.h"
 
+#include "rules/base/bytebuf.h"
+#include "rules/pack.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -579,4 +582,23 @@ int harness_run(const char *const *argv, const char *input, size_t input_length,
     else
         free(e.data);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+ruleset *harness_compile_pack(const char *name, const char *const *parts, const ruleset_options *options,
+                              diagnostics *diag)
+{
+    bytebuf yaml;
+    bytebuf_init(&yaml, 0);
+    for (size_t i = 0; parts[i]; i++)
+        bytebuf_append_string(&yaml, parts[i]);
+    pack *p = pack_load_string(name, yaml.data, yaml.length, diag);
+    bytebuf_free(&yaml);
+    if (!p)
+        return NULL;
+    ruleset *rs = NULL;
+    if (ruleset_compile(&p, 1, options, &rs, diag) < 0) {
+        pack_free(p);
+        return NULL;
+    }
+    return rs;
 }

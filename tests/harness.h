@@ -15,6 +15,9 @@
 
 #include <hiredis.h>
 
+#include "rules/base/diagnostics.h"
+#include "rules/ruleset.h"
+
 typedef struct harness_process {
     pid_t pid;
     int port;
@@ -83,5 +86,12 @@ int harness_run(const char *const *argv, const char *input, size_t input_length,
 
 /* Reads a whole file (malloc'd, NUL-terminated); NULL on error. */
 char *harness_read_file(const char *path, size_t *length);
+
+/* Compiles the pack whose text is the concatenation of `parts`
+ * (NULL-terminated), loaded under the file name `name`, with `options`
+ * (NULL: defaults). Returns the ruleset (the caller's; ruleset_destroy) or
+ * NULL with the reasons appended to diag. Thread-safe. */
+ruleset *harness_compile_pack(const char *name, const char *const *parts, const ruleset_options *options,
+                              diagnostics *diag);
 
 #endif

@@ -10,6 +10,7 @@
 #include "rules/base/bytebuf.h"
 #include "rules/pack.h"
 #include "rules/ruleset.h"
+#include "tests/harness.h"
 #include "rules/text/abbrev.h"
 
 static const char head[] =
@@ -38,21 +39,8 @@ static const char head[] =
 
 static ruleset *compile(const char *extra, diagnostics *diag, bool no_chat)
 {
-    bytebuf yaml;
-    bytebuf_init(&yaml, 0);
-    bytebuf_append_string(&yaml, head);
-    bytebuf_append_string(&yaml, extra);
-    pack *p = pack_load_string("chat.yaml", yaml.data, yaml.length, diag);
-    bytebuf_free(&yaml);
-    if (!p)
-        return NULL;
-    ruleset *rs = NULL;
     ruleset_options options = {.no_chat = no_chat};
-    if (ruleset_compile(&p, 1, &options, &rs, diag) < 0) {
-        pack_free(p);
-        return NULL;
-    }
-    return rs;
+    return harness_compile_pack("chat.yaml", (const char *const[]){head, extra, NULL}, &options, diag);
 }
 
 typedef struct example {

@@ -11,6 +11,7 @@
 #include "rules/label_claim.h"
 #include "rules/pack.h"
 #include "rules/ruleset.h"
+#include "tests/harness.h"
 #include "scanner/record/flag.h"
 
 static const char head[] =
@@ -41,15 +42,7 @@ static const char head[] =
 
 static ruleset *compile(const char *yaml_text, diagnostics *diag)
 {
-    pack *p = pack_load_string("ocop.yaml", yaml_text, strlen(yaml_text), diag);
-    if (!p)
-        return NULL;
-    ruleset *rs = NULL;
-    if (ruleset_compile(&p, 1, NULL, &rs, diag) < 0) {
-        pack_free(p);
-        return NULL;
-    }
-    return rs;
+    return harness_compile_pack("ocop.yaml", (const char *const[]){yaml_text, NULL}, NULL, diag);
 }
 
 typedef struct example {

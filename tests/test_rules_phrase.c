@@ -12,6 +12,7 @@
 #include "rules/base/bytebuf.h"
 #include "rules/pack.h"
 #include "rules/ruleset.h"
+#include "tests/harness.h"
 
 static const char head[] =
     "pack: test-phrase\n"
@@ -23,21 +24,7 @@ static const char head[] =
 
 static ruleset *compile_with(const char *top, const char *rules_yaml, diagnostics *diag)
 {
-    bytebuf yaml;
-    bytebuf_init(&yaml, 0);
-    bytebuf_append_string(&yaml, top);
-    bytebuf_append_string(&yaml, head);
-    bytebuf_append_string(&yaml, rules_yaml);
-    pack *p = pack_load_string("phrase.yaml", yaml.data, yaml.length, diag);
-    bytebuf_free(&yaml);
-    if (!p)
-        return NULL;
-    ruleset *rs = NULL;
-    if (ruleset_compile(&p, 1, NULL, &rs, diag) < 0) {
-        pack_free(p);
-        return NULL;
-    }
-    return rs;
+    return harness_compile_pack("phrase.yaml", (const char *const[]){top, head, rules_yaml, NULL}, NULL, diag);
 }
 
 static ruleset *compile_ok(const char *top, const char *rules_yaml)
