@@ -724,7 +724,7 @@ static long status_kb(const char *field)
     size_t n = strlen(field);
     while (f && fgets(line, sizeof line, f))
         if (!strncmp(line, field, n) && line[n] == ':')
-            v = atol(line + n + 1);
+            v = strtol(line + n + 1, NULL, 10);
     if (f)
         fclose(f);
     return v;

@@ -166,18 +166,14 @@ void province_table_destroy(province_table *t)
     free(t);
 }
 
-const char *province_of_normalized(const province_table *t, const char *normalized, size_t length)
+/* The province of the longest gazetteer name in `padded` (normalized text
+ * with a space on each side, `length` bytes before padding), the first of
+ * equally long ones. */
+static const char *lookup_padded(const province_table *t, const char *padded, size_t length)
 {
-    char padded[256 + 3];
-    if (!t || !normalized || !length || length > 256)
-        return PROVINCE_UNKNOWN;
-    padded[0] = ' ';
-    memcpy(padded + 1, normalized, length);
-    padded[length + 1] = ' ';
-    padded[length + 2] = '\0';
     const char *found = PROVINCE_UNKNOWN;
     size_t best_length = 0, best_at = (size_t)-1;
-    for (size_t i = 0; i < t->count; i++) { /* as province_of: the longest name, then the first */
+    for (size_t i = 0; i < t->count; i++) {
         const gazetteer_entry *e = &t->entries[i];
         const char *at = e->length <= length + 2 ? strstr(padded, e->padded) : NULL;
         if (!at)
@@ -192,6 +188,24 @@ const char *province_of_normalized(const province_table *t, const char *normaliz
     return found;
 }
 
+/* Writes " TEXT \0" into out (length + 3 bytes). */
+static void pad(char *out, const char *text, size_t length)
+{
+    out[0] = ' ';
+    memcpy(out + 1, text, length);
+    out[length + 1] = ' ';
+    out[length + 2] = '\0';
+}
+
+const char *province_of_normalized(const province_table *t, const char *normalized, size_t length)
+{
+    char padded[256 + 3];
+    if (!t || !normalized || !length || length > 256)
+        return PROVINCE_UNKNOWN;
+    pad(padded, normalized, length);
+    return lookup_padded(t, padded, length);
+}
+
 const char *province_of(const province_table *t, const char *location)
 {
     if (!t || !location || !*location || strlen(location) > 4096)
@@ -203,23 +217,8 @@ const char *province_of(const province_table *t, const char *location)
     char *padded = malloc(length + 3);
     const char *found = PROVINCE_UNKNOWN;
     if (padded) {
-        padded[0] = ' ';
-        memcpy(padded + 1, n, length);
-        padded[length + 1] = ' ';
-        padded[length + 2] = '\0';
-        size_t best_length = 0, best_at = (size_t)-1;
-        for (size_t i = 0; i < t->count; i++) {
-            const gazetteer_entry *e = &t->entries[i];
-            const char *at = e->length <= length + 2 ? strstr(padded, e->padded) : NULL;
-            if (!at)
-                continue;
-            size_t where = (size_t)(at - padded);
-            if (e->length > best_length || (e->length == best_length && where < best_at)) {
-                best_length = e->length;
-                best_at = where;
-                found = e->province;
-            }
-        }
+        pad(padded, n, length);
+        found = lookup_padded(t, padded, length);
         free(padded);
     }
     free(n);
