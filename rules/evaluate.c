@@ -6,6 +6,7 @@
 #include "rules/quantity.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -948,30 +949,41 @@ static bool compat_cue_at(const field_views *v, size_t j)
 }
 
 /* Does the phrase start at byte `at` of the main view, ending on a word boundary? */
+static bool phrase_at_n(const normalized_text *t, size_t at, const char *phrase, size_t n)
+{
+    return at + n <= t->length && !memcmp(t->text + at, phrase, n) && (at + n == t->length || t->text[at + n] == ' ');
+}
+
 static bool phrase_at(const normalized_text *t, size_t at, const char *phrase)
 {
-    size_t n = strlen(phrase);
-    return at + n <= t->length && !memcmp(t->text + at, phrase, n) && (at + n == t->length || t->text[at + n] == ' ');
+    return phrase_at_n(t, at, phrase, strlen(phrase));
 }
 
 /* The title opens with an accessory's head noun: then any "cho" is a
  * compatibility word ("Cường lực camera cho Oppo A78 hay Velonix X9"). */
 static bool accessory_title_uncached(const ruleset_scratch *s)
 {
-    static const char *const heads[] = {"op", "cuong luc", "kinh cuong luc", "bao da", "cap sac", "cap", "cu sac",
-                                        "sac", "day deo", "day", "mieng dan", "dan", "case", "bao", "gia do",
-                                        "phu kien", "linh kien", "vo", "tui chong soc", "de sac", "but cam ung",
-                                        "nut", "pin", "mat kinh", "kinh", NULL};
-    /* glasses are the goods, not a glass for a phone: "Kính mát", "Kính râm", "Kính cận" */
-    static const char *const eyewear[] = {"kinh mat", "kinh ram", "kinh can", "kinh thoi trang", NULL};
+#define PHRASE(p) {p, sizeof p - 1}
+    static const struct {
+        const char *text;
+        size_t length;
+    } heads[] = {PHRASE("op"), PHRASE("cuong luc"), PHRASE("kinh cuong luc"), PHRASE("bao da"), PHRASE("cap sac"),
+                 PHRASE("cap"), PHRASE("cu sac"), PHRASE("sac"), PHRASE("day deo"), PHRASE("day"),
+                 PHRASE("mieng dan"), PHRASE("dan"), PHRASE("case"), PHRASE("bao"), PHRASE("gia do"),
+                 PHRASE("phu kien"), PHRASE("linh kien"), PHRASE("vo"), PHRASE("tui chong soc"), PHRASE("de sac"),
+                 PHRASE("but cam ung"), PHRASE("nut"), PHRASE("pin"), PHRASE("mat kinh"), PHRASE("kinh")},
+      /* glasses are the goods, not a glass for a phone: "Kính mát", "Kính râm", "Kính cận" */
+      eyewear[] = {PHRASE("kinh mat"), PHRASE("kinh ram"), PHRASE("kinh can"), PHRASE("kinh thoi trang")};
+#undef PHRASE
     const field_views *v = &s->fields[FIELD_TITLE];
     if (!v->present || !v->main.length)
         return false;
-    for (size_t i = 0; eyewear[i]; i++)
-        if (phrase_at(&v->main, 0, eyewear[i]))
+    char first = v->main.text[0];
+    for (size_t i = 0; i < sizeof eyewear / sizeof *eyewear; i++)
+        if (eyewear[i].text[0] == first && phrase_at_n(&v->main, 0, eyewear[i].text, eyewear[i].length))
             return false;
-    for (size_t i = 0; heads[i]; i++)
-        if (phrase_at(&v->main, 0, heads[i]))
+    for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)
+        if (heads[i].text[0] == first && phrase_at_n(&v->main, 0, heads[i].text, heads[i].length))
             return true;
     return false;
 }
@@ -1033,27 +1045,46 @@ static bool title_has_sua_repair(const char *title, size_t length)
 
 /* The cue phrases, folded, each with its kind; read word by word (a phrase
  * is tried only where a word starts with its first letter). */
+#define CUE(phrase, kind) {phrase, sizeof phrase - 1, kind}
 static const struct {
     const char *phrase;
+    size_t length;
     listing_intent kind;
 } intent_cues[] = {
-    {"dich vu", INTENT_SERVICE}, {"nhan sua", INTENT_SERVICE}, {"nhan ve sinh", INTENT_SERVICE},
-    {"nhan check", INTENT_SERVICE}, {"ve sinh tui", INTENT_SERVICE}, {"ve sinh giay", INTENT_SERVICE},
-    {"phuc hoi", INTENT_SERVICE}, {"spa tui", INTENT_SERVICE}, {"spa giay", INTENT_SERVICE},
-    {"check authentic", INTENT_SERVICE}, {"check auth", INTENT_SERVICE}, {"check legit", INTENT_SERVICE},
-    {"legit check", INTENT_SERVICE}, {"kiem tra hang that", INTENT_SERVICE}, {"giam dinh", INTENT_SERVICE},
-    {"kiem dinh", INTENT_SERVICE}, {"tham dinh", INTENT_SERVICE}, {"thay pin", INTENT_SERVICE},
-    {"thay day da", INTENT_SERVICE}, {"lau dau", INTENT_SERVICE}, {"cho thue", INTENT_SERVICE},
-    {"boc lai", INTENT_SERVICE}, {"son lai", INTENT_SERVICE}, {"authentication service", INTENT_SERVICE},
-    {"repair service", INTENT_SERVICE},
-    {"thong bao", INTENT_NOTICE}, {"canh bao", INTENT_NOTICE}, {"khuyen cao", INTENT_NOTICE},
-    {"cong van", INTENT_NOTICE}, {"warning", INTENT_NOTICE}, {"notice", INTENT_NOTICE},
-    {"review", INTENT_GUIDE}, {"huong dan", INTENT_GUIDE}, {"cach phan biet", INTENT_GUIDE},
-    {"cach nhan biet", INTENT_GUIDE}, {"phan biet that gia", INTENT_GUIDE}, {"phan biet real fake", INTENT_GUIDE},
-    {"phan biet hang that", INTENT_GUIDE}, {"kinh nghiem", INTENT_GUIDE}, {"hoi dap", INTENT_GUIDE},
-    {"mua o dau", INTENT_GUIDE}, {"co nen mua", INTENT_GUIDE}, {"how to spot", INTENT_GUIDE},
-    {"how to tell", INTENT_GUIDE}, {"legit or fake", INTENT_GUIDE},
+    CUE("dich vu", INTENT_SERVICE), CUE("nhan sua", INTENT_SERVICE), CUE("nhan ve sinh", INTENT_SERVICE),
+    CUE("nhan check", INTENT_SERVICE), CUE("ve sinh tui", INTENT_SERVICE), CUE("ve sinh giay", INTENT_SERVICE),
+    CUE("phuc hoi", INTENT_SERVICE), CUE("spa tui", INTENT_SERVICE), CUE("spa giay", INTENT_SERVICE),
+    CUE("check authentic", INTENT_SERVICE), CUE("check auth", INTENT_SERVICE), CUE("check legit", INTENT_SERVICE),
+    CUE("legit check", INTENT_SERVICE), CUE("kiem tra hang that", INTENT_SERVICE), CUE("giam dinh", INTENT_SERVICE),
+    CUE("kiem dinh", INTENT_SERVICE), CUE("tham dinh", INTENT_SERVICE), CUE("thay pin", INTENT_SERVICE),
+    CUE("thay day da", INTENT_SERVICE), CUE("lau dau", INTENT_SERVICE), CUE("cho thue", INTENT_SERVICE),
+    CUE("boc lai", INTENT_SERVICE), CUE("son lai", INTENT_SERVICE), CUE("authentication service", INTENT_SERVICE),
+    CUE("repair service", INTENT_SERVICE),
+    CUE("thong bao", INTENT_NOTICE), CUE("canh bao", INTENT_NOTICE), CUE("khuyen cao", INTENT_NOTICE),
+    CUE("cong van", INTENT_NOTICE), CUE("warning", INTENT_NOTICE), CUE("notice", INTENT_NOTICE),
+    CUE("review", INTENT_GUIDE), CUE("huong dan", INTENT_GUIDE), CUE("cach phan biet", INTENT_GUIDE),
+    CUE("cach nhan biet", INTENT_GUIDE), CUE("phan biet that gia", INTENT_GUIDE), CUE("phan biet real fake", INTENT_GUIDE),
+    CUE("phan biet hang that", INTENT_GUIDE), CUE("kinh nghiem", INTENT_GUIDE), CUE("hoi dap", INTENT_GUIDE),
+    CUE("mua o dau", INTENT_GUIDE), CUE("co nen mua", INTENT_GUIDE), CUE("how to spot", INTENT_GUIDE),
+    CUE("how to tell", INTENT_GUIDE), CUE("legit or fake", INTENT_GUIDE),
 };
+#undef CUE
+
+/* The cues by first letter, each letter's in table order: a title word is
+ * tried against the few cues that start with its letter. Built once. */
+#define INTENT_CUES (sizeof intent_cues / sizeof *intent_cues)
+static int8_t intent_by_letter[256], intent_next[INTENT_CUES];
+static pthread_once_t intent_index_once = PTHREAD_ONCE_INIT;
+
+static void build_intent_index(void)
+{
+    memset(intent_by_letter, -1, sizeof intent_by_letter);
+    for (size_t i = INTENT_CUES; i-- > 0;) {
+        unsigned char first = (unsigned char)intent_cues[i].phrase[0];
+        intent_next[i] = intent_by_letter[first];
+        intent_by_letter[first] = (int8_t)i;
+    }
+}
 
 static listing_intent detect_intent(ruleset_scratch *s)
 {
@@ -1068,6 +1099,7 @@ static listing_intent detect_intent(ruleset_scratch *s)
         return INTENT_SALE;
     const normalized_text *t = &v->main;
     static const char *const repairable[] = {"dong ho", "tui", "giay", "dien thoai", "laptop", "may", "xe", NULL};
+    pthread_once(&intent_index_once, build_intent_index);
     /* the earliest cue wins: a sale that mentions a guide or a service after the brand stays a sale (below) */
     for (size_t w = 0; w <= v->space_count && s->intent == INTENT_SALE; w++) {
         size_t at = w == 0 ? 0 : v->spaces[w - 1] + 1;
@@ -1078,8 +1110,8 @@ static listing_intent detect_intent(ruleset_scratch *s)
             s->intent = INTENT_BOOK;
             break;
         }
-        for (size_t i = 0; i < sizeof intent_cues / sizeof *intent_cues; i++)
-            if (intent_cues[i].phrase[0] == first && phrase_at(t, at, intent_cues[i].phrase)) {
+        for (int i = intent_by_letter[(unsigned char)first]; i >= 0; i = intent_next[i])
+            if (phrase_at_n(t, at, intent_cues[i].phrase, intent_cues[i].length)) {
                 s->intent = intent_cues[i].kind;
                 s->intent_at = (uint32_t)at;
                 break;

@@ -434,7 +434,9 @@ size_t label_claim_scan(const normalized_text *view, const char *original, size_
     size_t count = 0, label_length = label ? strlen(label) : 0;
     if (!view || !view->text || !original || !label_length || !max)
         return 0;
-    label_claim_kind whole = title_kind(listing_title);
+    /* what the whole title is (a fair, a book...): read once, and only once a claim is found */
+    label_claim_kind whole = LABEL_CLAIM;
+    bool whole_read = false;
     window w;
     for (size_t a = 0; a < view->length && count < max;) {
         size_t b = word_end(view, a);
@@ -479,6 +481,10 @@ size_t label_claim_scan(const normalized_text *view, const char *original, size_
             c->levels = lv->mask;
             c->start = w.t[first].os;
             c->end = w.t[last].oe;
+            if (!whole_read) {
+                whole = title_kind(listing_title);
+                whole_read = true;
+            }
             if (whole != LABEL_CLAIM)
                 c->kind = whole;
             else if (lv == &back && other_stars_before(&w, lv->first))

@@ -1,6 +1,8 @@
 /* Chat abbreviations and hashtags as extra views (abbrev.h). */
 #include "rules/text/abbrev.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,21 +19,39 @@ static const struct {
     {"tk", "tai khoan"},
 };
 
+/* The forms' first two letters, as a bitmap built once from the table:
+ * most short words starting with one of the forms' letters ("cho", "hang",
+ * "tot") are refused by one bit. */
+static uint8_t prefixes[65536 / 8];
+static pthread_once_t prefixes_once = PTHREAD_ONCE_INIT;
+
+static void build_prefixes(void)
+{
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        unsigned key = (unsigned char)table[i].abbreviation[0] << 8 | (unsigned char)table[i].abbreviation[1];
+        prefixes[key >> 3] |= (uint8_t)(1u << (key & 7));
+    }
+}
+
+/* The test abbrev_lookup starts with, inlined where every word of a field is tried. */
+static inline bool may_abbreviate(const char *word, size_t n)
+{
+    if (n < 2 || n > 4)
+        return false;
+    unsigned key = (unsigned char)word[0] << 8 | (unsigned char)word[1];
+    return prefixes[key >> 3] >> (key & 7) & 1;
+}
+
 const char *abbrev_lookup(const char *word, size_t n)
 {
-    /* called on every short word of every field: reject on the first letter before any comparison */
-    if (n < 2 || n > 4)
+    pthread_once(&prefixes_once, build_prefixes);
+    if (!may_abbreviate(word, n))
         return NULL;
-    switch (word[0]) {
-    case 'k': case 'h': case 's': case 'c': case 't':
-        break;
-    default:
-        return NULL;
-    }
-    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
-        if (table[i].abbreviation[0] == word[0] && !strncmp(table[i].abbreviation, word, n) &&
-            table[i].abbreviation[n] == '\0')
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        const char *a = table[i].abbreviation;
+        if (a[0] == word[0] && a[1] == word[1] && !strncmp(a + 2, word + 2, n - 2) && a[n] == '\0')
             return table[i].stands_for;
+    }
     return NULL;
 }
 
@@ -75,6 +95,7 @@ static int put(normalized_text *t, char c, uint32_t start, uint32_t end)
 
 long abbrev_expand(const normalized_text *v, normalized_text *out)
 {
+    pthread_once(&prefixes_once, build_prefixes);
     out->length = 0;
     if (out->text)
         out->text[0] = '\0';
@@ -89,7 +110,7 @@ long abbrev_expand(const normalized_text *v, normalized_text *out)
             starts[count] = at;
             ends[count++] = e;
         }
-        any |= abbrev_lookup(v->text + at, e - at) != NULL;
+        any |= may_abbreviate(v->text + at, e - at) && abbrev_lookup(v->text + at, e - at);
         at = e + 1;
     }
     if (!any)
@@ -98,7 +119,8 @@ long abbrev_expand(const normalized_text *v, normalized_text *out)
     long expanded = 0;
     size_t written_to = 0; /* words [0, written_to) are written */
     for (size_t w = 0; w < count; w++) {
-        if (!abbrev_lookup(v->text + starts[w], ends[w] - starts[w]))
+        if (!may_abbreviate(v->text + starts[w], ends[w] - starts[w]) ||
+            !abbrev_lookup(v->text + starts[w], ends[w] - starts[w]))
             continue;
         size_t from = w > WINDOW ? w - WINDOW : 0, to = w + WINDOW + 1 < count ? w + WINDOW + 1 : count;
         bool contiguous = written_to > 0 && from <= written_to;

@@ -12,7 +12,8 @@
  *   among "kavessininon"'s), for names run together with another word.
  *
  * Pure functions; the caller owns every normalized_text (reused across
- * calls, buffers grow). Thread-safe. */
+ * calls, buffers grow). Thread-safe (a prefix bitmap of the table is built
+ * once, under pthread_once). */
 #ifndef LSCAN_ABBREV_H
 #define LSCAN_ABBREV_H
 

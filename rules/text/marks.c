@@ -2,6 +2,7 @@
  * Words compare case-folded and composed: "bò" (cow) is not "bố". */
 #include "rules/text/marks.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +33,63 @@ static bool next_word(const char *s, size_t n, size_t *at, size_t *start, size_t
     return true;
 }
 
+/* What one code point adds to a word's marks, read from its canonical
+ * decomposition: nothing, a letter (with the code of the marks it carries),
+ * or one combining mark on the letter before. */
+typedef enum { CP_NONE, CP_LETTER, CP_MARK, CP_SLOW } cp_kind;
+
+typedef struct {
+    uint32_t code;  /* CP_LETTER: the letter's mark code; CP_MARK: the mark */
+    uint8_t kind;   /* cp_kind */
+    uint8_t marked; /* CP_LETTER: whether the code carries a mark (or đ's stroke) */
+} cp_marks;
+
+static cp_kind classify(utf8proc_int32_t cp, cp_marks *out)
+{
+    utf8proc_int32_t parts[8];
+    int options = 0;
+    utf8proc_ssize_t count = utf8proc_decompose_char(cp, parts, 8, UTF8PROC_DECOMPOSE, &options);
+    *out = (cp_marks){0, CP_NONE, 0};
+    if (count <= 0)
+        return CP_NONE;
+    size_t letters = 0;
+    for (utf8proc_ssize_t k = 0; k < count; k++) {
+        utf8proc_int32_t c = parts[k];
+        utf8proc_category_t cat = utf8proc_category(c);
+        if (cat == UTF8PROC_CATEGORY_MN) {
+            if (!letters) {
+                if (count != 1)
+                    return out->kind = CP_SLOW; /* marks only, several: rare, read the slow way */
+                *out = (cp_marks){(uint32_t)c, CP_MARK, 0};
+                return CP_MARK;
+            }
+            out->code = out->code * 31u + (uint32_t)c;
+            out->marked = 1;
+        } else if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+                   (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)) {
+            if (++letters > 1)
+                return out->kind = CP_SLOW;
+            out->kind = CP_LETTER;
+            out->code = (c == 0x111 || c == 0x110) ? 0x335u : 0u; /* đ, Đ */
+            out->marked = c == 0x111 || c == 0x110;
+        }
+    }
+    return (cp_kind)out->kind;
+}
+
+/* Latin, its supplements and extensions, Greek, Cyrillic and Latin Extended
+ * Additional (all of Vietnamese) from a table built once; the rest through
+ * utf8proc on every call. */
+#define TABLE_CODE_POINTS 0x1F00
+static cp_marks cp_table[TABLE_CODE_POINTS];
+static pthread_once_t cp_table_once = PTHREAD_ONCE_INIT;
+
+static void build_cp_table(void)
+{
+    for (utf8proc_int32_t cp = 0; cp < TABLE_CODE_POINTS; cp++)
+        classify(cp, &cp_table[cp]);
+}
+
 /* The marks of a word, letter by letter: for each letter or digit, a small
  * code of the combining marks it carries once decomposed (0: none; đ counts
  * as d with a stroke). Look-alike letters (a Cyrillic О), case and invisible
@@ -39,9 +97,20 @@ static bool next_word(const char *s, size_t n, size_t *at, size_t *start, size_t
  * the number of letters (at most max), and *marked whether any has a mark. */
 static size_t word_marks(const char *w, size_t n, uint32_t *marks, size_t max, bool *marked)
 {
+    pthread_once(&cp_table_once, build_cp_table);
     size_t letters = 0, i = 0;
     *marked = false;
     while (i < n) {
+        unsigned char b = (unsigned char)w[i];
+        if (b < 0x80) { /* ASCII: a letter or digit without marks, or nothing */
+            i++;
+            if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) {
+                if (letters == max)
+                    return SIZE_MAX;
+                marks[letters++] = 0;
+            }
+            continue;
+        }
         utf8proc_int32_t cp;
         utf8proc_ssize_t step = utf8proc_iterate((const utf8proc_uint8_t *)w + i, (utf8proc_ssize_t)(n - i), &cp);
         if (step <= 0)
@@ -49,26 +118,48 @@ static size_t word_marks(const char *w, size_t n, uint32_t *marks, size_t max, b
         i += (size_t)step;
         if (cp == 0xFFFD)
             return SIZE_MAX; /* a character lost to bad UTF-8: its marks are unknown */
-        utf8proc_int32_t parts[8];
-        int options = 0;
-        utf8proc_ssize_t count = utf8proc_decompose_char(cp, parts, 8, UTF8PROC_DECOMPOSE, &options);
-        if (count <= 0)
-            continue;
-        for (utf8proc_ssize_t k = 0; k < count; k++) {
-            utf8proc_int32_t c = parts[k];
-            utf8proc_category_t cat = utf8proc_category(c);
-            if (cat == UTF8PROC_CATEGORY_MN) { /* a combining mark: on the letter before */
-                if (letters) {
-                    marks[letters - 1] = marks[letters - 1] * 31u + (uint32_t)c;
-                    *marked = true;
-                }
-            } else if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
-                       (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)) {
-                if (letters == max)
-                    return SIZE_MAX;
-                marks[letters++] = (c == 0x111 || c == 0x110) ? 0x335u : 0u; /* đ, Đ */
-                *marked |= c == 0x111 || c == 0x110;
+        cp_marks m;
+        if (cp < TABLE_CODE_POINTS)
+            m = cp_table[cp];
+        else
+            classify(cp, &m);
+        switch ((cp_kind)m.kind) {
+        case CP_NONE:
+            break;
+        case CP_MARK: /* a combining mark: on the letter before */
+            if (letters) {
+                marks[letters - 1] = marks[letters - 1] * 31u + m.code;
+                *marked = true;
             }
+            break;
+        case CP_LETTER:
+            if (letters == max)
+                return SIZE_MAX;
+            marks[letters++] = m.code;
+            *marked |= m.marked;
+            break;
+        case CP_SLOW: {
+            utf8proc_int32_t parts[8];
+            int options = 0;
+            utf8proc_ssize_t count = utf8proc_decompose_char(cp, parts, 8, UTF8PROC_DECOMPOSE, &options);
+            for (utf8proc_ssize_t k = 0; k < count; k++) {
+                utf8proc_int32_t c = parts[k];
+                utf8proc_category_t cat = utf8proc_category(c);
+                if (cat == UTF8PROC_CATEGORY_MN) {
+                    if (letters) {
+                        marks[letters - 1] = marks[letters - 1] * 31u + (uint32_t)c;
+                        *marked = true;
+                    }
+                } else if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+                           (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)) {
+                    if (letters == max)
+                        return SIZE_MAX;
+                    marks[letters++] = (c == 0x111 || c == 0x110) ? 0x335u : 0u;
+                    *marked |= c == 0x111 || c == 0x110;
+                }
+            }
+            break;
+        }
         }
     }
     return letters;
@@ -89,7 +180,7 @@ static bool same_marked_word(const char *a, size_t an, const char *b, size_t bn)
 bool marks_agree(const char *term, const char *text, size_t length)
 {
     size_t tn = strlen(term);
-    if (ascii_only(term, tn) || ascii_only(text, length))
+    if ((tn == length && !strncasecmp(term, text, tn)) || ascii_only(term, tn) || ascii_only(text, length))
         return true;
     size_t ta = 0, xa = 0, t0, t1, x0, x1;
     for (;;) {

@@ -4,7 +4,7 @@
  * text's word carry marks, the marks must agree: "lúa" (rice) is not "lụa"
  * (silk). Used by the matcher (marks_agree) and by `lscan rules check
  * --collisions` (marks_compare). Pure functions of their arguments:
- * thread-safe. */
+ * thread-safe (a code point table is built once, under pthread_once). */
 #ifndef LSCAN_MARKS_H
 #define LSCAN_MARKS_H
 
