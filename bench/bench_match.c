@@ -589,7 +589,6 @@ static void end_to_end(void)
         const char *name;
         ruleset *rs;
     } sets[] = {{"rules_10k", generated}, {"packs", shipped}, {"packs_without_capabilities", plain}};
-    double full_rate[3] = {0, 0, 0};
     for (size_t k = 0; k < 3; k++) {
         e2e_arg a = {sets[k].rs, NULL, listings, LISTINGS, false, NULL, {0}};
         if (ruleset_scratch_create(sets[k].rs, &a.scratch) < 0)
@@ -602,10 +601,45 @@ static void end_to_end(void)
         putf(0, LISTINGS / full.seconds, "decide_%s_full_listings_s", sets[k].name);
         putf(1, (double)all_bytes / 1e6 / full.seconds, "decide_%s_full_mb_s", sets[k].name);
         putf(0, (double)full.hits, "decide_%s_flagged", sets[k].name);
-        full_rate[k] = LISTINGS / full.seconds;
         ruleset_scratch_destroy(a.scratch);
     }
-    put("capabilities_cost_ratio", full_rate[1] / full_rate[2], 3); /* issue 14: >= 0.75 */
+    /* issue 14's limit (>= 0.75) from rounds that alternate the two sets, each timed in this thread's CPU
+     * time: other processes on a shared machine swing the wall-clock rates above by 2x between sets */
+    {
+        enum { ROUNDS = 9 };
+        double ratio[ROUNDS];
+        e2e_arg with = {shipped, NULL, listings, LISTINGS, true, NULL, {0}}, without = with;
+        without.rs = plain;
+        if (ruleset_scratch_create(shipped, &with.scratch) < 0 || ruleset_scratch_create(plain, &without.scratch) < 0)
+            die("out of memory");
+        clockid_t saved = bench_clock;
+        bench_clock = CLOCK_THREAD_CPUTIME_ID;
+        for (int r = 0; r < ROUNDS; r++) {
+            double t0 = now();
+            if (r % 2)
+                pass_decide(&without);
+            double t1 = now();
+            pass_decide(&with);
+            double t2 = now();
+            if (!(r % 2))
+                pass_decide(&without);
+            double t3 = now();
+            double cost_with = t2 - t1, cost_without = r % 2 ? t1 - t0 : t3 - t2;
+            ratio[r] = cost_without / cost_with;
+        }
+        bench_clock = saved;
+        for (int i = 1; i < ROUNDS; i++) /* insertion sort: nine numbers */
+            for (int j = i; j > 0 && ratio[j - 1] > ratio[j]; j--) {
+                double x = ratio[j];
+                ratio[j] = ratio[j - 1];
+                ratio[j - 1] = x;
+            }
+        put("capabilities_cost_ratio", ratio[ROUNDS / 2], 3); /* issue 14: >= 0.75 */
+        put("capabilities_cost_ratio_min", ratio[0], 3);
+        put("capabilities_cost_ratio_max", ratio[ROUNDS - 1], 3);
+        ruleset_scratch_destroy(with.scratch);
+        ruleset_scratch_destroy(without.scratch);
+    }
     put("e2e_title_bytes_avg", (double)title_bytes / LISTINGS, 1);
     put("e2e_listing_bytes_avg", (double)all_bytes / LISTINGS, 1);
     ruleset_destroy(generated);

@@ -320,7 +320,7 @@ static int prepare_abbreviations(ruleset_scratch *s)
         const char *text = f == FIELD_TITLE ? s->listing->title : s->listing->description;
         if (!v->present || !text)
             continue;
-        long expanded = abbrev_expand(&v->main, &v->abbrev);
+        long expanded = abbrev_expand(&v->main, v->spaces, v->space_count, &v->abbrev);
         if (expanded < 0)
             return -1;
         if (expanded > 0 && search_view(s, (listing_field)f, text, &v->abbrev, SIZE_MAX) < 0)

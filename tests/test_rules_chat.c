@@ -162,7 +162,7 @@ Test(abbreviations, the_table_and_the_views_keep_offsets)
     normalized_text_init(&view);
     const char *text = "Hàg đẹp, KO fake";
     cr_assert_eq(normalize_text(n, text, strlen(text), &main_view, NULL), 0);
-    cr_assert_eq(abbrev_expand(&main_view, &view), 2);
+    cr_assert_eq(abbrev_expand(&main_view, NULL, 0, &view), 2);
     cr_expect_str_eq(view.text, "hang dep khong fake");
     /* "khong" points at "KO" */
     const char *k = strstr(view.text, "khong");
@@ -172,15 +172,15 @@ Test(abbreviations, the_table_and_the_views_keep_offsets)
     /* only the words around an abbreviation are written */
     const char *longer = "một hai ba bốn năm sáu bảy tám chín mười hg fake một hai ba bốn năm sáu bảy tám ko xịn";
     cr_assert_eq(normalize_text(n, longer, strlen(longer), &main_view, NULL), 0);
-    cr_assert_eq(abbrev_expand(&main_view, &view), 2);
+    cr_assert_eq(abbrev_expand(&main_view, NULL, 0, &view), 2);
     cr_expect_str_eq(view.text, "nam sau bay tam chin muoi hang fake mot hai ba bon nam sau bay tam khong xin");
     const char *apart = "hg a b c d e f g h i j k l m n o p q r s t ko";
     cr_assert_eq(normalize_text(n, apart, strlen(apart), &main_view, NULL), 0);
-    cr_assert_eq(abbrev_expand(&main_view, &view), 2);
+    cr_assert_eq(abbrev_expand(&main_view, NULL, 0, &view), 2);
     cr_expect_str_eq(view.text, "hang a b c d e f\no p q r s t khong");
     const char *plain = "Giày thể thao nam";
     cr_assert_eq(normalize_text(n, plain, strlen(plain), &main_view, NULL), 0);
-    cr_expect_eq(abbrev_expand(&main_view, &view), 0);
+    cr_expect_eq(abbrev_expand(&main_view, NULL, 0, &view), 0);
     cr_expect_eq(view.length, 0);
 
     const char *tags = "Son #LumoraLipCare và #son_re #abcd x#y #rep11 #hangF1";

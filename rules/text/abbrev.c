@@ -93,25 +93,32 @@ static int put(normalized_text *t, char c, uint32_t start, uint32_t end)
 
 #define WINDOW 6   /* words kept on each side of an abbreviation: enough for any cue or name it is part of */
 
-long abbrev_expand(const normalized_text *v, normalized_text *out)
+#define MAX_WORDS 512
+
+long abbrev_expand(const normalized_text *v, const uint32_t *spaces, size_t space_count, normalized_text *out)
 {
     pthread_once(&prefixes_once, build_prefixes);
     out->length = 0;
     if (out->text)
         out->text[0] = '\0';
     /* the words, and which are abbreviations: most texts hold none */
-    size_t starts[512], ends[512], count = 0;
+    uint32_t found_spaces[MAX_WORDS];
+    if (!spaces) {
+        space_count = 0;
+        for (size_t i = 0; i < v->length && space_count < MAX_WORDS; i++)
+            if (v->text[i] == ' ')
+                found_spaces[space_count++] = (uint32_t)i;
+        spaces = found_spaces;
+    }
+    size_t starts[MAX_WORDS], ends[MAX_WORDS], count = 0;
     bool any = false;
-    for (size_t at = 0; at < v->length;) {
-        size_t e = at;
-        while (e < v->length && v->text[e] != ' ')
-            e++;
-        if (count < sizeof starts / sizeof *starts) {
-            starts[count] = at;
-            ends[count++] = e;
-        }
+    for (size_t k = 0; k <= space_count && count < MAX_WORDS; k++) {
+        size_t at = k ? spaces[k - 1] + 1 : 0, e = k < space_count ? spaces[k] : v->length;
+        if (at >= v->length)
+            break;
+        starts[count] = at;
+        ends[count++] = e;
         any |= may_abbreviate(v->text + at, e - at) && abbrev_lookup(v->text + at, e - at);
-        at = e + 1;
     }
     if (!any)
         return 0;

@@ -33,9 +33,12 @@ const char *abbrev_lookup(const char *word, size_t n);
  * on each side, windows joined by a line break no term can span), each
  * abbreviation expanded; each byte of an expansion points at the
  * abbreviation's original span. Reads the first 512 words of the view.
+ * `spaces` lists the offsets of the view's spaces in order (space_count of
+ * them), as the matcher already has them; NULL: found here.
  * Returns the number of words expanded (0: out is left empty, nothing to
  * search), or -1 out of memory. */
-long abbrev_expand(const normalized_text *main_view, normalized_text *out);
+long abbrev_expand(const normalized_text *main_view, const uint32_t *spaces, size_t space_count,
+                   normalized_text *out);
 
 #define HASHTAG_MAX 64            /* hashtags read per field */
 
