@@ -1644,12 +1644,19 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
                               rs->literals[f->index].text);
                 continue;
             }
-            bool near = c->near < 0;
+            /* a compatibility cue of the list ("dành cho", "tương thích") scopes only the mentions after it:
+             * "Zorvik Court dành cho nam" names who wears the shoe, not a device an accessory fits */
+            bool cue_first = !rs->options.no_negation && compat_cue_at(&s->fields[f->field], f->word_end);
+            bool near = c->near < 0 && !cue_first;
             for (uint32_t k = first_found(s, s->rule_epoch, s->rule_first, (int)rule_index); k != NO_FOUND && !near;
                  k = s->found_next[k]) {
                 const found_hit *h = &s->found[k]; /* a hit of the rule */
-                if (h->field != f->field)
+                if (h->field != f->field || (cue_first && h->word_start <= f->word_end))
                     continue;
+                if (c->near < 0) {
+                    near = true;
+                    break;
+                }
                 uint32_t distance = f->word_start > h->word_end   ? f->word_start - h->word_end
                                     : h->word_start > f->word_end ? h->word_start - f->word_end
                                                                   : 0;

@@ -22,7 +22,7 @@ static const char base_pack[] =
     "version: \"1\"\n"
     "lists:\n"
     "  slang: [\"rep 1:1\", \"hàng fake\", \"siêu cấp\"]\n"
-    "  accessory: [\"ốp lưng\", \"dây đeo\"]\n"
+    "  accessory: [\"ốp lưng\", \"dây đeo\", \"lót giày\", \"dành cho\", \"tương thích\"]\n"
     "  seed: [\"lúa giống\"]\n"
     "rules:\n";
 
@@ -231,6 +231,32 @@ Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_
           {.title = "Điện thoại cho người già Velonix X9 hàng fake", .fires = true},
           /* a sentence ends the scope */
           {.title = "Cường lực dành cho Oppo A78. Velonix X9 hàng fake", .fires = true});
+}
+
+/* The packs' `unless: {list: accessory, near: N}` lists hold compatibility
+ * cues too ("dành cho"): such a cue scopes only the mentions after it. */
+Test(compatibility, a_listed_compatibility_cue_after_the_brand_is_no_exception)
+{
+    CHECK("  - id: tm.zorvik\n"
+          "    kind: trademark\n"
+          "    name: Zorvik\n"
+          "    terms: [\"zorvik\"]\n"
+          "    flag: {list: slang}\n"
+          "    unless: [{list: accessory, near: 3}]\n"
+          "  - id: tm.kavessi\n"
+          "    kind: trademark\n"
+          "    name: Kavessi\n"
+          "    terms: [\"kavessi\"]\n"
+          "    flag: {list: slang}\n"
+          "    unless: [{list: accessory}]\n",
+          {.title = "Giày Zorvik Court dành cho nam, hàng fake loại 1", .fires = true},
+          {.title = "Zorvik Court tương thích mọi outfit, hàng fake", .fires = true},
+          {.title = "Túi Kavessi dành cho nữ hàng fake", .fires = true},
+          /* before the brand, and accessory nouns anywhere near, still make the exception */
+          {.title = "Lót giày dành cho Zorvik Court hàng fake", .fires = false},
+          {.title = "Dành cho Zorvik Court: lót hàng fake", .fires = false},
+          {.title = "Zorvik ốp lưng hàng fake", .fires = false},
+          {.title = "Dây đeo dành cho túi Kavessi hàng fake", .fires = false});
 }
 
 /* docs/rules.md, "Joined letters": one repeated separator */
