@@ -525,20 +525,21 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
     return prepare_chat_views(s, field, text, length);
 }
 
-/* Runs one regex over one field's main view; adds hits when `rule` is not
+/* Runs one regex over one view of a field; adds hits when `rule` is not
  * UINT32_MAX. Returns whether it matched. */
-static bool run_regex(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule)
+static bool run_regex_view(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule,
+                           const normalized_text *view)
 {
     const compiled_regex *re = &s->rs->regexes[regex];
     const field_views *v = &s->fields[field];
-    if (!v->present || v->main.length < re->min_length || v->main.length > MAX_REGEX_SUBJECT)
+    if (!v->present || view->length < re->min_length || view->length > MAX_REGEX_SUBJECT)
         return false;
-    if (re->prefilter && !memmem(v->main.text, v->main.length, re->prefilter, strlen(re->prefilter)))
+    if (re->prefilter && !memmem(view->text, view->length, re->prefilter, strlen(re->prefilter)))
         return false;
     bool matched = false;
     size_t offset = 0;
-    for (int count = 0; count < MAX_REGEX_MATCHES && offset <= v->main.length; count++) {
-        int rc = pcre2_match(re->code, (PCRE2_SPTR)v->main.text, v->main.length, offset, PCRE2_NO_UTF_CHECK,
+    for (int count = 0; count < MAX_REGEX_MATCHES && offset <= view->length; count++) {
+        int rc = pcre2_match(re->code, (PCRE2_SPTR)view->text, view->length, offset, PCRE2_NO_UTF_CHECK,
                              s->match_data, s->match_context);
         if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
             s->regex_limit_hits++;
@@ -551,18 +552,29 @@ static bool run_regex(ruleset_scratch *s, uint32_t regex, listing_field field, u
             match_signal *span = &s->regex_span[regex];
             span->has_span = true;
             span->field = field;
-            span->start = v->main.source_start[ov[0]];
-            span->end = v->main.source_end[ov[1] - 1];
+            span->start = view->source_start[ov[0]];
+            span->end = view->source_end[ov[1] - 1];
         }
         matched = true;
         if (ov[1] > ov[0] && rule != UINT32_MAX)
-            add_found(s, FOUND_REGEX, regex, rule, field, v->main.source_start[ov[0]], v->main.source_end[ov[1] - 1]);
+            add_found(s, FOUND_REGEX, regex, rule, field, view->source_start[ov[0]], view->source_end[ov[1] - 1]);
         if (rule == UINT32_MAX)
             break;
         offset = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-        while (offset < v->main.length && ((unsigned char)v->main.text[offset] & 0xC0) == 0x80)
+        while (offset < view->length && ((unsigned char)view->text[offset] & 0xC0) == 0x80)
             offset++;
     }
+    return matched;
+}
+
+/* A regex over a field's main view, then over its joined view when letters
+ * were joined there ("Q-V" is "qv"): patterns see split letters as terms do. */
+static bool run_regex(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule)
+{
+    const field_views *v = &s->fields[field];
+    bool matched = run_regex_view(s, regex, field, rule, &v->main);
+    if ((!matched || rule != UINT32_MAX) && v->present && v->joined.length && v->joined.length != v->main.length)
+        matched |= run_regex_view(s, regex, field, rule, &v->joined);
     return matched;
 }
 

@@ -274,6 +274,22 @@ Test(joined, letters_split_by_one_repeated_separator_join_even_next_to_a_lone_le
           {.title = "Giày n.i k.e hàng fake", .fires = false});
 }
 
+/* patterns read the joined view too: a monogram written "Q-V" */
+Test(joined, patterns_see_letters_joined)
+{
+    CHECK("  - id: tm.qv\n"
+          "    kind: trademark\n"
+          "    name: Quinvale\n"
+          "    patterns: ['\\bqv\\b']\n"
+          "    flag: {list: slang}\n",
+          {.title = "Khăn QV họa tiết hàng fake", .fires = true},
+          {.title = "Khăn Q-V họa tiết hàng fake", .fires = true},
+          {.title = "Khăn Q✨V họa tiết hàng fake", .fires = true},
+          /* two letters split by a space are two words: "q v" is no monogram */
+          {.title = "Khăn Q V họa tiết hàng fake", .fires = false},
+          {.title = "Khăn QVX họa tiết hàng fake", .fires = false});
+}
+
 /* docs/rules.md, "Marks": both marked, the marks must agree */
 Test(marks, a_word_marked_on_both_sides_must_be_the_same_word)
 {
