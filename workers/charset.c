@@ -561,6 +561,16 @@ static int utf_family(const char *name)
     return 0;
 }
 
+/* Whether glibc's iconv converts from `name` (else it is "unknown"). */
+static bool iconv_knows(const char *name)
+{
+    iconv_t cd = iconv_open("UTF-8", name);
+    if (cd == (iconv_t)-1)
+        return false;
+    iconv_close(cd);
+    return true;
+}
+
 /* Decodes as `name`, lossy, from `skip` bytes on; the text is never the
  * input with a mark in front. Returns what decode_as does. */
 static int decode_lossy(charset_decoder *d, const char *name, const char *data, size_t length, size_t skip,
@@ -632,6 +642,13 @@ charset_error charset_decode_json(charset_decoder *d, const char *content_type, 
             return CHARSET_OK;
         } else if (bom) {
             out->wrong = true; /* declared one charset, marked as another: the mark is the better witness */
+        } else if (!utf_family(name) && has_utf8_multibyte(data, length) && charset_valid_utf8(data, length) &&
+                   iconv_knows(name)) {
+            /* a legacy charset declared over valid multi-byte UTF-8 (servers
+             * that add "charset=ISO-8859-1" by default): JSON is UTF-8 (RFC
+             * 8259 8.1), and legacy text is valid multi-byte UTF-8 by chance
+             * almost never */
+            out->wrong = true;
         } else {
             out->source = CHARSET_FROM_HTTP;
             rc = decode_as(d, name, data, length, true, out);
