@@ -293,6 +293,11 @@ Test(charset, json_wrong_or_unknown_declarations_are_counted_and_the_bytes_still
     n = json_in("UTF-16BE", "", 0, body, sizeof body);
     decode_json("application/json; charset=utf-16le", body, n, &r);
     cr_expect_str_eq(r.text, json_utf8);
+    /* declared UTF-8, written UTF-16LE without a mark: its NULs say so (NUL bytes are valid UTF-8) */
+    n = json_in("UTF-16LE", "", 0, body, sizeof body);
+    decode_json("application/json; charset=utf-8", body, n, &r);
+    cr_expect_str_eq(r.text, json_utf8);
+    cr_expect(r.wrong);
     /* a legacy charset declared over UTF-8 (a server's default "charset=ISO-8859-1"): JSON is
      * UTF-8, so the text is not turned into mojibake, and the declaration counts as wrong */
     decode_json("application/json;charset=ISO-8859-1", json_utf8, sizeof json_utf8 - 1, &r);

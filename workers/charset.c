@@ -642,6 +642,8 @@ charset_error charset_decode_json(charset_decoder *d, const char *content_type, 
             return CHARSET_OK;
         } else if (bom) {
             out->wrong = true; /* declared one charset, marked as another: the mark is the better witness */
+        } else if (utf_family(nuls) > 8) {
+            out->wrong = true; /* NULs where a JSON text in UTF-8 or a legacy charset has none */
         } else if (!utf_family(name) && has_utf8_multibyte(data, length) && charset_valid_utf8(data, length) &&
                    iconv_knows(name)) {
             /* a legacy charset declared over valid multi-byte UTF-8 (servers

@@ -78,8 +78,9 @@ charset_error charset_decode(charset_decoder *d, const char *content_type, const
  * the HTTP Content-Type `charset` when it fits the bytes (labels as above;
  * a declared UTF-16/32 takes its byte order from the mark, else from the
  * NULs of the first four bytes, and is wrong when neither is of its kind,
- * since such bytes decode "validly" in any byte order; a legacy charset
- * declared over valid multi-byte UTF-8 is wrong too, as JSON is UTF-8);
+ * since such bytes decode "validly" in any byte order; any other charset
+ * declared over bytes with those NULs, or a legacy charset declared over
+ * valid multi-byte UTF-8, is wrong too);
  * else a byte-order mark (UTF-8, UTF-16LE/BE, UTF-32LE/BE;
  * a mark contradicting the declaration wins, and the declaration is
  * wrong); else UTF-16/32 told by the NULs of the first four bytes (a JSON
