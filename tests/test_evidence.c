@@ -3,17 +3,22 @@
  * record, kill -9 never leaving a flag that points past its WARC, the WACZ
  * package opened with a plain zip reader and checked against its
  * datapackage, verify naming a flipped byte and an edited decision, and an
- * RFC 3161 answer from a timestamp authority made with the openssl tool. */
+ * RFC 3161 answer from a timestamp authority made with the openssl tool;
+ * re-checks obeying robots.txt (a loopback site whose file forbids the
+ * pages, is unreachable, or sets a Crawl-delay) and ignoring it on record. */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -24,6 +29,7 @@
 #include "scanner/evidence/warc.h"
 #include "scanner/pipeline/recheck.h"
 #include "tests/harness.h"
+#include "tests/loopback_server.h"
 
 static harness_process redis, market, scratch;
 
@@ -935,6 +941,252 @@ Test(evidence, a_recheck_archives_the_page_and_records_online_or_removed_and_the
     cr_expect(out && !strstr(out, ids[1]), "due again: %s", out);
     free(out);
     free(err);
+}
+
+/* ---- re-checks and robots.txt ---- */
+
+/* A shop on a loopback server whose robots.txt the test changes between
+ * re-checks: it counts what was asked for, and when each page was. */
+typedef struct robots_site {
+    atomic_int mode;                /* 0: Disallow /p/; 1: 503; 2: everything allowed, Crawl-delay 0.5 */
+    atomic_uint robots_requests, page_requests;
+    pthread_mutex_t lock;
+    struct timespec page_times[16];
+    unsigned page_times_count;
+    char pages[2][1024];
+} robots_site;
+
+static void robots_site_handler(void *ctx, const char *target, loopback_reply *reply)
+{
+    robots_site *site = ctx;
+    reply->content_type = "text/html; charset=utf-8";
+    if (!strcmp(target, "/robots.txt")) {
+        atomic_fetch_add(&site->robots_requests, 1);
+        static const char *const files[] = {"User-agent: *\nDisallow: /p/\n", "", "User-agent: lscan\nAllow: /\n"
+                                                                                "Crawl-delay: 0.5\n"};
+        int mode = atomic_load(&site->mode);
+        reply->content_type = "text/plain";
+        reply->status = mode == 1 ? 503 : 200;
+        reply->body = files[mode];
+        reply->length = strlen(files[mode]);
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "/p/%d.html", i + 1);
+        if (strcmp(target, path))
+            continue;
+        atomic_fetch_add(&site->page_requests, 1);
+        pthread_mutex_lock(&site->lock);
+        if (site->page_times_count < 16)
+            clock_gettime(CLOCK_MONOTONIC, &site->page_times[site->page_times_count++]);
+        pthread_mutex_unlock(&site->lock);
+        reply->body = site->pages[i];
+        reply->length = strlen(site->pages[i]);
+        return;
+    }
+    reply->status = 404;
+    reply->body = "";
+}
+
+static void robots_campaign(const char *path, int site_port, const char *reason)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "campaign: recheck-robots\nrules: [%s/tests/extract-real/catchall.yaml]\n"
+            "redis: {url: \"redis://127.0.0.1:%d\"}\nlimits: {requests_per_second: 0, retries: 1}\n"
+            "targets:\n  - name: shop\n    adapter: storefront\n    base_url: \"http://127.0.0.1:%d\"\n"
+            "    start_urls: [\"/p/1.html\", \"/p/2.html\"]\n    categories: false\n    keywords: []\n"
+            "    follow: [\"/never/\"]\n",
+            harness_root(), redis.port, site_port);
+    if (reason)
+        fprintf(f, "    robots: ignore\n    reason: \"%s\"\n", reason);
+    fclose(f);
+}
+
+/* The JSON lines of a recheck --json run, one per case, in order. */
+static size_t recheck_lines(char *out, cJSON **lines, size_t max)
+{
+    size_t n = 0;
+    for (char *line = strtok(out, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+        lines[n] = cJSON_Parse(line);
+        cr_assert_not_null(lines[n], "%s", line);
+        n++;
+    }
+    return n;
+}
+
+Test(evidence, a_recheck_obeys_robots_txt_says_why_it_fetched_nothing_and_records_an_ignore_with_its_reason)
+{
+    cr_assert_eq(harness_redis_start(&redis), 0);
+    static robots_site site = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    for (int i = 0; i < 2; i++)
+        snprintf(site.pages[i], sizeof site.pages[i],
+                 "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>p</title>"
+                 "<script type=\"application/ld+json\">{\"@context\": \"https://schema.org\", \"@type\": \"Product\","
+                 " \"name\": \"Giày Nike Air Force 1 rep 1:1 mẫu %d\", \"offers\": {\"@type\": \"Offer\", \"price\":"
+                 " \"%d\", \"priceCurrency\": \"VND\"}}</script></head><body><h1>Giày</h1></body></html>",
+                 i + 1, 150000 + i * 1000);
+    loopback_server *server = loopback_start("127.0.0.1", robots_site_handler, &site);
+    cr_assert_not_null(server);
+    int port = loopback_port(server);
+    const char *dir = scratch_dir();
+    const char *reason = "Quyết định thanh tra số 12/QĐ-TTr ngày 2026-05-02";
+    char obey[1100], ignore[1100], state[1100], reg[1200], evidence[1200], url[64];
+    snprintf(obey, sizeof obey, "%s/obey.yaml", dir);
+    snprintf(ignore, sizeof ignore, "%s/ignore.yaml", dir);
+    snprintf(state, sizeof state, "%s/state", dir);
+    snprintf(reg, sizeof reg, "%s/register.sqlite", state);
+    snprintf(evidence, sizeof evidence, "%s/recheck-evidence", dir);
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", redis.port);
+    robots_campaign(obey, port, NULL);
+    robots_campaign(ignore, port, reason);
+    mkdir(state, 0755);
+
+    /* the scan, under the authority's decision (robots.txt forbids /p/), and its cases */
+    char *out = NULL, *err = NULL;
+    const char *scan_argv[] = {"scan", "--campaign", ignore, "--state-dir", state, "--quiet", NULL};
+    cr_assert_eq(run_lscan(scan_argv, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    cr_assert_eq(atomic_load(&site.page_requests), 2);
+    cr_assert_eq(atomic_load(&site.robots_requests), 0, "an ignoring target does not ask");
+    const char *intake[] = {"cases", "intake", "--register", reg, "--redis", url, NULL};
+    cr_assert_eq(run_lscan(intake, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    const char *list[] = {"cases", "list", "--register", reg, "--json", NULL};
+    cr_assert_eq(run_lscan(list, &out, &err), 0, "%s", err);
+    cJSON *cases = cJSON_Parse(out);
+    free(out);
+    free(err);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cases, "cases")), 2, "one case per page");
+    char ids[2][64];
+    for (int i = 0; i < 2; i++)
+        snprintf(ids[i], sizeof ids[i], "%s",
+                 cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cases, "cases"), i),
+                                                          "case_id")));
+    cJSON_Delete(cases);
+
+    /* 1. obeyed: robots.txt forbids the pages; nothing is fetched, each case says why, exit 1 */
+    const char *recheck_obey[] = {"recheck", "--campaign", obey, "--register", reg, "--evidence-dir", evidence,
+                                  "--json", ids[0], ids[1], NULL};
+    cr_expect_eq(run_lscan(recheck_obey, &out, &err), 1, "a case not checked is exit status 1: %s", err);
+    cJSON *lines[4];
+    cr_assert_eq(recheck_lines(out, lines, 4), 2, "one line per case");
+    for (int i = 0; i < 2; i++) {
+        cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "outcome")), "disallowed");
+        const char *detail = cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "detail"));
+        cr_expect(detail && strstr(detail, "robots.txt of http://127.0.0.1:") && strstr(detail, "disallows"), "%s",
+                  detail);
+        cr_expect_eq(cJSON_GetObjectItem(lines[i], "http_status")->valuedouble, 0);
+        cr_expect(cJSON_IsNull(cJSON_GetObjectItem(lines[i], "robots_ignored")));
+        cJSON_Delete(lines[i]);
+    }
+    free(out);
+    free(err);
+    cr_expect_eq(atomic_load(&site.page_requests), 2, "no forbidden page was asked for");
+    cr_expect_eq(atomic_load(&site.robots_requests), 1, "robots.txt asked once for both cases");
+    /* the text form names the outcome in Vietnamese, on stderr */
+    const char *recheck_text[] = {"recheck", "--campaign", obey, "--register", reg, "--evidence-dir", evidence,
+                                  ids[0], NULL};
+    cr_expect_eq(run_lscan(recheck_text, &out, &err), 1);
+    cr_expect(err && strstr(err, "robots.txt không cho phép") && strstr(err, ids[0]), "%s", err);
+    free(out);
+    free(err);
+
+    /* 2. robots.txt unreachable (503, asked three times): everything disallowed, said so */
+    atomic_store(&site.mode, 1);
+    unsigned before = atomic_load(&site.robots_requests);
+    const char *recheck_one_case[] = {"recheck", "--campaign", obey, "--register", reg, "--evidence-dir", evidence,
+                                      "--json", ids[0], NULL};
+    cr_expect_eq(run_lscan(recheck_one_case, &out, &err), 1);
+    cr_assert_eq(recheck_lines(out, lines, 4), 1);
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(lines[0], "outcome")), "disallowed");
+    const char *detail = cJSON_GetStringValue(cJSON_GetObjectItem(lines[0], "detail"));
+    cr_expect(detail && strstr(detail, "unreachable (HTTP 503)"), "%s", detail);
+    cJSON_Delete(lines[0]);
+    free(out);
+    free(err);
+    cr_expect_eq(atomic_load(&site.robots_requests) - before, 3, "a 5xx is asked again twice");
+    cr_expect_eq(atomic_load(&site.page_requests), 2);
+    /* nothing of this is a sighting */
+    const char *show[] = {"cases", "show", ids[0], "--register", reg, "--json", NULL};
+    cr_assert_eq(run_lscan(show, &out, &err), 0, "%s", err);
+    cr_expect_null(strstr(out, "\"flag_id\":\"recheck\""), "a re-check that fetched nothing is no sighting: %s", out);
+    free(out);
+    free(err);
+
+    /* 3. ignored, with the reason: fetched, and the reason is on record three times */
+    before = atomic_load(&site.robots_requests);
+    const char *recheck_ignore[] = {"recheck", "--campaign", ignore, "--register", reg, "--evidence-dir", evidence,
+                                    "--json", ids[0], NULL};
+    cr_expect_eq(run_lscan(recheck_ignore, &out, &err), 0, "%s", err);
+    cr_assert_eq(recheck_lines(out, lines, 4), 1);
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(lines[0], "outcome")), "unchanged");
+    cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(lines[0], "robots_ignored")), reason);
+    cJSON_Delete(lines[0]);
+    free(out);
+    char logged[300];
+    snprintf(logged, sizeof logged, "target 'shop' ignores robots.txt: %s", reason);
+    cr_expect(err && strstr(err, logged), "logged: %s", err);
+    free(err);
+    cr_expect_eq(atomic_load(&site.robots_requests), before, "an ignoring target does not ask");
+    cr_expect_eq(atomic_load(&site.page_requests), 3);
+    cr_assert_eq(run_lscan(show, &out, &err), 0, "%s", err);
+    cJSON *shown = cJSON_Parse(out);
+    free(out);
+    free(err);
+    bool found = false;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItem(shown, "sightings"))
+    {
+        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(s, "flag_id")), "recheck"))
+            continue;
+        const cJSON *r = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "evidence"), "recheck");
+        cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "robots_ignored")), reason);
+        found = true;
+    }
+    cr_expect(found, "the re-check is a sighting with the reason");
+    cJSON_Delete(shown);
+    char files[8][1024];
+    size_t nfiles = warc_files(evidence, files, 8);
+    cr_assert_gt(nfiles, 0, "the re-check is archived");
+    char field[400];
+    snprintf(field, sizeof field, "robots-ignored: target 'shop': %s\r\n", reason);
+    bool in_warcinfo = false;
+    for (size_t i = 0; i < nfiles; i++) {
+        char command[1200];
+        snprintf(command, sizeof command, "gzip -dc '%s'", files[i]);
+        const char *argv[] = {"sh", "-c", command, NULL};
+        char *text = NULL;
+        cr_assert_eq(harness_run(argv, NULL, 0, &text, NULL), 0);
+        in_warcinfo |= text && strstr(text, "WARC-Type: warcinfo") && strstr(text, field);
+        free(text);
+    }
+    cr_expect(in_warcinfo, "the re-check's warcinfo names the reason");
+
+    /* 4. obeyed with a Crawl-delay: both cases fetched, at least 0.5 s apart */
+    atomic_store(&site.mode, 2);
+    pthread_mutex_lock(&site.lock);
+    site.page_times_count = 0;
+    pthread_mutex_unlock(&site.lock);
+    cr_expect_eq(run_lscan(recheck_obey, &out, &err), 0, "%s %s", out, err);
+    cr_assert_eq(recheck_lines(out, lines, 4), 2);
+    for (int i = 0; i < 2; i++) {
+        cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "outcome")), "unchanged");
+        cJSON_Delete(lines[i]);
+    }
+    free(out);
+    free(err);
+    pthread_mutex_lock(&site.lock);
+    cr_assert_eq(site.page_times_count, 2);
+    double gap = (double)(site.page_times[1].tv_sec - site.page_times[0].tv_sec) +
+                 (double)(site.page_times[1].tv_nsec - site.page_times[0].tv_nsec) / 1e9;
+    pthread_mutex_unlock(&site.lock);
+    cr_expect_geq(gap, 0.45, "Crawl-delay 0.5 spaces the re-checks of one site (%.3f s apart)", gap);
+    loopback_stop(server);
 }
 
 /* ---- screenshots ---- */

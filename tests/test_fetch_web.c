@@ -13,6 +13,7 @@
 #include "tests/harness.h"
 #include "tests/loopback_server.h"
 #include "workers/charset.h"
+#include <iconv.h>
 
 /* ---- character sets ---------------------------------------------------------- */
 
@@ -178,6 +179,172 @@ Test(charset, utf16_cut_in_the_middle_of_a_unit_is_repaired)
     decode(NULL, page, sizeof page - 1, &r);
     cr_expect_str_eq(r.text, "<p>\xef\xbf\xbd");
     cr_expect_eq(r.replaced, 1);
+}
+
+/* ---- JSON responses: charset_decode_json ------------------------------------------ */
+
+static const char json_utf8[] = "{\"title\":\"Giày thể thao Nike chính hãng\"}";
+
+/* json_utf8 in charset (an iconv name), with `mark` bytes in front; its length. */
+static size_t json_in(const char *charset, const char *mark, size_t mark_length, char *out, size_t size)
+{
+    memcpy(out, mark, mark_length);
+    iconv_t cd = iconv_open(charset, "UTF-8");
+    cr_assert_neq(cd, (iconv_t)-1);
+    char *in = (char *)json_utf8, *o = out + mark_length;
+    size_t in_left = sizeof json_utf8 - 1, o_left = size - mark_length;
+    cr_assert_neq(iconv(cd, &in, &in_left, &o, &o_left), (size_t)-1);
+    iconv_close(cd);
+    cr_assert_gt(o_left, 0);
+    *o = '\0'; /* a body as the fetcher hands it over: NUL-terminated */
+    return (size_t)(o - out);
+}
+
+static void decode_json(const char *content_type, const char *body, size_t length, charset_result *r)
+{
+    cr_assert_eq(charset_decode_json(decoder, content_type, body, length, r), CHARSET_OK);
+    cr_assert_eq(strlen(r->text), r->length, "the output is one NUL-terminated string");
+    cr_assert(charset_valid_utf8(r->text, r->length), "the output is UTF-8");
+}
+
+Test(charset, json_in_windows_1258_declared_by_http_reads_as_utf8)
+{
+    char body[256];
+    size_t n = json_in("WINDOWS-1258", "", 0, body, sizeof body);
+    charset_result r;
+    decode_json("application/json; charset=windows-1258", body, n, &r);
+    cr_expect_str_eq(r.text, json_utf8);
+    cr_expect_eq(r.source, CHARSET_FROM_HTTP);
+    cr_expect(r.converted);
+    cr_expect_not(r.wrong);
+}
+
+Test(charset, json_utf16_and_utf32_by_their_marks_or_their_nuls)
+{
+    static const struct {
+        const char *charset, *mark;
+        size_t mark_length;
+        charset_source source;
+    } cases[] = {{"UTF-16LE", "\xff\xfe", 2, CHARSET_FROM_BOM},   {"UTF-16BE", "\xfe\xff", 2, CHARSET_FROM_BOM},
+                 {"UTF-32LE", "\xff\xfe\0\0", 4, CHARSET_FROM_BOM}, {"UTF-32BE", "\0\0\xfe\xff", 4, CHARSET_FROM_BOM},
+                 {"UTF-16LE", "", 0, CHARSET_FROM_GUESS},         {"UTF-16BE", "", 0, CHARSET_FROM_GUESS},
+                 {"UTF-32LE", "", 0, CHARSET_FROM_GUESS},         {"UTF-32BE", "", 0, CHARSET_FROM_GUESS},
+                 {"UTF-8", "\xef\xbb\xbf", 3, CHARSET_FROM_BOM}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char body[512];
+        size_t n = json_in(cases[i].charset, cases[i].mark, cases[i].mark_length, body, sizeof body);
+        charset_result r;
+        decode_json("application/json", body, n, &r);
+        cr_expect_str_eq(r.text, json_utf8, "%s, mark of %zu bytes", cases[i].charset, cases[i].mark_length);
+        cr_expect_eq(r.source, cases[i].source, "%s, mark of %zu bytes", cases[i].charset, cases[i].mark_length);
+        cr_expect(r.converted);
+        cr_expect_not(r.wrong);
+    }
+}
+
+Test(charset, json_declared_utf16_takes_the_byte_order_of_its_mark)
+{
+    char body[512];
+    size_t n = json_in("UTF-16BE", "\xfe\xff", 2, body, sizeof body);
+    charset_result r;
+    decode_json("application/json; charset=utf-16", body, n, &r); /* the label alone would say little-endian */
+    cr_expect_str_eq(r.text, json_utf8);
+    cr_expect_eq(r.source, CHARSET_FROM_HTTP);
+    cr_expect_not(r.wrong);
+    n = json_in("UTF-8", "\xef\xbb\xbf", 3, body, sizeof body);
+    decode_json("application/json; charset=UTF-8", body, n, &r);
+    cr_expect_str_eq(r.text, json_utf8, "the mark is not part of the text");
+    cr_expect_not(r.wrong);
+}
+
+Test(charset, json_plain_utf8_is_not_copied)
+{
+    charset_result r;
+    decode_json("application/json; charset=utf-8", json_utf8, sizeof json_utf8 - 1, &r);
+    cr_expect_eq(r.text, json_utf8);
+    cr_expect_not(r.converted);
+    decode_json(NULL, json_utf8, sizeof json_utf8 - 1, &r);
+    cr_expect_eq(r.text, json_utf8, "no declaration: UTF-8");
+    cr_expect_eq(r.source, CHARSET_FROM_GUESS);
+}
+
+Test(charset, json_wrong_or_unknown_declarations_are_counted_and_the_bytes_still_read)
+{
+    /* declared UTF-8, written in windows-1258: wrong, read as UTF-8 with replacements */
+    char body[512];
+    size_t n = json_in("WINDOWS-1258", "", 0, body, sizeof body);
+    charset_result r;
+    decode_json("application/json; charset=utf-8", body, n, &r);
+    cr_expect(r.wrong);
+    cr_expect_gt(r.replaced, 0);
+    cr_expect(strstr(r.text, "\xef\xbf\xbd") && strstr(r.text, "{\"title\":\"Gi"), "%s", r.text);
+    /* declared windows-1258, marked UTF-16LE: the mark wins, the declaration was wrong */
+    n = json_in("UTF-16LE", "\xff\xfe", 2, body, sizeof body);
+    decode_json("application/json; charset=windows-1258", body, n, &r);
+    cr_expect_str_eq(r.text, json_utf8);
+    cr_expect(r.wrong);
+    cr_expect_eq(r.source, CHARSET_FROM_BOM);
+    /* declared UTF-16, but no NUL where UTF-16 JSON has them: wrong, read as UTF-8 (not as CJK) */
+    decode_json("application/json; charset=utf-16", json_utf8, sizeof json_utf8 - 1, &r);
+    cr_expect(r.wrong);
+    cr_expect_str_eq(r.text, json_utf8);
+    /* declared UTF-16LE, written UTF-16BE: the NULs say so; the page is read, not wrong (the
+     * label names a byte order the bytes do not have, but it is UTF-16 all the same) */
+    n = json_in("UTF-16BE", "", 0, body, sizeof body);
+    decode_json("application/json; charset=utf-16le", body, n, &r);
+    cr_expect_str_eq(r.text, json_utf8);
+    /* declared UTF-8, written UTF-16LE without a mark: its NULs say so (NUL bytes are valid UTF-8) */
+    n = json_in("UTF-16LE", "", 0, body, sizeof body);
+    decode_json("application/json; charset=utf-8", body, n, &r);
+    cr_expect_str_eq(r.text, json_utf8);
+    cr_expect(r.wrong);
+    /* a legacy charset declared over UTF-8 (a server's default "charset=ISO-8859-1"): JSON is
+     * UTF-8, so the text is not turned into mojibake, and the declaration counts as wrong */
+    decode_json("application/json;charset=ISO-8859-1", json_utf8, sizeof json_utf8 - 1, &r);
+    cr_expect_str_eq(r.text, json_utf8);
+    cr_expect(r.wrong);
+    /* a charset iconv does not know, and one that could pass it options */
+    decode_json("application/json; charset=x-no-such-charset", json_utf8, sizeof json_utf8 - 1, &r);
+    cr_expect(r.unknown);
+    cr_expect_str_eq(r.text, json_utf8);
+    decode_json("application/json; charset=\"utf-8//TRANSLIT\"", json_utf8, sizeof json_utf8 - 1, &r);
+    cr_expect(r.unknown);
+    cr_expect_str_eq(r.text, json_utf8);
+}
+
+Test(charset, json_hostile_bodies_never_crash)
+{
+    static const struct {
+        const char *body;
+        size_t length;
+        const char *type;
+    } bodies[] = {{"", 0, NULL},
+                  {"\xff\xfe", 2, NULL},
+                  {"\xfe\xff\x00", 3, NULL},
+                  {"\xff\xfe\x00\x00{", 5, NULL},
+                  {"\x00\x00\x00", 3, NULL},
+                  {"{\x00", 2, "application/json; charset=utf-32"},
+                  {"\x00{\x00\"\x00\xd8\x00", 7, NULL}, /* UTF-16BE cut, a lone surrogate */
+                  {"\xef\xbb", 2, "application/json; charset=utf-8"},
+                  {"{\"a\":\"\xc3\"}", 9, "application/json; charset=tcvn3"},
+                  {"\x80\x81\xfe\xff", 4, "application/json; charset=viscii"}};
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+        charset_result r; /* NULs are valid UTF-8: no strlen here (the JSON reader repairs them) */
+        cr_assert_eq(charset_decode_json(decoder, bodies[i].type, bodies[i].body, bodies[i].length, &r), CHARSET_OK);
+        cr_expect(charset_valid_utf8(r.text, r.length), "body %zu", i);
+        cr_expect_leq(r.length, 3 * bodies[i].length + 3, "body %zu", i);
+    }
+    /* bounded like a page */
+    charset_decoder *small;
+    cr_assert_eq(charset_decoder_create(64, &small), CHARSET_OK);
+    char big[4096];
+    for (size_t i = 0; i < sizeof big; i += 2)
+        big[i] = 'a', big[i + 1] = '\0';
+    charset_result r;
+    cr_assert_eq(charset_decode_json(small, "application/json", big, sizeof big, &r), CHARSET_OK);
+    cr_expect(r.cut);
+    cr_expect_leq(r.length, 64);
+    charset_decoder_destroy(small);
 }
 
 /* ---- robots.txt: parsing and matching ------------------------------------------- */
@@ -815,6 +982,104 @@ Test(web, off_site_links_are_not_followed_and_off_site_listing_urls_are_kept_unf
     free(err);
     loopback_stop(own);
     loopback_stop(other);
+}
+
+/* ---- JSON responses in other charsets ------------------------------------------- */
+
+typedef struct json_api {
+    struct {
+        char path[32], type[64], body[1024];
+        size_t length;
+    } pages[5];
+} json_api;
+
+static void json_api_handler(void *ctx, const char *target, loopback_reply *reply)
+{
+    json_api *api = ctx;
+    for (size_t i = 0; i < 5; i++)
+        if (!strcmp(target, api->pages[i].path)) {
+            reply->content_type = api->pages[i].type;
+            reply->body = api->pages[i].body;
+            reply->length = api->pages[i].length;
+            return;
+        }
+    reply->status = 404;
+}
+
+/* One page of the API: its items' titles in charset (an iconv name; "" for
+ * the UTF-8 bytes as they are), `mark` in front. */
+static void json_page(json_api *api, size_t i, const char *type, const char *charset, const char *mark,
+                      size_t mark_length, const char *title)
+{
+    char utf8[512];
+    snprintf(api->pages[i].path, sizeof api->pages[i].path, "/api/%zu", i);
+    snprintf(api->pages[i].type, sizeof api->pages[i].type, "%s", type);
+    snprintf(utf8, sizeof utf8, "{\"items\":[{\"id\":\"j%zu\",\"title\":\"%s\",\"price\":\"1.250.000 ₫\"}]}", i, title);
+    memcpy(api->pages[i].body, mark, mark_length);
+    if (!*charset) {
+        memcpy(api->pages[i].body + mark_length, utf8, strlen(utf8));
+        api->pages[i].length = mark_length + strlen(utf8);
+        return;
+    }
+    iconv_t cd = iconv_open(charset, "UTF-8");
+    cr_assert_neq(cd, (iconv_t)-1);
+    char *in = utf8, *o = api->pages[i].body + mark_length;
+    size_t in_left = strlen(utf8), o_left = sizeof api->pages[i].body - mark_length;
+    cr_assert_neq(iconv(cd, &in, &in_left, &o, &o_left), (size_t)-1, "%s", charset);
+    iconv_close(cd);
+    api->pages[i].length = (size_t)(o - api->pages[i].body);
+}
+
+Test(web, json_responses_in_windows_1258_and_utf16_read_as_utf8_and_a_wrong_charset_is_counted)
+{
+    static json_api api;
+    const char *titles[] = {"Giày thể thao Nike chính hãng", "Nước mắm Phú Quốc đặc sản", "Áo khoác Adidas nữ",
+                            "Vải thiều Thanh Hà loại một", "Đồng hồ Casio điện tử"};
+    json_page(&api, 0, "application/json; charset=windows-1258", "WINDOWS-1258", "", 0, titles[0]);
+    json_page(&api, 1, "application/json", "UTF-16LE", "\xff\xfe", 2, titles[1]);
+    json_page(&api, 2, "application/json; charset=utf-16", "UTF-16BE", "", 0, titles[2]); /* no mark: its NULs */
+    json_page(&api, 3, "application/json; charset=utf-8", "WINDOWS-1258", "", 0, titles[3]);  /* lies */
+    json_page(&api, 4, "application/json; charset=x-no-such", "", "", 0, titles[4]);
+    loopback_server *server = loopback_start("127.0.0.1", json_api_handler, &api);
+    cr_assert_not_null(server);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/json-charsets.yaml", work);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "campaign: json-charsets\nrules: [%s/tests/extract-real/catchall.yaml]\n"
+            "redis: {url: \"redis://127.0.0.1:%d\", prefix: \"j:\"}\nlimits: {retries: 0, requests_per_second: 0}\n"
+            "targets:\n  - name: api\n    adapter: json\n    base_url: \"http://127.0.0.1:%d\"\n"
+            "    start_urls: [\"/api/0\", \"/api/1\", \"/api/2\", \"/api/3\", \"/api/4\"]\n    currency: VND\n"
+            "    fields: {items: items, listing_id: id, title: title, price: price}\n",
+            harness_root(), redis.port, loopback_port(server));
+    fclose(f);
+    char *err;
+    cJSON *summary;
+    int rc = run_scan(path, &err, &summary);
+    cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+    cr_expect_eq(number(summary, "pages"), 5, "no page is lost for its charset: %s", err);
+    /* converted: windows-1258, UTF-16 marked, UTF-16 unmarked (read by its NULs), the lying page repaired */
+    cr_expect_eq(number(summary, "charset.converted"), 4);
+    cr_expect_eq(number(summary, "charset.wrong"), 1, "the page declared UTF-8 that is not");
+    cr_expect_eq(number(summary, "charset.unknown"), 1);
+    cJSON *got = flagged_listings("j:");
+    for (size_t i = 0; i < 5; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "j%zu", i);
+        const cJSON *l = cJSON_GetObjectItem(got, id);
+        cr_assert_not_null(l, "listing %s was not read: %s", id, err);
+        const char *title = cJSON_GetStringValue(cJSON_GetObjectItem(l, "title"));
+        if (i == 3) /* the lie costs its non-ASCII letters, nothing else */
+            cr_expect(title && strstr(title, "\xef\xbf\xbd") && strstr(title, "Thanh H"), "%s", title);
+        else
+            cr_expect_str_eq(title, titles[i], "page %zu", i);
+        cr_expect_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(l, "price")), 1250000, "page %zu", i);
+    }
+    cJSON_Delete(got);
+    cJSON_Delete(summary);
+    free(err);
+    loopback_stop(server);
 }
 
 Test(web, a_disallowed_link_on_several_pages_is_counted_once)

@@ -84,6 +84,16 @@ bool charset_valid_utf8(const char *data, size_t length)
 {
     const unsigned char *p = (const unsigned char *)data;
     for (size_t i = 0; i < length;) {
+        /* ASCII eight bytes at a time: most of a page or an API response */
+        while (i + 8 <= length) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= length)
+            break;
         if (p[i] < 0x80) {
             i++;
             continue;
@@ -351,7 +361,7 @@ static int convert(charset_decoder *d, const char *charset, const char *data, si
         iconv_close(cd);
         return -2;
     }
-    size_t unit = !strncmp(charset, "UTF-16", 6) ? 2 : 1;
+    size_t unit = !strncmp(charset, "UTF-16", 6) ? 2 : !strncmp(charset, "UTF-32", 6) ? 4 : 1;
     char *in = (char *)data, *o = d->buffer;
     size_t in_left = length, o_left = bound - 4; /* 4 bytes of slack stay for the NUL (and a flush) */
     size_t replaced = 0;
@@ -530,6 +540,142 @@ charset_error charset_decode(charset_decoder *d, const char *content_type, const
     if (rc == -2)
         return CHARSET_ERROR_MEMORY;
     if (rc != 1) { /* cannot happen (UTF-8 and windows-1258 are always there): keep the bytes */
+        out->text = data;
+        out->length = length;
+    }
+    return CHARSET_OK;
+}
+
+/* ---- JSON ------------------------------------------------------------------------ */
+
+/* The Unicode family of an iconv name: 8, 16 or 32 (UTF-8, UTF-16*, UTF-32*),
+ * 0 for any other charset. */
+static int utf_family(const char *name)
+{
+    if (!strcmp(name, "UTF-8"))
+        return 8;
+    if (!strncmp(name, "UTF-16", 6))
+        return 16;
+    if (!strncmp(name, "UTF-32", 6))
+        return 32;
+    return 0;
+}
+
+/* Whether glibc's iconv converts from `name` (else it is "unknown"). */
+static bool iconv_knows(const char *name)
+{
+    iconv_t cd = iconv_open("UTF-8", name);
+    if (cd == (iconv_t)-1)
+        return false;
+    iconv_close(cd);
+    return true;
+}
+
+/* Decodes as `name`, lossy, from `skip` bytes on; the text is never the
+ * input with a mark in front. Returns what decode_as does. */
+static int decode_lossy(charset_decoder *d, const char *name, const char *data, size_t length, size_t skip,
+                        charset_result *out)
+{
+    int rc = decode_as(d, name, data + skip, length - skip, false, out);
+    if (rc == 1 && skip)
+        out->converted = true; /* a mark removed: not the input as it came */
+    return rc;
+}
+
+charset_error charset_decode_json(charset_decoder *d, const char *content_type, const char *data, size_t length,
+                                  charset_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->text = data;
+    out->length = length;
+    snprintf(out->charset, sizeof out->charset, "UTF-8");
+    const unsigned char *u = (const unsigned char *)data;
+    /* a byte-order mark (UTF-32's before UTF-16's: FF FE 00 00 starts both) */
+    const char *bom = NULL;
+    size_t bom_length = 0;
+    if (length >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+        bom = "UTF-8", bom_length = 3;
+    else if (length >= 4 && u[0] == 0xFF && u[1] == 0xFE && !u[2] && !u[3])
+        bom = "UTF-32LE", bom_length = 4;
+    else if (length >= 4 && !u[0] && !u[1] && u[2] == 0xFE && u[3] == 0xFF)
+        bom = "UTF-32BE", bom_length = 4;
+    else if (length >= 2 && u[0] == 0xFF && u[1] == 0xFE)
+        bom = "UTF-16LE", bom_length = 2;
+    else if (length >= 2 && u[0] == 0xFE && u[1] == 0xFF)
+        bom = "UTF-16BE", bom_length = 2;
+    /* UTF-16 or UTF-32 without a mark, told by its NULs (RFC 4627 3: a
+     * JSON text starts with two ASCII characters); else UTF-8 */
+    const char *nuls = "UTF-8";
+    if (length >= 4 && !u[0] && !u[1] && !u[2] && u[3])
+        nuls = "UTF-32BE";
+    else if (length >= 4 && u[0] && !u[1] && !u[2] && !u[3])
+        nuls = "UTF-32LE";
+    else if (length >= 2 && !u[0] && u[1])
+        nuls = "UTF-16BE";
+    else if (length >= 2 && u[0] && !u[1])
+        nuls = "UTF-16LE";
+    int rc;
+    /* 1. the HTTP charset, when it fits the bytes */
+    char label[64], name[32];
+    if (charset_from_content_type(content_type, label, sizeof label)) {
+        if (!charset_canonical(label, name, sizeof name)) {
+            out->unknown = true;
+        } else if (!bom && utf_family(name) > 8) {
+            /* UTF-16/32 bytes decode "validly" in either byte order (as
+             * CJK): the NULs say which, and whether it is UTF-16/32 at all */
+            if (utf_family(nuls) == utf_family(name)) {
+                out->source = CHARSET_FROM_HTTP;
+                rc = decode_lossy(d, nuls, data, length, 0, out);
+                if (rc == -2)
+                    return CHARSET_ERROR_MEMORY;
+                out->wrong = out->replaced > 0;
+                return CHARSET_OK;
+            }
+            out->wrong = true;
+        } else if (bom && utf_family(name) == utf_family(bom)) {
+            /* "utf-16" and a mark: the mark says which end first */
+            out->source = CHARSET_FROM_HTTP;
+            rc = decode_lossy(d, bom, data, length, bom_length, out);
+            if (rc == -2)
+                return CHARSET_ERROR_MEMORY;
+            out->wrong = out->replaced > 0;
+            return CHARSET_OK;
+        } else if (bom) {
+            out->wrong = true; /* declared one charset, marked as another: the mark is the better witness */
+        } else if (utf_family(nuls) > 8) {
+            out->wrong = true; /* NULs where a JSON text in UTF-8 or a legacy charset has none */
+        } else if (!utf_family(name) && has_utf8_multibyte(data, length) && charset_valid_utf8(data, length) &&
+                   iconv_knows(name)) {
+            /* a legacy charset declared over valid multi-byte UTF-8 (servers
+             * that add "charset=ISO-8859-1" by default): JSON is UTF-8 (RFC
+             * 8259 8.1), and legacy text is valid multi-byte UTF-8 by chance
+             * almost never */
+            out->wrong = true;
+        } else {
+            out->source = CHARSET_FROM_HTTP;
+            rc = decode_as(d, name, data, length, true, out);
+            if (rc == 1)
+                return CHARSET_OK;
+            if (rc == -2)
+                return CHARSET_ERROR_MEMORY;
+            if (rc == -1)
+                out->unknown = true;
+            else
+                out->wrong = true;
+        }
+    }
+    /* 2. a byte-order mark (RFC 8259 8.1 lets a parser read past one) */
+    if (bom) {
+        out->source = CHARSET_FROM_BOM;
+        rc = decode_lossy(d, bom, data, length, bom_length, out);
+        return rc == -2 ? CHARSET_ERROR_MEMORY : CHARSET_OK;
+    }
+    /* 3. UTF-16/32 by their NULs, else UTF-8 */
+    out->source = CHARSET_FROM_GUESS;
+    rc = decode_lossy(d, nuls, data, length, 0, out);
+    if (rc == -2)
+        return CHARSET_ERROR_MEMORY;
+    if (rc != 1) { /* cannot happen (glibc has UTF-16/32): keep the bytes */
         out->text = data;
         out->length = length;
     }

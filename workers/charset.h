@@ -1,5 +1,6 @@
-/* charset: an HTML page's bytes as UTF-8, whatever the page was written in
- * (docs/campaigns.md, "Character sets").
+/* charset: an HTML page's or a JSON response's bytes as UTF-8, whatever it
+ * was written in (docs/campaigns.md, "Character sets"). Pages below; JSON
+ * at charset_decode_json.
  *
  * Which charset: a byte-order mark first (UTF-8, UTF-16LE/BE: the WHATWG
  * rule, a BOM beats every declaration), then the HTTP Content-Type
@@ -71,6 +72,24 @@ void charset_decoder_destroy(charset_decoder *d);
  * is filled; on an error *out points at the input unchanged. */
 charset_error charset_decode(charset_decoder *d, const char *content_type, const char *data, size_t length,
                              charset_result *out);
+
+/* Decodes a JSON response body to UTF-8 (RFC 8259 8.1: JSON is UTF-8; a
+ * parser may read past a byte-order mark). Which charset, in this order:
+ * the HTTP Content-Type `charset` when it fits the bytes (labels as above;
+ * a declared UTF-16/32 takes its byte order from the mark, else from the
+ * NULs of the first four bytes, and is wrong when neither is of its kind,
+ * since such bytes decode "validly" in any byte order; any other charset
+ * declared over bytes with those NULs, or a legacy charset declared over
+ * valid multi-byte UTF-8, is wrong too);
+ * else a byte-order mark (UTF-8, UTF-16LE/BE, UTF-32LE/BE;
+ * a mark contradicting the declaration wins, and the declaration is
+ * wrong); else UTF-16/32 told by the NULs of the first four bytes (a JSON
+ * text starts with two ASCII characters, RFC 4627 3); else UTF-8, invalid
+ * sequences replaced by U+FFFD. The mark is never part of the text; `wrong`
+ * and `unknown` mean what they do for pages; no <meta> is looked for.
+ * Output and errors as charset_decode. */
+charset_error charset_decode_json(charset_decoder *d, const char *content_type, const char *data, size_t length,
+                                  charset_result *out);
 
 /* The `charset` parameter of a Content-Type value, lowercased and unquoted:
  * true with it in out (at most size-1 bytes). Pure. */

@@ -47,7 +47,7 @@ void counters_write_metrics(const scan_counters *c, const frontier_stats *fronti
     bytebuf_printf(out, "lscan_links_offsite_total %llu\n", (unsigned long long)atomic_load(&c->links_offsite));
     metric(out, "lscan_listing_urls_offsite_total", "counter", "Listings whose url is off the target's hosts (kept, not fetched).");
     bytebuf_printf(out, "lscan_listing_urls_offsite_total %llu\n", (unsigned long long)atomic_load(&c->listing_urls_offsite));
-    metric(out, "lscan_pages_charset_total", "counter", "HTML pages by charset trouble: converted to UTF-8, declared charset wrong, unknown charset.");
+    metric(out, "lscan_pages_charset_total", "counter", "Pages and JSON responses by charset trouble: converted to UTF-8, declared charset wrong, unknown charset.");
     bytebuf_printf(out, "lscan_pages_charset_total{result=\"converted\"} %llu\nlscan_pages_charset_total{result=\"wrong\"} %llu\n"
                         "lscan_pages_charset_total{result=\"unknown\"} %llu\n",
                    (unsigned long long)atomic_load(&c->pages_charset_converted),

@@ -38,9 +38,9 @@ typedef struct scan_counters {
     _Atomic uint64_t capture_failures;     /* pages that could not be archived (their flags carry warc: null) */
     _Atomic uint64_t warc_bytes;           /* compressed WARC bytes written */
     _Atomic uint64_t screenshots, screenshot_failures;
-    _Atomic uint64_t pages_charset_converted; /* HTML pages converted to UTF-8 from another charset (or repaired) */
-    _Atomic uint64_t pages_charset_wrong;  /* HTML pages whose declared charset did not fit their bytes */
-    _Atomic uint64_t pages_charset_unknown;/* HTML pages declaring a charset iconv does not know */
+    _Atomic uint64_t pages_charset_converted; /* pages and JSON responses converted to UTF-8 from another charset (or repaired) */
+    _Atomic uint64_t pages_charset_wrong;  /* pages and JSON responses whose declared charset did not fit their bytes */
+    _Atomic uint64_t pages_charset_unknown;/* pages and JSON responses declaring a charset iconv does not know */
     _Atomic uint64_t robots_disallowed;    /* URLs not fetched: a robots.txt rule disallows them */
     _Atomic uint64_t robots_unreachable;   /* URLs not fetched: the host's robots.txt answered 5xx or not at all */
     _Atomic uint64_t listing_urls_offsite; /* listings whose url is off the target's hosts (kept, never fetched) */

@@ -397,13 +397,19 @@ static int command_recheck(const cli_command *self, int argc, char **argv)
     } else {
         recheck_options o = {.campaign = cmp, .reg = r, .evidence_dir = evidence_dir,
                              .software = "lscan " LSCAN_VERSION, .operator_name = who};
+        /* as a scan logs it: robots.txt ignored, and on whose authority */
+        for (size_t i = 0; i < cmp->target_count; i++)
+            if (cmp->targets[i].robots_ignore)
+                fprintf(stderr, "lscan: recheck: target '%s' ignores robots.txt: %s\n", cmp->targets[i].name,
+                        cmp->targets[i].robots_reason);
         if (recheck_cases(&o, ids, count, results, error, sizeof error) < 0) {
             fprintf(stderr, "lscan: recheck: %s\n", error);
             status = EXIT_RUNTIME;
         } else {
             for (size_t i = 0; i < count; i++) {
                 const recheck_result *res = &results[i];
-                if (res->outcome == RECHECK_FAILED)
+                bool unchecked = res->outcome == RECHECK_FAILED || res->outcome == RECHECK_DISALLOWED;
+                if (unchecked)
                     status = EXIT_BAD_INPUT;
                 bytebuf line;
                 bytebuf_init(&line, 0);
@@ -418,6 +424,11 @@ static int command_recheck(const cli_command *self, int argc, char **argv)
                     bytebuf_append_string(&line, ",\"record_id\":");
                     bytebuf_append_json_string(&line, res->archived ? res->where.record_id : "",
                                                res->archived ? strlen(res->where.record_id) : 0);
+                    bytebuf_append_string(&line, ",\"robots_ignored\":");
+                    if (res->robots_reason)
+                        bytebuf_append_json_string(&line, res->robots_reason, strlen(res->robots_reason));
+                    else
+                        bytebuf_append_string(&line, "null");
                     bytebuf_append_string(&line, "}\n");
                     fwrite(line.data, 1, line.length, stdout);
                 } else {
@@ -426,7 +437,7 @@ static int command_recheck(const cli_command *self, int argc, char **argv)
                         bytebuf_printf(&line, " (%s)", res->detail);
                     if (res->archived)
                         bytebuf_printf(&line, "  %s @ %llu", res->where.file, (unsigned long long)res->where.offset);
-                    print_safe(res->outcome == RECHECK_FAILED ? stderr : stdout, line.data);
+                    print_safe(unchecked ? stderr : stdout, line.data);
                 }
                 bytebuf_free(&line);
             }
@@ -441,8 +452,8 @@ static int command_recheck(const cli_command *self, int argc, char **argv)
 }
 
 const cli_command cli_recheck = {"recheck", "[CASE_ID...]",
-                                 "fetch cases' listings again, archive them, record online, changed or removed "
-                                 "(exit 1 when one could not be checked)",
+                                 "fetch cases' listings again (obeying robots.txt), archive them, record online, "
+                                 "changed or removed (exit 1 when one could not be checked)",
                                  recheck_cli_options, command_recheck};
 const cli_command cli_keys_generate = {"keys generate", NULL,
                                        "make the department's Ed25519 key pair that signs evidence packages",

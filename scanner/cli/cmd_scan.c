@@ -278,7 +278,7 @@ static void summary(const campaign *cmp, const scan_counters *c, const scan_deli
                 (unsigned long long)atomic_load(&c->listing_urls_offsite));
     if (atomic_load(&c->pages_charset_converted) || atomic_load(&c->pages_charset_wrong) ||
         atomic_load(&c->pages_charset_unknown))
-        fprintf(out, "\n  HTML pages converted to UTF-8: %llu; declared charset wrong: %llu; unknown charset: %llu",
+        fprintf(out, "\n  pages and JSON responses converted to UTF-8: %llu; declared charset wrong: %llu; unknown charset: %llu",
                 (unsigned long long)atomic_load(&c->pages_charset_converted),
                 (unsigned long long)atomic_load(&c->pages_charset_wrong),
                 (unsigned long long)atomic_load(&c->pages_charset_unknown));

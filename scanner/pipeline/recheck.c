@@ -12,25 +12,30 @@
 #include <cjson/cJSON.h>
 
 #include "rules/base/error_message.h"
+#include "rules/base/url.h"
 #include "scanner/extract/adapters.h"
 #include "workers/charset.h"
 #include "workers/fetch.h"
+#include "workers/robots.h"
 
 #define MAX_ADDRESSES 8
+#define MAX_PACED_ORIGINS 64
 
 const char *recheck_outcome_name(recheck_outcome o)
 {
-    static const char *const names[] = {"unchanged", "changed", "removed", "unreadable", "failed"};
-    return (unsigned)o <= RECHECK_FAILED ? names[o] : "failed";
+    static const char *const names[] = {"unchanged", "changed", "removed", "unreadable", "failed", "disallowed"};
+    return (unsigned)o <= RECHECK_DISALLOWED ? names[o] : "failed";
 }
 
 const char *recheck_outcome_label(recheck_outcome o, bool vi)
 {
     static const char *const labels_vi[] = {"Vẫn còn, không đổi", "Vẫn còn, đã thay đổi", "Đã gỡ",
-                                            "Vẫn còn, không đọc được sản phẩm", "Không kiểm tra được"};
+                                            "Vẫn còn, không đọc được sản phẩm", "Không kiểm tra được",
+                                            "Không kiểm tra: robots.txt không cho phép"};
     static const char *const labels_en[] = {"Online, unchanged", "Online, changed", "Removed",
-                                            "Online, product unreadable", "Could not check"};
-    return (unsigned)o <= RECHECK_FAILED ? (vi ? labels_vi : labels_en)[o] : "?";
+                                            "Online, product unreadable", "Could not check",
+                                            "Not checked: robots.txt disallows it"};
+    return (unsigned)o <= RECHECK_DISALLOWED ? (vi ? labels_vi : labels_en)[o] : "?";
 }
 
 /* Titles compare after collapsing white space: a re-rendered page may wrap differently. */
@@ -144,8 +149,174 @@ static const cJSON *listing_on_page(const cJSON *listings, const char *listing_i
     return n == 1 ? only : NULL;
 }
 
-static void recheck_one(const recheck_options *o, warc_writer *archive, const char *case_id, recheck_result *out)
+/* ---- robots.txt, as the scan obeys it (docs/evidence.md, "Re-checks") ---------- */
+
+/* One re-check run: robots.txt answers per origin for all its cases, the
+ * transfer that asks for them, and when each origin was last asked for a
+ * page (its Crawl-delay spaces re-checks of several cases on one site). */
+typedef struct recheck_run {
+    const recheck_options *o;
+    robots_cache *robots;
+    fetcher *robots_fetch;        /* created on first use */
+    const policy_context *policy; /* the case's target, while its file is asked */
+    char robots_origin[256];      /* of the file being asked */
+    bytebuf robots_body;
+    char robots_trouble[400];     /* why the last file asked was unreachable, "" when it answered */
+    struct paced {
+        char origin[256];
+        unsigned delay_ms;        /* the file's Crawl-delay */
+        struct timespec last;     /* the last request for a page of it */
+        bool asked;
+    } paced[MAX_PACED_ORIGINS];
+    size_t paced_count;
+} recheck_run;
+
+/* Redirects of a robots.txt stay on its own origin or in the target's scope. */
+static bool robots_allow(void *ctx, uint32_t target, const char *url)
 {
+    const recheck_run *run = ctx;
+    char origin[256];
+    return (url_origin(url, origin, sizeof origin) && !strcmp(origin, run->robots_origin)) ||
+           allow((void *)run->policy, target, url);
+}
+
+static const struct sockaddr_storage *robots_own(void *ctx, uint32_t target, size_t *count)
+{
+    const recheck_run *run = ctx;
+    return own((void *)run->policy, target, count);
+}
+
+/* The cache's fetch (robots.h): as the scan asks, a connection failure,
+ * reset or 5xx asked again twice at once; the body kept up to 500 KiB. */
+static void robots_fetch(void *ctx, const char *robots_url, robots_response *out)
+{
+    recheck_run *run = ctx;
+    const campaign_limits *limits = &run->o->campaign->limits;
+    out->status = 0;
+    out->body = NULL;
+    out->length = 0;
+    run->robots_trouble[0] = '\0';
+    if (!url_origin(robots_url, run->robots_origin, sizeof run->robots_origin))
+        return;
+    if (!run->robots_fetch) {
+        fetch_options fo = {.transfers = 1, .max_body_bytes = limits->max_body_bytes,
+                            .connect_timeout_ms = limits->connect_timeout_ms, .timeout_ms = limits->timeout_ms,
+                            .max_redirects = limits->max_redirects, .gzip = limits->gzip,
+                            .policy = {robots_allow, robots_own, run}};
+        if (fetcher_create(&fo, &run->robots_fetch) < 0) {
+            snprintf(run->robots_trouble, sizeof run->robots_trouble, "out of memory");
+            return;
+        }
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (fetcher_start(run->robots_fetch, robots_url, 0, NULL) < 0) {
+            snprintf(run->robots_trouble, sizeof run->robots_trouble, "curl refused the transfer");
+            return;
+        }
+        fetch_result result;
+        /* bounded: the transfer's own timeout ends it */
+        while (!fetcher_next(run->robots_fetch, &result))
+            fetcher_run(run->robots_fetch, 100);
+        bool transient = result.failed ? result.error == FETCH_CONNECT || result.error == FETCH_RESET ||
+                                             result.error == FETCH_TRUNCATED
+                                       : result.status >= 500;
+        if (!transient || attempt == 2) {
+            if (result.failed)
+                snprintf(run->robots_trouble, sizeof run->robots_trouble, "%s: %.300s",
+                         fetch_error_name(result.error), result.error_text);
+            else if (result.status >= 500 || result.status == 429)
+                snprintf(run->robots_trouble, sizeof run->robots_trouble, "HTTP %ld", result.status);
+            bytebuf_reset(&run->robots_body);
+            if (!result.failed) {
+                out->status = result.status;
+                size_t keep = result.body_length < ROBOTS_MAX_BYTES ? result.body_length : ROBOTS_MAX_BYTES;
+                bytebuf_append(&run->robots_body, result.body, keep);
+                out->body = run->robots_body.data;
+                out->length = run->robots_body.length;
+            }
+            fetcher_release(run->robots_fetch, &result);
+            return;
+        }
+        fetcher_release(run->robots_fetch, &result);
+    }
+}
+
+static struct paced *paced_origin(recheck_run *run, const char *url)
+{
+    char origin[256];
+    if (!url_origin(url, origin, sizeof origin))
+        return NULL;
+    for (size_t i = 0; i < run->paced_count; i++)
+        if (!strcmp(run->paced[i].origin, origin))
+            return &run->paced[i];
+    if (run->paced_count == MAX_PACED_ORIGINS)
+        return NULL; /* more sites than one run re-checks: unpaced beyond, one page per case anyway */
+    struct paced *p = &run->paced[run->paced_count++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->origin, sizeof p->origin, "%s", origin);
+    return p;
+}
+
+/* Whether robots.txt lets the case's target fetch url: true, or false with
+ * the reason in detail. A target with `robots: ignore` is not asked. */
+static bool robots_permit(recheck_run *run, const campaign_target *t, const policy_context *policy, const char *url,
+                          char *detail, size_t size)
+{
+    if (t->robots_ignore)
+        return true;
+    run->policy = policy;
+    unsigned delay = 0;
+    bool fetched = false;
+    robots_verdict v = robots_cache_check(run->robots, url, robots_fetch, run, &delay, &fetched);
+    struct paced *p = paced_origin(run, url);
+    if (p && fetched)
+        p->delay_ms = delay; /* also when a file asked again no longer sets one */
+    if (v == ROBOTS_ALLOWED)
+        return true;
+    char origin[256] = "";
+    url_origin(url, origin, sizeof origin);
+    if (v == ROBOTS_DISALLOWED)
+        snprintf(detail, size, "robots.txt of %s disallows this URL: not fetched", origin);
+    else if (fetched && run->robots_trouble[0])
+        snprintf(detail, size, "robots.txt of %s is unreachable (%s): everything is disallowed for 10 minutes, "
+                 "not fetched", origin, run->robots_trouble);
+    else
+        snprintf(detail, size, "robots.txt of %s was unreachable: everything is disallowed for 10 minutes, not "
+                 "fetched", origin);
+    return false;
+}
+
+static long ms_since(const struct timespec *then)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - then->tv_sec) * 1000 + (now.tv_nsec - then->tv_nsec) / 1000000;
+}
+
+/* Before a page request: at least the origin's Crawl-delay and
+ * 1/requests_per_second after its last one (pacing, as a scan's politeness
+ * clock; the longer applies). */
+static void pace(recheck_run *run, const char *url)
+{
+    struct paced *p = paced_origin(run, url);
+    if (!p)
+        return;
+    double rps = run->o->campaign->limits.requests_per_second;
+    unsigned interval = rps > 0 ? (unsigned)(1000.0 / rps) : 0;
+    if (p->delay_ms > interval)
+        interval = p->delay_ms;
+    if (p->asked) {
+        long waited = ms_since(&p->last);
+        if (waited >= 0 && waited < (long)interval)
+            sleep_ms((unsigned)(interval - (unsigned long)waited));
+    }
+    clock_gettime(CLOCK_MONOTONIC, &p->last);
+    p->asked = true;
+}
+
+static void recheck_one(recheck_run *run, warc_writer *archive, const char *case_id, recheck_result *out)
+{
+    const recheck_options *o = run->o;
     memset(out, 0, sizeof *out);
     snprintf(out->case_id, sizeof out->case_id, "%s", case_id);
     out->outcome = RECHECK_FAILED;
@@ -169,6 +340,15 @@ static void recheck_one(const recheck_options *o, warc_writer *archive, const ch
     }
     policy_context policy = {.target = t};
     policy.own_count = campaign_target_addresses(t, policy.own, MAX_ADDRESSES);
+    /* robots.txt as the scan obeys it: a URL it forbids is not fetched, and
+     * says so; a target ignoring it has its reason on this re-check's record */
+    if (t->robots_ignore) {
+        out->robots_reason = t->robots_reason;
+    } else if (!robots_permit(run, t, &policy, url, out->detail, sizeof out->detail)) {
+        out->outcome = RECHECK_DISALLOWED;
+        cJSON_Delete(c);
+        return;
+    }
     const campaign_limits *limits = &o->campaign->limits;
     fetch_options fo = {.transfers = 1, .max_body_bytes = limits->max_body_bytes,
                         .connect_timeout_ms = limits->connect_timeout_ms, .timeout_ms = limits->timeout_ms,
@@ -184,6 +364,7 @@ static void recheck_one(const recheck_options *o, warc_writer *archive, const ch
     for (unsigned attempt = 0; attempt < attempts; attempt++) {
         if (attempt)
             sleep_ms(200u << (attempt < 4 ? attempt : 4)); /* backoff between attempts, bounded */
+        pace(run, url);
         if (fetcher_start(f, url, 0, NULL) < 0) {
             snprintf(out->detail, sizeof out->detail, "curl refused the transfer");
             break;
@@ -297,8 +478,13 @@ static void recheck_one(const recheck_options *o, warc_writer *archive, const ch
             } else {
                 bytebuf_append_string(&e, ",\"warc\":null");
             }
-            bytebuf_printf(&e, ",\"recheck\":{\"outcome\":\"%s\",\"changes\":\"%s\"}}", recheck_outcome_name(out->outcome),
+            bytebuf_printf(&e, ",\"recheck\":{\"outcome\":\"%s\",\"changes\":\"%s\"", recheck_outcome_name(out->outcome),
                            out->changes);
+            if (out->robots_reason) { /* fetched regardless of robots.txt: why, on the sighting's record */
+                bytebuf_append_string(&e, ",\"robots_ignored\":");
+                bytebuf_append_json_string(&e, out->robots_reason, strlen(out->robots_reason));
+            }
+            bytebuf_append_string(&e, "}}");
             if (register_add_recheck(o->reg, case_id, page.fetched_at, online, has_price ? &new_price : NULL,
                                      e.data, why, sizeof why) != REGISTER_OK) {
                 out->outcome = RECHECK_FAILED;
@@ -316,14 +502,45 @@ static void recheck_one(const recheck_options *o, warc_writer *archive, const ch
 int recheck_cases(const recheck_options *o, const char *const *ids, size_t count, recheck_result *results, char *error,
                   size_t error_size)
 {
+    /* the targets ignoring robots.txt and why, in the warcinfo as a scan's */
+    bytebuf note;
+    bytebuf_init(&note, 0);
+    for (size_t i = 0; i < o->campaign->target_count; i++) {
+        const campaign_target *t = &o->campaign->targets[i];
+        if (t->robots_ignore)
+            bytebuf_printf(&note, "%starget '%s': %s", note.length ? "; " : "", t->name, t->robots_reason);
+    }
+    recheck_run *run = calloc(1, sizeof *run);
+    if (!run || note.overflow) {
+        snprintf(error, error_size, "out of memory");
+        free(run);
+        bytebuf_free(&note);
+        return -1;
+    }
+    run->o = o;
+    bytebuf_init(&run->robots_body, 0);
+    run->robots = robots_cache_create("lscan", 600);
     warc_writer_options wo = {.directory = o->evidence_dir, .prefix = "lscan-recheck",
                               .info = {.software = o->software, .campaign = o->campaign->name,
-                                       .scan_id = "recheck", .operator_name = o->operator_name}};
+                                       .scan_id = "recheck", .operator_name = o->operator_name,
+                                       .robots = note.length ? note.data : NULL}};
     warc_writer *archive = NULL;
-    if (warc_writer_create(&wo, &archive, error, error_size) < 0)
-        return -1;
-    for (size_t i = 0; i < count; i++)
-        recheck_one(o, archive, ids[i], &results[i]);
-    warc_writer_destroy(archive);
-    return 0;
+    int rc = 0;
+    if (!run->robots) {
+        snprintf(error, error_size, "out of memory");
+        rc = -1;
+    } else if (warc_writer_create(&wo, &archive, error, error_size) < 0) {
+        rc = -1;
+    } else {
+        for (size_t i = 0; i < count; i++)
+            recheck_one(run, archive, ids[i], &results[i]);
+        warc_writer_destroy(archive);
+    }
+    if (run->robots_fetch)
+        fetcher_destroy(run->robots_fetch);
+    bytebuf_free(&run->robots_body);
+    robots_cache_destroy(run->robots);
+    free(run);
+    bytebuf_free(&note);
+    return rc;
 }

@@ -7,6 +7,12 @@
  *
  * A re-check only fetches a URL a target of the campaign covers (its hosts),
  * with the campaign's limits, and follows redirects only on those hosts.
+ * It obeys robots.txt as a scan does (workers/robots.h; one cache per
+ * recheck_cases call, Crawl-delay spacing the cases of one site): a URL the
+ * file forbids, or whose file is unreachable, is not fetched and comes back
+ * RECHECK_DISALLOWED with the reason. A target with `robots: ignore` is
+ * fetched regardless; its reason is in the re-check WARC's warcinfo and on
+ * the sighting (evidence "recheck": {"robots_ignored": REASON}).
  * Not thread-safe: one recheck run at a time per register handle is fine
  * (the register is thread-safe; the fetcher here is the caller's thread's). */
 #ifndef LSCAN_RECHECK_H
@@ -25,10 +31,11 @@ typedef enum recheck_outcome {
     RECHECK_CHANGED,        /* online, something changed (changes names what) */
     RECHECK_REMOVED,        /* 404, 410, or a page saying the product is gone */
     RECHECK_UNREADABLE,     /* online, but no product could be read from the page */
-    RECHECK_FAILED          /* no answer (network, 5xx after retries, 403...): nothing recorded */
+    RECHECK_FAILED,         /* no answer (network, 5xx after retries, 403...): nothing recorded */
+    RECHECK_DISALLOWED      /* robots.txt forbids the URL (or is unreachable): not fetched, nothing recorded */
 } recheck_outcome;
 
-const char *recheck_outcome_name(recheck_outcome o);           /* "unchanged", ... */
+const char *recheck_outcome_name(recheck_outcome o);           /* "unchanged", ..., "disallowed" */
 const char *recheck_outcome_label(recheck_outcome o, bool vi); /* "Vẫn còn, không đổi", ... */
 
 typedef struct recheck_result {
@@ -39,6 +46,8 @@ typedef struct recheck_result {
     char detail[512];         /* why it failed, or what changed */
     bool archived;
     warc_location where;      /* the response record, when archived */
+    const char *robots_reason;  /* robots.txt was not asked (`robots: ignore`): why; borrowed from the campaign,
+                                   NULL when it was obeyed */
 } recheck_result;
 
 typedef struct recheck_options {
@@ -51,9 +60,10 @@ typedef struct recheck_options {
 } recheck_options;
 
 /* Re-checks each case; results[i] says what became of ids[i]. Returns 0,
- * or -1 when nothing could be done at all (the archive cannot be opened),
- * with a message. A case that cannot be re-checked has RECHECK_FAILED and
- * its reason in detail; the others are in the register when this returns. */
+ * or -1 when nothing could be done at all (the archive cannot be opened,
+ * out of memory), with a message. A case that cannot be re-checked has
+ * RECHECK_FAILED (or RECHECK_DISALLOWED) and its reason in detail; the
+ * others are in the register when this returns. */
 int recheck_cases(const recheck_options *o, const char *const *ids, size_t count, recheck_result *results, char *error,
                   size_t error_size);
 

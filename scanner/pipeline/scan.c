@@ -392,13 +392,14 @@ static void handle_page(worker *w, const fetch_result *page)
         fail_or_retry(w, request, FETCH_PARSE, "the HTML page ends before </html>", 0, 0);
         return;
     }
-    /* an HTML page is read as UTF-8 whatever charset it was written in
-     * (workers/charset.h): converted, and its troubles counted */
+    /* a page or a JSON response is read as UTF-8 whatever charset it was
+     * written in (workers/charset.h): converted, and its troubles counted */
     const char *body = page->body;
     size_t body_length = page->body_length;
     bool html = request->kind == PAGE_HTML || target->adapter == ADAPTER_STOREFRONT;
     charset_result text;
-    if (html && charset_decode(w->charset, page->content_type, page->body, page->body_length, &text) == CHARSET_OK) {
+    if ((html ? charset_decode : charset_decode_json)(w->charset, page->content_type, page->body, page->body_length,
+                                                      &text) == CHARSET_OK) {
         body = text.text;
         body_length = text.length;
         if (text.converted)

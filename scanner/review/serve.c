@@ -927,6 +927,10 @@ static void api_recheck(lscan_server *s, const caller *c, const char *case_id, h
         fail(res, 502, "recheck_failed", result.detail[0] ? result.detail : "the listing could not be fetched");
         return;
     }
+    if (result.outcome == RECHECK_DISALLOWED) { /* not fetched: robots.txt forbids it */
+        fail(res, 409, "robots_disallowed", result.detail);
+        return;
+    }
     json_answer(res, 200);
     bytebuf_printf(&res->body, "{\"outcome\":\"%s\",\"http_status\":%ld,\"changes\":",
                    recheck_outcome_name(result.outcome), result.http_status);

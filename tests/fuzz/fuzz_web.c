@@ -2,8 +2,9 @@
  * anything else of them (docs/campaigns.md, "Character sets", "robots.txt"):
  * a robots.txt parsed and asked about paths made of its own bytes, and a
  * page decoded to UTF-8 by a Content-Type and the page's own <meta> (the
- * first line of the input is the header's value). The decoded text must be
- * valid UTF-8 and within the decoder's bound. */
+ * first line of the input is the header's value), and the same bytes as a
+ * JSON response. The decoded text must be valid UTF-8 and within the
+ * decoder's bound. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* past the bound */
         if (out.converted && !charset_valid_utf8(out.text, out.length))
             abort(); /* converted text that is not UTF-8 */
+    }
+    /* the same bytes as a JSON response: always UTF-8 out, within the bound */
+    if (charset_decode_json(d, content_type, text + skip, size - skip, &out) == CHARSET_OK) {
+        if (out.length > (1 << 16) && out.converted)
+            abort();
+        if (!charset_valid_utf8(out.text, out.length))
+            abort();
     }
     charset_decoder_destroy(d);
     return 0;

@@ -53,6 +53,7 @@
     'err.404': ['Không có vụ việc này.', 'No such case.'],
     'err.409': ['Không thể chuyển trạng thái này, hoặc vụ đang do người khác nhận.', 'This transition is not allowed, or someone else holds the case.'],
     'err.429': ['Quá nhiều yêu cầu, hãy chờ.', 'Too many requests; wait.'],
+    'err.robots_disallowed': ['Không kiểm tra lại: robots.txt của trang không cho phép.', 'Not re-checked: the site\'s robots.txt disallows it.'],
     'err.other': ['Lỗi máy chủ ({n}).', 'Server error ({n}).'],
     'err.forbidden.view': ['Vai trò của bạn không xem được trang này.', 'Your role cannot see this page.'],
 
@@ -618,7 +619,9 @@
 
   function errText(e) {
     if (!(e instanceof ApiError)) return String(e && e.message || e);
-    const generic = STR['err.' + e.status] ? t('err.' + e.status) : t('err.other', { n: e.status });
+    // A code of its own (robots_disallowed) says more than its status.
+    const generic = e.code && STR['err.' + e.code] ? t('err.' + e.code)
+      : STR['err.' + e.status] ? t('err.' + e.status) : t('err.other', { n: e.status });
     if (e.status === 0) return generic;
     // The server's message is for a person (and is shown as text only).
     return e.message && e.message !== e.code ? generic + ' ' + e.message : generic;
