@@ -270,6 +270,12 @@ Test(joined, letters_split_by_one_repeated_separator_join_even_next_to_a_lone_le
           {.title = "A N.I.K.E giày hàng fake", .fires = true},
           {.title = "Giày N/I/K/E hàng fake", .fires = true},
           {.title = "Giày N I K E hàng fake", .fires = true},
+          /* a lone character with the run's own separator: the name still ends (or starts) at a token boundary */
+          {.title = "Giày N I K E x 2 đôi hàng fake", .fires = true},
+          {.title = "Giày x N I K E hàng fake", .fires = true},
+          {.title = "Giày 2 N I K E 4 hàng fake", .fires = true},
+          /* but not three characters away: "nikeabc" is another word */
+          {.title = "Giày N I K E A B C hàng fake", .fires = false},
           /* a separator that changes is two runs: no "nike" made of n.i and k.e */
           {.title = "Giày n.i k.e hàng fake", .fires = false});
 }

@@ -1191,6 +1191,9 @@ int normalize_joined_runs(const normalized_text *main_view, const char *original
     const char *s = main_view->text;
     size_t o = 0, copied = 0;
     bool spaced = false;
+    /* runs of four or more: their trimmed variants are added at the end (below) */
+    enum { TRIMMED_RUNS = 4, TRIM = 2 };
+    size_t trimmed_from[TRIMMED_RUNS], trimmed_to[TRIMMED_RUNS], trimmed = 0;
     for (size_t i = 0; i < n;) {
         size_t te = token_end(s, n, i);
         if (!single_character(s, i, te)) {
@@ -1223,6 +1226,10 @@ int normalize_joined_runs(const normalized_text *main_view, const char *original
             k = e + 1;
         }
         if (count >= 3 || (count == 2 && original && !space_only)) {
+            if (count >= 4 && original && trimmed < TRIMMED_RUNS) {
+                trimmed_from[trimmed] = i;
+                trimmed_to[trimmed++] = run_end;
+            }
             copy_range(out, &o, main_view, copied, i);
             size_t word = o;
             for (size_t q = i; q < run_end; q++)
@@ -1236,6 +1243,34 @@ int normalize_joined_runs(const normalized_text *main_view, const char *original
         }
     }
     copy_range(out, &o, main_view, copied, n);
+    /* A lone letter or digit after (or before) a run with the same separator is pulled into it ("K A V E S S I
+     * x 2" is "kavessix2"): each run of four or more is written again without up to two of its first and last
+     * characters, after a line break no term can span ("kavessi", "kavessix", "avessix2"...), so a name ends
+     * (or starts) at any of those token boundaries. */
+    for (size_t r = 0; r < trimmed; r++) {
+        size_t starts[64], ends[64], tokens = 0;
+        for (size_t q = trimmed_from[r]; q < trimmed_to[r] && tokens < 64;) {
+            size_t e = token_end(s, n, q);
+            starts[tokens] = q;
+            ends[tokens++] = e;
+            q = e + 1;
+        }
+        size_t bytes = trimmed_to[r] - trimmed_from[r] + 1;
+        if (reserve(out, o + (TRIM + 1) * (TRIM + 1) * bytes + SLACK) != 0)
+            return -1;
+        for (size_t front = 0; front <= TRIM; front++)
+            for (size_t back = 0; back <= TRIM; back++) {
+                if ((!front && !back) || front + back + 3 > tokens)
+                    continue;
+                out->text[o] = '\n';
+                out->source_start[o] = out->source_end[o] = main_view->source_start[starts[front]];
+                o++;
+                size_t word = o;
+                for (size_t t = front; t < tokens - back; t++)
+                    copy_range(out, &o, main_view, starts[t], ends[t]);
+                spaced |= fold_token(out->text, word, o);
+            }
+    }
     out->text[o] = '\0';
     out->length = o;
     if (spaced)

@@ -68,8 +68,13 @@ int normalize_joined(const normalized_text *main_view, normalized_text *out);
  * tokens split by ONE repeated separator ("z-o-r-v-i-k", "l⭐u⭐m⭐o⭐r⭐a",
  * "K.A.V.E.S.S.I"), so a lone letter or digit before or after it with another
  * separator is not pulled in ("A K.A.V.E.S.S.I", "z-o-r-v-i-k 1"), and two
- * letters join when their separator is not a space ("Q-V", "Q✨V"). With
- * original NULL it is normalize_joined (which calls it). */
+ * letters join when their separator is not a space ("Q-V", "Q✨V"). A lone
+ * character with the run's own separator is pulled in ("K A V E S S I x 2"
+ * is "kavessix2"), so each run of four or more (the first four of a view) is
+ * then written again without up to two of its first and last characters,
+ * each variant after a '\n' at the end of the view ("\nkavessi\nkavessix
+ * ..."): a term ends or starts at any of those token boundaries. With
+ * original NULL it is normalize_joined (which calls it), without variants. */
 int normalize_joined_runs(const normalized_text *main_view, const char *original, size_t original_length,
                           normalized_text *out);
 
