@@ -440,6 +440,21 @@ static void add_cue_hit(ruleset_scratch *s, uint32_t literal, listing_field fiel
         s->cue_hits[s->cue_hit_count++] = (origin_cue_hit){(uint32_t)field, s->rs->literals[literal].owner, start, end};
 }
 
+/* Whether the rule owning a rule-term literal already has a hit with exactly this span. */
+static bool rule_hit_at(const ruleset_scratch *s, const literal_entry *e, listing_field field, uint32_t start,
+                        uint32_t end)
+{
+    if (e->kind != LITERAL_RULE_TERM)
+        return false;
+    for (uint32_t i = first_found(s, s->rule_epoch, s->rule_first, (int)e->owner); i != NO_FOUND;
+         i = s->found_next[i]) {
+        const found_hit *f = &s->found[i]; /* a hit of the rule */
+        if (f->field == field && f->start == start && f->end == end)
+            return true;
+    }
+    return false;
+}
+
 static int prepare_field(ruleset_scratch *s, listing_field field, const char *text, size_t length, match_result *out)
 {
     field_views *v = &s->fields[field];
@@ -519,6 +534,8 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
                     add_cue_hit(s, h->id, field, h->start, h->end);
                 continue;
             }
+            if (k == 1 && rule_hit_at(s, &s->rs->literals[h->id], field, start, end))
+                continue; /* "Ray-Ban": "rayban" joined where "ray-ban" already hit, one mention */
             add_found(s, FOUND_LITERAL, h->id, 0, field, start, end);
         }
     }

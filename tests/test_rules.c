@@ -280,6 +280,25 @@ Test(joined, letters_split_by_one_repeated_separator_join_even_next_to_a_lone_le
           {.title = "Giày n.i k.e hàng fake", .fires = false});
 }
 
+/* a word written in short pieces with one repeated separator and no space: "fa-ke" */
+Test(joined, short_pieces_of_one_word_join)
+{
+    CHECK("  - id: tm.lumora\n"
+          "    kind: trademark\n"
+          "    name: Lumora\n"
+          "    terms: [\"lumora\"]\n"
+          "    flag: {term: fake}\n",
+          {.title = "Serum Lumora fa-ke loại 1", .fires = true},
+          {.title = "Serum Lu.mo.ra fake loại 1", .fires = true},
+          {.title = "Serum Lu💥mo💥ra hàng fa💥ke", .fires = true},
+          /* a space, or a separator that changes, keeps the pieces apart */
+          {.title = "Serum Lumora fa ke loại 1", .fires = false},
+          {.title = "Serum Lumora fa- ke loại 1", .fires = false},
+          {.title = "Serum Lu.mo-ra fa-ke", .fires = false},
+          /* pieces of four characters are words of their own */
+          {.title = "Serum Lumora fa-kenews", .fires = false});
+}
+
 /* patterns read the joined view too: a monogram written "Q-V" */
 Test(joined, patterns_see_letters_joined)
 {

@@ -1179,6 +1179,59 @@ static void separator_of(const normalized_text *v, size_t prev_end, size_t next,
         *to = original_length;
 }
 
+/* Characters in the token [ts, te) of a view. */
+static size_t token_characters(const char *s, size_t ts, size_t te)
+{
+    size_t count = 0;
+    for (size_t q = ts; q < te; q += utf8_lead_length((uint8_t)s[q]) ? utf8_lead_length((uint8_t)s[q]) : 1)
+        count++;
+    return count;
+}
+
+/* Whether the original bytes [from, to) hold a space of any kind (ASCII, NBSP). */
+static bool has_space(const char *original, size_t from, size_t to)
+{
+    for (size_t q = from; q < to; q++)
+        if (original[q] == ' ' || original[q] == '\t' || original[q] == '\n' || original[q] == '\r' ||
+            ((uint8_t)original[q] == 0xC2 && q + 1 < to && (uint8_t)original[q + 1] == 0xA0))
+            return true;
+    return false;
+}
+
+/* A word written in short pieces: the token [i, te) of two or three
+ * characters, then tokens of one to three, each after the same separator
+ * of the original text, with no space in it ("fa-ke", "lu.mo.ra",
+ * "co💥py"). Returns the end of the last piece, or 0 when there are not two
+ * pieces. */
+static size_t chunk_run_end(const normalized_text *v, size_t i, size_t te, const char *original,
+                            size_t original_length)
+{
+    const char *s = v->text;
+    size_t n = v->length, chars = token_characters(s, i, te);
+    if (chars < 2 || chars > 3)
+        return 0;
+    size_t count = 1, run_end = te, k = te + 1, sep_from = 0, sep_to = 0;
+    while (k < n && count < 8) {
+        size_t e = token_end(s, n, k), f, t;
+        size_t c = token_characters(s, k, e);
+        if (c < 1 || c > 3)
+            break;
+        separator_of(v, run_end, k, original_length, &f, &t);
+        if (t - f == 0 || t - f > 16 || has_space(original, f, t))
+            break;
+        if (count == 1) {
+            sep_from = f;
+            sep_to = t;
+        } else if (t - f != sep_to - sep_from || memcmp(original + f, original + sep_from, t - f)) {
+            break;
+        }
+        count++;
+        run_end = e;
+        k = e + 1;
+    }
+    return count >= 2 ? run_end : 0;
+}
+
 int normalize_joined_runs(const normalized_text *main_view, const char *original, size_t original_length,
                           normalized_text *out)
 {
@@ -1197,7 +1250,19 @@ int normalize_joined_runs(const normalized_text *main_view, const char *original
     for (size_t i = 0; i < n;) {
         size_t te = token_end(s, n, i);
         if (!single_character(s, i, te)) {
-            i = te + 1;
+            size_t chunks_end = original ? chunk_run_end(main_view, i, te, original, original_length) : 0;
+            if (chunks_end) { /* "fa-ke", "lu.mo.ra": one word written in short pieces */
+                copy_range(out, &o, main_view, copied, i);
+                size_t word = o;
+                for (size_t q = i; q < chunks_end; q++)
+                    if (s[q] != ' ')
+                        copy_range(out, &o, main_view, q, q + 1);
+                spaced |= fold_token(out->text, word, o);
+                copied = chunks_end;
+                i = chunks_end < n ? chunks_end + 1 : n;
+            } else {
+                i = te + 1;
+            }
             continue;
         }
         /* a run of one-character tokens with one repeated separator */

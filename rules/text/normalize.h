@@ -73,7 +73,9 @@ int normalize_joined(const normalized_text *main_view, normalized_text *out);
  * is "kavessix2"), so each run of four or more (the first four of a view) is
  * then written again without up to two of its first and last characters,
  * each variant after a '\n' at the end of the view ("\nkavessi\nkavessix
- * ..."): a term ends or starts at any of those token boundaries. With
+ * ..."): a term ends or starts at any of those token boundaries. A word
+ * written in short pieces (2-3 characters, then 1-3) with one repeated
+ * separator and no space joins as well ("fa-ke", "lu.mo.ra"). With
  * original NULL it is normalize_joined (which calls it), without variants. */
 int normalize_joined_runs(const normalized_text *main_view, const char *original, size_t original_length,
                           normalized_text *out);
