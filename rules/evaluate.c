@@ -1224,6 +1224,34 @@ static int select_model(const ruleset_scratch *s, const compiled_rule *r)
     return model;
 }
 
+/* A listing of something that fits the brand's goods (a case, a screen
+ * protector, a strap, laces, insoles, a stand) that does not claim to be the
+ * brand's own genuine part: its price says nothing about the brand's. */
+static bool fitting_accessory_unclaimed(ruleset_scratch *s)
+{
+    /* a plain "miếng dán" is also the goods (Salonpas): only what it covers makes it an accessory */
+    static const char *const heads[] = {"op", "cuong luc", "kinh cuong luc", "mieng dan man hinh",
+                                        "mieng dan cuong luc", "mieng dan lung", "mieng dan camera", "dan man hinh",
+                                        "dan cuong luc", "dan lung", "dan camera", "bao da", "case", "day deo",
+                                        "day dong ho", "day giay", "lot giay", "mieng lot giay", "gia do",
+                                        "tui chong soc", "tui dung", "hop dung", NULL};
+    static const char *const claims[] = {" chinh hang ", " zin ", " genuine ", " original ", " authentic ",
+                                         " hang hang ", " nguyen ban ", NULL};
+    const field_views *title = &s->fields[FIELD_TITLE];
+    if (!title->present || !title->main.length)
+        return false;
+    bool fitting = false;
+    for (size_t i = 0; heads[i] && !fitting; i++)
+        fitting = phrase_at(&title->main, 0, heads[i]);
+    if (!fitting)
+        return false;
+    for (int f = 0; f < 2; f++)
+        for (size_t i = 0; claims[i]; i++)
+            if (s->fields[f].present && text_contains_padded(&s->fields[f].main, claims[i]))
+                return false;
+    return true;
+}
+
 static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal, int depth)
 {
     const compiled_rule *r = &s->rs->rules[rule_index];
@@ -1250,6 +1278,12 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
     double price = l->price;
     if (!(reference > 0)) {
         ruleset_trace(s, depth, "price_below %g: no reference price for this listing => false", c->ratio);
+        return false;
+    }
+    if (!model && source->kind == RULE_KIND_TRADEMARK && !s->rs->options.no_negation &&
+        fitting_accessory_unclaimed(s)) {
+        ruleset_trace(s, depth, "price_below %g: an accessory that fits the brand's goods, not claimed as its own "
+                                "genuine part: the brand's price is not its price => false", c->ratio);
         return false;
     }
     /* the quantity sold, title first */

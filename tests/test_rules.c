@@ -233,6 +233,27 @@ Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_
           {.title = "Cường lực dành cho Oppo A78. Velonix X9 hàng fake", .fires = true});
 }
 
+/* A case, a strap or insoles that fit the brand's goods are priced as what
+ * they are: the brand's reference price is no signal for them, unless the
+ * text claims the brand's own genuine part. */
+Test(compatibility, a_fitting_accessory_is_not_priced_against_the_brand)
+{
+    CHECK("  - id: tm.velonix\n"
+          "    kind: trademark\n"
+          "    name: Velonix\n"
+          "    terms: [\"velonix\"]\n"
+          "    flag: {any: [{list: slang}, {price_below: 0.3}]}\n"
+          "    reference_price: 10000000\n",
+          {.title = "Ốp lưng Velonix X9 Pro trong suốt", .price = 50000, .fires = false},
+          {.title = "Dây đồng hồ Velonix Watch silicon 41mm", .price = 45000, .fires = false},
+          {.title = "Lót giày êm chân Velonix", .price = 40000, .fires = false},
+          /* the own part claimed genuine at that price, slang, or goods that are no fitting: still signals */
+          {.title = "Dây đồng hồ Velonix Watch chính hãng", .price = 45000, .fires = true},
+          {.title = "Ốp lưng Velonix X9 hàng fake", .price = 50000, .fires = true},
+          {.title = "Sạc nhanh Velonix 65W", .price = 100000, .fires = true},
+          {.title = "Miếng dán Velonix hộp 20 miếng", .price = 30000, .fires = true});
+}
+
 /* The packs' `unless: {list: accessory, near: N}` lists hold compatibility
  * cues too ("dành cho"): such a cue scopes only the mentions after it. */
 Test(compatibility, a_listed_compatibility_cue_after_the_brand_is_no_exception)
