@@ -1207,6 +1207,12 @@ static size_t chunk_run_end(const normalized_text *v, size_t i, size_t te, const
                             size_t original_length)
 {
     const char *s = v->text;
+    /* most tokens are longer, or followed by a space in the original: answered before any counting */
+    if (te - i > 12 || te >= v->length)
+        return 0;
+    size_t after = v->source_end[te - 1];
+    if (after >= original_length || original[after] == ' ' || original[after] == '\n')
+        return 0;
     size_t n = v->length, chars = token_characters(s, i, te);
     if (chars < 2 || chars > 3)
         return 0;
