@@ -54,6 +54,7 @@ int ruleset_scratch_create(const ruleset *rs, ruleset_scratch **out)
     for (int f = 0; f < 2; f++) {
         normalized_text_init(&s->fields[f].main);
         normalized_text_init(&s->fields[f].joined);
+        normalized_text_init(&s->fields[f].variants);
         normalized_text_init(&s->fields[f].abbrev);
         normalized_text_init(&s->fields[f].tags);
     }
@@ -94,6 +95,7 @@ void ruleset_scratch_destroy(ruleset_scratch *s)
     for (int f = 0; f < 2; f++) {
         normalized_text_free(&s->fields[f].main);
         normalized_text_free(&s->fields[f].joined);
+        normalized_text_free(&s->fields[f].variants);
         normalized_text_free(&s->fields[f].abbrev);
         normalized_text_free(&s->fields[f].tags);
         free(s->fields[f].spaces);
@@ -459,7 +461,7 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
 {
     field_views *v = &s->fields[field];
     v->present = text != NULL;
-    v->main.length = v->joined.length = 0;
+    v->main.length = v->joined.length = v->variants.length = 0;
     v->space_count = 0;
     v->original_length = 0;
     v->word_at_ready = false;
@@ -475,7 +477,7 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
     }
     size_t invalid = 0;
     if (normalize_text(s->rs->normalizer, text, length, &v->main, &invalid) < 0 ||
-        normalize_joined_runs(&v->main, text, length, &v->joined) < 0)
+        normalize_joined_runs_variants(&v->main, text, length, &v->joined, &v->variants) < 0)
         return -1;
     out->invalid_utf8_bytes += invalid;
     v->original_length = length;
@@ -507,8 +509,8 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
         v->cue_epoch = epoch;
         v->cue_capacity = capacity;
     }
-    const normalized_text *views[2] = {&v->main, &v->joined};
-    for (int k = 0; k < 2; k++) {
+    const normalized_text *views[3] = {&v->main, &v->joined, &v->variants};
+    for (int k = 0; k < 3; k++) {
         const normalized_text *view = views[k];
         if (!view->length)
             continue;
@@ -534,7 +536,7 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
                     add_cue_hit(s, h->id, field, h->start, h->end);
                 continue;
             }
-            if (k == 1 && rule_hit_at(s, &s->rs->literals[h->id], field, start, end))
+            if (k > 0 && rule_hit_at(s, &s->rs->literals[h->id], field, start, end))
                 continue; /* "Ray-Ban": "rayban" joined where "ray-ban" already hit, one mention */
             add_found(s, FOUND_LITERAL, h->id, 0, field, start, end);
         }

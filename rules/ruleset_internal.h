@@ -156,6 +156,7 @@ typedef struct found_hit {
 
 typedef struct field_views {
     normalized_text main, joined;
+    normalized_text variants;    /* trimmed forms of joined runs (normalize_joined_runs_variants) */
     uint32_t *spaces;            /* positions of spaces in the main view */
     size_t space_count, space_capacity;
     bool present;

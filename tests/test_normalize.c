@@ -221,6 +221,30 @@ Test(normalize, joined_view_joins_single_characters)
                          "input \"%s\"", cases[i].input);
 }
 
+/* The trimmed variants of runs read from the original separators (normalize.h). */
+Test(normalize, runs_of_four_or_more_have_trimmed_variants)
+{
+    static const case_t cases[] = {
+        {"Túi K A V E S S I x 2 đôi", "kavessix\nkavessi\navessix2\navessix\navessi\nvessix2\nvessix\nvessi"},
+        {"N I K E", "nik\nike"},
+        {"n.i.k.e giày", "nik\nike"},
+        {"n I k", ""},                    /* three: no variant */
+        {"z-o-r-v-i-k 1", "zorvi\nzorv\norvik\norvi\norv\nrvik\nrvi"}, /* "1": another separator */
+        {"giày nike", ""},
+    };
+    normalized_text variants;
+    normalized_text_init(&variants);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *in = cases[i].input;
+        main_view(in);
+        cr_assert_eq(normalize_joined_runs_variants(&out, in, strlen(in), &joined, &variants), 0);
+        cr_expect_str_eq(variants.length ? variants.text : "", cases[i].expected, "input \"%s\"", in);
+        for (size_t k = 0; k < variants.length; k++)
+            cr_expect(variants.source_start[k] < variants.source_end[k] && variants.source_end[k] <= strlen(in));
+    }
+    normalized_text_free(&variants);
+}
+
 /* ---- offsets ------------------------------------------------------------ */
 
 typedef struct {

@@ -1238,11 +1238,13 @@ static size_t chunk_run_end(const normalized_text *v, size_t i, size_t te, const
     return count >= 2 ? run_end : 0;
 }
 
-int normalize_joined_runs(const normalized_text *main_view, const char *original, size_t original_length,
-                          normalized_text *out)
+int normalize_joined_runs_variants(const normalized_text *main_view, const char *original, size_t original_length,
+                                   normalized_text *out, normalized_text *variants)
 {
     clear(out);
-    if (!main_view || main_view == out)
+    if (variants)
+        clear(variants);
+    if (!main_view || main_view == out || main_view == variants || out == variants)
         return -1;
     size_t n = main_view->length;
     if (reserve(out, n + SLACK) != 0)
@@ -1297,7 +1299,7 @@ int normalize_joined_runs(const normalized_text *main_view, const char *original
             k = e + 1;
         }
         if (count >= 3 || (count == 2 && original && !space_only)) {
-            if (count >= 4 && original && trimmed < TRIMMED_RUNS) {
+            if (count >= 4 && original && variants && trimmed < TRIMMED_RUNS) {
                 trimmed_from[trimmed] = i;
                 trimmed_to[trimmed++] = run_end;
             }
@@ -1314,10 +1316,16 @@ int normalize_joined_runs(const normalized_text *main_view, const char *original
         }
     }
     copy_range(out, &o, main_view, copied, n);
+    out->text[o] = '\0';
+    out->length = o;
+    if (spaced)
+        collapse_spaces(out);
     /* A lone letter or digit after (or before) a run with the same separator is pulled into it ("K A V E S S I
-     * x 2" is "kavessix2"): each run of four or more is written again without up to two of its first and last
-     * characters, after a line break no term can span ("kavessi", "kavessix", "avessix2"...), so a name ends
-     * (or starts) at any of those token boundaries. */
+     * x 2" is "kavessix2"): each run of four or more is written again into *variants without up to two of its
+     * first and last characters, one word each, after a line break no term can span ("kavessi", "kavessix",
+     * "avessix2"...), so a name ends (or starts) at any of those token boundaries. */
+    size_t v = 0;
+    bool variant_spaced = false;
     for (size_t r = 0; r < trimmed; r++) {
         size_t starts[64], ends[64], tokens = 0;
         for (size_t q = trimmed_from[r]; q < trimmed_to[r] && tokens < 64;) {
@@ -1327,26 +1335,37 @@ int normalize_joined_runs(const normalized_text *main_view, const char *original
             q = e + 1;
         }
         size_t bytes = trimmed_to[r] - trimmed_from[r] + 1;
-        if (reserve(out, o + (TRIM + 1) * (TRIM + 1) * bytes + SLACK) != 0)
+        if (reserve(variants, v + (TRIM + 1) * (TRIM + 1) * bytes + SLACK) != 0)
             return -1;
         for (size_t front = 0; front <= TRIM; front++)
             for (size_t back = 0; back <= TRIM; back++) {
                 if ((!front && !back) || front + back + 3 > tokens)
                     continue;
-                out->text[o] = '\n';
-                out->source_start[o] = out->source_end[o] = main_view->source_start[starts[front]];
-                o++;
-                size_t word = o;
+                if (v) { /* the break points at the word after it: every byte keeps a non-empty source range */
+                    variants->text[v] = '\n';
+                    variants->source_start[v] = main_view->source_start[starts[front]];
+                    variants->source_end[v] = main_view->source_end[starts[front]];
+                    v++;
+                }
+                size_t word = v;
                 for (size_t t = front; t < tokens - back; t++)
-                    copy_range(out, &o, main_view, starts[t], ends[t]);
-                spaced |= fold_token(out->text, word, o);
+                    copy_range(variants, &v, main_view, starts[t], ends[t]);
+                variant_spaced |= fold_token(variants->text, word, v);
             }
     }
-    out->text[o] = '\0';
-    out->length = o;
-    if (spaced)
-        collapse_spaces(out);
+    if (variants && variants->text) {
+        variants->text[v] = '\0';
+        variants->length = v;
+        if (variant_spaced)
+            collapse_spaces(variants);
+    }
     return 0;
+}
+
+int normalize_joined_runs(const normalized_text *main_view, const char *original, size_t original_length,
+                          normalized_text *out)
+{
+    return normalize_joined_runs_variants(main_view, original, original_length, out, NULL);
 }
 
 int normalize_joined(const normalized_text *main_view, normalized_text *out)

@@ -68,17 +68,26 @@ int normalize_joined(const normalized_text *main_view, normalized_text *out);
  * tokens split by ONE repeated separator ("z-o-r-v-i-k", "l⭐u⭐m⭐o⭐r⭐a",
  * "K.A.V.E.S.S.I"), so a lone letter or digit before or after it with another
  * separator is not pulled in ("A K.A.V.E.S.S.I", "z-o-r-v-i-k 1"), and two
- * letters join when their separator is not a space ("Q-V", "Q✨V"). A lone
- * character with the run's own separator is pulled in ("K A V E S S I x 2"
- * is "kavessix2"), so each run of four or more (the first four of a view) is
- * then written again without up to two of its first and last characters,
- * each variant after a '\n' at the end of the view ("\nkavessi\nkavessix
- * ..."): a term ends or starts at any of those token boundaries. A word
+ * letters join when their separator is not a space ("Q-V", "Q✨V"). A word
  * written in short pieces (2-3 characters, then 1-3) with one repeated
  * separator and no space joins as well ("fa-ke", "lu.mo.ra"). With
- * original NULL it is normalize_joined (which calls it), without variants. */
+ * original NULL it is normalize_joined (which calls it). */
 int normalize_joined_runs(const normalized_text *main_view, const char *original, size_t original_length,
                           normalized_text *out);
+
+/* normalize_joined_runs, and into *variants (when not NULL) the trimmed
+ * forms of its runs: a lone character with a run's own separator is pulled
+ * in ("K A V E S S I x 2" is "kavessix2"), so each run of four or more
+ * characters (the first four runs of the view) is written again without up
+ * to two of its first and last characters, one word per variant, variants
+ * separated by '\n' ("kavessi\nkavessix\navessix2..."): a term then ends or
+ * starts at any of those token boundaries. The variants view is not a
+ * normalized view: its offsets start again at each variant (each byte's
+ * range non-empty and inside the original, a '\n' pointing at the word
+ * after it), and it holds at most 8 times the run bytes. Empty when there is
+ * no such run. main_view, out and variants must be distinct. */
+int normalize_joined_runs_variants(const normalized_text *main_view, const char *original, size_t original_length,
+                                   normalized_text *out, normalized_text *variants);
 
 /* Reference implementation of normalize_text: the same result, computed by
  * calling utf8proc_map on every code point (slow; for tests and benchmarks).

@@ -102,6 +102,34 @@ static inline void fuzz_normalize_one(const normalizer *n, normalized_text *main
         abort();
     }
     fuzz_check_view("joined runs", joined, size, main_view->length);
+    /* and the trimmed variants of its runs: bounded, NUL-free, valid UTF-8, every byte's range inside the input */
+    normalized_text variants;
+    normalized_text_init(&variants);
+    if (normalize_joined_runs_variants(main_view, input, size, joined, &variants) != 0) {
+        fprintf(stderr, "normalize_joined_runs_variants failed\n");
+        abort();
+    }
+    fuzz_check_view("joined runs (with variants)", joined, size, main_view->length);
+    if (variants.length > 8 * main_view->length + 8 || (variants.length && memchr(variants.text, 0, variants.length))) {
+        fprintf(stderr, "variants: %zu bytes out of a %zu-byte view, or a NUL inside\n", variants.length,
+                main_view->length);
+        abort();
+    }
+    for (size_t i = 0; i < variants.length;) {
+        size_t k = utf8_sequence_length((const unsigned char *)variants.text + i, variants.length - i);
+        if (k == 0) {
+            fprintf(stderr, "variants: invalid UTF-8 at output byte %zu\n", i);
+            abort();
+        }
+        i += k;
+    }
+    for (size_t i = 0; i < variants.length; i++)
+        if (!(variants.source_start[i] < variants.source_end[i]) || variants.source_end[i] > size) {
+            fprintf(stderr, "variants: output byte %zu maps to [%u,%u) of %zu input bytes\n", i,
+                    variants.source_start[i], variants.source_end[i], size);
+            abort();
+        }
+    normalized_text_free(&variants);
     if (size > 256)
         return;
     size_t ref_invalid = 0;
