@@ -277,10 +277,14 @@ static bool robots_permit(recheck_run *run, const campaign_target *t, const poli
     url_origin(url, origin, sizeof origin);
     if (v == ROBOTS_DISALLOWED)
         snprintf(detail, size, "robots.txt of %s disallows this URL: not fetched", origin);
-    else if (fetched && run->robots_trouble[0])
+    else if (fetched && run->robots_trouble[0]) {
+        /* a cut detail still says what failed first: truncation is fine here */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
         snprintf(detail, size, "robots.txt of %s is unreachable (%s): everything is disallowed for 10 minutes, "
                  "not fetched", origin, run->robots_trouble);
-    else
+#pragma GCC diagnostic pop
+    } else
         snprintf(detail, size, "robots.txt of %s was unreachable: everything is disallowed for 10 minutes, not "
                  "fetched", origin);
     return false;
