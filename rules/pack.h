@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rules/base/arena.h"
 #include "rules/base/diagnostics.h"
 #include "rules/base/yaml_walk.h"
 #include "rules/base/string_set.h"
@@ -135,6 +136,8 @@ typedef struct pack {
     rule *rules;
     size_t rule_count;
     int gap;                 /* `gap:` at the top: the rules' default and the lists'; -1: none (exact phrases) */
+    arena memory;            /* owns every string, string_list, condition, example and model above: one
+                                piece each, no malloc header (pack_free frees them at once) */
 } pack;
 
 /* Reads and checks one pack file. Returns the pack, or NULL when the file
