@@ -134,8 +134,8 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
 
 static bool rule_has_reference_price(const rule *r)
 {
-    for (size_t i = 0; i < r->model_count; i++)
-        if (r->models[i].has_reference_price)
+    for (size_t i = 0; i < r->more->model_count; i++)
+        if (r->more->models[i].has_reference_price)
             return true;
     return r->has_reference_price;
 }
@@ -367,6 +367,24 @@ static bool valid_id(const char *id)
     return true;
 }
 
+/* Rules without owner, notes, tests, unit, models or context share this one. */
+static const rule_details no_details;
+
+/* The rule's own details, made (in the arena) the first time one is written;
+ * NULL (diagnosed) out of memory. */
+static rule_details *details(loader *ld, yaml_node_t *node, rule *r)
+{
+    if (r->more == &no_details) {
+        rule_details *d = arena_calloc(ld->arena, 1, sizeof *d);
+        if (!d) {
+            yaml_walk_out_of_memory(&ld->w, node);
+            return NULL;
+        }
+        r->more = d;
+    }
+    return (rule_details *)r->more; /* the arena's: writable */
+}
+
 static void parse_examples(loader *ld, yaml_node_t *node, const char *what, rule_example **out, size_t *count)
 {
     if (node->type != YAML_SEQUENCE_NODE) {
@@ -435,11 +453,12 @@ static void visit_tests(yaml_walk *w, const char *key, yaml_node_t *key_node, ya
 {
     loader *ld = (loader *)w; /* the walk is its first member */
     rule *r = ctx;
-    if (!strcmp(key, "flag"))
-        parse_examples(ld, value, "flag", &r->flag_examples, &r->flag_example_count);
-    else if (!strcmp(key, "pass"))
-        parse_examples(ld, value, "pass", &r->pass_examples, &r->pass_example_count);
-    else
+    rule_details *d = !strcmp(key, "flag") || !strcmp(key, "pass") ? details(ld, value, r) : NULL;
+    if (d && !strcmp(key, "flag"))
+        parse_examples(ld, value, "flag", &d->flag_examples, &r->flag_example_count);
+    else if (d)
+        parse_examples(ld, value, "pass", &d->pass_examples, &r->pass_example_count);
+    else if (strcmp(key, "flag") && strcmp(key, "pass"))
         yaml_walk_error(&ld->w, key_node, "unknown field '%s' in tests (known: flag, pass)", key);
 }
 
@@ -477,7 +496,7 @@ static void visit_model(yaml_walk *w, const char *key, yaml_node_t *key_node, ya
 }
 
 /* models: [{name, terms, reference_price, unit, categories}, ...] */
-static void parse_models(loader *ld, yaml_node_t *node, rule *r)
+static void parse_models(loader *ld, yaml_node_t *node, rule_details *r)
 {
     if (node->type != YAML_SEQUENCE_NODE) {
         yaml_walk_error(&ld->w, node, "models must be a list of {terms, reference_price, ...}");
@@ -518,7 +537,9 @@ static void parse_context(loader *ld, yaml_node_t *node, const pack *p, rule *r)
         const char *name = yaml_scalar(key);
         if (name && !strcmp(name, "list")) {
             r->context_list = yaml_walk_string_in(&ld->w, ld->arena, value, "list");
-            r->context_at = yaml_position(value);
+            rule_details *d = details(ld, value, r);
+            if (d)
+                d->context_at = yaml_position(value);
             if (r->context_list && !pack_find_list(p, r->context_list))
                 yaml_walk_error(&ld->w, value, "unknown list '%s'%s", r->context_list,
                                 p->list_count ? "" : " (this pack defines no lists)");
@@ -559,11 +580,17 @@ static void visit_rule(yaml_walk *w, const char *key, yaml_node_t *key_node, yam
         c->has_name = true;
         r->name = yaml_walk_string_in(&ld->w, ld->arena, value, "name");
     } else if (!strcmp(key, "owner")) {
-        r->owner = yaml_walk_string_in(&ld->w, ld->arena, value, "owner");
+        rule_details *d = details(ld, value, r);
+        if (d)
+            d->owner = yaml_walk_string_in(&ld->w, ld->arena, value, "owner");
     } else if (!strcmp(key, "registration")) {
-        r->registration = yaml_walk_string_in(&ld->w, ld->arena, value, "registration");
+        rule_details *d = details(ld, value, r);
+        if (d)
+            d->registration = yaml_walk_string_in(&ld->w, ld->arena, value, "registration");
     } else if (!strcmp(key, "note")) {
-        r->note = yaml_walk_string_in(&ld->w, ld->arena, value, "note");
+        rule_details *d = details(ld, value, r);
+        if (d)
+            d->note = yaml_walk_string_in(&ld->w, ld->arena, value, "note");
     } else if (!strcmp(key, "categories")) {
         yaml_walk_string_list_in(&ld->w, ld->arena, value, "categories", &r->categories);
     } else if (!strcmp(key, "terms")) {
@@ -581,9 +608,13 @@ static void visit_rule(yaml_walk *w, const char *key, yaml_node_t *key_node, yam
                 yaml_walk_error(&ld->w, value, "reference_price must be above 0");
         }
     } else if (!strcmp(key, "unit")) {
-        parse_unit(ld, value, &r->unit);
+        rule_details *d = details(ld, value, r);
+        if (d)
+            parse_unit(ld, value, &d->unit);
     } else if (!strcmp(key, "models")) {
-        parse_models(ld, value, r);
+        rule_details *d = details(ld, value, r);
+        if (d)
+            parse_models(ld, value, d);
     } else if (!strcmp(key, "authorized_exempt")) {
         bool exempt = true;
         if (yaml_walk_bool(&ld->w, value, "authorized_exempt", &exempt))
@@ -632,6 +663,7 @@ static void parse_rule(loader *ld, yaml_node_t *node, pack *p, rule *r)
     r->at = yaml_position(node);
     r->severity = SEVERITY_MEDIUM;
     r->gap = -1;
+    r->more = &no_details;
     rule_ctx c = {.r = r, .p = p};
     if (!yaml_walk_fields(&ld->w, node, "a rule", visit_rule, &c))
         return;
@@ -643,11 +675,12 @@ static void parse_rule(loader *ld, yaml_node_t *node, pack *p, rule *r)
         yaml_walk_error(&ld->w, node, "rule '%s' without 'name'", r->id ? r->id : "?");
     if (r->terms.count == 0 && r->patterns.count == 0)
         yaml_walk_error(&ld->w, node, "rule '%s' has neither 'terms' nor 'patterns'", r->id ? r->id : "?");
-    if (r->unit.dimension != QUANTITY_NONE && !r->has_reference_price)
+    if (r->more->unit.dimension != QUANTITY_NONE && !r->has_reference_price)
         yaml_walk_error(&ld->w, node, "rule '%s' has a unit but no reference_price", r->id ? r->id : "?");
-    for (size_t i = 0; i < r->model_count; i++)
-        if (r->models[i].unit.dimension != QUANTITY_NONE && !r->models[i].has_reference_price && !r->has_reference_price)
-            diagnostics_add(ld->w.diag, ld->w.file, r->models[i].at.line, r->models[i].at.column,
+    for (size_t i = 0; i < r->more->model_count; i++)
+        if (r->more->models[i].unit.dimension != QUANTITY_NONE && !r->more->models[i].has_reference_price &&
+            !r->has_reference_price)
+            diagnostics_add(ld->w.diag, ld->w.file, r->more->models[i].at.line, r->more->models[i].at.column,
                             "a model with a unit needs a reference_price (its own or the rule's)");
     /* flag and unless after the rest: they refer to reference_price and region */
     if (c.flag_node)
