@@ -315,8 +315,9 @@ static void compile_models(compiler *c, const pack *p, const rule *r, compiled_r
 {
     ruleset *rs = c->rs;
     size_t terms = 0;
-    for (size_t m = 0; m < r->model_count; m++)
-        terms += r->models[m].terms.count;
+    const rule_details *d = r->more;
+    for (size_t m = 0; m < d->model_count; m++)
+        terms += d->models[m].terms.count;
     if (!terms)
         return;
     if (!(cr->model_of_term = calloc(terms, sizeof *cr->model_of_term))) {
@@ -324,10 +325,10 @@ static void compile_models(compiler *c, const pack *p, const rule *r, compiled_r
         return;
     }
     cr->model_term_base = (uint32_t)rs->condition_term_count;
-    for (size_t m = 0; m < r->model_count; m++)
-        for (size_t t = 0; t < r->models[m].terms.count; t++) {
+    for (size_t m = 0; m < d->model_count; m++)
+        for (size_t t = 0; t < d->models[m].terms.count; t++) {
             cr->model_of_term[cr->model_term_count++] = (uint32_t)m;
-            add_literal(c, p->file, r->models[m].terms.at[t], r->models[m].terms.items[t], LITERAL_CONDITION_TERM,
+            add_literal(c, p->file, d->models[m].terms.at[t], d->models[m].terms.items[t], LITERAL_CONDITION_TERM,
                         (uint32_t)rs->condition_term_count++, true);
         }
 }

@@ -1260,9 +1260,9 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
     const listing_facts *l = s->listing;
     const rule *source = r->source;
     int m = select_model(s, r);
-    const rule_model *model = m >= 0 ? &source->models[m] : NULL;
+    const rule_model *model = m >= 0 ? &source->more->models[m] : NULL;
     double reference = source->has_reference_price ? source->reference_price : 0;
-    price_unit unit = source->unit;
+    price_unit unit = source->more->unit;
     if (model && model->has_reference_price)
         reference = model->reference_price;
     if (model && model->unit.dimension != QUANTITY_NONE)

@@ -58,7 +58,7 @@ static const char *model_owner(const ruleset *rs, uint32_t term)
     for (size_t i = 0; i < rs->rule_count; i++) {
         const compiled_rule *r = &rs->rules[i];
         if (r->model_term_count && term >= r->model_term_base && term - r->model_term_base < r->model_term_count) {
-            const rule_model *m = &r->source->models[r->model_of_term[term - r->model_term_base]];
+            const rule_model *m = &r->source->more->models[r->model_of_term[term - r->model_term_base]];
             snprintf(what, sizeof what, "model %s of %s", m->name ? m->name : m->terms.items[0], r->source->id);
             return what;
         }

@@ -5,6 +5,7 @@
 #include "rules/label_claim.h"
 #include "rules/base/string_set.h"
 #include "rules/base/yaml_walk.h"
+#include "rules/base/arena.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,7 +18,12 @@
 #define MAX_PACK_BYTES (16u << 20)
 #define MAX_GAP 8 /* inserted words in a tolerant phrase: beyond this it is two mentions, not one name */
 
-typedef yaml_walk loader;
+/* The walk, and the arena the pack's strings, lists and conditions come from
+ * (the pack's own: pack_free frees them all at once). */
+typedef struct loader {
+    yaml_walk w;
+    arena *arena;
+} loader;
 
 static const char *const kind_names[RULE_KIND_COUNT] = {"trademark", "gi", "collective_mark", "certification_mark",
                                                         "ocop", "plant_variety", "copyright"};
@@ -124,26 +130,12 @@ const char *severity_name(severity s)
 
 /* ---- conditions ---------------------------------------------------------- */
 
-static void condition_free(condition *c)
-{
-    if (!c)
-        return;
-    for (size_t i = 0; i < c->child_count; i++)
-        condition_free(c->children[i]);
-    free(c->children);
-    free(c->text);
-    for (size_t i = 0; i < c->value_count; i++)
-        free(c->values[i]);
-    free(c->values);
-    free(c);
-}
-
 static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, const rule *r, int depth);
 
 static bool rule_has_reference_price(const rule *r)
 {
-    for (size_t i = 0; i < r->model_count; i++)
-        if (r->models[i].has_reference_price)
+    for (size_t i = 0; i < r->more->model_count; i++)
+        if (r->more->models[i].has_reference_price)
             return true;
     return r->has_reference_price;
 }
@@ -152,21 +144,21 @@ static void parse_condition_list(loader *ld, yaml_node_t *node, const pack *p, c
                                  condition ***out, size_t *count, const char *what)
 {
     if (node->type != YAML_SEQUENCE_NODE) {
-        yaml_walk_error(ld, node, "%s must be a list of conditions", what);
+        yaml_walk_error(&ld->w, node, "%s must be a list of conditions", what);
         return;
     }
     size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
     if (n == 0) {
-        yaml_walk_error(ld, node, "%s is empty", what);
+        yaml_walk_error(&ld->w, node, "%s is empty", what);
         return;
     }
-    *out = calloc(n, sizeof **out);
+    *out = arena_calloc(ld->arena, n, sizeof **out);
     if (!*out) {
-        yaml_walk_out_of_memory(ld, node);
+        yaml_walk_out_of_memory(&ld->w, node);
         return;
     }
     for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
-        condition *c = parse_condition(ld, yaml_walk_node(ld, *item), p, r, depth + 1);
+        condition *c = parse_condition(ld, yaml_walk_node(&ld->w, *item), p, r, depth + 1);
         if (c)
             (*out)[(*count)++] = c;
     }
@@ -178,17 +170,16 @@ static void parse_condition_list(loader *ld, yaml_node_t *node, const pack *p, c
 static void parse_label_claim(loader *ld, yaml_node_t *node, const rule *r, condition *c)
 {
     if (node->type != YAML_MAPPING_NODE) {
-        yaml_walk_error(ld, node, "label_claim is a mapping such as {label: ocop, above: rated_level}");
+        yaml_walk_error(&ld->w, node, "label_claim is a mapping such as {label: ocop, above: rated_level}");
         return;
     }
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *key = yaml_walk_node(ld, pair->key), *value = yaml_walk_node(ld, pair->value);
+        yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
         const char *k = yaml_scalar(key);
         if (!k) {
-            yaml_walk_error(ld, key, "label_claim fields are names");
+            yaml_walk_error(&ld->w, key, "label_claim fields are names");
         } else if (!strcmp(k, "label")) {
-            free(c->text);
-            c->text = yaml_walk_string(ld, value, "label");
+            c->text = yaml_walk_string_in(&ld->w, ld->arena, value, "label");
             c->text_at = yaml_position(value);
             bool ok = c->text && *c->text && strlen(c->text) < 24;
             for (char *t = c->text; ok && *t; t++) {
@@ -197,53 +188,53 @@ static void parse_label_claim(loader *ld, yaml_node_t *node, const rule *r, cond
                 ok = (*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9');
             }
             if (c->text && !ok)
-                yaml_walk_error(ld, value, "label must be one word of letters a-z and digits (such as ocop), "
+                yaml_walk_error(&ld->w, value, "label must be one word of letters a-z and digits (such as ocop), "
                                            "not '%s'", c->text);
         } else if (!strcmp(k, "above")) {
             const char *s = yaml_scalar(value);
             if (s && !strcmp(s, "rated_level")) {
                 c->label_above_rated = true;
                 if (!r->rated_level)
-                    yaml_walk_error(ld, value, "above: rated_level needs the rule's rated_level");
+                    yaml_walk_error(&ld->w, value, "above: rated_level needs the rule's rated_level");
             } else {
-                yaml_walk_int(ld, value, "above", 1, LABEL_LEVEL_MAX, &c->label_above);
+                yaml_walk_int(&ld->w, value, "above", 1, LABEL_LEVEL_MAX, &c->label_above);
             }
         } else if (!strcmp(k, "outside")) {
             int range[2] = {0, 0};
             size_t n = value->type == YAML_SEQUENCE_NODE
                            ? (size_t)(value->data.sequence.items.top - value->data.sequence.items.start) : 0;
             if (n != 2) {
-                yaml_walk_error(ld, value, "outside is a range [LOW, HIGH] of valid levels, such as [3, 5]");
+                yaml_walk_error(&ld->w, value, "outside is a range [LOW, HIGH] of valid levels, such as [3, 5]");
                 continue;
             }
             for (size_t i = 0; i < 2; i++)
-                yaml_walk_int(ld, yaml_walk_node(ld, value->data.sequence.items.start[i]), "outside", 1, LABEL_LEVEL_MAX,
+                yaml_walk_int(&ld->w, yaml_walk_node(&ld->w, value->data.sequence.items.start[i]), "outside", 1, LABEL_LEVEL_MAX,
                               &range[i]);
             if (range[0] && range[1] && range[0] > range[1])
-                yaml_walk_error(ld, value, "outside: [%d, %d] is empty (LOW above HIGH)", range[0], range[1]);
+                yaml_walk_error(&ld->w, value, "outside: [%d, %d] is empty (LOW above HIGH)", range[0], range[1]);
             c->label_low = range[0];
             c->label_high = range[1];
         } else {
-            yaml_walk_error(ld, key, "unknown field '%s' in label_claim (known: label, above, outside)", k);
+            yaml_walk_error(&ld->w, key, "unknown field '%s' in label_claim (known: label, above, outside)", k);
         }
     }
-    if (!c->text && !(c->text = strdup("ocop")))
-        yaml_walk_out_of_memory(ld, node);
+    if (!c->text && !(c->text = arena_strdup(ld->arena, "ocop")))
+        yaml_walk_out_of_memory(&ld->w, node);
 }
 
 static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, const rule *r, int depth)
 {
     if (depth > 32) {
-        yaml_walk_error(ld, node, "conditions nested too deep");
+        yaml_walk_error(&ld->w, node, "conditions nested too deep");
         return NULL;
     }
     if (node->type != YAML_MAPPING_NODE) {
-        yaml_walk_error(ld, node, "a condition must be a mapping such as 'list: NAME' or 'any: [...]'");
+        yaml_walk_error(&ld->w, node, "a condition must be a mapping such as 'list: NAME' or 'any: [...]'");
         return NULL;
     }
-    condition *c = calloc(1, sizeof *c);
+    condition *c = arena_calloc(ld->arena, 1, sizeof *c);
     if (!c) {
-        yaml_walk_out_of_memory(ld, node);
+        yaml_walk_out_of_memory(&ld->w, node);
         return NULL;
     }
     c->at = yaml_position(node);
@@ -252,10 +243,10 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
     yaml_node_t *near_node = NULL;
     int kinds = 0;
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *key = yaml_walk_node(ld, pair->key), *value = yaml_walk_node(ld, pair->value);
+        yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
         const char *name = yaml_scalar(key);
         if (!name) {
-            yaml_walk_error(ld, key, "condition names must be strings");
+            yaml_walk_error(&ld->w, key, "condition names must be strings");
             continue;
         }
         if (!strcmp(name, "near")) {
@@ -263,7 +254,7 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             continue;
         }
         if (++kinds > 1) {
-            yaml_walk_error(ld, key, "'%s': one condition per entry; combine several with 'all:' or 'any:'", name);
+            yaml_walk_error(&ld->w, key, "'%s': one condition per entry; combine several with 'all:' or 'any:'", name);
             continue;
         }
         if (!strcmp(name, "any") || !strcmp(name, "all")) {
@@ -273,61 +264,59 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             c->type = CONDITION_NOT;
             condition *child = parse_condition(ld, value, p, r, depth + 1);
             if (child) {
-                c->children = calloc(1, sizeof *c->children);
-                if (c->children) {
+                c->children = arena_calloc(ld->arena, 1, sizeof *c->children);
+                if (c->children)
                     c->children[c->child_count++] = child;
-                } else {
-                    condition_free(child);
-                    yaml_walk_out_of_memory(ld, value);
-                }
+                else
+                    yaml_walk_out_of_memory(&ld->w, value);
             }
         } else if (!strcmp(name, "list")) {
             c->type = CONDITION_LIST;
-            c->text = yaml_walk_string(ld, value, "list");
+            c->text = yaml_walk_string_in(&ld->w, ld->arena, value, "list");
             c->text_at = yaml_position(value);
             if (c->text && !pack_find_list(p, c->text))
-                yaml_walk_error(ld, value, "unknown list '%s'%s", c->text,
+                yaml_walk_error(&ld->w, value, "unknown list '%s'%s", c->text,
                          p->list_count ? "" : " (this pack defines no lists)");
         } else if (!strcmp(name, "term")) {
             c->type = CONDITION_TERM;
-            c->text = yaml_walk_string(ld, value, "term");
+            c->text = yaml_walk_string_in(&ld->w, ld->arena, value, "term");
             c->text_at = yaml_position(value);
             if (c->text && !*c->text)
-                yaml_walk_error(ld, value, "empty term");
+                yaml_walk_error(&ld->w, value, "empty term");
         } else if (!strcmp(name, "pattern")) {
             c->type = CONDITION_PATTERN;
-            c->text = yaml_walk_string(ld, value, "pattern");
+            c->text = yaml_walk_string_in(&ld->w, ld->arena, value, "pattern");
             c->text_at = yaml_position(value);
             if (c->text && !*c->text)
-                yaml_walk_error(ld, value, "empty pattern");
+                yaml_walk_error(&ld->w, value, "empty pattern");
         } else if (!strcmp(name, "price_below")) {
             c->type = CONDITION_PRICE_BELOW;
-            if (yaml_walk_number(ld, value, "price_below", &c->ratio) && (c->ratio <= 0 || c->ratio > 1))
-                yaml_walk_error(ld, value, "price_below is a ratio of the reference price, above 0 and at most 1");
+            if (yaml_walk_number(&ld->w, value, "price_below", &c->ratio) && (c->ratio <= 0 || c->ratio > 1))
+                yaml_walk_error(&ld->w, value, "price_below is a ratio of the reference price, above 0 and at most 1");
             if (!rule_has_reference_price(r))
-                yaml_walk_error(ld, key, "price_below needs the rule's reference_price (or a model's)");
+                yaml_walk_error(&ld->w, key, "price_below needs the rule's reference_price (or a model's)");
         } else if (!strcmp(name, "seller_outside_region")) {
             c->type = CONDITION_SELLER_OUTSIDE_REGION;
-            yaml_walk_bool(ld, value, name, &c->value);
+            yaml_walk_bool(&ld->w, value, name, &c->value);
             if (r->region.count == 0)
-                yaml_walk_error(ld, key, "seller_outside_region needs the rule's region");
+                yaml_walk_error(&ld->w, key, "seller_outside_region needs the rule's region");
         } else if (!strcmp(name, "stated_origin_outside_region")) {
             c->type = CONDITION_STATED_ORIGIN_OUTSIDE_REGION;
-            yaml_walk_bool(ld, value, name, &c->value);
+            yaml_walk_bool(&ld->w, value, name, &c->value);
             if (r->region.count == 0)
-                yaml_walk_error(ld, key, "stated_origin_outside_region needs the rule's region");
+                yaml_walk_error(&ld->w, key, "stated_origin_outside_region needs the rule's region");
         } else if (!strcmp(name, "traceable_sourcing")) {
             c->type = CONDITION_TRACEABLE_SOURCING;
-            yaml_walk_bool(ld, value, name, &c->value);
+            yaml_walk_bool(&ld->w, value, name, &c->value);
         } else if (!strcmp(name, "unauthorized_seller")) {
             c->type = CONDITION_UNAUTHORIZED_SELLER;
-            yaml_walk_bool(ld, value, name, &c->value);
+            yaml_walk_bool(&ld->w, value, name, &c->value);
         } else if (!strcmp(name, "official_store")) {
             c->type = CONDITION_OFFICIAL_STORE;
-            yaml_walk_bool(ld, value, name, &c->value);
+            yaml_walk_bool(&ld->w, value, name, &c->value);
         } else if (!strcmp(name, "livestream")) {
             c->type = CONDITION_LIVESTREAM;
-            yaml_walk_bool(ld, value, name, &c->value);
+            yaml_walk_bool(&ld->w, value, name, &c->value);
         } else if (!strcmp(name, "hashtags")) {
             c->type = CONDITION_HASHTAGS;
             const char *mode = yaml_scalar(value);
@@ -338,31 +327,30 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
             else if (mode && !strcmp(mode, "none"))
                 c->hashtags = HASHTAGS_NONE;
             else
-                yaml_walk_error(ld, value, "hashtags must be only, some or none, not '%s'", mode ? mode : "?");
+                yaml_walk_error(&ld->w, value, "hashtags must be only, some or none, not '%s'", mode ? mode : "?");
         } else if (!strcmp(name, "label_claim")) {
             c->type = CONDITION_LABEL_CLAIM;
             parse_label_claim(ld, value, r, c);
         } else if (!strcmp(name, "category")) {
             c->type = CONDITION_CATEGORY;
             string_list values = {0};
-            yaml_walk_string_list(ld, value, "category", &values);
-            c->values = values.items;
+            yaml_walk_string_list_in(&ld->w, ld->arena, value, "category", &values);
+            c->values = values.items; /* the positions stay in the arena, unread */
             c->value_count = values.count;
-            free(values.at);
         } else {
-            yaml_walk_error(ld, key, "unknown condition '%s' (known: any, all, not, list, term, pattern, price_below, "
+            yaml_walk_error(&ld->w, key, "unknown condition '%s' (known: any, all, not, list, term, pattern, price_below, "
                               "seller_outside_region, stated_origin_outside_region, traceable_sourcing, "
                               "unauthorized_seller, official_store, livestream, category, hashtags, label_claim)",
                      name);
         }
     }
     if (kinds == 0)
-        yaml_walk_error(ld, node, "empty condition");
+        yaml_walk_error(&ld->w, node, "empty condition");
     if (near_node) {
         if (c->type != CONDITION_LIST)
-            yaml_walk_error(ld, near_node, "'near' goes with 'list' only");
+            yaml_walk_error(&ld->w, near_node, "'near' goes with 'list' only");
         else
-            yaml_walk_int(ld, near_node, "near", 0, 1000, &c->near);
+            yaml_walk_int(&ld->w, near_node, "near", 0, 1000, &c->near);
     }
     return c;
 }
@@ -379,66 +367,78 @@ static bool valid_id(const char *id)
     return true;
 }
 
+/* Rules without owner, notes, tests, unit, models or context share this one. */
+static const rule_details no_details;
+
+/* The rule's own details, made (in the arena) the first time one is written;
+ * NULL (diagnosed) out of memory. */
+static rule_details *details(loader *ld, yaml_node_t *node, rule *r)
+{
+    if (r->more == &no_details) {
+        rule_details *d = arena_calloc(ld->arena, 1, sizeof *d);
+        if (!d) {
+            yaml_walk_out_of_memory(&ld->w, node);
+            return NULL;
+        }
+        r->more = d;
+    }
+    return (rule_details *)r->more; /* the arena's: writable */
+}
+
 static void parse_examples(loader *ld, yaml_node_t *node, const char *what, rule_example **out, size_t *count)
 {
     if (node->type != YAML_SEQUENCE_NODE) {
-        yaml_walk_error(ld, node, "tests.%s must be a list of texts", what);
+        yaml_walk_error(&ld->w, node, "tests.%s must be a list of texts", what);
         return;
     }
     size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    *out = calloc(n ? n : 1, sizeof **out);
+    *out = arena_calloc(ld->arena, n ? n : 1, sizeof **out);
     if (!*out) {
-        yaml_walk_out_of_memory(ld, node);
+        yaml_walk_out_of_memory(&ld->w, node);
         return;
     }
     for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
-        yaml_node_t *child = yaml_walk_node(ld, *item);
+        yaml_node_t *child = yaml_walk_node(&ld->w, *item);
         rule_example *e = &(*out)[*count];
         memset(e, 0, sizeof *e);
         e->at = yaml_position(child);
         if (child->type == YAML_SCALAR_NODE) {
-            if (!(e->text = strdup(yaml_scalar(child))))
-                yaml_walk_out_of_memory(ld, child);
+            if (!(e->text = arena_strdup(ld->arena, yaml_scalar(child))))
+                yaml_walk_out_of_memory(&ld->w, child);
         } else if (child->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *pair = child->data.mapping.pairs.start; pair < child->data.mapping.pairs.top;
                  pair++) {
-                yaml_node_t *key = yaml_walk_node(ld, pair->key), *value = yaml_walk_node(ld, pair->value);
+                yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
                 const char *k = yaml_scalar(key);
                 if (!k)
                     continue;
                 if (!strcmp(k, "text"))
-                    e->text = yaml_walk_string(ld, value, "text");
+                    e->text = yaml_walk_string_in(&ld->w, ld->arena, value, "text");
                 else if (!strcmp(k, "price"))
-                    e->has_price = yaml_walk_number(ld, value, "price", &e->price);
+                    e->has_price = yaml_walk_number(&ld->w, value, "price", &e->price);
                 else if (!strcmp(k, "seller"))
-                    e->seller = yaml_walk_string(ld, value, "seller");
+                    e->seller = yaml_walk_string_in(&ld->w, ld->arena, value, "seller");
                 else if (!strcmp(k, "seller_location"))
-                    e->seller_location = yaml_walk_string(ld, value, "seller_location");
+                    e->seller_location = yaml_walk_string_in(&ld->w, ld->arena, value, "seller_location");
                 else if (!strcmp(k, "platform"))
-                    e->platform = yaml_walk_string(ld, value, "platform");
+                    e->platform = yaml_walk_string_in(&ld->w, ld->arena, value, "platform");
                 else if (!strcmp(k, "category"))
-                    e->category = yaml_walk_string(ld, value, "category");
+                    e->category = yaml_walk_string_in(&ld->w, ld->arena, value, "category");
                 else if (!strcmp(k, "official"))
-                    yaml_walk_bool(ld, value, "official", &e->official);
+                    yaml_walk_bool(&ld->w, value, "official", &e->official);
                 else if (!strcmp(k, "livestream"))
-                    yaml_walk_bool(ld, value, "livestream", &e->livestream);
+                    yaml_walk_bool(&ld->w, value, "livestream", &e->livestream);
                 else
-                    yaml_walk_error(ld, key, "unknown field '%s' in a test (known: text, price, seller, seller_location, "
+                    yaml_walk_error(&ld->w, key, "unknown field '%s' in a test (known: text, price, seller, seller_location, "
                                       "platform, category, official, livestream)", k);
             }
             if (!e->text)
-                yaml_walk_error(ld, child, "a test needs 'text'");
+                yaml_walk_error(&ld->w, child, "a test needs 'text'");
         } else {
-            yaml_walk_error(ld, child, "a test is a text, or a mapping with 'text' and the listing's facts");
+            yaml_walk_error(&ld->w, child, "a test is a text, or a mapping with 'text' and the listing's facts");
         }
         if (e->text)
-            (*count)++;
-        else {
-            free(e->seller);
-            free(e->seller_location);
-            free(e->platform);
-            free(e->category);
-        }
+            (*count)++; /* else the next overwrites it (what it took stays in the arena) */
     }
 }
 
@@ -449,15 +449,17 @@ typedef struct rule_ctx {
     bool has_id, has_kind, has_name;
 } rule_ctx;
 
-static void visit_tests(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+static void visit_tests(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
 {
+    loader *ld = (loader *)w; /* the walk is its first member */
     rule *r = ctx;
-    if (!strcmp(key, "flag"))
-        parse_examples(ld, value, "flag", &r->flag_examples, &r->flag_example_count);
-    else if (!strcmp(key, "pass"))
-        parse_examples(ld, value, "pass", &r->pass_examples, &r->pass_example_count);
-    else
-        yaml_walk_error(ld, key_node, "unknown field '%s' in tests (known: flag, pass)", key);
+    rule_details *d = !strcmp(key, "flag") || !strcmp(key, "pass") ? details(ld, value, r) : NULL;
+    if (d && !strcmp(key, "flag"))
+        parse_examples(ld, value, "flag", &d->flag_examples, &r->flag_example_count);
+    else if (d)
+        parse_examples(ld, value, "pass", &d->pass_examples, &r->pass_example_count);
+    else if (strcmp(key, "flag") && strcmp(key, "pass"))
+        yaml_walk_error(&ld->w, key_node, "unknown field '%s' in tests (known: flag, pass)", key);
 }
 
 /* unit: what reference_price is for ("800 g", "1 month", "100 viên", "item"). */
@@ -465,59 +467,60 @@ static void parse_unit(loader *ld, yaml_node_t *value, price_unit *out)
 {
     const char *text = yaml_scalar(value);
     if (!text || price_unit_parse(text, out) < 0)
-        yaml_walk_error(ld, value, "unknown unit '%s' (known: item; N g, kg, lạng; N ml, l; N viên, gói, ống, miếng, "
+        yaml_walk_error(&ld->w, value, "unknown unit '%s' (known: item; N g, kg, lạng; N ml, l; N viên, gói, ống, miếng, "
                                    "túi, cái; pack of N; N month(s), tháng, year(s), năm)", text ? text : "?");
 }
 
-static void visit_model(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+static void visit_model(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
 {
+    loader *ld = (loader *)w; /* the walk is its first member */
     rule_model *m = ctx;
     if (!strcmp(key, "name")) {
-        m->name = yaml_walk_string(ld, value, "name");
+        m->name = yaml_walk_string_in(&ld->w, ld->arena, value, "name");
     } else if (!strcmp(key, "terms")) {
-        yaml_walk_string_list(ld, value, "terms", &m->terms);
+        yaml_walk_string_list_in(&ld->w, ld->arena, value, "terms", &m->terms);
     } else if (!strcmp(key, "categories")) {
-        yaml_walk_string_list(ld, value, "categories", &m->categories);
+        yaml_walk_string_list_in(&ld->w, ld->arena, value, "categories", &m->categories);
     } else if (!strcmp(key, "reference_price")) {
-        if (yaml_walk_number(ld, value, "reference_price", &m->reference_price)) {
+        if (yaml_walk_number(&ld->w, value, "reference_price", &m->reference_price)) {
             m->has_reference_price = m->reference_price > 0;
             if (!m->has_reference_price)
-                yaml_walk_error(ld, value, "reference_price must be above 0");
+                yaml_walk_error(&ld->w, value, "reference_price must be above 0");
         }
     } else if (!strcmp(key, "unit")) {
         parse_unit(ld, value, &m->unit);
     } else {
-        yaml_walk_error(ld, key_node, "unknown field '%s' in a model (known: name, terms, reference_price, unit, "
+        yaml_walk_error(&ld->w, key_node, "unknown field '%s' in a model (known: name, terms, reference_price, unit, "
                                       "categories)", key);
     }
 }
 
 /* models: [{name, terms, reference_price, unit, categories}, ...] */
-static void parse_models(loader *ld, yaml_node_t *node, rule *r)
+static void parse_models(loader *ld, yaml_node_t *node, rule_details *r)
 {
     if (node->type != YAML_SEQUENCE_NODE) {
-        yaml_walk_error(ld, node, "models must be a list of {terms, reference_price, ...}");
+        yaml_walk_error(&ld->w, node, "models must be a list of {terms, reference_price, ...}");
         return;
     }
     size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
     if (r->models || n == 0) {
-        yaml_walk_error(ld, node, r->models ? "models given twice" : "models is empty");
+        yaml_walk_error(&ld->w, node, r->models ? "models given twice" : "models is empty");
         return;
     }
-    if (!(r->models = calloc(n, sizeof *r->models))) {
-        yaml_walk_out_of_memory(ld, node);
+    if (!(r->models = arena_calloc(ld->arena, n, sizeof *r->models))) {
+        yaml_walk_out_of_memory(&ld->w, node);
         return;
     }
     for (yaml_node_item_t *item = node->data.sequence.items.start; item < node->data.sequence.items.top; item++) {
-        yaml_node_t *child = yaml_walk_node(ld, *item);
+        yaml_node_t *child = yaml_walk_node(&ld->w, *item);
         rule_model *m = &r->models[r->model_count++];
         m->at = yaml_position(child);
-        if (!yaml_walk_fields(ld, child, "a model", visit_model, m))
+        if (!yaml_walk_fields(&ld->w, child, "a model", visit_model, m))
             continue;
         if (m->terms.count == 0)
-            yaml_walk_error(ld, child, "a model needs 'terms'");
+            yaml_walk_error(&ld->w, child, "a model needs 'terms'");
         if (!m->has_reference_price && m->unit.dimension == QUANTITY_NONE && m->categories.count == 0)
-            yaml_walk_error(ld, child, "a model needs a reference_price, a unit or categories");
+            yaml_walk_error(&ld->w, child, "a model needs a reference_price, a unit or categories");
     }
 }
 
@@ -525,41 +528,43 @@ static void parse_models(loader *ld, yaml_node_t *node, rule *r)
 static void parse_context(loader *ld, yaml_node_t *node, const pack *p, rule *r)
 {
     if (node->type != YAML_MAPPING_NODE) {
-        yaml_walk_error(ld, node, "context must be a mapping such as {list: film_words, near: 5}");
+        yaml_walk_error(&ld->w, node, "context must be a mapping such as {list: film_words, near: 5}");
         return;
     }
     r->context_near = -1;
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *key = yaml_walk_node(ld, pair->key), *value = yaml_walk_node(ld, pair->value);
+        yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
         const char *name = yaml_scalar(key);
         if (name && !strcmp(name, "list")) {
-            free(r->context_list);
-            r->context_list = yaml_walk_string(ld, value, "list");
-            r->context_at = yaml_position(value);
+            r->context_list = yaml_walk_string_in(&ld->w, ld->arena, value, "list");
+            rule_details *d = details(ld, value, r);
+            if (d)
+                d->context_at = yaml_position(value);
             if (r->context_list && !pack_find_list(p, r->context_list))
-                yaml_walk_error(ld, value, "unknown list '%s'%s", r->context_list,
+                yaml_walk_error(&ld->w, value, "unknown list '%s'%s", r->context_list,
                                 p->list_count ? "" : " (this pack defines no lists)");
         } else if (name && !strcmp(name, "near")) {
-            yaml_walk_int(ld, value, "near", 0, 1000, &r->context_near);
+            yaml_walk_int(&ld->w, value, "near", 0, 1000, &r->context_near);
         } else {
-            yaml_walk_error(ld, key, "unknown field '%s' in context (known: list, near)", name ? name : "?");
+            yaml_walk_error(&ld->w, key, "unknown field '%s' in context (known: list, near)", name ? name : "?");
         }
     }
     if (!r->context_list)
-        yaml_walk_error(ld, node, "context needs a list");
+        yaml_walk_error(&ld->w, node, "context needs a list");
     if (r->context_near < 0)
-        yaml_walk_error(ld, node, "context needs near (the most words between a term and the list's term)");
+        yaml_walk_error(&ld->w, node, "context needs near (the most words between a term and the list's term)");
 }
 
-static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+static void visit_rule(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
 {
+    loader *ld = (loader *)w; /* the walk is its first member */
     rule_ctx *c = ctx;
     rule *r = c->r;
     if (!strcmp(key, "id")) {
         c->has_id = true;
-        r->id = yaml_walk_string(ld, value, "id");
+        r->id = yaml_walk_string_in(&ld->w, ld->arena, value, "id");
         if (r->id && !valid_id(r->id))
-            yaml_walk_error(ld, value, "rule id '%s' may contain only a-z 0-9 . _ -", r->id);
+            yaml_walk_error(&ld->w, value, "rule id '%s' may contain only a-z 0-9 . _ -", r->id);
     } else if (!strcmp(key, "kind")) {
         c->has_kind = true;
         const char *k = yaml_scalar(value);
@@ -567,51 +572,61 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
         while (k && i < RULE_KIND_COUNT && strcmp(kind_names[i], k))
             i++;
         if (!k || i == RULE_KIND_COUNT)
-            yaml_walk_error(ld, value, "unknown kind '%s' (known: trademark, gi, collective_mark, certification_mark, ocop, "
+            yaml_walk_error(&ld->w, value, "unknown kind '%s' (known: trademark, gi, collective_mark, certification_mark, ocop, "
                                 "plant_variety, copyright)", k ? k : "?");
         else
             r->kind = (rule_kind)i;
     } else if (!strcmp(key, "name")) {
         c->has_name = true;
-        r->name = yaml_walk_string(ld, value, "name");
+        r->name = yaml_walk_string_in(&ld->w, ld->arena, value, "name");
     } else if (!strcmp(key, "owner")) {
-        r->owner = yaml_walk_string(ld, value, "owner");
+        rule_details *d = details(ld, value, r);
+        if (d)
+            d->owner = yaml_walk_string_in(&ld->w, ld->arena, value, "owner");
     } else if (!strcmp(key, "registration")) {
-        r->registration = yaml_walk_string(ld, value, "registration");
+        rule_details *d = details(ld, value, r);
+        if (d)
+            d->registration = yaml_walk_string_in(&ld->w, ld->arena, value, "registration");
     } else if (!strcmp(key, "note")) {
-        r->note = yaml_walk_string(ld, value, "note");
+        rule_details *d = details(ld, value, r);
+        if (d)
+            d->note = yaml_walk_string_in(&ld->w, ld->arena, value, "note");
     } else if (!strcmp(key, "categories")) {
-        yaml_walk_string_list(ld, value, "categories", &r->categories);
+        yaml_walk_string_list_in(&ld->w, ld->arena, value, "categories", &r->categories);
     } else if (!strcmp(key, "terms")) {
-        yaml_walk_string_list(ld, value, "terms", &r->terms);
+        yaml_walk_string_list_in(&ld->w, ld->arena, value, "terms", &r->terms);
     } else if (!strcmp(key, "patterns")) {
-        yaml_walk_string_list(ld, value, "patterns", &r->patterns);
+        yaml_walk_string_list_in(&ld->w, ld->arena, value, "patterns", &r->patterns);
     } else if (!strcmp(key, "authorized_sellers")) {
-        yaml_walk_string_list(ld, value, "authorized_sellers", &r->authorized_sellers);
+        yaml_walk_string_list_in(&ld->w, ld->arena, value, "authorized_sellers", &r->authorized_sellers);
     } else if (!strcmp(key, "region")) {
-        yaml_walk_string_list(ld, value, "region", &r->region);
+        yaml_walk_string_list_in(&ld->w, ld->arena, value, "region", &r->region);
     } else if (!strcmp(key, "reference_price")) {
-        if (yaml_walk_number(ld, value, "reference_price", &r->reference_price)) {
+        if (yaml_walk_number(&ld->w, value, "reference_price", &r->reference_price)) {
             r->has_reference_price = r->reference_price > 0;
             if (!r->has_reference_price)
-                yaml_walk_error(ld, value, "reference_price must be above 0");
+                yaml_walk_error(&ld->w, value, "reference_price must be above 0");
         }
     } else if (!strcmp(key, "unit")) {
-        parse_unit(ld, value, &r->unit);
+        rule_details *d = details(ld, value, r);
+        if (d)
+            parse_unit(ld, value, &d->unit);
     } else if (!strcmp(key, "models")) {
-        parse_models(ld, value, r);
+        rule_details *d = details(ld, value, r);
+        if (d)
+            parse_models(ld, value, d);
     } else if (!strcmp(key, "authorized_exempt")) {
         bool exempt = true;
-        if (yaml_walk_bool(ld, value, "authorized_exempt", &exempt))
+        if (yaml_walk_bool(&ld->w, value, "authorized_exempt", &exempt))
             r->authorized_not_exempt = !exempt;
     } else if (!strcmp(key, "rated_level")) {
-        yaml_walk_int(ld, value, "rated_level", 1, LABEL_LEVEL_MAX, &r->rated_level);
+        yaml_walk_int(&ld->w, value, "rated_level", 1, LABEL_LEVEL_MAX, &r->rated_level);
     } else if (!strcmp(key, "fallback")) {
-        yaml_walk_bool(ld, value, "fallback", &r->fallback);
+        yaml_walk_bool(&ld->w, value, "fallback", &r->fallback);
     } else if (!strcmp(key, "gap")) {
-        yaml_walk_int(ld, value, "gap", 0, MAX_GAP, &r->gap);
+        yaml_walk_int(&ld->w, value, "gap", 0, MAX_GAP, &r->gap);
     } else if (!strcmp(key, "either_order")) {
-        yaml_walk_bool(ld, value, "either_order", &r->either_order);
+        yaml_walk_bool(&ld->w, value, "either_order", &r->either_order);
     } else if (!strcmp(key, "context")) {
         parse_context(ld, value, c->p, r);
     } else if (!strcmp(key, "flag")) {
@@ -624,19 +639,19 @@ static void visit_rule(loader *ld, const char *key, yaml_node_t *key_node, yaml_
         while (s && i <= SEVERITY_CRITICAL && strcmp(severity_names[i], s))
             i++;
         if (!s || i > SEVERITY_CRITICAL)
-            yaml_walk_error(ld, value, "unknown severity '%s' (known: low, medium, high, critical)", s ? s : "?");
+            yaml_walk_error(&ld->w, value, "unknown severity '%s' (known: low, medium, high, critical)", s ? s : "?");
         else
             r->severity = (severity)i;
     } else if (!strcmp(key, "tests")) {
-        yaml_walk_fields(ld, value, "tests", visit_tests, r);
+        yaml_walk_fields(&ld->w, value, "tests", visit_tests, r);
     } else if (!strcmp(key, "intent")) {
         const char *s = yaml_scalar(value);
         if (s && !strcmp(s, "any"))
             r->any_intent = true;
         else if (!s || strcmp(s, "sale"))
-            yaml_walk_error(ld, value, "intent must be sale (the default) or any, not '%s'", s ? s : "?");
+            yaml_walk_error(&ld->w, value, "intent must be sale (the default) or any, not '%s'", s ? s : "?");
     } else {
-        yaml_walk_error(ld, key_node, "unknown field '%s' in rule (known: id, kind, name, terms, patterns, owner, "
+        yaml_walk_error(&ld->w, key_node, "unknown field '%s' in rule (known: id, kind, name, terms, patterns, owner, "
                                "registration, categories, note, authorized_sellers, authorized_exempt, reference_price, "
                                "unit, models, region, rated_level, fallback, gap, either_order, context, flag, unless, "
                                "severity, intent, tests)", key);
@@ -648,22 +663,24 @@ static void parse_rule(loader *ld, yaml_node_t *node, pack *p, rule *r)
     r->at = yaml_position(node);
     r->severity = SEVERITY_MEDIUM;
     r->gap = -1;
+    r->more = &no_details;
     rule_ctx c = {.r = r, .p = p};
-    if (!yaml_walk_fields(ld, node, "a rule", visit_rule, &c))
+    if (!yaml_walk_fields(&ld->w, node, "a rule", visit_rule, &c))
         return;
     if (!c.has_id)
-        yaml_walk_error(ld, node, "rule without 'id'");
+        yaml_walk_error(&ld->w, node, "rule without 'id'");
     if (!c.has_kind)
-        yaml_walk_error(ld, node, "rule '%s' without 'kind'", r->id ? r->id : "?");
+        yaml_walk_error(&ld->w, node, "rule '%s' without 'kind'", r->id ? r->id : "?");
     if (!c.has_name)
-        yaml_walk_error(ld, node, "rule '%s' without 'name'", r->id ? r->id : "?");
+        yaml_walk_error(&ld->w, node, "rule '%s' without 'name'", r->id ? r->id : "?");
     if (r->terms.count == 0 && r->patterns.count == 0)
-        yaml_walk_error(ld, node, "rule '%s' has neither 'terms' nor 'patterns'", r->id ? r->id : "?");
-    if (r->unit.dimension != QUANTITY_NONE && !r->has_reference_price)
-        yaml_walk_error(ld, node, "rule '%s' has a unit but no reference_price", r->id ? r->id : "?");
-    for (size_t i = 0; i < r->model_count; i++)
-        if (r->models[i].unit.dimension != QUANTITY_NONE && !r->models[i].has_reference_price && !r->has_reference_price)
-            diagnostics_add(ld->diag, ld->file, r->models[i].at.line, r->models[i].at.column,
+        yaml_walk_error(&ld->w, node, "rule '%s' has neither 'terms' nor 'patterns'", r->id ? r->id : "?");
+    if (r->more->unit.dimension != QUANTITY_NONE && !r->has_reference_price)
+        yaml_walk_error(&ld->w, node, "rule '%s' has a unit but no reference_price", r->id ? r->id : "?");
+    for (size_t i = 0; i < r->more->model_count; i++)
+        if (r->more->models[i].unit.dimension != QUANTITY_NONE && !r->more->models[i].has_reference_price &&
+            !r->has_reference_price)
+            diagnostics_add(ld->w.diag, ld->w.file, r->more->models[i].at.line, r->more->models[i].at.column,
                             "a model with a unit needs a reference_price (its own or the rule's)");
     /* flag and unless after the rest: they refer to reference_price and region */
     if (c.flag_node)
@@ -672,84 +689,46 @@ static void parse_rule(loader *ld, yaml_node_t *node, pack *p, rule *r)
         parse_condition_list(ld, c.unless_node, p, r, 0, &r->unless, &r->unless_count, "unless");
 }
 
-static void rule_free(rule *r)
-{
-    free(r->id);
-    free(r->name);
-    free(r->owner);
-    free(r->registration);
-    free(r->note);
-    free(r->context_list);
-    string_list_free(&r->categories);
-    string_list_free(&r->terms);
-    string_list_free(&r->patterns);
-    string_list_free(&r->authorized_sellers);
-    string_list_free(&r->region);
-    for (size_t i = 0; i < r->model_count; i++) {
-        free(r->models[i].name);
-        string_list_free(&r->models[i].terms);
-        string_list_free(&r->models[i].categories);
-    }
-    free(r->models);
-    condition_free(r->flag);
-    for (size_t i = 0; i < r->unless_count; i++)
-        condition_free(r->unless[i]);
-    free(r->unless);
-    rule_example *sets[2] = {r->flag_examples, r->pass_examples};
-    size_t counts[2] = {r->flag_example_count, r->pass_example_count};
-    for (int s = 0; s < 2; s++) {
-        for (size_t i = 0; i < counts[s]; i++) {
-            free(sets[s][i].text);
-            free(sets[s][i].seller);
-            free(sets[s][i].seller_location);
-            free(sets[s][i].platform);
-            free(sets[s][i].category);
-        }
-        free(sets[s]);
-    }
-}
-
 /* ---- the pack ---------------------------------------------------------------- */
 
 static void parse_lists(loader *ld, yaml_node_t *node, pack *p)
 {
     if (node->type != YAML_MAPPING_NODE) {
-        yaml_walk_error(ld, node, "lists must map list names to lists of terms");
+        yaml_walk_error(&ld->w, node, "lists must map list names to lists of terms");
         return;
     }
     size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
     p->lists = calloc(n ? n : 1, sizeof *p->lists);
     if (!p->lists) {
-        yaml_walk_out_of_memory(ld, node);
+        yaml_walk_out_of_memory(&ld->w, node);
         return;
     }
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *key = yaml_walk_node(ld, pair->key);
+        yaml_node_t *key = yaml_walk_node(&ld->w, pair->key);
         const char *name = yaml_scalar(key);
         if (!name || !*name) {
-            yaml_walk_error(ld, key, "a list needs a name");
+            yaml_walk_error(&ld->w, key, "a list needs a name");
             continue;
         }
-        char *copy = strdup(name);
+        char *copy = arena_strdup(ld->arena, name);
         if (!copy) {
-            yaml_walk_out_of_memory(ld, key);
+            yaml_walk_out_of_memory(&ld->w, key);
             continue;
         }
         long known = string_set_add(&p->list_index, copy, p->list_count); /* the set borrows the pack's copy */
         if (known != -1) {
             if (known == -2)
-                yaml_walk_out_of_memory(ld, key);
+                yaml_walk_out_of_memory(&ld->w, key);
             else
-                yaml_walk_error(ld, key, "duplicate list '%s'", name);
-            free(copy);
+                yaml_walk_error(&ld->w, key, "duplicate list '%s'", name);
             continue;
         }
         term_list *l = &p->lists[p->list_count++];
         l->name = copy;
         l->at = yaml_position(key);
-        yaml_walk_string_list(ld, yaml_walk_node(ld, pair->value), "a list", &l->terms);
+        yaml_walk_string_list_in(&ld->w, ld->arena, yaml_walk_node(&ld->w, pair->value), "a list", &l->terms);
         if (l->terms.count == 0)
-            yaml_walk_error(ld, key, "list '%s' is empty", name);
+            yaml_walk_error(&ld->w, key, "list '%s' is empty", name);
     }
 }
 
@@ -758,35 +737,35 @@ static void parse_lists(loader *ld, yaml_node_t *node, pack *p)
 static void parse_goods_groups(loader *ld, yaml_node_t *node, pack *p)
 {
     if (node->type != YAML_MAPPING_NODE) {
-        yaml_walk_error(ld, node, "goods_groups must map rule categories to goods groups");
+        yaml_walk_error(&ld->w, node, "goods_groups must map rule categories to goods groups");
         return;
     }
     size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
-    p->group_categories.items = calloc(n ? n : 1, sizeof(char *));
-    p->group_categories.at = calloc(n ? n : 1, sizeof(position));
+    p->group_categories.items = arena_calloc(ld->arena, n ? n : 1, sizeof(char *));
+    p->group_categories.at = arena_calloc(ld->arena, n ? n : 1, sizeof(position));
     p->group_values = calloc(n ? n : 1, sizeof *p->group_values);
     if (!p->group_categories.items || !p->group_categories.at || !p->group_values) {
-        yaml_walk_out_of_memory(ld, node);
+        yaml_walk_out_of_memory(&ld->w, node);
         return;
     }
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *key = yaml_walk_node(ld, pair->key), *value = yaml_walk_node(ld, pair->value);
+        yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
         const char *category = yaml_scalar(key), *group = yaml_scalar(value);
         goods_group g = group ? goods_group_named(group) : GOODS_GROUP_COUNT;
         if (!category || !*category) {
-            yaml_walk_error(ld, key, "a category name in goods_groups must be a string");
+            yaml_walk_error(&ld->w, key, "a category name in goods_groups must be a string");
             continue;
         }
         if (g == GOODS_GROUP_COUNT) {
-            yaml_walk_error(ld, value, "unknown goods group '%s' (known: consumer_goods, pharmaceuticals, cosmetics, "
+            yaml_walk_error(&ld->w, value, "unknown goods group '%s' (known: consumer_goods, pharmaceuticals, cosmetics, "
                                        "health_supplements, agricultural_inputs, plant_varieties_seed, "
                                        "regional_specialties_ocop, software, films, music, games, books, tv, other)",
                             group ? group : "?");
             continue;
         }
         size_t i = p->group_categories.count;
-        if (!(p->group_categories.items[i] = strdup(category))) {
-            yaml_walk_out_of_memory(ld, key);
+        if (!(p->group_categories.items[i] = arena_strdup(ld->arena, category))) {
+            yaml_walk_out_of_memory(&ld->w, key);
             continue;
         }
         p->group_categories.at[i] = yaml_position(key);
@@ -795,23 +774,24 @@ static void parse_goods_groups(loader *ld, yaml_node_t *node, pack *p)
     }
 }
 
-static void visit_pack(loader *ld, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
+static void visit_pack(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
 {
+    loader *ld = (loader *)w; /* the walk is its first member */
     pack *p = ctx;
     if (!strcmp(key, "pack"))
-        p->name = yaml_walk_string(ld, value, "pack");
+        p->name = yaml_walk_string_in(&ld->w, ld->arena, value, "pack");
     else if (!strcmp(key, "version"))
-        p->version = yaml_walk_string(ld, value, "version");
+        p->version = yaml_walk_string_in(&ld->w, ld->arena, value, "version");
     else if (!strcmp(key, "description"))
-        p->description = yaml_walk_string(ld, value, "description");
+        p->description = yaml_walk_string_in(&ld->w, ld->arena, value, "description");
     else if (!strcmp(key, "lists") || !strcmp(key, "rules"))
         ; /* handled in order below: rules refer to lists */
     else if (!strcmp(key, "goods_groups"))
         parse_goods_groups(ld, value, p);
     else if (!strcmp(key, "gap"))
-        yaml_walk_int(ld, value, "gap", 0, MAX_GAP, &p->gap);
+        yaml_walk_int(&ld->w, value, "gap", 0, MAX_GAP, &p->gap);
     else
-        yaml_walk_error(ld, key_node, "unknown field '%s' at the top of the pack (known: pack, version, description, lists, "
+        yaml_walk_error(&ld->w, key_node, "unknown field '%s' at the top of the pack (known: pack, version, description, lists, "
                                "goods_groups, gap, rules)", key);
 }
 
@@ -996,7 +976,7 @@ static pack *load_pack(const char *name, const char *yaml, size_t length, bool s
         diagnostics_add(diag, name, 0, 0, "out of memory");
         return NULL;
     }
-    if (!(p->file = strdup(name))) {
+    if (!(p->file = arena_strdup(&p->memory, name))) {
         diagnostics_add(diag, name, 0, 0, "out of memory");
         pack_free(p);
         return NULL;
@@ -1018,29 +998,29 @@ static pack *load_pack(const char *name, const char *yaml, size_t length, bool s
         pack_free(p);
         return NULL;
     }
-    loader ld = {name, &document, diag};
+    loader ld = {{name, &document, diag}, &p->memory};
     yaml_node_t *root = yaml_document_get_root_node(&document);
     if (!root) {
         diagnostics_add(diag, name, 0, 0, "empty file");
-    } else if (yaml_walk_fields(&ld, root, "a rule pack", visit_pack, p)) {
+    } else if (yaml_walk_fields(&ld.w, root, "a rule pack", visit_pack, p)) {
         if (!p->name)
-            yaml_walk_error(&ld, root, "the pack has no 'pack:' name");
+            yaml_walk_error(&ld.w, root, "the pack has no 'pack:' name");
         if (!p->version)
-            yaml_walk_error(&ld, root, "the pack has no 'version'");
-        yaml_node_t *lists = yaml_walk_find(&ld, root, "lists");
+            yaml_walk_error(&ld.w, root, "the pack has no 'version'");
+        yaml_node_t *lists = yaml_walk_find(&ld.w, root, "lists");
         if (lists)
             parse_lists(&ld, lists, p);
-        yaml_node_t *rules = yaml_walk_find(&ld, root, "rules");
+        yaml_node_t *rules = yaml_walk_find(&ld.w, root, "rules");
         if (!rules) {
-            yaml_walk_error(&ld, root, "the pack has no 'rules'");
+            yaml_walk_error(&ld.w, root, "the pack has no 'rules'");
         } else if (rules->type != YAML_SEQUENCE_NODE) {
-            yaml_walk_error(&ld, rules, "rules must be a list");
+            yaml_walk_error(&ld.w, rules, "rules must be a list");
         } else {
             size_t n = rules_streamed ? rule_count
                                       : (size_t)(rules->data.sequence.items.top - rules->data.sequence.items.start);
             p->rules = calloc(n ? n : 1, sizeof *p->rules);
             if (!p->rules)
-                yaml_walk_out_of_memory(&ld, rules);
+                yaml_walk_out_of_memory(&ld.w, rules);
             yaml_parser_t parser;
             bool reading = p->rules && rules_streamed;
             if (reading && seek_rules(name, yaml, length, &parser, diag) < 0) {
@@ -1053,14 +1033,14 @@ static pack *load_pack(const char *name, const char *yaml, size_t length, bool s
             for (;;) {
                 yaml_document_t one;
                 yaml_node_t *node;
-                loader rule_ld = {name, &one, diag};
+                loader rule_ld = {{name, &one, diag}, &p->memory};
                 if (reading) {
                     if (p->rule_count == n || !next_rule(name, &parser, &one, &node, diag))
                         break;
                 } else {
                     if (rules_streamed || !p->rules || item >= rules->data.sequence.items.top)
                         break;
-                    node = yaml_walk_node(&ld, *item++);
+                    node = yaml_walk_node(&ld.w, *item++);
                 }
                 size_t index = p->rule_count++;
                 rule *r = &p->rules[index];
@@ -1107,21 +1087,11 @@ void pack_free(pack *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->rule_count; i++)
-        rule_free(&p->rules[i]);
     free(p->rules);
-    for (size_t i = 0; i < p->list_count; i++) {
-        free(p->lists[i].name);
-        string_list_free(&p->lists[i].terms);
-    }
     free(p->lists);
     string_set_free(&p->list_index);
-    string_list_free(&p->group_categories);
     free(p->group_values);
-    free(p->file);
-    free(p->name);
-    free(p->version);
-    free(p->description);
+    arena_free(&p->memory); /* every string, list, condition, example and model */
     free(p);
 }
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rules/base/arena.h"
 #include "rules/base/diagnostics.h"
 #include "rules/base/yaml_walk.h"
 #include "rules/base/string_set.h"
@@ -37,24 +38,25 @@ typedef enum condition_type {
 /* hashtags: where the rule's mentions are (docs/rules.md, "Hashtags and abbreviations") */
 typedef enum hashtag_mode { HASHTAGS_ONLY = 0, HASHTAGS_SOME, HASHTAGS_NONE } hashtag_mode;
 
+/* Fields ordered by size (no padding: a registry holds a few hundred thousand). */
 typedef struct condition {
     condition_type type;
+    hashtag_mode hashtags;         /* hashtags: only, some, none */
     position at;
+    position text_at;
+    int near;                      /* list: max word distance to a hit, -1 = anywhere */
+    int compiled;                  /* index the compiler assigns (list, term, regex); -1 before */
+    /* label_claim: the label word (text, folded ASCII) and the tests; a claim counts when any test given holds */
+    int label_above;               /* above: N (0: not given) */
+    int label_low, label_high;     /* outside: [low, high] (0, 0: not given) */
+    bool label_above_rated;        /* above: rated_level */
+    bool value;                    /* boolean leaves: the value written */
     struct condition **children;   /* any / all: several; not: one */
     size_t child_count;
     char *text;                    /* list name, term text or regex */
-    position text_at;
-    int near;                      /* list: max word distance to a hit, -1 = anywhere */
     double ratio;                  /* price_below */
-    bool value;                    /* boolean leaves: the value written */
     char **values;                 /* category */
     size_t value_count;
-    int compiled;                  /* index the compiler assigns (list, term, regex); -1 before */
-    hashtag_mode hashtags;         /* hashtags: only, some, none */
-    /* label_claim: the label word (text, folded ASCII) and the tests; a claim counts when any test given holds */
-    bool label_above_rated;        /* above: rated_level */
-    int label_above;               /* above: N (0: not given) */
-    int label_low, label_high;     /* outside: [low, high] (0, 0: not given) */
 } condition;
 
 /* One example of a rule's tests: a text, and the facts a text cannot carry. */
@@ -81,33 +83,41 @@ typedef struct rule_model {
     price_unit unit;         /* dimension QUANTITY_NONE: the rule's unit */
 } rule_model;
 
+/* What few rules have: kept apart from `rule` so that a registry of 100,000
+ * plain marks does not carry it 100,000 times. */
+typedef struct rule_details {
+    char *owner, *registration, *note;
+    rule_example *flag_examples, *pass_examples;   /* their counts are the rule's */
+    price_unit unit;         /* what reference_price is for; dimension QUANTITY_NONE: whatever is sold */
+    rule_model *models;      /* per-model reference prices */
+    size_t model_count;
+    position context_at;     /* where the rule's context list was named */
+} rule_details;
+
+/* Fields are ordered by size, so that the array of 100,000 rules has no padding to speak of. */
 typedef struct rule {
     char *id;
+    char *name;
     position at;
     rule_kind kind;
-    char *name, *owner, *registration, *note;
+    severity severity;
     string_list categories, terms, patterns, authorized_sellers, region;
-    bool has_reference_price;
     double reference_price;
     condition *flag;         /* NULL: the default, a hit by an unauthorized seller */
     condition **unless;
     size_t unless_count;
-    severity severity;
-    bool any_intent;         /* intent: any — fires on posts that are not sales too (docs/rules.md, "Intent") */
-    rule_example *flag_examples, *pass_examples;
-    size_t flag_example_count, pass_example_count;
-    price_unit unit;         /* what reference_price is for; dimension QUANTITY_NONE: whatever is sold */
-    rule_model *models;      /* per-model reference prices */
-    size_t model_count;
-    bool authorized_not_exempt; /* authorized_exempt: false — authorized sellers are judged by the flag's branches */
-    int rated_level;         /* rated_level: the level registered for the protected product (0: none) */
-    bool fallback;           /* fallback: true — fires only when no rule of its kind without it names the listing */
+    size_t flag_example_count, pass_example_count; /* the examples are in `more` */
+    char *context_list;      /* context: {list, near}: a term hit counts only with this list within ... */
+    const rule_details *more; /* never NULL: a rule with none of them shares one that is all zero */
+    int context_near;        /* ... this many words, same field; NULL list: no context needed */
     /* phrase tolerance (docs/rules.md, "Phrase tolerance and context") */
     int gap;                 /* inserted words allowed in a multi-word term; -1: not written (the pack's `gap`) */
+    int rated_level;         /* rated_level: the level registered for the protected product (0: none) */
+    bool has_reference_price;
+    bool any_intent;         /* intent: any — fires on posts that are not sales too (docs/rules.md, "Intent") */
+    bool authorized_not_exempt; /* authorized_exempt: false — authorized sellers are judged by the flag's branches */
+    bool fallback;           /* fallback: true — fires only when no rule of its kind without it names the listing */
     bool either_order;       /* a multi-word term also hits with its last words first ("hạnh lâm bưởi") */
-    char *context_list;      /* context: {list, near}: a term hit counts only with this list within ... */
-    position context_at;
-    int context_near;        /* ... this many words, same field; NULL list: no context needed */
 } rule;
 
 typedef struct term_list {
@@ -135,6 +145,8 @@ typedef struct pack {
     rule *rules;
     size_t rule_count;
     int gap;                 /* `gap:` at the top: the rules' default and the lists'; -1: none (exact phrases) */
+    arena memory;            /* owns every string, string_list, condition, example and model above: one
+                                piece each, no malloc header (pack_free frees them at once) */
 } pack;
 
 /* Reads and checks one pack file. Returns the pack, or NULL when the file

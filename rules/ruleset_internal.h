@@ -107,7 +107,7 @@ typedef struct compiled_rule {
                               part of a name, not a negation; NULL when it normalizes to nothing */
     uint32_t model_term_base;  /* its models' terms are condition terms [base, base + count) ... */
     uint32_t model_term_count;
-    uint32_t *model_of_term;   /* ... each of the model source->models[model_of_term[i]] */
+    uint32_t *model_of_term;   /* ... each of the model source->more->models[model_of_term[i]] */
     int context_list;          /* context: global list index a term hit needs near it, -1 none */
     int context_near;
     const char **region_provinces;   /* the post-merger provinces its region entries name (stated origin), may be 0 */

@@ -21,7 +21,7 @@ size_t ruleset_run_tests(const ruleset *rs, bytebuf *report, size_t *total)
     for (size_t r = 0; r < rs->rule_count; r++) {
         const rule *rl = rs->rules[r].source;
         for (int set = 0; set < 2; set++) {
-            const rule_example *examples = set == 0 ? rl->flag_examples : rl->pass_examples;
+            const rule_example *examples = set == 0 ? rl->more->flag_examples : rl->more->pass_examples;
             size_t count = set == 0 ? rl->flag_example_count : rl->pass_example_count;
             for (size_t i = 0; i < count; i++) {
                 const rule_example *e = &examples[i];

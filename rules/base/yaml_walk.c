@@ -1,6 +1,7 @@
 /* Shared YAML walking: see yaml_walk.h. */
 #include "rules/base/yaml_walk.h"
 #include "rules/base/string_set.h"
+#include "rules/base/arena.h"
 
 #include <errno.h>
 #include <math.h>
@@ -338,17 +339,32 @@ void yaml_walk_out_of_memory(yaml_walk *ld, const yaml_node_t *node)
     yaml_walk_error(ld, node, "out of memory");
 }
 
-char *yaml_walk_string(yaml_walk *ld, yaml_node_t *node, const char *what)
+static void *walk_calloc(arena *a, size_t count, size_t size)
+{
+    return a ? arena_calloc(a, count, size) : calloc(count, size);
+}
+
+static char *walk_strdup(arena *a, const char *s)
+{
+    return a ? arena_strdup(a, s) : strdup(s);
+}
+
+char *yaml_walk_string_in(yaml_walk *ld, arena *a, yaml_node_t *node, const char *what)
 {
     const char *s = yaml_scalar(node);
     if (!s) {
         yaml_walk_error(ld, node, "%s must be a string", what);
         return NULL;
     }
-    char *copy = strdup(s);
+    char *copy = walk_strdup(a, s);
     if (!copy)
         yaml_walk_out_of_memory(ld, node);
     return copy;
+}
+
+char *yaml_walk_string(yaml_walk *ld, yaml_node_t *node, const char *what)
+{
+    return yaml_walk_string_in(ld, NULL, node, what);
 }
 
 bool yaml_walk_bool(yaml_walk *ld, yaml_node_t *node, const char *what, bool *out)
@@ -398,10 +414,15 @@ bool yaml_walk_int(yaml_walk *ld, yaml_node_t *node, const char *what, int min, 
 /* A sequence of strings (a single string is accepted as a list of one). */
 void yaml_walk_string_list(yaml_walk *ld, yaml_node_t *node, const char *what, string_list *out)
 {
+    yaml_walk_string_list_in(ld, NULL, node, what, out);
+}
+
+void yaml_walk_string_list_in(yaml_walk *ld, arena *a, yaml_node_t *node, const char *what, string_list *out)
+{
     if (node->type == YAML_SCALAR_NODE) {
-        out->items = calloc(1, sizeof *out->items);
-        out->at = calloc(1, sizeof *out->at);
-        if (out->items && out->at && (out->items[0] = strdup(yaml_scalar(node)))) {
+        out->items = walk_calloc(a, 1, sizeof *out->items);
+        out->at = walk_calloc(a, 1, sizeof *out->at);
+        if (out->items && out->at && (out->items[0] = walk_strdup(a, yaml_scalar(node)))) {
             out->at[0] = yaml_position(node);
             out->count = 1;
         } else {
@@ -414,8 +435,8 @@ void yaml_walk_string_list(yaml_walk *ld, yaml_node_t *node, const char *what, s
         return;
     }
     size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    out->items = calloc(n ? n : 1, sizeof *out->items);
-    out->at = calloc(n ? n : 1, sizeof *out->at);
+    out->items = walk_calloc(a, n ? n : 1, sizeof *out->items);
+    out->at = walk_calloc(a, n ? n : 1, sizeof *out->at);
     if (!out->items || !out->at) {
         yaml_walk_out_of_memory(ld, node);
         return;
@@ -431,7 +452,7 @@ void yaml_walk_string_list(yaml_walk *ld, yaml_node_t *node, const char *what, s
             yaml_walk_error(ld, child, "empty string in %s", what);
             continue;
         }
-        if (!(out->items[out->count] = strdup(s))) {
+        if (!(out->items[out->count] = walk_strdup(a, s))) {
             yaml_walk_out_of_memory(ld, child);
             continue;
         }

@@ -67,11 +67,19 @@ void yaml_walk_out_of_memory(yaml_walk *w, const yaml_node_t *node);
 /* Each returns the value, or reports a mistake naming `what` (or that
  * memory ran out). */
 char *yaml_walk_string(yaml_walk *w, yaml_node_t *node, const char *what);   /* malloc'd, or NULL */
+/* The same from an arena (rules/base/arena.h; NULL: malloc'd): the string is
+ * the arena's, never to be freed on its own. */
+struct arena;
+char *yaml_walk_string_in(yaml_walk *w, struct arena *arena, yaml_node_t *node, const char *what);
 bool yaml_walk_bool(yaml_walk *w, yaml_node_t *node, const char *what, bool *out);
 bool yaml_walk_number(yaml_walk *w, yaml_node_t *node, const char *what, double *out);
 bool yaml_walk_int(yaml_walk *w, yaml_node_t *node, const char *what, int min, int max, int *out);
 /* A sequence of non-empty strings (a single string counts as a list of one). */
 void yaml_walk_string_list(yaml_walk *w, yaml_node_t *node, const char *what, string_list *out);
+/* The same with the strings and both arrays from an arena (NULL: malloc'd); such a
+ * list is the arena's: no string_list_free. */
+void yaml_walk_string_list_in(yaml_walk *w, struct arena *arena, yaml_node_t *node, const char *what,
+                              string_list *out);
 void string_list_free(string_list *l);
 
 /* Calls visit for each field of a mapping, reporting duplicate keys; false

@@ -180,8 +180,8 @@ void flag_explain(const ruleset *rs, const listing_facts *l, const match_result 
         else
             bytebuf_append_string(out, en ? "Suspected " : "Nghi vi phạm ");
         bytebuf_printf(out, "%s \"%s\"", kind_words(r->kind, language), r->name);
-        if (r->owner)
-            bytebuf_printf(out, en ? " (owner: %s)" : " (chủ sở hữu: %s)", r->owner);
+        if (r->more->owner)
+            bytebuf_printf(out, en ? " (owner: %s)" : " (chủ sở hữu: %s)", r->more->owner);
         size_t said = 0;
         for (size_t k = 0; k < result->signal_count; k++) {
             const match_signal *s = &result->signals[k];
