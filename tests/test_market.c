@@ -706,6 +706,55 @@ Test(generator, origin_sellers_sit_where_the_scenario_says)
     market_layout_destroy(layout);
 }
 
+/* docs/fixture-market.md, "What the listings say": each stem has one price
+ * (its model's genuine price, 0 for the subject's), and the offers of a
+ * subject with its own prices sell from them: a clean one at 1 to 2.5 times
+ * its stem's price, a low-price violation at 5-25% of it. */
+Test(generator, stems_sell_from_their_own_genuine_price)
+{
+    for (size_t i = 0; i < catalog_subject_count; i++) {
+        const catalog_subject *s = &catalog_subjects[i];
+        if (!s->product_prices)
+            continue;
+        size_t n = 0;
+        while (s->products && s->products[n])
+            n++;
+        for (size_t k = 0; k < n; k++)
+            cr_expect_geq(s->product_prices[k], 0, "%s: stem %zu has no price (too few prices)", s->name, k);
+        cr_expect_eq(s->product_prices[n], -1, "%s: more prices than its %zu stems", s->name, n);
+    }
+    char error[256];
+    market_layout *layout = market_layout_create(11, 20000, error, sizeof error);
+    cr_assert_not_null(layout, "%s", error);
+    market_listing l;
+    size_t clean = 0, cheap = 0;
+    for (uint64_t j = 0; j < market_platform_count(layout, PLATFORM_TIKI); j++) {
+        market_listing_generate(layout, PLATFORM_TIKI, j, &l);
+        const catalog_subject *s = l.subject;
+        bool resale = l.scenario == SCENARIO_RESALE || l.scenario == SCENARIO_GRAIN_SALE;
+        if (!s->product_prices || (!resale && l.scenario != SCENARIO_LOW_PRICE))
+            continue;
+        /* the stem is the product the description opens with (never disguised) */
+        for (size_t k = 0; s->products[k]; k++) {
+            size_t length = strlen(s->products[k]);
+            if (strncmp(l.description, s->products[k], length) || l.description[length] != '.')
+                continue;
+            double price = (double)(s->product_prices[k] > 0 ? s->product_prices[k] : s->reference_price);
+            if (resale) {
+                cr_expect(l.price >= price * 0.99 && l.price <= price * 2.51, "%s at %ld, its price %.0f", l.title,
+                          l.price, price);
+                clean++;
+            } else {
+                cr_expect(l.price <= price * 0.26 + 1000, "%s at %ld, its price %.0f", l.title, l.price, price);
+                cheap++;
+            }
+        }
+    }
+    cr_expect_gt(clean, 50);
+    cr_expect_gt(cheap, 20);
+    market_layout_destroy(layout);
+}
+
 /* docs/fixture-market.md, "Capability families": every capability is
  * planted, every family has its positives and its negatives, and a family
  * listing's scenario says which it is. */

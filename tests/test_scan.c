@@ -125,8 +125,8 @@ static const score_floor capability_floors[] = {
     {"plain", 0.95, 0.95},          {"obfuscation", 0.95, 0.95},  {"joined_letters", 0.95, 0.95},
     {"unit_price", 0.9, 0.9},       {"model_price", 0.85, 0.85},  {"negation", 0.95, 0.95},
     {"hashtags", 0.95, 0.9},         {"chat_abbrev", 0.95, 0.95},  {"accessory_scope", 0.95, 0.95},
-    {"intent", 0.95, 0.95},         {"diacritics", 0.95, 0.95},   {"other_sense", 1.0, 1.0},
-    {"authorized", 1.0, 1.0},       {NULL, 0, 0},
+    {"intent", 0.95, 0.95},         {"diacritics", 0.95, 0.95},   {"stated_origin", 0.95, 0.95},
+    {"other_sense", 1.0, 1.0},      {"authorized", 1.0, 1.0},     {NULL, 0, 0},
 };
 
 static const score_floor kind_floors[] = {
