@@ -1002,7 +1002,9 @@ static bool accessory_title_uncached(const ruleset_scratch *s)
                  PHRASE("cap"), PHRASE("cu sac"), PHRASE("sac"), PHRASE("day deo"), PHRASE("day"),
                  PHRASE("mieng dan"), PHRASE("dan"), PHRASE("case"), PHRASE("bao"), PHRASE("gia do"),
                  PHRASE("phu kien"), PHRASE("linh kien"), PHRASE("vo"), PHRASE("tui chong soc"), PHRASE("de sac"),
-                 PHRASE("but cam ung"), PHRASE("nut"), PHRASE("pin"), PHRASE("mat kinh"), PHRASE("kinh")},
+                 PHRASE("but cam ung"), PHRASE("but"), PHRASE("ban phim"), PHRASE("chuot"), PHRASE("gimbal"),
+                 PHRASE("tay cam"), PHRASE("de tan nhiet"), PHRASE("nut"), PHRASE("pin"), PHRASE("mat kinh"),
+                 PHRASE("kinh")},
       /* glasses are the goods, not a glass for a phone: "Kính mát", "Kính râm", "Kính cận" */
       eyewear[] = {PHRASE("kinh mat"), PHRASE("kinh ram"), PHRASE("kinh can"), PHRASE("kinh thoi trang")};
 #undef PHRASE
