@@ -1284,8 +1284,8 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
         ruleset_trace(s, depth, "price_below %g: no reference price for this listing => false", c->ratio);
         return false;
     }
-    if (!model && source->kind == RULE_KIND_TRADEMARK && !s->rs->options.no_negation &&
-        fitting_accessory_unclaimed(s)) {
+    /* a model named here ("Apple Watch" in "Dây đồng hồ Apple Watch") is the device the accessory fits */
+    if (source->kind == RULE_KIND_TRADEMARK && !s->rs->options.no_negation && fitting_accessory_unclaimed(s)) {
         ruleset_trace(s, depth, "price_below %g: an accessory that fits the brand's goods, not claimed as its own "
                                 "genuine part: the brand's price is not its price => false", c->ratio);
         return false;

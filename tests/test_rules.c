@@ -243,7 +243,9 @@ Test(compatibility, a_fitting_accessory_is_not_priced_against_the_brand)
           "    name: Velonix\n"
           "    terms: [\"velonix\"]\n"
           "    flag: {any: [{list: slang}, {price_below: 0.3}]}\n"
-          "    reference_price: 10000000\n",
+          "    reference_price: 10000000\n"
+          "    models:\n"
+          "      - {name: Velonix Watch, terms: [\"velonix watch\"], reference_price: 8000000}\n",
           {.title = "Ốp lưng Velonix X9 Pro trong suốt", .price = 50000, .fires = false},
           {.title = "Dây đồng hồ Velonix Watch silicon 41mm", .price = 45000, .fires = false},
           {.title = "Lót giày êm chân Velonix", .price = 40000, .fires = false},
