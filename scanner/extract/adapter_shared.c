@@ -107,6 +107,73 @@ void drop_item(adapter_result *out, item_drop reason)
         out->dropped[reason]++;
 }
 
+/* A typed record's string: a copy in the result's arena (NULL stays NULL). */
+static bool keep(adapter_result *out, const char **s)
+{
+    if (!*s)
+        return true;
+    *s = arena_strndup(out->arena, *s, strlen(*s));
+    return *s != NULL;
+}
+
+/* Appends the record, its strings copied into the arena; false when out of memory. */
+static bool add_record(adapter_result *out, listing_record r)
+{
+    if (!out->arena && !(out->arena = arena_create(0)))
+        return false;
+    if (out->record_count == out->record_capacity) {
+        size_t capacity = out->record_capacity ? out->record_capacity * 2 : 64;
+        listing_record *grown = realloc(out->records, capacity * sizeof *grown);
+        if (!grown)
+            return false;
+        out->records = grown;
+        out->record_capacity = capacity;
+    }
+    /* platform is the campaign's and outlives the page; the rest is the page's or the caller's */
+    if (!keep(out, &r.listing_id) || !keep(out, &r.url) || !keep(out, &r.title) || !keep(out, &r.description) ||
+        !keep(out, &r.currency) || !keep(out, &r.seller_id) || !keep(out, &r.seller_name) ||
+        !keep(out, &r.seller_location) || !keep(out, &r.category))
+        return false;
+    out->records[out->record_count++] = r;
+    return true;
+}
+
+/* The JSON form of a record (listing.h gives the members and their order). */
+static cJSON *record_json(const listing_record *r)
+{
+    cJSON *l = cJSON_CreateObject();
+    cJSON_AddStringToObject(l, "platform", r->platform);
+    cJSON_AddStringToObject(l, "listing_id", r->listing_id);
+    cJSON_AddStringToObject(l, "url", r->url);
+    if (r->url_is_page)
+        cJSON_AddStringToObject(l, "url_source", "page");
+    cJSON_AddStringToObject(l, "title", r->title);
+    if (r->description)
+        cJSON_AddStringToObject(l, "description", r->description);
+    if (r->has_price)
+        cJSON_AddNumberToObject(l, "price", r->price);
+    if (r->has_price_max)
+        cJSON_AddNumberToObject(l, "price_max", r->price_max);
+    if (r->has_variants)
+        cJSON_AddNumberToObject(l, "variants", r->variants);
+    if (r->currency)
+        cJSON_AddStringToObject(l, "currency", r->currency);
+    cJSON *seller = cJSON_CreateObject();
+    if (r->seller_id)
+        cJSON_AddStringToObject(seller, "id", r->seller_id);
+    if (r->seller_name)
+        cJSON_AddStringToObject(seller, "name", r->seller_name);
+    if (r->seller_location)
+        cJSON_AddStringToObject(seller, "location", r->seller_location);
+    cJSON_AddBoolToObject(seller, "official", r->seller_official);
+    cJSON_AddItemToObject(l, "seller", seller);
+    if (r->category)
+        cJSON_AddStringToObject(l, "category", r->category);
+    if (r->has_livestream)
+        cJSON_AddBoolToObject(l, "is_livestream", r->is_livestream);
+    return l;
+}
+
 bool add_listing(adapter_result *out, const campaign_target *t, const listing_fields *f)
 {
     char id[256];
@@ -120,15 +187,10 @@ bool add_listing(adapter_result *out, const campaign_target *t, const listing_fi
     }
     char region_text[3];
     const char *region = price_region(t->site_url ? t->site_url : t->base_url, region_text) ? region_text : NULL;
-    cJSON *l = cJSON_CreateObject();
-    cJSON_AddStringToObject(l, "platform", t->platform);
-    cJSON_AddStringToObject(l, "listing_id", id);
-    cJSON_AddStringToObject(l, "url", f->url ? f->url : "");
-    if (f->url_is_page)
-        cJSON_AddStringToObject(l, "url_source", "page");
-    cJSON_AddStringToObject(l, "title", f->title->valuestring);
+    listing_record r = {.platform = t->platform, .listing_id = id, .url = f->url ? f->url : "",
+                        .url_is_page = f->url_is_page, .title = f->title->valuestring};
     if (cJSON_IsString(f->description))
-        cJSON_AddStringToObject(l, "description", f->description->valuestring);
+        r.description = f->description->valuestring;
     price_reading reading = {NAN, NAN, "", false};
     bool has_price = false;
     /* an amount in API units written as a string ("400000", Shopee's
@@ -177,27 +239,35 @@ bool add_listing(adapter_result *out, const campaign_target *t, const listing_fi
             if (isfinite(v) && v > high)
                 high = v;
         }
-        cJSON_AddNumberToObject(l, "price", reading.amount);
-        if (high > reading.amount)
-            cJSON_AddNumberToObject(l, "price_max", high);
+        r.has_price = true;
+        r.price = reading.amount;
+        if (high > reading.amount) {
+            r.has_price_max = true;
+            r.price_max = high;
+        }
     }
-    if (f->variants > 1)
-        cJSON_AddNumberToObject(l, "variants", (double)f->variants);
+    if (f->variants > 1) {
+        r.has_variants = true;
+        r.variants = (double)f->variants;
+    }
     if (code[0] || has_price)
-        cJSON_AddStringToObject(l, "currency", code[0] ? code : PRICE_CURRENCY_UNKNOWN);
-    cJSON *seller = cJSON_CreateObject();
-    add_string(seller, "id", f->seller_id);
-    add_string(seller, "name", f->seller_name);
-    add_string(seller, "location", f->seller_location);
+        r.currency = code[0] ? code : PRICE_CURRENCY_UNKNOWN;
+    /* seller and category as text (ids are numbers in some APIs), each at most 8191 bytes */
+    char seller_id[8192], seller_name[8192], seller_location[8192], category[8192];
+    r.seller_id = json_text(f->seller_id, seller_id, sizeof seller_id) ? seller_id : NULL;
+    r.seller_name = json_text(f->seller_name, seller_name, sizeof seller_name) ? seller_name : NULL;
+    r.seller_location = json_text(f->seller_location, seller_location, sizeof seller_location) ? seller_location : NULL;
     /* true, or 1 (some APIs write flags as numbers) */
-    cJSON_AddBoolToObject(seller, "official",
-                          cJSON_IsTrue(f->seller_official) ||
-                              (cJSON_IsNumber(f->seller_official) && f->seller_official->valuedouble != 0));
-    cJSON_AddItemToObject(l, "seller", seller);
-    add_string(l, "category", f->category);
-    if (f->livestream)
-        cJSON_AddBoolToObject(l, "is_livestream", cJSON_IsTrue(f->livestream));
-    cJSON_AddItemToArray(out->listings, l);
+    r.seller_official = cJSON_IsTrue(f->seller_official) ||
+                        (cJSON_IsNumber(f->seller_official) && f->seller_official->valuedouble != 0);
+    r.category = json_text(f->category, category, sizeof category) ? category : NULL;
+    if (f->livestream) {
+        r.has_livestream = true;
+        r.is_livestream = cJSON_IsTrue(f->livestream);
+    }
+    /* out of memory for the typed record: the JSON form, which says the same */
+    if (!out->typed || !add_record(out, r))
+        cJSON_AddItemToArray(out->listings, record_json(&r));
     return true;
 }
 

@@ -26,6 +26,8 @@ void adapter_result_reset(adapter_result *r)
     for (size_t i = 0; i < r->link_count; i++)
         free(r->links[i].url);
     r->link_count = 0;
+    r->record_count = 0;
+    arena_reset(r->arena);
     r->parse_failed = false;
     r->json_repairs = 0;
     r->embedded_errors = 0;
@@ -39,6 +41,8 @@ void adapter_result_free(adapter_result *r)
     adapter_result_reset(r);
     cJSON_Delete(r->listings);
     free(r->links);
+    free(r->records);
+    arena_destroy(r->arena);
     memset(r, 0, sizeof *r);
 }
 

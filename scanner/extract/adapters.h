@@ -10,6 +10,8 @@
 #include <stddef.h>
 
 #include "scanner/extract/target.h"
+#include "scanner/record/arena.h"
+#include "scanner/record/listing.h"
 #include "workers/counters.h"
 
 typedef enum page_kind {
@@ -26,6 +28,15 @@ typedef struct discovered_link {
 
 typedef struct adapter_result {
     cJSON *listings;              /* array of listing records, owned */
+    /* Set by the caller before adapter_parse (`lscan scan`): the listings
+     * the site adapters build go to `records` instead of `listings`, with
+     * the same members, without a JSON tree each. Listings read from an
+     * HTML page's structured data still go to `listings`; a page gives
+     * one kind or the other, never both. */
+    bool typed;
+    listing_record *records;      /* owned; record_count of them, in the order found */
+    size_t record_count, record_capacity;
+    arena *arena;                 /* owned: the records' strings, emptied by adapter_result_reset */
     discovered_link *links;
     size_t link_count, link_capacity;
     bool parse_failed;            /* the page was not what the adapter expects */

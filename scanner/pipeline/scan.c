@@ -232,8 +232,7 @@ static const warc_location *screenshot_listing(void *ctx, const listing *l, cons
     worker *w = pc->w;
     scan *s = w->scan;
     const crawl_request *request = pc->page->user;
-    const cJSON *url_item = cJSON_GetObjectItemCaseSensitive(l->json, "url");
-    const char *url = cJSON_IsString(url_item) ? url_item->valuestring : NULL;
+    const char *url = listing_url(l);
     if (!url || !request || request->target >= s->campaign->target_count ||
         !campaign_target_allows(&s->campaign->targets[request->target], url))
         return NULL;
@@ -277,15 +276,16 @@ static void sync_archive(void *ctx)
         atomic_fetch_add(&w->scan->counters.capture_failures, 1);
 }
 
-static void handle_listing(worker *w, const fetch_result *page, cJSON *record, page_capture *capture)
+/* One listing of the page (`l`: from listing_from_json or listing_from_record,
+ * or -1 when that failed); frees it. */
+static void handle_listing(worker *w, const fetch_result *page, int built, listing *record, page_capture *capture)
 {
     scan *s = w->scan;
-    char error[256];
-    listing l;
-    if (listing_from_json(record, &l, error, sizeof error) < 0) {
+    if (built < 0) {
         atomic_fetch_add(&s->counters.bad_listings, 1);
         return;
     }
+    listing l = *record;
     uint64_t key = XXH3_64bits_withSeed(l.facts.listing_id, strlen(l.facts.listing_id),
                                         XXH3_64bits(l.facts.platform, strlen(l.facts.platform)));
     pthread_mutex_lock(&s->seen_lock);
@@ -299,9 +299,9 @@ static void handle_listing(worker *w, const fetch_result *page, cJSON *record, p
     atomic_fetch_add(&s->counters.listings, 1);
     /* a listing whose url is off the target's hosts is kept (it is on this
      * page), its url recorded but never fetched (no detail, no screenshot) */
-    const cJSON *url_item = cJSON_GetObjectItemCaseSensitive(l.json, "url");
-    if (cJSON_IsString(url_item) && page->target < s->campaign->target_count &&
-        !campaign_target_allows(&s->campaign->targets[page->target], url_item->valuestring))
+    const char *url = listing_url(&l);
+    if (url && page->target < s->campaign->target_count &&
+        !campaign_target_allows(&s->campaign->targets[page->target], url))
         atomic_fetch_add(&s->counters.listing_urls_offsite, 1);
     flag_evidence evidence = {.url = page->url, .fetched_at = page->fetched_at, .http_status = page->status,
                               .sha256 = page->sha256, .requested_url = page->requested_url, .redirects = page->hops,
@@ -438,11 +438,17 @@ static void handle_page(worker *w, const fetch_result *page)
     page_capture capture = {.w = w, .page = page};
     if (s->evidence == EVIDENCE_ALL)
         capture_page(&capture);
+    listing l;
     for (cJSON *record = w->result.listings->child; record;) {
         cJSON *next = record->next;
         cJSON_DetachItemViaPointer(w->result.listings, record);
-        handle_listing(w, page, record, &capture);
+        int built = listing_from_json(record, &l, error, sizeof error);
+        handle_listing(w, page, built, &l, &capture);
         record = next;
+    }
+    for (size_t i = 0; i < w->result.record_count; i++) {
+        int built = listing_from_record(&w->result.records[i], &l, error, sizeof error);
+        handle_listing(w, page, built, &l, &capture);
     }
     frontier_finish(s->frontier, request, 0);
     free(request);
@@ -702,6 +708,7 @@ static int worker_init(scan *s, worker *w, unsigned index, char *error, size_t e
     w->random = 0x9E3779B97F4A7C15ull * (index + 1);
     w->robots.scan = s;
     adapter_result_init(&w->result);
+    w->result.typed = true; /* listings as typed records in a per-page arena, not a JSON tree each */
     const campaign_limits *limits = &s->campaign->limits;
     fetch_options fo = {.transfers = s->config.transfers_per_thread, .max_body_bytes = limits->max_body_bytes,
                         .connect_timeout_ms = limits->connect_timeout_ms, .timeout_ms = limits->timeout_ms,

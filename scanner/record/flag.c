@@ -256,6 +256,44 @@ static bool contract_field(const char *parent, const char *name)
     return false;
 }
 
+/* Starts a member of an object at `depth` (named `object_name`; "" at the
+ * top): false when the limits keep only the contract's fields and this is
+ * not one of them, else the comma and the key are written. */
+static bool member_key(bytebuf *out, const flag_limits *lim, cut_log *log, int depth, const char *object_name,
+                       const char *key, bool *first)
+{
+    if (lim->contract_only && (depth > 1 || !contract_field(depth ? object_name : "", key))) {
+        log->unknown_dropped = true;
+        return false;
+    }
+    if (!*first)
+        bytebuf_append_char(out, ',');
+    *first = false;
+    size_t key_length = cut_length(key, strlen(key), 256);
+    bytebuf_append_json_string(out, key, key_length);
+    bytebuf_append_char(out, ':');
+    return true;
+}
+
+/* A string value, cut at max_text (noted as parent.name). */
+static void bounded_string(bytebuf *out, const flag_limits *lim, cut_log *log, const char *parent, const char *name,
+                           const char *text, size_t length)
+{
+    size_t kept = cut_length(text, length, lim->max_text);
+    if (kept == length) {
+        bytebuf_append_json_string(out, text, length);
+    } else {
+        /* the cut text and a marker, as one JSON string */
+        size_t mark = out->length;
+        bytebuf_append_json_string(out, text, kept);
+        if (!out->overflow && out->length > mark) {
+            out->length--; /* reopen the closing quote */
+            bytebuf_append_string(out, " […]\"");
+        }
+        note_cut(log, parent, name, length);
+    }
+}
+
 static void write_bounded(const cJSON *v, bytebuf *out, const flag_limits *lim, cut_log *log, const char *parent,
                           const char *name, int depth)
 {
@@ -264,17 +302,8 @@ static void write_bounded(const cJSON *v, bytebuf *out, const flag_limits *lim, 
         bool first = true;
         for (const cJSON *c = v->child; c; c = c->next) {
             const char *key = c->string ? c->string : "";
-            if (lim->contract_only && (depth > 1 || !contract_field(depth ? name : "", key))) {
-                log->unknown_dropped = true;
-                continue;
-            }
-            if (!first)
-                bytebuf_append_char(out, ',');
-            first = false;
-            size_t key_length = cut_length(key, strlen(key), 256);
-            bytebuf_append_json_string(out, key, key_length);
-            bytebuf_append_char(out, ':');
-            write_bounded(c, out, lim, log, depth ? name : "", key, depth + 1);
+            if (member_key(out, lim, log, depth, name, key, &first))
+                write_bounded(c, out, lim, log, depth ? name : "", key, depth + 1);
         }
         bytebuf_append_char(out, '}');
     } else if (cJSON_IsArray(v) && depth < 32) {
@@ -289,24 +318,60 @@ static void write_bounded(const cJSON *v, bytebuf *out, const flag_limits *lim, 
         if (total > lim->max_array)
             note_cut(log, parent, name, total);
     } else if (cJSON_IsString(v)) {
-        size_t length = strlen(v->valuestring), kept = cut_length(v->valuestring, length, lim->max_text);
-        if (kept == length) {
-            bytebuf_append_json_string(out, v->valuestring, length);
-        } else {
-            /* the cut text and a marker, as one JSON string */
-            size_t mark = out->length;
-            bytebuf_append_json_string(out, v->valuestring, kept);
-            if (!out->overflow && out->length > mark) {
-                out->length--; /* reopen the closing quote */
-                bytebuf_append_string(out, " […]\"");
-            }
-            note_cut(log, parent, name, length);
-        }
+        bounded_string(out, lim, log, parent, name, v->valuestring, strlen(v->valuestring));
     } else if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
         bytebuf_append_string(out, "null"); /* deeper than 32 levels */
     } else {
         json_write(v, out);
     }
+}
+
+/* A string member of a typed record (absent when NULL), as write_bounded
+ * writes the same member of its JSON form. */
+static void record_string(bytebuf *out, const flag_limits *lim, cut_log *log, int depth, const char *object_name,
+                          const char *key, const char *value, bool *first)
+{
+    if (value && member_key(out, lim, log, depth, object_name, key, first))
+        bounded_string(out, lim, log, depth ? object_name : "", key, value, strlen(value));
+}
+
+static void record_number(bytebuf *out, const flag_limits *lim, cut_log *log, const char *key, bool present,
+                          double value, bool *first)
+{
+    if (present && member_key(out, lim, log, 0, "", key, first))
+        json_write_number(value, out);
+}
+
+/* A typed record as write_bounded writes its JSON form (listing.h gives the
+ * members and their order). */
+static void write_record(const listing_record *r, bytebuf *out, const flag_limits *lim, cut_log *log)
+{
+    bool first = true;
+    bytebuf_append_char(out, '{');
+    record_string(out, lim, log, 0, "", "platform", r->platform, &first);
+    record_string(out, lim, log, 0, "", "listing_id", r->listing_id, &first);
+    record_string(out, lim, log, 0, "", "url", r->url, &first);
+    record_string(out, lim, log, 0, "", "url_source", r->url_is_page ? "page" : NULL, &first);
+    record_string(out, lim, log, 0, "", "title", r->title, &first);
+    record_string(out, lim, log, 0, "", "description", r->description, &first);
+    record_number(out, lim, log, "price", r->has_price, r->price, &first);
+    record_number(out, lim, log, "price_max", r->has_price_max, r->price_max, &first);
+    record_number(out, lim, log, "variants", r->has_variants, r->variants, &first);
+    record_string(out, lim, log, 0, "", "currency", r->currency, &first);
+    if (member_key(out, lim, log, 0, "", "seller", &first)) {
+        bool seller_first = true;
+        bytebuf_append_char(out, '{');
+        record_string(out, lim, log, 1, "seller", "id", r->seller_id, &seller_first);
+        record_string(out, lim, log, 1, "seller", "name", r->seller_name, &seller_first);
+        record_string(out, lim, log, 1, "seller", "location", r->seller_location, &seller_first);
+        if (member_key(out, lim, log, 1, "seller", "official", &seller_first))
+            bytebuf_append_string(out, r->seller_official ? "true" : "false");
+        bytebuf_append_char(out, '}');
+    }
+    record_string(out, lim, log, 0, "", "category", r->category, &first);
+    if (r->has_livestream && member_key(out, lim, log, 0, "", "is_livestream", &first))
+        bytebuf_append_string(out, r->is_livestream ? "true" : "false");
+    bytebuf_append_char(out, '}');
 }
 
 /* The length the flag keeps of a listing field (its text may have been cut). */
@@ -328,7 +393,10 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
     bytebuf_append_string(out, "{\"flag_id\":\"");
     bytebuf_append(out, id, 16);
     bytebuf_append_string(out, "\",\"listing\":");
-    write_bounded(l->json, out, lim, &log, "", "", 0);
+    if (l->json)
+        write_bounded(l->json, out, lim, &log, "", "", 0);
+    else
+        write_record(&l->record, out, lim, &log);
     const listing_facts *facts = &l->facts;
     size_t title_kept = facts->title ? cut_length(facts->title, facts->title_length,
                                                   kept_length(&log, "title", facts->title_length, lim))

@@ -32,6 +32,28 @@ static size_t invalid_utf8_bytes(const unsigned char *s, size_t length)
     return bad;
 }
 
+/* Copies s[0..length) to `fixed` with each byte that starts no valid UTF-8
+ * sequence replaced by U+FFFD (room: length + 2 * bad + 1); returns the
+ * bytes written, without the NUL it adds. */
+static size_t repair_into(const unsigned char *s, size_t length, char *fixed)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < length;) {
+        size_t n = utf8_sequence_length(s + i, length - i);
+        if (n) {
+            memcpy(fixed + o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            memcpy(fixed + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    fixed[o] = '\0';
+    return o;
+}
+
 /* Replaces invalid UTF-8 in every string of the tree; returns bytes replaced. */
 static size_t repair_strings(cJSON *item)
 {
@@ -43,20 +65,7 @@ static size_t repair_strings(cJSON *item)
             if (bad) {
                 char *fixed = malloc(length + bad * 2 + 1);
                 if (fixed) {
-                    size_t o = 0;
-                    for (size_t i = 0; i < length;) {
-                        size_t n = utf8_sequence_length(s + i, length - i);
-                        if (n) {
-                            memcpy(fixed + o, s + i, n);
-                            o += n;
-                            i += n;
-                        } else {
-                            memcpy(fixed + o, "\xEF\xBF\xBD", 3);
-                            o += 3;
-                            i++;
-                        }
-                    }
-                    fixed[o] = '\0';
+                    repair_into(s, length, fixed);
                     cJSON_free(item->valuestring);
                     item->valuestring = fixed; /* cJSON_Delete frees with free() through cJSON_free's default */
                     repaired += bad;
@@ -209,10 +218,110 @@ int listing_from_json(cJSON *json, listing *out, char *error, size_t error_size)
     return 0;
 }
 
+/* The record's strings, in one list for the repair. */
+#define RECORD_STRINGS 10
+
+static void record_strings(listing_record *r, const char **slot[RECORD_STRINGS])
+{
+    const char **s[RECORD_STRINGS] = {&r->platform,  &r->listing_id, &r->url,       &r->title,
+                                      &r->description, &r->currency, &r->seller_id, &r->seller_name,
+                                      &r->seller_location, &r->category};
+    memcpy(slot, s, sizeof s);
+}
+
+/* What string_field says of a typed member: NULL is missing, "" empty when required. */
+static void record_field(const char *v, const char *name, bool required, const char **error_field,
+                         const char **error_kind)
+{
+    if (!required)
+        return;
+    if (!v) {
+        *error_field = name;
+        *error_kind = "missing";
+    } else if (!*v) {
+        *error_field = name;
+        *error_kind = "empty";
+    }
+}
+
+int listing_from_record(const listing_record *r, listing *out, char *error, size_t error_size)
+{
+    memset(out, 0, sizeof *out);
+    out->record = *r;
+    listing_record *rec = &out->record;
+    /* invalid UTF-8 is rare: count first, and copy only what needs it into one block */
+    const char **slot[RECORD_STRINGS];
+    record_strings(rec, slot);
+    size_t length[RECORD_STRINGS], bad[RECORD_STRINGS], need = 0, total_bad = 0;
+    for (int i = 0; i < RECORD_STRINGS; i++) {
+        const char *s = *slot[i];
+        length[i] = s ? strlen(s) : 0;
+        bad[i] = s ? invalid_utf8_bytes((const unsigned char *)s, length[i]) : 0;
+        if (bad[i])
+            need += length[i] + bad[i] * 2 + 1;
+        total_bad += bad[i];
+    }
+    if (total_bad) {
+        out->repaired = malloc(need);
+        if (out->repaired) { /* out of memory: kept as it is, as repair_strings does */
+            char *at = out->repaired;
+            for (int i = 0; i < RECORD_STRINGS; i++) {
+                if (!bad[i])
+                    continue;
+                size_t n = repair_into((const unsigned char *)*slot[i], length[i], at);
+                *slot[i] = at;
+                length[i] = n;
+                at += n + 1;
+            }
+            out->repaired_bytes = total_bad;
+        }
+    }
+    /* the same checks, in the same order, as listing_from_json: the last bad field is named */
+    const char *bad_field = NULL, *bad_kind = NULL;
+    record_field(rec->platform, "platform", true, &bad_field, &bad_kind);
+    record_field(rec->listing_id, "listing_id", true, &bad_field, &bad_kind);
+    record_field(rec->url, "url", true, &bad_field, &bad_kind);
+    record_field(rec->title, "title", true, &bad_field, &bad_kind);
+    if (rec->has_price && (!isfinite(rec->price) || rec->price < 0)) {
+        bad_field = "price";
+        bad_kind = "not a non-negative number";
+    }
+    if (bad_field) {
+        snprintf(error, error_size, "field '%s' is %s", bad_field, bad_kind);
+        listing_free(out);
+        return -1;
+    }
+    listing_facts *f = &out->facts;
+    f->platform = rec->platform;
+    f->listing_id = rec->listing_id;
+    f->title = rec->title;
+    f->title_length = length[3];
+    f->description = rec->description;
+    f->description_length = rec->description ? length[4] : 0;
+    f->currency = rec->currency;
+    f->category = rec->category;
+    f->has_price = rec->has_price;
+    f->price = rec->has_price ? rec->price : 0;
+    f->seller_id = rec->seller_id;
+    f->seller_location = rec->seller_location;
+    f->seller_official = rec->seller_official;
+    f->is_livestream = rec->has_livestream && rec->is_livestream;
+    return 0;
+}
+
 void listing_free(listing *l)
 {
     cJSON_Delete(l->json);
+    free(l->repaired);
     memset(l, 0, sizeof *l);
+}
+
+const char *listing_url(const listing *l)
+{
+    if (!l->json)
+        return l->record.url;
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(l->json, "url");
+    return cJSON_IsString(url) ? url->valuestring : NULL;
 }
 
 void json_write(const cJSON *v, bytebuf *out)
@@ -233,13 +342,7 @@ void json_write(const cJSON *v, bytebuf *out)
     } else if (cJSON_IsString(v)) {
         bytebuf_append_json_string(out, v->valuestring, strlen(v->valuestring));
     } else if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-        if (!isfinite(d))
-            bytebuf_append_string(out, "null");
-        else if (d == floor(d) && fabs(d) < 9007199254740992.0)
-            bytebuf_append_i64(out, (int64_t)d); /* ids and prices: no printf on the hot path */
-        else
-            bytebuf_printf(out, "%.17g", d);
+        json_write_number(v->valuedouble, out);
     } else if (cJSON_IsTrue(v)) {
         bytebuf_append_string(out, "true");
     } else if (cJSON_IsFalse(v)) {
@@ -247,4 +350,14 @@ void json_write(const cJSON *v, bytebuf *out)
     } else {
         bytebuf_append_string(out, "null");
     }
+}
+
+void json_write_number(double d, bytebuf *out)
+{
+    if (!isfinite(d))
+        bytebuf_append_string(out, "null");
+    else if (d == floor(d) && fabs(d) < 9007199254740992.0)
+        bytebuf_append_i64(out, (int64_t)d); /* ids and prices: no printf on the hot path */
+    else
+        bytebuf_printf(out, "%.17g", d);
 }
