@@ -564,6 +564,28 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
         if (known || seen_count == 64)
             continue;
         seen[seen_count++] = p;
+        size_t name_length = strlen(p->name), version_length = strlen(p->version);
+        if (name_length + version_length < 256) {
+            /* short enough that neither bounded buffer below can overflow: the
+             * same bytes, escaped straight into the flag */
+            char text[260];
+            size_t n = 0;
+            if (seen_count > 1)
+                text[n++] = ',';
+            memcpy(text + n, p->name, name_length);
+            n += name_length;
+            text[n++] = '@';
+            memcpy(text + n, p->version, version_length);
+            n += version_length;
+            size_t mark = out->length;
+            bytebuf_append_json_string(out, text, n);
+            if (!out->overflow && out->length >= mark + 2) { /* drop the quotes: JSON content, not a string */
+                memmove(out->data + mark, out->data + mark + 1, out->length - mark - 2);
+                out->length -= 2;
+                out->data[out->length] = '\0';
+            }
+            continue;
+        }
         bytebuf tmp;
         bytebuf_init(&tmp, 1024);
         bytebuf_printf(&tmp, "%s%s@%s", seen_count > 1 ? "," : "", p->name, p->version);
@@ -599,7 +621,9 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
         }
         bytebuf_append_char(out, ',');
         json_key_string(out, "fetched_at", evidence->fetched_at);
-        bytebuf_printf(out, ",\"http_status\":%ld,", evidence->http_status);
+        bytebuf_append_string(out, ",\"http_status\":");
+        bytebuf_append_i64(out, evidence->http_status);
+        bytebuf_append_char(out, ',');
         json_key_string(out, "sha256", evidence->sha256);
         if (evidence->ip && evidence->ip[0]) {
             bytebuf_append_char(out, ',');
@@ -609,9 +633,15 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
             const warc_location *wl = evidence->warc;
             bytebuf_append_string(out, ",\"warc\":{");
             json_key_string(out, "file", wl->file);
-            bytebuf_printf(out, ",\"offset\":%llu,\"length\":%llu,\"request_offset\":%llu,\"request_length\":%llu,",
-                           (unsigned long long)wl->offset, (unsigned long long)wl->length,
-                           (unsigned long long)wl->request_offset, (unsigned long long)wl->request_length);
+            bytebuf_append_string(out, ",\"offset\":");
+            bytebuf_append_u64(out, wl->offset);
+            bytebuf_append_string(out, ",\"length\":");
+            bytebuf_append_u64(out, wl->length);
+            bytebuf_append_string(out, ",\"request_offset\":");
+            bytebuf_append_u64(out, wl->request_offset);
+            bytebuf_append_string(out, ",\"request_length\":");
+            bytebuf_append_u64(out, wl->request_length);
+            bytebuf_append_char(out, ',');
             json_key_string(out, "record_id", wl->record_id);
             bytebuf_append_char(out, ',');
             json_key_string(out, "payload_digest", wl->payload_digest);
