@@ -56,19 +56,43 @@ const cJSON *json_path(const cJSON *root, const char *path)
     return at;
 }
 
+/* What snprintf(out, size, "%s", text) writes, without printf (this runs
+ * several times per listing). */
+static void copy_bounded(char *out, size_t size, const char *text, size_t length)
+{
+    if (!size)
+        return;
+    if (length > size - 1)
+        length = size - 1;
+    memcpy(out, text, length);
+    out[length] = '\0';
+}
+
 /* A string or a number as text (ids are numbers in some APIs). */
 bool json_text(const cJSON *v, char *out, size_t size)
 {
     if (cJSON_IsString(v) && v->valuestring) {
-        snprintf(out, size, "%s", v->valuestring);
+        copy_bounded(out, size, v->valuestring, strlen(v->valuestring));
         return true;
     }
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        if (d == floor(d) && fabs(d) < 9007199254740992.0 && !(d == 0 && signbit(d)))
-            snprintf(out, size, "%lld", (long long)d); /* ids: what %.0f writes, without the float formatting */
-        else
+        if (d == floor(d) && fabs(d) < 9007199254740992.0 && !(d == 0 && signbit(d))) {
+            /* ids: what %lld (and %.0f) writes, without the formatting machinery */
+            long long n = (long long)d;
+            unsigned long long u = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+            char digits[24];
+            size_t i = sizeof digits;
+            do {
+                digits[--i] = (char)('0' + u % 10);
+                u /= 10;
+            } while (u);
+            if (n < 0)
+                digits[--i] = '-';
+            copy_bounded(out, size, digits + i, sizeof digits - i);
+        } else {
             snprintf(out, size, "%.0f", d);
+        }
         return true;
     }
     return false;
