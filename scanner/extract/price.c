@@ -62,35 +62,45 @@ enum { T_EXACT = 0, T_CI = 1, T_DOLLAR = 2, T_YEN = 4 };
 
 typedef struct token {
     const char *text;
+    size_t length;     /* strlen(text): these are looked up several times per listing */
     const char *code;
     int flags;
 } token;
 
+#define TOKEN(text, code, flags) {text, sizeof text - 1, code, flags}
+
 /* Longer spellings first where one is a prefix of another ("US$" before
  * "$" is not needed: matching picks the longest). */
 static const token tokens[] = {
-    {"₫", "VND", T_EXACT},      {"VND", "VND", T_CI},        {"VNĐ", "VND", T_EXACT},   {"vnđ", "VND", T_EXACT},
-    {"Vnđ", "VND", T_EXACT},    {"đồng", "VND", T_EXACT},    {"Đồng", "VND", T_EXACT},  {"đ", "VND", T_EXACT},
-    {"Đ", "VND", T_EXACT},      {"dong", "VND", T_CI},
-    {"US$", "USD", T_EXACT},    {"USD", "USD", T_CI},        {"S$", "SGD", T_EXACT},    {"SGD", "SGD", T_CI},
-    {"A$", "AUD", T_EXACT},     {"AU$", "AUD", T_EXACT},     {"AUD", "AUD", T_CI},      {"C$", "CAD", T_EXACT},
-    {"CA$", "CAD", T_EXACT},    {"CAD", "CAD", T_CI},        {"HK$", "HKD", T_EXACT},   {"HKD", "HKD", T_CI},
-    {"NT$", "TWD", T_EXACT},    {"NTD", "TWD", T_CI},        {"TWD", "TWD", T_CI},      {"NZ$", "NZD", T_EXACT},
-    {"NZD", "NZD", T_CI},       {"R$", "BRL", T_EXACT},      {"BRL", "BRL", T_CI},      {"MX$", "MXN", T_EXACT},
-    {"MXN", "MXN", T_CI},       {"$", "USD", T_DOLLAR},      {"＄", "USD", T_DOLLAR},
-    {"€", "EUR", T_EXACT},      {"EUR", "EUR", T_CI},        {"£", "GBP", T_EXACT},     {"GBP", "GBP", T_CI},
-    {"JP¥", "JPY", T_EXACT},    {"円", "JPY", T_EXACT},      {"JPY", "JPY", T_CI},      {"CN¥", "CNY", T_EXACT},
-    {"RMB", "CNY", T_CI},       {"元", "CNY", T_EXACT},      {"CNY", "CNY", T_CI},      {"¥", "", T_YEN},
-    {"￥", "", T_YEN},          {"₩", "KRW", T_EXACT},       {"원", "KRW", T_EXACT},    {"KRW", "KRW", T_CI},
-    {"฿", "THB", T_EXACT},      {"บาท", "THB", T_EXACT},     {"THB", "THB", T_CI},      {"₹", "INR", T_EXACT},
-    {"INR", "INR", T_CI},       {"Rp", "IDR", T_EXACT},      {"IDR", "IDR", T_CI},      {"RM", "MYR", T_EXACT},
-    {"MYR", "MYR", T_CI},       {"₱", "PHP", T_EXACT},       {"PHP", "PHP", T_EXACT},   {"CHF", "CHF", T_CI},
-    {"₽", "RUB", T_EXACT},      {"RUB", "RUB", T_CI},        {"RUR", "RUB", T_CI},      {"zł", "PLN", T_EXACT},
-    {"PLN", "PLN", T_CI},       {"₺", "TRY", T_EXACT},       {"TRY", "TRY", T_EXACT},   {"៛", "KHR", T_EXACT},
-    {"KHR", "KHR", T_CI},       {"₭", "LAK", T_EXACT},       {"LAK", "LAK", T_CI},      {"MMK", "MMK", T_CI},
-    {"₪", "ILS", T_EXACT},      {"ILS", "ILS", T_CI},        {"SEK", "SEK", T_CI},      {"NOK", "NOK", T_CI},
-    {"DKK", "DKK", T_CI},       {"HUF", "HUF", T_CI},        {"CZK", "CZK", T_CI},      {"AED", "AED", T_CI},
-    {"SAR", "SAR", T_CI},       {"ZAR", "ZAR", T_CI},        {"₦", "NGN", T_EXACT},     {"NGN", "NGN", T_CI},
+    TOKEN("₫", "VND", T_EXACT), TOKEN("VND", "VND", T_CI), TOKEN("VNĐ", "VND", T_EXACT),
+    TOKEN("vnđ", "VND", T_EXACT), TOKEN("Vnđ", "VND", T_EXACT), TOKEN("đồng", "VND", T_EXACT),
+    TOKEN("Đồng", "VND", T_EXACT), TOKEN("đ", "VND", T_EXACT), TOKEN("Đ", "VND", T_EXACT),
+    TOKEN("dong", "VND", T_CI), TOKEN("US$", "USD", T_EXACT), TOKEN("USD", "USD", T_CI),
+    TOKEN("S$", "SGD", T_EXACT), TOKEN("SGD", "SGD", T_CI), TOKEN("A$", "AUD", T_EXACT),
+    TOKEN("AU$", "AUD", T_EXACT), TOKEN("AUD", "AUD", T_CI), TOKEN("C$", "CAD", T_EXACT),
+    TOKEN("CA$", "CAD", T_EXACT), TOKEN("CAD", "CAD", T_CI), TOKEN("HK$", "HKD", T_EXACT),
+    TOKEN("HKD", "HKD", T_CI), TOKEN("NT$", "TWD", T_EXACT), TOKEN("NTD", "TWD", T_CI),
+    TOKEN("TWD", "TWD", T_CI), TOKEN("NZ$", "NZD", T_EXACT), TOKEN("NZD", "NZD", T_CI),
+    TOKEN("R$", "BRL", T_EXACT), TOKEN("BRL", "BRL", T_CI), TOKEN("MX$", "MXN", T_EXACT),
+    TOKEN("MXN", "MXN", T_CI), TOKEN("$", "USD", T_DOLLAR), TOKEN("＄", "USD", T_DOLLAR),
+    TOKEN("€", "EUR", T_EXACT), TOKEN("EUR", "EUR", T_CI), TOKEN("£", "GBP", T_EXACT),
+    TOKEN("GBP", "GBP", T_CI), TOKEN("JP¥", "JPY", T_EXACT), TOKEN("円", "JPY", T_EXACT),
+    TOKEN("JPY", "JPY", T_CI), TOKEN("CN¥", "CNY", T_EXACT), TOKEN("RMB", "CNY", T_CI),
+    TOKEN("元", "CNY", T_EXACT), TOKEN("CNY", "CNY", T_CI), TOKEN("¥", "", T_YEN),
+    TOKEN("￥", "", T_YEN), TOKEN("₩", "KRW", T_EXACT), TOKEN("원", "KRW", T_EXACT),
+    TOKEN("KRW", "KRW", T_CI), TOKEN("฿", "THB", T_EXACT), TOKEN("บาท", "THB", T_EXACT),
+    TOKEN("THB", "THB", T_CI), TOKEN("₹", "INR", T_EXACT), TOKEN("INR", "INR", T_CI),
+    TOKEN("Rp", "IDR", T_EXACT), TOKEN("IDR", "IDR", T_CI), TOKEN("RM", "MYR", T_EXACT),
+    TOKEN("MYR", "MYR", T_CI), TOKEN("₱", "PHP", T_EXACT), TOKEN("PHP", "PHP", T_EXACT),
+    TOKEN("CHF", "CHF", T_CI), TOKEN("₽", "RUB", T_EXACT), TOKEN("RUB", "RUB", T_CI),
+    TOKEN("RUR", "RUB", T_CI), TOKEN("zł", "PLN", T_EXACT), TOKEN("PLN", "PLN", T_CI),
+    TOKEN("₺", "TRY", T_EXACT), TOKEN("TRY", "TRY", T_EXACT), TOKEN("៛", "KHR", T_EXACT),
+    TOKEN("KHR", "KHR", T_CI), TOKEN("₭", "LAK", T_EXACT), TOKEN("LAK", "LAK", T_CI),
+    TOKEN("MMK", "MMK", T_CI), TOKEN("₪", "ILS", T_EXACT), TOKEN("ILS", "ILS", T_CI),
+    TOKEN("SEK", "SEK", T_CI), TOKEN("NOK", "NOK", T_CI), TOKEN("DKK", "DKK", T_CI),
+    TOKEN("HUF", "HUF", T_CI), TOKEN("CZK", "CZK", T_CI), TOKEN("AED", "AED", T_CI),
+    TOKEN("SAR", "SAR", T_CI), TOKEN("ZAR", "ZAR", T_CI), TOKEN("₦", "NGN", T_EXACT),
+    TOKEN("NGN", "NGN", T_CI),
 };
 
 static const struct {
@@ -122,7 +132,7 @@ static const char *token_code(const token *t, const char *region)
  * standing alone: a spelling in letters is not part of a longer word. */
 static bool token_at(const token *t, const char *start, const char *p)
 {
-    size_t n = strlen(t->text);
+    size_t n = t->length;
     if ((t->flags & T_CI) ? strncasecmp(p, t->text, n) : strncmp(p, t->text, n))
         return false;
     bool letters_first = letter_at(t->text), letters_last = letter_at(t->text + n - 1) ||
@@ -139,7 +149,7 @@ static size_t currency_at(const char *start, const char *p, const char *region, 
 {
     size_t best = 0;
     for (size_t i = 0; i < sizeof tokens / sizeof *tokens; i++) {
-        size_t n = strlen(tokens[i].text);
+        size_t n = tokens[i].length;
         if (n > best && token_at(&tokens[i], start, p)) {
             best = n;
             *code = token_code(&tokens[i], region);
@@ -153,7 +163,7 @@ static size_t currency_before(const char *start, const char *end, const char *re
 {
     size_t best = 0;
     for (size_t i = 0; i < sizeof tokens / sizeof *tokens; i++) {
-        size_t n = strlen(tokens[i].text);
+        size_t n = tokens[i].length;
         if (n > best && (size_t)(end - start) >= n && token_at(&tokens[i], start, end - n)) {
             best = n;
             *code = token_code(&tokens[i], region);
