@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/base/arena.h"
 #include "rules/base/json_repair.h"
 #include "rules/loader.h"
 #include "scanner/pipeline/decide.h"
@@ -131,4 +132,37 @@ Test(records, repairs_are_found_at_every_offset)
         cr_expect_not_null(strstr(l.facts.title, "\xEF\xBF\xBD"), "at %zu", k);
         listing_free(&l);
     }
+}
+
+/* The arena a page's listing records live in (rules/base/arena.h): pieces
+ * stay put while more come, a reset forgets them and keeps one ordinary
+ * block, a huge piece does not stay pinned. */
+Test(records, a_page_arena_keeps_pieces_until_it_is_reset)
+{
+    arena *a = arena_create();
+    cr_assert_not_null(a);
+    char *first = arena_strndup(a, "Giày Nike rep 1:1 and more", 17);
+    cr_assert_str_eq(first, "Giày Nike rep 1:");
+    char *pieces[2000];
+    for (int i = 0; i < 2000; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "listing %d", i);
+        pieces[i] = arena_strndup(a, text, strlen(text));
+        cr_assert_not_null(pieces[i]);
+    }
+    cr_expect_str_eq(first, "Giày Nike rep 1:", "an earlier piece moved");
+    for (int i = 0; i < 2000; i += 199) {
+        char text[32];
+        snprintf(text, sizeof text, "listing %d", i);
+        cr_expect_str_eq(pieces[i], text);
+    }
+    void *huge = arena_alloc(a, (size_t)4 << 20);
+    cr_assert_not_null(huge);
+    memset(huge, 0x5a, (size_t)4 << 20);
+    arena_reset(a);
+    cr_expect_leq(a->total, (size_t)1 << 20, "a reset keeps at most one ordinary block");
+    char *again = arena_strndup(a, "after", 5);
+    cr_expect_str_eq(again, "after");
+    arena_destroy(a);
+    arena_destroy(NULL);
 }

@@ -94,3 +94,51 @@ char *arena_strdup(arena *a, const char *s)
         memcpy(copy, s, n);
     return copy;
 }
+
+char *arena_strndup(arena *a, const char *s, size_t length)
+{
+    if (length == SIZE_MAX)
+        return NULL;
+    char *copy = take(a, length + 1, 1);
+    if (copy) {
+        memcpy(copy, s, length);
+        copy[length] = '\0';
+    }
+    return copy;
+}
+
+arena *arena_create(void)
+{
+    arena *a = malloc(sizeof *a);
+    if (a)
+        arena_init(a);
+    return a;
+}
+
+void arena_destroy(arena *a)
+{
+    if (!a)
+        return;
+    arena_free(a);
+    free(a);
+}
+
+void arena_reset(arena *a)
+{
+    if (!a || !a->blocks)
+        return;
+    arena_block *keep = a->blocks; /* the newest, the one pieces come from */
+    size_t size = a->size;
+    for (arena_block *b = keep->next, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    if (size > LARGEST_BLOCK) { /* a huge page made it: let it go */
+        free(keep);
+        arena_init(a);
+        return;
+    }
+    keep->next = NULL;
+    a->used = 0;
+    a->total = size;
+}

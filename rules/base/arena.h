@@ -1,5 +1,6 @@
 /* arena: a bump allocator for many small pieces that live and die together
- * (a rule pack's strings, lists and conditions): no per-piece header or
+ * (a rule pack's strings, lists and conditions; a page's listing records):
+ * no per-piece header or
  * rounding, one free for all. Pieces come from blocks of growing size
  * (malloc'd); a piece larger than a block gets a block of its own. An arena
  * belongs to one thread while it is filled; what it holds may then be read by
@@ -30,5 +31,17 @@ void *arena_alloc(arena *a, size_t size);
 void *arena_calloc(arena *a, size_t count, size_t size);
 /* A copy of the string (no alignment padding), or NULL out of memory. */
 char *arena_strdup(arena *a, const char *s);
+/* A NUL-terminated copy of s[0..length), or NULL out of memory. */
+char *arena_strndup(arena *a, const char *s, size_t length);
+
+/* The same on the heap, for an owner that keeps a handle (a page's listing
+ * records): an empty arena, or NULL out of memory; arena_destroy frees its
+ * blocks and itself (NULL is a no-op). */
+arena *arena_create(void);
+void arena_destroy(arena *a);
+/* Forgets every piece for the next use: keeps the newest block when it is
+ * of ordinary size (so the next page allocates nothing), frees the others.
+ * NULL is a no-op. */
+void arena_reset(arena *a);
 
 #endif

@@ -143,7 +143,7 @@ static bool keep(adapter_result *out, const char **s)
 /* Appends the record, its strings copied into the arena; false when out of memory. */
 static bool add_record(adapter_result *out, listing_record r)
 {
-    if (!out->arena && !(out->arena = arena_create(0)))
+    if (!out->arena && !(out->arena = arena_create()))
         return false;
     if (out->record_count == out->record_capacity) {
         size_t capacity = out->record_capacity ? out->record_capacity * 2 : 64;

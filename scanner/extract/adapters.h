@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "scanner/extract/target.h"
-#include "scanner/record/arena.h"
+#include "rules/base/arena.h"
 #include "scanner/record/listing.h"
 #include "workers/counters.h"
 
