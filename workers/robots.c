@@ -1,6 +1,7 @@
 /* robots: see robots.h. */
 #include "workers/robots.h"
 #include "rules/base/url.h"
+#include "workers/fetch.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -354,4 +355,44 @@ robots_verdict robots_cache_check(robots_cache *c, const char *url, robots_fetch
     pthread_cond_broadcast(&c->answered);
     pthread_mutex_unlock(&c->lock);
     return v;
+}
+
+int robots_fetch_file(fetcher *f, const char *robots_url, uint32_t target, bytebuf *body, robots_response *out,
+                      char *why, size_t why_size)
+{
+    out->status = 0;
+    out->body = NULL;
+    out->length = 0;
+    why[0] = '\0';
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (fetcher_start(f, robots_url, target, NULL) < 0) {
+            snprintf(why, why_size, "curl refused the transfer");
+            return -1;
+        }
+        fetch_result result;
+        /* bounded: the transfer's own timeout ends it */
+        while (!fetcher_next(f, &result))
+            fetcher_run(f, 100);
+        bool transient = result.failed ? result.error == FETCH_CONNECT || result.error == FETCH_RESET ||
+                                             result.error == FETCH_TRUNCATED
+                                       : result.status >= 500;
+        if (!transient || attempt == 2) {
+            if (result.failed)
+                snprintf(why, why_size, "%s: %.300s", fetch_error_name(result.error), result.error_text);
+            else if (result.status >= 500 || result.status == 429)
+                snprintf(why, why_size, "HTTP %ld", result.status);
+            bytebuf_reset(body);
+            if (!result.failed) {
+                out->status = result.status;
+                size_t keep = result.body_length < ROBOTS_MAX_BYTES ? result.body_length : ROBOTS_MAX_BYTES;
+                bytebuf_append(body, result.body, keep);
+                out->body = body->data;
+                out->length = body->length;
+            }
+            fetcher_release(f, &result);
+            return 0;
+        }
+        fetcher_release(f, &result);
+    }
+    return 0;
 }

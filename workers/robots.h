@@ -26,6 +26,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "rules/base/bytebuf.h"
+
+struct fetcher;
 
 #define ROBOTS_MAX_BYTES ((size_t)500 << 10)
 #define ROBOTS_TTL_S (24u * 3600u)
@@ -59,6 +64,17 @@ typedef struct robots_response {
 /* Fetches robots_url (absolute) into *out; called by the cache without its
  * lock held, from the thread that asked. */
 typedef void (*robots_fetch_fn)(void *ctx, const char *robots_url, robots_response *out);
+
+/* The fetch a robots_fetch_fn makes, shared by the scan and the re-checks:
+ * robots_url through `f` (created by the caller with its own address
+ * policy), asked again twice at once after a connection failure, a reset, a
+ * cut body or a 5xx. The answer's body, at most ROBOTS_MAX_BYTES, is copied
+ * into *body and *out points into it. When the file could not be had (a
+ * failure, a 5xx or a 429), `why` gets the reason ("" otherwise). Returns
+ * -1 when curl refused the transfer (why says so), else 0. Blocks for at
+ * most three transfers' own timeouts; `f` belongs to the caller's thread. */
+int robots_fetch_file(struct fetcher *f, const char *robots_url, uint32_t target, bytebuf *body,
+                      robots_response *out, char *why, size_t why_size);
 
 typedef struct robots_cache robots_cache;
 

@@ -186,8 +186,8 @@ static const struct sockaddr_storage *robots_own(void *ctx, uint32_t target, siz
     return own((void *)run->policy, target, count);
 }
 
-/* The cache's fetch (robots.h): as the scan asks, a connection failure,
- * reset or 5xx asked again twice at once; the body kept up to 500 KiB. */
+/* The cache's fetch: robots_fetch_file (robots.h), as the scan asks, through
+ * the re-checks' own address policy. */
 static void robots_fetch(void *ctx, const char *robots_url, robots_response *out)
 {
     recheck_run *run = ctx;
@@ -208,37 +208,8 @@ static void robots_fetch(void *ctx, const char *robots_url, robots_response *out
             return;
         }
     }
-    for (int attempt = 0; attempt < 3; attempt++) {
-        if (fetcher_start(run->robots_fetch, robots_url, 0, NULL) < 0) {
-            snprintf(run->robots_trouble, sizeof run->robots_trouble, "curl refused the transfer");
-            return;
-        }
-        fetch_result result;
-        /* bounded: the transfer's own timeout ends it */
-        while (!fetcher_next(run->robots_fetch, &result))
-            fetcher_run(run->robots_fetch, 100);
-        bool transient = result.failed ? result.error == FETCH_CONNECT || result.error == FETCH_RESET ||
-                                             result.error == FETCH_TRUNCATED
-                                       : result.status >= 500;
-        if (!transient || attempt == 2) {
-            if (result.failed)
-                snprintf(run->robots_trouble, sizeof run->robots_trouble, "%s: %.300s",
-                         fetch_error_name(result.error), result.error_text);
-            else if (result.status >= 500 || result.status == 429)
-                snprintf(run->robots_trouble, sizeof run->robots_trouble, "HTTP %ld", result.status);
-            bytebuf_reset(&run->robots_body);
-            if (!result.failed) {
-                out->status = result.status;
-                size_t keep = result.body_length < ROBOTS_MAX_BYTES ? result.body_length : ROBOTS_MAX_BYTES;
-                bytebuf_append(&run->robots_body, result.body, keep);
-                out->body = run->robots_body.data;
-                out->length = run->robots_body.length;
-            }
-            fetcher_release(run->robots_fetch, &result);
-            return;
-        }
-        fetcher_release(run->robots_fetch, &result);
-    }
+    robots_fetch_file(run->robots_fetch, robots_url, 0, &run->robots_body, out, run->robots_trouble,
+                      sizeof run->robots_trouble);
 }
 
 static struct paced *paced_origin(recheck_run *run, const char *url)

@@ -525,38 +525,13 @@ static void robots_fetch(void *ctx, const char *robots_url, robots_response *out
     }
     if (!url_origin(robots_url, r->origin, sizeof r->origin))
         return;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        if (fetcher_start(r->fetch, robots_url, r->target, NULL) < 0)
-            return;
-        fetch_result result;
-        while (!fetcher_next(r->fetch, &result))
-            fetcher_run(r->fetch, 100);
-        bool transient = result.failed ? result.error == FETCH_CONNECT || result.error == FETCH_RESET ||
-                                             result.error == FETCH_TRUNCATED
-                                       : result.status >= 500;
-        if (!transient || attempt == 2) {
-            if ((result.failed || result.status >= 500 || result.status == 429) && s->config.log) {
-                char why[400], line[900];
-                if (result.failed)
-                    snprintf(why, sizeof why, "%s: %.300s", fetch_error_name(result.error), result.error_text);
-                else
-                    snprintf(why, sizeof why, "HTTP %ld", result.status);
-                snprintf(line, sizeof line, "robots.txt of %s is unreachable (%s): its URLs are not fetched for 10 "
-                         "minutes, counted as robots unreachable", r->origin, why);
-                s->config.log(s->config.log_ctx, line);
-            }
-            bytebuf_reset(&r->body);
-            if (!result.failed) {
-                out->status = result.status;
-                size_t keep = result.body_length < ROBOTS_MAX_BYTES ? result.body_length : ROBOTS_MAX_BYTES;
-                bytebuf_append(&r->body, result.body, keep);
-                out->body = r->body.data;
-                out->length = r->body.length;
-            }
-            fetcher_release(r->fetch, &result);
-            return;
-        }
-        fetcher_release(r->fetch, &result);
+    char why[400];
+    if (robots_fetch_file(r->fetch, robots_url, r->target, &r->body, out, why, sizeof why) == 0 && why[0] &&
+        s->config.log) {
+        char line[900];
+        snprintf(line, sizeof line, "robots.txt of %s is unreachable (%s): its URLs are not fetched for 10 "
+                 "minutes, counted as robots unreachable", r->origin, why);
+        s->config.log(s->config.log_ctx, line);
     }
 }
 
