@@ -469,6 +469,24 @@ static int decode_as(charset_decoder *d, const char *name, const char *data, siz
     return compose(d, out) == CHARSET_OK ? 1 : -2;
 }
 
+/* The charset a byte-order mark names, with the mark's length, or NULL. UTF-32's marks only when asked
+ * (JSON), and before UTF-16's: FF FE 00 00 starts both. */
+static const char *byte_order_mark(const unsigned char *u, size_t length, bool utf32, size_t *mark_length)
+{
+    *mark_length = 0;
+    if (length >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+        return *mark_length = 3, "UTF-8";
+    if (utf32 && length >= 4 && u[0] == 0xFF && u[1] == 0xFE && !u[2] && !u[3])
+        return *mark_length = 4, "UTF-32LE";
+    if (utf32 && length >= 4 && !u[0] && !u[1] && u[2] == 0xFE && u[3] == 0xFF)
+        return *mark_length = 4, "UTF-32BE";
+    if (length >= 2 && u[0] == 0xFF && u[1] == 0xFE)
+        return *mark_length = 2, "UTF-16LE";
+    if (length >= 2 && u[0] == 0xFE && u[1] == 0xFF)
+        return *mark_length = 2, "UTF-16BE";
+    return NULL;
+}
+
 charset_error charset_decode(charset_decoder *d, const char *content_type, const char *data, size_t length,
                              charset_result *out)
 {
@@ -478,14 +496,8 @@ charset_error charset_decode(charset_decoder *d, const char *content_type, const
     snprintf(out->charset, sizeof out->charset, "UTF-8");
     const unsigned char *u = (const unsigned char *)data;
     /* 1. a byte-order mark beats every declaration (WHATWG) */
-    const char *bom = NULL;
     size_t bom_length = 0;
-    if (length >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
-        bom = "UTF-8", bom_length = 3;
-    else if (length >= 2 && u[0] == 0xFF && u[1] == 0xFE)
-        bom = "UTF-16LE", bom_length = 2;
-    else if (length >= 2 && u[0] == 0xFE && u[1] == 0xFF)
-        bom = "UTF-16BE", bom_length = 2;
+    const char *bom = byte_order_mark(u, length, false, &bom_length);
     if (bom) {
         out->source = CHARSET_FROM_BOM;
         int rc = decode_as(d, bom, data + bom_length, length - bom_length, false, out);
@@ -590,19 +602,9 @@ charset_error charset_decode_json(charset_decoder *d, const char *content_type, 
     out->length = length;
     snprintf(out->charset, sizeof out->charset, "UTF-8");
     const unsigned char *u = (const unsigned char *)data;
-    /* a byte-order mark (UTF-32's before UTF-16's: FF FE 00 00 starts both) */
-    const char *bom = NULL;
+    /* a byte-order mark, UTF-32's too */
     size_t bom_length = 0;
-    if (length >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
-        bom = "UTF-8", bom_length = 3;
-    else if (length >= 4 && u[0] == 0xFF && u[1] == 0xFE && !u[2] && !u[3])
-        bom = "UTF-32LE", bom_length = 4;
-    else if (length >= 4 && !u[0] && !u[1] && u[2] == 0xFE && u[3] == 0xFF)
-        bom = "UTF-32BE", bom_length = 4;
-    else if (length >= 2 && u[0] == 0xFF && u[1] == 0xFE)
-        bom = "UTF-16LE", bom_length = 2;
-    else if (length >= 2 && u[0] == 0xFE && u[1] == 0xFF)
-        bom = "UTF-16BE", bom_length = 2;
+    const char *bom = byte_order_mark(u, length, true, &bom_length);
     /* UTF-16 or UTF-32 without a mark, told by its NULs (RFC 4627 3: a
      * JSON text starts with two ASCII characters); else UTF-8 */
     const char *nuls = "UTF-8";
