@@ -1179,6 +1179,19 @@ static void separator_of(const normalized_text *v, size_t prev_end, size_t next,
         *to = original_length;
 }
 
+/* Copies the view's [copied, from) as it is, then [from, to) without its
+ * spaces as one word, folded again (rule 3). Returns whether the fold put
+ * a space in it. */
+static bool join_run(normalized_text *out, size_t *o, const normalized_text *v, size_t copied, size_t from, size_t to)
+{
+    copy_range(out, o, v, copied, from);
+    size_t word = *o;
+    for (size_t q = from; q < to; q++)
+        if (v->text[q] != ' ')
+            copy_range(out, o, v, q, q + 1);
+    return fold_token(out->text, word, *o);
+}
+
 /* Characters in the token [ts, te) of a view. */
 static size_t token_characters(const char *s, size_t ts, size_t te)
 {
@@ -1260,12 +1273,7 @@ int normalize_joined_runs_variants(const normalized_text *main_view, const char 
         if (!single_character(s, i, te)) {
             size_t chunks_end = original ? chunk_run_end(main_view, i, te, original, original_length) : 0;
             if (chunks_end) { /* "fa-ke", "lu.mo.ra": one word written in short pieces */
-                copy_range(out, &o, main_view, copied, i);
-                size_t word = o;
-                for (size_t q = i; q < chunks_end; q++)
-                    if (s[q] != ' ')
-                        copy_range(out, &o, main_view, q, q + 1);
-                spaced |= fold_token(out->text, word, o);
+                spaced |= join_run(out, &o, main_view, copied, i, chunks_end);
                 copied = chunks_end;
                 i = chunks_end < n ? chunks_end + 1 : n;
             } else {
@@ -1303,12 +1311,7 @@ int normalize_joined_runs_variants(const normalized_text *main_view, const char 
                 trimmed_from[trimmed] = i;
                 trimmed_to[trimmed++] = run_end;
             }
-            copy_range(out, &o, main_view, copied, i);
-            size_t word = o;
-            for (size_t q = i; q < run_end; q++)
-                if (s[q] != ' ')
-                    copy_range(out, &o, main_view, q, q + 1);
-            spaced |= fold_token(out->text, word, o);
+            spaced |= join_run(out, &o, main_view, copied, i, run_end);
             copied = run_end;
             i = run_end < n ? run_end + 1 : n;
         } else {
