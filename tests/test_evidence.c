@@ -1009,7 +1009,8 @@ static void robots_campaign(const char *path, int site_port, const char *reason)
 static size_t recheck_lines(char *out, cJSON **lines, size_t max)
 {
     size_t n = 0;
-    for (char *line = strtok(out, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+    char *rest = NULL;
+    for (char *line = strtok_r(out, "\n", &rest); line && n < max; line = strtok_r(NULL, "\n", &rest)) {
         lines[n] = cJSON_Parse(line);
         cr_assert_not_null(lines[n], "%s", line);
         n++;
