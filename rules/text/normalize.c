@@ -163,6 +163,29 @@ static bool is_mark(int32_t cp)
     return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
 }
 
+/* Appends what rule 1 keeps of one code point c coming out of utf8proc:
+ * its look-alike letter, itself when it is a letter or a number, nothing for
+ * a format character, else one ' '. */
+static size_t fold_output(int32_t c, uint8_t *buf, size_t o)
+{
+    char a = look_alike(c);
+    if (a) {
+        buf[o++] = (uint8_t)a;
+    } else if (c < 0x80) {
+        bool keep = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                    (c >= 'A' && c <= 'Z') || c == '@' || c == '$';
+        buf[o++] = keep ? (uint8_t)c : ' ';
+    } else {
+        utf8proc_category_t cat = utf8proc_category(c);
+        if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+            (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO))
+            o += (size_t)utf8proc_encode_char(c, buf + o);
+        else if (cat != UTF8PROC_CATEGORY_CF)
+            buf[o++] = ' ';
+    }
+    return o;
+}
+
 /* Rule 1 for one code point, through utf8proc_map: kept code points as
  * UTF-8, one ' ' per separator. Returns the length written into buf (at most
  * cap), or -1 if utf8proc fails or the output does not fit. */
@@ -188,24 +211,30 @@ static int fold_code_point(int32_t cp, uint8_t *buf, size_t cap)
             return -1;
         }
         pos += k;
-        char a = look_alike(c);
-        if (a) {
-            buf[o++] = (uint8_t)a;
-        } else if (c < 0x80) {
-            bool keep = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                        (c >= 'A' && c <= 'Z') || c == '@' || c == '$';
-            buf[o++] = keep ? (uint8_t)c : ' ';
-        } else {
-            utf8proc_category_t cat = utf8proc_category(c);
-            if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
-                (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO))
-                o += (size_t)utf8proc_encode_char(c, buf + o);
-            else if (cat != UTF8PROC_CATEGORY_CF)
-                buf[o++] = ' ';
-        }
+        o = fold_output(c, buf, o);
     }
     free(mapped);
     return (int)o;
+}
+
+/* fold_code_point for building the tables: the same result, without calling
+ * utf8proc_map for the code points it maps to themselves (no decomposition,
+ * no case folding, not ignorable, not a mark, not a Hangul syllable: with
+ * MAP_FLAGS utf8proc then emits the code point unchanged, and composing a
+ * single code point changes nothing). Those are nearly all of the 1.1M code
+ * points (unassigned planes, private use, CJK), and utf8proc_map's two
+ * passes and malloc per code point were most of normalizer_create's time.
+ * The differential tests on every code point (tests/test_normalize.c)
+ * compare the tables with normalize_text_reference, which maps each one. */
+static int fold_code_point_for_table(int32_t cp, uint8_t *buf, size_t cap)
+{
+    const utf8proc_property_t *p = utf8proc_get_property(cp);
+    bool hangul = cp >= 0xAC00 && cp <= 0xD7A3;
+    if (greek_capital(cp) || hangul || p->decomp_seqindex != UINT16_MAX ||
+        p->casefold_seqindex != UINT16_MAX || p->ignorable || p->category == UTF8PROC_CATEGORY_MN ||
+        p->category == UTF8PROC_CATEGORY_MC || p->category == UTF8PROC_CATEGORY_ME)
+        return fold_code_point(cp, buf, cap);
+    return (int)fold_output(cp, buf, 0);
 }
 
 static bool is_candidate(uint8_t c)
@@ -496,7 +525,7 @@ static int build_entry(pool_builder *b, int32_t cp, uint64_t *entry)
         return 0;
     }
     uint8_t buf[MAX_FOLD + 4];
-    int len = fold_code_point(cp, buf, MAX_FOLD);
+    int len = fold_code_point_for_table(cp, buf, MAX_FOLD);
     if (len < 0)
         return -1;
     bool spaces = false, letters = false, cand = false;
