@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rules/base/bytebuf.h"
+#include "rules/base/json_arena.h"
 #include "rules/base/json_repair.h"
 #include "rules/base/url.h"
 #include "scanner/extract/adapter_shared.h"
@@ -129,7 +130,14 @@ int adapter_parse(const campaign_target *t, page_kind kind, const char *url, con
             length = repaired.length;
             out->json_repairs += repairs;
         }
-        cJSON *root = cJSON_ParseWithLength(body, length);
+        /* the tree lives in the page's arena, with the page's records */
+        if (!out->arena && !(out->arena = arena_create())) {
+            bytebuf_free(&repaired);
+            snprintf(error, error_size, "out of memory");
+            out->parse_failed = true;
+            return -1;
+        }
+        cJSON *root = json_arena_parse(out->arena, body, length);
         bytebuf_free(&repaired);
         if (!root) {
             snprintf(error, error_size, "not valid JSON");
@@ -138,7 +146,6 @@ int adapter_parse(const campaign_target *t, page_kind kind, const char *url, con
         }
         const adapter_shape *shape = shapes[t->adapter];
         rc = shape->json_page ? shape->json_page(t, kind, url, root, out) : -1;
-        cJSON_Delete(root);
         if (rc < 0)
             snprintf(error, error_size, "not the %s page shape this adapter reads", adapter_name(t->adapter));
     }

@@ -36,7 +36,7 @@ typedef struct adapter_result {
     bool typed;
     listing_record *records;      /* owned; record_count of them, in the order found */
     size_t record_count, record_capacity;
-    arena *arena;                 /* owned: the records' strings, emptied by adapter_result_reset */
+    arena *arena;                 /* owned: the records' strings and the page's JSON tree, emptied by adapter_result_reset */
     discovered_link *links;
     size_t link_count, link_capacity;
     bool parse_failed;            /* the page was not what the adapter expects */
