@@ -69,42 +69,68 @@ Test(records, a_flag_written_is_read_back_field_by_field)
 /* The fast paths (a byte table for JSON escapes, eight bytes at a time in
  * json_repair and in the UTF-8 check of listing records) against the rules
  * they implement, for every byte value and every position around an
- * eight-byte boundary. */
+ * eight-byte boundary; the JSON escapes (16 bytes at a time, two-byte
+ * sequences inline) for every byte value at every position of a 40-byte
+ * string, and for two-byte sequences, valid or cut, across a 16-byte
+ * boundary. */
 Test(records, json_escapes_follow_the_rule_for_every_byte)
 {
     for (int c = 0; c < 256; c++) {
-        char text[20];
-        memset(text, 'a', sizeof text);
-        text[9] = (char)c; /* after one whole word of ASCII */
-        bytebuf out;
-        bytebuf_init(&out, 0);
-        bytebuf_append_json_string(&out, text, sizeof text);
-        char expected[64];
-        const char *middle;
-        char escape[8];
-        if (c == '"')
-            middle = "\\\"";
-        else if (c == '\\')
-            middle = "\\\\";
-        else if (c == '\n')
-            middle = "\\n";
-        else if (c == '\r')
-            middle = "\\r";
-        else if (c == '\t')
-            middle = "\\t";
-        else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-            snprintf(escape, sizeof escape, "\\u%04x", c);
-            middle = escape;
-        } else if (c >= 0x80)
-            middle = "\xEF\xBF\xBD"; /* a lone byte >= 0x80 is invalid UTF-8 */
-        else {
-            escape[0] = (char)c;
-            escape[1] = '\0';
-            middle = escape;
+        for (size_t at = 0; at < 40; at++) {
+            char text[40];
+            memset(text, 'a', sizeof text);
+            text[at] = (char)c;
+            bytebuf out;
+            bytebuf_init(&out, 0);
+            bytebuf_append_json_string(&out, text, sizeof text);
+            char middle_text[8];
+            const char *middle;
+            if (c == '"')
+                middle = "\\\"";
+            else if (c == '\\')
+                middle = "\\\\";
+            else if (c == '\n')
+                middle = "\\n";
+            else if (c == '\r')
+                middle = "\\r";
+            else if (c == '\t')
+                middle = "\\t";
+            else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+                snprintf(middle_text, sizeof middle_text, "\\u%04x", c);
+                middle = middle_text;
+            } else if (c >= 0x80)
+                middle = "\xEF\xBF\xBD"; /* a lone byte >= 0x80 is invalid UTF-8 */
+            else {
+                middle_text[0] = (char)c;
+                middle_text[1] = '\0';
+                middle = middle_text;
+            }
+            char expected[128];
+            snprintf(expected, sizeof expected, "\"%.*s%s%.*s\"", (int)at, text, middle, (int)(sizeof text - at - 1),
+                     text + at + 1);
+            cr_expect_str_eq(out.data, expected, "byte 0x%02x at %zu", c, at);
+            bytebuf_free(&out);
         }
-        snprintf(expected, sizeof expected, "\"aaaaaaaaa%saaaaaaaaaa\"", middle);
-        cr_expect_str_eq(out.data, expected, "byte 0x%02x", c);
-        bytebuf_free(&out);
+    }
+    /* "ệ" (E1 BB 87), "ă" (C4 83) and a cut "ă" (C4 then ASCII) at every position */
+    static const struct {
+        const char *bytes, *escaped;
+    } pieces[] = {{"\xC4\x83", "\xC4\x83"}, {"\xE1\xBB\x87", "\xE1\xBB\x87"}, {"\xC4", "\xEF\xBF\xBD"},
+                  {"\xC1\xBF", "\xEF\xBF\xBD\xEF\xBF\xBD"}, {"\xE2\x80\xA8", "\\u2028"}};
+    for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+        for (size_t at = 0; at < 36; at++) {
+            char text[40], expected[128];
+            size_t n = strlen(pieces[k].bytes);
+            memset(text, 'b', sizeof text);
+            memcpy(text + at, pieces[k].bytes, n);
+            bytebuf out;
+            bytebuf_init(&out, 0);
+            bytebuf_append_json_string(&out, text, sizeof text);
+            snprintf(expected, sizeof expected, "\"%.*s%s%.*s\"", (int)at, text, pieces[k].escaped,
+                     (int)(sizeof text - at - n), text + at + n);
+            cr_expect_str_eq(out.data, expected, "piece %zu at %zu", k, at);
+            bytebuf_free(&out);
+        }
     }
 }
 

@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 void bytebuf_init(bytebuf *b, size_t max)
 {
     b->data = NULL;
@@ -186,9 +190,34 @@ int bytebuf_append_json_string(bytebuf *b, const char *s, size_t length)
     size_t run = 0; /* start of the current run of bytes copied verbatim */
     size_t i = 0;
     while (i < length) {
+#ifdef __SSE2__
+        /* 16 verbatim bytes at a time: a byte below 0x20 or from 0x80 up
+         * (negative as a signed byte) or one of " \ < > & stops the skip */
+        while (length - i >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+            __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+            stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+            stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+            stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+            stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+            unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+            if (mask) {
+                i += (size_t)__builtin_ctz(mask);
+                break;
+            }
+            i += 16;
+        }
+        if (i >= length)
+            break;
+#endif
         unsigned char c = p[i];
         if (json_verbatim[c]) {
             i++;
+            continue;
+        }
+        /* a two-byte sequence (Vietnamese letters) without the call */
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < length && (p[i + 1] & 0xC0) == 0x80) {
+            i += 2;
             continue;
         }
         if (c >= 0x80) {
