@@ -43,20 +43,20 @@ static int lazada_page(const campaign_target *t, page_kind kind, const char *url
             drop_item(out, ITEM_DROP_NOT_OBJECT);
             continue;
         }
-        const cJSON *id = cJSON_GetObjectItem(item, "itemId");
+        const cJSON *id = json_member(item, "itemId");
         if (!id)
-            id = cJSON_GetObjectItem(item, "nid");
-        const cJSON *price = cJSON_GetObjectItem(item, "priceShow");
+            id = json_member(item, "nid");
+        const cJSON *price = json_member(item, "priceShow");
         if (!cJSON_IsString(price) || !*price->valuestring)
-            price = cJSON_GetObjectItem(item, "price");
-        const cJSON *link = cJSON_GetObjectItem(item, "productUrl");
+            price = json_member(item, "price");
+        const cJSON *link = json_member(item, "productUrl");
         if (!cJSON_IsString(link))
-            link = cJSON_GetObjectItem(item, "itemUrl");
+            link = json_member(item, "itemUrl");
         char *person = cJSON_IsString(link) ? url_resolve_dup(has_site ? site : url, link->valuestring) : NULL;
-        listing_fields f = {id, cJSON_GetObjectItem(item, "name"), NULL, price, cJSON_GetObjectItem(item, "currency"),
-                            cJSON_GetObjectItem(item, "sellerId"), cJSON_GetObjectItem(item, "sellerName"),
-                            cJSON_GetObjectItem(item, "location"), cJSON_GetObjectItem(item, "isLazMall"),
-                            cJSON_GetObjectItem(item, "categories"), NULL, 1, person ? person : url, NULL, NULL,
+        listing_fields f = {id, json_member(item, "name"), NULL, price, json_member(item, "currency"),
+                            json_member(item, "sellerId"), json_member(item, "sellerName"),
+                            json_member(item, "location"), json_member(item, "isLazMall"),
+                            json_member(item, "categories"), NULL, 1, person ? person : url, NULL, NULL,
                             person == NULL, NULL, 0};
         add_listing(out, t, &f);
         free(person);

@@ -28,9 +28,9 @@ static int sendo_page(const campaign_target *t, page_kind kind, const char *url,
                       adapter_result *out)
 {
     (void)kind;
-    const cJSON *items = cJSON_GetObjectItem(root, "data"), *entry;
+    const cJSON *items = json_member(root, "data"), *entry;
     if (cJSON_IsObject(items))
-        items = cJSON_GetObjectItem(items, "list");
+        items = json_member(items, "list");
     if (!cJSON_IsArray(items))
         return -1;
     char site[URL_MAX];
@@ -39,7 +39,7 @@ static int sendo_page(const campaign_target *t, page_kind kind, const char *url,
     cJSON_ArrayForEach(entry, items)
     {
         count++;
-        const cJSON *item = cJSON_IsObject(cJSON_GetObjectItem(entry, "item")) ? cJSON_GetObjectItem(entry, "item") : entry;
+        const cJSON *item = cJSON_IsObject(json_member(entry, "item")) ? json_member(entry, "item") : entry;
         if (!cJSON_IsObject(item)) {
             drop_item(out, ITEM_DROP_NOT_OBJECT);
             continue;
@@ -59,7 +59,7 @@ static int sendo_page(const campaign_target *t, page_kind kind, const char *url,
             bytebuf_free(&b);
         }
         listing_fields f = {first_of(item, (const char *const[]){"product_id", "id", NULL}),
-                            cJSON_GetObjectItem(item, "name"), NULL,
+                            json_member(item, "name"), NULL,
                             first_of(item, (const char *const[]){"final_price", "price", NULL}), NULL,
                             first_of(item, (const char *const[]){"shop_id", "shop_info.shop_id", "seller_admin_id", NULL}),
                             first_of(item, (const char *const[]){"shop_name", "shop_info.shop_name", NULL}),

@@ -20,14 +20,14 @@
  * tier_variations' option counts (size x colour); 0 when none is given. */
 static size_t shopee_variants(const cJSON *b)
 {
-    const cJSON *models = cJSON_GetObjectItem(b, "models");
+    const cJSON *models = json_member(b, "models");
     if (cJSON_IsArray(models) && cJSON_GetArraySize(models) > 0)
         return (size_t)cJSON_GetArraySize(models);
-    const cJSON *tiers = cJSON_GetObjectItem(b, "tier_variations"), *tier;
+    const cJSON *tiers = json_member(b, "tier_variations"), *tier;
     size_t n = 0;
     cJSON_ArrayForEach(tier, (cJSON_IsArray(tiers) ? tiers : NULL))
     {
-        int options = cJSON_GetArraySize(cJSON_GetObjectItem(tier, "options"));
+        int options = cJSON_GetArraySize(json_member(tier, "options"));
         if (options > 0)
             n = (n ? n : 1) * (size_t)(options > 10000 ? 10000 : options);
     }
@@ -37,7 +37,7 @@ static size_t shopee_variants(const cJSON *b)
 /* The item's name and price in any of the shapes: item_basic, flat, item card. */
 static const cJSON *shopee_name(const cJSON *item, const cJSON *b)
 {
-    const cJSON *name = cJSON_GetObjectItem(b, "name");
+    const cJSON *name = json_member(b, "name");
     if (!cJSON_IsString(name))
         name = json_path(item, "item_card_displayed_asset.name");
     return name;
@@ -45,11 +45,11 @@ static const cJSON *shopee_name(const cJSON *item, const cJSON *b)
 
 static const cJSON *shopee_price(const cJSON *item, const cJSON *b)
 {
-    const cJSON *price = cJSON_GetObjectItem(b, "price");
+    const cJSON *price = json_member(b, "price");
     if (!cJSON_IsNumber(price) && !cJSON_IsString(price))
         price = json_path(item, "item_card_display_price.price");
     if (!cJSON_IsNumber(price) && !cJSON_IsString(price))
-        price = cJSON_GetObjectItem(b, "price_min");
+        price = json_member(b, "price_min");
     return price;
 }
 
@@ -62,7 +62,7 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
         cJSON_ArrayForEach(c, json_path(root, "data.category_list"))
         {
             char id[64];
-            if (!json_text(cJSON_GetObjectItem(c, "catid"), id, sizeof id))
+            if (!json_text(json_member(c, "catid"), id, sizeof id))
                 continue;
             snprintf(path, sizeof path, "/api/v4/search/search_items?match_id=%s&limit=60&newest=0", id);
             add_link_owned(out, url_join(t->base_url, path), PAGE_LISTING);
@@ -70,47 +70,47 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
         return json_path(root, "data.category_list") ? 0 : -1;
     }
     if (kind == PAGE_DETAIL) {
-        const cJSON *d = cJSON_GetObjectItem(root, "data");
+        const cJSON *d = json_member(root, "data");
         if (!cJSON_IsObject(d))
             return -1;
         /* the newer product page (pdp/get_pc): data.item with item_id,
          * shop_id, title; the shop in data.shop_detailed */
         const cJSON *shop_info = NULL;
-        if (cJSON_IsObject(cJSON_GetObjectItem(d, "item"))) {
-            shop_info = cJSON_GetObjectItem(d, "shop_detailed");
-            d = cJSON_GetObjectItem(d, "item");
+        if (cJSON_IsObject(json_member(d, "item"))) {
+            shop_info = json_member(d, "shop_detailed");
+            d = json_member(d, "item");
         }
-        const cJSON *itemid = cJSON_GetObjectItem(d, "itemid"), *shopid = cJSON_GetObjectItem(d, "shopid");
-        const cJSON *name = cJSON_GetObjectItem(d, "name"), *shop_name = cJSON_GetObjectItem(d, "shop_name");
-        const cJSON *location = cJSON_GetObjectItem(d, "shop_location");
+        const cJSON *itemid = json_member(d, "itemid"), *shopid = json_member(d, "shopid");
+        const cJSON *name = json_member(d, "name"), *shop_name = json_member(d, "shop_name");
+        const cJSON *location = json_member(d, "shop_location");
         if (!itemid)
-            itemid = cJSON_GetObjectItem(d, "item_id");
+            itemid = json_member(d, "item_id");
         if (!shopid)
-            shopid = cJSON_GetObjectItem(d, "shop_id");
+            shopid = json_member(d, "shop_id");
         if (!cJSON_IsString(name))
-            name = cJSON_GetObjectItem(d, "title");
+            name = json_member(d, "title");
         if (!shop_name)
-            shop_name = cJSON_GetObjectItem(shop_info, "name");
+            shop_name = json_member(shop_info, "name");
         if (!location)
-            location = cJSON_GetObjectItem(shop_info, "shop_location");
+            location = json_member(shop_info, "shop_location");
         char shop[64] = "", item[64] = "";
         json_text(shopid, shop, sizeof shop);
         json_text(itemid, item, sizeof item);
         snprintf(path, sizeof path, "/product/%s/%s", shop, item);
         char *person = url_join(t->base_url, path);
         listing_fields f = {itemid, name,
-                            cJSON_GetObjectItem(d, "description"), shopee_price(d, d),
-                            cJSON_GetObjectItem(d, "currency"), shopid,
+                            json_member(d, "description"), shopee_price(d, d),
+                            json_member(d, "currency"), shopid,
                             shop_name, location,
-                            cJSON_GetObjectItem(d, "is_official_shop"), NULL, cJSON_GetObjectItem(d, "is_live_streaming"),
-                            SHOPEE_PRICE_UNIT, person, NULL, NULL, false, cJSON_GetObjectItem(d, "price_max"),
+                            json_member(d, "is_official_shop"), NULL, json_member(d, "is_live_streaming"),
+                            SHOPEE_PRICE_UNIT, person, NULL, NULL, false, json_member(d, "price_max"),
                             shopee_variants(d)};
         add_listing(out, t, &f);
         free(person);
         return 0;
     }
     /* a search, category or shop page: items, or data.items */
-    const cJSON *items = cJSON_GetObjectItem(root, "items");
+    const cJSON *items = json_member(root, "items");
     if (!items)
         items = json_path(root, "data.items");
     if (!cJSON_IsArray(items))
@@ -123,26 +123,26 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
             drop_item(out, ITEM_DROP_NOT_OBJECT);
             continue;
         }
-        const cJSON *b = cJSON_GetObjectItem(item, "item_basic");
+        const cJSON *b = json_member(item, "item_basic");
         if (!cJSON_IsObject(b))
             b = item;
         char shop[64] = "", id[64] = "";
-        const cJSON *itemid = cJSON_GetObjectItem(b, "itemid");
+        const cJSON *itemid = json_member(b, "itemid");
         if (!itemid)
-            itemid = cJSON_GetObjectItem(item, "itemid");
-        const cJSON *shopid = cJSON_GetObjectItem(b, "shopid");
+            itemid = json_member(item, "itemid");
+        const cJSON *shopid = json_member(b, "shopid");
         if (!shopid)
-            shopid = cJSON_GetObjectItem(item, "shopid");
+            shopid = json_member(item, "shopid");
         json_text(shopid, shop, sizeof shop);
         json_text(itemid, id, sizeof id);
         snprintf(path, sizeof path, "/product/%s/%s", shop, id);
         char *person = url_join(t->base_url, path);
         listing_fields f = {itemid, shopee_name(item, b), NULL,
-                            shopee_price(item, b), cJSON_GetObjectItem(b, "currency"),
-                            shopid, cJSON_GetObjectItem(b, "shop_name"),
-                            cJSON_GetObjectItem(b, "shop_location"), cJSON_GetObjectItem(b, "is_official_shop"), NULL,
-                            cJSON_GetObjectItem(b, "is_live_streaming"), SHOPEE_PRICE_UNIT, person, NULL, NULL, false,
-                            cJSON_GetObjectItem(b, "price_max"), shopee_variants(b)};
+                            shopee_price(item, b), json_member(b, "currency"),
+                            shopid, json_member(b, "shop_name"),
+                            json_member(b, "shop_location"), json_member(b, "is_official_shop"), NULL,
+                            json_member(b, "is_live_streaming"), SHOPEE_PRICE_UNIT, person, NULL, NULL, false,
+                            json_member(b, "price_max"), shopee_variants(b)};
         if (t->details) {
             snprintf(path, sizeof path, "/api/v4/item/get?itemid=%s&shopid=%s", id, shop);
             add_link_owned(out, url_join(t->base_url, path), PAGE_DETAIL);
@@ -152,7 +152,7 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
         free(person);
         count++;
     }
-    const cJSON *nomore = cJSON_GetObjectItem(root, "nomore");
+    const cJSON *nomore = json_member(root, "nomore");
     if (!nomore)
         nomore = json_path(root, "data.nomore");
     if (count && nomore && !cJSON_IsTrue(nomore)) {

@@ -13,14 +13,14 @@
 static int social_page(const campaign_target *t, page_kind kind, const char *url, const cJSON *root,
                        adapter_result *out)
 {
-    const cJSON *data = cJSON_GetObjectItem(root, "data");
+    const cJSON *data = json_member(root, "data");
     if (!cJSON_IsArray(data))
         return -1;
     if (kind == PAGE_CATEGORIES) {
         const cJSON *topic;
         cJSON_ArrayForEach(topic, data)
         {
-            const cJSON *feed = cJSON_GetObjectItem(topic, "feed");
+            const cJSON *feed = json_member(topic, "feed");
             if (cJSON_IsString(feed))
                 add_link_owned(out, url_resolve_dup(url, feed->valuestring), PAGE_LISTING);
         }
@@ -29,7 +29,7 @@ static int social_page(const campaign_target *t, page_kind kind, const char *url
     const cJSON *post;
     cJSON_ArrayForEach(post, data)
     {
-        const cJSON *message = cJSON_GetObjectItem(post, "message"), *from = cJSON_GetObjectItem(post, "from");
+        const cJSON *message = json_member(post, "message"), *from = json_member(post, "from");
         if (!cJSON_IsString(message)) { /* a post without a caption (a photo, a share) has no title: counted */
             drop_item(out, cJSON_IsObject(post) ? ITEM_DROP_NO_TITLE : ITEM_DROP_NOT_OBJECT);
             continue;
@@ -39,13 +39,13 @@ static int social_page(const campaign_target *t, page_kind kind, const char *url
         char *title_text = strndup(message->valuestring, first > 1024 ? 1024 : first);
         cJSON *title = cJSON_CreateString(title_text ? title_text : "");
         free(title_text);
-        const cJSON *permalink = cJSON_GetObjectItem(post, "permalink_url");
+        const cJSON *permalink = json_member(post, "permalink_url");
         char *person = cJSON_IsString(permalink) ? url_resolve_dup(url, permalink->valuestring) : NULL;
         /* the caption is the price text (price_find_in_text via add_listing) */
-        listing_fields f = {cJSON_GetObjectItem(post, "id"), title, message, message, NULL,
-                            cJSON_GetObjectItem(from, "id"), cJSON_GetObjectItem(from, "name"),
-                            cJSON_GetObjectItem(from, "location"), cJSON_GetObjectItem(from, "verified"),
-                            cJSON_GetObjectItem(post, "topic"), cJSON_GetObjectItem(post, "is_live"), 1, person, NULL, NULL, false, NULL, 0};
+        listing_fields f = {json_member(post, "id"), title, message, message, NULL,
+                            json_member(from, "id"), json_member(from, "name"),
+                            json_member(from, "location"), json_member(from, "verified"),
+                            json_member(post, "topic"), json_member(post, "is_live"), 1, person, NULL, NULL, false, NULL, 0};
         add_listing(out, t, &f);
         free(person);
         cJSON_Delete(title);

@@ -18,15 +18,15 @@ static const cJSON tiki_true = {.type = cJSON_True};
 
 static const cJSON *tiki_official(const cJSON *item)
 {
-    const cJSON *flag = cJSON_GetObjectItem(item, "is_official_store");
+    const cJSON *flag = json_member(item, "is_official_store");
     if (!flag)
         flag = json_path(item, "current_seller.is_official_store");
     if (cJSON_IsTrue(flag) || (cJSON_IsNumber(flag) && flag->valuedouble != 0))
         return flag;
     const cJSON *badge;
-    cJSON_ArrayForEach(badge, cJSON_GetObjectItem(item, "badges_new"))
+    cJSON_ArrayForEach(badge, json_member(item, "badges_new"))
     {
-        const cJSON *code = cJSON_GetObjectItem(badge, "code");
+        const cJSON *code = json_member(badge, "code");
         if (cJSON_IsString(code) && strstr(code->valuestring, "official"))
             return &tiki_true;
     }
@@ -37,11 +37,11 @@ static const cJSON *tiki_official(const cJSON *item)
  * *count gets how many there are. */
 static const cJSON *tiki_variants(const cJSON *item, size_t *count)
 {
-    const cJSON *products = cJSON_GetObjectItem(item, "configurable_products"), *p, *top = NULL;
+    const cJSON *products = json_member(item, "configurable_products"), *p, *top = NULL;
     *count = 0;
     cJSON_ArrayForEach(p, (cJSON_IsArray(products) ? products : NULL))
     {
-        const cJSON *price = cJSON_GetObjectItem(p, "price");
+        const cJSON *price = json_member(p, "price");
         (*count)++;
         if (cJSON_IsNumber(price) && (!top || price->valuedouble > top->valuedouble))
             top = price;
@@ -52,13 +52,13 @@ static const cJSON *tiki_variants(const cJSON *item, size_t *count)
 static int tiki_page(const campaign_target *t, page_kind kind, const char *url, const cJSON *root, adapter_result *out)
 {
     char path[512];
-    const cJSON *data = cJSON_GetObjectItem(root, "data");
+    const cJSON *data = json_member(root, "data");
     if (kind == PAGE_CATEGORIES) {
         const cJSON *c;
         cJSON_ArrayForEach(c, data)
         {
             char id[64];
-            if (!json_text(cJSON_GetObjectItem(c, "id"), id, sizeof id))
+            if (!json_text(json_member(c, "id"), id, sizeof id))
                 continue;
             snprintf(path, sizeof path, "/api/v2/products?category=%s&page=1&limit=40", id);
             add_link_owned(out, url_join(t->base_url, path), PAGE_LISTING);
@@ -66,17 +66,17 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
         return cJSON_IsArray(data) ? 0 : -1;
     }
     if (kind == PAGE_DETAIL) {
-        const cJSON *seller = cJSON_GetObjectItem(root, "current_seller");
+        const cJSON *seller = json_member(root, "current_seller");
         char *person = NULL;
-        const cJSON *url_path = cJSON_GetObjectItem(root, "url_path");
+        const cJSON *url_path = json_member(root, "url_path");
         if (cJSON_IsString(url_path)) {
             snprintf(path, sizeof path, "/%s", url_path->valuestring);
             person = url_join(t->base_url, path);
         }
-        listing_fields f = {cJSON_GetObjectItem(root, "id"), cJSON_GetObjectItem(root, "name"),
-                            cJSON_GetObjectItem(root, "short_description"), cJSON_GetObjectItem(root, "price"), NULL,
-                            cJSON_GetObjectItem(seller, "id"), cJSON_GetObjectItem(seller, "name"),
-                            cJSON_GetObjectItem(seller, "store_location"), tiki_official(root),
+        listing_fields f = {json_member(root, "id"), json_member(root, "name"),
+                            json_member(root, "short_description"), json_member(root, "price"), NULL,
+                            json_member(seller, "id"), json_member(seller, "name"),
+                            json_member(seller, "store_location"), tiki_official(root),
                             json_path(root, "categories.name"), NULL, 1, person, NULL, "VND", false, NULL, 0};
         f.price_max = tiki_variants(root, &f.variants);
         bool ok = add_listing(out, t, &f);
@@ -93,30 +93,30 @@ static int tiki_page(const campaign_target *t, page_kind kind, const char *url, 
             continue;
         }
         char id[64] = "";
-        json_text(cJSON_GetObjectItem(item, "id"), id, sizeof id);
+        json_text(json_member(item, "id"), id, sizeof id);
         if (t->details) {
             snprintf(path, sizeof path, "/api/v2/products/%s", id);
             add_link_owned(out, url_join(t->base_url, path), PAGE_DETAIL);
             continue;
         }
         char *person = NULL;
-        const cJSON *url_path = cJSON_GetObjectItem(item, "url_path");
+        const cJSON *url_path = json_member(item, "url_path");
         if (cJSON_IsString(url_path)) {
             snprintf(path, sizeof path, "/%s", url_path->valuestring);
             person = url_join(t->base_url, path);
         }
-        listing_fields f = {cJSON_GetObjectItem(item, "id"), cJSON_GetObjectItem(item, "name"), NULL,
-                            cJSON_GetObjectItem(item, "price"), NULL, cJSON_GetObjectItem(item, "seller_id"),
-                            cJSON_GetObjectItem(item, "seller_name"), cJSON_GetObjectItem(item, "seller_location"),
+        listing_fields f = {json_member(item, "id"), json_member(item, "name"), NULL,
+                            json_member(item, "price"), NULL, json_member(item, "seller_id"),
+                            json_member(item, "seller_name"), json_member(item, "seller_location"),
                             tiki_official(item),
-                            cJSON_GetObjectItem(item, "primary_category_name"), NULL, 1, person, NULL, "VND", false, NULL, 0};
+                            json_member(item, "primary_category_name"), NULL, 1, person, NULL, "VND", false, NULL, 0};
         f.price_max = tiki_variants(item, &f.variants);
         add_listing(out, t, &f);
         free(person);
     }
-    const cJSON *paging = cJSON_GetObjectItem(root, "paging");
-    double current = cJSON_GetNumberValue(cJSON_GetObjectItem(paging, "current_page"));
-    double last = cJSON_GetNumberValue(cJSON_GetObjectItem(paging, "last_page"));
+    const cJSON *paging = json_member(root, "paging");
+    double current = cJSON_GetNumberValue(json_member(paging, "current_page"));
+    double last = cJSON_GetNumberValue(json_member(paging, "last_page"));
     if (isfinite(current) && isfinite(last) && current < last && cJSON_GetArraySize(data) > 0) {
         char next[32];
         snprintf(next, sizeof next, "%.0f", current + 1);

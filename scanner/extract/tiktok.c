@@ -70,7 +70,7 @@ static int tiktok_page(const campaign_target *t, page_kind kind, const char *url
     }
     const cJSON *products = json_path(root, "data.products"), *p;
     if (!cJSON_IsArray(products))
-        products = cJSON_GetObjectItem(root, "products");
+        products = json_member(root, "products");
     if (!cJSON_IsArray(products))
         return -1;
     int count = 0;
