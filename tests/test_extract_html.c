@@ -1279,6 +1279,43 @@ Test(extract_html, related_products_are_links)
     html_page_free(&page);
 }
 
+/* Every widget word, in any case, anywhere in a class or an id, makes a
+ * widget; a class that only comes close does not. */
+Test(extract_html, related_widget_words_in_any_case_and_place)
+{
+    static const char *const names[] = {
+        "related",         "Box RECOMMENDED", "similar-items",  "x-upsell",     "Up-Sell y",     "cross-sell",
+        "CrossSell",       "also-bought",     "also-viewed-1",  "san-pham-LIEN-QUAN", "lienquan",   "tuong-tu",
+        "spTuongTu",       "goi-y",           "box goiy"};
+    static const char *const not_widgets[] = {"relate", "simila", "recommen", "goi", "tuong", "product-main", ""};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        for (int attr = 0; attr < 2; attr++) {
+            char html[1024];
+            snprintf(html, sizeof html,
+                     "<div itemscope itemtype='https://schema.org/Product'><h1 itemprop='name'>Main</h1></div>"
+                     "<div %s='%s'><div itemscope itemtype='https://schema.org/Product'>"
+                     "<span itemprop='name'>Other</span></div></div>",
+                     attr ? "id" : "class", names[i]);
+            html_page page;
+            extract_str(html, "https://shop.test/p/main", &page);
+            cr_expect_eq(page.related_products, 1, "%s='%s' is a widget", attr ? "id" : "class", names[i]);
+            html_page_free(&page);
+        }
+    }
+    for (size_t i = 0; i < sizeof not_widgets / sizeof *not_widgets; i++) {
+        char html[1024];
+        snprintf(html, sizeof html,
+                 "<div itemscope itemtype='https://schema.org/Product'><h1 itemprop='name'>Main</h1></div>"
+                 "<div class='%s'><div itemscope itemtype='https://schema.org/Product'>"
+                 "<span itemprop='name'>Other</span></div></div>",
+                 not_widgets[i]);
+        html_page page;
+        extract_str(html, "https://shop.test/p/main", &page);
+        cr_expect_eq(page.related_products, 0, "class='%s' is no widget", not_widgets[i]);
+        html_page_free(&page);
+    }
+}
+
 /* A microdata ProductGroup's hasVariant products: one listing, their count
  * and price range. */
 Test(extract_html, microdata_variants)

@@ -1356,11 +1356,32 @@ static bool names_related_widget(const char *v)
     static const char *const words[] = {"related",   "recommend",  "similar",   "upsell",   "up-sell",
                                         "cross-sell", "crosssell", "also-bought", "also-viewed", "lien-quan",
                                         "lienquan",  "tuong-tu",   "tuongtu",   "goi-y",    "goiy"};
+    /* the first letters of the words: most bytes of a class start none */
+    static const bool starts[256] = {['r'] = true, ['s'] = true, ['u'] = true, ['c'] = true,
+                                     ['a'] = true, ['l'] = true, ['t'] = true, ['g'] = true};
     if (!v)
         return false;
-    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-        if (strcasestr(v, words[i]))
-            return true;
+    size_t n = strlen(v);
+    if (n >= 256) {
+        for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+            if (strcasestr(v, words[i]))
+                return true;
+        return false;
+    }
+    /* one pass over a lower-case copy instead of a strcasestr per word
+     * (this runs for every element with a class or an id) */
+    char low[256];
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)((v[i] >= 'A' && v[i] <= 'Z') ? v[i] + ('a' - 'A') : v[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (!starts[(unsigned char)low[i]])
+            continue;
+        for (size_t k = 0; k < sizeof words / sizeof *words; k++) {
+            size_t len = strlen(words[k]);
+            if (words[k][0] == low[i] && len <= n - i && !memcmp(low + i, words[k], len))
+                return true;
+        }
+    }
     return false;
 }
 

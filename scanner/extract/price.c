@@ -1,7 +1,9 @@
 /* price: see price.h. */
 #include "scanner/extract/price.h"
 
+#include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,9 +146,31 @@ static bool token_at(const token *t, const char *start, const char *p)
     return true;
 }
 
+/* The bytes a token may begin with and end with (both cases for the
+ * T_CI ones): most bytes of a text start and end none, and the scans below
+ * try every token at every byte. Built once (token_bytes_once). */
+static bool token_first[256], token_last[256];
+static pthread_once_t token_bytes_once = PTHREAD_ONCE_INIT;
+
+static void build_token_bytes(void)
+{
+    for (size_t i = 0; i < sizeof tokens / sizeof *tokens; i++) {
+        unsigned char first = (unsigned char)tokens[i].text[0];
+        unsigned char last = (unsigned char)tokens[i].text[tokens[i].length - 1];
+        token_first[first] = token_last[last] = true;
+        if (tokens[i].flags & T_CI) {
+            token_first[(unsigned char)tolower(first)] = token_first[(unsigned char)toupper(first)] = true;
+            token_last[(unsigned char)tolower(last)] = token_last[(unsigned char)toupper(last)] = true;
+        }
+    }
+}
+
 /* The longest token written at p; its length (0: none) and code. */
 static size_t currency_at(const char *start, const char *p, const char *region, const char **code)
 {
+    pthread_once(&token_bytes_once, build_token_bytes);
+    if (!token_first[(unsigned char)*p])
+        return 0;
     size_t best = 0;
     for (size_t i = 0; i < sizeof tokens / sizeof *tokens; i++) {
         size_t n = tokens[i].length;
@@ -161,6 +185,9 @@ static size_t currency_at(const char *start, const char *p, const char *region, 
 /* The longest token that ends right at `end`. */
 static size_t currency_before(const char *start, const char *end, const char *region, const char **code)
 {
+    pthread_once(&token_bytes_once, build_token_bytes);
+    if (end == start || !token_last[(unsigned char)end[-1]])
+        return 0;
     size_t best = 0;
     for (size_t i = 0; i < sizeof tokens / sizeof *tokens; i++) {
         size_t n = tokens[i].length;
