@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,20 +245,17 @@ typedef struct og_tags {
 } og_tags;
 
 typedef struct state {
-    char base[URL_MAX];
     bool have_base, base_tag_seen;
     size_t depth;
-    frame frames[MAX_FRAMES];
     size_t nframes;
+    size_t frames_made;     /* frames[0..frames_made) initialized (push_frame) */
     size_t text_frames;     /* open PROP and TITLE frames */
     size_t ignore_from;     /* microdata ignored at depth >= this (0: none) */
     size_t open_products;   /* open ITEM frames of role PRODUCT */
     size_t raw_depth;       /* depth of the open <script>/<style>, or 0 */
     bool in_jsonld;
     bytebuf jsonld;
-    work_product json[EXTRACT_HTML_MAX_PRODUCTS];
     size_t json_count;
-    work_product md[EXTRACT_HTML_MAX_PRODUCTS];
     size_t md_count;
     og_tags og;
     char **links;
@@ -281,6 +279,14 @@ typedef struct state {
     char region_text[3];
     size_t related_depth;   /* depth of the open "related products" widget, or 0 */
     size_t related_products;
+    /* Not zeroed when the state is made (a page's state was ~45 KB of
+     * memset, a tenth of a product page's extraction): an entry is
+     * initialized when it is taken (push_frame, take_product), base when
+     * have_base is set. Everything above is zeroed (state_create). */
+    char base[URL_MAX];
+    frame frames[MAX_FRAMES];
+    work_product json[EXTRACT_HTML_MAX_PRODUCTS];
+    work_product md[EXTRACT_HTML_MAX_PRODUCTS];
 } state;
 
 enum { DATA_NONE = 0, DATA_JSON, DATA_SCRIPT };
@@ -712,6 +718,7 @@ static void jsonld_product(state *st, const cJSON *obj)
     if (st->json_count >= EXTRACT_HTML_MAX_PRODUCTS)
         return;
     work_product *w = &st->json[st->json_count++];
+    memset(w, 0, sizeof *w);
     html_product *p = &w->p;
     p->source = "json-ld";
     w->is_group = json_type_is(obj, "ProductGroup");
@@ -885,6 +892,10 @@ static frame *push_frame(state *st, int kind, size_t depth)
         return NULL;
     }
     frame *f = &st->frames[st->nframes++];
+    if (st->nframes > st->frames_made) { /* first use: no storage yet */
+        memset(f, 0, sizeof *f);
+        st->frames_made = st->nframes;
+    }
     bytebuf saved = f->text; /* keep the storage of an earlier frame */
     memset(f, 0, sizeof *f);
     f->text = saved;
@@ -1036,6 +1047,7 @@ static void open_item(state *st, const attrs *a, size_t depth)
     if (is_product && !st->open_products) {
         if (st->md_count < EXTRACT_HTML_MAX_PRODUCTS) {
             product = (int)st->md_count++;
+            memset(&st->md[product], 0, sizeof st->md[product]);
             st->md[product].p.source = "microdata";
             role = ROLE_PRODUCT;
         }
@@ -1566,7 +1578,7 @@ void extract_html_init(void)
 
 static void state_free(state *st)
 {
-    for (size_t i = 0; i < MAX_FRAMES; i++)
+    for (size_t i = 0; i < st->frames_made; i++)
         bytebuf_free(&st->frames[i].text);
     bytebuf_free(&st->jsonld);
     bytebuf_free(&st->data);
@@ -1702,7 +1714,9 @@ int extract_html(const char *body, size_t length, const char *page_url, html_pag
         length = EXTRACT_HTML_MAX_INPUT;
         rc = 1;
     }
-    state *st = calloc(1, sizeof *st);
+    state *st = malloc(sizeof *st);
+    if (st)
+        memset(st, 0, offsetof(state, base)); /* the rest: see struct state */
     unsigned char *chunk = malloc((length < CHUNK ? length : CHUNK) * 3 + 16);
     if (!st || !chunk) {
         free(st);
