@@ -20,8 +20,9 @@
 
 static harness_process market;
 static ruleset *rules;
-static decider *json_decider, *typed_decider;
+static decider *json_decider, *typed_decider, *line_decider;
 static size_t flags_cut, listings_repaired;
+static arena line_arena; /* compare_page's JSON lines (one test thread) */
 
 static void start(void)
 {
@@ -35,12 +36,15 @@ static void start(void)
     diagnostics_free(&diag);
     cr_assert_eq(decide_create(rules, &json_decider), 0);
     cr_assert_eq(decide_create(rules, &typed_decider), 0);
+    cr_assert_eq(decide_create(rules, &line_decider), 0);
 }
 
 static void stop(void)
 {
     decide_destroy(json_decider);
     decide_destroy(typed_decider);
+    decide_destroy(line_decider);
+    arena_free(&line_arena);
     ruleset_destroy(rules);
     harness_stop(&market);
 }
@@ -111,6 +115,22 @@ static size_t compare_page(const campaign_target *t, const char *url, const char
         cr_assert_eq(decide_listing(json_decider, &a, &context, &da), DECIDE_OK);
         cr_assert_eq(decide_listing(typed_decider, &b, &context, &db), DECIDE_OK);
         cr_assert_eq(da.flagged, db.flagged, "%s item %zu", url, i);
+        /* the record as a JSON line, its tree in an arena (lscan match's way) */
+        char *line = cJSON_PrintUnformatted(record), why_c[256] = "";
+        cr_assert_not_null(line);
+        listing c;
+        arena_reset(&line_arena);
+        cr_assert_eq(listing_parse_in(&line_arena, line, strlen(line), &c, why_c, sizeof why_c), 0, "%s item %zu: %s",
+                     url, i, why_c);
+        cr_assert_eq(c.repaired_bytes, a.repaired_bytes, "%s item %zu", url, i);
+        decision dc;
+        cr_assert_eq(decide_listing(line_decider, &c, &context, &dc), DECIDE_OK);
+        cr_assert_eq(dc.flagged, da.flagged, "%s item %zu", url, i);
+        if (da.flagged)
+            cr_assert(dc.flag_length == da.flag_length && !memcmp(dc.flag, da.flag, da.flag_length),
+                      "%s item %zu, the line in an arena:\n%s\n%s", url, i, da.flag, dc.flag);
+        listing_free(&c);
+        cJSON_free(line);
         if (da.flagged) {
             cr_assert_eq(da.cut, db.cut);
             flags_cut += da.cut;

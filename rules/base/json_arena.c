@@ -1,6 +1,7 @@
 /* cJSON trees in an arena: see json_arena.h. */
 #include "rules/base/json_arena.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 /* The arena of the parse running on this thread, NULL outside
@@ -35,6 +36,18 @@ cJSON *json_arena_parse(arena *a, const char *text, size_t length)
         return NULL;
     parse_arena = a;
     cJSON *root = cJSON_ParseWithLength(text, length);
+    parse_arena = NULL;
+    return root;
+}
+
+cJSON *json_arena_parse_opts(arena *a, const char *text, size_t length, const char **end)
+{
+    if (end)
+        *end = text;
+    if (!a || !text)
+        return NULL;
+    parse_arena = a;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, length, end, false);
     parse_arena = NULL;
     return root;
 }

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 
 #include "rules/base/arena.h"
 
@@ -30,5 +30,9 @@
  * tree). Thread-safe with distinct arenas (the arena is per call and per
  * thread). */
 cJSON *json_arena_parse(arena *a, const char *text, size_t length);
+/* The same as cJSON_ParseWithLengthOpts(text, length, end, false): parses
+ * the first JSON value and, when end is not NULL, sets *end past it (or, on
+ * an error, at the error). */
+cJSON *json_arena_parse_opts(arena *a, const char *text, size_t length, const char **end);
 
 #endif

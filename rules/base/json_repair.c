@@ -101,9 +101,23 @@ static size_t walk(const unsigned char *p, size_t length, bytebuf *out)
     return repairs;
 }
 
+/* Whether walk could find anything: it repairs only NUL bytes and "\u"
+ * escapes, and most texts have neither (memchr is much faster than the
+ * walk over every string). */
+static bool may_need_repair(const char *text, size_t length)
+{
+    if (memchr(text, 0, length))
+        return true;
+    const char *end = text + length;
+    for (const char *p = text; (p = memchr(p, '\\', (size_t)(end - p))); p++)
+        if (p + 1 < end && p[1] == 'u')
+            return true;
+    return false;
+}
+
 size_t json_repair(const char *text, size_t length, bytebuf *out)
 {
-    if (!text || !length)
+    if (!text || !length || !may_need_repair(text, length))
         return 0;
     size_t repairs = walk((const unsigned char *)text, length, NULL);
     if (repairs && out) {

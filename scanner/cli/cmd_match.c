@@ -25,6 +25,7 @@ typedef struct match_worker {
     const uint64_t *line_numbers;
     size_t begin, end;
     bytebuf output, errors;
+    arena lines;            /* the current line's JSON tree, emptied after each line */
     /* counters of this worker, summed by the main thread after each batch */
     size_t listings, flagged, bad, repaired, json_repaired, truncated, regex_limited, by_kind[RULE_KIND_COUNT];
     bool failed;
@@ -51,7 +52,8 @@ static void *match_worker_run(void *arg)
                            (unsigned long long)w->line_numbers[i], LISTING_MAX_LINE >> 20);
             continue;
         }
-        if (listing_parse(line, length, &l, error, sizeof error) < 0) {
+        arena_reset(&w->lines);
+        if (listing_parse_in(&w->lines, line, length, &l, error, sizeof error) < 0) {
             w->bad++;
             bytebuf_printf(&w->errors, "lscan: line %llu: %s, skipped\n", (unsigned long long)w->line_numbers[i], error);
             continue;
@@ -165,6 +167,7 @@ static int command_match(const cli_command *self, int argc, char **argv)
         workers[t].language = language;
         bytebuf_init(&workers[t].output, 0);
         bytebuf_init(&workers[t].errors, 0);
+        arena_init(&workers[t].lines);
         if (decide_create(rs, &workers[t].decider) < 0) {
             fprintf(stderr, "lscan: match: out of memory\n");
             status = EXIT_RUNTIME;
@@ -274,6 +277,7 @@ done:
         decide_destroy(workers[t].decider);
         bytebuf_free(&workers[t].output);
         bytebuf_free(&workers[t].errors);
+        arena_free(&workers[t].lines);
     }
     free(workers);
     free(ids);

@@ -95,20 +95,6 @@ int adapter_seed(const campaign_target *t, const char *const *keywords, size_t k
     return 0;
 }
 
-/* Whether json_repair could change the text: it repairs only NUL bytes and
- * "\u" escapes, and most pages have neither (memchr is much faster than
- * its walk over every string). */
-static bool may_need_repair(const char *body, size_t length)
-{
-    if (memchr(body, 0, length))
-        return true;
-    const char *end = body + length;
-    for (const char *p = body; (p = memchr(p, '\\', (size_t)(end - p))); p++)
-        if (p + 1 < end && p[1] == 'u')
-            return true;
-    return false;
-}
-
 int adapter_parse(const campaign_target *t, page_kind kind, const char *url, const char *body, size_t length,
                   adapter_result *out, char *error, size_t error_size)
 {
@@ -124,7 +110,7 @@ int adapter_parse(const campaign_target *t, page_kind kind, const char *url, con
         /* one bad string (a lone surrogate escape, a NUL) must not lose the page */
         bytebuf repaired;
         bytebuf_init(&repaired, length * 3 + 64);
-        size_t repairs = may_need_repair(body, length) ? json_repair(body, length, &repaired) : 0;
+        size_t repairs = json_repair(body, length, &repaired);
         if (repairs && !repaired.overflow) {
             body = repaired.data;
             length = repaired.length;

@@ -1,4 +1,5 @@
 #include "scanner/record/listing.h"
+#include "rules/base/json_arena.h"
 #include "rules/base/json_repair.h"
 
 #include <math.h>
@@ -54,8 +55,10 @@ static size_t repair_into(const unsigned char *s, size_t length, char *fixed)
     return o;
 }
 
-/* Replaces invalid UTF-8 in every string of the tree; returns bytes replaced. */
-static size_t repair_strings(cJSON *item)
+/* Replaces invalid UTF-8 in every string of the tree; returns bytes
+ * replaced. The repaired copies come from `a` when the tree lives there
+ * (the old string dies with the arena), else from malloc. */
+static size_t repair_strings(cJSON *item, arena *a)
 {
     size_t repaired = 0;
     for (; item; item = item->next) {
@@ -63,17 +66,18 @@ static size_t repair_strings(cJSON *item)
             const unsigned char *s = (const unsigned char *)item->valuestring;
             size_t length = strlen(item->valuestring), bad = invalid_utf8_bytes(s, length);
             if (bad) {
-                char *fixed = malloc(length + bad * 2 + 1);
+                char *fixed = a ? arena_alloc(a, length + bad * 2 + 1) : malloc(length + bad * 2 + 1);
                 if (fixed) {
                     repair_into(s, length, fixed);
-                    cJSON_free(item->valuestring);
+                    if (!a)
+                        cJSON_free(item->valuestring);
                     item->valuestring = fixed; /* cJSON_Delete frees with free() through cJSON_free's default */
                     repaired += bad;
                 }
             }
         }
         if (item->child)
-            repaired += repair_strings(item->child);
+            repaired += repair_strings(item->child, a);
     }
     return repaired;
 }
@@ -100,7 +104,10 @@ static const char *string_field(const cJSON *v, const char *name, bool required,
     return v->valuestring;
 }
 
-int listing_parse(const char *line, size_t length, listing *out, char *error, size_t error_size)
+static int from_json(cJSON *json, listing *out, char *error, size_t error_size, arena *a);
+
+/* listing_parse and listing_parse_in: the tree from malloc (a NULL) or in a. */
+static int parse_line(const char *line, size_t length, listing *out, char *error, size_t error_size, arena *a)
 {
     memset(out, 0, sizeof *out);
     if (length > LISTING_MAX_LINE) {
@@ -115,7 +122,7 @@ int listing_parse(const char *line, size_t length, listing *out, char *error, si
         line = repaired.data;
         length = repaired.length;
     }
-    cJSON *json = cJSON_ParseWithLengthOpts(line, length, &end, false);
+    cJSON *json = a ? json_arena_parse_opts(a, line, length, &end) : cJSON_ParseWithLengthOpts(line, length, &end, false);
     if (!json) {
         size_t offset = end && end >= line ? (size_t)(end - line) : 0;
         snprintf(error, error_size, "not valid JSON (near byte %zu)", offset);
@@ -123,21 +130,43 @@ int listing_parse(const char *line, size_t length, listing *out, char *error, si
         return -1;
     }
     bytebuf_free(&repaired);
-    int rc = listing_from_json(json, out, error, error_size);
+    int rc = from_json(json, out, error, error_size, a);
     out->json_repairs = repairs;
     return rc;
 }
 
+int listing_parse(const char *line, size_t length, listing *out, char *error, size_t error_size)
+{
+    return parse_line(line, length, out, error, error_size, NULL);
+}
+
+int listing_parse_in(arena *a, const char *line, size_t length, listing *out, char *error, size_t error_size)
+{
+    if (!a) {
+        memset(out, 0, sizeof *out);
+        snprintf(error, error_size, "no arena");
+        return -1;
+    }
+    return parse_line(line, length, out, error, error_size, a);
+}
+
 int listing_from_json(cJSON *json, listing *out, char *error, size_t error_size)
+{
+    return from_json(json, out, error, error_size, NULL);
+}
+
+static int from_json(cJSON *json, listing *out, char *error, size_t error_size, arena *a)
 {
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(json)) {
         snprintf(error, error_size, "a listing must be a JSON object");
-        cJSON_Delete(json);
+        if (!a)
+            cJSON_Delete(json);
         return -1;
     }
     out->json = json;
-    out->repaired_bytes = repair_strings(json->child);
+    out->json_in_arena = a != NULL;
+    out->repaired_bytes = repair_strings(json->child, a);
     listing_facts *f = &out->facts;
     /* one pass over the members (the first of a repeated name counts, as
      * with cJSON_GetObjectItemCaseSensitive) instead of a lookup per field */
@@ -311,7 +340,8 @@ int listing_from_record(const listing_record *r, listing *out, char *error, size
 
 void listing_free(listing *l)
 {
-    cJSON_Delete(l->json);
+    if (!l->json_in_arena)
+        cJSON_Delete(l->json);
     free(l->repaired);
     memset(l, 0, sizeof *l);
 }

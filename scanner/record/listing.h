@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rules/base/arena.h"
 #include "rules/base/bytebuf.h"
 #include "rules/ruleset.h"
 
@@ -42,6 +43,7 @@ typedef struct listing_record {
 
 typedef struct listing {
     cJSON *json;             /* owned: the whole record; NULL for a typed record */
+    bool json_in_arena;      /* json lives in the caller's arena (listing_parse_in): not freed here */
     listing_record record;   /* when json is NULL: the typed record, its strings repaired */
     char *repaired;          /* owned: the repaired copies of the record's strings, or NULL */
     listing_facts facts;     /* borrows from json */
@@ -53,6 +55,11 @@ typedef struct listing {
  * JSON, not an object, a required field missing or of the wrong type).
  * On success the caller frees with listing_free. */
 int listing_parse(const char *line, size_t length, listing *out, char *error, size_t error_size);
+/* The same with the JSON tree (and repaired strings) in `a` instead of the
+ * heap: a line's few dozen nodes cost one bump each and no free. The
+ * listing must be freed with listing_free before `a` is reset or freed;
+ * the tree then goes with the arena. Thread-safe with distinct arenas. */
+int listing_parse_in(arena *a, const char *line, size_t length, listing *out, char *error, size_t error_size);
 /* Same from an already parsed object, whose ownership passes to the listing
  * (also on failure, when it is freed). */
 int listing_from_json(cJSON *json, listing *out, char *error, size_t error_size);

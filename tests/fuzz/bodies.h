@@ -226,20 +226,40 @@ static inline void fuzz_adapters_one(const campaign_target targets[FUZZ_ADAPTER_
 /* listing_parse, then ruleset_match and flag_to_json in both languages. */
 static inline void fuzz_listing_one(const ruleset *rs, ruleset_scratch *scratch, const uint8_t *data, size_t size)
 {
-    listing l;
-    char error[256];
-    if (listing_parse((const char *)data, size, &l, error, sizeof error) != 0)
+    static arena lines; /* the same line parsed into an arena must give the same flag */
+    listing l, in_arena;
+    char error[256], arena_error[256];
+    int rc = listing_parse((const char *)data, size, &l, error, sizeof error);
+    arena_reset(&lines);
+    int arena_rc = listing_parse_in(&lines, (const char *)data, size, &in_arena, arena_error, sizeof arena_error);
+    if (rc != arena_rc || (rc != 0 && strcmp(error, arena_error)))
+        abort();
+    if (rc != 0)
         return;
     match_result result;
     if (ruleset_match(rs, scratch, &l.facts, &result) == 0 && result.rule_count > 0) {
+        bytebuf first;
+        bytebuf_init(&first, 0);
         for (int language = FLAG_LANGUAGE_VIETNAMESE; language <= FLAG_LANGUAGE_ENGLISH; language++) {
             bytebuf out;
             bytebuf_init(&out, 0);
             flag_to_json(rs, &l, &result, (flag_language)language, NULL, NULL, &out);
+            if (language == FLAG_LANGUAGE_VIETNAMESE)
+                bytebuf_append(&first, out.data, out.length);
             bytebuf_free(&out);
         }
+        bytebuf other;
+        bytebuf_init(&other, 0);
+        if (ruleset_match(rs, scratch, &in_arena.facts, &result) != 0 || result.rule_count == 0)
+            abort();
+        flag_to_json(rs, &in_arena, &result, FLAG_LANGUAGE_VIETNAMESE, NULL, NULL, &other);
+        if (other.length != first.length || memcmp(other.data, first.data, first.length))
+            abort();
+        bytebuf_free(&first);
+        bytebuf_free(&other);
     }
     listing_free(&l);
+    listing_free(&in_arena);
 }
 
 /* pack_load_string; a pack that loads is compiled and runs its own tests. */
