@@ -164,6 +164,10 @@ Test(negation, cues_and_mentions_after_a_negator_are_not_signals_but_admissions_
           /* "không" in a word that describes the goods negates nothing after it */
           {.title = "Tai nghe không dây Nike rep 1:1", .fires = true},
           {.title = "Bình nước không đường Nike hàng fake", .fires = true},
+          {.title = "Nồi chiên không dầu Nike rep 1:1", .fires = true},
+          {.title = "Nước hoa không mùi Nike hàng fake", .fires = true},
+          {.title = "Không chỉ đẹp, giày Nike rep 1:1", .fires = true},
+          {.title = "Nồi chiên không dầu, không phải Nike hàng fake", .fires = false},
           {.title = "Tai nghe không dây, không phải Nike hàng fake", .fires = false},
           {.title = "Giày Nike không dây buộc, không phải hàng fake", .fires = false},
           /* a cue phrase that begins with a negator itself stays */
