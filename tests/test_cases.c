@@ -724,6 +724,43 @@ static void tampered_copy(const char *source, const char *name, char *copy, size
     sqlite3_shell(source, sql);
 }
 
+/* The takedown clock at the register's one-second resolution: a re-check
+ * made in the same second as a later handling does not count as made after
+ * it (the case is due), one made after it does (it is not). */
+Test(cases, a_recheck_in_the_same_second_before_a_decision_does_not_stop_the_takedown_clock)
+{
+    char path[1024], error[512];
+    case_register *r = register_with_cases("recheck-clock.sqlite", 1, path, sizeof path);
+    bytebuf list;
+    bytebuf_init(&list, 0);
+    case_filter all = {.limit = 10};
+    cr_assert_eq(register_list_json(r, &all, T0, &list, error, sizeof error), REGISTER_OK);
+    cJSON *root = cJSON_Parse(list.data);
+    bytebuf_free(&list);
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "cases"), 0),
+                                                              "case_id"));
+    cr_assert_not_null(id);
+    const char *second = "2026-05-07T01:00:00Z"; /* T0's second */
+    drive_to(r, id, CASE_VERIFIED);
+    cr_assert_eq(register_add_recheck(r, id, second, true, NULL, "{}", error, sizeof error), REGISTER_OK, "%s", error);
+    decision_input d = complete(id, ACTION_HANDLE);
+    decision_output out;
+    cr_assert_eq(register_decide(r, &d, T0, &out, error, sizeof error), REGISTER_OK, "%s", error);
+    bytebuf due;
+    bytebuf_init(&due, 0);
+    size_t count = 0;
+    cr_assert_eq(register_recheck_due(r, 0, T0, 10, &due, &count, error, sizeof error), REGISTER_OK, "%s", error);
+    cr_expect_eq(count, 1, "handled after the re-check: due");
+    cr_expect(count == 1 && !strcmp(due.data, id));
+    cr_assert_eq(register_add_recheck(r, id, second, true, NULL, "{}", error, sizeof error), REGISTER_OK, "%s", error);
+    bytebuf_reset(&due);
+    cr_assert_eq(register_recheck_due(r, 0, T0, 10, &due, &count, error, sizeof error), REGISTER_OK, "%s", error);
+    cr_expect_eq(count, 0, "re-checked after the handling: not due");
+    bytebuf_free(&due);
+    cJSON_Delete(root);
+    register_close(r);
+}
+
 Test(cases, verify_passes_untouched_and_names_the_record_edited_deleted_or_swapped_with_sqlite3)
 {
     char path[1024], error[512];
@@ -1007,7 +1044,7 @@ Test(cases, a_register_of_schema_1_is_migrated_forward_and_keeps_its_chain)
     free(out);
     free(err);
     db = open_db(path);
-    cr_expect_eq(query_number(db, "PRAGMA user_version"), 2, "not migrated");
+    cr_expect_eq(query_number(db, "PRAGMA user_version"), 3, "not migrated");
     cr_expect_eq(query_number(db, "SELECT count(*) FROM cases WHERE first_decided_ms IS NOT NULL"), 4,
                  "the first decision's time of the four decided cases");
     cr_expect_eq(query_number(db, "SELECT count(*) FROM facets WHERE facet = 'platform'"),

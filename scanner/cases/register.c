@@ -20,7 +20,7 @@
 #include "scanner/record/flag_read.h"
 #include "scanner/record/listing.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define BUSY_TIMEOUT_MS 10000
 #define LIST_COUNT_CAP 10000   /* a list's total is counted up to this, then said to be more */
@@ -312,6 +312,17 @@ static const char *const schema_v2[] = {
     "CREATE INDEX decisions_at ON decisions(at)",
 };
 
+/* Schema 3: whether the case was re-checked since its last decision. Times
+ * are kept to the second, so "a re-check at or after decided_at" took a
+ * re-check made a moment before a decision, in the same second, for one
+ * made after it (and a handled case was then never due). The re-check sets
+ * it, every decision clears it. */
+static const char *const schema_v3[] = {
+    "ALTER TABLE cases ADD COLUMN rechecked INTEGER NOT NULL DEFAULT 0",
+    "UPDATE cases SET rechecked = EXISTS (SELECT 1 FROM sightings s WHERE s.case_id = cases.case_id"
+    " AND s.flag_id = '" REGISTER_RECHECK_FLAG "' AND s.seen_at >= cases.decided_at) WHERE decided_at IS NOT NULL",
+};
+
 /* Forward migrations: user_version N -> SCHEMA_VERSION, in one transaction. */
 static int migrate(case_register *r, char *error, size_t error_size)
 {
@@ -337,7 +348,8 @@ static int migrate(case_register *r, char *error, size_t error_size)
         const char *const *statements;
         size_t count;
     } steps[SCHEMA_VERSION] = {{schema_v1, sizeof schema_v1 / sizeof *schema_v1},
-                               {schema_v2, sizeof schema_v2 / sizeof *schema_v2}};
+                               {schema_v2, sizeof schema_v2 / sizeof *schema_v2},
+                               {schema_v3, sizeof schema_v3 / sizeof *schema_v3}};
     for (int step = version; step < SCHEMA_VERSION; step++)
         for (size_t i = 0; i < steps[step].count; i++)
             if (exec(r, steps[step].statements[i]) < 0) {
@@ -1280,7 +1292,7 @@ static register_error decide_in_transaction(case_register *r, const decision_inp
     finish(r, st);
     /* the case: its state and what the decision set; a claim ends with a
      * decision, but classify keeps it (the same reviewer verifies next) */
-    st = prepare(r, "UPDATE cases SET state = ?1, decided_at = ?2, first_decided_ms = coalesce(first_decided_ms, ?9),"
+    st = prepare(r, "UPDATE cases SET state = ?1, decided_at = ?2, first_decided_ms = coalesce(first_decided_ms, ?9), rechecked = 0,"
                     " kind = coalesce(?3, kind), goods_group = coalesce(?4, goods_group), due = ?5,"
                     " claimed_by = CASE WHEN ?6 THEN claimed_by ELSE NULL END,"
                     " claim_expires = CASE WHEN ?7 THEN claim_expires ELSE NULL END WHERE case_id = ?8");
@@ -2078,9 +2090,9 @@ register_error register_add_recheck(case_register *r, const char *case_id, const
         error_message_set(error, error_size, "no case %s", case_id);
         rc = REGISTER_ERROR_NOT_FOUND;
     } else {
-        st = prepare(r, online ? "UPDATE cases SET sightings = sightings + 1, last_seen = max(last_seen, ?1)"
+        st = prepare(r, online ? "UPDATE cases SET sightings = sightings + 1, rechecked = 1, last_seen = max(last_seen, ?1)"
                                  " WHERE case_id = ?2"
-                               : "UPDATE cases SET sightings = sightings + 1 WHERE case_id = ?2");
+                               : "UPDATE cases SET sightings = sightings + 1, rechecked = 1 WHERE case_id = ?2");
         bind_text(st, 1, seen_at);
         bind_text(st, 2, case_id);
         if (!st || sqlite3_step(st) != SQLITE_DONE)
@@ -2104,9 +2116,7 @@ register_error register_recheck_due(case_register *r, int64_t older_than_ms, int
     pthread_mutex_lock(&r->lock);
     /* handled or transferred at least older_than ago, and not re-checked since that decision */
     sqlite3_stmt *st = prepare(r, "SELECT c.case_id FROM cases c WHERE c.state IN ('handled', 'transferred')"
-                                  " AND c.decided_at IS NOT NULL AND c.decided_at <= ?1"
-                                  " AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.case_id = c.case_id"
-                                  " AND s.flag_id = '" REGISTER_RECHECK_FLAG "' AND s.seen_at >= c.decided_at)"
+                                  " AND c.decided_at IS NOT NULL AND c.decided_at <= ?1 AND c.rechecked = 0"
                                   " ORDER BY c.decided_at LIMIT ?2");
     bind_text(st, 1, cutoff);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max);

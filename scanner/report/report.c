@@ -21,7 +21,9 @@
 #define VIETNAM_OFFSET_MS (7LL * 3600 * 1000)
 #define DAY_MS (24LL * 3600 * 1000)
 #define MAX_RANGE_DAYS 366
-#define READ_SCHEMA_VERSION 2
+/* the register schemas the report reads: 3 only added cases.rechecked, which it does not read */
+#define READ_SCHEMA_OLDEST 2
+#define READ_SCHEMA_NEWEST 3
 
 struct report {
     report_figures f;
@@ -34,7 +36,7 @@ const char *report_strerror(report_error e)
     switch (e) {
     case REPORT_OK: return "ok";
     case REPORT_ERROR_DATABASE: return "cannot read the case register";
-    case REPORT_ERROR_SCHEMA: return "not a case register of schema 2";
+    case REPORT_ERROR_SCHEMA: return "not a case register of schema 2 or 3";
     case REPORT_ERROR_PERIOD: return "not a period of that report";
     case REPORT_ERROR_BASELINE: return "the baseline CSV is not in the template";
     case REPORT_ERROR_WRITE: return "cannot write the file";
@@ -1270,12 +1272,12 @@ static report_error compute(ctx *c, report_figures *f, const report_options *o)
     sqlite3_stmt *st = prepare(c, "PRAGMA user_version");
     int version = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     sqlite3_finalize(st);
-    if (version != READ_SCHEMA_VERSION) {
+    if (version < READ_SCHEMA_OLDEST || version > READ_SCHEMA_NEWEST) {
         error_message_set(c->error, c->error_size,
                           version < 0 ? "report: not an SQLite database" :
-                          version < READ_SCHEMA_VERSION ? "report: register schema %d: open it once with this lscan"
-                                                          " (lscan cases list) to migrate it to 2" :
-                                                          "report: register schema %d is not the one this lscan reads (2)",
+                          version < READ_SCHEMA_OLDEST ? "report: register schema %d: open it once with this lscan"
+                                                         " (lscan cases list) to migrate it" :
+                                                         "report: register schema %d is newer than this lscan reads (2-3)",
                           version);
         return REPORT_ERROR_SCHEMA;
     }
