@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rules/base/arena.h"
+#include "rules/base/hex.h"
 #include "rules/base/json_repair.h"
 #include "rules/loader.h"
 #include "scanner/pipeline/decide.h"
@@ -191,4 +192,22 @@ Test(records, a_page_arena_keeps_pieces_until_it_is_reset)
     cr_expect_str_eq(again, "after");
     arena_destroy(a);
     arena_destroy(NULL);
+}
+
+/* hex_encode: every byte value, lower-case, NUL-terminated. */
+Test(records, hex_encode_writes_every_byte_as_two_lower_case_digits)
+{
+    unsigned char bytes[256];
+    for (int i = 0; i < 256; i++)
+        bytes[i] = (unsigned char)i;
+    char out[513], expected[3];
+    memset(out, 'x', sizeof out);
+    hex_encode(bytes, sizeof bytes, out);
+    for (int i = 0; i < 256; i++) {
+        snprintf(expected, sizeof expected, "%02x", i);
+        cr_expect(out[2 * i] == expected[0] && out[2 * i + 1] == expected[1], "byte %d", i);
+    }
+    cr_expect_eq(out[512], '\0');
+    hex_encode(bytes, 0, out);
+    cr_expect_eq(out[0], '\0');
 }

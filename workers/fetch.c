@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "rules/base/bytebuf.h"
+#include "rules/base/hex.h"
 #include "rules/base/url.h"
 
 #define SMALL_BODY ((size_t)256 << 10)
@@ -633,8 +634,7 @@ bool fetcher_next(fetcher *f, fetch_result *out)
     unsigned char digest[32];
     unsigned int digest_length = 0;
     EVP_DigestFinal_ex(t->sha, digest, &digest_length);
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out->sha256 + 2 * i, 3, "%02x", digest[i]);
+    hex_encode(digest, 32, out->sha256);
     out->body = out->raw;
     out->body_length = out->raw_length;
     if (!strcasecmp(t->content_encoding, "gzip") || !strcasecmp(t->content_encoding, "deflate")) {

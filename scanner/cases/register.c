@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #include "rules/base/error_message.h"
+#include "rules/base/hex.h"
 #include "rules/pack.h"
 #include "rules/text/province.h"
 #include "scanner/record/flag_read.h"
@@ -1044,8 +1045,7 @@ static void sha256_hex(const char *data, size_t length, char out[65])
     unsigned char digest[32];
     unsigned int n = 0;
     EVP_Digest(data, length, digest, &n, EVP_sha256(), NULL);
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    hex_encode(digest, 32, out);
 }
 
 static void row_from(sqlite3_stmt *st, decision_row *d)

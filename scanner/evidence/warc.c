@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "rules/base/error_message.h"
+#include "rules/base/hex.h"
 
 #define SOFTWARE_DEFAULT "lscan"
 
@@ -104,8 +105,7 @@ int warc_digest_hex(const char *digest, char out[65])
     }
     if (b != 32)
         return -1;
-    for (size_t i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+    hex_encode(bytes, 32, out);
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <zip.h>
 
 #include "rules/base/error_message.h"
+#include "rules/base/hex.h"
 #include "scanner/evidence/warc.h"
 #include "scanner/export/signing.h"
 #include "rules/pack.h"
@@ -47,8 +48,7 @@ static void sha256_hex(const void *data, size_t length, char out[65])
     unsigned char digest[32];
     unsigned int n = 0;
     EVP_Digest(data, length, digest, &n, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    hex_encode(digest, 32, out);
 }
 
 static int sha256_file(const char *path, char out[65], uint64_t *size)
@@ -71,8 +71,7 @@ static int sha256_file(const char *path, char out[65], uint64_t *size)
     unsigned int dn = 0;
     EVP_DigestFinal_ex(c, digest, &dn);
     EVP_MD_CTX_free(c);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    hex_encode(digest, 32, out);
     if (size)
         *size = total;
     return failed ? -1 : 0;
