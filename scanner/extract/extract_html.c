@@ -8,6 +8,7 @@
  * ones included), so the depth at which a frame opened identifies it. */
 #include "scanner/extract/extract_html.h"
 #include "rules/base/error_message.h"
+#include "rules/base/json_arena.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -255,6 +256,7 @@ typedef struct state {
     size_t raw_depth;       /* depth of the open <script>/<style>, or 0 */
     bool in_jsonld;
     bytebuf jsonld;
+    arena jsonld_nodes;     /* the JSON-LD block's cJSON tree (json_arena_parse_opts) */
     size_t json_count;
     size_t md_count;
     og_tags og;
@@ -860,13 +862,14 @@ static void jsonld_process(state *st)
         if (p >= end)
             break;
         const char *parse_end = NULL;
-        cJSON *root = cJSON_ParseWithLengthOpts(p, (size_t)(end - p), &parse_end, false);
+        /* the tree in the page's arena: what the visit keeps, it copies */
+        arena_reset(&st->jsonld_nodes);
+        cJSON *root = json_arena_parse_opts(&st->jsonld_nodes, p, (size_t)(end - p), &parse_end);
         if (!root) {
             st->json_ld_errors++;
             break;
         }
         jsonld_visit(st, root, 0);
-        cJSON_Delete(root);
         if (!parse_end || parse_end <= p)
             break;
         p = parse_end;
@@ -1581,6 +1584,7 @@ static void state_free(state *st)
     for (size_t i = 0; i < st->frames_made; i++)
         bytebuf_free(&st->frames[i].text);
     bytebuf_free(&st->jsonld);
+    arena_free(&st->jsonld_nodes);
     bytebuf_free(&st->data);
     bytebuf_free(&st->near);
     for (size_t i = 0; i < st->embedded_count; i++)
