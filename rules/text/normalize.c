@@ -578,6 +578,26 @@ static fentry fast_entry(uint64_t e)
     return f;
 }
 
+/* Whether every code point of block bi gets the same entry without being
+ * looked at: they share one utf8proc property (utf8proc keeps one copy of
+ * each distinct property, so the pointers are equal) that maps a code point
+ * to itself (fold_code_point_for_table's shortcut) and is no letter, number
+ * or mark, so rule 1 gives a separator or nothing whatever the code point.
+ * The unassigned planes and private use, two thirds of the code points. */
+static bool uniform_block(uint32_t bi)
+{
+    int32_t first = (int32_t)(bi << BLOCK_BITS);
+    const utf8proc_property_t *p = utf8proc_get_property(first);
+    utf8proc_propval_t c = p->category;
+    if (p->decomp_seqindex != UINT16_MAX || p->casefold_seqindex != UINT16_MAX || p->ignorable ||
+        (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO))
+        return false;
+    for (uint32_t k = 1; k < BLOCK_SIZE; k++)
+        if (utf8proc_get_property(first + (int32_t)k) != p)
+            return false;
+    return true;
+}
+
 static int build_tables(normalizer *n, char *error, size_t error_size)
 {
     int rc = -1;
@@ -601,8 +621,13 @@ static int build_tables(normalizer *n, char *error, size_t error_size)
     n->blocks = 0;
     for (uint32_t bi = 0; bi < BLOCKS; bi++) {
         block = n->stage2 + n->blocks * BLOCK_SIZE;
+        bool same = uniform_block(bi);
         for (uint32_t k = 0; k < BLOCK_SIZE; k++) {
             int32_t cp = (int32_t)((bi << BLOCK_BITS) | k);
+            if (same && k > 0) {
+                block[k] = block[0];
+                continue;
+            }
             if (build_entry(&b, cp, &block[k]) != 0) {
                 error_message_set(error, error_size,
                           "normalizer: cannot build the entry of U+%04X "
