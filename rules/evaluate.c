@@ -1456,7 +1456,7 @@ static bool product_rule_names_listing(ruleset_scratch *s, uint32_t index)
 static const char *const origin_cues[] = {
     "trong tai", "trong o", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
     "thu mua tai", "dong goi tai", "dong goi o", "dong chai tai", "dong hop tai", "dong tui tai", "xay xat tai",
-    "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nhap khau tu", "nhap khau", "nhap tu",
+    "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nau tai", "chung cat tai", "nhap khau tu", "nhap khau", "nhap tu",
     "nhap ve tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin", "grown in", "packed in", "product of",
     "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
     "hang han quoc", "hang nhat ban", "hang nhat", "hang dai loan", "hang china"};

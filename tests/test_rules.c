@@ -438,6 +438,18 @@ Test(conditions, seller_outside_region_with_old_and_new_province_names)
           {.title = "Vải thiều Thanh Hà", .location = "Hà Nội", .fires = false});
 }
 
+Test(conditions, liquor_distilled_at_a_place_is_a_stated_origin)
+{
+    /* "nấu tại" / "chưng cất tại" (distilled at) state where a liquor was made, like "sản xuất tại" */
+    CHECK("  - id: cm.bau-da\n    kind: collective_mark\n    name: Rượu Bàu Đá\n    terms: [\"rượu bàu đá\"]\n"
+          "    region: [\"Nhơn Lộc\", \"An Nhơn\", \"Bình Định\", \"Gia Lai\"]\n"
+          "    flag: {stated_origin_outside_region: true}\n",
+          {.title = "Rượu Bàu Đá can 5 lít, nấu tại Long An", .fires = true},
+          {.title = "Rượu Bàu Đá chưng cất tại Củ Chi, TP. Hồ Chí Minh", .fires = true},
+          {.title = "Rượu Bàu Đá nấu tại Nhơn Lộc, An Nhơn", .fires = false},
+          {.title = "Rượu Bàu Đá nấu tại nhà theo công thức cổ", .fires = false});
+}
+
 Test(conditions, term_pattern_livestream_official_category_and_combinators)
 {
     CHECK("  - id: ocop.nem\n    kind: ocop\n    name: Nem chua Thanh Hóa\n    terms: [\"nem chua thanh hóa\"]\n"
