@@ -325,6 +325,11 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
                     return true;
                 }
             }
+            /* "5G", "4G" written in capitals on the number: a generation
+             * or a network (Similac 5G, a 4G router), not grams */
+            if (m && m->dimension == QUANTITY_MASS && !unit_is_next && sn == 1 && v <= 6 && v == (double)(int)v &&
+                words[next - 1].end > 0 && words[next - 1].end <= original_length && original[words[next - 1].end - 1] == 'G')
+                continue;
             bool is_measure = (m && m->dimension == unit->dimension) ||
                               (noun && unit->dimension == QUANTITY_COUNT && (!unit->noun[0] || !strcmp(unit->noun, noun)));
             /* "bảo hành 12 tháng", "đổi trả 7 ngày", "warranty 2 years": a promise, not what is sold */

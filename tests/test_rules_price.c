@@ -116,6 +116,10 @@ Test(unit_price, weights_multipacks_and_decimals_are_compared_per_unit)
           {.title = "Sữa Nutrivo Gold. 3 lon 800g", .price = 500000, .fires = true, .quantity = "3 × 800 g = 2400 g"},
           {.title = "Sữa Nutrivo NPK 20-20-15 bao 800g", .price = 500000, .fires = false},
           {.title = "Nutrivo x2 800g", .price = 400000, .fires = true, .quantity = "2 × 800 g = 1600 g"},
+          /* "5G" in capitals on the number is a generation, not five grams; "5g" is grams */
+          {.title = "Sữa Nutrivo 5G lon 800g", .price = 160000, .fires = true, .quantity = "800 g"},
+          {.title = "Sữa Nutrivo 5G lon 800g", .price = 500000, .fires = false},
+          {.title = "Gói Nutrivo 5g dùng thử", .price = 5000, .fires = false, .quantity = NULL},
           /* decimals with a dot or a comma; "1.000" is a thousand */
           {.title = "Nutrivo 1.7kg lon lớn", .price = 1050000, .fires = false},
           {.title = "Nutrivo 1,7 kg lon lớn", .price = 330000, .fires = true, .quantity = "1700 g"},
