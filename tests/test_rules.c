@@ -3,6 +3,7 @@
  * regex limits, and the two matcher backends agreeing. Rule tests are data
  * tables: a pack, a listing, and whether the rule must fire. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -896,4 +897,42 @@ Test(packs, goods_groups_come_from_the_packs_table_then_the_built_in_one_then_th
     cr_expect(diag.count && strstr(diag.messages[0], "bad.yaml:4:17: unknown goods group 'fishing'"), "%s",
               diag.count ? diag.messages[0] : "no message");
     diagnostics_free(&diag);
+}
+
+/* An owner is what a reviewer reads in the Vietnamese explanation ("chủ sở
+ * hữu: ..."): a name, not the pack writer's notes on what is unverified
+ * (those belong in `note:` and docs/packs.md). */
+Test(packs, owners_are_names_without_the_writers_notes)
+{
+    static const char *const notes[] = {"unverified", "per the report", "from memory", "not confirmed", "not named",
+                                        "the copy read"};
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/rules/packs", harness_root());
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    size_t owners = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".yaml"))
+            continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        diagnostics diag;
+        diagnostics_init(&diag);
+        pack *p = pack_load(path, &diag);
+        cr_assert_not_null(p, "%s", path);
+        for (size_t i = 0; i < p->rule_count; i++) {
+            const char *owner = p->rules[i].more->owner;
+            if (!owner)
+                continue;
+            owners++;
+            for (size_t k = 0; k < sizeof notes / sizeof *notes; k++)
+                cr_expect(!strcasestr(owner, notes[k]), "%s: %s's owner \"%s\" carries a note", e->d_name,
+                          p->rules[i].id, owner);
+        }
+        pack_free(p);
+        diagnostics_free(&diag);
+    }
+    closedir(d);
+    cr_expect_gt(owners, 500);
 }
