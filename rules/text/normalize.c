@@ -217,6 +217,13 @@ static int fold_code_point(int32_t cp, uint8_t *buf, size_t cap)
     return (int)o;
 }
 
+static bool maps_to_itself(const utf8proc_property_t *p) /* with MAP_FLAGS, Hangul and Greek capitals aside */
+{
+    return p->decomp_seqindex == UINT16_MAX && p->casefold_seqindex == UINT16_MAX && !p->ignorable &&
+           p->category != UTF8PROC_CATEGORY_MN && p->category != UTF8PROC_CATEGORY_MC &&
+           p->category != UTF8PROC_CATEGORY_ME;
+}
+
 /* fold_code_point for building the tables: the same result, without calling
  * utf8proc_map for the code points it maps to themselves (no decomposition,
  * no case folding, not ignorable, not a mark, not a Hangul syllable: with
@@ -228,11 +235,8 @@ static int fold_code_point(int32_t cp, uint8_t *buf, size_t cap)
  * compare the tables with normalize_text_reference, which maps each one. */
 static int fold_code_point_for_table(int32_t cp, uint8_t *buf, size_t cap)
 {
-    const utf8proc_property_t *p = utf8proc_get_property(cp);
     bool hangul = cp >= 0xAC00 && cp <= 0xD7A3;
-    if (greek_capital(cp) || hangul || p->decomp_seqindex != UINT16_MAX ||
-        p->casefold_seqindex != UINT16_MAX || p->ignorable || p->category == UTF8PROC_CATEGORY_MN ||
-        p->category == UTF8PROC_CATEGORY_MC || p->category == UTF8PROC_CATEGORY_ME)
+    if (greek_capital(cp) || hangul || !maps_to_itself(utf8proc_get_property(cp)))
         return fold_code_point(cp, buf, cap);
     return (int)fold_output(cp, buf, 0);
 }
@@ -589,8 +593,7 @@ static bool uniform_block(uint32_t bi)
     int32_t first = (int32_t)(bi << BLOCK_BITS);
     const utf8proc_property_t *p = utf8proc_get_property(first);
     utf8proc_propval_t c = p->category;
-    if (p->decomp_seqindex != UINT16_MAX || p->casefold_seqindex != UINT16_MAX || p->ignorable ||
-        (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO))
+    if (!maps_to_itself(p) || (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO))
         return false;
     for (uint32_t k = 1; k < BLOCK_SIZE; k++)
         if (utf8proc_get_property(first + (int32_t)k) != p)

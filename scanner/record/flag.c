@@ -1,4 +1,5 @@
 #include "scanner/record/flag.h"
+#include "rules/base/hex.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -7,10 +8,10 @@
 
 void flag_id_hex(uint64_t id, char out[17])
 {
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 16; i++)
-        out[i] = hex[(id >> (60 - 4 * i)) & 15];
-    out[16] = '\0';
+    unsigned char bytes[8]; /* most significant first */
+    for (int i = 0; i < 8; i++)
+        bytes[i] = (unsigned char)(id >> (56 - 8 * i));
+    hex_encode(bytes, sizeof bytes, out);
 }
 
 double flag_rule_score(severity s, size_t signals)
