@@ -268,7 +268,10 @@ Test(console, reviewers_work_cases_in_a_real_browser_and_the_register_and_stream
     cr_assert_eq(harness_read_line(&serve, "the console is at", line, sizeof line, 20000), 0, "lscan serve did not start");
     int port = 0;
     const char *colon = strstr(line, "127.0.0.1:");
-    cr_assert(colon && (port = atoi(colon + 10)) > 0, "%s", line);
+    char *port_end = NULL;
+    long parsed = colon ? strtol(colon + 10, &port_end, 10) : 0;
+    cr_assert(colon && port_end != colon + 10 && parsed > 0 && parsed < 65536, "%s", line);
+    port = (int)parsed;
 
     /* the intake fills the register in the background: its log says when it has taken every flag in */
     long long taken = 0;

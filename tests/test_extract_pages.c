@@ -35,7 +35,9 @@ static cJSON *memoryzone_rows(size_t count)
     char *data = harness_read_file(path, &length);
     cr_assert_not_null(data, "%s", path);
     cJSON *rows = cJSON_CreateArray();
-    for (char *line = strtok(data, "\n"); line && (size_t)cJSON_GetArraySize(rows) < count; line = strtok(NULL, "\n"))
+    char *save = NULL;
+    for (char *line = strtok_r(data, "\n", &save); line && (size_t)cJSON_GetArraySize(rows) < count;
+         line = strtok_r(NULL, "\n", &save))
         cJSON_AddItemToArray(rows, cJSON_Parse(line));
     free(data);
     return rows;

@@ -523,7 +523,8 @@ static size_t web_violations(char paths[][128], size_t max)
     char *text = harness_read_file(truth, NULL);
     cr_assert_not_null(text);
     size_t n = 0;
-    for (char *line = strtok(text, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save)) {
         cJSON *j = cJSON_Parse(line);
         if (j && cJSON_IsTrue(cJSON_GetObjectItem(j, "violation")) &&
             !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(j, "platform")), "web"))
@@ -728,8 +729,8 @@ Test(web, a_path_robots_txt_disallows_is_not_fetched_and_is_counted)
     char starts[4096];
     product_starts(starts, sizeof starts - 16, 4);
     /* and the home page, which robots.txt allows */
-    starts[strlen(starts) - 1] = '\0';
-    strcat(starts, ",\"/\"]");
+    size_t used = strlen(starts) - 1;
+    snprintf(starts + used, sizeof starts - used, ",\"/\"]");
     char *err;
     cJSON *summary;
     int rc = run_scan(store_campaign("forbid", "lscan:", starts, NULL, NULL), &err, &summary);
@@ -1154,7 +1155,7 @@ Test(web, a_recheck_reads_a_legacy_page_as_the_scan_did)
     for (size_t i = 0; i < n; i++)
         snprintf(starts + strlen(starts), sizeof starts - strlen(starts), "%s\"/charset/http/windows-1258%s\"",
                  i ? "," : "", paths[i]);
-    strcat(starts, "]");
+    snprintf(starts + strlen(starts), sizeof starts - strlen(starts), "]");
     char campaign[1200];
     snprintf(campaign, sizeof campaign, "%s", store_campaign("recheck", "lscan:", starts, NULL, NULL));
     char *err, *out;
@@ -1189,7 +1190,8 @@ Test(web, a_recheck_reads_a_legacy_page_as_the_scan_did)
     cr_assert_gt(k, 8, "no cases");
     cr_assert_eq(run_lscan(recheck, &out, &err), 0, "%s %s", out, err);
     size_t unchanged = 0;
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cJSON *r = cJSON_Parse(line);
         cr_assert_not_null(r, "%s", line);
         const char *outcome = cJSON_GetStringValue(cJSON_GetObjectItem(r, "outcome"));

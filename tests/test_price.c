@@ -214,7 +214,8 @@ Test(price, memoryzone_real_prices)
     char *data = harness_read_file(path, &length);
     cr_assert_not_null(data, "%s", path);
     size_t rows = 0, priced = 0, contact = 0, with_old = 0, displayed_differs = 0;
-    for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cJSON *row = cJSON_Parse(line);
         cr_assert_not_null(row);
         rows++;

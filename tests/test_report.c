@@ -130,7 +130,7 @@ static void intake_flag(history *h, mcase *c, int64_t at)
                  c->seller, c->seller, locations[c->location]);
     else
         snprintf(seller, sizeof seller, ",\"seller\":{\"location\":\"%s\"}", locations[c->location]);
-    int n = atoi(c->listing + 1);
+    int n = (int)strtol(c->listing + 1, NULL, 10);
     if (n % 5 == 0)
         snprintf(title, sizeof title, "=HYPERLINK(\\\"http://x\\\") Nước mắm %s", c->listing);
     else
@@ -1073,8 +1073,10 @@ Test(report, the_console_offers_the_same_reports_for_download)
                           "--no-intake", NULL};
     cr_assert_eq(harness_start_command(&server, argv), 0);
     cr_assert_eq(harness_read_line(&server, "the console is at", line, sizeof line, 20000), 0, "lscan serve did not start");
-    int port = atoi(strstr(line, "127.0.0.1:") + 10);
-    cr_assert_gt(port, 0, "%s", line);
+    const char *at = strstr(line, "127.0.0.1:");
+    cr_assert_not_null(at, "%s", line);
+    int port = (int)strtol(at + 10, NULL, 10);
+    cr_assert(port > 0 && port < 65536, "%s", line);
     /* the same bytes as lscan report writes */
     char dir[700];
     snprintf(dir, sizeof dir, "%s/cli", scratch_dir());
