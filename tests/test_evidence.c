@@ -287,6 +287,19 @@ static long long xlen(const char *key)
     return n;
 }
 
+/* Blocks until an entry is added to the stream `key` after this call, or
+ * timeout_ms pass (XREAD BLOCK): the scan's progress, waited on. */
+static void wait_for_entries(const char *key, int timeout_ms)
+{
+    redisContext *c = harness_redis_connect(&redis);
+    if (!c)
+        return;
+    redisReply *r = redisCommand(c, "XREAD COUNT 1 BLOCK %d STREAMS %s $", timeout_ms, key);
+    if (r)
+        freeReplyObject(r);
+    redisFree(c);
+}
+
 /* Every flag and sighting in Redis names a record that is whole on disk. */
 static size_t expect_no_flag_past_its_warc(const char *dir)
 {
@@ -347,13 +360,16 @@ Test(evidence, a_scan_killed_with_kill_9_leaves_no_flag_pointing_past_the_end_of
         cr_assert_eq(harness_start_command(&p, argv), 0);
         long long start = xlen("lscan:flags"), target = start + 50 + rand() % 400;
         /* wait (bounded) until the scan has pushed a random number of flags, then kill it */
-        for (int i = 0; i < 3000 && xlen("lscan:flags") < target; i++) {
+        struct timespec began, now;
+        clock_gettime(CLOCK_MONOTONIC, &began);
+        for (now = began; now.tv_sec - began.tv_sec < 6 && xlen("lscan:flags") < target;
+             clock_gettime(CLOCK_MONOTONIC, &now)) {
             int status;
             if (waitpid(p.pid, &status, WNOHANG) == p.pid) {
                 p.pid = 0;
                 break;
             }
-            usleep(2000); /* polling Redis, not synchronizing: the kill point is meant to be arbitrary */
+            wait_for_entries("lscan:flags", 100); /* the next flag pushed, or 100 ms */
         }
         if (p.pid > 0) {
             kill(p.pid, SIGKILL);
