@@ -29,6 +29,29 @@ static void json_key_string(bytebuf *out, const char *key, const char *value)
     bytebuf_append_json_string(out, value ? value : "", value ? strlen(value) : 0);
 }
 
+/* A quantity as the engine writes it ("12 month", "2 × 800 g = 1600 g",
+ * "150000 per 1 month"), its English unit words in Vietnamese for the
+ * Vietnamese explanation (the signal keeps the engine's words). */
+static void append_quantity(bytebuf *out, const char *text, bool en)
+{
+    static const char *const words[][2] = {
+        {"month", "tháng"}, {"pieces", "chiếc"}, {"item", "sản phẩm"}, {"per", "mỗi"}};
+    while (*text) {
+        size_t n = strcspn(text, " ");
+        const char *vi = NULL;
+        for (size_t i = 0; !en && i < sizeof words / sizeof *words; i++)
+            if (strlen(words[i][0]) == n && !strncmp(text, words[i][0], n))
+                vi = words[i][1];
+        if (vi)
+            bytebuf_append_string(out, vi);
+        else
+            bytebuf_append(out, text, n);
+        text += n;
+        for (; *text == ' '; text++)
+            bytebuf_append_char(out, ' ');
+    }
+}
+
 /* ",\"start\":S,\"end\":E" without printf (flags are built on the hot path). */
 static void append_span(bytebuf *out, unsigned start, unsigned end)
 {
@@ -116,8 +139,13 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
         money(s->reference > 0 ? s->reference : r->reference_price, language, reference, sizeof reference);
         bytebuf_printf(out, en ? "a price of %s VND, %.0f%% of the reference %s VND" : "giá %s ₫, chỉ bằng %.0f%% giá tham chiếu %s ₫",
                        price, s->ratio * 100, reference);
-        if (s->quantity[0]) /* per-unit prices: the conversion (docs/rules.md) */
-            bytebuf_printf(out, en ? " for %s (reference per %s)" : " cho %s (giá tham chiếu theo %s)", s->quantity, s->unit);
+        if (s->quantity[0]) { /* per-unit prices: the conversion (docs/rules.md) */
+            bytebuf_append_string(out, en ? " for " : " cho ");
+            append_quantity(out, s->quantity, en);
+            bytebuf_append_string(out, en ? " (reference per " : " (giá tham chiếu theo ");
+            append_quantity(out, s->unit, en);
+            bytebuf_append_char(out, ')');
+        }
         if (s->model)
             bytebuf_printf(out, en ? ", model %s" : ", mẫu %s", s->model);
         break;
