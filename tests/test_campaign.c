@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "scanner/extract/adapters.h"
+#include "rules/base/url.h"
 #include "scanner/extract/price.h"
 #include "scanner/pipeline/campaign.h"
 #include "workers/frontier.h"
@@ -219,4 +220,41 @@ Test(adapters, a_page_of_the_wrong_shape_is_a_parse_failure)
     cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(l, "url")), "http://a.test/shopee/product/9/7");
     cr_expect_eq(r.link_count, 0, "nomore: no next page");
     adapter_result_free(&r);
+}
+
+/* campaign_target_allows answers a URL that starts with base_url without
+ * parsing it; the answer must be the parsing one for every URL. */
+Test(campaign, a_prepared_target_allows_exactly_what_an_unprepared_one_allows)
+{
+    const char *bases[] = {"http://a.test/shopee", "http://a.test/shopee/", "http://A.test:8080/x", "https://a.test",
+                           "http://a.test/", "http://a.test/p?q=1", "http://u@a.test/p", "http://a.test./shop"};
+    const char *urls[] = {"http://a.test/shopee", "http://a.test/shopee/", "http://a.test/shopee/product/1/2",
+                          "http://a.test/shopee?x=1", "http://a.test/shopee#f", "http://a.test/shopeex",
+                          "http://a.test/shope", "http://a.test:80/shopee/x", "http://a.test@evil.test/shopee",
+                          "http://a.test.evil.test/shopee", "https://a.test/shopee", "http://A.TEST/shopee/1",
+                          "http://A.test:8080/x/1", "http://a.test:8080/x/1", "http://A.test:80801/x",
+                          "https://a.test", "https://a.test/", "https://a.test?x", "https://a.test:443/z",
+                          "https://a.testx/", "http://a.test/p?q=1", "http://a.test/p?q=1/2", "http://a.test/p/q",
+                          "http://u@a.test/p/1", "http://a.test./shop/1", "http://a.test/shop/1", "ftp://a.test/shopee",
+                          "http://a.test/shopee/\x01", "", "http://a.test/shopee\\..\\x"};
+    for (size_t b = 0; b < sizeof bases / sizeof *bases; b++) {
+        campaign_target plain = {.adapter = ADAPTER_SHOPEE, .base_url = (char *)bases[b]};
+        campaign_target prepared = plain;
+        campaign_target_prepare(&prepared);
+        for (size_t u = 0; u < sizeof urls / sizeof *urls; u++)
+            cr_expect_eq(campaign_target_allows(&prepared, urls[u]), campaign_target_allows(&plain, urls[u]),
+                         "base %s, url %s", bases[b], urls[u]);
+    }
+    /* a URL of URL_MAX bytes and one byte more under the same base */
+    char long_url[URL_MAX + 2];
+    memset(long_url, 'a', sizeof long_url - 1);
+    memcpy(long_url, "http://a.test/shopee/", 21);
+    long_url[sizeof long_url - 1] = '\0';
+    campaign_target plain = {.adapter = ADAPTER_SHOPEE, .base_url = "http://a.test/shopee"}, prepared = plain;
+    campaign_target_prepare(&prepared);
+    cr_expect(prepared.base_prefix > 0);
+    cr_expect_not(campaign_target_allows(&prepared, long_url), "longer than URL_MAX");
+    long_url[URL_MAX] = '\0';
+    cr_expect(campaign_target_allows(&prepared, long_url));
+    cr_expect_eq(campaign_target_allows(&plain, long_url), campaign_target_allows(&prepared, long_url));
 }

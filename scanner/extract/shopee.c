@@ -16,14 +16,59 @@
 
 #define SHOPEE_PRICE_UNIT 100000.0
 
+/* The members of an item (or its item_basic) the adapter reads, found in
+ * one walk over the object: a page of 60 items with two dozen members each
+ * made cJSON_GetObjectItemCaseSensitive's linear search, a dozen per item,
+ * show in profiles. The first member of a name wins, as in that search. */
+typedef struct shopee_members {
+    const cJSON *item_basic, *itemid, *shopid, *name, *price, *price_min, *price_max, *currency, *shop_name,
+        *shop_location, *is_official_shop, *is_live_streaming, *models, *tier_variations;
+} shopee_members;
+
+static void shopee_read_members(const cJSON *o, shopee_members *m)
+{
+    *m = (shopee_members){0};
+    for (const cJSON *c = o ? o->child : NULL; c && c->string; c = c->next) {
+        const char *k = c->string;
+        const cJSON **slot = NULL;
+        switch (k[0]) {
+        case 'c': slot = !strcmp(k, "currency") ? &m->currency : NULL; break;
+        case 'i':
+            slot = !strcmp(k, "itemid")              ? &m->itemid
+                   : !strcmp(k, "item_basic")        ? &m->item_basic
+                   : !strcmp(k, "is_official_shop")  ? &m->is_official_shop
+                   : !strcmp(k, "is_live_streaming") ? &m->is_live_streaming
+                                                     : NULL;
+            break;
+        case 'm': slot = !strcmp(k, "models") ? &m->models : NULL; break;
+        case 'n': slot = !strcmp(k, "name") ? &m->name : NULL; break;
+        case 'p':
+            slot = !strcmp(k, "price")       ? &m->price
+                   : !strcmp(k, "price_min") ? &m->price_min
+                   : !strcmp(k, "price_max") ? &m->price_max
+                                             : NULL;
+            break;
+        case 's':
+            slot = !strcmp(k, "shopid")          ? &m->shopid
+                   : !strcmp(k, "shop_name")     ? &m->shop_name
+                   : !strcmp(k, "shop_location") ? &m->shop_location
+                                                 : NULL;
+            break;
+        case 't': slot = !strcmp(k, "tier_variations") ? &m->tier_variations : NULL; break;
+        default: break;
+        }
+        if (slot && !*slot)
+            *slot = c;
+    }
+}
+
 /* How many variants an item has: its models, else the product of its
  * tier_variations' option counts (size x colour); 0 when none is given. */
-static size_t shopee_variants(const cJSON *b)
+static size_t shopee_variants_of(const cJSON *models, const cJSON *tiers)
 {
-    const cJSON *models = json_member(b, "models");
     if (cJSON_IsArray(models) && cJSON_GetArraySize(models) > 0)
         return (size_t)cJSON_GetArraySize(models);
-    const cJSON *tiers = json_member(b, "tier_variations"), *tier;
+    const cJSON *tier;
     size_t n = 0;
     cJSON_ArrayForEach(tier, (cJSON_IsArray(tiers) ? tiers : NULL))
     {
@@ -34,23 +79,46 @@ static size_t shopee_variants(const cJSON *b)
     return n;
 }
 
-/* The item's name and price in any of the shapes: item_basic, flat, item card. */
-static const cJSON *shopee_name(const cJSON *item, const cJSON *b)
+static size_t shopee_variants(const cJSON *b)
 {
-    const cJSON *name = json_member(b, "name");
-    if (!cJSON_IsString(name))
-        name = json_path(item, "item_card_displayed_asset.name");
-    return name;
+    return shopee_variants_of(json_member(b, "models"), json_member(b, "tier_variations"));
+}
+
+/* The item's price in any of the shapes: item_basic, flat, item card. */
+static const cJSON *shopee_price_of(const cJSON *item, const cJSON *price, const cJSON *price_min)
+{
+    if (!cJSON_IsNumber(price) && !cJSON_IsString(price))
+        price = json_path(item, "item_card_display_price.price");
+    if (!cJSON_IsNumber(price) && !cJSON_IsString(price))
+        price = price_min;
+    return price;
 }
 
 static const cJSON *shopee_price(const cJSON *item, const cJSON *b)
 {
-    const cJSON *price = json_member(b, "price");
-    if (!cJSON_IsNumber(price) && !cJSON_IsString(price))
-        price = json_path(item, "item_card_display_price.price");
-    if (!cJSON_IsNumber(price) && !cJSON_IsString(price))
-        price = json_member(b, "price_min");
-    return price;
+    return shopee_price_of(item, json_member(b, "price"), json_member(b, "price_min"));
+}
+
+/* base_url/product/SHOP/ITEM (what url_join of that path gives), malloc'd;
+ * NULL when out of memory. */
+static char *shopee_product_url(const campaign_target *t, const char *shop, const char *item)
+{
+    size_t base = strlen(t->base_url), shop_length = strlen(shop), item_length = strlen(item);
+    while (base && t->base_url[base - 1] == '/')
+        base--;
+    char *url = malloc(base + 9 + shop_length + 1 + item_length + 1);
+    if (!url)
+        return NULL;
+    char *p = url;
+    memcpy(p, t->base_url, base);
+    p += base;
+    memcpy(p, "/product/", 9);
+    p += 9;
+    memcpy(p, shop, shop_length);
+    p += shop_length;
+    *p++ = '/';
+    memcpy(p, item, item_length + 1);
+    return url;
 }
 
 static int shopee_page(const campaign_target *t, page_kind kind, const char *url, const cJSON *root,
@@ -96,8 +164,7 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
         char shop[64] = "", item[64] = "";
         json_text(shopid, shop, sizeof shop);
         json_text(itemid, item, sizeof item);
-        snprintf(path, sizeof path, "/product/%s/%s", shop, item);
-        char *person = url_join(t->base_url, path);
+        char *person = shopee_product_url(t, shop, item);
         listing_fields f = {itemid, name,
                             json_member(d, "description"), shopee_price(d, d),
                             json_member(d, "currency"), shopid,
@@ -123,26 +190,30 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
             drop_item(out, ITEM_DROP_NOT_OBJECT);
             continue;
         }
-        const cJSON *b = json_member(item, "item_basic");
-        if (!cJSON_IsObject(b))
+        shopee_members im, bm;
+        shopee_read_members(item, &im);
+        const cJSON *b = im.item_basic;
+        if (cJSON_IsObject(b))
+            shopee_read_members(b, &bm);
+        else {
             b = item;
+            bm = im;
+        }
         char shop[64] = "", id[64] = "";
-        const cJSON *itemid = json_member(b, "itemid");
-        if (!itemid)
-            itemid = json_member(item, "itemid");
-        const cJSON *shopid = json_member(b, "shopid");
-        if (!shopid)
-            shopid = json_member(item, "shopid");
+        const cJSON *itemid = bm.itemid ? bm.itemid : im.itemid;
+        const cJSON *shopid = bm.shopid ? bm.shopid : im.shopid;
         json_text(shopid, shop, sizeof shop);
         json_text(itemid, id, sizeof id);
-        snprintf(path, sizeof path, "/product/%s/%s", shop, id);
-        char *person = url_join(t->base_url, path);
-        listing_fields f = {itemid, shopee_name(item, b), NULL,
-                            shopee_price(item, b), json_member(b, "currency"),
-                            shopid, json_member(b, "shop_name"),
-                            json_member(b, "shop_location"), json_member(b, "is_official_shop"), NULL,
-                            json_member(b, "is_live_streaming"), SHOPEE_PRICE_UNIT, person, NULL, NULL, false,
-                            json_member(b, "price_max"), shopee_variants(b)};
+        const cJSON *name = bm.name;
+        if (!cJSON_IsString(name))
+            name = json_path(item, "item_card_displayed_asset.name");
+        char *person = shopee_product_url(t, shop, id);
+        listing_fields f = {itemid, name, NULL,
+                            shopee_price_of(item, bm.price, bm.price_min), bm.currency,
+                            shopid, bm.shop_name,
+                            bm.shop_location, bm.is_official_shop, NULL,
+                            bm.is_live_streaming, SHOPEE_PRICE_UNIT, person, NULL, NULL, false,
+                            bm.price_max, shopee_variants_of(bm.models, bm.tier_variations)};
         if (t->details) {
             snprintf(path, sizeof path, "/api/v4/item/get?itemid=%s&shopid=%s", id, shop);
             add_link_owned(out, url_join(t->base_url, path), PAGE_DETAIL);

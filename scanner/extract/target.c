@@ -22,10 +22,30 @@ adapter_kind adapter_named(const char *name)
     return ADAPTER_COUNT;
 }
 
+void campaign_target_prepare(campaign_target *t)
+{
+    t->base_prefix = 0;
+    url_parts p;
+    if (!t->base_url || !url_parse(t->base_url, &p) || strpbrk(t->base_url, "?#@\\"))
+        return;
+    size_t n = strlen(t->base_url);
+    while (n && t->base_url[n - 1] == '/')
+        n--;
+    t->base_prefix = n;
+}
+
 bool campaign_target_allows(const campaign_target *t, const char *url)
 {
     if (!url)
         return false;
+    /* the same bytes as a valid base_url up to its path's end, then a segment,
+     * query or fragment boundary: the same scheme, host, port and path prefix
+     * that url_within would parse out of both (a listing URL per listing
+     * makes the parse show in profiles) */
+    size_t n = t->base_prefix;
+    if (n && t->base_url && !strncmp(url, t->base_url, n) &&
+        (url[n] == '\0' || url[n] == '/' || url[n] == '?' || url[n] == '#') && strnlen(url, URL_MAX + 1) <= URL_MAX)
+        return true;
     if (t->base_url && url_within(url, t->base_url))
         return true;
     for (size_t i = 0; i < t->hosts.count; i++)

@@ -55,6 +55,8 @@ typedef struct campaign_target {
     json_fields fields;            /* ADAPTER_JSON only */
     bool robots_ignore;            /* `robots: ignore`: robots.txt is not asked (only with a reason) */
     char *robots_reason;           /* `reason:` why (logged, in the summary and the WARC warcinfo) */
+    size_t base_prefix;            /* set by campaign_target_prepare: base_url's length without trailing '/'
+                                      when a byte prefix decides "under base_url"; 0: always parse */
 } campaign_target;
 
 /* The adapter's name as a campaign writes it ("shopee"), and the platform
@@ -69,6 +71,12 @@ adapter_kind adapter_named(const char *name);
  * boundary), or on one of the target's `hosts` (same scheme, host and
  * port). Pure; thread-safe. */
 bool campaign_target_allows(const campaign_target *t, const char *url);
+
+/* Precomputes what campaign_target_allows uses to answer without parsing
+ * a URL that starts with base_url (t->base_prefix). Call it once base_url is
+ * set, and again whenever base_url changes; a target never prepared is
+ * still answered right, only slower. Not thread-safe (it writes t). */
+void campaign_target_prepare(campaign_target *t);
 
 /* A 64-bit fingerprint of what defines a target (adapter, platform,
  * base_url, hosts, json fields, currency, site_url), to tell whether a checkpoint's target is

@@ -405,6 +405,7 @@ campaign *campaign_load_string(const char *name, const char *yaml, size_t length
                     yaml_walk_error(&w, node, "a target needs 'adapter'");
                 if (!t->base_url)
                     yaml_walk_error(&w, node, "a target needs 'base_url'");
+                campaign_target_prepare(t);
                 if (t->adapter == ADAPTER_JSON && (!t->fields.items || !t->fields.title || !t->fields.listing_id))
                     yaml_walk_error(&w, node, "a json target needs fields.items, fields.title and fields.listing_id");
                 if (t->adapter == ADAPTER_JSON)
