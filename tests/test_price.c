@@ -187,12 +187,19 @@ Test(price, currencies_normalize_to_iso_4217)
         {"₩", NULL, "KRW"},   {"฿", NULL, "THB"},   {"NTD", NULL, "TWD"}, {"RUR", NULL, "RUB"}, {"sek", NULL, "SEK"},
         {"", NULL, NULL},     {NULL, NULL, NULL},   {"dollars", NULL, NULL}, {"1234", NULL, NULL}, {"VNDX", NULL, NULL},
     };
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char code[4] = "";
+    /* each name twice in a row, then the list again backwards: the answer
+     * remembered for the last word must never leak to another word or region,
+     * and a name that is no currency leaves out untouched */
+    size_t count = sizeof names / sizeof *names;
+    for (size_t k = 0; k < 3 * count; k++) {
+        size_t i = k < 2 * count ? k / 2 : 3 * count - 1 - k;
+        char code[4] = "--";
         bool ok = currency_normalize(names[i].text, names[i].region, code);
         cr_expect_eq(ok, names[i].code != NULL, "'%s': %d (%s)", names[i].text ? names[i].text : "(null)", ok, code);
         if (ok && names[i].code)
             cr_expect_str_eq(code, names[i].code, "'%s'", names[i].text);
+        if (!ok)
+            cr_expect_str_eq(code, "--", "'%s' wrote out", names[i].text ? names[i].text : "(null)");
     }
     char region[3];
     cr_expect(price_region("https://shop.example.com.sg/p/1", region) && !strcmp(region, "sg"));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/base/bytebuf.h"
 #include "rules/base/arena.h"
 #include "rules/base/hex.h"
 #include "rules/base/json_repair.h"
@@ -210,4 +211,27 @@ Test(records, hex_encode_writes_every_byte_as_two_lower_case_digits)
     cr_expect_eq(out[512], '\0');
     hex_encode(bytes, 0, out);
     cr_expect_eq(out[0], '\0');
+}
+
+/* The inline append (room already there) and the out-of-line one (growth,
+ * refusal) keep one contract: the ceiling holds to the byte, a refused
+ * append sets overflow and every later append is refused too. */
+Test(records, a_bytebuf_keeps_its_ceiling_whichever_path_appends)
+{
+    bytebuf b;
+    bytebuf_init(&b, 10);
+    cr_assert_eq(bytebuf_append(&b, "12345", 5), 0); /* grows: the first storage */
+    cr_assert_geq(b.capacity, 16u, "room for more than the ceiling, so the inline path is taken next");
+    cr_expect_eq(bytebuf_append_char(&b, '6'), 0);
+    cr_expect_eq(bytebuf_append_string(&b, "7890"), 0);
+    cr_expect_eq(b.length, 10u);
+    cr_expect_str_eq(b.data, "1234567890");
+    cr_expect_eq(bytebuf_append_char(&b, 'x'), -1, "one byte over the ceiling");
+    cr_expect(b.overflow);
+    cr_expect_eq(b.length, 10u);
+    cr_expect_eq(bytebuf_append(&b, "", 0), -1, "refused after an overflow, even when nothing is added");
+    bytebuf_reset(&b);
+    cr_expect_eq(bytebuf_append_string(&b, "ok"), 0, "reset clears the overflow");
+    cr_expect_str_eq(b.data, "ok");
+    bytebuf_free(&b);
 }

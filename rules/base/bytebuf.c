@@ -68,7 +68,7 @@ int bytebuf_reserve(bytebuf *b, size_t extra)
     return 0;
 }
 
-int bytebuf_append(bytebuf *b, const void *bytes, size_t length)
+int bytebuf_append_grow(bytebuf *b, const void *bytes, size_t length)
 {
     if (bytebuf_reserve(b, length) < 0)
         return -1;
@@ -77,16 +77,6 @@ int bytebuf_append(bytebuf *b, const void *bytes, size_t length)
     b->length += length;
     b->data[b->length] = '\0';
     return 0;
-}
-
-int bytebuf_append_string(bytebuf *b, const char *s)
-{
-    return bytebuf_append(b, s, strlen(s));
-}
-
-int bytebuf_append_char(bytebuf *b, char c)
-{
-    return bytebuf_append(b, &c, 1);
 }
 
 int bytebuf_printf(bytebuf *b, const char *format, ...)

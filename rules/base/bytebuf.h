@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct bytebuf {
     char  *data;      /* owned; NULL until the first append */
@@ -49,10 +50,25 @@ char *bytebuf_detach(bytebuf *b, size_t *length);
  * length directly, then raising length): 0, or -1 (and sets overflow). */
 int bytebuf_reserve(bytebuf *b, size_t extra);
 
-/* Appends; each returns 0, or -1 (and sets overflow) when refused. */
-int bytebuf_append(bytebuf *b, const void *bytes, size_t length);
-int bytebuf_append_string(bytebuf *b, const char *s);
-int bytebuf_append_char(bytebuf *b, char c);
+/* Appends; each returns 0, or -1 (and sets overflow) when refused.
+ * bytebuf_append, _string and _char are inline when the bytes fit in the
+ * storage already there (flag JSON makes a million small appends a page);
+ * bytebuf_append_grow is their out-of-line rest (growth, refusal). */
+int bytebuf_append_grow(bytebuf *b, const void *bytes, size_t length);
+static inline int bytebuf_append(bytebuf *b, const void *bytes, size_t length)
+{
+    /* room for the bytes and the NUL, and under the ceiling (as bytebuf_reserve) */
+    if (!b->overflow && length < b->capacity - b->length && length <= b->max - b->length) {
+        if (length)
+            memcpy(b->data + b->length, bytes, length);
+        b->length += length;
+        b->data[b->length] = '\0';
+        return 0;
+    }
+    return bytebuf_append_grow(b, bytes, length);
+}
+static inline int bytebuf_append_string(bytebuf *b, const char *s) { return bytebuf_append(b, s, strlen(s)); }
+static inline int bytebuf_append_char(bytebuf *b, char c) { return bytebuf_append(b, &c, 1); }
 int bytebuf_printf(bytebuf *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
 int bytebuf_append_u64(bytebuf *b, uint64_t value);
 int bytebuf_append_i64(bytebuf *b, int64_t value);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -199,19 +200,9 @@ static size_t currency_before(const char *start, const char *end, const char *re
     return best;
 }
 
-bool currency_normalize(const char *text, const char *region, char out[4])
+/* currency_normalize for a trimmed word of 1..16 bytes. */
+static bool currency_word(const char *word, size_t n, const char *region, char out[4])
 {
-    if (!text)
-        return false;
-    const char *p = skip_spaces(text, 8);
-    size_t n = strlen(p);
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-        n--;
-    if (!n || n > 16)
-        return false;
-    char word[17];
-    memcpy(word, p, n);
-    word[n] = '\0';
     const char *code = NULL;
     size_t length = currency_at(word, word, region, &code);
     if (length == n && code && *code) {
@@ -226,6 +217,41 @@ bool currency_normalize(const char *text, const char *region, char out[4])
         return true;
     }
     return false;
+}
+
+bool currency_normalize(const char *text, const char *region, char out[4])
+{
+    if (!text)
+        return false;
+    const char *p = skip_spaces(text, 8);
+    size_t n = strlen(p);
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (!n || n > 16)
+        return false;
+    char word[17];
+    memcpy(word, p, n);
+    word[n] = '\0';
+    /* every item of a page names the same currency: the last answer, per thread */
+    static _Thread_local struct {
+        char word[17], region[3], code[4];
+        bool known;
+    } last;
+    const char *r = region ? region : "";
+    if (!strcmp(word, last.word) && !strcmp(r, last.region)) {
+        if (last.known)
+            memcpy(out, last.code, 4);
+        return last.known;
+    }
+    char code[4] = "";
+    bool known = currency_word(word, n, region, code);
+    memcpy(last.word, word, n + 1);
+    snprintf(last.region, sizeof last.region, "%s", r);
+    memcpy(last.code, code, 4);
+    last.known = known;
+    if (known)
+        memcpy(out, code, 4);
+    return known;
 }
 
 bool price_region(const char *url, char out[3])
