@@ -52,6 +52,11 @@ int normalize_text(const normalizer *n, const char *input, size_t length,
 
 /* normalize_text without its SSE4.1 path (what a CPU without SSE4.1 runs):
  * the same result, for tests and benchmarks. Same contract. */
+/* normalize_text with the SSE4.1 blocks but not their AVX2 form (what a CPU
+ * without AVX2 runs; without SSE4.1 it is normalize_text_portable): the same
+ * result, for tests. Same contract. */
+int normalize_text_sse41(const normalizer *n, const char *input, size_t length,
+                         normalized_text *out, size_t *invalid_bytes);
 int normalize_text_portable(const normalizer *n, const char *input, size_t length,
                             normalized_text *out, size_t *invalid_bytes);
 
@@ -163,11 +168,12 @@ char *normalize_string(const normalizer *n, const char *input);
  * still only reads the tables. It never calls utf8proc. On a CPU with
  * SSE4.1 (checked once by normalizer_create) whole 16-byte blocks of ASCII
  * and of two- and three-byte sequences that fold to one byte (Vietnamese
- * letters) are folded at once, compacted with a shuffle; anything else in a
+ * letters) are folded at once, compacted with a shuffle (with AVX2 the
+ * offsets are stored eight at a time); anything else in a
  * block leaves it to the paths above (normalize_text_portable uses only
  * those). Rule 3 is a second pass over the output, run only when a
- * candidate byte was produced. A differential test checks normalize_text
- * and normalize_text_portable against normalize_text_reference on every
+ * candidate byte was produced. A differential test checks normalize_text,
+ * normalize_text_sse41 and normalize_text_portable against normalize_text_reference on every
  * code point, on random bytes, on hostile mixtures and on real Vietnamese
  * text, and rule 3 against a plain implementation on ASCII.
  * ------------------------------------------------------------------------- */
