@@ -1,6 +1,7 @@
 /* The flag record is one schema both ways: what flag_to_json writes,
  * flag_read reads back (review, the case register, the console, reports). */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,4 +235,50 @@ Test(records, a_bytebuf_keeps_its_ceiling_whichever_path_appends)
     cr_expect_eq(bytebuf_append_string(&b, "ok"), 0, "reset clears the overflow");
     cr_expect_str_eq(b.data, "ok");
     bytebuf_free(&b);
+}
+
+/* bytebuf_append_fixed writes what "%.*f" writes, for every kind of value:
+ * prices, ratios and scores, exact ties, values just off a tie, the
+ * largest ones, negatives, NaN and infinities. */
+Test(records, fixed_point_numbers_are_written_as_printf_writes_them)
+{
+    static const double special[] = {0,      -0.0,   0.5,     1.5,    2.5,     0.125,   0.375,  1e-300,
+                                     0.005,  0.015,  0.8,     0.35,   0.85,    1130000, 999999.5, 1e14 + 0.5,
+                                     1e15,   1e15 - 1, 9.999999999999e14, 1e300, -1, -0.5, 123456.78905, 0.18833333};
+    uint64_t state = 88172645463325252u; /* xorshift64: the same values every run */
+    char expect[512];
+    for (int i = 0; i < 200000; i++) {
+        double v;
+        if (i < (int)(sizeof special / sizeof *special)) {
+            v = special[i];
+        } else {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            int kind = (int)(state % 5);
+            double unit = (double)(state >> 11) / 9007199254740992.0; /* [0, 1) */
+            v = kind == 0   ? unit                                           /* ratios */
+                : kind == 1 ? floor(unit * 2e9)                              /* prices */
+                : kind == 2 ? floor(unit * 2e6) / 100 + 0.005                /* near ties at 2 decimals */
+                : kind == 3 ? unit * pow(10, (double)(state % 17))           /* magnitudes */
+                            : floor(unit * 1e6) / 8;                         /* exact binary ties */
+        }
+        for (unsigned d = 0; d <= 6; d++) {
+            bytebuf b;
+            bytebuf_init(&b, 0);
+            cr_assert_eq(bytebuf_append_fixed(&b, v, d), 0);
+            snprintf(expect, sizeof expect, "%.*f", (int)d, v);
+            cr_assert_str_eq(b.data, expect, "%.17g with %u decimals", v, d);
+            bytebuf_free(&b);
+        }
+    }
+    double nan_inf[] = {NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < 3; i++) {
+        bytebuf b;
+        bytebuf_init(&b, 0);
+        bytebuf_append_fixed(&b, nan_inf[i], 2);
+        snprintf(expect, sizeof expect, "%.2f", nan_inf[i]);
+        cr_expect_str_eq(b.data, expect);
+        bytebuf_free(&b);
+    }
 }

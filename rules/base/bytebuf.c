@@ -1,5 +1,6 @@
 #include "rules/base/bytebuf.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,44 @@ int bytebuf_append_i64(bytebuf *b, int64_t value)
     return bytebuf_append_u64(b, (uint64_t)value);
 }
 
+size_t fixed_point_digits(double value, unsigned decimals, char out[32])
+{
+    static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    if (decimals >= sizeof scale / sizeof *scale || !(value >= 0) || signbit(value))
+        return 0;
+    /* Without decimals the value is its own scaled value and nearbyint
+     * rounds a tie to even as printf does. With them the product is off the
+     * exact one by half an ulp at most, so away from a tie its nearest
+     * integer is the one printf rounds the exact value to. */
+    double scaled = value * scale[decimals];
+    double k = nearbyint(scaled);
+    if (!(scaled < 1e15) || (decimals && fabs(fabs(scaled - k) - 0.5) <= 1e-9 + scaled * 4e-16))
+        return 0;
+    char digits[32];
+    size_t i = sizeof digits;
+    uint64_t n = (uint64_t)k;
+    digits[--i] = '\0';
+    for (unsigned d = 0; d < decimals; d++) {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    }
+    if (decimals)
+        digits[--i] = '.';
+    do {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    memcpy(out, digits + i, sizeof digits - i);
+    return sizeof digits - i - 1;
+}
+
+int bytebuf_append_fixed(bytebuf *b, double value, unsigned decimals)
+{
+    char digits[32];
+    size_t n = fixed_point_digits(value, decimals, digits);
+    return n ? bytebuf_append(b, digits, n) : bytebuf_printf(b, "%.*f", (int)decimals, value);
+}
+
 size_t utf8_sequence_length(const unsigned char *s, size_t length)
 {
     unsigned char c = s[0];
@@ -208,6 +247,13 @@ int bytebuf_append_json_string(bytebuf *b, const char *s, size_t length)
         /* a two-byte sequence (Vietnamese letters) without the call */
         if (c >= 0xC2 && c <= 0xDF && i + 1 < length && (p[i + 1] & 0xC0) == 0x80) {
             i += 2;
+            continue;
+        }
+        /* three-byte ones led by E1, E3..EC, EE, EF (ạ ế ờ ...): E0 and ED have
+         * narrower second bytes, E2 leads U+2028 and U+2029 */
+        if (c >= 0xE1 && c != 0xE2 && c != 0xED && c <= 0xEF && i + 2 < length && (p[i + 1] & 0xC0) == 0x80 &&
+            (p[i + 2] & 0xC0) == 0x80) {
+            i += 3;
             continue;
         }
         if (c >= 0x80) {

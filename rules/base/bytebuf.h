@@ -72,6 +72,15 @@ static inline int bytebuf_append_char(bytebuf *b, char c) { return bytebuf_appen
 int bytebuf_printf(bytebuf *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
 int bytebuf_append_u64(bytebuf *b, uint64_t value);
 int bytebuf_append_i64(bytebuf *b, int64_t value);
+/* Appends `value` with `decimals` digits after the point, byte for byte as
+ * printf's "%.*f" writes it (prices, ratios, scores in flag JSON): without
+ * printf when the value is non-negative and under 1e15 once scaled (and,
+ * with decimals, not within a rounding error of a tie); printf otherwise. */
+int bytebuf_append_fixed(bytebuf *b, double value, unsigned decimals);
+/* What "%.*f" writes for `value`, NUL-terminated in out, and its length,
+ * when bytebuf_append_fixed would write it without printf; 0 (out
+ * unspecified) when printf must. Pure; thread-safe. */
+size_t fixed_point_digits(double value, unsigned decimals, char out[32]);
 /* Appends `s` as a JSON string literal (with quotes). Invalid UTF-8 bytes are
  * replaced by U+FFFD so the output is always valid JSON. '<', '>', '&',
  * U+2028 and U+2029 are written as \u escapes, so JSON inlined in a web page

@@ -61,24 +61,12 @@ static void append_span(bytebuf *out, unsigned start, unsigned end)
     bytebuf_append_u64(out, end);
 }
 
-/* A score in [0, 1] as "%.2f" writes it (scores are multiples of 0.05). */
-static void append_score(bytebuf *out, double score)
-{
-    long hundredths = lround(score * 100);
-    if (hundredths < 0 || hundredths > 100 || fabs(score * 100 - (double)hundredths) > 1e-6) {
-        bytebuf_printf(out, "%.2f", score);
-        return;
-    }
-    char text[4] = {(char)('0' + hundredths / 100), '.', (char)('0' + hundredths / 10 % 10),
-                    (char)('0' + hundredths % 10)};
-    bytebuf_append(out, text, 4);
-}
-
 /* 1234567 -> "1.234.567" (vi) or "1,234,567" (en). */
 static void money(double amount, flag_language language, char *out, size_t size)
 {
     char digits[32];
-    snprintf(digits, sizeof digits, "%.0f", amount < 0 ? 0 : amount);
+    if (!fixed_point_digits(amount < 0 ? 0 : amount, 0, digits))
+        snprintf(digits, sizeof digits, "%.0f", amount < 0 ? 0 : amount);
     size_t n = strlen(digits), o = 0;
     for (size_t i = 0; i < n && o + 2 < size; i++) {
         if (i && (n - i) % 3 == 0)
@@ -450,12 +438,14 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
         bytebuf_append_string(out, goods_group_name(ruleset_rule_goods_group(rs, index)));
         bytebuf_append(out, "\",", 2);
         json_key_string(out, "name", r->name);
-        if (r->has_reference_price)
-            bytebuf_printf(out, ",\"reference_price\":%.0f", r->reference_price);
+        if (r->has_reference_price) {
+            bytebuf_append_string(out, ",\"reference_price\":");
+            bytebuf_append_fixed(out, r->reference_price, 0);
+        }
         bytebuf_append_string(out, ",\"severity\":\"");
         bytebuf_append_string(out, severity_name(r->severity));
         bytebuf_append_string(out, "\",\"score\":");
-        append_score(out, flag_rule_score(r->severity, signals));
+        bytebuf_append_fixed(out, flag_rule_score(r->severity, signals), 2);
         bytebuf_append_char(out, '}');
     }
     bytebuf_append_string(out, "],\"hits\":[");
@@ -503,9 +493,12 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
             break;
         }
         case SIGNAL_PRICE_BELOW:
-            bytebuf_printf(out, ",\"ratio\":%.4f", isfinite(s->ratio) ? s->ratio : 0.0);
-            if (s->reference > 0)
-                bytebuf_printf(out, ",\"reference\":%.0f", s->reference);
+            bytebuf_append_string(out, ",\"ratio\":");
+            bytebuf_append_fixed(out, isfinite(s->ratio) ? s->ratio : 0.0, 4);
+            if (s->reference > 0) {
+                bytebuf_append_string(out, ",\"reference\":");
+                bytebuf_append_fixed(out, s->reference, 0);
+            }
             if (s->quantity[0]) {
                 bytebuf_append_string(out, ",\"quantity\":");
                 bytebuf_append_json_string(out, s->quantity, strlen(s->quantity));
