@@ -17,6 +17,8 @@ typedef struct compiler {
     diagnostics *diag;
     size_t errors_before;
     size_t list_base;        /* index in rs->lists of the current pack's first list */
+    string_set regex_ids;    /* pattern text -> its index in rs->regexes: a pattern guard shared by
+                                hundreds of rules is compiled, JIT-compiled and run once */
 } compiler;
 
 /* A failed allocation while compiling is a mistake like any other: the set
@@ -185,6 +187,9 @@ static char *required_literal(const char *regex)
 static int add_regex(compiler *c, const char *file, position at, const char *text)
 {
     ruleset *rs = c->rs;
+    long known = string_set_find(&c->regex_ids, text);
+    if (known >= 0)
+        return (int)known;
     int error_code;
     PCRE2_SIZE error_offset;
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_NO_UTF_CHECK,
@@ -211,6 +216,11 @@ static int add_regex(compiler *c, const char *file, position at, const char *tex
     uint32_t min_length = 0;
     pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &min_length);
     rs->regexes[rs->regex_count] = (compiled_regex){code, text, min_length, required_literal(text)};
+    if (string_set_add(&c->regex_ids, text, rs->regex_count) == -2) {
+        rs->regex_count++; /* kept (ruleset_destroy frees it), only not shared */
+        out_of_memory(c, file);
+        return -1;
+    }
     return (int)rs->regex_count++;
 }
 
@@ -474,7 +484,8 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
     rs->options.no_intent = options ? options->no_intent : false;
     rs->options.no_marks = options ? options->no_marks : false;
     rs->options.no_chat = options ? options->no_chat : false;
-    compiler c = {rs, diag, diagnostics_total(diag), 0};
+    compiler c = {rs, diag, diagnostics_total(diag), 0, {0}};
+    string_set_init(&c.regex_ids);
     char error[512];
     if (options && options->normalizer) {
         rs->normalizer = options->normalizer; /* built once per process by the caller */
@@ -539,6 +550,7 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
         }
     }
     string_set_free(&ids);
+    string_set_free(&c.regex_ids);
     if (diagnostics_total(diag) == c.errors_before) {
         rc = mpm_prepare(rs->mpm, error, sizeof error);
         if (rc < 0)
