@@ -731,6 +731,25 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
     return original && to == from + 1 && original[from] == 'k' && (original[to] == ' ' || original[to] == '\0');
 }
 
+/* A guarantee is no sale of copies: "phát hiện hàng fake hoàn tiền"
+ * (should you find a fake), and "nếu" (if) right before the cue, with at
+ * most "là", "phải", "hàng", "sản phẩm", "mua", "bị" between: "đền gấp 10
+ * nếu là hàng fake", "hoàn tiền nếu không chính hãng". "Nếu bạn cần hàng
+ * rep" (if you want a copy) is an offer: other words between, no guarantee. */
+static bool guarantee_at(const field_views *v, size_t index, size_t hit_word)
+{
+    static const char *const hien[] = {"hien", NULL}, *const phat[] = {"phat", NULL}, *const neu[] = {"neu", NULL};
+    static const char *const between[] = {"la", "phai", "hang", "san", "pham", "sp", "mua", "bi", "do", NULL};
+    if (index > 0 && word_is(v, index, hien) && word_is(v, index - 1, phat))
+        return true;
+    if (!word_is(v, index, neu))
+        return false;
+    for (size_t i = index + 1; i < hit_word; i++)
+        if (!word_is(v, i, between))
+            return false;
+    return true;
+}
+
 /* A negator word that is part of a name some rule with a hit here names
  * ("Thám tử Kiên: Kỳ án không đầu", a film) is no negator: inside one of
  * its terms' hits, or, with the words on each side, inside the rule's name. */
@@ -917,7 +936,9 @@ static bool only_joiners(const field_views *v, const char *text, size_t from_wor
 /* Is the hit f a mention or cue under a negator? A cue listed right after
  * another ("không bán hàng nhái, hàng copy", "không phải hàng f1 hay hàng
  * siêu cấp") shares that one's fate. */
-static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth)
+static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth);
+
+static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int depth)
 {
     const field_views *v = &s->fields[f->field];
     const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
@@ -945,8 +966,29 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
             gap_end = gap_start;
         if (negator_at(v, j, text) && !inside_a_name(s, f->field, j))
             return !admission_after(v, j);
+        if (guarantee_at(v, j, w) && !inside_a_name(s, f->field, j))
+            return true;
     }
     return false;
+}
+
+/* ... or inside a longer cue that starts before it and is negated: "fake"
+ * in "các loại hàng fake" shares the fate of "hàng fake", whose negator is
+ * within the window ("không kinh doanh các loại hàng fake"). */
+static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth)
+{
+    if (negated_itself(s, f, depth))
+        return true;
+    const field_views *v = &s->fields[f->field];
+    const found_hit *outer = NULL;
+    for (size_t j = f->word_end; v->present && depth < 8 && j < f->word_end + 4 && j < v->cue_capacity; j++)
+        for (uint32_t i = v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND; i = s->cue_next[i]) {
+            const found_hit *g = &s->found[i];
+            if (g != f && g->field == f->field && g->start < f->start && g->end >= f->end &&
+                (!outer || g->start < outer->start))
+                outer = g;
+        }
+    return outer && negated_from(s, outer, depth + 1);
 }
 
 static bool negated_hit(const ruleset_scratch *s, const found_hit *f)

@@ -376,6 +376,39 @@ Test(negation, a_term_condition_under_a_negator_does_not_hold)
           {.title = "Túi Chanel chưa like auth", .fires = false});
 }
 
+/* docs/rules.md, "Negation and disclaimers": a cue inside a longer cue, and guarantees */
+Test(negation, a_cue_inside_a_longer_one_shares_its_fate_and_guarantees_are_no_sale)
+{
+    CHECK("  - id: tm.nike\n"
+          "    kind: trademark\n"
+          "    name: Nike\n"
+          "    terms: [\"nike\"]\n"
+          "    flag:\n"
+          "      any:\n"
+          "        - list: slang\n"
+          "        - term: \"fake\"\n"
+          "        - term: \"in logo\"\n"
+          "        - term: \"không chính hãng\"\n"
+          "    unless:\n"
+          "      - all: [{term: \"không in logo\"}, {term: \"zzzz\"}]\n",
+          /* "fake" is 6 words after the negator, "hàng fake" 5: "fake" shares the fate of "hàng fake" */
+          {.title = "Giày Nike, shop không kinh doanh các loại hàng fake", .fires = false},
+          {.title = "Giày Nike, shop không kinh doanh các loại hàng fake, hàng siêu cấp", .fires = false},
+          {.title = "Giày Nike, shop kinh doanh các loại hàng fake", .fires = true},
+          /* negated by its own negator, inside a longer cue that starts with it: still negated */
+          {.title = "Áo Nike dáng rộng không in logo", .fires = false},
+          {.title = "Áo Nike in logo sắc nét", .fires = true},
+          /* a guarantee: "phát hiện" (should you find), "nếu" (if) right before the cue */
+          {.title = "Giày Nike, phát hiện hàng fake hoàn tiền 200%", .fires = false},
+          {.title = "Giày Nike đền gấp 10 lần nếu là hàng fake", .fires = false},
+          {.title = "Giày Nike, hoàn tiền nếu không chính hãng", .fires = false},
+          {.title = "Giày Nike. Nếu là hàng không chính hãng hoặc hàng fake shop hoàn tiền gấp đôi", .fires = false},
+          /* "nếu" with other words before the cue is no guarantee: an offer */
+          {.title = "Giày Nike, nếu bạn cần hàng fake giá rẻ inbox", .fires = true},
+          {.title = "Giày Nike hàng fake, phát hiện sai hoàn tiền", .fires = true},
+          {.title = "Giày Nike không chính hãng, giá rẻ", .fires = true});
+}
+
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)
 {
     ruleset *rs = compile_ok(nike_rule);
