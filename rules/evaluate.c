@@ -1122,11 +1122,14 @@ static bool title_has_sua_repair(const char *title, size_t length)
 
 /* The cue phrases, folded, each with its kind; read word by word (a phrase
  * is tried only where a word starts with its first letter). */
-#define CUE(phrase, kind) {phrase, sizeof phrase - 1, kind}
+#define CUE(phrase, kind) {phrase, sizeof phrase - 1, kind, false}
+/* A cue that counts after the name too ("Nike Air Force 1: cách phân biệt thật giả") */
+#define CUE_ANYWHERE(phrase, kind) {phrase, sizeof phrase - 1, kind, true}
 static const struct {
     const char *phrase;
     size_t length;
     listing_intent kind;
+    bool anywhere;
 } intent_cues[] = {
     CUE("dich vu", INTENT_SERVICE), CUE("nhan sua", INTENT_SERVICE), CUE("nhan ve sinh", INTENT_SERVICE),
     CUE("nhan check", INTENT_SERVICE), CUE("ve sinh tui", INTENT_SERVICE), CUE("ve sinh giay", INTENT_SERVICE),
@@ -1137,15 +1140,21 @@ static const struct {
     CUE("thay day da", INTENT_SERVICE), CUE("lau dau", INTENT_SERVICE), CUE("cho thue", INTENT_SERVICE),
     CUE("boc lai", INTENT_SERVICE), CUE("son lai", INTENT_SERVICE), CUE("authentication service", INTENT_SERVICE),
     CUE("repair service", INTENT_SERVICE),
+    /* before "cảnh báo": the longer cue counts after the name too */
+    CUE_ANYWHERE("canh bao hang gia", INTENT_NOTICE), CUE_ANYWHERE("canh bao hang fake", INTENT_NOTICE),
+    CUE_ANYWHERE("canh bao hang nhai", INTENT_NOTICE), CUE_ANYWHERE("canh bao lua dao", INTENT_NOTICE),
     CUE("thong bao", INTENT_NOTICE), CUE("canh bao", INTENT_NOTICE), CUE("khuyen cao", INTENT_NOTICE),
     CUE("cong van", INTENT_NOTICE), CUE("warning", INTENT_NOTICE), CUE("notice", INTENT_NOTICE),
-    CUE("review", INTENT_GUIDE), CUE("huong dan", INTENT_GUIDE), CUE("cach phan biet", INTENT_GUIDE),
-    CUE("cach nhan biet", INTENT_GUIDE), CUE("phan biet that gia", INTENT_GUIDE), CUE("phan biet real fake", INTENT_GUIDE),
-    CUE("phan biet hang that", INTENT_GUIDE), CUE("kinh nghiem", INTENT_GUIDE), CUE("hoi dap", INTENT_GUIDE),
-    CUE("mua o dau", INTENT_GUIDE), CUE("co nen mua", INTENT_GUIDE), CUE("how to spot", INTENT_GUIDE),
-    CUE("how to tell", INTENT_GUIDE), CUE("legit or fake", INTENT_GUIDE),
+    CUE("review", INTENT_GUIDE), CUE("huong dan", INTENT_GUIDE), CUE_ANYWHERE("cach phan biet", INTENT_GUIDE),
+    CUE_ANYWHERE("cach nhan biet", INTENT_GUIDE), CUE_ANYWHERE("phan biet that gia", INTENT_GUIDE),
+    CUE_ANYWHERE("phan biet real fake", INTENT_GUIDE), CUE_ANYWHERE("phan biet hang that", INTENT_GUIDE),
+    CUE_ANYWHERE("dau hieu nhan biet", INTENT_GUIDE), CUE_ANYWHERE("so sanh that gia", INTENT_GUIDE),
+    CUE("kinh nghiem", INTENT_GUIDE), CUE("hoi dap", INTENT_GUIDE),
+    CUE("mua o dau", INTENT_GUIDE), CUE("co nen mua", INTENT_GUIDE), CUE_ANYWHERE("how to spot", INTENT_GUIDE),
+    CUE_ANYWHERE("how to tell", INTENT_GUIDE), CUE_ANYWHERE("legit or fake", INTENT_GUIDE),
 };
 #undef CUE
+#undef CUE_ANYWHERE
 
 /* The cues by first letter, each letter's in table order: a title word is
  * tried against the few cues that start with its letter. Built once. */
@@ -1170,6 +1179,7 @@ static listing_intent detect_intent(ruleset_scratch *s)
     s->intent_ready = true;
     s->intent = INTENT_SALE;
     s->intent_at = 0;
+    s->intent_anywhere = false;
     const field_views *v = &s->fields[FIELD_TITLE];
     const listing_facts *l = s->listing;
     if (!v->present || !v->main.length)
@@ -1177,11 +1187,21 @@ static listing_intent detect_intent(ruleset_scratch *s)
     const normalized_text *t = &v->main;
     static const char *const repairable[] = {"dong ho", "tui", "giay", "dien thoai", "laptop", "may", "xe", NULL};
     pthread_once(&intent_index_once, build_intent_index);
-    /* the earliest cue wins: a sale that mentions a guide or a service after the brand stays a sale (below) */
-    for (size_t w = 0; w <= v->space_count && s->intent == INTENT_SALE; w++) {
+    /* "khó phân biệt thật giả", "không thể phân biệt": a copy's praise, no guide */
+    static const char *const denial[] = {"kho", "khong", "ko", "kh", "chang", "the", NULL};
+    /* the earliest cue wins: a sale that mentions a guide or a service after the brand stays a sale (below),
+     * unless the title also holds a cue that counts anywhere */
+    for (size_t w = 0; w <= v->space_count && !s->intent_anywhere; w++) {
         size_t at = w == 0 ? 0 : v->spaces[w - 1] + 1;
         if (at >= t->length)
             break;
+        if (s->intent != INTENT_SALE) { /* only a cue that counts anywhere is looked for now */
+            for (int i = intent_by_letter[(unsigned char)t->text[at]]; i >= 0; i = intent_next[i])
+                if (intent_cues[i].anywhere && phrase_at_n(t, at, intent_cues[i].phrase, intent_cues[i].length) &&
+                    !(w > 0 && word_is(v, w - 1, denial)) && !(w > 1 && word_is(v, w - 2, denial)))
+                    s->intent_anywhere = true;
+            continue;
+        }
         char first = t->text[at];
         if (w == 0 && phrase_at(t, 0, "sach")) { /* a book about the subject: the title opens with "sách" */
             s->intent = INTENT_BOOK;
@@ -1191,6 +1211,8 @@ static listing_intent detect_intent(ruleset_scratch *s)
             if (phrase_at_n(t, at, intent_cues[i].phrase, intent_cues[i].length)) {
                 s->intent = intent_cues[i].kind;
                 s->intent_at = (uint32_t)at;
+                s->intent_anywhere = intent_cues[i].anywhere && !(w > 0 && word_is(v, w - 1, denial)) &&
+                                     !(w > 1 && word_is(v, w - 2, denial));
                 break;
             }
         /* "sửa chữa" (repair) folds like "sữa chua" (yogurt): written with its marks, or before something repaired */
@@ -1218,6 +1240,8 @@ static bool intent_excludes(ruleset_scratch *s, uint32_t index, const compiled_r
     *intent = detect_intent(s);
     if (*intent == INTENT_SALE)
         return false;
+    if (s->intent_anywhere) /* a guide or warning whatever its word order (its cues are guides and notices) */
+        return true;
     /* the cue must come before the rule's first mention in the title: "Túi X like auth - review thật" is a sale */
     const field_views *v = &s->fields[FIELD_TITLE];
     uint32_t cue = s->intent_at < v->main.length ? v->main.source_start[s->intent_at] : 0;

@@ -191,7 +191,15 @@ Test(intent, services_notices_guides_and_books_before_the_brand_are_not_sales)
           {.title = "Giày Nike rep 1:1 - review thật của khách", .fires = true},
           {.title = "Giày Nike rep 1:1, hướng dẫn buộc dây kèm theo", .fires = true},
           {.title = "Giày Nike rep 1:1 - dịch vụ ship hỏa tốc", .fires = true},
-          {.title = "Giày Nike hàng fake", .fires = true});
+          {.title = "Giày Nike hàng fake", .fires = true},
+          /* a guide or a warning about fakes is one whatever its word order */
+          {.title = "Nike Air Force 1 rep 1:1: cách phân biệt thật giả", .fires = false},
+          {.title = "Giày Nike hàng fake tràn lan - cảnh báo hàng giả", .fires = false},
+          {.title = "Giày Nike rep 1:1 review thật, cách nhận biết hàng fake", .fires = false},
+          {.title = "Nike rep 1:1 legit or fake?", .fires = false},
+          /* "khó phân biệt thật giả", "không thể phân biệt": a copy's praise */
+          {.title = "Giày Nike rep 1:1 khó phân biệt thật giả", .fires = true},
+          {.title = "Giày Nike siêu cấp không thể phân biệt thật giả", .fires = true});
     /* "sữa chua" (yogurt) is no repair service, and copyright rules still fire on books */
     CHECK("  - id: cr.sach\n"
           "    kind: copyright\n"
