@@ -283,6 +283,17 @@ static uint32_t first_found(const ruleset_scratch *s, const uint32_t *epoch, con
  * the tags split ("#LumoraLipCare", "#kavessininon"). In the tags' one-space
  * variants only rule terms count: "#nofake" is no "fake" cue. */
 
+/* A cue (list term, `term:`) written with marks, hit where the text drops
+ * them on a word while writing another with marks ("hàng cho bé" for
+ * "hàng chợ"): another word, not the cue typed without marks (docs/rules.md,
+ * "Marks"). Names keep the hit: sellers type a place or a brand bare. */
+static bool cue_marks_dropped(const ruleset_scratch *s, uint32_t literal, const char *text, uint32_t start, uint32_t end)
+{
+    const literal_entry *e = &s->rs->literals[literal];
+    return (e->kind == LITERAL_LIST_TERM || e->kind == LITERAL_CONDITION_TERM) &&
+           marks_dropped(e->text, text + start, end - start);
+}
+
 static int search_view(ruleset_scratch *s, listing_field field, const char *text, const normalized_text *view,
                        size_t rule_terms_from)
 {
@@ -301,7 +312,8 @@ static int search_view(ruleset_scratch *s, listing_field field, const char *text
         uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
         if (end <= start)
             continue;
-        if (!s->rs->options.no_marks && !marks_agree(s->rs->literals[h->id].text, text + start, end - start)) {
+        if (!s->rs->options.no_marks && (!marks_agree(s->rs->literals[h->id].text, text + start, end - start) ||
+                                         cue_marks_dropped(s, h->id, text, start, end))) {
             s->marks_refused++;
             continue;
         }
@@ -525,7 +537,8 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
             const mpm_hit *h = &s->view_hits[i];
             uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
             if (!s->rs->options.no_marks && end > start &&
-                !marks_agree(s->rs->literals[h->id].text, text + start, end - start)) {
+                (!marks_agree(s->rs->literals[h->id].text, text + start, end - start) ||
+                 cue_marks_dropped(s, h->id, text, start, end))) {
                 s->marks_refused++;
                 continue;
             }

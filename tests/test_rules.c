@@ -372,6 +372,35 @@ Test(marks, a_word_marked_on_both_sides_must_be_the_same_word)
           {.title = "Cam bo Hạ quả to", .fires = true});
 }
 
+/* docs/rules.md, "Marks": a cue whose words are marked on one side in a hit that carries marks */
+Test(marks, a_cue_typed_with_marks_but_one_word_bare_is_another_word)
+{
+    CHECK("  - id: tm.dove\n"
+          "    kind: trademark\n"
+          "    name: Dove\n"
+          "    terms: [\"dove\"]\n"
+          "    flag:\n"
+          "      any:\n"
+          "        - term: \"hàng chợ\"\n"
+          "        - list: slang\n",
+          {.title = "Sữa tắm Dove hàng chợ 59k", .fires = true},
+          {.title = "SỮA TẮM DOVE HÀNG CHỢ", .fires = true},
+          /* "hàng cho bé": "cho" (for) written bare by a writer who types marks */
+          {.title = "Sữa tắm Dove hàng cho bé", .fires = false},
+          {.title = "Sữa tắm Dove hàng cho mẹ và bé, hàng chợ", .fires = true},
+          /* typed without any marks: cannot tell, kept */
+          {.title = "Sua tam Dove hang cho 59k", .fires = true},
+          /* a cue bare in a field typed with marks elsewhere is kept: only the hit's own words decide */
+          {.title = "Sữa tắm Dove sieu cap", .fires = true},
+          {.title = "Sữa tắm Dove hang fake", .fires = true});
+    /* names are not cues: a place or a brand typed bare next to a marked word keeps its hit */
+    CHECK("  - id: gi.cam\n"
+          "    kind: gi\n"
+          "    name: Cam Bố Hạ\n"
+          "    terms: [\"cam bố hạ\"]\n",
+          {.title = "Cam Bố Ha loại 1", .fires = true});
+}
+
 Test(negation, a_term_condition_under_a_negator_does_not_hold)
 {
     CHECK("  - id: tm.chanel\n"

@@ -193,6 +193,25 @@ bool marks_agree(const char *term, const char *text, size_t length)
     }
 }
 
+bool marks_dropped(const char *term, const char *text, size_t length)
+{
+    size_t tn = strlen(term);
+    if (ascii_only(term, tn) || ascii_only(text, length))
+        return false;
+    bool dropped = false, marked_text = false;
+    size_t ta = 0, xa = 0, t0, t1, x0, x1;
+    while (next_word(term, tn, &ta, &t0, &t1) && next_word(text, length, &xa, &x0, &x1)) {
+        uint32_t ma[64], mb[64];
+        bool marked_a, marked_b;
+        size_t la = word_marks(term + t0, t1 - t0, ma, 64, &marked_a), lb = word_marks(text + x0, x1 - x0, mb, 64, &marked_b);
+        if (la == SIZE_MAX || la != lb)
+            continue; /* letters that do not line up: as folded */
+        dropped |= marked_a && !marked_b;
+        marked_text |= marked_b;
+    }
+    return dropped && marked_text;
+}
+
 marks_relation marks_compare(const char *term, size_t tn, const char *text, size_t length)
 {
     marks_relation worst = MARKS_SAME;
