@@ -42,9 +42,11 @@ static const struct {
 /* Containers and packs: "6 lon", "2 hộp", "10 vỉ" multiply what follows. */
 static const char *const containers[] = {"lon", "hop", "chai", "hu", "lo", "tuyp", "vi", "thung", "binh", "can",
                                          "loc", "bich", "bao", "doi", "cap", "set", "combo", "bo", "cuon", "pack",
-                                         "packs", "box", "boxes", "bottles", "bottle", "cans", NULL};
+                                         "packs", "box", "boxes", "bottles", "bottle", "cans", "ket", "khay", NULL};
 /* Words before a count: "combo 3", "set 2", "bộ 3", "lốc 4", "pack 6". */
 static const char *const pack_words[] = {"combo", "set", "bo", "loc", "pack", NULL};
+/* ... and these when the count ends its clause: "thùng 24", "két 20.", not "thùng rác 2 ngăn", "khay 3 ngăn" */
+static const char *const case_words[] = {"thung", "ket", "khay", NULL};
 /* Words before a duration that is a promise: "bảo hành 12 tháng", "bh 6 tháng", "đổi trả", "warranty". */
 static const char *const warranty[] = {"hanh", "bh", "tra", "warranty", "guarantee", NULL};
 /* Money suffixes of a "12tr/kg", "89k/tháng" notation. */
@@ -355,11 +357,17 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
             /* "6 lon" counts cans after a pack word ("thùng 6 lon", "combo 3 lon", "hộp 10 vỉ"), at the start of
              * a sentence ("3 lon 800g."), or before "x" ("2 hộp x 100 viên"); after a name it is part of the
              * name ("Lộc Trời 28 bao 1kg", "Thiên ưu 8 túi", "NPK 20-20-15 bao") */
+            /* ... or per a bigger container ("24 lon/thùng", "30 gói/thùng") */
             bool container = unit_n && (in(unit_s, unit_n, containers) || noun) &&
                              (w == 0 || in(words[w - 1].s, words[w - 1].n, containers) ||
                               clause_start(original, words[w - 1].end, x->start) ||
-                              (unit_is_next && next + 1 < count && is(words[next + 1].s, words[next + 1].n, "x")));
-            bool packed = w > 0 && !sn && in(words[w - 1].s, words[w - 1].n, pack_words) && !m;
+                              (unit_is_next && next + 1 < count && is(words[next + 1].s, words[next + 1].n, "x")) ||
+                              (unit_is_next && next + 1 < count && in(words[next + 1].s, words[next + 1].n, containers) &&
+                               slash_between(original, words[next].end, words[next + 1].start)));
+            bool packed = w > 0 && !sn && !m &&
+                          (in(words[w - 1].s, words[w - 1].n, pack_words) ||
+                           (in(words[w - 1].s, words[w - 1].n, case_words) &&
+                            (next >= count || clause_start(original, words[next - 1].end, words[next].start))));
             bool times = !sn && next < count && is(words[next].s, words[next].n, "x") && !m;
             if ((container || packed || times) && v == floor(v) && v > 1 && v <= MAX_MULTIPLIER) {
                 multiplier *= v;

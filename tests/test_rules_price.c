@@ -173,6 +173,38 @@ Test(unit_price, counts_blisters_and_subscriptions)
           {.title = "Streamo 25k/tháng", .price = 500000, .fires = true, .quantity = "25000 per 1 month"});
 }
 
+/* cases and trays of cans, bottles and packets: "két 20 chai", "khay 24 lon", "24 lon/thùng", "thùng 24" */
+Test(unit_price, cases_trays_and_per_case_counts_are_multipacks)
+{
+    CHECK("  - id: tm.beer\n"
+          "    kind: trademark\n"
+          "    name: Heneken\n"
+          "    terms: [\"heneken\"]\n"
+          "    reference_price: 20000\n"
+          "    unit: item\n"
+          "    flag: {price_below: 0.5}\n"
+          "  - id: tm.noodle\n"
+          "    kind: trademark\n"
+          "    name: Haohao\n"
+          "    terms: [\"haohao\"]\n"
+          "    reference_price: 5000\n"
+          "    unit: \"1 gói\"\n"
+          "    flag: {price_below: 0.5}\n",
+          {.title = "Bia Heneken thùng 24 lon", .price = 200000, .fires = true, .quantity = "24 items"},
+          {.title = "Bia Heneken thùng 24 lon", .price = 400000, .fires = false},
+          {.title = "Bia Heneken lốc 6 chai", .price = 50000, .fires = true, .quantity = "6 items"},
+          {.title = "Bia Heneken két 20 chai", .price = 150000, .fires = true, .quantity = "20 items"},
+          {.title = "Bia Heneken khay 24 lon", .price = 200000, .fires = true, .quantity = "24 items"},
+          {.title = "Bia Heneken 24 lon/thùng", .price = 200000, .fires = true, .quantity = "24 items"},
+          {.title = "Bia Heneken thùng 24, date mới", .price = 200000, .fires = true, .quantity = "24 items"},
+          {.title = "Bia Heneken thùng 24", .price = 400000, .fires = false},
+          /* a count inside a product's description is no case: "khay 3 ngăn" is a tray with three compartments */
+          {.title = "Heneken khay 3 ngăn", .price = 20000, .fires = false},
+          {.title = "Mì Haohao hộp 10 gói", .price = 20000, .fires = true, .quantity = "10 goi"},
+          {.title = "Mì Haohao 30 gói/thùng", .price = 60000, .fires = true, .quantity = "30 goi"},
+          {.title = "Mì Haohao thùng 30 gói", .price = 150000, .fires = false});
+}
+
 Test(unit_price, a_price_per_kg_notation_is_compared_per_unit)
 {
     CHECK("  - id: tm.ginseng\n"
