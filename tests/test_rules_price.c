@@ -13,6 +13,7 @@
 #include "rules/pack.h"
 #include "rules/quantity.h"
 #include "rules/ruleset.h"
+#include "scanner/record/flag.h"
 #include "tests/harness.h"
 
 static const char head[] =
@@ -416,6 +417,39 @@ Test(explain, the_conversion_is_shown)
     cr_expect(strstr(out.data, "the reference 520000 per 800 g is 3120000 for it") != NULL, "%s", out.data);
     cr_expect(strstr(out.data, "verdict: suspected violation") != NULL, "%s", out.data);
     bytebuf_free(&out);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+
+    /* the Vietnamese explanation says the engine's unit words in Vietnamese */
+    rs = compile_ok("  - id: tm.noodle\n"
+                    "    kind: trademark\n"
+                    "    name: Haohao\n"
+                    "    terms: [\"haohao\"]\n"
+                    "    reference_price: 5000\n"
+                    "    unit: \"1 gói\"\n"
+                    "    flag: {price_below: 0.5}\n"
+                    "  - id: tm.beer\n"
+                    "    kind: trademark\n"
+                    "    name: Heneken\n"
+                    "    terms: [\"heneken\"]\n"
+                    "    reference_price: 20000\n"
+                    "    unit: item\n"
+                    "    flag: {price_below: 0.5}\n");
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    static const char *const titles[][2] = {{"Mì Haohao hộp 10 gói", "cho 10 gói (giá tham chiếu theo 1 gói)"},
+                                            {"Bia Heneken thùng 24 lon", "cho 24 sản phẩm (giá tham chiếu theo sản phẩm)"}};
+    for (size_t i = 0; i < 2; i++) {
+        l = (listing_facts){.platform = "shopee", .listing_id = "1", .title = titles[i][0],
+                            .title_length = strlen(titles[i][0]), .has_price = true, .price = 20000};
+        match_result r;
+        cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+        cr_assert_eq(r.rule_count, 1, "%s", titles[i][0]);
+        bytebuf_init(&out, 0);
+        flag_explain(rs, &l, &r, FLAG_LANGUAGE_VIETNAMESE, &out);
+        bytebuf_append_char(&out, '\0');
+        cr_expect(strstr(out.data, titles[i][1]) != NULL, "%s", out.data);
+        bytebuf_free(&out);
+    }
     ruleset_scratch_destroy(s);
     ruleset_destroy(rs);
 

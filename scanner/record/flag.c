@@ -35,7 +35,9 @@ static void json_key_string(bytebuf *out, const char *key, const char *value)
 static void append_quantity(bytebuf *out, const char *text, bool en)
 {
     static const char *const words[][2] = {
-        {"month", "tháng"}, {"pieces", "chiếc"}, {"item", "sản phẩm"}, {"per", "mỗi"}};
+        {"month", "tháng"}, {"pieces", "chiếc"}, {"item", "sản phẩm"}, {"items", "sản phẩm"}, {"per", "mỗi"},
+        /* the engine's folded piece nouns (rules/quantity.c) */
+        {"vien", "viên"}, {"goi", "gói"}, {"ong", "ống"}, {"mieng", "miếng"}, {"tui", "túi"}, {"cai", "cái"}};
     while (*text) {
         size_t n = strcspn(text, " ");
         const char *vi = NULL;
