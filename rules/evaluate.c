@@ -1400,6 +1400,18 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
     double ratio = known && effective > 0 ? price / effective : NAN;
     bool result = vnd && known && ratio < c->ratio;
     signal->ratio = ratio;
+    /* a genuine price the seller states ("giá hãng 3.500.000đ, bên em chỉ 350k"): shown with the signal; the
+     * pack's reference still decides (a seller's figure is not checked) */
+    for (int f = 0; result && f < 2 && !(signal->stated_price > 0); f++) {
+        const char *text = f == FIELD_TITLE ? l->title : l->description;
+        size_t length = f == FIELD_TITLE ? l->title_length : l->description_length;
+        if (s->fields[f].present && text)
+            signal->stated_price = stated_genuine_price(&s->fields[f].main, text, length);
+    }
+    if (signal->stated_price > 0 && !(signal->stated_price > price))
+        signal->stated_price = 0; /* "giá hãng" at the price asked: the genuine article, nothing to add */
+    if (signal->stated_price > 0)
+        ruleset_trace(s, depth, "the seller states a genuine price of %.0f", signal->stated_price);
     if (!known)
         ruleset_trace(s, depth, "price_below %g: the listing has no price => false", c->ratio);
     else if (!vnd)

@@ -13,6 +13,7 @@
 #include "rules/pack.h"
 #include "rules/quantity.h"
 #include "rules/ruleset.h"
+#include "rules/text/normalize.h"
 #include "scanner/record/flag.h"
 #include "tests/harness.h"
 
@@ -325,6 +326,71 @@ Test(branch_auth, an_authorized_seller_is_judged_by_the_branches_that_do_not_ask
           /* without authorized_exempt: false the whole rule exempts them, as before */
           {.title = "Túi Kavessi pha trộn", .seller = "kavessi_official", .fires = false},
           {.title = "Túi Kavessi pha trộn", .seller = "shop1", .fires = true});
+}
+
+/* a genuine price the seller states: read from the cue's clause, shown beside the pack's reference */
+Test(stated_price, the_seller_s_genuine_price_is_read_and_shown)
+{
+    char error[256];
+    normalizer *n;
+    cr_assert_eq(normalizer_create(&n, error, sizeof error), 0, "%s", error);
+    normalized_text view;
+    normalized_text_init(&view);
+    static const struct {
+        const char *text;
+        double vnd;
+    } cases[] = {
+        {"Giá hãng 3.500.000đ, bên em chỉ 350k", 3500000},
+        {"giá hãng 3tr5 shop bán 199k", 3500000},
+        {"Giá niêm yết: 4,2 triệu. Thanh lý 150k", 4200000},
+        {"gia chinh hang 2.900.000 VND", 2900000},
+        {"Giá store 1200k", 1200000},
+        {"GIÁ HÃNG 990.000₫", 990000},
+        {"giá hãng: 2500000", 2500000},
+        /* "giá hàng" is the goods' price; "gia hang" cannot tell */
+        {"giá hàng 3.500.000đ", 0},
+        {"gia hang 3.500.000d", 0},
+        /* no amount in the clause, or no money */
+        {"Giá hãng. 3.500.000đ", 0},
+        {"giá hãng 350", 0},
+        {"giá hãng 3 khách mua", 0},
+        {"Giày đẹp 3.500.000đ", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cr_assert_eq(normalize_text(n, cases[i].text, strlen(cases[i].text), &view, NULL), 0);
+        double vnd = stated_genuine_price(&view, cases[i].text, strlen(cases[i].text));
+        cr_expect(fabs(vnd - cases[i].vnd) < 0.5, "\"%s\": %.0f, expected %.0f", cases[i].text, vnd, cases[i].vnd);
+    }
+    normalized_text_free(&view);
+    normalizer_destroy(n);
+
+    ruleset *rs = compile_ok("  - id: tm.shoe\n"
+                             "    kind: trademark\n"
+                             "    name: Zorvik\n"
+                             "    terms: [\"zorvik\"]\n"
+                             "    reference_price: 700000\n"
+                             "    flag: {price_below: 0.3}\n");
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    const char *title = "Giày Zorvik Air giá hãng 3tr5 shop bán 150k";
+    listing_facts l = {.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title),
+                       .has_price = true, .price = 150000};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_assert_eq(r.rule_count, 1);
+    bytebuf out;
+    bytebuf_init(&out, 0);
+    flag_explain(rs, &l, &r, FLAG_LANGUAGE_VIETNAMESE, &out);
+    bytebuf_append_char(&out, '\0');
+    cr_expect(strstr(out.data, "giá tham chiếu 700.000 ₫, trong khi người bán ghi giá hãng 3.500.000 ₫") != NULL, "%s",
+              out.data);
+    bytebuf_free(&out);
+    /* the pack's reference still decides: at 50% of it, no flag whatever the seller says */
+    l.price = 350000;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.rule_count, 0);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
 }
 
 Test(unit_price, units_parse_and_describe)

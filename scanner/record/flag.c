@@ -150,6 +150,11 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
         }
         if (s->model)
             bytebuf_printf(out, en ? ", model %s" : ", mẫu %s", s->model);
+        if (s->stated_price > 0) { /* the seller's own figure for the genuine article */
+            money(s->stated_price, language, reference, sizeof reference);
+            bytebuf_printf(out, en ? ", while the seller states a genuine price of %s VND"
+                                   : ", trong khi người bán ghi giá hãng %s ₫", reference);
+        }
         break;
     case SIGNAL_SELLER_OUTSIDE_REGION:
         bytebuf_printf(out, en ? "a seller in \"%s\", outside the region of origin (%s)"
