@@ -946,6 +946,51 @@ static bool only_joiners(const field_views *v, const char *text, size_t from_wor
     return true;
 }
 
+/* Between two cues of a list, other goods listed: items that open with
+ * "hàng", "đồ", "sp", "sản phẩm" (at most 3, of at most 5 words), split by
+ * commas or joiners ("không bán hàng fake, hàng kém chất lượng hay hàng
+ * nhái"). */
+static bool goods_items_between(const field_views *v, const char *text, size_t from_word, size_t to_word, uint32_t from,
+                                uint32_t to)
+{
+    static const char *const joiners[] = {"hay", "hoac", "va", "voi", "or", "and", "nor", "cung", NULL};
+    static const char *const heads[] = {"hang", "do", "sp", "san", NULL};
+    for (uint32_t i = from; text && i < to; i++)
+        if (text[i] && strchr(".;:!?()[]{}|\n\r", text[i]))
+            return false;
+    size_t items = 0, length = 0;
+    bool open = false;
+    uint32_t previous_end = from;
+    for (size_t j = from_word; j < to_word; j++) {
+        size_t a, b;
+        if (!view_word(v, j, &a, &b))
+            return false;
+        uint32_t start = v->main.source_start[a];
+        for (uint32_t i = previous_end; i < start; i++)
+            open |= text[i] == ',' || text[i] == '/';
+        previous_end = v->main.source_end[b - 1];
+        if (word_is(v, j, joiners)) {
+            open = true;
+            continue;
+        }
+        if (open) {
+            if (!word_is(v, j, heads) || ++items > 3)
+                return false;
+            length = 0;
+            open = false;
+        } else if (!items) {
+            return false; /* words before any separator: not a list */
+        }
+        if (++length > 5)
+            return false;
+    }
+    for (uint32_t i = previous_end; i < to; i++)
+        open |= text[i] == ',' || text[i] == '/';
+    return items > 0 && (open || length <= 1); /* the cue opens the next item, or ends "hàng" + cue */
+}
+
+#define LIST_WINDOW 20 /* words back to the cue a list of goods started from */
+
 /* Is the hit f a mention or cue under a negator? A cue listed right after
  * another ("không bán hàng nhái, hàng copy", "không phải hàng f1 hay hàng
  * siêu cấp") shares that one's fate. */
@@ -1001,7 +1046,24 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
                 (!outer || g->start < outer->start))
                 outer = g;
         }
-    return outer && negated_from(s, outer, depth + 1);
+    if (outer)
+        return negated_from(s, outer, depth + 1);
+    /* a cue further down a list of goods that began with a negated cue */
+    const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
+    if (!v->present || !text || depth >= 8 || f->kind != FOUND_LITERAL ||
+        s->rs->literals[f->index].kind == LITERAL_RULE_TERM)
+        return false;
+    size_t w = f->word_start;
+    for (size_t back = 2; back <= LIST_WINDOW && back <= w; back++) {
+        size_t j = w - back;
+        for (uint32_t i = j < v->cue_capacity && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND;
+             i != NO_FOUND; i = s->cue_next[i]) {
+            const found_hit *g = &s->found[i];
+            if (g != f && g->end <= f->start && goods_items_between(v, text, j + 1, w, g->end, f->start))
+                return negated_from(s, g, depth + 1);
+        }
+    }
+    return false;
 }
 
 static bool negated_hit(const ruleset_scratch *s, const found_hit *f)

@@ -440,6 +440,12 @@ Test(negation, a_cue_inside_a_longer_one_shares_its_fate_and_guarantees_are_no_s
           {.title = "Giày Nike đền gấp 10 lần nếu là hàng fake", .fires = false},
           {.title = "Giày Nike, hoàn tiền nếu không chính hãng", .fires = false},
           {.title = "Giày Nike. Nếu là hàng không chính hãng hoặc hàng fake shop hoàn tiền gấp đôi", .fires = false},
+          /* a list of goods that began with a negated cue: other goods between the cues */
+          {.title = "Giày Nike, shop không bán hàng fake, hàng kém chất lượng hay hàng siêu cấp", .fires = false},
+          {.title = "Giày Nike. Không bán hàng fake, đồ kém chất lượng, sản phẩm trôi nổi, rep 1:1", .fires = false},
+          {.title = "Giày Nike. Không bán hàng fake, hàng kém chất lượng. Hàng siêu cấp giá rẻ", .fires = true},
+          {.title = "Giày Nike không hộp, hàng đẹp, hàng siêu cấp", .fires = true},
+          {.title = "Giày Nike hàng chuẩn, hàng đẹp, hàng siêu cấp", .fires = true},
           /* "nếu" with other words before the cue is no guarantee: an offer */
           {.title = "Giày Nike, nếu bạn cần hàng fake giá rẻ inbox", .fires = true},
           {.title = "Giày Nike hàng fake, phát hiện sai hoàn tiền", .fires = true},
