@@ -283,15 +283,16 @@ static uint32_t first_found(const ruleset_scratch *s, const uint32_t *epoch, con
  * the tags split ("#LumoraLipCare", "#kavessininon"). In the tags' one-space
  * variants only rule terms count: "#nofake" is no "fake" cue. */
 
-/* A cue (list term, `term:`) written with marks, hit where the text drops
- * them on a word while writing another with marks ("hàng cho bé" for
- * "hàng chợ"): another word, not the cue typed without marks (docs/rules.md,
- * "Marks"). Names keep the hit: sellers type a place or a brand bare. */
-static bool cue_marks_dropped(const ruleset_scratch *s, uint32_t literal, const char *text, uint32_t start, uint32_t end)
+/* Whether a hit keeps its marks (docs/rules.md, "Marks"): a word marked on
+ * both sides must agree; and a cue (list term, `term:`) written with marks
+ * whose hit writes one of its marked words bare while writing another with
+ * marks ("hàng cho bé" for "hàng chợ") is another word. Names keep such
+ * hits: sellers type a place or a brand bare. */
+static bool hit_marks_hold(const ruleset_scratch *s, uint32_t literal, const char *text, uint32_t start, uint32_t end)
 {
     const literal_entry *e = &s->rs->literals[literal];
-    return (e->kind == LITERAL_LIST_TERM || e->kind == LITERAL_CONDITION_TERM) &&
-           marks_dropped(e->text, text + start, end - start);
+    bool cue = e->kind == LITERAL_LIST_TERM || e->kind == LITERAL_CONDITION_TERM, dropped = false;
+    return marks_judge(e->text, text + start, end - start, cue ? &dropped : NULL) && !dropped;
 }
 
 static int search_view(ruleset_scratch *s, listing_field field, const char *text, const normalized_text *view,
@@ -312,8 +313,7 @@ static int search_view(ruleset_scratch *s, listing_field field, const char *text
         uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
         if (end <= start)
             continue;
-        if (!s->rs->options.no_marks && (!marks_agree(s->rs->literals[h->id].text, text + start, end - start) ||
-                                         cue_marks_dropped(s, h->id, text, start, end))) {
+        if (!s->rs->options.no_marks && !hit_marks_hold(s, h->id, text, start, end)) {
             s->marks_refused++;
             continue;
         }
@@ -536,9 +536,7 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
         for (long i = 0; i < n; i++) {
             const mpm_hit *h = &s->view_hits[i];
             uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
-            if (!s->rs->options.no_marks && end > start &&
-                (!marks_agree(s->rs->literals[h->id].text, text + start, end - start) ||
-                 cue_marks_dropped(s, h->id, text, start, end))) {
+            if (!s->rs->options.no_marks && end > start && !hit_marks_hold(s, h->id, text, start, end)) {
                 s->marks_refused++;
                 continue;
             }
@@ -955,9 +953,6 @@ static bool goods_items_between(const field_views *v, const char *text, size_t f
 {
     static const char *const joiners[] = {"hay", "hoac", "va", "voi", "or", "and", "nor", "cung", NULL};
     static const char *const heads[] = {"hang", "do", "sp", "san", NULL};
-    for (uint32_t i = from; text && i < to; i++)
-        if (text[i] && strchr(".;:!?()[]{}|\n\r", text[i]))
-            return false;
     size_t items = 0, length = 0;
     bool open = false;
     uint32_t previous_end = from;
@@ -986,7 +981,12 @@ static bool goods_items_between(const field_views *v, const char *text, size_t f
     }
     for (uint32_t i = previous_end; i < to; i++)
         open |= text[i] == ',' || text[i] == '/';
-    return items > 0 && (open || length <= 1); /* the cue opens the next item, or ends "hàng" + cue */
+    if (!items || !(open || length <= 1)) /* the cue opens the next item, or ends "hàng" + cue */
+        return false;
+    for (uint32_t i = from; i < to; i++)
+        if (text[i] && strchr(".;:!?()[]{}|\n\r", text[i]))
+            return false;
+    return true;
 }
 
 #define LIST_WINDOW 20 /* words back to the cue a list of goods started from */

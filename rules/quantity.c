@@ -389,7 +389,7 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
 
 /* Folded cues of a genuine price; "gia hang" needs the tilde of "hãng" in the original. */
 static const char *const genuine_price_cues[] = {"gia chinh hang", "gia niem yet", "gia store", "gia hang", "gia auth",
-                                                 "gia cong ty", "gia retail", "retail price", NULL};
+                                                 "gia cong ty", "gia retail", NULL};
 
 /* An amount of money at original[at..length): "3.500.000đ", "3.500.000 VND", "3tr5", "3,5 triệu", "1200k",
  * "3500000"; a bare number below 1000 is none. Returns VND or 0. */
@@ -478,7 +478,12 @@ double stated_genuine_price(const normalized_text *view, const char *original, s
     if (!view || !view->length || !original)
         return 0;
     for (size_t at = 0; at < view->length; at++) {
-        if ((at > 0 && view->text[at - 1] != ' ') || (view->text[at] != 'g' && view->text[at] != 'r'))
+        /* the cues start with "gia ": jump to the next one */
+        const char *next = memmem(view->text + at, view->length - at, "gia ", 4);
+        if (!next)
+            break;
+        at = (size_t)(next - view->text);
+        if (at > 0 && view->text[at - 1] != ' ')
             continue;
         for (size_t c = 0; genuine_price_cues[c]; c++) {
             size_t n = strlen(genuine_price_cues[c]);
