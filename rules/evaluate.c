@@ -1008,6 +1008,11 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
         size_t j = w - back, a, b;
         if (!view_word(v, j, &a, &b))
             return false;
+        uint32_t gap_start = v->main.source_end[b - 1];
+        bool broken = gap_start < gap_end && clause_break(text, gap_start, gap_end);
+        /* a guarantee's words may be a cue of their own ("phát hiện" in a pack's list): read before the cues */
+        if (!broken && guarantee_at(v, j, w) && !inside_a_name(s, f->field, j))
+            return true;
         /* the cues that end on word j, in the order found */
         for (uint32_t i = depth < 8 && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND;
              i = s->cue_next[i]) {
@@ -1017,15 +1022,12 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
             if (only_joiners(v, text, j + 1, w, g->end, f->start))
                 return negated_from(s, g, depth + 1);
         }
-        uint32_t gap_start = v->main.source_end[b - 1];
-        if (gap_start < gap_end && clause_break(text, gap_start, gap_end))
+        if (broken)
             return false;
         if (gap_start < gap_end)
             gap_end = gap_start;
         if (negator_at(v, j, text) && !inside_a_name(s, f->field, j))
             return !admission_after(v, j);
-        if (guarantee_at(v, j, w) && !inside_a_name(s, f->field, j))
-            return true;
     }
     return false;
 }

@@ -427,7 +427,7 @@ Test(negation, a_cue_inside_a_longer_one_shares_its_fate_and_guarantees_are_no_s
           "        - term: \"in logo\"\n"
           "        - term: \"không chính hãng\"\n"
           "    unless:\n"
-          "      - all: [{term: \"không in logo\"}, {term: \"zzzz\"}]\n",
+          "      - all: [{term: \"không in logo\"}, {term: \"phát hiện\"}, {term: \"zzzz\"}]\n",
           /* "fake" is 6 words after the negator, "hàng fake" 5: "fake" shares the fate of "hàng fake" */
           {.title = "Giày Nike, shop không kinh doanh các loại hàng fake", .fires = false},
           {.title = "Giày Nike, shop không kinh doanh các loại hàng fake, hàng siêu cấp", .fires = false},
@@ -437,6 +437,7 @@ Test(negation, a_cue_inside_a_longer_one_shares_its_fate_and_guarantees_are_no_s
           {.title = "Áo Nike in logo sắc nét", .fires = true},
           /* a guarantee: "phát hiện" (should you find), "nếu" (if) right before the cue */
           {.title = "Giày Nike, phát hiện hàng fake hoàn tiền 200%", .fires = false},
+          {.title = "Giày Nike, hoàn tiền 200% nếu phát hiện fake", .fires = false},
           {.title = "Giày Nike đền gấp 10 lần nếu là hàng fake", .fires = false},
           {.title = "Giày Nike, hoàn tiền nếu không chính hãng", .fires = false},
           {.title = "Giày Nike. Nếu là hàng không chính hãng hoặc hàng fake shop hoàn tiền gấp đôi", .fires = false},
