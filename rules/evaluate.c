@@ -1464,18 +1464,6 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
     double ratio = known && effective > 0 ? price / effective : NAN;
     bool result = vnd && known && ratio < c->ratio;
     signal->ratio = ratio;
-    /* a genuine price the seller states ("giá hãng 3.500.000đ, bên em chỉ 350k"): shown with the signal; the
-     * pack's reference still decides (a seller's figure is not checked) */
-    for (int f = 0; result && f < 2 && !(signal->stated_price > 0); f++) {
-        const char *text = f == FIELD_TITLE ? l->title : l->description;
-        size_t length = f == FIELD_TITLE ? l->title_length : l->description_length;
-        if (s->fields[f].present && text)
-            signal->stated_price = stated_genuine_price(&s->fields[f].main, text, length);
-    }
-    if (signal->stated_price > 0 && !(signal->stated_price > price))
-        signal->stated_price = 0; /* "giá hãng" at the price asked: the genuine article, nothing to add */
-    if (signal->stated_price > 0)
-        ruleset_trace(s, depth, "the seller states a genuine price of %.0f", signal->stated_price);
     if (!known)
         ruleset_trace(s, depth, "price_below %g: the listing has no price => false", c->ratio);
     else if (!vnd)
@@ -2158,6 +2146,24 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
             if (push_hit(s, &hit) < 0)
                 return -1;
         }
+    }
+    /* a genuine price the seller states ("giá hãng 3.500.000đ, bên em chỉ 350k"), read once for the price
+     * signals of the fired rules and shown with them; the pack's reference still decided (a seller's figure is
+     * not checked). "giá hãng" at the price asked is the genuine article: nothing to add. */
+    double stated = -1;
+    for (size_t k = 0; k < s->signal_count; k++) {
+        match_signal *g = &s->signals[k];
+        if (g->type != SIGNAL_PRICE_BELOW || !l->has_price || !(l->price > 0))
+            continue;
+        for (int f = 0; stated < 0 && f < 2; f++) {
+            const char *text = f == FIELD_TITLE ? l->title : l->description;
+            size_t length = f == FIELD_TITLE ? l->title_length : l->description_length;
+            double v = s->fields[f].present && text ? stated_genuine_price(&s->fields[f].main, text, length) : 0;
+            if (v > 0 || f == 1)
+                stated = v;
+        }
+        if (stated > l->price)
+            g->stated_price = stated;
     }
     out->rules = s->fired;
     out->rule_count = s->fired_count;
