@@ -205,11 +205,13 @@ bool marks_judge(const char *term, const char *text, size_t length, bool *droppe
         bool more_t = next_word(term, tn, &ta, &t0, &t1), more_x = next_word(text, length, &xa, &x0, &x1);
         if (!more_t || !more_x)
             break; /* words that do not line up (a joined N.I.K.E): as folded */
-        bool term_ascii = ascii_only(term + t0, t1 - t0), text_ascii = ascii_only(text + x0, x1 - x0);
-        if (!term_ascii && !text_ascii && !same_marked_word(term + t0, t1 - t0, text + x0, x1 - x0))
-            return false;
-        marked_text |= !text_ascii;
-        bare |= !term_ascii && text_ascii && letters_of(term + t0, t1 - t0) == x1 - x0;
+        if (!ascii_only(text + x0, x1 - x0)) {
+            if (!ascii_only(term + t0, t1 - t0) && !same_marked_word(term + t0, t1 - t0, text + x0, x1 - x0))
+                return false;
+            marked_text = true;
+        } else if (dropped && !bare) {
+            bare = !ascii_only(term + t0, t1 - t0) && letters_of(term + t0, t1 - t0) == x1 - x0;
+        }
     }
     if (dropped)
         *dropped = bare && marked_text;
