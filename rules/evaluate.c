@@ -283,6 +283,18 @@ static uint32_t first_found(const ruleset_scratch *s, const uint32_t *epoch, con
  * the tags split ("#LumoraLipCare", "#kavessininon"). In the tags' one-space
  * variants only rule terms count: "#nofake" is no "fake" cue. */
 
+/* Whether a hit keeps its marks (docs/rules.md, "Marks"): a word marked on
+ * both sides must agree; and a cue (list term, `term:`) written with marks
+ * whose hit writes one of its marked words bare while writing another with
+ * marks ("hàng cho bé" for "hàng chợ") is another word. Names keep such
+ * hits: sellers type a place or a brand bare. */
+static bool hit_marks_hold(const ruleset_scratch *s, uint32_t literal, const char *text, uint32_t start, uint32_t end)
+{
+    const literal_entry *e = &s->rs->literals[literal];
+    bool cue = e->kind == LITERAL_LIST_TERM || e->kind == LITERAL_CONDITION_TERM, dropped = false;
+    return marks_judge(e->text, text + start, end - start, cue ? &dropped : NULL) && !dropped;
+}
+
 static int search_view(ruleset_scratch *s, listing_field field, const char *text, const normalized_text *view,
                        size_t rule_terms_from)
 {
@@ -301,7 +313,7 @@ static int search_view(ruleset_scratch *s, listing_field field, const char *text
         uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
         if (end <= start)
             continue;
-        if (!s->rs->options.no_marks && !marks_agree(s->rs->literals[h->id].text, text + start, end - start)) {
+        if (!s->rs->options.no_marks && !hit_marks_hold(s, h->id, text, start, end)) {
             s->marks_refused++;
             continue;
         }
@@ -524,8 +536,7 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
         for (long i = 0; i < n; i++) {
             const mpm_hit *h = &s->view_hits[i];
             uint32_t start = view->source_start[h->start], end = view->source_end[h->end - 1];
-            if (!s->rs->options.no_marks && end > start &&
-                !marks_agree(s->rs->literals[h->id].text, text + start, end - start)) {
+            if (!s->rs->options.no_marks && end > start && !hit_marks_hold(s, h->id, text, start, end)) {
                 s->marks_refused++;
                 continue;
             }
@@ -731,6 +742,25 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
     return original && to == from + 1 && original[from] == 'k' && (original[to] == ' ' || original[to] == '\0');
 }
 
+/* A guarantee is no sale of copies: "phát hiện hàng fake hoàn tiền"
+ * (should you find a fake), and "nếu" (if) right before the cue, with at
+ * most "là", "phải", "hàng", "sản phẩm", "mua", "bị" between: "đền gấp 10
+ * nếu là hàng fake", "hoàn tiền nếu không chính hãng". "Nếu bạn cần hàng
+ * rep" (if you want a copy) is an offer: other words between, no guarantee. */
+static bool guarantee_at(const field_views *v, size_t index, size_t hit_word)
+{
+    static const char *const hien[] = {"hien", NULL}, *const phat[] = {"phat", NULL}, *const neu[] = {"neu", NULL};
+    static const char *const between[] = {"la", "phai", "hang", "san", "pham", "sp", "mua", "bi", "do", NULL};
+    if (index > 0 && word_is(v, index, hien) && word_is(v, index - 1, phat))
+        return true;
+    if (!word_is(v, index, neu))
+        return false;
+    for (size_t i = index + 1; i < hit_word; i++)
+        if (!word_is(v, i, between))
+            return false;
+    return true;
+}
+
 /* A negator word that is part of a name some rule with a hit here names
  * ("Thám tử Kiên: Kỳ án không đầu", a film) is no negator: inside one of
  * its terms' hits, or, with the words on each side, inside the rule's name. */
@@ -914,10 +944,59 @@ static bool only_joiners(const field_views *v, const char *text, size_t from_wor
     return true;
 }
 
+/* Between two cues of a list, other goods listed: items that open with
+ * "hàng", "đồ", "sp", "sản phẩm" (at most 3, of at most 5 words), split by
+ * commas or joiners ("không bán hàng fake, hàng kém chất lượng hay hàng
+ * nhái"). */
+static bool goods_items_between(const field_views *v, const char *text, size_t from_word, size_t to_word, uint32_t from,
+                                uint32_t to)
+{
+    static const char *const joiners[] = {"hay", "hoac", "va", "voi", "or", "and", "nor", "cung", NULL};
+    static const char *const heads[] = {"hang", "do", "sp", "san", NULL};
+    size_t items = 0, length = 0;
+    bool open = false;
+    uint32_t previous_end = from;
+    for (size_t j = from_word; j < to_word; j++) {
+        size_t a, b;
+        if (!view_word(v, j, &a, &b))
+            return false;
+        uint32_t start = v->main.source_start[a];
+        for (uint32_t i = previous_end; i < start; i++)
+            open |= text[i] == ',' || text[i] == '/';
+        previous_end = v->main.source_end[b - 1];
+        if (word_is(v, j, joiners)) {
+            open = true;
+            continue;
+        }
+        if (open) {
+            if (!word_is(v, j, heads) || ++items > 3)
+                return false;
+            length = 0;
+            open = false;
+        } else if (!items) {
+            return false; /* words before any separator: not a list */
+        }
+        if (++length > 5)
+            return false;
+    }
+    for (uint32_t i = previous_end; i < to; i++)
+        open |= text[i] == ',' || text[i] == '/';
+    if (!items || !(open || length <= 1)) /* the cue opens the next item, or ends "hàng" + cue */
+        return false;
+    for (uint32_t i = from; i < to; i++)
+        if (text[i] && strchr(".;:!?()[]{}|\n\r", text[i]))
+            return false;
+    return true;
+}
+
+#define LIST_WINDOW 20 /* words back to the cue a list of goods started from */
+
 /* Is the hit f a mention or cue under a negator? A cue listed right after
  * another ("không bán hàng nhái, hàng copy", "không phải hàng f1 hay hàng
  * siêu cấp") shares that one's fate. */
-static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth)
+static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth);
+
+static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int depth)
 {
     const field_views *v = &s->fields[f->field];
     const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
@@ -929,6 +1008,11 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
         size_t j = w - back, a, b;
         if (!view_word(v, j, &a, &b))
             return false;
+        uint32_t gap_start = v->main.source_end[b - 1];
+        bool broken = gap_start < gap_end && clause_break(text, gap_start, gap_end);
+        /* a guarantee's words may be a cue of their own ("phát hiện" in a pack's list): read before the cues */
+        if (!broken && guarantee_at(v, j, w) && !inside_a_name(s, f->field, j))
+            return true;
         /* the cues that end on word j, in the order found */
         for (uint32_t i = depth < 8 && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND;
              i = s->cue_next[i]) {
@@ -938,13 +1022,48 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
             if (only_joiners(v, text, j + 1, w, g->end, f->start))
                 return negated_from(s, g, depth + 1);
         }
-        uint32_t gap_start = v->main.source_end[b - 1];
-        if (gap_start < gap_end && clause_break(text, gap_start, gap_end))
+        if (broken)
             return false;
         if (gap_start < gap_end)
             gap_end = gap_start;
         if (negator_at(v, j, text) && !inside_a_name(s, f->field, j))
             return !admission_after(v, j);
+    }
+    return false;
+}
+
+/* ... or inside a longer cue that starts before it and is negated: "fake"
+ * in "các loại hàng fake" shares the fate of "hàng fake", whose negator is
+ * within the window ("không kinh doanh các loại hàng fake"). */
+static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth)
+{
+    if (negated_itself(s, f, depth))
+        return true;
+    const field_views *v = &s->fields[f->field];
+    const found_hit *outer = NULL;
+    for (size_t j = f->word_end; v->present && depth < 8 && j < f->word_end + 4 && j < v->cue_capacity; j++)
+        for (uint32_t i = v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND; i = s->cue_next[i]) {
+            const found_hit *g = &s->found[i];
+            if (g != f && g->field == f->field && g->start < f->start && g->end >= f->end &&
+                (!outer || g->start < outer->start))
+                outer = g;
+        }
+    if (outer)
+        return negated_from(s, outer, depth + 1);
+    /* a cue further down a list of goods that began with a negated cue */
+    const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
+    if (!v->present || !text || depth >= 8 || f->kind != FOUND_LITERAL ||
+        s->rs->literals[f->index].kind == LITERAL_RULE_TERM)
+        return false;
+    size_t w = f->word_start;
+    for (size_t back = 2; back <= LIST_WINDOW && back <= w; back++) {
+        size_t j = w - back;
+        for (uint32_t i = j < v->cue_capacity && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND;
+             i != NO_FOUND; i = s->cue_next[i]) {
+            const found_hit *g = &s->found[i];
+            if (g != f && g->end <= f->start && goods_items_between(v, text, j + 1, w, g->end, f->start))
+                return negated_from(s, g, depth + 1);
+        }
     }
     return false;
 }
@@ -1080,11 +1199,14 @@ static bool title_has_sua_repair(const char *title, size_t length)
 
 /* The cue phrases, folded, each with its kind; read word by word (a phrase
  * is tried only where a word starts with its first letter). */
-#define CUE(phrase, kind) {phrase, sizeof phrase - 1, kind}
+#define CUE(phrase, kind) {phrase, sizeof phrase - 1, kind, false}
+/* A cue that counts after the name too ("Nike Air Force 1: cách phân biệt thật giả") */
+#define CUE_ANYWHERE(phrase, kind) {phrase, sizeof phrase - 1, kind, true}
 static const struct {
     const char *phrase;
     size_t length;
     listing_intent kind;
+    bool anywhere;
 } intent_cues[] = {
     CUE("dich vu", INTENT_SERVICE), CUE("nhan sua", INTENT_SERVICE), CUE("nhan ve sinh", INTENT_SERVICE),
     CUE("nhan check", INTENT_SERVICE), CUE("ve sinh tui", INTENT_SERVICE), CUE("ve sinh giay", INTENT_SERVICE),
@@ -1095,15 +1217,21 @@ static const struct {
     CUE("thay day da", INTENT_SERVICE), CUE("lau dau", INTENT_SERVICE), CUE("cho thue", INTENT_SERVICE),
     CUE("boc lai", INTENT_SERVICE), CUE("son lai", INTENT_SERVICE), CUE("authentication service", INTENT_SERVICE),
     CUE("repair service", INTENT_SERVICE),
+    /* before "cảnh báo": the longer cue counts after the name too */
+    CUE_ANYWHERE("canh bao hang gia", INTENT_NOTICE), CUE_ANYWHERE("canh bao hang fake", INTENT_NOTICE),
+    CUE_ANYWHERE("canh bao hang nhai", INTENT_NOTICE), CUE_ANYWHERE("canh bao lua dao", INTENT_NOTICE),
     CUE("thong bao", INTENT_NOTICE), CUE("canh bao", INTENT_NOTICE), CUE("khuyen cao", INTENT_NOTICE),
     CUE("cong van", INTENT_NOTICE), CUE("warning", INTENT_NOTICE), CUE("notice", INTENT_NOTICE),
-    CUE("review", INTENT_GUIDE), CUE("huong dan", INTENT_GUIDE), CUE("cach phan biet", INTENT_GUIDE),
-    CUE("cach nhan biet", INTENT_GUIDE), CUE("phan biet that gia", INTENT_GUIDE), CUE("phan biet real fake", INTENT_GUIDE),
-    CUE("phan biet hang that", INTENT_GUIDE), CUE("kinh nghiem", INTENT_GUIDE), CUE("hoi dap", INTENT_GUIDE),
-    CUE("mua o dau", INTENT_GUIDE), CUE("co nen mua", INTENT_GUIDE), CUE("how to spot", INTENT_GUIDE),
-    CUE("how to tell", INTENT_GUIDE), CUE("legit or fake", INTENT_GUIDE),
+    CUE("review", INTENT_GUIDE), CUE("huong dan", INTENT_GUIDE), CUE_ANYWHERE("cach phan biet", INTENT_GUIDE),
+    CUE_ANYWHERE("cach nhan biet", INTENT_GUIDE), CUE_ANYWHERE("phan biet that gia", INTENT_GUIDE),
+    CUE_ANYWHERE("phan biet real fake", INTENT_GUIDE), CUE_ANYWHERE("phan biet hang that", INTENT_GUIDE),
+    CUE_ANYWHERE("dau hieu nhan biet", INTENT_GUIDE), CUE_ANYWHERE("so sanh that gia", INTENT_GUIDE),
+    CUE("kinh nghiem", INTENT_GUIDE), CUE("hoi dap", INTENT_GUIDE),
+    CUE("mua o dau", INTENT_GUIDE), CUE("co nen mua", INTENT_GUIDE), CUE_ANYWHERE("how to spot", INTENT_GUIDE),
+    CUE_ANYWHERE("how to tell", INTENT_GUIDE), CUE_ANYWHERE("legit or fake", INTENT_GUIDE),
 };
 #undef CUE
+#undef CUE_ANYWHERE
 
 /* The cues by first letter, each letter's in table order: a title word is
  * tried against the few cues that start with its letter. Built once. */
@@ -1128,6 +1256,7 @@ static listing_intent detect_intent(ruleset_scratch *s)
     s->intent_ready = true;
     s->intent = INTENT_SALE;
     s->intent_at = 0;
+    s->intent_anywhere = false;
     const field_views *v = &s->fields[FIELD_TITLE];
     const listing_facts *l = s->listing;
     if (!v->present || !v->main.length)
@@ -1135,11 +1264,21 @@ static listing_intent detect_intent(ruleset_scratch *s)
     const normalized_text *t = &v->main;
     static const char *const repairable[] = {"dong ho", "tui", "giay", "dien thoai", "laptop", "may", "xe", NULL};
     pthread_once(&intent_index_once, build_intent_index);
-    /* the earliest cue wins: a sale that mentions a guide or a service after the brand stays a sale (below) */
-    for (size_t w = 0; w <= v->space_count && s->intent == INTENT_SALE; w++) {
+    /* "khó phân biệt thật giả", "không thể phân biệt": a copy's praise, no guide */
+    static const char *const denial[] = {"kho", "khong", "ko", "kh", "chang", "the", NULL};
+    /* the earliest cue wins: a sale that mentions a guide or a service after the brand stays a sale (below),
+     * unless the title also holds a cue that counts anywhere */
+    for (size_t w = 0; w <= v->space_count && !s->intent_anywhere; w++) {
         size_t at = w == 0 ? 0 : v->spaces[w - 1] + 1;
         if (at >= t->length)
             break;
+        if (s->intent != INTENT_SALE) { /* only a cue that counts anywhere is looked for now */
+            for (int i = intent_by_letter[(unsigned char)t->text[at]]; i >= 0; i = intent_next[i])
+                if (intent_cues[i].anywhere && phrase_at_n(t, at, intent_cues[i].phrase, intent_cues[i].length) &&
+                    !(w > 0 && word_is(v, w - 1, denial)) && !(w > 1 && word_is(v, w - 2, denial)))
+                    s->intent_anywhere = true;
+            continue;
+        }
         char first = t->text[at];
         if (w == 0 && phrase_at(t, 0, "sach")) { /* a book about the subject: the title opens with "sách" */
             s->intent = INTENT_BOOK;
@@ -1149,6 +1288,8 @@ static listing_intent detect_intent(ruleset_scratch *s)
             if (phrase_at_n(t, at, intent_cues[i].phrase, intent_cues[i].length)) {
                 s->intent = intent_cues[i].kind;
                 s->intent_at = (uint32_t)at;
+                s->intent_anywhere = intent_cues[i].anywhere && !(w > 0 && word_is(v, w - 1, denial)) &&
+                                     !(w > 1 && word_is(v, w - 2, denial));
                 break;
             }
         /* "sửa chữa" (repair) folds like "sữa chua" (yogurt): written with its marks, or before something repaired */
@@ -1176,6 +1317,8 @@ static bool intent_excludes(ruleset_scratch *s, uint32_t index, const compiled_r
     *intent = detect_intent(s);
     if (*intent == INTENT_SALE)
         return false;
+    if (s->intent_anywhere) /* a guide or warning whatever its word order (its cues are guides and notices) */
+        return true;
     /* the cue must come before the rule's first mention in the title: "Túi X like auth - review thật" is a sale */
     const field_views *v = &s->fields[FIELD_TITLE];
     uint32_t cue = s->intent_at < v->main.length ? v->main.source_start[s->intent_at] : 0;
@@ -2003,6 +2146,24 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
             if (push_hit(s, &hit) < 0)
                 return -1;
         }
+    }
+    /* a genuine price the seller states ("giá hãng 3.500.000đ, bên em chỉ 350k"), read once for the price
+     * signals of the fired rules and shown with them; the pack's reference still decided (a seller's figure is
+     * not checked). "giá hãng" at the price asked is the genuine article: nothing to add. */
+    double stated = -1;
+    for (size_t k = 0; k < s->signal_count; k++) {
+        match_signal *g = &s->signals[k];
+        if (g->type != SIGNAL_PRICE_BELOW || !l->has_price || !(l->price > 0))
+            continue;
+        for (int f = 0; stated < 0 && f < 2; f++) {
+            const char *text = f == FIELD_TITLE ? l->title : l->description;
+            size_t length = f == FIELD_TITLE ? l->title_length : l->description_length;
+            double v = s->fields[f].present && text ? stated_genuine_price(&s->fields[f].main, text, length) : 0;
+            if (v > 0 || f == 1)
+                stated = v;
+        }
+        if (stated > l->price)
+            g->stated_price = stated;
     }
     out->rules = s->fired;
     out->rule_count = s->fired_count;

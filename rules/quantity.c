@@ -42,9 +42,11 @@ static const struct {
 /* Containers and packs: "6 lon", "2 hộp", "10 vỉ" multiply what follows. */
 static const char *const containers[] = {"lon", "hop", "chai", "hu", "lo", "tuyp", "vi", "thung", "binh", "can",
                                          "loc", "bich", "bao", "doi", "cap", "set", "combo", "bo", "cuon", "pack",
-                                         "packs", "box", "boxes", "bottles", "bottle", "cans", NULL};
+                                         "packs", "box", "boxes", "bottles", "bottle", "cans", "ket", "khay", NULL};
 /* Words before a count: "combo 3", "set 2", "bộ 3", "lốc 4", "pack 6". */
 static const char *const pack_words[] = {"combo", "set", "bo", "loc", "pack", NULL};
+/* ... and these when the count ends its clause: "thùng 24", "két 20.", not "thùng rác 2 ngăn", "khay 3 ngăn" */
+static const char *const case_words[] = {"thung", "ket", "khay", NULL};
 /* Words before a duration that is a promise: "bảo hành 12 tháng", "bh 6 tháng", "đổi trả", "warranty". */
 static const char *const warranty[] = {"hanh", "bh", "tra", "warranty", "guarantee", NULL};
 /* Money suffixes of a "12tr/kg", "89k/tháng" notation. */
@@ -355,11 +357,17 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
             /* "6 lon" counts cans after a pack word ("thùng 6 lon", "combo 3 lon", "hộp 10 vỉ"), at the start of
              * a sentence ("3 lon 800g."), or before "x" ("2 hộp x 100 viên"); after a name it is part of the
              * name ("Lộc Trời 28 bao 1kg", "Thiên ưu 8 túi", "NPK 20-20-15 bao") */
+            /* ... or per a bigger container ("24 lon/thùng", "30 gói/thùng") */
             bool container = unit_n && (in(unit_s, unit_n, containers) || noun) &&
                              (w == 0 || in(words[w - 1].s, words[w - 1].n, containers) ||
                               clause_start(original, words[w - 1].end, x->start) ||
-                              (unit_is_next && next + 1 < count && is(words[next + 1].s, words[next + 1].n, "x")));
-            bool packed = w > 0 && !sn && in(words[w - 1].s, words[w - 1].n, pack_words) && !m;
+                              (unit_is_next && next + 1 < count && is(words[next + 1].s, words[next + 1].n, "x")) ||
+                              (unit_is_next && next + 1 < count && in(words[next + 1].s, words[next + 1].n, containers) &&
+                               slash_between(original, words[next].end, words[next + 1].start)));
+            bool packed = w > 0 && !sn && !m &&
+                          (in(words[w - 1].s, words[w - 1].n, pack_words) ||
+                           (in(words[w - 1].s, words[w - 1].n, case_words) &&
+                            (next >= count || clause_start(original, words[next - 1].end, words[next].start))));
             bool times = !sn && next < count && is(words[next].s, words[next].n, "x") && !m;
             if ((container || packed || times) && v == floor(v) && v > 1 && v <= MAX_MULTIPLIER) {
                 multiplier *= v;
@@ -375,4 +383,120 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
         }
     }
     return out->found;
+}
+
+/* ---- stated genuine price ---- */
+
+/* Folded cues of a genuine price; "gia hang" needs the tilde of "hãng" in the original. */
+static const char *const genuine_price_cues[] = {"gia chinh hang", "gia niem yet", "gia store", "gia hang", "gia auth",
+                                                 "gia cong ty", "gia retail", NULL};
+
+/* An amount of money at original[at..length): "3.500.000đ", "3.500.000 VND", "3tr5", "3,5 triệu", "1200k",
+ * "3500000"; a bare number below 1000 is none. Returns VND or 0. */
+static bool ascii_digit(const char *s, size_t length, size_t i) { return i < length && s[i] >= '0' && s[i] <= '9'; }
+
+static double read_money(const char *original, size_t length, size_t at)
+{
+    size_t i = at;
+    for (size_t skipped = 0; i < length && skipped < 12 && !ascii_digit(original, length, i); i++, skipped++)
+        if (strchr(".;!?\n\r", original[i]))
+            return 0; /* the clause ended before any number */
+    if (!ascii_digit(original, length, i))
+        return 0;
+    double value = 0;
+    size_t digits = 0;
+    bool grouped = false;
+    for (;;) {
+        while (ascii_digit(original, length, i) && digits < 12) {
+            value = value * 10 + (original[i] - '0');
+            i++;
+            digits++;
+        }
+        /* "3.500.000", "3,500,000": a separator then exactly three digits */
+        if (i < length && (original[i] == '.' || original[i] == ',') && ascii_digit(original, length, i + 1) &&
+            ascii_digit(original, length, i + 2) && ascii_digit(original, length, i + 3) &&
+            !ascii_digit(original, length, i + 4) && digits < 12) {
+            grouped = true;
+            i++;
+            continue;
+        }
+        break;
+    }
+    /* "3,5 triệu", "1.2tr": one or two decimals */
+    if (!grouped && i < length && (original[i] == '.' || original[i] == ',') && ascii_digit(original, length, i + 1) &&
+        !ascii_digit(original, length, i + 3)) {
+        double scale = 10;
+        for (i++; ascii_digit(original, length, i); i++, scale *= 10)
+            value += (original[i] - '0') / scale;
+    }
+    size_t j = i;
+    while (j < length && original[j] == ' ')
+        j++;
+    char suffix[16];
+    size_t n = 0;
+    while (j + n < length && n + 1 < sizeof suffix &&
+           ((unsigned char)original[j + n] >= 0x80 || (original[j + n] >= 'a' && original[j + n] <= 'z') ||
+            (original[j + n] >= 'A' && original[j + n] <= 'Z'))) {
+        char c = original[j + n];
+        suffix[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    suffix[n] = '\0';
+    static const struct {
+        const char *word;
+        double factor;
+    } units[] = {{"k", 1e3},     {"nghìn", 1e3}, {"ngàn", 1e3}, {"nghin", 1e3}, {"ngan", 1e3}, {"tr", 1e6},
+                 {"triệu", 1e6}, {"trieu", 1e6}, {"củ", 1e6},   {"cu", 1e6},    {"đ", 1},      {"d", 1},
+                 {"vnd", 1},     {"vnđ", 1},     {"đồng", 1},   {"dong", 1},    {"₫", 1}};
+    double factor = 0;
+    for (size_t u = 0; u < sizeof units / sizeof *units && n; u++)
+        if (!strcmp(suffix, units[u].word))
+            factor = units[u].factor;
+    if (factor == 1e6 && ascii_digit(original, length, j + n)) { /* "3tr5" is 3.5 million, "3tr500" too */
+        double scale = 10;
+        for (size_t k = j + n; ascii_digit(original, length, k) && scale <= 1000; k++, scale *= 10)
+            value += (original[k] - '0') / scale;
+    }
+    if (!n && value >= 1000)
+        factor = 1; /* a bare "3500000" */
+    double vnd = value * factor;
+    return vnd >= 1000 && vnd < 1e12 ? vnd : 0;
+}
+
+/* Whether original[from, to) holds "ã" or "Ã" (NFC) or a combining tilde (NFD). */
+static bool has_tilde(const char *original, uint32_t from, uint32_t to)
+{
+    for (uint32_t i = from; i + 1 < to; i++)
+        if (((unsigned char)original[i] == 0xC3 && ((unsigned char)original[i + 1] == 0xA3 ||
+                                                    (unsigned char)original[i + 1] == 0x83)) ||
+            ((unsigned char)original[i] == 0xCC && (unsigned char)original[i + 1] == 0x83))
+            return true;
+    return false;
+}
+
+double stated_genuine_price(const normalized_text *view, const char *original, size_t original_length)
+{
+    if (!view || !view->length || !original)
+        return 0;
+    for (size_t at = 0; at < view->length; at++) {
+        /* the cues start with "gia ": jump to the next one */
+        const char *next = memmem(view->text + at, view->length - at, "gia ", 4);
+        if (!next)
+            break;
+        at = (size_t)(next - view->text);
+        if (at > 0 && view->text[at - 1] != ' ')
+            continue;
+        for (size_t c = 0; genuine_price_cues[c]; c++) {
+            size_t n = strlen(genuine_price_cues[c]);
+            if (at + n > view->length || memcmp(view->text + at, genuine_price_cues[c], n) ||
+                (at + n < view->length && view->text[at + n] != ' '))
+                continue;
+            uint32_t end = view->source_end[at + n - 1];
+            if (!strcmp(genuine_price_cues[c], "gia hang") && !has_tilde(original, view->source_start[at + 4], end))
+                continue;
+            double vnd = end <= original_length ? read_money(original, original_length, end) : 0;
+            if (vnd > 0)
+                return vnd;
+        }
+    }
+    return 0;
 }

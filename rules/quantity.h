@@ -56,4 +56,11 @@ typedef struct quantity_found {
 bool quantity_read(const normalized_text *view, const char *original, size_t original_length, const price_unit *unit,
                    quantity_found *out);
 
+/* A genuine price the seller states ("giá hãng 3.500.000đ", "giá niêm yết
+ * 3tr5", "giá chính hãng: 3,5 triệu", "giá store 1200k"), read from one
+ * field's main view (the cue) and its original text (the amount): the
+ * first such statement, in VND, or 0. "giá hàng" (the goods' price) is no
+ * "giá hãng": the cue's "hãng" must carry its tilde, or be "chính hãng". */
+double stated_genuine_price(const normalized_text *view, const char *original, size_t original_length);
+
 #endif

@@ -109,6 +109,7 @@ typedef struct match_signal {
     const char *model;             /* the model whose reference it is, or NULL */
     char quantity[64];             /* how the quantity was read ("3 × 800 g = 2400 g"), or "" */
     char unit[24];                 /* the unit of reference_price ("800 g"), or "" */
+    double stated_price;           /* a genuine price the seller states ("giá hãng 3.500.000đ"), VND, or 0 */
     /* SIGNAL_LABEL_CLAIM (docs/rules.md, "Rated labels: claims and mentions"); term is the label word */
     int claimed;                   /* the level claimed (the highest of a range or list) */
     int rated;                     /* the rule's rated_level, 0 when it has none */

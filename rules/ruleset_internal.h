@@ -216,6 +216,7 @@ struct ruleset_scratch {
     bool accessory_ready, accessory; /* the title opens with an accessory's head noun (compatibility scope) */
     int intent;                   /* listing_intent of the listing, once intent_ready */
     uint32_t intent_at;           /* where its cue starts in the title's main view */
+    bool intent_anywhere;         /* the title also holds a guide or warning cue that counts after the name */
     size_t marks_refused;         /* hits whose marks disagreed with their term's ("lúa" for "lụa") */
     bytebuf *trace;              /* ruleset_explain only */
     /* label claims of the listing (rules/label_claim.h), read once per listing and label at the first

@@ -53,6 +53,14 @@ Test(collisions, words_relate_by_their_marks)
     cr_expect(!marks_agree("lụa", "lúa", strlen("lúa")));
     cr_expect(marks_agree("lụa", "lua", 3));
     cr_expect(marks_agree("cam", "cám", strlen("cám")));
+    /* a cue's word typed bare beside a marked one: another word (the matcher refuses cues so) */
+    cr_expect(marks_dropped("hàng chợ", "hàng cho", strlen("hàng cho")));
+    cr_expect(marks_dropped("hàng chợ", "HÀNG CHO", strlen("HÀNG CHO")));
+    cr_expect(!marks_dropped("hàng chợ", "hang cho", 8), "typed without any marks: cannot tell");
+    cr_expect(!marks_dropped("hàng chợ", "hàng chợ", strlen("hàng chợ")));
+    cr_expect(marks_dropped("hàng chợ", "hang chợ", strlen("hang chợ")), "read as typed: 'hang' may be 'hãng'");
+    cr_expect(!marks_dropped("rep 1:1", "rep 1:1", 7));
+    cr_expect(!marks_dropped("siêu cấp", "sc", 2), "words that do not line up: as folded");
 }
 
 /* Every Vietnamese vowel, upper and lower case, precomposed and decomposed

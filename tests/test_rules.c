@@ -191,7 +191,15 @@ Test(intent, services_notices_guides_and_books_before_the_brand_are_not_sales)
           {.title = "Giày Nike rep 1:1 - review thật của khách", .fires = true},
           {.title = "Giày Nike rep 1:1, hướng dẫn buộc dây kèm theo", .fires = true},
           {.title = "Giày Nike rep 1:1 - dịch vụ ship hỏa tốc", .fires = true},
-          {.title = "Giày Nike hàng fake", .fires = true});
+          {.title = "Giày Nike hàng fake", .fires = true},
+          /* a guide or a warning about fakes is one whatever its word order */
+          {.title = "Nike Air Force 1 rep 1:1: cách phân biệt thật giả", .fires = false},
+          {.title = "Giày Nike hàng fake tràn lan - cảnh báo hàng giả", .fires = false},
+          {.title = "Giày Nike rep 1:1 review thật, cách nhận biết hàng fake", .fires = false},
+          {.title = "Nike rep 1:1 legit or fake?", .fires = false},
+          /* "khó phân biệt thật giả", "không thể phân biệt": a copy's praise */
+          {.title = "Giày Nike rep 1:1 khó phân biệt thật giả", .fires = true},
+          {.title = "Giày Nike siêu cấp không thể phân biệt thật giả", .fires = true});
     /* "sữa chua" (yogurt) is no repair service, and copyright rules still fire on books */
     CHECK("  - id: cr.sach\n"
           "    kind: copyright\n"
@@ -364,6 +372,35 @@ Test(marks, a_word_marked_on_both_sides_must_be_the_same_word)
           {.title = "Cam bo Hạ quả to", .fires = true});
 }
 
+/* docs/rules.md, "Marks": a cue whose words are marked on one side in a hit that carries marks */
+Test(marks, a_cue_typed_with_marks_but_one_word_bare_is_another_word)
+{
+    CHECK("  - id: tm.dove\n"
+          "    kind: trademark\n"
+          "    name: Dove\n"
+          "    terms: [\"dove\"]\n"
+          "    flag:\n"
+          "      any:\n"
+          "        - term: \"hàng chợ\"\n"
+          "        - list: slang\n",
+          {.title = "Sữa tắm Dove hàng chợ 59k", .fires = true},
+          {.title = "SỮA TẮM DOVE HÀNG CHỢ", .fires = true},
+          /* "hàng cho bé": "cho" (for) written bare by a writer who types marks */
+          {.title = "Sữa tắm Dove hàng cho bé", .fires = false},
+          {.title = "Sữa tắm Dove hàng cho mẹ và bé, hàng chợ", .fires = true},
+          /* typed without any marks: cannot tell, kept */
+          {.title = "Sua tam Dove hang cho 59k", .fires = true},
+          /* a cue bare in a field typed with marks elsewhere is kept: only the hit's own words decide */
+          {.title = "Sữa tắm Dove sieu cap", .fires = true},
+          {.title = "Sữa tắm Dove hang fake", .fires = true});
+    /* names are not cues: a place or a brand typed bare next to a marked word keeps its hit */
+    CHECK("  - id: gi.cam\n"
+          "    kind: gi\n"
+          "    name: Cam Bố Hạ\n"
+          "    terms: [\"cam bố hạ\"]\n",
+          {.title = "Cam Bố Ha loại 1", .fires = true});
+}
+
 Test(negation, a_term_condition_under_a_negator_does_not_hold)
 {
     CHECK("  - id: tm.chanel\n"
@@ -374,6 +411,46 @@ Test(negation, a_term_condition_under_a_negator_does_not_hold)
           {.title = "Túi Chanel like auth", .fires = true},
           {.title = "Túi Chanel không like auth", .fires = false},
           {.title = "Túi Chanel chưa like auth", .fires = false});
+}
+
+/* docs/rules.md, "Negation and disclaimers": a cue inside a longer cue, and guarantees */
+Test(negation, a_cue_inside_a_longer_one_shares_its_fate_and_guarantees_are_no_sale)
+{
+    CHECK("  - id: tm.nike\n"
+          "    kind: trademark\n"
+          "    name: Nike\n"
+          "    terms: [\"nike\"]\n"
+          "    flag:\n"
+          "      any:\n"
+          "        - list: slang\n"
+          "        - term: \"fake\"\n"
+          "        - term: \"in logo\"\n"
+          "        - term: \"không chính hãng\"\n"
+          "    unless:\n"
+          "      - all: [{term: \"không in logo\"}, {term: \"phát hiện\"}, {term: \"zzzz\"}]\n",
+          /* "fake" is 6 words after the negator, "hàng fake" 5: "fake" shares the fate of "hàng fake" */
+          {.title = "Giày Nike, shop không kinh doanh các loại hàng fake", .fires = false},
+          {.title = "Giày Nike, shop không kinh doanh các loại hàng fake, hàng siêu cấp", .fires = false},
+          {.title = "Giày Nike, shop kinh doanh các loại hàng fake", .fires = true},
+          /* negated by its own negator, inside a longer cue that starts with it: still negated */
+          {.title = "Áo Nike dáng rộng không in logo", .fires = false},
+          {.title = "Áo Nike in logo sắc nét", .fires = true},
+          /* a guarantee: "phát hiện" (should you find), "nếu" (if) right before the cue */
+          {.title = "Giày Nike, phát hiện hàng fake hoàn tiền 200%", .fires = false},
+          {.title = "Giày Nike, hoàn tiền 200% nếu phát hiện fake", .fires = false},
+          {.title = "Giày Nike đền gấp 10 lần nếu là hàng fake", .fires = false},
+          {.title = "Giày Nike, hoàn tiền nếu không chính hãng", .fires = false},
+          {.title = "Giày Nike. Nếu là hàng không chính hãng hoặc hàng fake shop hoàn tiền gấp đôi", .fires = false},
+          /* a list of goods that began with a negated cue: other goods between the cues */
+          {.title = "Giày Nike, shop không bán hàng fake, hàng kém chất lượng hay hàng siêu cấp", .fires = false},
+          {.title = "Giày Nike. Không bán hàng fake, đồ kém chất lượng, sản phẩm trôi nổi, rep 1:1", .fires = false},
+          {.title = "Giày Nike. Không bán hàng fake, hàng kém chất lượng. Hàng siêu cấp giá rẻ", .fires = true},
+          {.title = "Giày Nike không hộp, hàng đẹp, hàng siêu cấp", .fires = true},
+          {.title = "Giày Nike hàng chuẩn, hàng đẹp, hàng siêu cấp", .fires = true},
+          /* "nếu" with other words before the cue is no guarantee: an offer */
+          {.title = "Giày Nike, nếu bạn cần hàng fake giá rẻ inbox", .fires = true},
+          {.title = "Giày Nike hàng fake, phát hiện sai hoàn tiền", .fires = true},
+          {.title = "Giày Nike không chính hãng, giá rẻ", .fires = true});
 }
 
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)

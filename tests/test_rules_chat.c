@@ -98,6 +98,11 @@ Test(abbreviations, chat_abbreviations_read_as_the_words_they_stand_for)
           {.title = "Zorvik Air Run HG F1", .fires = true, .signal_text = "HG F1"},
           {.title = "giay zorvik court hang ko chinh hang", .fires = true, .signal_text = "ko chinh hang"},
           {.title = "Giày Zorvik sc", .fires = true, .signal_text = "sc"},
+          {.title = "Giày Zorvik sc 1:1", .fires = true, .signal_text = "sc"},
+          /* before a number "sc" is a model code, not "siêu cấp" */
+          {.title = "Máy khoan Zorvik SC-1200 công suất lớn", .fires = false},
+          {.title = "Zorvik SC 300 chính hãng", .fires = false},
+          {.title = "Zorvik SC-1200, hàng sc", .fires = true, .signal_text = "sc"},
           {.title = "Giày Zorvik hg chính hãng", .fires = false},
           /* a disclaimer in chat is still a disclaimer */
           {.title = "Giày Zorvik chính hãng", .description = "ko bán hg rep", .fires = false},
@@ -152,7 +157,7 @@ Test(abbreviations, the_table_and_the_views_keep_offsets)
     cr_expect_null(abbrev_lookup("hong", 4), "'hồng' is pink");
     cr_expect_null(abbrev_lookup("kg", 2));
     cr_expect_null(abbrev_lookup("nike", 4));
-    cr_expect_str_eq(ABBREV_TABLE_VERSION, "2026.12.1");
+    cr_expect_str_eq(ABBREV_TABLE_VERSION, "2026.12.2");
 
     char error[256];
     normalizer *n;
@@ -178,6 +183,11 @@ Test(abbreviations, the_table_and_the_views_keep_offsets)
     cr_assert_eq(normalize_text(n, apart, strlen(apart), &main_view, NULL), 0);
     cr_assert_eq(abbrev_expand(&main_view, NULL, 0, &view), 2);
     cr_expect_str_eq(view.text, "hang a b c d e f\no p q r s t khong");
+    const char *model = "Máy SC-1200, sc 300 và SC 1:1";
+    cr_assert_eq(normalize_text(n, model, strlen(model), &main_view, NULL), 0);
+    cr_assert_eq(abbrev_expand(&main_view, NULL, 0, &view), 1);
+    cr_expect(strstr(view.text, "sieu cap 1 1") && !strstr(view.text, "sieu cap 1200") &&
+                  !strstr(view.text, "sieu cap 300"), "%s", view.text);
     const char *plain = "Giày thể thao nam";
     cr_assert_eq(normalize_text(n, plain, strlen(plain), &main_view, NULL), 0);
     cr_expect_eq(abbrev_expand(&main_view, NULL, 0, &view), 0);

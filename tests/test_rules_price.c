@@ -13,6 +13,8 @@
 #include "rules/pack.h"
 #include "rules/quantity.h"
 #include "rules/ruleset.h"
+#include "rules/text/normalize.h"
+#include "scanner/record/flag.h"
 #include "tests/harness.h"
 
 static const char head[] =
@@ -173,6 +175,38 @@ Test(unit_price, counts_blisters_and_subscriptions)
           {.title = "Streamo 25k/tháng", .price = 500000, .fires = true, .quantity = "25000 per 1 month"});
 }
 
+/* cases and trays of cans, bottles and packets: "két 20 chai", "khay 24 lon", "24 lon/thùng", "thùng 24" */
+Test(unit_price, cases_trays_and_per_case_counts_are_multipacks)
+{
+    CHECK("  - id: tm.beer\n"
+          "    kind: trademark\n"
+          "    name: Heneken\n"
+          "    terms: [\"heneken\"]\n"
+          "    reference_price: 20000\n"
+          "    unit: item\n"
+          "    flag: {price_below: 0.5}\n"
+          "  - id: tm.noodle\n"
+          "    kind: trademark\n"
+          "    name: Haohao\n"
+          "    terms: [\"haohao\"]\n"
+          "    reference_price: 5000\n"
+          "    unit: \"1 gói\"\n"
+          "    flag: {price_below: 0.5}\n",
+          {.title = "Bia Heneken thùng 24 lon", .price = 200000, .fires = true, .quantity = "24 items"},
+          {.title = "Bia Heneken thùng 24 lon", .price = 400000, .fires = false},
+          {.title = "Bia Heneken lốc 6 chai", .price = 50000, .fires = true, .quantity = "6 items"},
+          {.title = "Bia Heneken két 20 chai", .price = 150000, .fires = true, .quantity = "20 items"},
+          {.title = "Bia Heneken khay 24 lon", .price = 200000, .fires = true, .quantity = "24 items"},
+          {.title = "Bia Heneken 24 lon/thùng", .price = 200000, .fires = true, .quantity = "24 items"},
+          {.title = "Bia Heneken thùng 24, date mới", .price = 200000, .fires = true, .quantity = "24 items"},
+          {.title = "Bia Heneken thùng 24", .price = 400000, .fires = false},
+          /* a count inside a product's description is no case: "khay 3 ngăn" is a tray with three compartments */
+          {.title = "Heneken khay 3 ngăn", .price = 20000, .fires = false},
+          {.title = "Mì Haohao hộp 10 gói", .price = 20000, .fires = true, .quantity = "10 goi"},
+          {.title = "Mì Haohao 30 gói/thùng", .price = 60000, .fires = true, .quantity = "30 goi"},
+          {.title = "Mì Haohao thùng 30 gói", .price = 150000, .fires = false});
+}
+
 Test(unit_price, a_price_per_kg_notation_is_compared_per_unit)
 {
     CHECK("  - id: tm.ginseng\n"
@@ -294,6 +328,71 @@ Test(branch_auth, an_authorized_seller_is_judged_by_the_branches_that_do_not_ask
           {.title = "Túi Kavessi pha trộn", .seller = "shop1", .fires = true});
 }
 
+/* a genuine price the seller states: read from the cue's clause, shown beside the pack's reference */
+Test(stated_price, the_seller_s_genuine_price_is_read_and_shown)
+{
+    char error[256];
+    normalizer *n;
+    cr_assert_eq(normalizer_create(&n, error, sizeof error), 0, "%s", error);
+    normalized_text view;
+    normalized_text_init(&view);
+    static const struct {
+        const char *text;
+        double vnd;
+    } cases[] = {
+        {"Giá hãng 3.500.000đ, bên em chỉ 350k", 3500000},
+        {"giá hãng 3tr5 shop bán 199k", 3500000},
+        {"Giá niêm yết: 4,2 triệu. Thanh lý 150k", 4200000},
+        {"gia chinh hang 2.900.000 VND", 2900000},
+        {"Giá store 1200k", 1200000},
+        {"GIÁ HÃNG 990.000₫", 990000},
+        {"giá hãng: 2500000", 2500000},
+        /* "giá hàng" is the goods' price; "gia hang" cannot tell */
+        {"giá hàng 3.500.000đ", 0},
+        {"gia hang 3.500.000d", 0},
+        /* no amount in the clause, or no money */
+        {"Giá hãng. 3.500.000đ", 0},
+        {"giá hãng 350", 0},
+        {"giá hãng 3 khách mua", 0},
+        {"Giày đẹp 3.500.000đ", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cr_assert_eq(normalize_text(n, cases[i].text, strlen(cases[i].text), &view, NULL), 0);
+        double vnd = stated_genuine_price(&view, cases[i].text, strlen(cases[i].text));
+        cr_expect(fabs(vnd - cases[i].vnd) < 0.5, "\"%s\": %.0f, expected %.0f", cases[i].text, vnd, cases[i].vnd);
+    }
+    normalized_text_free(&view);
+    normalizer_destroy(n);
+
+    ruleset *rs = compile_ok("  - id: tm.shoe\n"
+                             "    kind: trademark\n"
+                             "    name: Zorvik\n"
+                             "    terms: [\"zorvik\"]\n"
+                             "    reference_price: 700000\n"
+                             "    flag: {price_below: 0.3}\n");
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    const char *title = "Giày Zorvik Air giá hãng 3tr5 shop bán 150k";
+    listing_facts l = {.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title),
+                       .has_price = true, .price = 150000};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_assert_eq(r.rule_count, 1);
+    bytebuf out;
+    bytebuf_init(&out, 0);
+    flag_explain(rs, &l, &r, FLAG_LANGUAGE_VIETNAMESE, &out);
+    bytebuf_append_char(&out, '\0');
+    cr_expect(strstr(out.data, "giá tham chiếu 700.000 ₫, trong khi người bán ghi giá hãng 3.500.000 ₫") != NULL, "%s",
+              out.data);
+    bytebuf_free(&out);
+    /* the pack's reference still decides: at 50% of it, no flag whatever the seller says */
+    l.price = 350000;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    cr_expect_eq(r.rule_count, 0);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
+
 Test(unit_price, units_parse_and_describe)
 {
     static const struct {
@@ -384,6 +483,39 @@ Test(explain, the_conversion_is_shown)
     cr_expect(strstr(out.data, "the reference 520000 per 800 g is 3120000 for it") != NULL, "%s", out.data);
     cr_expect(strstr(out.data, "verdict: suspected violation") != NULL, "%s", out.data);
     bytebuf_free(&out);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+
+    /* the Vietnamese explanation says the engine's unit words in Vietnamese */
+    rs = compile_ok("  - id: tm.noodle\n"
+                    "    kind: trademark\n"
+                    "    name: Haohao\n"
+                    "    terms: [\"haohao\"]\n"
+                    "    reference_price: 5000\n"
+                    "    unit: \"1 gói\"\n"
+                    "    flag: {price_below: 0.5}\n"
+                    "  - id: tm.beer\n"
+                    "    kind: trademark\n"
+                    "    name: Heneken\n"
+                    "    terms: [\"heneken\"]\n"
+                    "    reference_price: 20000\n"
+                    "    unit: item\n"
+                    "    flag: {price_below: 0.5}\n");
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    static const char *const titles[][2] = {{"Mì Haohao hộp 10 gói", "cho 10 gói (giá tham chiếu theo 1 gói)"},
+                                            {"Bia Heneken thùng 24 lon", "cho 24 sản phẩm (giá tham chiếu theo sản phẩm)"}};
+    for (size_t i = 0; i < 2; i++) {
+        l = (listing_facts){.platform = "shopee", .listing_id = "1", .title = titles[i][0],
+                            .title_length = strlen(titles[i][0]), .has_price = true, .price = 20000};
+        match_result r;
+        cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+        cr_assert_eq(r.rule_count, 1, "%s", titles[i][0]);
+        bytebuf_init(&out, 0);
+        flag_explain(rs, &l, &r, FLAG_LANGUAGE_VIETNAMESE, &out);
+        bytebuf_append_char(&out, '\0');
+        cr_expect(strstr(out.data, titles[i][1]) != NULL, "%s", out.data);
+        bytebuf_free(&out);
+    }
     ruleset_scratch_destroy(s);
     ruleset_destroy(rs);
 

@@ -55,6 +55,29 @@ const char *abbrev_lookup(const char *word, size_t n)
     return NULL;
 }
 
+/* "sc" is "siêu cấp" only as a word of its own: before a number it is a
+ * model code ("Máy SC-1200", "SC 300"; the view reads the hyphen as a
+ * space), except before the grade "1:1" ("sc 1:1" is "siêu cấp 1:1"). */
+static bool model_code(const char *word, size_t n, const char *next, size_t next_n)
+{
+    return n == 2 && word[0] == 's' && word[1] == 'c' && next_n > 0 && next[0] >= '0' && next[0] <= '9' &&
+           !(next_n == 1 && next[0] == '1');
+}
+
+/* The expansion of word k of `count` (NULL: none). */
+static const char *expansion(const normalized_text *v, const size_t *starts, const size_t *ends, size_t count,
+                             size_t k)
+{
+    const char *word = v->text + starts[k];
+    size_t n = ends[k] - starts[k];
+    if (!may_abbreviate(word, n))
+        return NULL;
+    const char *full = abbrev_lookup(word, n);
+    if (full && k + 1 < count && model_code(word, n, v->text + starts[k + 1], ends[k + 1] - starts[k + 1]))
+        return NULL;
+    return full;
+}
+
 /* Room for `need` bytes and their offsets (and the NUL). */
 static int reserve(normalized_text *t, size_t need)
 {
@@ -120,14 +143,18 @@ long abbrev_expand(const normalized_text *v, const uint32_t *spaces, size_t spac
         ends[count++] = e;
         any |= may_abbreviate(v->text + at, e - at) && abbrev_lookup(v->text + at, e - at);
     }
+    if (any) { /* a model code is no abbreviation: look again */
+        any = false;
+        for (size_t k = 0; k < count && !any; k++)
+            any = expansion(v, starts, ends, count, k) != NULL;
+    }
     if (!any)
         return 0;
     /* only the windows around the abbreviations are written, joined by a line break no term can span */
     long expanded = 0;
     size_t written_to = 0; /* words [0, written_to) are written */
     for (size_t w = 0; w < count; w++) {
-        if (!may_abbreviate(v->text + starts[w], ends[w] - starts[w]) ||
-            !abbrev_lookup(v->text + starts[w], ends[w] - starts[w]))
+        if (!expansion(v, starts, ends, count, w))
             continue;
         size_t from = w > WINDOW ? w - WINDOW : 0, to = w + WINDOW + 1 < count ? w + WINDOW + 1 : count;
         bool contiguous = written_to > 0 && from <= written_to;
@@ -136,7 +163,7 @@ long abbrev_expand(const normalized_text *v, const uint32_t *spaces, size_t spac
         else if (out->length && put(out, '\n', v->source_start[starts[from]], v->source_start[starts[from]]) < 0)
             return -1;
         for (size_t k = from; k < to; k++) {
-            const char *full = abbrev_lookup(v->text + starts[k], ends[k] - starts[k]);
+            const char *full = expansion(v, starts, ends, count, k);
             if (k > from || contiguous) {
                 uint32_t gap = v->source_start[starts[k]];
                 if (put(out, ' ', gap, gap) < 0)

@@ -4,8 +4,9 @@
  *
  * - the abbreviation view: the main view with each chat abbreviation of a
  *   small, versioned table replaced by what it stands for ("ko" is
- *   "khong", "hg" is "hang", "sc" is "sieu cap"), so terms and cues
- *   written in full hit text written in chat;
+ *   "khong", "hg" is "hang", "sc" is "sieu cap", but not before a number:
+ *   "SC-1200", "SC 300" are model codes), so terms and cues written in
+ *   full hit text written in chat;
  * - the hashtag view: each #tag split where its writer split it
  *   (#LumoraLipCare is "lumora lip care", #hangF1 "hang f1"), and then each
  *   tag once more with one space at every inner position ("kavessi ninon"
@@ -24,7 +25,7 @@
 #include "rules/text/normalize.h"
 
 /* The table's version: a change of the table changes what rules match. */
-#define ABBREV_TABLE_VERSION "2026.12.1"
+#define ABBREV_TABLE_VERSION "2026.12.2"
 
 /* What `word` (folded, n bytes) stands for, or NULL when it is no abbreviation. */
 const char *abbrev_lookup(const char *word, size_t n);

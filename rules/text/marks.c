@@ -177,20 +177,54 @@ static bool same_marked_word(const char *a, size_t an, const char *b, size_t bn)
     return !memcmp(ma, mb, la * sizeof *ma);
 }
 
-bool marks_agree(const char *term, const char *text, size_t length)
+/* Letters of an ASCII-or-UTF-8 word: code points, combining marks (U+0300-U+036F) not counted. */
+static size_t letters_of(const char *w, size_t n)
 {
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if ((c & 0xC0) == 0x80)
+            continue; /* a continuation byte */
+        if ((c == 0xCC && i + 1 < n) || (c == 0xCD && i + 1 < n && (unsigned char)w[i + 1] <= 0xAF))
+            continue; /* a combining mark */
+        count++;
+    }
+    return count;
+}
+
+bool marks_judge(const char *term, const char *text, size_t length, bool *dropped)
+{
+    if (dropped)
+        *dropped = false;
     size_t tn = strlen(term);
     if ((tn == length && !strncasecmp(term, text, tn)) || ascii_only(term, tn) || ascii_only(text, length))
         return true;
+    bool bare = false, marked_text = false;
     size_t ta = 0, xa = 0, t0, t1, x0, x1;
     for (;;) {
         bool more_t = next_word(term, tn, &ta, &t0, &t1), more_x = next_word(text, length, &xa, &x0, &x1);
         if (!more_t || !more_x)
-            return true; /* words that do not line up (a joined N.I.K.E): as folded */
-        if (!ascii_only(term + t0, t1 - t0) && !ascii_only(text + x0, x1 - x0) &&
-            !same_marked_word(term + t0, t1 - t0, text + x0, x1 - x0))
-            return false;
+            break; /* words that do not line up (a joined N.I.K.E): as folded */
+        if (!ascii_only(text + x0, x1 - x0)) {
+            if (!ascii_only(term + t0, t1 - t0) && !same_marked_word(term + t0, t1 - t0, text + x0, x1 - x0))
+                return false;
+            marked_text = true;
+        } else if (dropped && !bare) {
+            bare = !ascii_only(term + t0, t1 - t0) && letters_of(term + t0, t1 - t0) == x1 - x0;
+        }
     }
+    if (dropped)
+        *dropped = bare && marked_text;
+    return true;
+}
+
+bool marks_agree(const char *term, const char *text, size_t length) { return marks_judge(term, text, length, NULL); }
+
+bool marks_dropped(const char *term, const char *text, size_t length)
+{
+    bool dropped;
+    marks_judge(term, text, length, &dropped);
+    return dropped;
 }
 
 marks_relation marks_compare(const char *term, size_t tn, const char *text, size_t length)

@@ -16,6 +16,16 @@
  * Words that do not line up (a joined N.I.K.E) count as agreeing. */
 bool marks_agree(const char *term, const char *text, size_t length);
 
+/* marks_agree and marks_dropped in one pass: returns marks_agree, and
+ * (when `dropped` is not NULL) sets *dropped as marks_dropped would. */
+bool marks_judge(const char *term, const char *text, size_t length, bool *dropped);
+
+/* Whether a hit of `term` on text[0, length) writes without marks a word
+ * the term writes with them while another of its words carries marks
+ * ("hàng cho" for "hàng chợ": its writer types marks), the letters lining
+ * up. A hit typed without any marks ("hang cho") is not. */
+bool marks_dropped(const char *term, const char *text, size_t length);
+
 typedef enum marks_relation {
     MARKS_SAME = 0,        /* every word written with the same marks (or case only differs) */
     MARKS_REFUSED,         /* a word marked on both sides, differently: the matcher refuses the hit */

@@ -35,7 +35,9 @@ static void json_key_string(bytebuf *out, const char *key, const char *value)
 static void append_quantity(bytebuf *out, const char *text, bool en)
 {
     static const char *const words[][2] = {
-        {"month", "tháng"}, {"pieces", "chiếc"}, {"item", "sản phẩm"}, {"per", "mỗi"}};
+        {"month", "tháng"}, {"pieces", "chiếc"}, {"item", "sản phẩm"}, {"items", "sản phẩm"}, {"per", "mỗi"},
+        /* the engine's folded piece nouns (rules/quantity.c) */
+        {"vien", "viên"}, {"goi", "gói"}, {"ong", "ống"}, {"mieng", "miếng"}, {"tui", "túi"}, {"cai", "cái"}};
     while (*text) {
         size_t n = strcspn(text, " ");
         const char *vi = NULL;
@@ -136,6 +138,11 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
         }
         if (s->model)
             bytebuf_printf(out, en ? ", model %s" : ", mẫu %s", s->model);
+        if (s->stated_price > 0) { /* the seller's own figure for the genuine article */
+            money(s->stated_price, language, reference, sizeof reference);
+            bytebuf_printf(out, en ? ", while the seller states a genuine price of %s VND"
+                                   : ", trong khi người bán ghi giá hãng %s ₫", reference);
+        }
         break;
     case SIGNAL_SELLER_OUTSIDE_REGION:
         bytebuf_printf(out, en ? "a seller in \"%s\", outside the region of origin (%s)"
