@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -238,17 +237,20 @@ bool currency_normalize(const char *text, const char *region, char out[4])
         bool known;
     } last;
     const char *r = region ? region : "";
-    if (!strcmp(word, last.word) && !strcmp(r, last.region)) {
+    bool memo = strlen(r) < sizeof last.region; /* a country code; anything longer is not remembered */
+    if (memo && !strcmp(word, last.word) && !strcmp(r, last.region)) {
         if (last.known)
             memcpy(out, last.code, 4);
         return last.known;
     }
     char code[4] = "";
     bool known = currency_word(word, n, region, code);
-    memcpy(last.word, word, n + 1);
-    snprintf(last.region, sizeof last.region, "%s", r);
-    memcpy(last.code, code, 4);
-    last.known = known;
+    if (memo) {
+        memcpy(last.word, word, n + 1);
+        memcpy(last.region, r, strlen(r) + 1);
+        memcpy(last.code, code, 4);
+        last.known = known;
+    }
     if (known)
         memcpy(out, code, 4);
     return known;

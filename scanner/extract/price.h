@@ -62,7 +62,8 @@ bool price_find_in_text(const char *text, const char *region, price_reading *out
  * symbol ("₫", "US$", "€"), a local name ("đồng", "円", "บาท") or a legacy
  * code ("RMB", "NTD", "RUR"); surrounding spaces are ignored. Any other three
  * ASCII letters are taken as a code (upper-cased). Writes the code to
- * out[4] and returns true, or false when `text` names no currency. */
+ * out[4] and returns true, or false (out untouched) when `text` names no
+ * currency. Thread-safe (the last answer is remembered per thread). */
 bool currency_normalize(const char *text, const char *region, char out[4]);
 
 /* The two-letter country a URL's host belongs to by its top-level domain

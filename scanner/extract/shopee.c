@@ -190,15 +190,13 @@ static int shopee_page(const campaign_target *t, page_kind kind, const char *url
             drop_item(out, ITEM_DROP_NOT_OBJECT);
             continue;
         }
+        /* item_basic's members, or the item's own (the flat shape) */
         shopee_members im, bm;
         shopee_read_members(item, &im);
-        const cJSON *b = im.item_basic;
-        if (cJSON_IsObject(b))
-            shopee_read_members(b, &bm);
-        else {
-            b = item;
+        if (cJSON_IsObject(im.item_basic))
+            shopee_read_members(im.item_basic, &bm);
+        else
             bm = im;
-        }
         char shop[64] = "", id[64] = "";
         const cJSON *itemid = bm.itemid ? bm.itemid : im.itemid;
         const cJSON *shopid = bm.shopid ? bm.shopid : im.shopid;
