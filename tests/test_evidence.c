@@ -466,6 +466,79 @@ Test(evidence, the_writer_rotates_by_size_names_files_keeps_hostile_urls_on_one_
     warc_record_free(&record);
 }
 
+/* A body the server sent content-encoded (gzip, br...) is stored in its
+ * record's gzip member without being deflated again; any other body is
+ * compressed. Both read back whole, their digests checked, warcio agrees. */
+Test(evidence, a_content_encoded_body_is_stored_and_a_plain_one_compressed)
+{
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/stored", scratch_dir());
+    warc_writer_options o = {.directory = dir, .info = {.software = "lscan-test", .campaign = "c", .scan_id = "s"}};
+    warc_writer *w = NULL;
+    char error[512];
+    cr_assert_eq(warc_writer_create(&o, &w, error, sizeof error), 0, "%s", error);
+    static char noise[6000], text[6000];
+    uint64_t state = 0x9E3779B97F4A7C15u;
+    for (size_t i = 0; i < sizeof noise; i++) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        noise[i] = (char)(state >> 56); /* like a gzip body: nothing to gain */
+        text[i] = "{\"name\":\"Giày Nike\",\"price\":1}"[i % 33];
+    }
+    const char *request = "GET /p HTTP/1.1\r\nHost: a\r\n\r\n";
+    const char *heads[] = {"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncontent-encoding:  GZIP \r\n\r\n",
+                           "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: identity\r\n\r\n",
+                           "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"};
+    const char *bodies[] = {noise, text, text};
+    warc_location where[3];
+    for (int i = 0; i < 3; i++) {
+        warc_exchange x = {.target_uri = "http://127.0.0.1/p", .date = "2026-05-08T01:02:03Z", .ip = "127.0.0.1",
+                           .request_headers = request, .request_headers_length = strlen(request),
+                           .response_headers = heads[i], .response_headers_length = strlen(heads[i]),
+                           .body = bodies[i], .body_length = sizeof noise};
+        cr_assert_eq(warc_write_exchange(w, &x, &where[i]), WARC_OK, "%s", warc_writer_error(w));
+    }
+    cr_assert_eq(warc_writer_sync(w), WARC_OK);
+    warc_writer_destroy(w);
+    cr_expect_gt(where[0].length, sizeof noise, "the encoded body is stored: %llu bytes",
+                 (unsigned long long)where[0].length);
+    cr_expect_lt(where[0].length, sizeof noise + 1024, "stored, not grown: %llu bytes", (unsigned long long)where[0].length);
+    for (int i = 1; i < 3; i++)
+        cr_expect_lt(where[i].length, sizeof text / 4, "a plain body is compressed: %llu bytes",
+                     (unsigned long long)where[i].length);
+    for (int i = 0; i < 3; i++) {
+        char path[2400];
+        snprintf(path, sizeof path, "%s/%s", dir, where[i].file);
+        bytebuf raw;
+        bytebuf_init(&raw, 0);
+        warc_record record;
+        warc_record_init(&record);
+        size_t consumed = 0;
+        cr_assert_eq(warc_read_range(path, where[i].offset, where[i].length, &raw, error, sizeof error), WARC_OK);
+        /* the first deflate block after the 10-byte gzip header: type 0 is stored, 1 and 2 compressed */
+        cr_assert_gt(raw.length, 10);
+        unsigned block_type = ((unsigned char)raw.data[10] >> 1) & 3;
+        cr_expect_eq(block_type == 0, i == 0, "record %d: deflate block type %u", i, block_type);
+        cr_assert_eq(warc_read_member(raw.data, raw.length, &record, &consumed, error, sizeof error), WARC_OK, "%s",
+                     error);
+        cr_expect_eq(warc_record_check(&record, error, sizeof error), WARC_OK, "%s", error);
+        const char *payload;
+        size_t payload_length;
+        warc_record_payload(&record, &payload, &payload_length);
+        cr_expect_eq(payload_length, sizeof noise);
+        cr_expect_eq(memcmp(payload, bodies[i], sizeof noise), 0);
+        bytebuf_free(&raw);
+        warc_record_free(&record);
+    }
+    static char paths[8][1024];
+    size_t files = warc_files(dir, paths, 8);
+    int status = 0;
+    cJSON *report = warcio_check(paths, files, &status);
+    cr_expect_eq(status, 0, "warcio reads the stored members too");
+    cJSON_Delete(report);
+}
+
 /* ---- packages ---- */
 
 static int run_lscan(const char *const *args, char **out, char **err)

@@ -133,6 +133,7 @@ struct warc_writer {
     unsigned serial;
     bytebuf head, member, block, whole; /* scratch */
     struct libdeflate_compressor *compressor; /* gzip members (libdeflate: a third of zlib's CPU at level 1) */
+    struct libdeflate_compressor *stored;     /* level 0: members whose body is already compressed */
     warc_writer_stats stats;
     char error[512];
 };
@@ -211,7 +212,8 @@ int warc_writer_create(const warc_writer_options *o, warc_writer **out, char *er
     bytebuf_init(&w->block, 0);
     bytebuf_init(&w->whole, 0);
     w->compressor = libdeflate_alloc_compressor(w->level);
-    if (!w->directory || !w->prefix || !w->software || !w->compressor) {
+    w->stored = libdeflate_alloc_compressor(0);
+    if (!w->directory || !w->prefix || !w->software || !w->compressor || !w->stored) {
         warc_writer_destroy(w);
         error_message_set(error, error_size, "warc: out of memory");
         return -1;
@@ -247,6 +249,8 @@ void warc_writer_destroy(warc_writer *w)
     bytebuf_free(&w->whole);
     if (w->compressor)
         libdeflate_free_compressor(w->compressor);
+    if (w->stored)
+        libdeflate_free_compressor(w->stored);
     free(w);
 }
 
@@ -331,10 +335,12 @@ static void append_field(bytebuf *b, const char *name, const char *value)
     bytebuf_append_string(b, "\r\n");
 }
 
-/* Compresses head + block + block2 + "\r\n\r\n" as one gzip member into w->member. */
+/* Compresses head + block + block2 + "\r\n\r\n" as one gzip member into w->member
+ * (stored, level 0, when `compressed`: block2 is a body already compressed). */
 static warc_error compress_member(warc_writer *w, const bytebuf *head, const void *block, size_t block_length,
-                                  const void *block2, size_t block2_length)
+                                  const void *block2, size_t block2_length, bool compressed)
 {
+    struct libdeflate_compressor *c = compressed ? w->stored : w->compressor;
     bytebuf_reset(&w->whole);
     bytebuf_append(&w->whole, head->data, head->length);
     if (block_length)
@@ -344,11 +350,11 @@ static warc_error compress_member(warc_writer *w, const bytebuf *head, const voi
     bytebuf_append(&w->whole, "\r\n\r\n", 4);
     if (w->whole.overflow)
         return WARC_ERROR_MEMORY;
-    size_t bound = libdeflate_gzip_compress_bound(w->compressor, w->whole.length);
+    size_t bound = libdeflate_gzip_compress_bound(c, w->whole.length);
     bytebuf_reset(&w->member);
     if (bytebuf_reserve(&w->member, bound) < 0)
         return WARC_ERROR_MEMORY;
-    size_t n = libdeflate_gzip_compress(w->compressor, w->whole.data, w->whole.length, w->member.data, bound);
+    size_t n = libdeflate_gzip_compress(c, w->whole.data, w->whole.length, w->member.data, bound);
     if (!n)
         return WARC_ERROR_MEMORY;
     w->member.length = n;
@@ -454,7 +460,7 @@ static warc_error open_file(warc_writer *w)
     end_header(&w->head, "application/warc-fields", w->block.length);
     if (w->head.overflow || w->block.overflow)
         return WARC_ERROR_MEMORY;
-    warc_error e = compress_member(w, &w->head, w->block.data, w->block.length, NULL, 0);
+    warc_error e = compress_member(w, &w->head, w->block.data, w->block.length, NULL, 0, false);
     uint64_t offset;
     if (e == WARC_OK)
         e = write_member(w, &offset);
@@ -479,6 +485,30 @@ static warc_error ensure_file(warc_writer *w, size_t coming)
 
 /* The response header block as stored: Transfer-Encoding renamed (the body
  * is stored without its chunks), and ending in a blank line. */
+/* Whether a response's headers say its body is content-encoded (gzip, br,
+ * deflate, zstd...: anything but identity). Deflating such a body again
+ * saves nothing and cost a fifth of a JSON page's CPU at level 1, so its
+ * record is stored in its gzip member (a few hundred bytes more of
+ * headers; readers see no difference). */
+static bool content_encoded(const char *headers, size_t length)
+{
+    for (size_t i = 0; i < length;) {
+        const char *line = headers + i;
+        const char *nl = memchr(line, '\n', length - i);
+        size_t n = nl ? (size_t)(nl - line) + 1 : length - i;
+        if (n > 17 && !strncasecmp(line, "Content-Encoding:", 17)) {
+            size_t v = 17, end = n;
+            while (v < end && (line[v] == ' ' || line[v] == '\t'))
+                v++;
+            while (end > v && strchr(" \t\r\n", line[end - 1]))
+                end--;
+            return end > v && !(end - v == 8 && !strncasecmp(line + v, "identity", 8));
+        }
+        i += n;
+    }
+    return false;
+}
+
 static void response_head(bytebuf *out, const char *headers, size_t length)
 {
     bytebuf_reset(out);
@@ -552,7 +582,7 @@ warc_error warc_write_exchange(warc_writer *w, const warc_exchange *x, warc_loca
     end_header(&w->head, "application/http;msgtype=request", w->block.length);
     if (w->head.overflow || w->block.overflow)
         return WARC_ERROR_MEMORY;
-    warc_error e = compress_member(w, &w->head, w->block.data, w->block.length, NULL, 0);
+    warc_error e = compress_member(w, &w->head, w->block.data, w->block.length, NULL, 0, false);
     uint64_t request_offset = 0;
     if (e == WARC_OK)
         e = write_member(w, &request_offset);
@@ -576,7 +606,8 @@ warc_error warc_write_exchange(warc_writer *w, const warc_exchange *x, warc_loca
     end_header(&w->head, "application/http;msgtype=response", w->block.length + x->body_length);
     if (w->head.overflow)
         return WARC_ERROR_MEMORY;
-    e = compress_member(w, &w->head, w->block.data, w->block.length, x->body, x->body_length);
+    e = compress_member(w, &w->head, w->block.data, w->block.length, x->body, x->body_length,
+                        content_encoded(x->response_headers, x->response_headers_length));
     uint64_t offset = 0;
     if (e == WARC_OK)
         e = write_member(w, &offset);
@@ -617,7 +648,7 @@ warc_error warc_write_resource(warc_writer *w, const char *target_uri, const cha
     end_header(&w->head, content_type, length);
     if (w->head.overflow)
         return WARC_ERROR_MEMORY;
-    warc_error e = compress_member(w, &w->head, data, length, NULL, 0);
+    warc_error e = compress_member(w, &w->head, data, length, NULL, 0, false);
     uint64_t offset = 0;
     if (e == WARC_OK)
         e = write_member(w, &offset);
