@@ -1869,10 +1869,13 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
                     near = true;
                     break;
                 }
-                uint32_t distance = f->word_start > h->word_end   ? f->word_start - h->word_end
-                                    : h->word_start > f->word_end ? h->word_start - f->word_end
-                                                                  : 0;
-                near = distance <= (uint32_t)c->near;
+                /* the list term after the hit, before it, or over it (0 words: allowed on either side) */
+                if (f->word_start > h->word_end)
+                    near = c->near_after >= 0 && f->word_start - h->word_end <= (uint32_t)c->near_after;
+                else if (h->word_start > f->word_end)
+                    near = c->near_before >= 0 && h->word_start - f->word_end <= (uint32_t)c->near_before;
+                else
+                    near = true;
             }
             if (near) {
                 result = true;
@@ -1885,7 +1888,10 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
                 signal.end = f->end;
             }
         }
-        if (c->near >= 0)
+        if (c->near >= 0 && c->near_before != c->near_after)
+            ruleset_trace(s, depth, "list %s within %d words before / %d after a hit => %s%s%s", c->text, c->near_before,
+                          c->near_after, result ? "true (\"" : "false", result ? signal.term : "", result ? "\")" : "");
+        else if (c->near >= 0)
             ruleset_trace(s, depth, "list %s within %d words of a hit => %s%s%s", c->text, c->near, result ? "true (\"" : "false",
                   result ? signal.term : "", result ? "\")" : "");
         else

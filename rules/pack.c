@@ -239,8 +239,9 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
     }
     c->at = yaml_position(node);
     c->near = -1;
+    c->near_before = c->near_after = -1;
     c->compiled = -1;
-    yaml_node_t *near_node = NULL;
+    yaml_node_t *near_node = NULL, *before_node = NULL, *after_node = NULL;
     int kinds = 0;
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
         yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
@@ -251,6 +252,10 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
         }
         if (!strcmp(name, "near")) {
             near_node = value;
+            continue;
+        }
+        if (!strcmp(name, "near_before") || !strcmp(name, "near_after")) {
+            *(name[5] == 'b' ? &before_node : &after_node) = value;
             continue;
         }
         if (++kinds > 1) {
@@ -349,8 +354,26 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
     if (near_node) {
         if (c->type != CONDITION_LIST)
             yaml_walk_error(&ld->w, near_node, "'near' goes with 'list' only");
-        else
-            yaml_walk_int(&ld->w, near_node, "near", 0, 1000, &c->near);
+        else if (yaml_walk_int(&ld->w, near_node, "near", 0, 1000, &c->near))
+            c->near_before = c->near_after = (int16_t)c->near;
+    }
+    /* near_before / near_after: a window on one side of the hit (docs/rules.md, "Conditions"); both: asymmetric */
+    yaml_node_t *sides[2] = {before_node, after_node};
+    for (int k = 0; k < 2; k++) {
+        const char *what = k ? "near_after" : "near_before";
+        int words = -1;
+        if (!sides[k])
+            continue;
+        if (c->type != CONDITION_LIST) {
+            yaml_walk_error(&ld->w, sides[k], "'%s' goes with 'list' only", what);
+        } else if (near_node) {
+            yaml_walk_error(&ld->w, sides[k], "'%s' and 'near' together: write near (both sides) or near_before "
+                                              "and/or near_after", what);
+        } else if (yaml_walk_int(&ld->w, sides[k], what, 0, 1000, &words)) {
+            *(k ? &c->near_after : &c->near_before) = (int16_t)words;
+            if (words > c->near)
+                c->near = words;
+        }
     }
     return c;
 }

@@ -295,6 +295,48 @@ Test(compatibility, a_listed_compatibility_cue_after_the_brand_is_no_exception)
           {.title = "Dây đeo dành cho túi Kavessi hàng fake", .fires = false});
 }
 
+/* docs/rules.md, "Conditions": near_before / near_after read one side of the
+ * hit only ("so sánh với X" before the brand, "ghép" after the name). */
+Test(conditions, near_before_and_near_after_read_one_side_of_the_hit)
+{
+    CHECK("  - id: pv.st25\n"
+          "    kind: plant_variety\n"
+          "    name: ST25\n"
+          "    terms: [\"st25\"]\n"
+          "    flag: {list: seed, near_after: 2}\n"
+          "  - id: tm.velonix\n"
+          "    kind: trademark\n"
+          "    name: Velonix\n"
+          "    terms: [\"velonix\"]\n"
+          "    flag: {list: slang}\n"
+          "    unless: [{list: accessory, near_before: 3}]\n",
+          {.title = "Gạo ST25 lúa giống", .fires = true},
+          {.title = "Gạo ST25 là lúa giống", .fires = true},
+          {.title = "Lúa giống ST25 thu mua", .fires = false},
+          {.title = "Gạo ST25 hạt dài thơm dẻo lúa giống", .fires = false},
+          {.title = "Ốp lưng Velonix X9 hàng fake", .fires = false},
+          {.title = "Velonix X9 hàng fake tặng ốp lưng", .fires = true},
+          {.title = "Velonix X9 ốp lưng hàng fake", .fires = true});
+    /* both sides, of different widths; near: N is both at N, as before */
+    CHECK("  - id: pv.st25\n"
+          "    kind: plant_variety\n"
+          "    name: ST25\n"
+          "    terms: [\"st25\"]\n"
+          "    flag: {list: seed, near_before: 1, near_after: 3}\n"
+          "  - id: pv.st24\n"
+          "    kind: plant_variety\n"
+          "    name: ST24\n"
+          "    terms: [\"st24\"]\n"
+          "    flag: {list: seed, near: 2}\n",
+          {.title = "Lúa giống ST25", .fires = true},
+          {.title = "Lúa giống loại ST25", .fires = false},
+          {.title = "ST25 bao 10kg lúa giống", .fires = true},
+          {.title = "ST25 bao 10kg hàng mới lúa giống", .fires = false},
+          {.title = "Lúa giống loại ST24", .fires = true},
+          {.title = "ST24 bao lúa giống", .fires = true},
+          {.title = "ST24 bao 10kg lúa giống", .fires = false});
+}
+
 /* docs/rules.md, "Joined letters": one repeated separator */
 Test(joined, letters_split_by_one_repeated_separator_join_even_next_to_a_lone_letter)
 {
@@ -665,6 +707,13 @@ Test(errors, every_mistake_is_named_with_file_line_and_column)
                  "one condition per entry");
     expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {term: x, near: 2}\n",
                  "'near' goes with 'list' only");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {term: x, near_before: 2}\n",
+                 "test.yaml:12:34: 'near_before' goes with 'list' only");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n"
+                 "    flag: {list: slang, near: 2, near_after: 1}\n",
+                 "'near_after' and 'near' together");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {list: slang, near_after: -1}\n",
+                 "near_after must be a whole number from 0 to 1000");
     expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {maybe: true}\n",
                  "unknown condition 'maybe'");
     expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    tests: {flag: [{txt: x}]}\n",
