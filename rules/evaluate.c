@@ -1183,9 +1183,12 @@ static bool compat_scoped(ruleset_scratch *s, const found_hit *f)
  * subject. Read from the title, folded; a rule fires on them only with
  * `intent: any`. */
 
-typedef enum listing_intent { INTENT_SALE = 0, INTENT_SERVICE, INTENT_NOTICE, INTENT_GUIDE, INTENT_BOOK } listing_intent;
+typedef enum listing_intent {
+    INTENT_SALE = 0, INTENT_SERVICE, INTENT_NOTICE, INTENT_GUIDE, INTENT_BOOK, INTENT_BUYING
+} listing_intent;
 
-static const char *const intent_names[] = {"a sale", "a service", "a notice", "a review or guide", "a book about it"};
+static const char *const intent_names[] = {"a sale", "a service", "a notice", "a review or guide", "a book about it",
+                                           "a buy-back (the poster buys)"};
 
 /* The original title holds U+1EED/U+1EEC (ử, Ử): "sửa" (repair), not "sữa" (milk). */
 static bool title_has_sua_repair(const char *title, size_t length)
@@ -1195,6 +1198,94 @@ static bool title_has_sua_repair(const char *title, size_t length)
             ((unsigned char)title[i + 2] == 0xAD || (unsigned char)title[i + 2] == 0xAC))
             return true;
     return false;
+}
+
+/* The marks of word `index` of the title read as "sua": 1 "sửa" (repair: ử, or u + horn + hook above), -1
+ * "sữa" (milk: ữ, or u + horn + tilde), 0 written bare or otherwise. */
+static int sua_marks(const field_views *v, const listing_facts *l, size_t index)
+{
+    size_t a, b;
+    if (!l->title || !view_word(v, index, &a, &b))
+        return 0;
+    const unsigned char *o = (const unsigned char *)l->title;
+    for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; i + 1 < to; i++) {
+        if (i + 2 < to && o[i] == 0xE1 && o[i + 1] == 0xBB && (o[i + 2] == 0xAD || o[i + 2] == 0xAC))
+            return 1; /* ử, Ử */
+        if (i + 2 < to && o[i] == 0xE1 && o[i + 1] == 0xBB && (o[i + 2] == 0xAF || o[i + 2] == 0xAE))
+            return -1; /* ữ, Ữ */
+        if (o[i] == 0xCC && o[i + 1] == 0x89)
+            return 1; /* combining hook above (NFD) */
+        if (o[i] == 0xCC && o[i + 1] == 0x83)
+            return -1; /* combining tilde (NFD) */
+    }
+    return 0;
+}
+
+/* Does the title sell too, after word w: "bán" written with its acute (not "bạn", "bàn"), or "bán kèm", "có bán",
+ * "bán thêm", "bán lại" in any writing ("Sửa máy hút bụi Dyson tại nhà, bán kèm máy Dyson V15 rep 1:1")? */
+static bool title_sells_after(const field_views *v, const listing_facts *l, size_t w)
+{
+    static const char *const ban[] = {"ban", NULL}, *const with[] = {"kem", "them", "lai", "si", "le", NULL},
+                             *const co[] = {"co", NULL};
+    for (size_t j = w + 1; j <= v->space_count; j++) {
+        size_t a, b;
+        if (!word_is(v, j, ban) || !view_word(v, j, &a, &b))
+            continue;
+        if (word_is(v, j + 1, with) || word_is(v, j - 1, co))
+            return true;
+        const unsigned char *o = (const unsigned char *)l->title;
+        for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; o && i + 1 < to; i++)
+            if ((o[i] == 0xC3 && (o[i + 1] == 0xA1 || o[i + 1] == 0x81)) || (o[i] == 0xCC && o[i + 1] == 0x81))
+                return true; /* á, Á, or a combining acute (NFD) */
+    }
+    return false;
+}
+
+/* "sửa" + something repaired ("sửa máy giặt", "nhận sửa tủ lạnh", "Sửa Máy Hút Bụi Dyson"), and buy-back posts
+ * ("thu mua điện thoại cũ", a title that opens with "thu cũ (đổi mới)"): the kind starting at title word w, or
+ * INTENT_SALE. Unmarked "sua" is also "sữa" (milk): a bag ("sữa túi") counts only as written "sửa". */
+static listing_intent repair_or_buying_at(const field_views *v, const listing_facts *l, size_t w, size_t at)
+{
+    const normalized_text *t = &v->main;
+    static const char *const sua[] = {"sua", NULL}, *const thu[] = {"thu", NULL};
+    /* tools and parts for repairs are goods ("bộ dụng cụ sửa đồng hồ", "linh kiện sửa máy giặt"); what was
+     * repaired is a sale's detail ("máy zin chưa sửa", "đã sửa main") */
+    static const char *const not_before_sua[] = {"cu", "nghe", "kien", "tung", "bo", "vit", "kit", "keo", "da", "chua",
+                                                 "khong", "ko", "kh", NULL};
+    if (word_is(v, w, sua) && !(w > 0 && word_is(v, w - 1, not_before_sua))) {
+        static const char *const repaired[] = {
+            "may", "tu lanh", "tu dong", "tu mat", "dieu hoa", "tivi", "ti vi", "tv", "dong ho", "dien thoai", "dt",
+            "laptop", "macbook", "iphone", "ipad", "pc", "xe", "o to", "oto", "loa", "tai nghe", "noi com", "noi chien",
+            "bep", "lo vi song", "lo nuong", "quat", "binh nong lanh", "man hinh", "camera", "giay", "dien nuoc",
+            "ong nuoc", NULL};
+        int marks = sua_marks(v, l, w);
+        size_t next = at + 4;
+        if (marks >= 0 && next < t->length) {
+            bool repair = marks > 0 && (phrase_at(t, next, "tui") || phrase_at(t, next, "balo") || phrase_at(t, next, "vali"));
+            for (size_t i = 0; repaired[i] && !repair; i++)
+                repair = phrase_at(t, next, repaired[i]); /* whole words: "xe", not "xem" */
+            if (repair && !title_sells_after(v, l, w))
+                return INTENT_SERVICE;
+        }
+        return INTENT_SALE;
+    }
+    if (!word_is(v, w, thu))
+        return INTENT_SALE;
+    /* "thu cũ đổi mới", "thu cũ lên đời" opening the title: a trade-in service; after a name it is a sale's offer */
+    if (w == 0 && phrase_at(t, at, "thu cu"))
+        return title_sells_after(v, l, w) ? INTENT_SALE : INTENT_BUYING;
+    if (!phrase_at(t, at, "thu mua"))
+        return INTENT_SALE;
+    /* "hàng thu mua", "can thu mua" (collected goods, refilled cans); "thu mua tại/ở/tận vườn/trực tiếp/từ"
+     * (sourcing: where the seller got the goods); "thu mua (và) bán" (a trader that sells too) */
+    static const char *const goods[] = {"hang", "vo", "can", "chai", "lon", "duoc", "da", "do", "gia", NULL};
+    static const char *const sourcing[] = {"tai", "o", "tan", "truc", "tu", "ban", "va", NULL}, *const noi[] = {"noi", NULL};
+    size_t a, b;
+    if ((w > 0 && word_is(v, w - 1, goods)) || !view_word(v, w + 2, &a, &b))
+        return INTENT_SALE;
+    if (word_is(v, w + 2, sourcing) && !(phrase_at(t, a, "tan") && word_is(v, w + 3, noi))) /* "thu mua tận nơi" buys */
+        return INTENT_SALE;
+    return title_sells_after(v, l, w) ? INTENT_SALE : INTENT_BUYING;
 }
 
 /* The cue phrases, folded, each with its kind; read word by word (a phrase
@@ -1303,6 +1394,13 @@ static listing_intent detect_intent(ruleset_scratch *s)
                 s->intent_at = (uint32_t)at;
             }
         }
+        if (s->intent == INTENT_SALE && (first == 's' || first == 't')) {
+            listing_intent kind = repair_or_buying_at(v, l, w, at);
+            if (kind != INTENT_SALE) {
+                s->intent = kind;
+                s->intent_at = (uint32_t)at;
+            }
+        }
     }
     return (listing_intent)s->intent;
 }
@@ -1328,7 +1426,7 @@ static bool intent_excludes(ruleset_scratch *s, uint32_t index, const compiled_r
             return false;
     }
     if (r->source->kind == RULE_KIND_COPYRIGHT)
-        return *intent == INTENT_NOTICE || *intent == INTENT_GUIDE;
+        return *intent == INTENT_NOTICE || *intent == INTENT_GUIDE || *intent == INTENT_BUYING;
     return true;
 }
 

@@ -224,6 +224,57 @@ Test(intent, services_notices_guides_and_books_before_the_brand_are_not_sales)
           {.title = "Dịch vụ check authentic giày Nike rep 1:1", .fires = true});
 }
 
+/* docs/rules.md, "Intent": "sửa" + what is repaired, and buy-back posts */
+Test(intent, repairs_of_a_device_and_buy_back_posts_are_not_sales)
+{
+    static const char samsung_rule[] = "  - id: tm.samsung\n"
+                                       "    kind: trademark\n"
+                                       "    name: Samsung\n"
+                                       "    terms: [\"samsung\", \"vinamilk\", \"mirado\"]\n"
+                                       "    reference_price: 1000000\n"
+                                       "    flag: {any: [{list: slang}, {price_below: 0.3}]}\n";
+    CHECK(samsung_rule,
+          {.title = "Sửa máy giặt Samsung tại nhà Hà Nội", .price = 150000, .fires = false},
+          {.title = "Nhận sửa tủ lạnh Samsung, LG lấy liền", .price = 100000, .fires = false},
+          {.title = "Chuyên sửa điện thoại Samsung thay màn hình", .price = 200000, .fires = false},
+          {.title = "sua may giat samsung tai nha", .price = 150000, .fires = false},
+          {.title = "Tiệm sửa túi, sửa ví Samsung da", .price = 150000, .fires = false},
+          /* NFD: u + horn + hook above */
+          {.title = "Su\xcc\x9b\xcc\x89" "a ti vi Samsung tại nhà", .price = 150000, .fires = false},
+          {.title = "Thu mua điện thoại Samsung cũ giá cao", .fires = false},
+          {.title = "thu mua dong ho mirado cu gia cao", .fires = false},
+          {.title = "Thu mua tận nơi điện thoại Samsung hư hỏng", .fires = false},
+          {.title = "Thu cũ đổi mới điện thoại Samsung, trợ giá lên đời", .price = 200000, .fires = false},
+          /* milk, "sửa" in another sense, tools and parts, a repaired phone on sale: sales */
+          {.title = "Sữa túi Vinamilk hàng fake giá rẻ", .fires = true},
+          {.title = "Sữa máy Vinamilk hàng fake", .fires = true},
+          {.title = "sua tui vinamilk hang fake", .fires = true},
+          {.title = "Sửa giá! Đồng hồ Mirado hàng fake giá rẻ", .fires = true},
+          {.title = "Bộ dụng cụ sửa điện thoại Samsung siêu cấp", .fires = true},
+          {.title = "Linh kiện sửa máy giặt Samsung", .price = 100000, .fires = true},
+          {.title = "Samsung S23 chưa sửa máy, hàng fake", .fires = true},
+          /* buying words that say where goods were sourced, or a trader that sells: sales */
+          {.title = "Đồng hồ Mirado Classic - thu cũ đổi mới, hàng fake giá rẻ", .fires = true},
+          {.title = "Thu mua tại xưởng, đồng hồ Mirado siêu cấp", .fires = true},
+          {.title = "Thu mua trực tiếp từ xưởng Mirado siêu cấp", .fires = true},
+          {.title = "Thu mua bán điện thoại Samsung hàng fake", .fires = true},
+          {.title = "Hàng thu mua, Samsung S23 siêu cấp", .fires = true},
+          /* a repair or buy-back post that sells too is a sale */
+          {.title = "Sửa máy giặt Samsung tại nhà, bán kèm máy Samsung hàng fake", .fires = true},
+          {.title = "sua may giat samsung tai nha, ban kem may samsung hang fake", .fires = true},
+          {.title = "Thu mua và bán điện thoại Samsung siêu cấp", .fires = true},
+          {.title = "Thu mua điện thoại Samsung cũ, có bán máy siêu cấp", .fires = true},
+          {.title = "Thu mua điện thoại Samsung cũ giá cao cho bạn, kể cả hàng fake", .fires = false});
+    /* copyright rules fire on services, not on buy-back posts */
+    CHECK("  - id: cr.sach\n"
+          "    kind: copyright\n"
+          "    name: Sách Toán 5\n"
+          "    terms: [\"toán 5\"]\n"
+          "    flag: {list: slang}\n",
+          {.title = "Thu mua sách Toán 5 cũ, kể cả hàng fake", .fires = false},
+          {.title = "Nhận sửa sách Toán 5 hàng fake", .fires = true});
+}
+
 /* docs/rules.md, "Accessories and compatibility" */
 Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_maker)
 {
