@@ -995,6 +995,8 @@ static bool goods_items_between(const field_views *v, const char *text, size_t f
  * another ("không bán hàng nhái, hàng copy", "không phải hàng f1 hay hàng
  * siêu cấp") shares that one's fate. */
 static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth);
+static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int depth);
+static bool phrase_at_n(const normalized_text *t, size_t at, const char *phrase, size_t n);
 
 static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int depth)
 {
@@ -1037,7 +1039,7 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
  * within the window ("không kinh doanh các loại hàng fake"). */
 static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth)
 {
-    if (negated_itself(s, f, depth))
+    if (negated_itself(s, f, depth) || guarantee_after(s, f, depth))
         return true;
     const field_views *v = &s->fields[f->field];
     const found_hit *outer = NULL;
@@ -1065,6 +1067,87 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
                 return negated_from(s, g, depth + 1);
         }
     }
+    return false;
+}
+
+/* A refund promise right after an accusation cue is a guarantee, not a sale of copies: "hàng không auth hoặc
+ * hàng fake đều hoàn tiền", "hàng fake hoàn tiền 100%", "hàng giả bao đền". The cue (or one listed after it,
+ * joined by "hoặc", "hay", commas: the chain) names what the shop would pay back for: a word "fake", "giả",
+ * "nhái", or a negated authenticity ("không auth", "không chính hãng"), not a grade of copy ("super fake", "fake
+ * loại 1", "siêu cấp", "rep"); then at most 3 of "đều", "thì", "sẽ", "được", "shop"... in the same clause
+ * (no comma), then the refund. "Hoàn tiền nếu không giống hình" (a refund on other terms) is no guarantee. */
+static bool accusation_cue(const field_views *v, const found_hit *f)
+{
+    static const char *const accusing[] = {"fake", "gia", "nhai", NULL};
+    static const char *const grade[] = {"super", "sieu", "loai", "like", "rep", "f1", "cap", "xin", NULL};
+    static const char *const negator[] = {"khong", "ko", "kh", "not", NULL};
+    bool accuses = word_is(v, f->word_start, negator) && f->word_end > f->word_start;
+    for (size_t j = f->word_start; j <= f->word_end; j++) {
+        if (word_is(v, j, grade))
+            return false;
+        accuses |= word_is(v, j, accusing);
+    }
+    return accuses;
+}
+
+static bool refund_after(const field_views *v, const char *text, const found_hit *f)
+{
+    static const char *const fillers[] = {"deu", "thi", "se", "duoc", "shop", "minh", "em", "ben", "cam", "ket", "xin",
+                                          "lien", "ngay", "chiu", NULL};
+    static const char *const refunds[] = {"hoan tien", "hoan lai tien", "hoan tra", "hoan 100", "hoan gap", "den tien",
+                                          "den gap", "bao den", "boi thuong", "tra lai tien", "1 den 10", "mot den muoi",
+                                          "refund", NULL};
+    static const char *const neu[] = {"neu", "khi", NULL}, *const guarded[] = {"phat", "la", "phai", "bi", "dung", NULL};
+    size_t j = f->word_end + 1, a, b;
+    for (int k = 0; k < 3 && word_is(v, j, fillers); k++)
+        j++;
+    if (!view_word(v, j, &a, &b) || clause_break(text, f->end, v->main.source_start[a]))
+        return false;
+    bool refund = false;
+    size_t n = 0;
+    for (size_t i = 0; refunds[i] && !refund; i++) {
+        n = strlen(refunds[i]);
+        refund = phrase_at_n(&v->main, a, refunds[i], n);
+    }
+    if (!refund)
+        return false;
+    /* "hoàn tiền nếu không giống hình": a refund on other terms; "hoàn tiền nếu phát hiện": the same guarantee */
+    size_t last = j + 1;
+    while (last <= v->space_count && v->spaces[last - 1] < a + n)
+        last++;
+    for (size_t i = last; i < last + 4; i++) {
+        size_t c, d;
+        if (!view_word(v, i, &c, &d) || clause_break(text, v->main.source_end[a + n - 1], v->main.source_start[c]))
+            break;
+        if (word_is(v, i, neu))
+            return word_is(v, i + 1, guarded);
+    }
+    return true;
+}
+
+static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int depth)
+{
+    const field_views *v = &s->fields[f->field];
+    const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
+    if (!v->present || !text || depth >= 8 || f->kind != FOUND_LITERAL ||
+        s->rs->literals[f->index].kind == LITERAL_RULE_TERM)
+        return false;
+    if (!accusation_cue(v, f)) /* every cue of the chain accuses: "siêu cấp hoặc hàng fake đều hoàn tiền" sells copies */
+        return false;
+    if (refund_after(v, text, f))
+        return true;
+    /* the next cue of a list ("hàng không auth hoặc hàng fake"): the refund may follow it; the chain shares it */
+    for (size_t j = f->word_end + 1; j < f->word_end + 8 && j < v->cue_capacity; j++)
+        for (uint32_t i = v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND; i = s->cue_next[i]) {
+            const found_hit *g = &s->found[i];
+            if (g == f || g->field != f->field || g->word_start <= f->word_end || g->start < f->end ||
+                s->rs->literals[g->index].kind == LITERAL_RULE_TERM)
+                continue;
+            if ((only_joiners(v, text, f->word_end + 1, g->word_start, f->end, g->start) ||
+                 goods_items_between(v, text, f->word_end + 1, g->word_start, f->end, g->start)) &&
+                guarantee_after(s, g, depth + 1))
+                return true;
+        }
     return false;
 }
 

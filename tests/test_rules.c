@@ -546,6 +546,35 @@ Test(negation, a_cue_inside_a_longer_one_shares_its_fate_and_guarantees_are_no_s
           {.title = "Giày Nike không chính hãng, giá rẻ", .fires = true});
 }
 
+/* docs/rules.md, "Negation and disclaimers": a refund promised after the cue list */
+Test(negation, a_refund_after_an_accusing_cue_list_is_a_guarantee)
+{
+    CHECK("  - id: tm.nike\n"
+          "    kind: trademark\n"
+          "    name: Nike\n"
+          "    terms: [\"nike\"]\n"
+          "    flag:\n"
+          "      any:\n"
+          "        - list: slang\n"
+          "        - term: \"fake\"\n"
+          "        - term: \"hàng giả\"\n"
+          "        - term: \"không auth\"\n",
+          {.title = "Giày Nike chính hãng. Hàng không auth hoặc hàng fake đều hoàn tiền", .fires = false},
+          {.title = "giay nike chinh hang. hang khong auth hoac hang fake deu hoan tien", .fires = false},
+          {.title = "Giày Nike Air, hàng fake hoàn tiền 100%", .fires = false},
+          {.title = "Giày Nike Air, hàng giả bao đền", .fires = false},
+          {.title = "Giày Nike Air: hàng giả, hàng fake thì shop hoàn tiền gấp đôi", .fires = false},
+          {.title = "Giày Nike Air hàng fake hoàn tiền nếu phát hiện", .fires = false},
+          /* a grade of copy, a refund on other terms, a comma before it, no refund: sales of copies */
+          {.title = "Giày Nike Air rep 1:1 hoàn tiền 100%", .fires = true},
+          {.title = "Giày Nike Air siêu cấp đều hoàn tiền", .fires = true},
+          {.title = "Giày Nike Air hàng fake loại 1 hoàn tiền 100%", .fires = true},
+          {.title = "Giày Nike Air hàng fake hoàn tiền nếu không giống hình", .fires = true},
+          {.title = "Giày Nike Air hàng fake, hoàn tiền 100%", .fires = true},
+          {.title = "Giày Nike Air hàng fake giá rẻ hoàn tiền", .fires = true},
+          {.title = "Giày Nike Air siêu cấp hoặc hàng fake đều hoàn tiền", .fires = true});
+}
+
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)
 {
     ruleset *rs = compile_ok(nike_rule);
