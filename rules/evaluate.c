@@ -1781,7 +1781,10 @@ static const char *const origin_cues[] = {
     "trong tai", "trong o", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
     "thu mua tai", "dong goi tai", "dong goi o", "dong chai tai", "dong hop tai", "dong tui tai", "xay xat tai",
     "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nau tai", "chung cat tai", "nhap khau tu", "nhap khau", "nhap tu",
-    "nhap ve tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin", "grown in", "packed in", "product of",
+    "nhap ve tu", "nhap hang tu", "lay tu", "lay hang tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin",
+    "grown in", "packed in", "product of",
+    /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below) */
+    "nhap ve",
     "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
     "hang han quoc", "hang nhat ban", "hang nhat", "hang dai loan", "hang china"};
 #define ORIGIN_CUE_COUNT (sizeof origin_cues / sizeof *origin_cues)
@@ -1826,6 +1829,57 @@ static bool cue_starts_at(const ruleset_scratch *s, uint32_t field, size_t at)
     return false;
 }
 
+#define MAX_PLACE_WORDS_BEFORE 4
+
+/* "PLACE nhập về" (imported from PLACE): the nearest place the gazetteer knows in the last words before the cue
+ * (at most 4, same clause, not past another cue), not after a shop's location ("shop ở Hà Nội nhập về" says
+ * where the shop is) nor a destination ("giao", "cho"). */
+static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
+{
+    const field_views *v = &s->fields[cue->field];
+    const char *text = field_text(s, cue->field);
+    if (!cue->start || !v->present)
+        return;
+    size_t lo = 0, hi = v->space_count; /* the cue's word: how many spaces come before it */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->spaces[mid] < cue->start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t cue_word = lo;
+    static const char *const location[] = {"o", "tai", "shop", "tiem", "cua", "cho", "giao", "khach", "ve", NULL};
+    for (size_t k = 1; k <= MAX_PLACE_WORDS_BEFORE && k <= cue_word; k++) {
+        size_t a, b, first = cue_word - k;
+        if (!view_word(v, first, &a, &b) || clause_break(text, v->main.source_end[b - 1],
+                                                         v->main.source_start[cue->start]))
+            return;
+        for (size_t i = 0; i < s->cue_hit_count; i++)
+            if (s->cue_hits[i].field == cue->field && s->cue_hits[i].end > a && s->cue_hits[i].end <= cue->start - 1 &&
+                s->cue_hits[i].start < cue->start && strncmp(origin_cues[s->cue_hits[i].cue], "hang ", 5))
+                return; /* past another statement's cue */
+        size_t end = cue->start - 1; /* the space before the cue */
+        if (end <= a || end - a > MAX_PLACE_BYTES)
+            return;
+        const char *province = province_of_normalized(s->rs->provinces, v->main.text + a, end - a);
+        if (!strcmp(province, PROVINCE_UNKNOWN))
+            continue;
+        if (first > 0 && word_is(v, first - 1, location))
+            return;
+        /* the place as named: words after the name dropped ("Sơn La mới nhập về" states "Sơn La") */
+        for (size_t shorter = end; shorter > a;) {
+            while (shorter > a && v->main.text[shorter - 1] != ' ')
+                shorter--;
+            if (shorter <= a + 1 || strcmp(province_of_normalized(s->rs->provinces, v->main.text + a, shorter - 1 - a), province))
+                break;
+            end = --shorter;
+        }
+        add_statement(s, cue->field, a, end, province);
+        return;
+    }
+}
+
 /* The origin statements of the listing, for every rule (the region is
  * compared per rule): read once, when a rule first asks, from the cue hits
  * the automaton found. */
@@ -1844,6 +1898,10 @@ static void read_statements(ruleset_scratch *s)
             continue;
         if (!strncmp(origin_cues[cue->cue], "hang ", 5)) { /* "hàng Trung Quốc": the place is the cue's last words */
             add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
+            continue;
+        }
+        if (!strcmp(origin_cues[cue->cue], "nhap ve")) {
+            read_place_before(s, cue);
             continue;
         }
         if (cue->end + 1 >= v->main.length)
