@@ -1685,7 +1685,20 @@ static void read_label_claims(ruleset_scratch *s, const char *label)
 /* Does claim c pass the condition's tests? Writes what was compared into out. */
 static bool claim_counts(const condition *c, const compiled_rule *r, const label_claim *claim, char *out, size_t size)
 {
-    bool tests = c->label_above_rated || c->label_above || c->label_low;
+    bool tests = c->label_above_rated || c->label_above || c->label_low || c->label_provincial_low ||
+                 c->label_national_low;
+    /* a level its council cannot give: "5 sao cấp tỉnh" (provincial: [3, 4]) */
+    int scope_low = claim->scope == LABEL_SCOPE_PROVINCIAL ? c->label_provincial_low
+                    : claim->scope == LABEL_SCOPE_NATIONAL ? c->label_national_low
+                                                           : 0;
+    int scope_high = claim->scope == LABEL_SCOPE_PROVINCIAL ? c->label_provincial_high
+                     : claim->scope == LABEL_SCOPE_NATIONAL ? c->label_national_high
+                                                            : 0;
+    if (scope_low && (claim->low < scope_low || claim->high > scope_high)) {
+        int level = claim->high > scope_high ? claim->high : claim->low;
+        snprintf(out, size, "%d %s outside %d-%d", level, label_scope_name(claim->scope), scope_low, scope_high);
+        return true;
+    }
     if (c->label_low && (claim->low < c->label_low || claim->high > c->label_high)) {
         int level = claim->high > c->label_high ? claim->high : claim->low;
         snprintf(out, size, "%d outside %d-%d", level, c->label_low, c->label_high);
@@ -1723,8 +1736,9 @@ static bool label_claim_holds(ruleset_scratch *s, uint32_t rule_index, const con
             char registered[32] = "";
             if (r->source->rated_level)
                 snprintf(registered, sizeof registered, ", registered %d", r->source->rated_level);
-            ruleset_trace(s, depth, "label_claim %s: \"%.*s\" in the %s claims %d%s => %s%s", c->text, shown,
-                          text + claim->start, f == FIELD_TITLE ? "title" : "description", claim->high, registered,
+            ruleset_trace(s, depth, "label_claim %s: \"%.*s\" in the %s claims %d%s%s%s => %s%s", c->text, shown,
+                          text + claim->start, f == FIELD_TITLE ? "title" : "description", claim->high,
+                          claim->scope ? " " : "", label_scope_name(claim->scope), registered,
                           result ? "true: " : "false (not above, not outside)", result ? compared : "");
             if (result) {
                 signal->type = SIGNAL_LABEL_CLAIM;

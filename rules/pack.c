@@ -199,23 +199,35 @@ static void parse_label_claim(loader *ld, yaml_node_t *node, const rule *r, cond
             } else {
                 yaml_walk_int(&ld->w, value, "above", 1, LABEL_LEVEL_MAX, &c->label_above);
             }
-        } else if (!strcmp(k, "outside")) {
+        } else if (!strcmp(k, "outside") || !strcmp(k, "provincial") || !strcmp(k, "national")) {
+            /* outside: the valid levels; provincial / national: the levels a claim said to be rated at that
+             * level of council can hold ("5 sao cấp tỉnh" is outside provincial: [3, 4]) */
             int range[2] = {0, 0};
             size_t n = value->type == YAML_SEQUENCE_NODE
                            ? (size_t)(value->data.sequence.items.top - value->data.sequence.items.start) : 0;
             if (n != 2) {
-                yaml_walk_error(&ld->w, value, "outside is a range [LOW, HIGH] of valid levels, such as [3, 5]");
+                yaml_walk_error(&ld->w, value, "%s is a range [LOW, HIGH] of valid levels, such as %s", k,
+                                k[0] == 'o' ? "[3, 5]" : k[0] == 'p' ? "[3, 4]" : "[5, 5]");
                 continue;
             }
             for (size_t i = 0; i < 2; i++)
-                yaml_walk_int(&ld->w, yaml_walk_node(&ld->w, value->data.sequence.items.start[i]), "outside", 1, LABEL_LEVEL_MAX,
+                yaml_walk_int(&ld->w, yaml_walk_node(&ld->w, value->data.sequence.items.start[i]), k, 1, LABEL_LEVEL_MAX,
                               &range[i]);
             if (range[0] && range[1] && range[0] > range[1])
-                yaml_walk_error(&ld->w, value, "outside: [%d, %d] is empty (LOW above HIGH)", range[0], range[1]);
-            c->label_low = range[0];
-            c->label_high = range[1];
+                yaml_walk_error(&ld->w, value, "%s: [%d, %d] is empty (LOW above HIGH)", k, range[0], range[1]);
+            if (k[0] == 'o') {
+                c->label_low = range[0];
+                c->label_high = range[1];
+            } else if (k[0] == 'p') {
+                c->label_provincial_low = (int8_t)range[0];
+                c->label_provincial_high = (int8_t)range[1];
+            } else {
+                c->label_national_low = (int8_t)range[0];
+                c->label_national_high = (int8_t)range[1];
+            }
         } else {
-            yaml_walk_error(&ld->w, key, "unknown field '%s' in label_claim (known: label, above, outside)", k);
+            yaml_walk_error(&ld->w, key, "unknown field '%s' in label_claim (known: label, above, outside, provincial, "
+                                         "national)", k);
         }
     }
     if (!c->text && !(c->text = arena_strdup(ld->arena, "ocop")))
