@@ -1039,7 +1039,8 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
  * within the window ("không kinh doanh các loại hàng fake"). */
 static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth)
 {
-    if (negated_itself(s, f, depth) || guarantee_after(s, f, depth))
+    /* a guarantee after the cue: read for the hit asked about (its forward chain covers the cues before it) */
+    if (negated_itself(s, f, depth) || (depth == 0 && guarantee_after(s, f, depth)))
         return true;
     const field_views *v = &s->fields[f->field];
     const found_hit *outer = NULL;
@@ -1127,10 +1128,24 @@ static bool refund_after(const field_views *v, const char *text, const found_hit
 
 static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int depth)
 {
-    const field_views *v = &s->fields[f->field];
+    field_views *v = (field_views *)&s->fields[f->field]; /* the scratch's own: its refund cache is written */
     const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
     if (!v->present || !text || depth >= 8 || f->kind != FOUND_LITERAL ||
         s->rs->literals[f->index].kind == LITERAL_RULE_TERM)
+        return false;
+    if (v->refund_epoch != s->epoch) { /* once per field and listing: most texts promise no refund */
+        v->refund_epoch = s->epoch;
+        /* a word every refund phrase below holds ("hoàn", "đền", "bồi", "trả", "refund"), found by its first letter */
+        static const char *const words[] = {"hoan", "den", "boi", "tra", "refund", NULL};
+        v->has_refund = false;
+        for (size_t w = 0; w <= v->space_count && !v->has_refund; w++) {
+            size_t a = w == 0 ? 0 : v->spaces[w - 1] + 1;
+            char c = a < v->main.length ? v->main.text[a] : 0;
+            if (c == 'h' || c == 'd' || c == 'b' || c == 't' || c == 'r')
+                v->has_refund = word_is(v, w, words);
+        }
+    }
+    if (!v->has_refund)
         return false;
     if (!accusation_cue(v, f)) /* every cue of the chain accuses: "siêu cấp hoặc hàng fake đều hoàn tiền" sells copies */
         return false;
@@ -1193,6 +1208,9 @@ static bool phrase_at(const normalized_text *t, size_t at, const char *phrase)
 {
     return phrase_at_n(t, at, phrase, strlen(phrase));
 }
+
+/* phrase_at for a string literal, its length known at compile time */
+#define LITERAL_AT(t, at, literal) phrase_at_n(t, at, literal, sizeof literal - 1)
 
 /* The title opens with an accessory's head noun: then any "cho" is a
  * compatibility word ("Cường lực camera cho Oppo A78 hay Velonix X9"). */
@@ -1336,17 +1354,23 @@ static listing_intent repair_or_buying_at(const field_views *v, const listing_fa
     static const char *const not_before_sua[] = {"cu", "nghe", "kien", "tung", "bo", "vit", "kit", "keo", "da", "chua",
                                                  "khong", "ko", "kh", NULL};
     if (word_is(v, w, sua) && !(w > 0 && word_is(v, w - 1, not_before_sua))) {
-        static const char *const repaired[] = {
-            "may", "tu lanh", "tu dong", "tu mat", "dieu hoa", "tivi", "ti vi", "tv", "dong ho", "dien thoai", "dt",
-            "laptop", "macbook", "iphone", "ipad", "pc", "xe", "o to", "oto", "loa", "tai nghe", "noi com", "noi chien",
-            "bep", "lo vi song", "lo nuong", "quat", "binh nong lanh", "man hinh", "camera", "giay", "dien nuoc",
-            "ong nuoc", NULL};
+#define P(p) {p, sizeof p - 1}
+        static const struct {
+            const char *text;
+            size_t length;
+        } repaired[] = {P("may"), P("tu lanh"), P("tu dong"), P("tu mat"), P("dieu hoa"), P("tivi"), P("ti vi"), P("tv"),
+                        P("dong ho"), P("dien thoai"), P("dt"), P("laptop"), P("macbook"), P("iphone"), P("ipad"), P("pc"),
+                        P("xe"), P("o to"), P("oto"), P("loa"), P("tai nghe"), P("noi com"), P("noi chien"), P("bep"),
+                        P("lo vi song"), P("lo nuong"), P("quat"), P("binh nong lanh"), P("man hinh"), P("camera"),
+                        P("giay"), P("dien nuoc"), P("ong nuoc"), {NULL, 0}};
+#undef P
         int marks = sua_marks(v, l, w);
         size_t next = at + 4;
         if (marks >= 0 && next < t->length) {
-            bool repair = marks > 0 && (phrase_at(t, next, "tui") || phrase_at(t, next, "balo") || phrase_at(t, next, "vali"));
-            for (size_t i = 0; repaired[i] && !repair; i++)
-                repair = phrase_at(t, next, repaired[i]); /* whole words: "xe", not "xem" */
+            bool repair = marks > 0 && (LITERAL_AT(t, next, "tui") || LITERAL_AT(t, next, "balo") ||
+                                        LITERAL_AT(t, next, "vali"));
+            for (size_t i = 0; repaired[i].text && !repair; i++) /* whole words: "xe", not "xem" */
+                repair = repaired[i].text[0] == t->text[next] && phrase_at_n(t, next, repaired[i].text, repaired[i].length);
             if (repair && !title_sells_after(v, l, w))
                 return INTENT_SERVICE;
         }
@@ -1355,9 +1379,9 @@ static listing_intent repair_or_buying_at(const field_views *v, const listing_fa
     if (!word_is(v, w, thu))
         return INTENT_SALE;
     /* "thu cũ đổi mới", "thu cũ lên đời" opening the title: a trade-in service; after a name it is a sale's offer */
-    if (w == 0 && phrase_at(t, at, "thu cu"))
+    if (w == 0 && LITERAL_AT(t, at, "thu cu"))
         return title_sells_after(v, l, w) ? INTENT_SALE : INTENT_BUYING;
-    if (!phrase_at(t, at, "thu mua"))
+    if (!LITERAL_AT(t, at, "thu mua"))
         return INTENT_SALE;
     /* "hàng thu mua", "can thu mua" (collected goods, refilled cans); "thu mua tại/ở/tận vườn/trực tiếp/từ"
      * (sourcing: where the seller got the goods); "thu mua (và) bán" (a trader that sells too) */
@@ -1366,7 +1390,7 @@ static listing_intent repair_or_buying_at(const field_views *v, const listing_fa
     size_t a, b;
     if ((w > 0 && word_is(v, w - 1, goods)) || !view_word(v, w + 2, &a, &b))
         return INTENT_SALE;
-    if (word_is(v, w + 2, sourcing) && !(phrase_at(t, a, "tan") && word_is(v, w + 3, noi))) /* "thu mua tận nơi" buys */
+    if (word_is(v, w + 2, sourcing) && !(LITERAL_AT(t, a, "tan") && word_is(v, w + 3, noi))) /* "thu mua tận nơi" buys */
         return INTENT_SALE;
     return title_sells_after(v, l, w) ? INTENT_SALE : INTENT_BUYING;
 }
@@ -1477,7 +1501,11 @@ static listing_intent detect_intent(ruleset_scratch *s)
                 s->intent_at = (uint32_t)at;
             }
         }
-        if (s->intent == INTENT_SALE && (first == 's' || first == 't')) {
+        /* "sua" or "thu" as a word: the few titles with them are read further */
+        if (s->intent == INTENT_SALE && (first == 's' || first == 't') && at + 3 <= t->length &&
+            (at + 3 == t->length || t->text[at + 3] == ' ') &&
+            ((first == 's' && t->text[at + 1] == 'u' && t->text[at + 2] == 'a') ||
+             (first == 't' && t->text[at + 1] == 'h' && t->text[at + 2] == 'u'))) {
             listing_intent kind = repair_or_buying_at(v, l, w, at);
             if (kind != INTENT_SALE) {
                 s->intent = kind;
@@ -2359,9 +2387,11 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
         memset(s->slot_epoch, 0, FOUND_SLOTS * sizeof *s->slot_epoch);
         if (s->phrase_epoch)
             memset(s->phrase_epoch, 0, rs->phrase_count * sizeof *s->phrase_epoch);
-        for (int f = 0; f < 2; f++)
+        for (int f = 0; f < 2; f++) {
             if (s->fields[f].cue_epoch)
                 memset(s->fields[f].cue_epoch, 0, s->fields[f].cue_capacity * sizeof *s->fields[f].cue_epoch);
+            s->fields[f].refund_epoch = 0;
+        }
         s->epoch = 1;
         s->claims_epoch = 0;
     }
