@@ -2169,9 +2169,15 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
                 signal.end = f->end;
             }
         }
-        if (c->near >= 0 && c->near_before != c->near_after)
-            ruleset_trace(s, depth, "list %s within %d words before / %d after a hit => %s%s%s", c->text, c->near_before,
-                          c->near_after, result ? "true (\"" : "false", result ? signal.term : "", result ? "\")" : "");
+        if (c->near >= 0 && c->near_before != c->near_after) {
+            char window[64];
+            if (c->near_before < 0 || c->near_after < 0)
+                snprintf(window, sizeof window, "%d words %s", c->near, c->near_before < 0 ? "after" : "before");
+            else
+                snprintf(window, sizeof window, "%d words before or %d after", c->near_before, c->near_after);
+            ruleset_trace(s, depth, "list %s within %s a hit => %s%s%s", c->text, window, result ? "true (\"" : "false",
+                          result ? signal.term : "", result ? "\")" : "");
+        }
         else if (c->near >= 0)
             ruleset_trace(s, depth, "list %s within %d words of a hit => %s%s%s", c->text, c->near, result ? "true (\"" : "false",
                   result ? signal.term : "", result ? "\")" : "");

@@ -386,6 +386,21 @@ Test(conditions, near_before_and_near_after_read_one_side_of_the_hit)
           {.title = "Lúa giống loại ST24", .fires = true},
           {.title = "ST24 bao lúa giống", .fires = true},
           {.title = "ST24 bao 10kg lúa giống", .fires = false});
+    /* rules explain names the side */
+    ruleset *rs = compile_ok("  - id: pv.st25\n    kind: plant_variety\n    name: ST25\n    terms: [\"st25\"]\n"
+                             "    flag: {list: seed, near_after: 2}\n");
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    const char *title = "Lúa giống ST25";
+    listing_facts l = {.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title)};
+    bytebuf out;
+    bytebuf_init(&out, 0);
+    cr_assert_eq(ruleset_explain(rs, s, &l, &out), 0);
+    bytebuf_append_char(&out, '\0');
+    cr_expect(strstr(out.data, "list seed within 2 words after a hit => false"), "%s", out.data);
+    bytebuf_free(&out);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
 }
 
 /* docs/rules.md, "Joined letters": one repeated separator */
