@@ -1778,6 +1778,12 @@ static bool label_claim_holds(ruleset_scratch *s, uint32_t rule_index, const con
                 signal->claimed = claim->high;
                 signal->rated = r->source->rated_level;
                 snprintf(signal->claim, sizeof signal->claim, "%s", compared);
+                if (strstr(compared, " provincial ") || strstr(compared, " national ")) {
+                    bool provincial = claim->scope == LABEL_SCOPE_PROVINCIAL;
+                    signal->scope = label_scope_name(claim->scope);
+                    signal->scope_low = provincial ? c->label_provincial_low : c->label_national_low;
+                    signal->scope_high = provincial ? c->label_provincial_high : c->label_national_high;
+                }
             }
         }
     }

@@ -503,10 +503,11 @@ size_t label_claim_scan(const normalized_text *view, const char *original, size_
              * ("OCOP cấp tỉnh 4 sao"), the levels */
             static const char *const links[] = {"dat", "chuan", "hang", "xep", "la", "cap", "tieu", NULL};
             size_t i = L + 1, n;
+            label_scope before_level = LABEL_SCOPE_NONE; /* counts only for a forward claim */
             for (int k = 0; k < 3; k++) {
                 label_scope qualifier = scope_at(&w, i, &n);
                 if (qualifier != LABEL_SCOPE_NONE) {
-                    scope = qualifier;
+                    before_level = qualifier;
                     i += n;
                 } else if (word_in(&w, i, links)) {
                     i++;
@@ -526,6 +527,8 @@ size_t label_claim_scan(const normalized_text *view, const char *original, size_
                 lv = &back;
             else if (forward && !counter_word(&w, fwd.last + 1))
                 lv = &fwd;
+            if (lv == &fwd)
+                scope = before_level;
             if (lv && scope == LABEL_SCOPE_NONE) /* "OCOP 5 sao cấp quốc gia", "5 sao OCOP cấp tỉnh" */
                 scope = scope_after(&w, lv == &back ? L : lv->last);
             /* further on in the clause, a level with its star word and a qualifier reads as this label's: "OCOP
@@ -533,7 +536,8 @@ size_t label_claim_scan(const normalized_text *view, const char *original, size_
             for (size_t j = L + 1; !lv && j < w.n && j <= L + 8 && w.t[j].type != TOK_BREAK; j++) {
                 label_scope qualifier;
                 if (levels_forward(&w, j, &far) && far.marker &&
-                    (qualifier = scope_after(&w, far.last)) != LABEL_SCOPE_NONE && !other_stars_before(&w, j)) {
+                    (qualifier = scope_after(&w, far.last)) != LABEL_SCOPE_NONE &&
+                    !other_stars_before(&w, j)) {
                     lv = &far;
                     scope = qualifier;
                 }

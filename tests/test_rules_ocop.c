@@ -204,7 +204,7 @@ Test(scope, a_qualified_claim_outside_its_councils_levels_counts)
     CHECK_IN(scoped,
              {"Mật ong hoa nhãn OCOP 5 sao cấp tỉnh", NULL, "ocop.scope", "OCOP 5 sao", "5 provincial outside 3-4"},
              {"Mật ong hoa nhãn OCOP cấp tỉnh 5 sao", NULL, "ocop.scope", "OCOP cấp tỉnh 5 sao", NULL},
-             {"Mật ong hoa nhãn 5 sao OCOP cấp tỉnh", NULL, "ocop.scope", "5 sao OCOP", NULL},
+             {"Mật ong hoa nhãn 5 sao OCOP cấp tỉnh", NULL, "ocop.scope", "5 sao OCOP", "5 provincial outside 3-4"},
              {"Mật ong OCOP 5 sao (cấp tỉnh), hũ 500ml", NULL, "ocop.scope", NULL, NULL},
              {"mat ong ocop 5 sao cap tinh", NULL, "ocop.scope", NULL, NULL},
              {"Chè búp OCOP 3 sao cấp trung ương", NULL, "ocop.scope", NULL, "3 national outside 5-5"},
@@ -218,6 +218,30 @@ Test(scope, a_qualified_claim_outside_its_councils_levels_counts)
              {"Mật ong hoa nhãn OCOP 5 sao", NULL, NULL, NULL, NULL},
              {"Mật ong OCOP, quà biếu khách sạn 5 sao cấp tỉnh", NULL, NULL, NULL, NULL},
              {"Hồ sơ đăng ký OCOP 5 sao cấp tỉnh", NULL, NULL, NULL, NULL});
+    /* the flag's explanation says which council and what it gives */
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = compile(scoped, &diag);
+    cr_assert_not_null(rs);
+    diagnostics_free(&diag);
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    const char *title = "Mật ong hoa nhãn OCOP 5 sao cấp tỉnh";
+    listing_facts l = {.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title)};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    for (int en = 0; en < 2; en++) {
+        bytebuf words;
+        bytebuf_init(&words, 0);
+        flag_explain(rs, &l, &r, en ? FLAG_LANGUAGE_ENGLISH : FLAG_LANGUAGE_VIETNAMESE, &words);
+        bytebuf_append_char(&words, '\0');
+        cr_expect(strstr(words.data, en ? "(level 5 at provincial level, which rates 3-4)"
+                                        : "(hạng 5 cấp tỉnh, cấp này chỉ công nhận 3-4 sao)"),
+                  "%s", words.data);
+        bytebuf_free(&words);
+    }
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
     /* packs that do not ask keep their reading: outside [3, 5] holds for no 5, qualified or not */
     CHECK({"Mật ong Phìn Sáng OCOP 4 sao cấp tỉnh", NULL, NULL, NULL, NULL},
           {"Mật ong Phìn Sáng OCOP 5 sao cấp quốc gia", NULL, "ocop.mat-ong", "OCOP 5 sao", "5 > 4"});
