@@ -1137,12 +1137,15 @@ static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int de
         v->refund_epoch = s->epoch;
         /* a word every refund phrase below holds ("hoàn", "đền", "bồi", "trả", "refund"), found by its first letter */
         static const char *const words[] = {"hoan", "den", "boi", "tra", "refund", NULL};
+        /* "đền tiền", "đền gấp", "bao đền", "1 đền 10": not "đen" (black), "đến" (to), "đèn" (lamp) */
+        static const char *const den_after[] = {"tien", "gap", NULL}, *const den_before[] = {"bao", "1", "mot", NULL};
         v->has_refund = false;
         for (size_t w = 0; w <= v->space_count && !v->has_refund; w++) {
             size_t a = w == 0 ? 0 : v->spaces[w - 1] + 1;
             char c = a < v->main.length ? v->main.text[a] : 0;
             if (c == 'h' || c == 'd' || c == 'b' || c == 't' || c == 'r')
-                v->has_refund = word_is(v, w, words);
+                v->has_refund = word_is(v, w, words) &&
+                                (c != 'd' || word_is(v, w + 1, den_after) || (w > 0 && word_is(v, w - 1, den_before)));
         }
     }
     if (!v->has_refund)

@@ -344,6 +344,10 @@ static label_scope scope_at(const window *w, size_t i, size_t *n)
         {{"quoc", "gia", NULL}, LABEL_SCOPE_NATIONAL},       {{"cap", "trung", "uong"}, LABEL_SCOPE_NATIONAL},
         {{"trung", "uong", NULL}, LABEL_SCOPE_NATIONAL},     {{"cap", "tw", NULL}, LABEL_SCOPE_NATIONAL},
     };
+    *n = 0;
+    if (i >= w->n || w->t[i].type != TOK_WORD || (w->t[i].text[0] != 'c' && w->t[i].text[0] != 'q' &&
+                                                  w->t[i].text[0] != 't'))
+        return LABEL_SCOPE_NONE; /* every qualifier starts with "cap", "quoc" or "trung" */
     for (size_t q = 0; q < sizeof qualifiers / sizeof *qualifiers; q++) {
         size_t k = 0;
         while (k < 3 && qualifiers[q].words[k] && word_is(w, i + k, qualifiers[q].words[k]))
