@@ -995,6 +995,8 @@ static bool goods_items_between(const field_views *v, const char *text, size_t f
  * another ("không bán hàng nhái, hàng copy", "không phải hàng f1 hay hàng
  * siêu cấp") shares that one's fate. */
 static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth);
+static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int depth);
+static bool phrase_at_n(const normalized_text *t, size_t at, const char *phrase, size_t n);
 
 static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int depth)
 {
@@ -1037,7 +1039,8 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
  * within the window ("không kinh doanh các loại hàng fake"). */
 static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth)
 {
-    if (negated_itself(s, f, depth))
+    /* a guarantee after the cue: read for the hit asked about (its forward chain covers the cues before it) */
+    if (negated_itself(s, f, depth) || (depth == 0 && guarantee_after(s, f, depth)))
         return true;
     const field_views *v = &s->fields[f->field];
     const found_hit *outer = NULL;
@@ -1065,6 +1068,104 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
                 return negated_from(s, g, depth + 1);
         }
     }
+    return false;
+}
+
+/* A refund promise right after an accusation cue is a guarantee, not a sale of copies: "hàng không auth hoặc
+ * hàng fake đều hoàn tiền", "hàng fake hoàn tiền 100%", "hàng giả bao đền". The cue (or one listed after it,
+ * joined by "hoặc", "hay", commas: the chain) names what the shop would pay back for: a word "fake", "giả",
+ * "nhái", or a negated authenticity ("không auth", "không chính hãng"), not a grade of copy ("super fake", "fake
+ * loại 1", "siêu cấp", "rep"); then at most 3 of "đều", "thì", "sẽ", "được", "shop"... in the same clause
+ * (no comma), then the refund. "Hoàn tiền nếu không giống hình" (a refund on other terms) is no guarantee. */
+static bool accusation_cue(const field_views *v, const found_hit *f)
+{
+    static const char *const accusing[] = {"fake", "gia", "nhai", NULL};
+    static const char *const grade[] = {"super", "sieu", "loai", "like", "rep", "f1", "cap", "xin", NULL};
+    static const char *const negator[] = {"khong", "ko", "kh", "not", NULL};
+    bool accuses = word_is(v, f->word_start, negator) && f->word_end > f->word_start;
+    for (size_t j = f->word_start; j <= f->word_end; j++) {
+        if (word_is(v, j, grade))
+            return false;
+        accuses |= word_is(v, j, accusing);
+    }
+    return accuses;
+}
+
+static bool refund_after(const field_views *v, const char *text, const found_hit *f)
+{
+    static const char *const fillers[] = {"deu", "thi", "se", "duoc", "shop", "minh", "em", "ben", "cam", "ket", "xin",
+                                          "lien", "ngay", "chiu", NULL};
+    static const char *const refunds[] = {"hoan tien", "hoan lai tien", "hoan tra", "hoan 100", "hoan gap", "den tien",
+                                          "den gap", "bao den", "boi thuong", "tra lai tien", "1 den 10", "mot den muoi",
+                                          "refund", NULL};
+    static const char *const neu[] = {"neu", "khi", NULL}, *const guarded[] = {"phat", "la", "phai", "bi", "dung", NULL};
+    size_t j = f->word_end + 1, a, b;
+    for (int k = 0; k < 3 && word_is(v, j, fillers); k++)
+        j++;
+    if (!view_word(v, j, &a, &b) || clause_break(text, f->end, v->main.source_start[a]))
+        return false;
+    bool refund = false;
+    size_t n = 0;
+    for (size_t i = 0; refunds[i] && !refund; i++) {
+        n = strlen(refunds[i]);
+        refund = phrase_at_n(&v->main, a, refunds[i], n);
+    }
+    if (!refund)
+        return false;
+    /* "hoàn tiền nếu không giống hình": a refund on other terms; "hoàn tiền nếu phát hiện": the same guarantee */
+    size_t last = j + 1;
+    while (last <= v->space_count && v->spaces[last - 1] < a + n)
+        last++;
+    for (size_t i = last; i < last + 4; i++) {
+        size_t c, d;
+        if (!view_word(v, i, &c, &d) || clause_break(text, v->main.source_end[a + n - 1], v->main.source_start[c]))
+            break;
+        if (word_is(v, i, neu))
+            return word_is(v, i + 1, guarded);
+    }
+    return true;
+}
+
+static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int depth)
+{
+    field_views *v = (field_views *)&s->fields[f->field]; /* the scratch's own: its refund cache is written */
+    const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
+    if (!v->present || !text || depth >= 8 || f->kind != FOUND_LITERAL ||
+        s->rs->literals[f->index].kind == LITERAL_RULE_TERM)
+        return false;
+    if (v->refund_epoch != s->epoch) { /* once per field and listing: most texts promise no refund */
+        v->refund_epoch = s->epoch;
+        /* a word every refund phrase below holds ("hoàn", "đền", "bồi", "trả", "refund"), found by its first letter */
+        static const char *const words[] = {"hoan", "den", "boi", "tra", "refund", NULL};
+        /* "đền tiền", "đền gấp", "bao đền", "1 đền 10": not "đen" (black), "đến" (to), "đèn" (lamp) */
+        static const char *const den_after[] = {"tien", "gap", NULL}, *const den_before[] = {"bao", "1", "mot", NULL};
+        v->has_refund = false;
+        for (size_t w = 0; w <= v->space_count && !v->has_refund; w++) {
+            size_t a = w == 0 ? 0 : v->spaces[w - 1] + 1;
+            char c = a < v->main.length ? v->main.text[a] : 0;
+            if (c == 'h' || c == 'd' || c == 'b' || c == 't' || c == 'r')
+                v->has_refund = word_is(v, w, words) &&
+                                (c != 'd' || word_is(v, w + 1, den_after) || (w > 0 && word_is(v, w - 1, den_before)));
+        }
+    }
+    if (!v->has_refund)
+        return false;
+    if (!accusation_cue(v, f)) /* every cue of the chain accuses: "siêu cấp hoặc hàng fake đều hoàn tiền" sells copies */
+        return false;
+    if (refund_after(v, text, f))
+        return true;
+    /* the next cue of a list ("hàng không auth hoặc hàng fake"): the refund may follow it; the chain shares it */
+    for (size_t j = f->word_end + 1; j < f->word_end + 8 && j < v->cue_capacity; j++)
+        for (uint32_t i = v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND; i = s->cue_next[i]) {
+            const found_hit *g = &s->found[i];
+            if (g == f || g->field != f->field || g->word_start <= f->word_end || g->start < f->end ||
+                s->rs->literals[g->index].kind == LITERAL_RULE_TERM)
+                continue;
+            if ((only_joiners(v, text, f->word_end + 1, g->word_start, f->end, g->start) ||
+                 goods_items_between(v, text, f->word_end + 1, g->word_start, f->end, g->start)) &&
+                guarantee_after(s, g, depth + 1))
+                return true;
+        }
     return false;
 }
 
@@ -1110,6 +1211,9 @@ static bool phrase_at(const normalized_text *t, size_t at, const char *phrase)
 {
     return phrase_at_n(t, at, phrase, strlen(phrase));
 }
+
+/* phrase_at for a string literal, its length known at compile time */
+#define LITERAL_AT(t, at, literal) phrase_at_n(t, at, literal, sizeof literal - 1)
 
 /* The title opens with an accessory's head noun: then any "cho" is a
  * compatibility word ("Cường lực camera cho Oppo A78 hay Velonix X9"). */
@@ -1183,9 +1287,12 @@ static bool compat_scoped(ruleset_scratch *s, const found_hit *f)
  * subject. Read from the title, folded; a rule fires on them only with
  * `intent: any`. */
 
-typedef enum listing_intent { INTENT_SALE = 0, INTENT_SERVICE, INTENT_NOTICE, INTENT_GUIDE, INTENT_BOOK } listing_intent;
+typedef enum listing_intent {
+    INTENT_SALE = 0, INTENT_SERVICE, INTENT_NOTICE, INTENT_GUIDE, INTENT_BOOK, INTENT_BUYING
+} listing_intent;
 
-static const char *const intent_names[] = {"a sale", "a service", "a notice", "a review or guide", "a book about it"};
+static const char *const intent_names[] = {"a sale", "a service", "a notice", "a review or guide", "a book about it",
+                                           "a buy-back (the poster buys)"};
 
 /* The original title holds U+1EED/U+1EEC (ử, Ử): "sửa" (repair), not "sữa" (milk). */
 static bool title_has_sua_repair(const char *title, size_t length)
@@ -1195,6 +1302,100 @@ static bool title_has_sua_repair(const char *title, size_t length)
             ((unsigned char)title[i + 2] == 0xAD || (unsigned char)title[i + 2] == 0xAC))
             return true;
     return false;
+}
+
+/* The marks of word `index` of the title read as "sua": 1 "sửa" (repair: ử, or u + horn + hook above), -1
+ * "sữa" (milk: ữ, or u + horn + tilde), 0 written bare or otherwise. */
+static int sua_marks(const field_views *v, const listing_facts *l, size_t index)
+{
+    size_t a, b;
+    if (!l->title || !view_word(v, index, &a, &b))
+        return 0;
+    const unsigned char *o = (const unsigned char *)l->title;
+    for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; i + 1 < to; i++) {
+        if (i + 2 < to && o[i] == 0xE1 && o[i + 1] == 0xBB && (o[i + 2] == 0xAD || o[i + 2] == 0xAC))
+            return 1; /* ử, Ử */
+        if (i + 2 < to && o[i] == 0xE1 && o[i + 1] == 0xBB && (o[i + 2] == 0xAF || o[i + 2] == 0xAE))
+            return -1; /* ữ, Ữ */
+        if (o[i] == 0xCC && o[i + 1] == 0x89)
+            return 1; /* combining hook above (NFD) */
+        if (o[i] == 0xCC && o[i + 1] == 0x83)
+            return -1; /* combining tilde (NFD) */
+    }
+    return 0;
+}
+
+/* Does the title sell too, after word w: "bán" written with its acute (not "bạn", "bàn"), or "bán kèm", "có bán",
+ * "bán thêm", "bán lại" in any writing ("Sửa máy hút bụi Dyson tại nhà, bán kèm máy Dyson V15 rep 1:1")? */
+static bool title_sells_after(const field_views *v, const listing_facts *l, size_t w)
+{
+    static const char *const ban[] = {"ban", NULL}, *const with[] = {"kem", "them", "lai", "si", "le", NULL},
+                             *const co[] = {"co", NULL};
+    for (size_t j = w + 1; j <= v->space_count; j++) {
+        size_t a, b;
+        if (!word_is(v, j, ban) || !view_word(v, j, &a, &b))
+            continue;
+        if (word_is(v, j + 1, with) || word_is(v, j - 1, co))
+            return true;
+        const unsigned char *o = (const unsigned char *)l->title;
+        for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; o && i + 1 < to; i++)
+            if ((o[i] == 0xC3 && (o[i + 1] == 0xA1 || o[i + 1] == 0x81)) || (o[i] == 0xCC && o[i + 1] == 0x81))
+                return true; /* á, Á, or a combining acute (NFD) */
+    }
+    return false;
+}
+
+/* "sửa" + something repaired ("sửa máy giặt", "nhận sửa tủ lạnh", "Sửa Máy Hút Bụi Dyson"), and buy-back posts
+ * ("thu mua điện thoại cũ", a title that opens with "thu cũ (đổi mới)"): the kind starting at title word w, or
+ * INTENT_SALE. Unmarked "sua" is also "sữa" (milk): a bag ("sữa túi") counts only as written "sửa". */
+static listing_intent repair_or_buying_at(const field_views *v, const listing_facts *l, size_t w, size_t at)
+{
+    const normalized_text *t = &v->main;
+    static const char *const sua[] = {"sua", NULL}, *const thu[] = {"thu", NULL};
+    /* tools and parts for repairs are goods ("bộ dụng cụ sửa đồng hồ", "linh kiện sửa máy giặt"); what was
+     * repaired is a sale's detail ("máy zin chưa sửa", "đã sửa main") */
+    static const char *const not_before_sua[] = {"cu", "nghe", "kien", "tung", "bo", "vit", "kit", "keo", "da", "chua",
+                                                 "khong", "ko", "kh", NULL};
+    if (word_is(v, w, sua) && !(w > 0 && word_is(v, w - 1, not_before_sua))) {
+#define P(p) {p, sizeof p - 1}
+        static const struct {
+            const char *text;
+            size_t length;
+        } repaired[] = {P("may"), P("tu lanh"), P("tu dong"), P("tu mat"), P("dieu hoa"), P("tivi"), P("ti vi"), P("tv"),
+                        P("dong ho"), P("dien thoai"), P("dt"), P("laptop"), P("macbook"), P("iphone"), P("ipad"), P("pc"),
+                        P("xe"), P("o to"), P("oto"), P("loa"), P("tai nghe"), P("noi com"), P("noi chien"), P("bep"),
+                        P("lo vi song"), P("lo nuong"), P("quat"), P("binh nong lanh"), P("man hinh"), P("camera"),
+                        P("giay"), P("dien nuoc"), P("ong nuoc"), {NULL, 0}};
+#undef P
+        int marks = sua_marks(v, l, w);
+        size_t next = at + 4;
+        if (marks >= 0 && next < t->length) {
+            bool repair = marks > 0 && (LITERAL_AT(t, next, "tui") || LITERAL_AT(t, next, "balo") ||
+                                        LITERAL_AT(t, next, "vali"));
+            for (size_t i = 0; repaired[i].text && !repair; i++) /* whole words: "xe", not "xem" */
+                repair = repaired[i].text[0] == t->text[next] && phrase_at_n(t, next, repaired[i].text, repaired[i].length);
+            if (repair && !title_sells_after(v, l, w))
+                return INTENT_SERVICE;
+        }
+        return INTENT_SALE;
+    }
+    if (!word_is(v, w, thu))
+        return INTENT_SALE;
+    /* "thu cũ đổi mới", "thu cũ lên đời" opening the title: a trade-in service; after a name it is a sale's offer */
+    if (w == 0 && LITERAL_AT(t, at, "thu cu"))
+        return title_sells_after(v, l, w) ? INTENT_SALE : INTENT_BUYING;
+    if (!LITERAL_AT(t, at, "thu mua"))
+        return INTENT_SALE;
+    /* "hàng thu mua", "can thu mua" (collected goods, refilled cans); "thu mua tại/ở/tận vườn/trực tiếp/từ"
+     * (sourcing: where the seller got the goods); "thu mua (và) bán" (a trader that sells too) */
+    static const char *const goods[] = {"hang", "vo", "can", "chai", "lon", "duoc", "da", "do", "gia", NULL};
+    static const char *const sourcing[] = {"tai", "o", "tan", "truc", "tu", "ban", "va", NULL}, *const noi[] = {"noi", NULL};
+    size_t a, b;
+    if ((w > 0 && word_is(v, w - 1, goods)) || !view_word(v, w + 2, &a, &b))
+        return INTENT_SALE;
+    if (word_is(v, w + 2, sourcing) && !(LITERAL_AT(t, a, "tan") && word_is(v, w + 3, noi))) /* "thu mua tận nơi" buys */
+        return INTENT_SALE;
+    return title_sells_after(v, l, w) ? INTENT_SALE : INTENT_BUYING;
 }
 
 /* The cue phrases, folded, each with its kind; read word by word (a phrase
@@ -1303,6 +1504,17 @@ static listing_intent detect_intent(ruleset_scratch *s)
                 s->intent_at = (uint32_t)at;
             }
         }
+        /* "sua" or "thu" as a word: the few titles with them are read further */
+        if (s->intent == INTENT_SALE && (first == 's' || first == 't') && at + 3 <= t->length &&
+            (at + 3 == t->length || t->text[at + 3] == ' ') &&
+            ((first == 's' && t->text[at + 1] == 'u' && t->text[at + 2] == 'a') ||
+             (first == 't' && t->text[at + 1] == 'h' && t->text[at + 2] == 'u'))) {
+            listing_intent kind = repair_or_buying_at(v, l, w, at);
+            if (kind != INTENT_SALE) {
+                s->intent = kind;
+                s->intent_at = (uint32_t)at;
+            }
+        }
     }
     return (listing_intent)s->intent;
 }
@@ -1328,7 +1540,7 @@ static bool intent_excludes(ruleset_scratch *s, uint32_t index, const compiled_r
             return false;
     }
     if (r->source->kind == RULE_KIND_COPYRIGHT)
-        return *intent == INTENT_NOTICE || *intent == INTENT_GUIDE;
+        return *intent == INTENT_NOTICE || *intent == INTENT_GUIDE || *intent == INTENT_BUYING;
     return true;
 }
 
@@ -1504,7 +1716,20 @@ static void read_label_claims(ruleset_scratch *s, const char *label)
 /* Does claim c pass the condition's tests? Writes what was compared into out. */
 static bool claim_counts(const condition *c, const compiled_rule *r, const label_claim *claim, char *out, size_t size)
 {
-    bool tests = c->label_above_rated || c->label_above || c->label_low;
+    bool tests = c->label_above_rated || c->label_above || c->label_low || c->label_provincial_low ||
+                 c->label_national_low;
+    /* a level its council cannot give: "5 sao cấp tỉnh" (provincial: [3, 4]) */
+    int scope_low = claim->scope == LABEL_SCOPE_PROVINCIAL ? c->label_provincial_low
+                    : claim->scope == LABEL_SCOPE_NATIONAL ? c->label_national_low
+                                                           : 0;
+    int scope_high = claim->scope == LABEL_SCOPE_PROVINCIAL ? c->label_provincial_high
+                     : claim->scope == LABEL_SCOPE_NATIONAL ? c->label_national_high
+                                                            : 0;
+    if (scope_low && (claim->low < scope_low || claim->high > scope_high)) {
+        int level = claim->high > scope_high ? claim->high : claim->low;
+        snprintf(out, size, "%d %s outside %d-%d", level, label_scope_name(claim->scope), scope_low, scope_high);
+        return true;
+    }
     if (c->label_low && (claim->low < c->label_low || claim->high > c->label_high)) {
         int level = claim->high > c->label_high ? claim->high : claim->low;
         snprintf(out, size, "%d outside %d-%d", level, c->label_low, c->label_high);
@@ -1542,8 +1767,9 @@ static bool label_claim_holds(ruleset_scratch *s, uint32_t rule_index, const con
             char registered[32] = "";
             if (r->source->rated_level)
                 snprintf(registered, sizeof registered, ", registered %d", r->source->rated_level);
-            ruleset_trace(s, depth, "label_claim %s: \"%.*s\" in the %s claims %d%s => %s%s", c->text, shown,
-                          text + claim->start, f == FIELD_TITLE ? "title" : "description", claim->high, registered,
+            ruleset_trace(s, depth, "label_claim %s: \"%.*s\" in the %s claims %d%s%s%s => %s%s", c->text, shown,
+                          text + claim->start, f == FIELD_TITLE ? "title" : "description", claim->high,
+                          claim->scope ? " " : "", label_scope_name(claim->scope), registered,
                           result ? "true: " : "false (not above, not outside)", result ? compared : "");
             if (result) {
                 signal->type = SIGNAL_LABEL_CLAIM;
@@ -1555,6 +1781,12 @@ static bool label_claim_holds(ruleset_scratch *s, uint32_t rule_index, const con
                 signal->claimed = claim->high;
                 signal->rated = r->source->rated_level;
                 snprintf(signal->claim, sizeof signal->claim, "%s", compared);
+                if (strstr(compared, " provincial ") || strstr(compared, " national ")) {
+                    bool provincial = claim->scope == LABEL_SCOPE_PROVINCIAL;
+                    signal->scope = label_scope_name(claim->scope);
+                    signal->scope_low = provincial ? c->label_provincial_low : c->label_national_low;
+                    signal->scope_high = provincial ? c->label_provincial_high : c->label_national_high;
+                }
             }
         }
     }
@@ -1600,7 +1832,10 @@ static const char *const origin_cues[] = {
     "trong tai", "trong o", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
     "thu mua tai", "dong goi tai", "dong goi o", "dong chai tai", "dong hop tai", "dong tui tai", "xay xat tai",
     "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nau tai", "chung cat tai", "nhap khau tu", "nhap khau", "nhap tu",
-    "nhap ve tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin", "grown in", "packed in", "product of",
+    "nhap ve tu", "nhap hang tu", "lay tu", "lay hang tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin",
+    "grown in", "packed in", "product of",
+    /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below) */
+    "nhap ve",
     "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
     "hang han quoc", "hang nhat ban", "hang nhat", "hang dai loan", "hang china"};
 #define ORIGIN_CUE_COUNT (sizeof origin_cues / sizeof *origin_cues)
@@ -1645,6 +1880,57 @@ static bool cue_starts_at(const ruleset_scratch *s, uint32_t field, size_t at)
     return false;
 }
 
+#define MAX_PLACE_WORDS_BEFORE 4
+
+/* "PLACE nhập về" (imported from PLACE): the nearest place the gazetteer knows in the last words before the cue
+ * (at most 4, same clause, not past another cue), not after a shop's location ("shop ở Hà Nội nhập về" says
+ * where the shop is) nor a destination ("giao", "cho"). */
+static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
+{
+    const field_views *v = &s->fields[cue->field];
+    const char *text = field_text(s, cue->field);
+    if (!cue->start || !v->present)
+        return;
+    size_t lo = 0, hi = v->space_count; /* the cue's word: how many spaces come before it */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->spaces[mid] < cue->start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t cue_word = lo;
+    static const char *const location[] = {"o", "tai", "shop", "tiem", "cua", "cho", "giao", "khach", "ve", NULL};
+    for (size_t k = 1; k <= MAX_PLACE_WORDS_BEFORE && k <= cue_word; k++) {
+        size_t a, b, first = cue_word - k;
+        if (!view_word(v, first, &a, &b) || clause_break(text, v->main.source_end[b - 1],
+                                                         v->main.source_start[cue->start]))
+            return;
+        for (size_t i = 0; i < s->cue_hit_count; i++)
+            if (s->cue_hits[i].field == cue->field && s->cue_hits[i].end > a && s->cue_hits[i].end <= cue->start - 1 &&
+                s->cue_hits[i].start < cue->start && strncmp(origin_cues[s->cue_hits[i].cue], "hang ", 5))
+                return; /* past another statement's cue */
+        size_t end = cue->start - 1; /* the space before the cue */
+        if (end <= a || end - a > MAX_PLACE_BYTES)
+            return;
+        const char *province = province_of_normalized(s->rs->provinces, v->main.text + a, end - a);
+        if (!strcmp(province, PROVINCE_UNKNOWN))
+            continue;
+        if (first > 0 && word_is(v, first - 1, location))
+            return;
+        /* the place as named: words after the name dropped ("Sơn La mới nhập về" states "Sơn La") */
+        for (size_t shorter = end; shorter > a;) {
+            while (shorter > a && v->main.text[shorter - 1] != ' ')
+                shorter--;
+            if (shorter <= a + 1 || strcmp(province_of_normalized(s->rs->provinces, v->main.text + a, shorter - 1 - a), province))
+                break;
+            end = --shorter;
+        }
+        add_statement(s, cue->field, a, end, province);
+        return;
+    }
+}
+
 /* The origin statements of the listing, for every rule (the region is
  * compared per rule): read once, when a rule first asks, from the cue hits
  * the automaton found. */
@@ -1663,6 +1949,10 @@ static void read_statements(ruleset_scratch *s)
             continue;
         if (!strncmp(origin_cues[cue->cue], "hang ", 5)) { /* "hàng Trung Quốc": the place is the cue's last words */
             add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
+            continue;
+        }
+        if (!strcmp(origin_cues[cue->cue], "nhap ve")) {
+            read_place_before(s, cue);
             continue;
         }
         if (cue->end + 1 >= v->main.length)
@@ -1869,10 +2159,13 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
                     near = true;
                     break;
                 }
-                uint32_t distance = f->word_start > h->word_end   ? f->word_start - h->word_end
-                                    : h->word_start > f->word_end ? h->word_start - f->word_end
-                                                                  : 0;
-                near = distance <= (uint32_t)c->near;
+                /* the list term after the hit, before it, or over it (0 words: allowed on either side) */
+                if (f->word_start > h->word_end)
+                    near = c->near_after >= 0 && f->word_start - h->word_end <= (uint32_t)c->near_after;
+                else if (h->word_start > f->word_end)
+                    near = c->near_before >= 0 && h->word_start - f->word_end <= (uint32_t)c->near_before;
+                else
+                    near = true;
             }
             if (near) {
                 result = true;
@@ -1885,7 +2178,16 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
                 signal.end = f->end;
             }
         }
-        if (c->near >= 0)
+        if (c->near >= 0 && c->near_before != c->near_after) {
+            char window[64];
+            if (c->near_before < 0 || c->near_after < 0)
+                snprintf(window, sizeof window, "%d words %s", c->near, c->near_before < 0 ? "after" : "before");
+            else
+                snprintf(window, sizeof window, "%d words before or %d after", c->near_before, c->near_after);
+            ruleset_trace(s, depth, "list %s within %s a hit => %s%s%s", c->text, window, result ? "true (\"" : "false",
+                          result ? signal.term : "", result ? "\")" : "");
+        }
+        else if (c->near >= 0)
             ruleset_trace(s, depth, "list %s within %d words of a hit => %s%s%s", c->text, c->near, result ? "true (\"" : "false",
                   result ? signal.term : "", result ? "\")" : "");
         else
@@ -2100,9 +2402,11 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
         memset(s->slot_epoch, 0, FOUND_SLOTS * sizeof *s->slot_epoch);
         if (s->phrase_epoch)
             memset(s->phrase_epoch, 0, rs->phrase_count * sizeof *s->phrase_epoch);
-        for (int f = 0; f < 2; f++)
+        for (int f = 0; f < 2; f++) {
             if (s->fields[f].cue_epoch)
                 memset(s->fields[f].cue_epoch, 0, s->fields[f].cue_capacity * sizeof *s->fields[f].cue_epoch);
+            s->fields[f].refund_epoch = 0;
+        }
         s->epoch = 1;
         s->claims_epoch = 0;
     }

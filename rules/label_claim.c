@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define WINDOW_BEFORE 10
-#define WINDOW_AFTER 8
+#define WINDOW_AFTER 10
 #define WINDOW_TOKENS 64
 #define TOKEN_BYTES 24
 
@@ -37,6 +37,11 @@ const char *label_claim_kind_name(label_claim_kind kind)
 {
     static const char *const names[] = {"claim", "not rated", "programme", "shelf", "fair", "other stars", "no level"};
     return (unsigned)kind <= LABEL_MENTION_NO_LEVEL ? names[kind] : "?";
+}
+
+const char *label_scope_name(label_scope scope)
+{
+    return scope == LABEL_SCOPE_PROVINCIAL ? "provincial" : scope == LABEL_SCOPE_NATIONAL ? "national" : "";
 }
 
 /* ---- the window ----------------------------------------------------------- */
@@ -325,6 +330,48 @@ static bool levels_backward(const window *w, size_t m, levels *lv)
     return true;
 }
 
+static bool other_stars_before(const window *w, size_t first);
+
+/* A scope qualifier at token i ("cấp tỉnh", "cấp quốc gia", "trung ương"): its scope, and its length in *n. */
+static label_scope scope_at(const window *w, size_t i, size_t *n)
+{
+    static const struct {
+        const char *words[3];
+        label_scope scope;
+    } qualifiers[] = {
+        {{"cap", "tinh", NULL}, LABEL_SCOPE_PROVINCIAL},     {{"cap", "thanh", "pho"}, LABEL_SCOPE_PROVINCIAL},
+        {{"cap", "tp", NULL}, LABEL_SCOPE_PROVINCIAL},       {{"cap", "quoc", "gia"}, LABEL_SCOPE_NATIONAL},
+        {{"quoc", "gia", NULL}, LABEL_SCOPE_NATIONAL},       {{"cap", "trung", "uong"}, LABEL_SCOPE_NATIONAL},
+        {{"trung", "uong", NULL}, LABEL_SCOPE_NATIONAL},     {{"cap", "tw", NULL}, LABEL_SCOPE_NATIONAL},
+    };
+    *n = 0;
+    if (i >= w->n || w->t[i].type != TOK_WORD || (w->t[i].text[0] != 'c' && w->t[i].text[0] != 'q' &&
+                                                  w->t[i].text[0] != 't'))
+        return LABEL_SCOPE_NONE; /* every qualifier starts with "cap", "quoc" or "trung" */
+    for (size_t q = 0; q < sizeof qualifiers / sizeof *qualifiers; q++) {
+        size_t k = 0;
+        while (k < 3 && qualifiers[q].words[k] && word_is(w, i + k, qualifiers[q].words[k]))
+            k++;
+        if (k == 3 || (k > 0 && !qualifiers[q].words[k])) {
+            *n = k;
+            return qualifiers[q].scope;
+        }
+    }
+    *n = 0;
+    return LABEL_SCOPE_NONE;
+}
+
+/* The qualifier right after token i, across one clause mark ("OCOP 4 sao (cấp tỉnh)"). */
+static label_scope scope_after(const window *w, size_t i)
+{
+    size_t n, j = i + 1;
+    if (j < w->n && w->t[j].type == TOK_STARS)
+        j++;
+    if (j < w->n && w->t[j].type == TOK_BREAK)
+        j++;
+    return scope_at(w, j, &n);
+}
+
 static bool counter_word(const window *w, size_t i)
 {
     /* "OCOP 3 tầng" is a three-tier shelf: a number with a counter or unit after it is a quantity */
@@ -453,13 +500,25 @@ size_t label_claim_scan(const normalized_text *view, const char *original, size_
         c->start = L < w.n ? w.t[L].os : view->source_start[a];
         c->end = L < w.n ? w.t[L].oe : view->source_end[b - 1];
         c->kind = LABEL_MENTION_NO_LEVEL;
-        levels fwd = {0}, back = {0}, *lv = NULL;
+        levels fwd = {0}, back = {0}, far = {0}, *lv = NULL;
+        label_scope scope = LABEL_SCOPE_NONE;
         if (L < w.n) {
-            /* forward: the label, at most three linking words ("đạt", "chuẩn", "hạng"), the levels */
+            /* forward: the label, at most three linking words ("đạt", "chuẩn", "hạng") or a scope qualifier
+             * ("OCOP cấp tỉnh 4 sao"), the levels */
             static const char *const links[] = {"dat", "chuan", "hang", "xep", "la", "cap", "tieu", NULL};
-            size_t i = L + 1;
-            for (int k = 0; k < 3 && word_in(&w, i, links); k++)
-                i++;
+            size_t i = L + 1, n;
+            label_scope before_level = LABEL_SCOPE_NONE; /* counts only for a forward claim */
+            for (int k = 0; k < 3; k++) {
+                label_scope qualifier = scope_at(&w, i, &n);
+                if (qualifier != LABEL_SCOPE_NONE) {
+                    before_level = qualifier;
+                    i += n;
+                } else if (word_in(&w, i, links)) {
+                    i++;
+                } else {
+                    break;
+                }
+            }
             bool forward = levels_forward(&w, i, &fwd);
             /* backward: the levels and their star word, at most one linking word, the label ("4 sao OCOP") */
             size_t m = L > 0 ? L - 1 : 0;
@@ -472,10 +531,26 @@ size_t label_claim_scan(const normalized_text *view, const char *original, size_
                 lv = &back;
             else if (forward && !counter_word(&w, fwd.last + 1))
                 lv = &fwd;
+            if (lv == &fwd)
+                scope = before_level;
+            if (lv && scope == LABEL_SCOPE_NONE) /* "OCOP 5 sao cấp quốc gia", "5 sao OCOP cấp tỉnh" */
+                scope = scope_after(&w, lv == &back ? L : lv->last);
+            /* further on in the clause, a level with its star word and a qualifier reads as this label's: "OCOP
+             * của HTX Tân Cương đạt 3 sao cấp tỉnh" (stars rated by a council are the label's) */
+            for (size_t j = L + 1; !lv && j < w.n && j <= L + 8 && w.t[j].type != TOK_BREAK; j++) {
+                label_scope qualifier;
+                if (levels_forward(&w, j, &far) && far.marker &&
+                    (qualifier = scope_after(&w, far.last)) != LABEL_SCOPE_NONE &&
+                    !other_stars_before(&w, j)) {
+                    lv = &far;
+                    scope = qualifier;
+                }
+            }
         }
         if (lv) {
             size_t first = lv == &back ? lv->first : L, last = lv == &back ? L : lv->last;
             c->kind = LABEL_CLAIM;
+            c->scope = scope;
             c->low = lv->low;
             c->high = lv->high;
             c->levels = lv->mask;

@@ -31,8 +31,16 @@ typedef enum label_claim_kind {
     LABEL_MENTION_NO_LEVEL      /* the label with no level next to it */
 } label_claim_kind;
 
+/* The council a claim says rated it: "3 sao cấp tỉnh", "5 sao cấp quốc gia" / "cấp trung ương". */
+typedef enum label_scope {
+    LABEL_SCOPE_NONE = 0,       /* not said */
+    LABEL_SCOPE_PROVINCIAL,     /* "cấp tỉnh", "cấp thành phố" */
+    LABEL_SCOPE_NATIONAL        /* "cấp quốc gia", "quốc gia", "cấp trung ương", "trung ương", "cấp TW" */
+} label_scope;
+
 typedef struct label_claim {
     label_claim_kind kind;
+    label_scope scope;          /* the qualifier next to the level or the label, if any */
     int low, high;              /* the lowest and highest level named (a single level: low == high) */
     uint32_t levels;            /* bit N set: level N named (1..LABEL_LEVEL_MAX); a range sets every level in it */
     uint32_t start, end;        /* byte span in the original text: the label and its level */
@@ -50,5 +58,8 @@ size_t label_claim_scan(const normalized_text *view, const char *original, size_
 
 /* "claim", "not rated", "programme", "shelf", "fair", "other stars", "no level": for traces. */
 const char *label_claim_kind_name(label_claim_kind kind);
+
+/* "", "provincial", "national": for traces and signals. */
+const char *label_scope_name(label_scope scope);
 
 #endif

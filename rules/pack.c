@@ -199,23 +199,35 @@ static void parse_label_claim(loader *ld, yaml_node_t *node, const rule *r, cond
             } else {
                 yaml_walk_int(&ld->w, value, "above", 1, LABEL_LEVEL_MAX, &c->label_above);
             }
-        } else if (!strcmp(k, "outside")) {
+        } else if (!strcmp(k, "outside") || !strcmp(k, "provincial") || !strcmp(k, "national")) {
+            /* outside: the valid levels; provincial / national: the levels a claim said to be rated at that
+             * level of council can hold ("5 sao cấp tỉnh" is outside provincial: [3, 4]) */
             int range[2] = {0, 0};
             size_t n = value->type == YAML_SEQUENCE_NODE
                            ? (size_t)(value->data.sequence.items.top - value->data.sequence.items.start) : 0;
             if (n != 2) {
-                yaml_walk_error(&ld->w, value, "outside is a range [LOW, HIGH] of valid levels, such as [3, 5]");
+                yaml_walk_error(&ld->w, value, "%s is a range [LOW, HIGH] of valid levels, such as %s", k,
+                                k[0] == 'o' ? "[3, 5]" : k[0] == 'p' ? "[3, 4]" : "[5, 5]");
                 continue;
             }
             for (size_t i = 0; i < 2; i++)
-                yaml_walk_int(&ld->w, yaml_walk_node(&ld->w, value->data.sequence.items.start[i]), "outside", 1, LABEL_LEVEL_MAX,
+                yaml_walk_int(&ld->w, yaml_walk_node(&ld->w, value->data.sequence.items.start[i]), k, 1, LABEL_LEVEL_MAX,
                               &range[i]);
             if (range[0] && range[1] && range[0] > range[1])
-                yaml_walk_error(&ld->w, value, "outside: [%d, %d] is empty (LOW above HIGH)", range[0], range[1]);
-            c->label_low = range[0];
-            c->label_high = range[1];
+                yaml_walk_error(&ld->w, value, "%s: [%d, %d] is empty (LOW above HIGH)", k, range[0], range[1]);
+            if (k[0] == 'o') {
+                c->label_low = range[0];
+                c->label_high = range[1];
+            } else if (k[0] == 'p') {
+                c->label_provincial_low = (int8_t)range[0];
+                c->label_provincial_high = (int8_t)range[1];
+            } else {
+                c->label_national_low = (int8_t)range[0];
+                c->label_national_high = (int8_t)range[1];
+            }
         } else {
-            yaml_walk_error(&ld->w, key, "unknown field '%s' in label_claim (known: label, above, outside)", k);
+            yaml_walk_error(&ld->w, key, "unknown field '%s' in label_claim (known: label, above, outside, provincial, "
+                                         "national)", k);
         }
     }
     if (!c->text && !(c->text = arena_strdup(ld->arena, "ocop")))
@@ -239,8 +251,9 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
     }
     c->at = yaml_position(node);
     c->near = -1;
+    c->near_before = c->near_after = -1;
     c->compiled = -1;
-    yaml_node_t *near_node = NULL;
+    yaml_node_t *near_node = NULL, *before_node = NULL, *after_node = NULL;
     int kinds = 0;
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
         yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
@@ -251,6 +264,10 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
         }
         if (!strcmp(name, "near")) {
             near_node = value;
+            continue;
+        }
+        if (!strcmp(name, "near_before") || !strcmp(name, "near_after")) {
+            *(name[5] == 'b' ? &before_node : &after_node) = value;
             continue;
         }
         if (++kinds > 1) {
@@ -349,8 +366,26 @@ static condition *parse_condition(loader *ld, yaml_node_t *node, const pack *p, 
     if (near_node) {
         if (c->type != CONDITION_LIST)
             yaml_walk_error(&ld->w, near_node, "'near' goes with 'list' only");
-        else
-            yaml_walk_int(&ld->w, near_node, "near", 0, 1000, &c->near);
+        else if (yaml_walk_int(&ld->w, near_node, "near", 0, 1000, &c->near))
+            c->near_before = c->near_after = (int16_t)c->near;
+    }
+    /* near_before / near_after: a window on one side of the hit (docs/rules.md, "Conditions"); both: asymmetric */
+    yaml_node_t *sides[2] = {before_node, after_node};
+    for (int k = 0; k < 2; k++) {
+        const char *what = k ? "near_after" : "near_before";
+        int words = -1;
+        if (!sides[k])
+            continue;
+        if (c->type != CONDITION_LIST) {
+            yaml_walk_error(&ld->w, sides[k], "'%s' goes with 'list' only", what);
+        } else if (near_node) {
+            yaml_walk_error(&ld->w, sides[k], "'%s' and 'near' together: write near (both sides) or near_before "
+                                              "and/or near_after", what);
+        } else if (yaml_walk_int(&ld->w, sides[k], what, 0, 1000, &words)) {
+            *(k ? &c->near_after : &c->near_before) = (int16_t)words;
+            if (words > c->near)
+                c->near = words;
+        }
     }
     return c;
 }

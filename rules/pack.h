@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rules/base/arena.h"
 #include "rules/base/diagnostics.h"
@@ -44,7 +45,11 @@ typedef struct condition {
     hashtag_mode hashtags;         /* hashtags: only, some, none */
     position at;
     position text_at;
-    int near;                      /* list: max word distance to a hit, -1 = anywhere */
+    int near;                      /* list: max word distance to a hit, -1 = anywhere (the larger side) */
+    int16_t near_before, near_after; /* list: the window on each side of a hit (the list term before / after it);
+                                      * -1: that side not allowed; both -1 with near -1: anywhere */
+    /* label_claim: the levels a claim qualified as provincial / national can hold ([0, 0]: not given) */
+    int8_t label_provincial_low, label_provincial_high, label_national_low, label_national_high;
     int compiled;                  /* index the compiler assigns (list, term, regex); -1 before */
     /* label_claim: the label word (text, folded ASCII) and the tests; a claim counts when any test given holds */
     int label_above;               /* above: N (0: not given) */

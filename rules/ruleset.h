@@ -113,7 +113,9 @@ typedef struct match_signal {
     /* SIGNAL_LABEL_CLAIM (docs/rules.md, "Rated labels: claims and mentions"); term is the label word */
     int claimed;                   /* the level claimed (the highest of a range or list) */
     int rated;                     /* the rule's rated_level, 0 when it has none */
-    char claim[32];                /* what was compared: "5 > 4", "6 outside 3-5", "4" */
+    char claim[32];                /* what was compared: "5 > 4", "6 outside 3-5", "4", "5 provincial outside 3-4" */
+    const char *scope;             /* "provincial" / "national" when the claim named its council and that decided */
+    int scope_low, scope_high;     /* ... the levels that council gives */
     /* SIGNAL_STATED_ORIGIN (docs/rules.md, "Stated origin"); the span is the place as written */
     char place[64];                /* the place stated, as written (cut at a character boundary) */
     const char *province;          /* its province after the 2025 merger, "abroad", or NULL */

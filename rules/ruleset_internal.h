@@ -169,6 +169,8 @@ typedef struct field_views {
      * a word's first and last valid while its cue_epoch is this listing's */
     uint32_t *cue_first, *cue_last, *cue_epoch;
     size_t cue_capacity;
+    uint32_t refund_epoch;       /* has_refund valid while this is the listing's epoch */
+    bool has_refund;             /* the main view has a refund word (negation's guarantees after a cue) */
     normalized_text abbrev, tags;  /* chat abbreviations expanded; #tags split (rules/text/abbrev.h) */
     hashtag_spans tag_spans;
     size_t tag_variants_from;      /* where the tags view's one-space variants start */

@@ -224,6 +224,57 @@ Test(intent, services_notices_guides_and_books_before_the_brand_are_not_sales)
           {.title = "Dịch vụ check authentic giày Nike rep 1:1", .fires = true});
 }
 
+/* docs/rules.md, "Intent": "sửa" + what is repaired, and buy-back posts */
+Test(intent, repairs_of_a_device_and_buy_back_posts_are_not_sales)
+{
+    static const char samsung_rule[] = "  - id: tm.samsung\n"
+                                       "    kind: trademark\n"
+                                       "    name: Samsung\n"
+                                       "    terms: [\"samsung\", \"vinamilk\", \"mirado\"]\n"
+                                       "    reference_price: 1000000\n"
+                                       "    flag: {any: [{list: slang}, {price_below: 0.3}]}\n";
+    CHECK(samsung_rule,
+          {.title = "Sửa máy giặt Samsung tại nhà Hà Nội", .price = 150000, .fires = false},
+          {.title = "Nhận sửa tủ lạnh Samsung, LG lấy liền", .price = 100000, .fires = false},
+          {.title = "Chuyên sửa điện thoại Samsung thay màn hình", .price = 200000, .fires = false},
+          {.title = "sua may giat samsung tai nha", .price = 150000, .fires = false},
+          {.title = "Tiệm sửa túi, sửa ví Samsung da", .price = 150000, .fires = false},
+          /* NFD: u + horn + hook above */
+          {.title = "Su\xcc\x9b\xcc\x89" "a ti vi Samsung tại nhà", .price = 150000, .fires = false},
+          {.title = "Thu mua điện thoại Samsung cũ giá cao", .fires = false},
+          {.title = "thu mua dong ho mirado cu gia cao", .fires = false},
+          {.title = "Thu mua tận nơi điện thoại Samsung hư hỏng", .fires = false},
+          {.title = "Thu cũ đổi mới điện thoại Samsung, trợ giá lên đời", .price = 200000, .fires = false},
+          /* milk, "sửa" in another sense, tools and parts, a repaired phone on sale: sales */
+          {.title = "Sữa túi Vinamilk hàng fake giá rẻ", .fires = true},
+          {.title = "Sữa máy Vinamilk hàng fake", .fires = true},
+          {.title = "sua tui vinamilk hang fake", .fires = true},
+          {.title = "Sửa giá! Đồng hồ Mirado hàng fake giá rẻ", .fires = true},
+          {.title = "Bộ dụng cụ sửa điện thoại Samsung siêu cấp", .fires = true},
+          {.title = "Linh kiện sửa máy giặt Samsung", .price = 100000, .fires = true},
+          {.title = "Samsung S23 chưa sửa máy, hàng fake", .fires = true},
+          /* buying words that say where goods were sourced, or a trader that sells: sales */
+          {.title = "Đồng hồ Mirado Classic - thu cũ đổi mới, hàng fake giá rẻ", .fires = true},
+          {.title = "Thu mua tại xưởng, đồng hồ Mirado siêu cấp", .fires = true},
+          {.title = "Thu mua trực tiếp từ xưởng Mirado siêu cấp", .fires = true},
+          {.title = "Thu mua bán điện thoại Samsung hàng fake", .fires = true},
+          {.title = "Hàng thu mua, Samsung S23 siêu cấp", .fires = true},
+          /* a repair or buy-back post that sells too is a sale */
+          {.title = "Sửa máy giặt Samsung tại nhà, bán kèm máy Samsung hàng fake", .fires = true},
+          {.title = "sua may giat samsung tai nha, ban kem may samsung hang fake", .fires = true},
+          {.title = "Thu mua và bán điện thoại Samsung siêu cấp", .fires = true},
+          {.title = "Thu mua điện thoại Samsung cũ, có bán máy siêu cấp", .fires = true},
+          {.title = "Thu mua điện thoại Samsung cũ giá cao cho bạn, kể cả hàng fake", .fires = false});
+    /* copyright rules fire on services, not on buy-back posts */
+    CHECK("  - id: cr.sach\n"
+          "    kind: copyright\n"
+          "    name: Sách Toán 5\n"
+          "    terms: [\"toán 5\"]\n"
+          "    flag: {list: slang}\n",
+          {.title = "Thu mua sách Toán 5 cũ, kể cả hàng fake", .fires = false},
+          {.title = "Nhận sửa sách Toán 5 hàng fake", .fires = true});
+}
+
 /* docs/rules.md, "Accessories and compatibility" */
 Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_maker)
 {
@@ -293,6 +344,63 @@ Test(compatibility, a_listed_compatibility_cue_after_the_brand_is_no_exception)
           {.title = "Dành cho Zorvik Court: lót hàng fake", .fires = false},
           {.title = "Zorvik ốp lưng hàng fake", .fires = false},
           {.title = "Dây đeo dành cho túi Kavessi hàng fake", .fires = false});
+}
+
+/* docs/rules.md, "Conditions": near_before / near_after read one side of the
+ * hit only ("so sánh với X" before the brand, "ghép" after the name). */
+Test(conditions, near_before_and_near_after_read_one_side_of_the_hit)
+{
+    CHECK("  - id: pv.st25\n"
+          "    kind: plant_variety\n"
+          "    name: ST25\n"
+          "    terms: [\"st25\"]\n"
+          "    flag: {list: seed, near_after: 2}\n"
+          "  - id: tm.velonix\n"
+          "    kind: trademark\n"
+          "    name: Velonix\n"
+          "    terms: [\"velonix\"]\n"
+          "    flag: {list: slang}\n"
+          "    unless: [{list: accessory, near_before: 3}]\n",
+          {.title = "Gạo ST25 lúa giống", .fires = true},
+          {.title = "Gạo ST25 là lúa giống", .fires = true},
+          {.title = "Lúa giống ST25 thu mua", .fires = false},
+          {.title = "Gạo ST25 hạt dài thơm dẻo lúa giống", .fires = false},
+          {.title = "Ốp lưng Velonix X9 hàng fake", .fires = false},
+          {.title = "Velonix X9 hàng fake tặng ốp lưng", .fires = true},
+          {.title = "Velonix X9 ốp lưng hàng fake", .fires = true});
+    /* both sides, of different widths; near: N is both at N, as before */
+    CHECK("  - id: pv.st25\n"
+          "    kind: plant_variety\n"
+          "    name: ST25\n"
+          "    terms: [\"st25\"]\n"
+          "    flag: {list: seed, near_before: 1, near_after: 3}\n"
+          "  - id: pv.st24\n"
+          "    kind: plant_variety\n"
+          "    name: ST24\n"
+          "    terms: [\"st24\"]\n"
+          "    flag: {list: seed, near: 2}\n",
+          {.title = "Lúa giống ST25", .fires = true},
+          {.title = "Lúa giống loại ST25", .fires = false},
+          {.title = "ST25 bao 10kg lúa giống", .fires = true},
+          {.title = "ST25 bao 10kg hàng mới lúa giống", .fires = false},
+          {.title = "Lúa giống loại ST24", .fires = true},
+          {.title = "ST24 bao lúa giống", .fires = true},
+          {.title = "ST24 bao 10kg lúa giống", .fires = false});
+    /* rules explain names the side */
+    ruleset *rs = compile_ok("  - id: pv.st25\n    kind: plant_variety\n    name: ST25\n    terms: [\"st25\"]\n"
+                             "    flag: {list: seed, near_after: 2}\n");
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    const char *title = "Lúa giống ST25";
+    listing_facts l = {.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title)};
+    bytebuf out;
+    bytebuf_init(&out, 0);
+    cr_assert_eq(ruleset_explain(rs, s, &l, &out), 0);
+    bytebuf_append_char(&out, '\0');
+    cr_expect(strstr(out.data, "list seed within 2 words after a hit => false"), "%s", out.data);
+    bytebuf_free(&out);
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
 }
 
 /* docs/rules.md, "Joined letters": one repeated separator */
@@ -451,6 +559,35 @@ Test(negation, a_cue_inside_a_longer_one_shares_its_fate_and_guarantees_are_no_s
           {.title = "Giày Nike, nếu bạn cần hàng fake giá rẻ inbox", .fires = true},
           {.title = "Giày Nike hàng fake, phát hiện sai hoàn tiền", .fires = true},
           {.title = "Giày Nike không chính hãng, giá rẻ", .fires = true});
+}
+
+/* docs/rules.md, "Negation and disclaimers": a refund promised after the cue list */
+Test(negation, a_refund_after_an_accusing_cue_list_is_a_guarantee)
+{
+    CHECK("  - id: tm.nike\n"
+          "    kind: trademark\n"
+          "    name: Nike\n"
+          "    terms: [\"nike\"]\n"
+          "    flag:\n"
+          "      any:\n"
+          "        - list: slang\n"
+          "        - term: \"fake\"\n"
+          "        - term: \"hàng giả\"\n"
+          "        - term: \"không auth\"\n",
+          {.title = "Giày Nike chính hãng. Hàng không auth hoặc hàng fake đều hoàn tiền", .fires = false},
+          {.title = "giay nike chinh hang. hang khong auth hoac hang fake deu hoan tien", .fires = false},
+          {.title = "Giày Nike Air, hàng fake hoàn tiền 100%", .fires = false},
+          {.title = "Giày Nike Air, hàng giả bao đền", .fires = false},
+          {.title = "Giày Nike Air: hàng giả, hàng fake thì shop hoàn tiền gấp đôi", .fires = false},
+          {.title = "Giày Nike Air hàng fake hoàn tiền nếu phát hiện", .fires = false},
+          /* a grade of copy, a refund on other terms, a comma before it, no refund: sales of copies */
+          {.title = "Giày Nike Air rep 1:1 hoàn tiền 100%", .fires = true},
+          {.title = "Giày Nike Air siêu cấp đều hoàn tiền", .fires = true},
+          {.title = "Giày Nike Air hàng fake loại 1 hoàn tiền 100%", .fires = true},
+          {.title = "Giày Nike Air hàng fake hoàn tiền nếu không giống hình", .fires = true},
+          {.title = "Giày Nike Air hàng fake, hoàn tiền 100%", .fires = true},
+          {.title = "Giày Nike Air hàng fake giá rẻ hoàn tiền", .fires = true},
+          {.title = "Giày Nike Air siêu cấp hoặc hàng fake đều hoàn tiền", .fires = true});
 }
 
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)
@@ -665,6 +802,13 @@ Test(errors, every_mistake_is_named_with_file_line_and_column)
                  "one condition per entry");
     expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {term: x, near: 2}\n",
                  "'near' goes with 'list' only");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {term: x, near_before: 2}\n",
+                 "test.yaml:12:34: 'near_before' goes with 'list' only");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n"
+                 "    flag: {list: slang, near: 2, near_after: 1}\n",
+                 "'near_after' and 'near' together");
+    expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {list: slang, near_after: -1}\n",
+                 "near_after must be a whole number from 0 to 1000");
     expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    flag: {maybe: true}\n",
                  "unknown condition 'maybe'");
     expect_error("  - id: a\n    kind: trademark\n    name: A\n    terms: [abc]\n    tests: {flag: [{txt: x}]}\n",

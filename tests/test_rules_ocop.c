@@ -52,11 +52,11 @@ typedef struct example {
     const char *value;           /* when set: the signal's value ("5 > 4") */
 } example;
 
-static void check(const example *examples, size_t count)
+static void check_in(const char *pack_yaml, const example *examples, size_t count)
 {
     diagnostics diag;
     diagnostics_init(&diag);
-    ruleset *rs = compile(head, &diag);
+    ruleset *rs = compile(pack_yaml, &diag);
     for (size_t i = 0; i < diag.count; i++)
         cr_log_error("%s", diag.messages[i]);
     cr_assert_not_null(rs);
@@ -97,10 +97,21 @@ static void check(const example *examples, size_t count)
     ruleset_destroy(rs);
 }
 
+static void check(const example *examples, size_t count)
+{
+    check_in(head, examples, count);
+}
+
 #define CHECK(...)                                                                                                     \
     do {                                                                                                               \
         static const example examples_[] = {__VA_ARGS__};                                                             \
         check(examples_, sizeof examples_ / sizeof examples_[0]);                                                       \
+    } while (0)
+
+#define CHECK_IN(yaml, ...)                                                                                            \
+    do {                                                                                                               \
+        static const example examples_[] = {__VA_ARGS__};                                                             \
+        check_in(yaml, examples_, sizeof examples_ / sizeof examples_[0]);                                              \
     } while (0)
 
 Test(claims, the_label_and_a_level_in_either_order)
@@ -176,6 +187,64 @@ Test(fallback, a_programme_rule_gives_way_to_the_product_rules_of_its_kind)
           {.title = "Mật ong Phìn Sáng OCOP 5 sao", .rule = "ocop.mat-ong"},
           /* named only in a disclaimer: the product rule does not name it */
           {.title = "Mật ong rừng, không phải mật ong Phìn Sáng", .description = "OCOP 4 sao", .rule = "ocop.claim"});
+}
+
+/* "3 sao cấp tỉnh", "5 sao cấp quốc gia": the council a claim names; a level it cannot give */
+Test(scope, a_qualified_claim_outside_its_councils_levels_counts)
+{
+    static const char scoped[] = "pack: test-ocop\n"
+                                 "version: \"1\"\n"
+                                 "rules:\n"
+                                 "  - id: ocop.scope\n"
+                                 "    kind: ocop\n"
+                                 "    name: \"Hạng sao OCOP không đúng cấp\"\n"
+                                 "    terms: [\"ocop\"]\n"
+                                 "    flag:\n"
+                                 "      label_claim: {label: ocop, provincial: [3, 4], national: [5, 5]}\n";
+    CHECK_IN(scoped,
+             {"Mật ong hoa nhãn OCOP 5 sao cấp tỉnh", NULL, "ocop.scope", "OCOP 5 sao", "5 provincial outside 3-4"},
+             {"Mật ong hoa nhãn OCOP cấp tỉnh 5 sao", NULL, "ocop.scope", "OCOP cấp tỉnh 5 sao", NULL},
+             {"Mật ong hoa nhãn 5 sao OCOP cấp tỉnh", NULL, "ocop.scope", "5 sao OCOP", "5 provincial outside 3-4"},
+             {"Mật ong OCOP 5 sao (cấp tỉnh), hũ 500ml", NULL, "ocop.scope", NULL, NULL},
+             {"mat ong ocop 5 sao cap tinh", NULL, "ocop.scope", NULL, NULL},
+             {"Chè búp OCOP 3 sao cấp trung ương", NULL, "ocop.scope", NULL, "3 national outside 5-5"},
+             {"Chè búp OCOP 4 sao cấp quốc gia", NULL, "ocop.scope", NULL, NULL},
+             /* the level further on, qualified: read as the label's */
+             {"Mật ong OCOP của HTX Tân Cương đạt 5 sao cấp tỉnh", NULL, "ocop.scope",
+              "OCOP của HTX Tân Cương đạt 5 sao", NULL},
+             /* at a level the council gives, unqualified, or other stars */
+             {"Mật ong hoa nhãn OCOP 4 sao cấp tỉnh", NULL, NULL, NULL, NULL},
+             {"Mật ong hoa nhãn OCOP 5 sao quốc gia", NULL, NULL, NULL, NULL},
+             {"Mật ong hoa nhãn OCOP 5 sao", NULL, NULL, NULL, NULL},
+             {"Mật ong OCOP, quà biếu khách sạn 5 sao cấp tỉnh", NULL, NULL, NULL, NULL},
+             {"Hồ sơ đăng ký OCOP 5 sao cấp tỉnh", NULL, NULL, NULL, NULL});
+    /* the flag's explanation says which council and what it gives */
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = compile(scoped, &diag);
+    cr_assert_not_null(rs);
+    diagnostics_free(&diag);
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    const char *title = "Mật ong hoa nhãn OCOP 5 sao cấp tỉnh";
+    listing_facts l = {.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title)};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    for (int en = 0; en < 2; en++) {
+        bytebuf words;
+        bytebuf_init(&words, 0);
+        flag_explain(rs, &l, &r, en ? FLAG_LANGUAGE_ENGLISH : FLAG_LANGUAGE_VIETNAMESE, &words);
+        bytebuf_append_char(&words, '\0');
+        cr_expect(strstr(words.data, en ? "(level 5 at provincial level, which rates 3-4)"
+                                        : "(hạng 5 cấp tỉnh, cấp này chỉ công nhận 3-4 sao)"),
+                  "%s", words.data);
+        bytebuf_free(&words);
+    }
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+    /* packs that do not ask keep their reading: outside [3, 5] holds for no 5, qualified or not */
+    CHECK({"Mật ong Phìn Sáng OCOP 4 sao cấp tỉnh", NULL, NULL, NULL, NULL},
+          {"Mật ong Phìn Sáng OCOP 5 sao cấp quốc gia", NULL, "ocop.mat-ong", "OCOP 5 sao", "5 > 4"});
 }
 
 Test(scan, offsets_stay_inside_the_text_and_results_are_bounded)
@@ -255,6 +324,9 @@ Test(errors, label_claim_mistakes_are_named_with_their_line)
         {"label_claim: {outside: 3}", "", "outside is a range [LOW, HIGH]"},
         {"label_claim: {above: 99}", "", "above"},
         {"label_claim: {level: 3}", "", "unknown field 'level' in label_claim"},
+        {"label_claim: {provincial: [4, 3]}", "", "provincial: [4, 3] is empty"},
+        {"label_claim: {national: 5}", "", "national is a range [LOW, HIGH]"},
+        {"label_claim: {provincial: [0, 4]}", "", "provincial must be a whole number from 1 to 20"},
         {"label_claim: ocop", "", "label_claim is a mapping"},
         {"label_claim: {}", "    rated_level: 0\n", "rated_level"},
         {"label_claim: {}", "    fallback: maybe\n", "fallback"},

@@ -262,6 +262,25 @@ Test(origin, statements_compared_with_the_region)
     check(origin, e, N(e));
 }
 
+/* "PLACE nhập về" names the place before the cue; "lấy từ", "nhập hàng từ" after it */
+Test(origin, a_place_before_nhap_ve_and_after_lay_tu)
+{
+    example e[] = {
+        {"Cam Vân Sơn loại 1", "Hàng xưởng Quảng Châu nhập về, đóng túi lưới.", "Hà Giang", 45000, true, "Quảng Châu"},
+        {"Cam Vân Sơn hàng Sơn La mới nhập về", NULL, "Hà Giang", 45000, true, "Sơn La"},
+        {"Cam Vân Sơn", "Cam Mỹ nhập về, vỏ vàng.", "Hà Giang", 45000, true, "Mỹ"},
+        {"Cam Vân Sơn giá sỉ", "Lấy từ xưởng Quảng Tây, giá tốt.", "Hà Giang", 45000, true, "xưởng Quảng Tây"},
+        {"Cam Vân Sơn giá sỉ", "Nhập hàng từ Vân Nam mỗi tuần.", "Hà Giang", 45000, true, "Vân Nam mỗi tuần"},
+        /* inside, no place, a shop's own place, another clause, a word that holds "Mỹ" */
+        {"Cam Vân Sơn", "Cam nhà vườn Bắc Quang nhập về mỗi sáng.", "Hà Giang", 45000, false, NULL},
+        {"Cam Vân Sơn", "Hàng mới nhập về, tươi ngon.", "Hà Giang", 45000, false, NULL},
+        {"Cam Vân Sơn", "Shop ở Hà Nội nhập về bán.", "Hà Giang", 45000, false, NULL},
+        {"Cam Vân Sơn", "Giao nhanh Hà Nội. Nhập về mỗi sáng.", "Hà Giang", 45000, false, NULL},
+        {"Cam Vân Sơn", "Hàng mỹ phẩm nhập về cùng đợt, cam trồng tại Vân Sơn.", "Hà Giang", 45000, false, NULL},
+    };
+    check(origin, e, N(e));
+}
+
 Test(origin, traceable_sourcing_at_a_normal_price)
 {
     example e[] = {

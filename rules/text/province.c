@@ -65,7 +65,30 @@ static const char *const abroad[] = {
     "Hong Kong", "Đài Loan", "Taiwan", "Hàn Quốc", "Korea", "Seoul", "Nhật Bản", "Japan", "Thái Lan", "Thailand",
     "Bangkok", "Hoa Kỳ", "USA", "United States", "Singapore", "Malaysia", "Indonesia", "Philippines", "Campuchia",
     "Cambodia", "Lào", "Laos", "Pháp", "France", "Germany", "Anh Quốc", "UK", "Úc", "Australia",
-    "nước ngoài", "quốc tế", "overseas", "hàng nội địa Trung"};
+    "nước ngoài", "quốc tế", "overseas", "hàng nội địa Trung",
+    /* since 2026.12.9: more countries and the Chinese provinces and border towns goods come through; only names
+     * that fold onto no common word ("Ba Lan" is also "ba lần", "Áo" a shirt, "Đức" and "Nga" given names:
+     * their longer or English forms only) */
+    "Mỹ", "nước Mỹ", "America", "Liên bang Nga", "nước Nga", "Russia", "Ấn Độ", "India", "Italy", "Italia",
+    "nước Ý", "nước Đức", "CHLB Đức", "Canada", "New Zealand", "Hà Lan", "Netherlands", "Holland", "Thụy Sĩ",
+    "Switzerland", "Thụy Điển", "Sweden", "Tây Ban Nha", "Spain", "Bồ Đào Nha", "Portugal", "Poland", "Nam Phi",
+    "Brazil", "Chile", "Argentina", "Mexico", "Peru", "Myanmar", "Miến Điện", "Pakistan", "Bangladesh", "Dubai",
+    "UAE", "Thổ Nhĩ Kỳ", "Turkey", "Scotland", "Ireland", "England", "Châu Âu", "Europe", "Triều Tiên", "Mông Cổ",
+    "Nepal", "Sri Lanka", "Macau", "Ma Cao", "Đài Bắc", "Taipei", "Tokyo", "Osaka", "Busan", "Hokkaido",
+    "Quảng Đông", "Quảng Tây", "Vân Nam", "Phúc Kiến", "Chiết Giang", "Thượng Hải", "Shanghai", "Bắc Kinh",
+    "Beijing", "Hàng Châu", "Bằng Tường", "Hà Khẩu", "Côn Minh"};
+
+/* Words that hold a place's name without naming it: "mỹ phẩm" (cosmetics) is not the United States. The
+ * longest name wins (lookup_padded), so these keep "Mỹ" from reading them; a place named as well still counts
+ * when its name is longer ("mỹ phẩm Hàn Quốc"). Places of Vietnam that start with "Mỹ" go with their province. */
+static const char *const not_places[] = {"mỹ phẩm", "thẩm mỹ", "mỹ nghệ", "mỹ thuật", "hoàn mỹ", "mỹ mãn", "mỹ vị",
+                                         "mỹ ký", "mỹ nhân", "mỹ lệ", "mỹ miều", "mỹ quan", "mỹ học", "mỹ dung"};
+static const struct {
+    const char *alias, *province;
+} vietnamese_my[] = {
+    {"Mỹ Hào", "Hưng Yên"},  {"Mỹ Đức", "Hà Nội"},  {"Mỹ Đình", "Hà Nội"},    {"Mỹ Xuyên", "Cần Thơ"},
+    {"Mỹ Tú", "Cần Thơ"},    {"Mỹ Lộc", "Ninh Bình"}, {"Mỹ Sơn", "Đà Nẵng"}, {"Mỹ Khê", "Đà Nẵng"},
+    {"Mỹ Phước", "TP. Hồ Chí Minh"}, {"Mỹ Lai", "Quảng Ngãi"}, {"Mỹ Thuận", "Vĩnh Long"}};
 
 typedef struct gazetteer_entry {
     char *padded;          /* " normalized name " */
@@ -148,6 +171,10 @@ int province_table_create(const normalizer *n, province_table **out)
         rc |= add(t, &capacity, aliases[i].alias, province_after_merger(aliases[i].province));
     for (size_t i = 0; i < sizeof abroad / sizeof *abroad && rc == 0; i++)
         rc |= add(t, &capacity, abroad[i], PROVINCE_ABROAD);
+    for (size_t i = 0; i < sizeof not_places / sizeof *not_places && rc == 0; i++)
+        rc |= add(t, &capacity, not_places[i], PROVINCE_UNKNOWN);
+    for (size_t i = 0; i < sizeof vietnamese_my / sizeof *vietnamese_my && rc == 0; i++)
+        rc |= add(t, &capacity, vietnamese_my[i].alias, province_after_merger(vietnamese_my[i].province));
     if (rc) {
         province_table_destroy(t);
         return -1;

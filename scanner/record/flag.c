@@ -175,7 +175,11 @@ static void signal_words(const match_signal *s, const listing_facts *l, const ru
     case SIGNAL_LABEL_CLAIM:
         bytebuf_append_string(out, en ? "the claim " : "tự nhận ");
         quoted(s, l, out);
-        if (s->rated)
+        if (s->scope) /* a level that council does not give: "5 sao cấp tỉnh" */
+            bytebuf_printf(out, en ? " (level %d at %s level, which rates %d-%d)" : " (hạng %d %s, cấp này chỉ công nhận %d-%d sao)",
+                           s->claimed, en ? s->scope : !strcmp(s->scope, "provincial") ? "cấp tỉnh" : "cấp quốc gia",
+                           s->scope_low, s->scope_high);
+        else if (s->rated)
             bytebuf_printf(out, en ? " (level %d, registered %d)" : " (hạng %d, hạng được công nhận %d)", s->claimed,
                            s->rated);
         else
