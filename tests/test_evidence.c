@@ -478,13 +478,14 @@ Test(evidence, a_content_encoded_body_is_stored_and_a_plain_one_compressed)
     char error[512];
     cr_assert_eq(warc_writer_create(&o, &w, error, sizeof error), 0, "%s", error);
     static char noise[6000], text[6000];
+    static const char json_item[] = "{\"name\":\"Giày Nike\",\"price\":1}";
     uint64_t state = 0x9E3779B97F4A7C15u;
     for (size_t i = 0; i < sizeof noise; i++) {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         noise[i] = (char)(state >> 56); /* like a gzip body: nothing to gain */
-        text[i] = "{\"name\":\"Giày Nike\",\"price\":1}"[i % 33];
+        text[i] = json_item[i % (sizeof json_item - 1)];
     }
     const char *request = "GET /p HTTP/1.1\r\nHost: a\r\n\r\n";
     const char *heads[] = {"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncontent-encoding:  GZIP \r\n\r\n",
