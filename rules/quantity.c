@@ -188,7 +188,8 @@ typedef struct word {
 } word;
 
 /* The number at the start of word w (joined with the next word across a
- * single '.' or ',' in the original: "1.7kg", "1,7 kg", "1.000 g"); the
+ * single '.' or ',' in the original: "1.7kg", "1,7 kg", "1.000 g", and
+ * with more groups of three after '.': "3.800.000"); the
  * rest of the word after the digits is its suffix. Returns how many words
  * the number used (0: not a number). */
 static size_t read_number(const word *words, size_t count, size_t w, const char *original, size_t original_length,
@@ -220,10 +221,27 @@ static size_t read_number(const word *words, size_t count, size_t w, const char 
     double f = 0;
     for (size_t i = 0; i < frac; i++)
         f = f * 10 + (b->s[i] - '0');
-    if (sep == '.' && frac == 3)
+    if (sep == '.' && frac == 3) {
         *value = v * 1000 + f;           /* "1.000 g", "120.000/kg": thousands */
-    else
-        *value = v + f / pow(10, (double)frac);
+        /* more groups of three: "3.800.000/kg" */
+        size_t used = 2;
+        while (frac == b->n && w + used < count && used < 5) {
+            const word *c = &words[w + used];
+            size_t k = 0;
+            while (k < c->n && k < 4 && c->s[k] >= '0' && c->s[k] <= '9')
+                k++;
+            if (k != 3 || c->start != b->end + 1 || b->end >= original_length || original[b->end] != '.')
+                break;
+            *value = *value * 1000 + (double)((c->s[0] - '0') * 100 + (c->s[1] - '0') * 10 + (c->s[2] - '0'));
+            b = c;
+            frac = 3;
+            used++;
+        }
+        *suffix = b->s + frac;
+        *suffix_length = b->n - frac;
+        return used;
+    }
+    *value = v + f / pow(10, (double)frac);
     *suffix = b->s + frac;
     *suffix_length = b->n - frac;
     return 2;
@@ -304,9 +322,12 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
             const unit_word *m = unit_n ? measure_word(unit_s, unit_n) : NULL;
             const char *noun = unit_n && !m ? piece_noun(unit_s, unit_n) : NULL;
             uint32_t end = unit_is_next ? words[next].end : words[next - 1].end;
+            /* "120.000/kg", "17.000 / kg": the unit after a slash makes the number a rate, never 120,000 kg */
+            bool slashed_unit = unit_is_next && m && slash_between(original, words[next - 1].end, words[next].start);
             /* "12tr/kg", "89k/tháng", "120.000/kg": a price per unit */
-            if (!m && !noun && next < count && (unit->dimension == QUANTITY_MASS || unit->dimension == QUANTITY_VOLUME ||
-                                                unit->dimension == QUANTITY_MONTHS)) {
+            if (((!m && !noun) || slashed_unit) && next < count &&
+                (unit->dimension == QUANTITY_MASS || unit->dimension == QUANTITY_VOLUME ||
+                 unit->dimension == QUANTITY_MONTHS)) {
                 double factor = 0;
                 for (size_t i = 0; i < sizeof money / sizeof *money && sn; i++)
                     if (is(suffix, sn, money[i].word))
@@ -327,6 +348,8 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
                     return true;
                 }
             }
+            if (slashed_unit)
+                continue;
             /* "5G", "4G" written in capitals on the number: a generation
              * or a network (Similac 5G, a 4G router), not grams */
             if (m && m->dimension == QUANTITY_MASS && !unit_is_next && sn == 1 && v <= 6 && v == (double)(int)v &&

@@ -219,7 +219,12 @@ Test(unit_price, a_price_per_kg_notation_is_compared_per_unit)
           {.title = "Sâm Kon Hrai loại 1 - 12tr/kg", .price = 1200000, .fires = true,
            .quantity = "12000000 per 1000 g"},
           {.title = "Sâm Kon Hrai loại 1 - 40tr/kg", .price = 4000000, .fires = false},
-          {.title = "Sâm Kon Hrai loại 1 - 120.000/kg", .price = 4000000, .fires = true},
+          {.title = "Sâm Kon Hrai loại 1 - 120.000/kg", .price = 4000000, .fires = true,
+           .quantity = "120000 per 1000 g"},
+          /* a rate with the unit after a slash is never that many kilograms ("17.000/kg" was 17,000 kg) */
+          {.title = "Sâm Kon Hrai loại 1 - 3.800.000 / kg", .price = 3800000, .fires = true,
+           .quantity = "3800000 per 1000 g"},
+          {.title = "Sâm Kon Hrai loại 1 - 39.000.000/kg", .price = 39000000, .fires = false},
           {.title = "Sâm Kon Hrai 1kg loại 8-10 củ", .price = 40000000, .fires = false},
           {.title = "Sâm Kon Hrai 1 ký", .price = 13000000, .fires = true, .quantity = "1000 g"},
           /* "100g/củ": a weight per root, the title says none */
