@@ -275,6 +275,10 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
     /* words in windows of 256, enough for a title; a description is read to MAX_WORDS */
     double multiplier = 1;
     char multiplied[32] = "";
+    /* the first measure found ("bao 40kg"); a price per unit stated later in
+     * the field ("17k/kg") still wins: it says what the price is for */
+    quantity_found measure;
+    bool have_measure = false;
     size_t at = 0, total = 0;
     while (at < view->length && total < MAX_WORDS) {
         count = 0;
@@ -293,7 +297,7 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
             size_t sn;
             const word *x = &words[w];
             /* "x2", "2x": a multiplier */
-            if (x->n >= 2 && x->n <= 4 && (x->s[0] == 'x' || x->s[x->n - 1] == 'x')) {
+            if (!have_measure && x->n >= 2 && x->n <= 4 && (x->s[0] == 'x' || x->s[x->n - 1] == 'x')) {
                 const char *d = x->s[0] == 'x' ? x->s + 1 : x->s;
                 size_t dn = x->n - 1, k = 0;
                 while (k < dn && d[k] >= '0' && d[k] <= '9')
@@ -348,7 +352,7 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
                     return true;
                 }
             }
-            if (slashed_unit)
+            if (slashed_unit || have_measure)
                 continue;
             /* "5G", "4G" written in capitals on the number: a generation
              * or a network (Similac 5G, a 4G router), not grams */
@@ -366,16 +370,18 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
                 double amount = v * (m ? m->factor : 1);
                 if (amount > 1e9)
                     continue;
-                out->found = true;
-                out->amount = amount * multiplier;
-                out->start = x->start;
-                out->end = end;
+                memset(&measure, 0, sizeof measure);
+                measure.found = true;
+                measure.amount = amount * multiplier;
+                measure.start = x->start;
+                measure.end = end;
                 if (multiplier > 1)
-                    snprintf(out->text, sizeof out->text, "%s%g %s = %g %s", multiplied, amount, base_name(unit),
-                             out->amount, base_name(unit));
+                    snprintf(measure.text, sizeof measure.text, "%s%g %s = %g %s", multiplied, amount,
+                             base_name(unit), measure.amount, base_name(unit));
                 else
-                    snprintf(out->text, sizeof out->text, "%g %s", amount, base_name(unit));
-                return true;
+                    snprintf(measure.text, sizeof measure.text, "%g %s", amount, base_name(unit));
+                have_measure = true;
+                continue;
             }
             /* "6 lon" counts cans after a pack word ("thùng 6 lon", "combo 3 lon", "hộp 10 vỉ"), at the start of
              * a sentence ("3 lon 800g."), or before "x" ("2 hộp x 100 viên"); after a name it is part of the
@@ -405,6 +411,8 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
             }
         }
     }
+    if (have_measure)
+        *out = measure;
     return out->found;
 }
 

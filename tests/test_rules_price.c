@@ -225,6 +225,11 @@ Test(unit_price, a_price_per_kg_notation_is_compared_per_unit)
           {.title = "Sâm Kon Hrai loại 1 - 3.800.000 / kg", .price = 3800000, .fires = true,
            .quantity = "3800000 per 1000 g"},
           {.title = "Sâm Kon Hrai loại 1 - 39.000.000/kg", .price = 39000000, .fires = false},
+          /* a price per unit stated after a weight says what the price is for ("bao 40kg ... 17k/kg") */
+          {.title = "Sâm Kon Hrai túi 5kg, giá 40tr/kg", .price = 40000000, .fires = false},
+          {.title = "Sâm Kon Hrai túi 5kg, giá 8tr/kg", .price = 8000000, .fires = true,
+           .quantity = "8000000 per 1000 g"},
+          {.title = "Sâm Kon Hrai túi 5kg", .price = 40000000, .fires = true, .quantity = "5000 g"},
           {.title = "Sâm Kon Hrai 1kg loại 8-10 củ", .price = 40000000, .fires = false},
           {.title = "Sâm Kon Hrai 1 ký", .price = 13000000, .fires = true, .quantity = "1000 g"},
           /* "100g/củ": a weight per root, the title says none */
