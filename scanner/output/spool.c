@@ -161,6 +161,11 @@ static enum walk_result walk(spool *sp, uint64_t size, spool_callback callback, 
             snprintf(w->why, sizeof w->why, "bad id length %zu", id_length);
             return WALK_BAD;
         }
+        /* a flag id is hex: a NUL inside one would cut it short for the reader */
+        if (memchr(sp->buffer + 2, 0, id_length)) {
+            snprintf(w->why, sizeof w->why, "a NUL inside the id");
+            return WALK_BAD;
+        }
         if (callback) {
             char id[SPOOL_MAX_ID + 1];
             memcpy(id, sp->buffer + 2, id_length);
