@@ -244,16 +244,10 @@ int bytebuf_append_json_string(bytebuf *b, const char *s, size_t length)
             i++;
             continue;
         }
-        /* a two-byte sequence (Vietnamese letters) without the call */
-        if (c >= 0xC2 && c <= 0xDF && i + 1 < length && (p[i + 1] & 0xC0) == 0x80) {
-            i += 2;
-            continue;
-        }
-        /* three-byte ones led by E1, E3..EC, EE, EF (ạ ế ờ ...): E0 and ED have
-         * narrower second bytes, E2 leads U+2028 and U+2029 */
-        if (c >= 0xE1 && c != 0xE2 && c != 0xED && c <= 0xEF && i + 2 < length && (p[i + 1] & 0xC0) == 0x80 &&
-            (p[i + 2] & 0xC0) == 0x80) {
-            i += 3;
+        /* Vietnamese letters without the call (E2 leads U+2028 and U+2029, below) */
+        size_t common = c != 0xE2 ? utf8_common_length(p + i, length - i) : 0;
+        if (common) {
+            i += common;
             continue;
         }
         if (c >= 0x80) {

@@ -26,18 +26,9 @@ static size_t invalid_utf8_bytes(const unsigned char *s, size_t length)
             i++;
             continue;
         }
-        /* Vietnamese letters inline: two-byte sequences, and three-byte ones
-         * led by E1..EC or EE..EF (E0 and ED have narrower second bytes) */
-        if (s[i] >= 0xC2 && s[i] <= 0xDF && i + 1 < length && (s[i + 1] & 0xC0) == 0x80) {
-            i += 2;
-            continue;
-        }
-        if (s[i] >= 0xE1 && s[i] <= 0xEF && s[i] != 0xED && i + 2 < length && (s[i + 1] & 0xC0) == 0x80 &&
-            (s[i + 2] & 0xC0) == 0x80) {
-            i += 3;
-            continue;
-        }
-        size_t n = utf8_sequence_length(s + i, length - i);
+        size_t n = utf8_common_length(s + i, length - i); /* Vietnamese letters without the call */
+        if (!n)
+            n = utf8_sequence_length(s + i, length - i);
         bad += n == 0;
         i += n ? n : 1;
     }
