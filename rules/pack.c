@@ -7,6 +7,7 @@
 #include "rules/base/yaml_walk.h"
 #include "rules/base/arena.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -837,6 +838,11 @@ static void visit_pack(yaml_walk *w, const char *key, yaml_node_t *key_node, yam
  * goods groups, small), and the whole stream is checked for syntax before
  * anything is walked, as yaml_parser_load did. Then the rules are read one
  * at a time, each as a document of its own walked by parse_rule and freed.
+ * When the rules end the file (the shipped packs: nothing after them at the
+ * top, rules_end_the_pack), the first pass stops at them and the second
+ * reads on with the same parser, so the rules are parsed once, not twice
+ * (a third of start-up); a syntax error among them is then reported when
+ * the second pass reaches it, after the pack's fields were checked.
  * A pack with anchors or aliases is read the old way, where they are
  * refused (yaml_walk_parse). */
 
@@ -851,40 +857,93 @@ static bool scalar_is(const yaml_event_t *e, const char *text)
            !memcmp(e->data.scalar.value, text, e->data.scalar.length);
 }
 
+/* True when nothing after the top-level `rules:` key, written at the start
+ * of line `key_line` (0-based), can be another top-level key, a second
+ * document or an anchor or alias: every later line is blank, a comment,
+ * indented, or a list entry at column 0, and no '&' or '*' starts an
+ * anchor's name. Then the first pass may stop at the rules and leave its
+ * parser to the second (the rules are parsed once, not twice). Cautious:
+ * any doubt (the key not found where libyaml saw it, a line break other
+ * than LF) answers false, and the pack is read in two passes. */
+static bool rules_end_the_pack(const char *yaml, size_t length, size_t key_line)
+{
+    const char *end = yaml + length, *key = yaml;
+    for (size_t line = 0; line < key_line; line++) {
+        const char *nl = memchr(key, '\n', (size_t)(end - key));
+        if (!nl)
+            return false;
+        key = nl + 1;
+    }
+    if (end - key < 6 || memcmp(key, "rules", 5) != 0)
+        return false;
+    const char *p = key + 5;
+    while (p < end && *p == ' ')
+        p++;
+    if (p == end || *p != ':' || memchr(yaml, '\r', length) || memmem(yaml, length, "\xc2\x85", 2) ||
+        memmem(yaml, length, "\xe2\x80\xa8", 3) || memmem(yaml, length, "\xe2\x80\xa9", 3))
+        return false;
+    if (!(p = memchr(p, '\n', (size_t)(end - p))))
+        return false;
+    const char *rules_at = p;
+    for (const char *line = p + 1; line < end; line = p + 1) {
+        char c = *line;
+        if (c == '-' && (line + 1 == end || line[1] == ' ' || line[1] == '\n' || line[1] == '\r'))
+            ; /* an entry of the rules list */
+        else if (c != ' ' && c != '\n' && c != '\r' && c != '#')
+            return false;
+        if (!(p = memchr(line, '\n', (size_t)(end - line))))
+            p = end - 1;
+    }
+    for (const char *q = rules_at; q + 1 < end; q++) {
+        if (*q != '&' && *q != '*')
+            continue;
+        unsigned char after = (unsigned char)q[1];
+        if (strchr(" \t\n[{,:?-", q[-1]) && (isalnum(after) || after == '_' || after == '-' || after >= 0x80))
+            return false;
+    }
+    return true;
+}
+
 /* The first pass: 0 with *document filled (no root when the stream is
  * empty), -1 (diagnosed), 1 (anchors or aliases). *rules_streamed tells
  * whether the first top-level `rules:` is a list, left out of the document,
- * and *rule_count how many entries it has. */
+ * and *rule_count how many entries it has. When the rules end the pack
+ * (rules_end_the_pack), the pass stops at them instead: *rule_count is
+ * SIZE_MAX and *rules_parser (the caller's storage, which this pass
+ * parses with) is left at their first entry for the second pass, the
+ * caller's to delete; otherwise it is deleted here. */
 static int load_fields(const char *name, const char *yaml, size_t length, yaml_document_t *document,
-                       bool *rules_streamed, size_t *rule_count, diagnostics *diag)
+                       bool *rules_streamed, size_t *rule_count, yaml_parser_t *rules_parser, bool *handed_over,
+                       diagnostics *diag)
 {
     *rules_streamed = false;
     *rule_count = 0;
+    *handed_over = false;
     if (!yaml_document_initialize(document, NULL, NULL, NULL, 1, 1)) {
         diagnostics_add(diag, name, 0, 0, "out of memory");
         return -1;
     }
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
+    yaml_parser_t *parser = rules_parser; /* the caller's storage: it may go on with it */
+    if (!yaml_parser_initialize(parser)) {
         yaml_document_delete(document);
         diagnostics_add(diag, name, 0, 0, "cannot start the YAML parser");
         return -1;
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, length);
+    yaml_parser_set_input_string(parser, (const unsigned char *)yaml, length);
     yaml_event_t e;
-    int rc = yaml_walk_next(name, &parser, &e, diag); /* the stream's start */
+    int rc = yaml_walk_next(name, parser, &e, diag); /* the stream's start */
     if (rc == 0) {
         yaml_event_delete(&e);
-        rc = yaml_walk_next(name, &parser, &e, diag);
+        rc = yaml_walk_next(name, parser, &e, diag);
     }
     if (rc == 0 && e.type == YAML_STREAM_END_EVENT) {
         yaml_event_delete(&e); /* empty: a document without a root */
     } else if (rc == 0) {
         yaml_event_delete(&e); /* the document's start */
-        rc = yaml_walk_next(name, &parser, &e, diag);
+        rc = yaml_walk_next(name, parser, &e, diag);
         int root = 0, key = 0, value = 0;
         if (rc == 0 && e.type != YAML_MAPPING_START_EVENT) {
-            rc = yaml_walk_build(name, &parser, &e, document, &root, diag);
+            rc = yaml_walk_build(name, parser, &e, document, &root, diag);
         } else if (rc == 0) {
             root = yaml_document_add_mapping(document, NULL, e.data.mapping_start.style);
             if (root)
@@ -897,29 +956,48 @@ static int load_fields(const char *name, const char *yaml, size_t length, yaml_d
                 rc = 1;
             yaml_event_delete(&e);
             bool seen_rules = false;
-            while (rc == 0 && (rc = yaml_walk_next(name, &parser, &e, diag)) == 0) {
+            while (rc == 0 && (rc = yaml_walk_next(name, parser, &e, diag)) == 0) {
                 if (e.type == YAML_MAPPING_END_EVENT) {
                     yaml_document_get_node(document, root)->end_mark = e.end_mark;
                     yaml_event_delete(&e);
                     break;
                 }
                 bool rules_key = scalar_is(&e, "rules");
-                if ((rc = yaml_walk_build(name, &parser, &e, document, &key, diag)) != 0 ||
-                    (rc = yaml_walk_next(name, &parser, &e, diag)) != 0)
+                size_t key_line = e.start_mark.line;
+                if ((rc = yaml_walk_build(name, parser, &e, document, &key, diag)) != 0 ||
+                    (rc = yaml_walk_next(name, parser, &e, diag)) != 0)
                     break;
+                if (rules_key && !seen_rules && e.type == YAML_SEQUENCE_START_EVENT && !e.data.sequence_start.anchor &&
+                    e.data.sequence_start.style == YAML_BLOCK_SEQUENCE_STYLE &&
+                    rules_end_the_pack(yaml, length, key_line)) {
+                    /* the last key: the second pass reads on from here */
+                    value = yaml_document_add_sequence(document, NULL, e.data.sequence_start.style);
+                    if (value)
+                        yaml_document_get_node(document, value)->start_mark = e.start_mark;
+                    yaml_event_delete(&e);
+                    if (!value || !yaml_document_append_mapping_pair(document, root, key, value)) {
+                        diagnostics_add(diag, name, 0, 0, "out of memory");
+                        rc = -1;
+                        break;
+                    }
+                    *rules_streamed = true;
+                    *rule_count = SIZE_MAX;
+                    *handed_over = true;
+                    return 0;
+                }
                 if (rules_key && e.type == YAML_SEQUENCE_START_EVENT && !e.data.sequence_start.anchor) {
                     /* the rules: an empty list here, read one by one later */
                     value = yaml_document_add_sequence(document, NULL, e.data.sequence_start.style);
                     if (value)
                         yaml_document_get_node(document, value)->start_mark = e.start_mark;
                     size_t items;
-                    rc = yaml_walk_skip(name, &parser, &e, &items, diag);
+                    rc = yaml_walk_skip(name, parser, &e, &items, diag);
                     if (!seen_rules) {
                         *rules_streamed = true;
                         *rule_count = items;
                     }
                 } else {
-                    rc = yaml_walk_build(name, &parser, &e, document, &value, diag);
+                    rc = yaml_walk_build(name, parser, &e, document, &value, diag);
                 }
                 seen_rules |= rules_key;
                 if (rc == 0 && (!value || !yaml_document_append_mapping_pair(document, root, key, value))) {
@@ -928,10 +1006,10 @@ static int load_fields(const char *name, const char *yaml, size_t length, yaml_d
                 }
             }
         }
-        if (rc == 0 && (rc = yaml_walk_next(name, &parser, &e, diag)) == 0) /* the document's end */
+        if (rc == 0 && (rc = yaml_walk_next(name, parser, &e, diag)) == 0) /* the document's end */
             yaml_event_delete(&e);
     }
-    yaml_parser_delete(&parser);
+    yaml_parser_delete(parser);
     if (rc != 0)
         yaml_document_delete(document);
     return rc;
@@ -993,12 +1071,35 @@ static bool next_rule(const char *name, yaml_parser_t *parser, yaml_document_t *
         return false;
     }
     int root;
-    if (yaml_walk_build(name, parser, &e, document, &root, diag) != 0) {
+    int rc = yaml_walk_build(name, parser, &e, document, &root, diag);
+    if (rc != 0) {
+        if (rc > 0) /* the first pass looked for anchors; never silently short of rules */
+            diagnostics_add(diag, name, 0, 0, "anchors and aliases are not allowed in rules");
         yaml_document_delete(document);
         return false;
     }
     *node = yaml_document_get_node(document, root);
     return true;
+}
+
+/* After the rules, when the first pass stopped at them: the pack's mapping,
+ * the document and the stream must end there (rules_end_the_pack promised
+ * it; a broken promise is a mistake, never a key silently left unread). */
+static void end_of_pack(const char *name, yaml_parser_t *parser, diagnostics *diag)
+{
+    static const yaml_event_type_t ends[] = {YAML_MAPPING_END_EVENT, YAML_DOCUMENT_END_EVENT, YAML_STREAM_END_EVENT};
+    for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
+        yaml_event_t e;
+        if (yaml_walk_next(name, parser, &e, diag) < 0)
+            return;
+        bool expected = e.type == ends[i];
+        if (!expected)
+            diagnostics_add(diag, name, (int)e.start_mark.line + 1, (int)e.start_mark.column + 1,
+                            "the pack goes on after its rules where they were to end it (read in two passes, it loads)");
+        yaml_event_delete(&e);
+        if (!expected)
+            return;
+    }
 }
 
 static pack *load_pack(const char *name, const char *yaml, size_t length, bool streamed, diagnostics *diag)
@@ -1017,10 +1118,11 @@ static pack *load_pack(const char *name, const char *yaml, size_t length, bool s
         return NULL;
     }
     yaml_document_t document;
-    bool rules_streamed = false;
+    bool rules_streamed = false, handed_over = false;
     size_t rule_count = 0;
+    yaml_parser_t handed; /* load_fields' parser at the first rule, when handed_over */
     if (streamed) {
-        int rc = load_fields(name, yaml, length, &document, &rules_streamed, &rule_count, diag);
+        int rc = load_fields(name, yaml, length, &document, &rules_streamed, &rule_count, &handed, &handed_over, diag);
         if (rc == 1) { /* anchors or aliases: the whole document, where they are refused */
             pack_free(p);
             return load_pack(name, yaml, length, false, diag);
@@ -1053,12 +1155,19 @@ static pack *load_pack(const char *name, const char *yaml, size_t length, bool s
         } else {
             size_t n = rules_streamed ? rule_count
                                       : (size_t)(rules->data.sequence.items.top - rules->data.sequence.items.start);
-            p->rules = calloc(n ? n : 1, sizeof *p->rules);
+            /* unknown (SIZE_MAX) when the first pass stopped at the rules: grown below */
+            size_t capacity = n == SIZE_MAX ? 64 : n ? n : 1;
+            p->rules = calloc(capacity, sizeof *p->rules);
             if (!p->rules)
                 yaml_walk_out_of_memory(&ld.w, rules);
-            yaml_parser_t parser;
+            yaml_parser_t parser, *rp = &parser; /* the rules' parser: seek_rules', or load_fields' */
             bool reading = p->rules && rules_streamed;
-            if (reading && seek_rules(name, yaml, length, &parser, diag) < 0) {
+            if (handed_over) {
+                rp = &handed;
+                handed_over = false;
+                p->rules_read_once = true;
+                reading = true; /* and deleted below even when p->rules is NULL */
+            } else if (reading && seek_rules(name, yaml, length, &parser, diag) < 0) {
                 yaml_parser_delete(&parser);
                 reading = false;
             }
@@ -1070,8 +1179,20 @@ static pack *load_pack(const char *name, const char *yaml, size_t length, bool s
                 yaml_node_t *node;
                 loader rule_ld = {{name, &one, diag}, &p->memory};
                 if (reading) {
-                    if (p->rule_count == n || !next_rule(name, &parser, &one, &node, diag))
+                    if (!p->rules || p->rule_count == n || !next_rule(name, rp, &one, &node, diag))
                         break;
+                    if (p->rule_count == capacity) {
+                        rule *more = capacity <= SIZE_MAX / 2 / sizeof *more
+                                         ? realloc(p->rules, 2 * capacity * sizeof *more) : NULL;
+                        if (!more) {
+                            yaml_document_delete(&one);
+                            yaml_walk_out_of_memory(&ld.w, rules);
+                            break;
+                        }
+                        memset(more + capacity, 0, capacity * sizeof *more);
+                        p->rules = more;
+                        capacity *= 2;
+                    }
                 } else {
                     if (rules_streamed || !p->rules || item >= rules->data.sequence.items.top)
                         break;
@@ -1089,11 +1210,15 @@ static pack *load_pack(const char *name, const char *yaml, size_t length, bool s
                     diagnostics_add(diag, name, r->at.line, r->at.column, "duplicate rule id '%s' (first at line %d)",
                                     r->id, p->rules[first].at.line);
             }
+            if (reading && p->rules && n == SIZE_MAX)
+                end_of_pack(name, rp, diag);
             if (reading)
-                yaml_parser_delete(&parser);
+                yaml_parser_delete(rp);
             string_set_free(&ids);
         }
     }
+    if (handed_over) /* not used: the pack's fields were refused */
+        yaml_parser_delete(&handed);
     yaml_document_delete(&document);
     if (diagnostics_total(diag) > errors_before) {
         pack_free(p);

@@ -150,6 +150,7 @@ typedef struct pack {
     rule *rules;
     size_t rule_count;
     int gap;                 /* `gap:` at the top: the rules' default and the lists'; -1: none (exact phrases) */
+    bool rules_read_once;    /* the rules ended the file and were parsed once, not twice (rules/pack.c) */
     arena memory;            /* owns every string, string_list, condition, example and model above: one
                                 piece each, no malloc header (pack_free frees them at once) */
 } pack;

@@ -936,6 +936,152 @@ static ruleset *load_shipped(mpm_backend backend)
     return rs;
 }
 
+static void expect_same_list(const string_list *a, const string_list *b, const char *what, const char *rule_id)
+{
+    cr_assert_eq(a->count, b->count, "%s of %s: %zu / %zu", what, rule_id, a->count, b->count);
+    for (size_t i = 0; i < a->count; i++) {
+        cr_expect_str_eq(a->items[i], b->items[i], "%s of %s", what, rule_id);
+        if (a->at && b->at)
+            cr_expect(a->at[i].line == b->at[i].line && a->at[i].column == b->at[i].column, "%s of %s at %d:%d / %d:%d",
+                      what, rule_id, a->at[i].line, a->at[i].column, b->at[i].line, b->at[i].column);
+    }
+}
+
+/* A pack whose `rules:` end the file is parsed once (rules/pack.c,
+ * rules_end_the_pack); the same text with CRLF line breaks is read the
+ * cautious way, in two passes. Every shipped pack gives the same rules,
+ * positions, examples and decisions both ways. */
+Test(packs, a_pack_read_once_is_the_pack_read_in_two_passes, .timeout = 120)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/rules/packs", harness_root());
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    struct dirent *entry;
+    size_t packs = 0;
+    while ((entry = readdir(d)) != NULL) {
+        size_t name_length = strlen(entry->d_name);
+        if (name_length < 6 || strcmp(entry->d_name + name_length - 5, ".yaml"))
+            continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
+        FILE *f = fopen(path, "rb");
+        cr_assert_not_null(f, "%s", path);
+        bytebuf lf, crlf;
+        bytebuf_init(&lf, 0);
+        bytebuf_init(&crlf, 0);
+        char chunk[65536];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+            cr_assert_eq(bytebuf_append(&lf, chunk, got), 0);
+        fclose(f);
+        for (size_t i = 0; i < lf.length; i++)
+            cr_assert_eq(lf.data[i] == '\n' ? bytebuf_append(&crlf, "\r\n", 2) : bytebuf_append_char(&crlf, lf.data[i]), 0);
+        diagnostics diag;
+        diagnostics_init(&diag);
+        pack *once = pack_load_string(path, lf.data, lf.length, &diag);
+        pack *twice = pack_load_string(path, crlf.data, crlf.length, &diag);
+        cr_assert_eq(diag.count, 0, "%s", diag.count ? diag.messages[0] : "");
+        cr_assert(once && twice);
+        cr_expect(once->rules_read_once, "%s: its rules end the file, yet they were parsed twice", path);
+        cr_expect(!twice->rules_read_once);
+        cr_assert_eq(once->rule_count, twice->rule_count, "%s", path);
+        cr_expect_eq(once->list_count, twice->list_count, "%s", path);
+        for (size_t i = 0; i < once->rule_count; i++) {
+            const rule *a = &once->rules[i], *b = &twice->rules[i];
+            cr_assert_str_eq(a->id, b->id);
+            cr_expect_str_eq(a->name, b->name, "%s", a->id);
+            cr_expect(a->at.line == b->at.line && a->at.column == b->at.column, "%s", a->id);
+            cr_expect(a->kind == b->kind && a->reference_price == b->reference_price && a->unless_count == b->unless_count &&
+                          a->flag_example_count == b->flag_example_count && a->pass_example_count == b->pass_example_count,
+                      "%s", a->id);
+            expect_same_list(&a->terms, &b->terms, "terms", a->id);
+            expect_same_list(&a->categories, &b->categories, "categories", a->id);
+            expect_same_list(&a->region, &b->region, "region", a->id);
+        }
+        /* the same decisions, word for word, on a cheap copy-slang listing naming each rule */
+        ruleset *rs_once = NULL, *rs_twice = NULL;
+        cr_assert_eq(ruleset_compile(&once, 1, NULL, &rs_once, &diag), 0, "%s", diag.count ? diag.messages[0] : "");
+        cr_assert_eq(ruleset_compile(&twice, 1, NULL, &rs_twice, &diag), 0);
+        size_t total_once = 0, total_twice = 0;
+        bytebuf report;
+        bytebuf_init(&report, 0);
+        cr_expect_eq(ruleset_run_tests(rs_once, &report, &total_once), 0, "%s", report.data ? report.data : "");
+        cr_expect_eq(ruleset_run_tests(rs_twice, &report, &total_twice), 0);
+        cr_expect_eq(total_once, total_twice);
+        ruleset_scratch *s_once, *s_twice;
+        cr_assert_eq(ruleset_scratch_create(rs_once, &s_once), 0);
+        cr_assert_eq(ruleset_scratch_create(rs_twice, &s_twice), 0);
+        bytebuf explain_once, explain_twice;
+        bytebuf_init(&explain_once, 0);
+        bytebuf_init(&explain_twice, 0);
+        for (size_t i = 0; i < ruleset_rule_count(rs_once); i++) {
+            char title[512];
+            snprintf(title, sizeof title, "%s hàng fake rep 1:1 giá rẻ", ruleset_rule(rs_once, i)->name);
+            listing_facts l = {.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title),
+                               .has_price = true, .price = 20000, .seller_location = "Hà Nội"};
+            bytebuf_reset(&explain_once);
+            bytebuf_reset(&explain_twice);
+            cr_assert_eq(ruleset_explain(rs_once, s_once, &l, &explain_once), 0);
+            cr_assert_eq(ruleset_explain(rs_twice, s_twice, &l, &explain_twice), 0);
+            cr_expect(explain_once.length == explain_twice.length &&
+                          !memcmp(explain_once.data, explain_twice.data, explain_once.length),
+                      "%s: \"%s\" explained differently", path, title);
+        }
+        bytebuf_free(&explain_once);
+        bytebuf_free(&explain_twice);
+        bytebuf_free(&report);
+        ruleset_scratch_destroy(s_once);
+        ruleset_scratch_destroy(s_twice);
+        ruleset_destroy(rs_once); /* the rulesets own their packs */
+        ruleset_destroy(rs_twice);
+        diagnostics_free(&diag);
+        bytebuf_free(&lf);
+        bytebuf_free(&crlf);
+        packs++;
+    }
+    closedir(d);
+    cr_expect_geq(packs, 10);
+}
+
+/* One pass, the rules last: a syntax error among them is still reported at
+ * its place, and a key after the rules still makes two passes. */
+Test(packs, rules_that_end_the_file_are_checked_as_before)
+{
+    diagnostics diag;
+    diagnostics_init(&diag);
+    static const char broken[] = "pack: p\nversion: \"1\"\nrules:\n"
+                                 "  - {id: a, kind: trademark, name: A, terms: [velonix]}\n"
+                                 "  - id: b\n    kind: trademark\n    name: [unclosed\n";
+    cr_expect_null(pack_load_string("broken.yaml", broken, sizeof broken - 1, &diag));
+    cr_assert_geq(diag.count, 1);
+    cr_expect_not_null(strstr(diag.messages[diag.count - 1], "broken.yaml:"), "%s", diag.messages[diag.count - 1]);
+    diagnostics_free(&diag);
+    diagnostics_init(&diag);
+    static const char many[] = "pack: p\nversion: \"1\"\nrules:\n";
+    bytebuf text;
+    bytebuf_init(&text, 0);
+    bytebuf_append(&text, many, sizeof many - 1);
+    for (int i = 0; i < 300; i++) /* more than the first guess of 64: the list grows */
+        bytebuf_printf(&text, "  - {id: r%d, kind: trademark, name: R%d, terms: [korvane%d]}\n", i, i, i);
+    pack *p = pack_load_string("many.yaml", text.data, text.length, &diag);
+    cr_assert_not_null(p, "%s", diag.count ? diag.messages[0] : "");
+    cr_expect(p->rules_read_once);
+    cr_expect_eq(p->rule_count, 300);
+    cr_expect_str_eq(p->rules[299].id, "r299");
+    cr_expect_eq(p->rules[299].at.line, 303);
+    pack_free(p);
+    bytebuf_append_string(&text, "gap: 1\n");
+    p = pack_load_string("many.yaml", text.data, text.length, &diag);
+    cr_assert_not_null(p);
+    cr_expect(!p->rules_read_once, "a key after the rules: two passes");
+    cr_expect_eq(p->rule_count, 300);
+    cr_expect_eq(p->gap, 1);
+    pack_free(p);
+    bytebuf_free(&text);
+    diagnostics_free(&diag);
+}
+
 Test(packs, the_shipped_packs_pass_their_own_tests)
 {
     ruleset *rs = load_shipped(MPM_BACKEND_AHO_CORASICK);
