@@ -1834,6 +1834,8 @@ static const char *const origin_cues[] = {
     "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nau tai", "chung cat tai", "nhap khau tu", "nhap khau", "nhap tu",
     "nhap ve tu", "nhap hang tu", "lay tu", "lay hang tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin",
     "grown in", "packed in", "product of",
+    /* bought or gathered at a depot elsewhere: "mua tại vựa Tiền Giang", "thu gom từ Hậu Giang" (2026.12.11) */
+    "thu gom tu", "thu mua tu", "mua tai vua", "mua o vua", "lay tai vua", "lay o vua", "lay hang tai vua", "lay hang o vua",
     /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below) */
     "nhap ve",
     "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",

@@ -281,6 +281,22 @@ Test(origin, a_place_before_nhap_ve_and_after_lay_tu)
     check(origin, e, N(e));
 }
 
+/* goods bought at a depot or gathered from a place: "mua tại vựa PLACE", "thu gom từ PLACE" (2026.12.11) */
+Test(origin, bought_at_a_depot_or_gathered_from_a_place)
+{
+    example e[] = {
+        {"Cam Vân Sơn giá sỉ", "Hàng mua tại vựa Lâm Đồng, giao trong ngày.", NULL, 45000, true, "Lâm Đồng"},
+        {"Cam Vân Sơn giá sỉ", "Cam thu gom từ Đồng Nai và Bình Dương.", NULL, 45000, true, "Đồng Nai và Bình Dương"},
+        {"Cam Vân Sơn", "Lấy hàng tại vựa Cao Bằng mỗi sáng.", NULL, 45000, true, "Cao Bằng mỗi sáng"},
+        {"Cam Vân Sơn", "Thu mua từ nhà vườn Bắc Giang.", NULL, 45000, true, "nhà vườn Bắc Giang"},
+        /* the region's own depot, a depot with no place, the buyer's shop */
+        {"Cam Vân Sơn mua tại vựa Bắc Quang", NULL, NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Thu gom từ các nhà vườn quanh xã.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Khách mua tại shop được giảm giá.", NULL, 45000, false, NULL},
+    };
+    check(origin, e, N(e));
+}
+
 Test(origin, traceable_sourcing_at_a_normal_price)
 {
     example e[] = {
