@@ -37,6 +37,8 @@ static const struct {
     {"vien", "vien"}, {"capsule", "vien"}, {"capsules", "vien"}, {"tablet", "vien"}, {"tablets", "vien"},
     {"goi", "goi"}, {"sachet", "goi"}, {"sachets", "goi"}, {"ong", "ong"}, {"mieng", "mieng"},
     {"tui", "tui"}, {"pcs", "cai"}, {"pc", "cai"}, {"cai", "cai"}, {"chiec", "cai"},
+    /* razor cartridges ("vỉ 8 lưỡi"): their own noun, so only a "N lưỡi" or "pack of N" unit reads them */
+    {"luoi", "luoi"},
 };
 
 /* Containers and packs: "6 lon", "2 hộp", "10 vỉ" multiply what follows. */
@@ -95,7 +97,7 @@ int price_unit_parse(const char *text, price_unit *out)
         const char *marked, *folded;
     } folds[] = {{"tháng", "thang"}, {"năm", "nam"}, {"viên", "vien"}, {"gói", "goi"}, {"ống", "ong"},
                  {"miếng", "mieng"}, {"túi", "tui"}, {"cái", "cai"}, {"chiếc", "chiec"}, {"lít", "lit"},
-                 {"lạng", "lang"}, {"ký", "ky"}};
+                 {"lạng", "lang"}, {"ký", "ky"}, {"lưỡi", "luoi"}};
     char lower[64], buf[64];
     size_t n = 0;
     if (strlen(text) >= sizeof lower)
@@ -275,6 +277,7 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
     /* words in windows of 256, enough for a title; a description is read to MAX_WORDS */
     double multiplier = 1;
     char multiplied[32] = "";
+    uint32_t multiplied_start = 0, multiplied_end = 0; /* where the pack counts were read */
     /* the first measure found ("bao 40kg"); a price per unit stated later in
      * the field ("17k/kg") still wins: it says what the price is for */
     quantity_found measure;
@@ -307,6 +310,9 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
                     if (m > 1 && m <= MAX_MULTIPLIER) {
                         multiplier *= m;
                         snprintf(multiplied, sizeof multiplied, "%g × ", multiplier);
+                        if (multiplier == m)
+                            multiplied_start = x->start;
+                        multiplied_end = x->end;
                     }
                     continue;
                 }
@@ -401,6 +407,9 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
             if ((container || packed || times) && v == floor(v) && v > 1 && v <= MAX_MULTIPLIER) {
                 multiplier *= v;
                 snprintf(multiplied, sizeof multiplied, "%g × ", multiplier);
+                if (multiplier == v)
+                    multiplied_start = x->start;
+                multiplied_end = end;
                 if (unit->dimension == QUANTITY_ITEM) {
                     out->found = true;
                     out->amount = multiplier;
@@ -413,6 +422,15 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
     }
     if (have_measure)
         *out = measure;
+    /* a "pack of N" unit counts any piece: a multipack with no piece count ("set 4", "combo 3 hộp") is that many
+     * pieces. A unit of named pieces ("120 viên") does not guess: "hộp 10 vỉ" says nothing of its tablets */
+    else if (!out->found && unit->dimension == QUANTITY_COUNT && !unit->noun[0] && multiplier > 1) {
+        out->found = true;
+        out->amount = multiplier;
+        out->start = multiplied_start;
+        out->end = multiplied_end;
+        snprintf(out->text, sizeof out->text, "%g pieces", multiplier);
+    }
     return out->found;
 }
 
