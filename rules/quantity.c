@@ -39,6 +39,8 @@ static const struct {
     {"tui", "tui"}, {"pcs", "cai"}, {"pc", "cai"}, {"cai", "cai"}, {"chiec", "cai"},
     /* razor cartridges ("vỉ 8 lưỡi"): their own noun, so only a "N lưỡi" or "pack of N" unit reads them */
     {"luoi", "luoi"},
+    /* filter cartridges ("hộp 6 lõi"); "lỗi" and "lời" fold the same, so the same holds */
+    {"loi", "loi"},
 };
 
 /* Containers and packs: "6 lon", "2 hộp", "10 vỉ" multiply what follows. */
@@ -97,7 +99,8 @@ int price_unit_parse(const char *text, price_unit *out)
         const char *marked, *folded;
     } folds[] = {{"tháng", "thang"}, {"năm", "nam"}, {"viên", "vien"}, {"gói", "goi"}, {"ống", "ong"},
                  {"miếng", "mieng"}, {"túi", "tui"}, {"cái", "cai"}, {"chiếc", "chiec"}, {"lít", "lit"},
-                 {"lạng", "lang"}, {"ký", "ky"}, {"lưỡi", "luoi"}};
+                 {"lạng", "lang"}, {"ký", "ky"}, {"lưỡi", "luoi"},
+                 {"lõi", "loi"}};
     char lower[64], buf[64];
     size_t n = 0;
     if (strlen(text) >= sizeof lower)

@@ -230,6 +230,7 @@ Test(unit_price, a_pack_of_unit_counts_multipacks_and_cartridges)
           {.title = "Combo 3 hộp đầu bàn chải Brushly", .price = 100000, .fires = true, .quantity = "3 pieces"},
           {.title = "Lưỡi dao cạo Brushly vỉ 8 lưỡi", .price = 49000, .fires = true, .quantity = "8 pieces"},
           {.title = "Lưỡi dao cạo Brushly vỉ 8 lưỡi", .price = 900000, .fires = false},
+          {.title = "Lõi lọc nước Brushly hộp 6 lõi", .price = 120000, .fires = true, .quantity = "6 pieces"},
           /* one piece, as before */
           {.title = "Đầu bàn chải Brushly", .price = 100000, .fires = false},
           /* blisters of tablets: their count is unknown, the reference is taken as it is */
@@ -445,7 +446,7 @@ Test(unit_price, units_parse_and_describe)
         {"1.7 kg", QUANTITY_MASS, 1700, "1700 g"}, {"1 lạng", QUANTITY_MASS, 100, "100 g"},
         {"100 ml", QUANTITY_VOLUME, 100, "100 ml"}, {"1 l", QUANTITY_VOLUME, 1000, "1000 ml"},
         {"30 viên", QUANTITY_COUNT, 30, "30 vien"}, {"pack of 30", QUANTITY_COUNT, 30, "30 pieces"},
-        {"8 lưỡi", QUANTITY_COUNT, 8, "8 luoi"},
+        {"8 lưỡi", QUANTITY_COUNT, 8, "8 luoi"}, {"6 lõi", QUANTITY_COUNT, 6, "6 loi"},
         {"month", QUANTITY_MONTHS, 1, "1 month"},  {"12 months", QUANTITY_MONTHS, 12, "12 month"},
         {"1 năm", QUANTITY_MONTHS, 12, "12 month"}, {"per 1 Tháng", QUANTITY_MONTHS, 1, "1 month"},
     };
