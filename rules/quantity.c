@@ -396,7 +396,11 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
              * a sentence ("3 lon 800g."), or before "x" ("2 hộp x 100 viên"); after a name it is part of the
              * name ("Lộc Trời 28 bao 1kg", "Thiên ưu 8 túi", "NPK 20-20-15 bao") */
             /* ... or per a bigger container ("24 lon/thùng", "30 gói/thùng") */
-            bool container = unit_n && (in(unit_s, unit_n, containers) || noun) &&
+            /* small pieces weighed as a whole: "hộp 30 viên 375g", "gói 10 miếng 200g", "hộp 12 cái 396g" give
+             * the box's weight, not each piece's (a packet or a vial does carry its own: "hộp 10 gói 75g") */
+            bool whole_weight = noun && (unit->dimension == QUANTITY_MASS || unit->dimension == QUANTITY_VOLUME) &&
+                                (!strcmp(noun, "vien") || !strcmp(noun, "mieng") || !strcmp(noun, "cai"));
+            bool container = unit_n && (in(unit_s, unit_n, containers) || (noun && !whole_weight)) &&
                              (w == 0 || in(words[w - 1].s, words[w - 1].n, containers) ||
                               clause_start(original, words[w - 1].end, x->start) ||
                               (unit_is_next && next + 1 < count && is(words[next + 1].s, words[next + 1].n, "x")) ||

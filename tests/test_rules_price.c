@@ -207,6 +207,25 @@ Test(unit_price, cases_trays_and_per_case_counts_are_multipacks)
           {.title = "Mì Haohao thùng 30 gói", .price = 150000, .fires = false});
 }
 
+/* pralines, slices and cakes are weighed as a box: "hộp 30 viên 375g" is 375 g, while a packet carries its own
+ * weight ("hộp 10 gói 75g" is 750 g) */
+Test(unit_price, a_count_of_small_pieces_before_a_weight_is_the_box_weight)
+{
+    CHECK("  - id: tm.praline\n"
+          "    kind: trademark\n"
+          "    name: Rocheto\n"
+          "    terms: [\"rocheto\"]\n"
+          "    reference_price: 100000\n"
+          "    unit: \"100 g\"\n"
+          "    flag: {price_below: 0.3}\n",
+          {.title = "Socola Rocheto hộp 30 viên 375g", .price = 110000, .fires = true, .quantity = "375 g"},
+          {.title = "Socola Rocheto hộp 30 viên 375g", .price = 350000, .fires = false},
+          {.title = "Bánh Rocheto hộp 12 cái 396g", .price = 300000, .fires = false},
+          {.title = "Rocheto gói 10 miếng 200g", .price = 50000, .fires = true, .quantity = "200 g"},
+          {.title = "Bột Rocheto hộp 10 gói 75g", .price = 200000, .fires = true, .quantity = "10 × 75 g = 750 g"},
+          {.title = "Combo 2 hộp Rocheto 375g", .price = 700000, .fires = false});
+}
+
 /* a "pack of N" unit counts any piece, razor cartridges ("lưỡi") too, and a multipack with no piece count
  * ("set 4", "combo 3 hộp") is that many pieces; a unit of named pieces does not guess from "hộp 10 vỉ" */
 Test(unit_price, a_pack_of_unit_counts_multipacks_and_cartridges)
