@@ -37,6 +37,10 @@ static const struct {
     {"vien", "vien"}, {"capsule", "vien"}, {"capsules", "vien"}, {"tablet", "vien"}, {"tablets", "vien"},
     {"goi", "goi"}, {"sachet", "goi"}, {"sachets", "goi"}, {"ong", "ong"}, {"mieng", "mieng"},
     {"tui", "tui"}, {"pcs", "cai"}, {"pc", "cai"}, {"cai", "cai"}, {"chiec", "cai"},
+    /* razor cartridges ("vỉ 8 lưỡi"): their own noun, so only a "N lưỡi" or "pack of N" unit reads them */
+    {"luoi", "luoi"},
+    /* filter cartridges ("hộp 6 lõi"); "lỗi" and "lời" fold the same, so the same holds */
+    {"loi", "loi"},
 };
 
 /* Containers and packs: "6 lon", "2 hộp", "10 vỉ" multiply what follows. */
@@ -95,7 +99,8 @@ int price_unit_parse(const char *text, price_unit *out)
         const char *marked, *folded;
     } folds[] = {{"tháng", "thang"}, {"năm", "nam"}, {"viên", "vien"}, {"gói", "goi"}, {"ống", "ong"},
                  {"miếng", "mieng"}, {"túi", "tui"}, {"cái", "cai"}, {"chiếc", "chiec"}, {"lít", "lit"},
-                 {"lạng", "lang"}, {"ký", "ky"}};
+                 {"lạng", "lang"}, {"ký", "ky"}, {"lưỡi", "luoi"},
+                 {"lõi", "loi"}};
     char lower[64], buf[64];
     size_t n = 0;
     if (strlen(text) >= sizeof lower)
@@ -275,6 +280,7 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
     /* words in windows of 256, enough for a title; a description is read to MAX_WORDS */
     double multiplier = 1;
     char multiplied[32] = "";
+    uint32_t multiplied_start = 0, multiplied_end = 0; /* where the pack counts were read */
     /* the first measure found ("bao 40kg"); a price per unit stated later in
      * the field ("17k/kg") still wins: it says what the price is for */
     quantity_found measure;
@@ -307,6 +313,9 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
                     if (m > 1 && m <= MAX_MULTIPLIER) {
                         multiplier *= m;
                         snprintf(multiplied, sizeof multiplied, "%g × ", multiplier);
+                        if (multiplier == m)
+                            multiplied_start = x->start;
+                        multiplied_end = x->end;
                     }
                     continue;
                 }
@@ -387,7 +396,11 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
              * a sentence ("3 lon 800g."), or before "x" ("2 hộp x 100 viên"); after a name it is part of the
              * name ("Lộc Trời 28 bao 1kg", "Thiên ưu 8 túi", "NPK 20-20-15 bao") */
             /* ... or per a bigger container ("24 lon/thùng", "30 gói/thùng") */
-            bool container = unit_n && (in(unit_s, unit_n, containers) || noun) &&
+            /* small pieces weighed as a whole: "hộp 30 viên 375g", "gói 10 miếng 200g", "hộp 12 cái 396g" give
+             * the box's weight, not each piece's (a packet or a vial does carry its own: "hộp 10 gói 75g") */
+            bool whole_weight = noun && (unit->dimension == QUANTITY_MASS || unit->dimension == QUANTITY_VOLUME) &&
+                                (!strcmp(noun, "vien") || !strcmp(noun, "mieng") || !strcmp(noun, "cai"));
+            bool container = unit_n && (in(unit_s, unit_n, containers) || (noun && !whole_weight)) &&
                              (w == 0 || in(words[w - 1].s, words[w - 1].n, containers) ||
                               clause_start(original, words[w - 1].end, x->start) ||
                               (unit_is_next && next + 1 < count && is(words[next + 1].s, words[next + 1].n, "x")) ||
@@ -401,6 +414,9 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
             if ((container || packed || times) && v == floor(v) && v > 1 && v <= MAX_MULTIPLIER) {
                 multiplier *= v;
                 snprintf(multiplied, sizeof multiplied, "%g × ", multiplier);
+                if (multiplier == v)
+                    multiplied_start = x->start;
+                multiplied_end = end;
                 if (unit->dimension == QUANTITY_ITEM) {
                     out->found = true;
                     out->amount = multiplier;
@@ -413,6 +429,15 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
     }
     if (have_measure)
         *out = measure;
+    /* a "pack of N" unit counts any piece: a multipack with no piece count ("set 4", "combo 3 hộp") is that many
+     * pieces. A unit of named pieces ("120 viên") does not guess: "hộp 10 vỉ" says nothing of its tablets */
+    else if (!out->found && unit->dimension == QUANTITY_COUNT && !unit->noun[0] && multiplier > 1) {
+        out->found = true;
+        out->amount = multiplier;
+        out->start = multiplied_start;
+        out->end = multiplied_end;
+        snprintf(out->text, sizeof out->text, "%g pieces", multiplier);
+    }
     return out->found;
 }
 

@@ -52,7 +52,8 @@ typedef struct quantity_found {
  * field's original text, for decimal separators and "/kg"). The first
  * statement in the unit's dimension decides, multiplied by the pack counts
  * written before it ("combo 3", "thùng 6 lon", "2 hộp x", "x2"). Returns
- * whether one was found. */
+ * whether one was found. A "pack of N" unit (any piece) also takes a
+ * multipack with no piece count ("set 4") as that many pieces. */
 bool quantity_read(const normalized_text *view, const char *original, size_t original_length, const price_unit *unit,
                    quantity_found *out);
 

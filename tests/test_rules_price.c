@@ -207,6 +207,56 @@ Test(unit_price, cases_trays_and_per_case_counts_are_multipacks)
           {.title = "Mì Haohao thùng 30 gói", .price = 150000, .fires = false});
 }
 
+/* pralines, slices and cakes are weighed as a box: "hộp 30 viên 375g" is 375 g, while a packet carries its own
+ * weight ("hộp 10 gói 75g" is 750 g) */
+Test(unit_price, a_count_of_small_pieces_before_a_weight_is_the_box_weight)
+{
+    CHECK("  - id: tm.praline\n"
+          "    kind: trademark\n"
+          "    name: Rocheto\n"
+          "    terms: [\"rocheto\"]\n"
+          "    reference_price: 100000\n"
+          "    unit: \"100 g\"\n"
+          "    flag: {price_below: 0.3}\n",
+          {.title = "Socola Rocheto hộp 30 viên 375g", .price = 110000, .fires = true, .quantity = "375 g"},
+          {.title = "Socola Rocheto hộp 30 viên 375g", .price = 350000, .fires = false},
+          {.title = "Bánh Rocheto hộp 12 cái 396g", .price = 300000, .fires = false},
+          {.title = "Rocheto gói 10 miếng 200g", .price = 50000, .fires = true, .quantity = "200 g"},
+          {.title = "Bột Rocheto hộp 10 gói 75g", .price = 200000, .fires = true, .quantity = "10 × 75 g = 750 g"},
+          {.title = "Combo 2 hộp Rocheto 375g", .price = 700000, .fires = false});
+}
+
+/* a "pack of N" unit counts any piece, razor cartridges ("lưỡi") too, and a multipack with no piece count
+ * ("set 4", "combo 3 hộp") is that many pieces; a unit of named pieces does not guess from "hộp 10 vỉ" */
+Test(unit_price, a_pack_of_unit_counts_multipacks_and_cartridges)
+{
+    CHECK("  - id: tm.heads\n"
+          "    kind: trademark\n"
+          "    name: Brushly\n"
+          "    terms: [\"brushly\"]\n"
+          "    reference_price: 150000\n"
+          "    unit: \"pack of 1\"\n"
+          "    flag: {price_below: 0.3}\n"
+          "  - id: tm.tabs\n"
+          "    kind: trademark\n"
+          "    name: Paramol\n"
+          "    terms: [\"paramol\"]\n"
+          "    reference_price: 150000\n"
+          "    unit: \"120 viên\"\n"
+          "    flag: {price_below: 0.3}\n",
+          {.title = "Đầu bàn chải Brushly chính hãng set 4", .price = 89000, .fires = true, .quantity = "4 pieces"},
+          {.title = "Đầu bàn chải Brushly chính hãng set 4", .price = 500000, .fires = false},
+          {.title = "Combo 3 hộp đầu bàn chải Brushly", .price = 100000, .fires = true, .quantity = "3 pieces"},
+          {.title = "Lưỡi dao cạo Brushly vỉ 8 lưỡi", .price = 49000, .fires = true, .quantity = "8 pieces"},
+          {.title = "Lưỡi dao cạo Brushly vỉ 8 lưỡi", .price = 900000, .fires = false},
+          {.title = "Lõi lọc nước Brushly hộp 6 lõi", .price = 120000, .fires = true, .quantity = "6 pieces"},
+          /* one piece, as before */
+          {.title = "Đầu bàn chải Brushly", .price = 100000, .fires = false},
+          /* blisters of tablets: their count is unknown, the reference is taken as it is */
+          {.title = "Paramol hộp 10 vỉ", .price = 40000, .fires = true, .quantity = ""},
+          {.title = "Paramol vỉ 12 viên", .price = 16000, .fires = false});
+}
+
 Test(unit_price, a_price_per_kg_notation_is_compared_per_unit)
 {
     CHECK("  - id: tm.ginseng\n"
@@ -415,6 +465,7 @@ Test(unit_price, units_parse_and_describe)
         {"1.7 kg", QUANTITY_MASS, 1700, "1700 g"}, {"1 lạng", QUANTITY_MASS, 100, "100 g"},
         {"100 ml", QUANTITY_VOLUME, 100, "100 ml"}, {"1 l", QUANTITY_VOLUME, 1000, "1000 ml"},
         {"30 viên", QUANTITY_COUNT, 30, "30 vien"}, {"pack of 30", QUANTITY_COUNT, 30, "30 pieces"},
+        {"8 lưỡi", QUANTITY_COUNT, 8, "8 luoi"}, {"6 lõi", QUANTITY_COUNT, 6, "6 loi"},
         {"month", QUANTITY_MONTHS, 1, "1 month"},  {"12 months", QUANTITY_MONTHS, 12, "12 month"},
         {"1 năm", QUANTITY_MONTHS, 12, "12 month"}, {"per 1 Tháng", QUANTITY_MONTHS, 1, "1 month"},
     };
