@@ -411,6 +411,8 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
         if (list)
             cr->context_list = (int)(c->list_base + (size_t)(list - p->lists));
         cr->context_near = r->context_near;
+        cr->context_before = r->context_before;
+        cr->context_after = r->context_after;
     }
     if (r->patterns.count) {
         cr->regexes = calloc(r->patterns.count, sizeof *cr->regexes);

@@ -896,9 +896,12 @@ static void assemble_phrases(ruleset_scratch *s)
     }
 }
 
-/* context: {list, near}: some hit of the rule (a pattern hit counts as
- * itself) has a term of the list, not under a negator, within `near` words
- * in the same field. */
+/* context: {list, near} (or near_before / near_after): some hit of the rule
+ * (a pattern hit counts as itself) has a term of the list, not under a
+ * negator, within the window in the same field: the list term at most
+ * context_before words before the hit or context_after words after it
+ * (overlapping: either side). Reads the scratch's hits; the scratch is one
+ * thread's. */
 static bool context_holds(ruleset_scratch *s, uint32_t index, int depth)
 {
     const ruleset *rs = s->rs;
@@ -915,12 +918,12 @@ static bool context_holds(ruleset_scratch *s, uint32_t index, int depth)
             const found_hit *f = &s->found[i]; /* a hit of the context list */
             if (f->field != h->field || (!rs->options.no_negation && negated_hit(s, f)))
                 continue;
-            uint32_t distance = f->word_start > h->word_end   ? f->word_start - h->word_end
-                                : h->word_start > f->word_end ? h->word_start - f->word_end
-                                                              : 0;
-            if (distance <= (uint32_t)r->context_near) {
-                ruleset_trace(s, depth, "context: \"%s\" (list %s) is %u words from \"%s\"", rs->literals[f->index].text,
-                              list, distance, rs->literals[h->index].text);
+            bool after = f->word_start > h->word_end, before = h->word_start > f->word_end;
+            uint32_t distance = after ? f->word_start - h->word_end : before ? h->word_start - f->word_end : 0;
+            int16_t window = after ? r->context_after : before ? r->context_before : 0;
+            if (window >= 0 && distance <= (uint32_t)window) {
+                ruleset_trace(s, depth, "context: \"%s\" (list %s) is %u words %s \"%s\"", rs->literals[f->index].text,
+                              list, distance, after ? "after" : before ? "before" : "from", rs->literals[h->index].text);
                 return true;
             }
         }
@@ -2336,8 +2339,15 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
         return false;
     }
     if (r->context_list >= 0 && !context_holds(s, index, 1)) {
-        ruleset_trace(s, 1, "context: no term of list %s within %d words of a mention => does not fire",
-                      r->source->context_list, r->context_near);
+        if (r->context_before == r->context_after)
+            ruleset_trace(s, 1, "context: no term of list %s within %d words of a mention => does not fire",
+                          r->source->context_list, r->context_near);
+        else if (r->context_before < 0 || r->context_after < 0)
+            ruleset_trace(s, 1, "context: no term of list %s within %d words %s a mention => does not fire",
+                          r->source->context_list, r->context_near, r->context_before < 0 ? "after" : "before");
+        else
+            ruleset_trace(s, 1, "context: no term of list %s within %d words before or %d after a mention => does not "
+                          "fire", r->source->context_list, r->context_before, r->context_after);
         return false;
     }
     listing_intent intent = INTENT_SALE;

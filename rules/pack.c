@@ -559,7 +559,9 @@ static void parse_models(loader *ld, yaml_node_t *node, rule_details *r)
     }
 }
 
-/* context: {list: NAME, near: N} (docs/rules.md, "Phrase tolerance and context"). */
+/* context: {list: NAME, near: N} or {list: NAME, near_before: B, near_after: A} (docs/rules.md, "Phrase tolerance
+ * and context"): the same windows as a list condition's. Allocates in the loader's arena only; not thread-safe (the
+ * loader is one thread's). */
 static void parse_context(loader *ld, yaml_node_t *node, const pack *p, rule *r)
 {
     if (node->type != YAML_MAPPING_NODE) {
@@ -567,6 +569,8 @@ static void parse_context(loader *ld, yaml_node_t *node, const pack *p, rule *r)
         return;
     }
     r->context_near = -1;
+    r->context_before = r->context_after = -1;
+    yaml_node_t *near_node = NULL, *sides[2] = {NULL, NULL};
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
         yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
         const char *name = yaml_scalar(key);
@@ -579,15 +583,35 @@ static void parse_context(loader *ld, yaml_node_t *node, const pack *p, rule *r)
                 yaml_walk_error(&ld->w, value, "unknown list '%s'%s", r->context_list,
                                 p->list_count ? "" : " (this pack defines no lists)");
         } else if (name && !strcmp(name, "near")) {
-            yaml_walk_int(&ld->w, value, "near", 0, 1000, &r->context_near);
+            near_node = value;
+            if (yaml_walk_int(&ld->w, value, "near", 0, 1000, &r->context_near))
+                r->context_before = r->context_after = (int16_t)r->context_near;
+        } else if (name && (!strcmp(name, "near_before") || !strcmp(name, "near_after"))) {
+            sides[name[5] == 'a'] = value;
         } else {
-            yaml_walk_error(&ld->w, key, "unknown field '%s' in context (known: list, near)", name ? name : "?");
+            yaml_walk_error(&ld->w, key, "unknown field '%s' in context (known: list, near, near_before, near_after)",
+                            name ? name : "?");
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        const char *what = k ? "near_after" : "near_before";
+        int words = -1;
+        if (!sides[k])
+            continue;
+        if (near_node) {
+            yaml_walk_error(&ld->w, sides[k], "'%s' and 'near' together in context: write near (both sides) or "
+                                              "near_before and/or near_after", what);
+        } else if (yaml_walk_int(&ld->w, sides[k], what, 0, 1000, &words)) {
+            *(k ? &r->context_after : &r->context_before) = (int16_t)words;
+            if (words > r->context_near)
+                r->context_near = words;
         }
     }
     if (!r->context_list)
         yaml_walk_error(&ld->w, node, "context needs a list");
-    if (r->context_near < 0)
-        yaml_walk_error(&ld->w, node, "context needs near (the most words between a term and the list's term)");
+    if (!near_node && !sides[0] && !sides[1])
+        yaml_walk_error(&ld->w, node, "context needs near, near_before or near_after (the most words between a term "
+                                      "and the list's term)");
 }
 
 static void visit_rule(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)

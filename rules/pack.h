@@ -118,6 +118,8 @@ typedef struct rule {
     /* phrase tolerance (docs/rules.md, "Phrase tolerance and context") */
     int gap;                 /* inserted words allowed in a multi-word term; -1: not written (the pack's `gap`) */
     int rated_level;         /* rated_level: the level registered for the protected product (0: none) */
+    int16_t context_before, context_after; /* context: the window on each side of a term hit (the list term before /
+                                            * after it; near: both); -1: that side not allowed */
     bool has_reference_price;
     bool any_intent;         /* intent: any — fires on posts that are not sales too (docs/rules.md, "Intent") */
     bool authorized_not_exempt; /* authorized_exempt: false — authorized sellers are judged by the flag's branches */

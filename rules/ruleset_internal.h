@@ -109,7 +109,8 @@ typedef struct compiled_rule {
     uint32_t model_term_count;
     uint32_t *model_of_term;   /* ... each of the model source->more->models[model_of_term[i]] */
     int context_list;          /* context: global list index a term hit needs near it, -1 none */
-    int context_near;
+    int context_near;          /* the wider side */
+    int16_t context_before, context_after; /* the window on each side of a term hit; -1: that side not allowed */
     const char **region_provinces;   /* the post-merger provinces its region entries name (stated origin), may be 0 */
     size_t region_province_count;
 } compiled_rule;

@@ -209,6 +209,55 @@ Test(phrase, ambiguous_title_needs_context)
     check(film, e, N(e));
 }
 
+/* context with one side's window (docs/rules.md, "Phrase tolerance and context"): the list's term before the name
+ * counts within near_before, after it within near_after, overlapping on either side; one side alone allows nothing
+ * on the other */
+Test(phrase, context_window_per_side)
+{
+    const char *uneven = "  - id: cr.mua-gio\n"
+                         "    kind: copyright\n"
+                         "    name: \"Phim Mùa Gió\"\n"
+                         "    terms: [\"mùa gió\"]\n"
+                         "    context: {list: film, near_before: 3, near_after: 1}\n";
+    example e[] = {
+        {"Phim bộ Hàn Mùa Gió tập 1-16", NULL, NULL, 0, true, NULL},  /* 3 words before */
+        {"Mùa Gió vietsub trọn bộ", NULL, NULL, 0, true, NULL},       /* 1 after */
+        {"Khăn len mùa gió lạnh, phim cách nhiệt tặng kèm", NULL, NULL, 0, false, NULL}, /* 2 after: too far */
+        {"Phim dán cách nhiệt mùa gió", NULL, NULL, 0, false, NULL},  /* 4 before */
+    };
+    check(uneven, e, N(e));
+    const char *before_only = "  - id: cr.mua-gio\n"
+                              "    kind: copyright\n"
+                              "    name: \"Phim Mùa Gió\"\n"
+                              "    terms: [\"mùa gió\"]\n"
+                              "    context: {list: film, near_before: 2}\n";
+    example b[] = {
+        {"Phim Mùa Gió bản đẹp", NULL, NULL, 0, true, NULL},
+        {"Mùa Gió vietsub", NULL, NULL, 0, false, NULL},  /* after: that side not allowed */
+    };
+    check(before_only, b, N(b));
+    const char *after_only = "  - id: cr.mua-gio\n"
+                             "    kind: copyright\n"
+                             "    name: \"Phim Mùa Gió\"\n"
+                             "    terms: [\"mùa gió\"]\n"
+                             "    context: {list: film, near_after: 2}\n";
+    example a[] = {
+        {"Mùa Gió bản vietsub", NULL, NULL, 0, true, NULL},
+        {"Phim Mùa Gió", NULL, NULL, 0, false, NULL},
+    };
+    check(after_only, a, N(a));
+}
+
+Test(phrase, context_window_mistakes)
+{
+    refused("", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n    context: {list: film, near: 2, "
+                "near_before: 1}\n", "'near_before' and 'near' together");
+    refused("", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n    context: {list: film, near_after: -1}\n",
+            "near_after");
+    refused("", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n    context: {list: film, near_side: 1}\n",
+            "unknown field 'near_side' in context");
+}
+
 Test(phrase, mistakes)
 {
     refused("", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n    gap: 9\n", "gap");
