@@ -6,7 +6,6 @@
 #include "rules/quantity.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1290,10 +1289,6 @@ static bool compat_scoped(ruleset_scratch *s, const found_hit *f)
  * subject. Read from the title, folded; a rule fires on them only with
  * `intent: any`. */
 
-typedef enum listing_intent {
-    INTENT_SALE = 0, INTENT_SERVICE, INTENT_NOTICE, INTENT_GUIDE, INTENT_BOOK, INTENT_BUYING
-} listing_intent;
-
 static const char *const intent_names[] = {"a sale", "a service", "a notice", "a review or guide", "a book about it",
                                            "a buy-back (the poster buys)"};
 
@@ -1403,15 +1398,10 @@ static listing_intent repair_or_buying_at(const field_views *v, const listing_fa
 
 /* The cue phrases, folded, each with its kind; read word by word (a phrase
  * is tried only where a word starts with its first letter). */
-#define CUE(phrase, kind) {phrase, sizeof phrase - 1, kind, false}
+#define CUE(phrase, kind) {phrase, sizeof phrase - 1, kind, false, false}
 /* A cue that counts after the name too ("Nike Air Force 1: cách phân biệt thật giả") */
-#define CUE_ANYWHERE(phrase, kind) {phrase, sizeof phrase - 1, kind, true}
-static const struct {
-    const char *phrase;
-    size_t length;
-    listing_intent kind;
-    bool anywhere;
-} intent_cues[] = {
+#define CUE_ANYWHERE(phrase, kind) {phrase, sizeof phrase - 1, kind, true, false}
+static const intent_cue intent_cues[] = {
     CUE("dich vu", INTENT_SERVICE), CUE("nhan sua", INTENT_SERVICE), CUE("nhan ve sinh", INTENT_SERVICE),
     CUE("nhan check", INTENT_SERVICE), CUE("ve sinh tui", INTENT_SERVICE), CUE("ve sinh giay", INTENT_SERVICE),
     CUE("phuc hoi", INTENT_SERVICE), CUE("spa tui", INTENT_SERVICE), CUE("spa giay", INTENT_SERVICE),
@@ -1437,22 +1427,14 @@ static const struct {
 #undef CUE
 #undef CUE_ANYWHERE
 
-/* The cues by first letter, each letter's in table order: a title word is
- * tried against the few cues that start with its letter. Built once. */
-#define INTENT_CUES (sizeof intent_cues / sizeof *intent_cues)
-static int8_t intent_by_letter[256], intent_next[INTENT_CUES];
-static pthread_once_t intent_index_once = PTHREAD_ONCE_INIT;
-
-static void build_intent_index(void)
+const intent_cue *builtin_intent_cues(size_t *count)
 {
-    memset(intent_by_letter, -1, sizeof intent_by_letter);
-    for (size_t i = INTENT_CUES; i-- > 0;) {
-        unsigned char first = (unsigned char)intent_cues[i].phrase[0];
-        intent_next[i] = intent_by_letter[first];
-        intent_by_letter[first] = (int8_t)i;
-    }
+    *count = sizeof intent_cues / sizeof *intent_cues;
+    return intent_cues;
 }
 
+/* The listing's intent, read from its title once per listing (cached in the scratch, one thread's): the earliest
+ * cue of the ruleset's table (built-in and the packs' intent_cues), "sửa chữa", repairs and buy-backs. */
 static listing_intent detect_intent(ruleset_scratch *s)
 {
     if (s->intent_ready)
@@ -1467,7 +1449,9 @@ static listing_intent detect_intent(ruleset_scratch *s)
         return INTENT_SALE;
     const normalized_text *t = &v->main;
     static const char *const repairable[] = {"dong ho", "tui", "giay", "dien thoai", "laptop", "may", "xe", NULL};
-    pthread_once(&intent_index_once, build_intent_index);
+    /* the built-in cues and the packs', chained by first letter (compile.c) */
+    const intent_cue *cues = s->rs->intent_cues;
+    const int32_t *cues_by_letter = s->rs->intent_by_letter, *cue_next = s->rs->intent_next;
     /* "khó phân biệt thật giả", "không thể phân biệt": a copy's praise, no guide */
     static const char *const denial[] = {"kho", "khong", "ko", "kh", "chang", "the", NULL};
     /* the earliest cue wins: a sale that mentions a guide or a service after the brand stays a sale (below),
@@ -1477,8 +1461,8 @@ static listing_intent detect_intent(ruleset_scratch *s)
         if (at >= t->length)
             break;
         if (s->intent != INTENT_SALE) { /* only a cue that counts anywhere is looked for now */
-            for (int i = intent_by_letter[(unsigned char)t->text[at]]; i >= 0; i = intent_next[i])
-                if (intent_cues[i].anywhere && phrase_at_n(t, at, intent_cues[i].phrase, intent_cues[i].length) &&
+            for (int32_t i = cues_by_letter[(unsigned char)t->text[at]]; i >= 0; i = cue_next[i])
+                if (cues[i].anywhere && phrase_at_n(t, at, cues[i].phrase, cues[i].length) &&
                     !(w > 0 && word_is(v, w - 1, denial)) && !(w > 1 && word_is(v, w - 2, denial)))
                     s->intent_anywhere = true;
             continue;
@@ -1488,11 +1472,11 @@ static listing_intent detect_intent(ruleset_scratch *s)
             s->intent = INTENT_BOOK;
             break;
         }
-        for (int i = intent_by_letter[(unsigned char)first]; i >= 0; i = intent_next[i])
-            if (phrase_at_n(t, at, intent_cues[i].phrase, intent_cues[i].length)) {
-                s->intent = intent_cues[i].kind;
+        for (int32_t i = cues_by_letter[(unsigned char)first]; i >= 0; i = cue_next[i])
+            if (phrase_at_n(t, at, cues[i].phrase, cues[i].length)) {
+                s->intent = cues[i].kind;
                 s->intent_at = (uint32_t)at;
-                s->intent_anywhere = intent_cues[i].anywhere && !(w > 0 && word_is(v, w - 1, denial)) &&
+                s->intent_anywhere = cues[i].anywhere && !(w > 0 && word_is(v, w - 1, denial)) &&
                                      !(w > 1 && word_is(v, w - 2, denial));
                 break;
             }

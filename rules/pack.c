@@ -833,6 +833,55 @@ static void parse_goods_groups(loader *ld, yaml_node_t *node, pack *p)
     }
 }
 
+const char *intent_class_name(intent_class c)
+{
+    static const char *const names[] = {"service", "notice", "guide", "book", "buying"};
+    return (unsigned)c < INTENT_CLASS_COUNT ? names[c] : "?";
+}
+
+/* intent_cues: {service: [...], notice: [...], guide: [...], book: [...], buying: [...], KIND_anywhere: [...]}
+ * (docs/rules.md, "Intent"): phrases the pack adds to the built-in cues of each kind of post that is not a sale.
+ * Allocates in the loader's arena; not thread-safe (the loader is one thread's). */
+static void parse_intent_cues(loader *ld, yaml_node_t *node, pack *p)
+{
+    if (node->type != YAML_MAPPING_NODE) {
+        yaml_walk_error(&ld->w, node, "intent_cues must map kinds of post (service, notice, guide, book, buying, "
+                                      "or KIND_anywhere) to lists of cue phrases");
+        return;
+    }
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
+        const char *name = yaml_scalar(key);
+        int kind = -1, anywhere = 0;
+        for (int k = 0; name && k < INTENT_CLASS_COUNT && kind < 0; k++) {
+            const char *n = intent_class_name((intent_class)k);
+            size_t len = strlen(n);
+            if (!strncmp(name, n, len) && (!name[len] || !strcmp(name + len, "_anywhere"))) {
+                kind = k;
+                anywhere = name[len] != 0;
+            }
+        }
+        if (kind < 0) {
+            yaml_walk_error(&ld->w, key, "unknown kind of post '%s' in intent_cues (known: service, notice, guide, "
+                                         "book, buying, each also as KIND_anywhere)", name ? name : "?");
+            continue;
+        }
+        string_list *cues = &p->intent_cues[kind][anywhere];
+        if (cues->count) {
+            yaml_walk_error(&ld->w, key, "'%s' given twice in intent_cues", name);
+            continue;
+        }
+        if (value->type != YAML_SEQUENCE_NODE) {
+            yaml_walk_error(&ld->w, value, "intent_cues: '%s' must be a list of phrases", name);
+            continue;
+        }
+        yaml_walk_string_list_in(&ld->w, ld->arena, value, name, cues);
+        for (size_t i = 0; i < cues->count; i++)
+            if (!*cues->items[i])
+                yaml_walk_error(&ld->w, value, "intent_cues: an empty phrase in '%s'", name);
+    }
+}
+
 static void visit_pack(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
 {
     loader *ld = (loader *)w; /* the walk is its first member */
@@ -849,9 +898,11 @@ static void visit_pack(yaml_walk *w, const char *key, yaml_node_t *key_node, yam
         parse_goods_groups(ld, value, p);
     else if (!strcmp(key, "gap"))
         yaml_walk_int(&ld->w, value, "gap", 0, MAX_GAP, &p->gap);
+    else if (!strcmp(key, "intent_cues"))
+        parse_intent_cues(ld, value, p);
     else
         yaml_walk_error(&ld->w, key_node, "unknown field '%s' at the top of the pack (known: pack, version, description, lists, "
-                               "goods_groups, gap, rules)", key);
+                               "goods_groups, gap, intent_cues, rules)", key);
 }
 
 /* ---- loading: the pack's fields from a small document, its rules streamed ------

@@ -141,6 +141,12 @@ typedef enum goods_group {
     GOODS_BOOKS, GOODS_TV, GOODS_OTHER, GOODS_GROUP_COUNT
 } goods_group;
 
+/* The kinds of post that are not sales (docs/rules.md, "Intent"), as a pack's intent_cues name them. */
+typedef enum intent_class {
+    INTENT_CLASS_SERVICE = 0, INTENT_CLASS_NOTICE, INTENT_CLASS_GUIDE, INTENT_CLASS_BOOK, INTENT_CLASS_BUYING,
+    INTENT_CLASS_COUNT
+} intent_class;
+
 typedef struct pack {
     char *file;              /* as given to pack_load */
     char *name, *version, *description;
@@ -152,6 +158,9 @@ typedef struct pack {
     rule *rules;
     size_t rule_count;
     int gap;                 /* `gap:` at the top: the rules' default and the lists'; -1: none (exact phrases) */
+    /* intent_cues: cue phrases the pack adds per kind of post, [kind][0] before the name, [kind][1] anywhere in
+     * the title (KIND_anywhere) */
+    string_list intent_cues[INTENT_CLASS_COUNT][2];
     arena memory;            /* owns every string, string_list, condition, example and model above: one
                                 piece each, no malloc header (pack_free frees them at once) */
 } pack;
@@ -168,6 +177,8 @@ void pack_free(pack *p);
 const term_list *pack_find_list(const pack *p, const char *name);
 
 const char *rule_kind_name(rule_kind k);
+/* "service", "notice", "guide", "book", "buying" (the keys of a pack's intent_cues). */
+const char *intent_class_name(intent_class c);
 /* "consumer_goods", "pharmaceuticals", ... (the codes reports and the console use). */
 const char *goods_group_name(goods_group g);
 /* The group named `name`, or GOODS_GROUP_COUNT. */

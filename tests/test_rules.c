@@ -275,6 +275,122 @@ Test(intent, repairs_of_a_device_and_buy_back_posts_are_not_sales)
           {.title = "Nhận sửa sách Toán 5 hàng fake", .fires = true});
 }
 
+/* A set of two packs: one that adds intent cues (docs/rules.md, "Intent"), one with the rules; NULL on a mistake
+ * (each in diag). */
+static ruleset *compile_two(const char *cues_pack, const char *rules_pack, diagnostics *diag)
+{
+    pack *p[2] = {pack_load_string("cues.yaml", cues_pack, strlen(cues_pack), diag),
+                  pack_load_string("rules.yaml", rules_pack, strlen(rules_pack), diag)};
+    ruleset *rs = NULL;
+    if (!p[0] || !p[1] || ruleset_compile(p, 2, NULL, &rs, diag) < 0) {
+        pack_free(p[0]);
+        pack_free(p[1]);
+        return NULL;
+    }
+    return rs;
+}
+
+static bool fires_in(const ruleset *rs, const char *title)
+{
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    listing_facts l = {.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title)};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    bool fired = r.rule_count > 0;
+    ruleset_scratch_destroy(s);
+    return fired;
+}
+
+/* docs/rules.md, "Intent": a pack adds cue phrases per kind of post; the built-in ones stay */
+Test(intent, a_pack_adds_cues_per_kind)
+{
+    static const char cues[] = "pack: cues\n"
+                               "version: \"1\"\n"
+                               "intent_cues:\n"
+                               "  service: [\"tour du lịch\", \"đăng ký hộ\"]\n"
+                               "  notice: [\"tuyển dụng\"]\n"
+                               "  guide: [\"giải đáp\"]\n"
+                               "  book: [\"truyện tranh\"]\n"
+                               "  buying: [\"thu gom\"]\n"
+                               "  guide_anywhere: [\"cách check\"]\n"
+                               "  notice_anywhere: [\"thông báo hàng giả\"]\n"
+                               "rules: []\n";
+    static const char no_cues[] = "pack: cues\nversion: \"1\"\nrules: []\n";
+    static const char rules[] = "pack: test\n"
+                                "version: \"1\"\n"
+                                "lists:\n"
+                                "  slang: [\"rep 1:1\", \"hàng fake\"]\n"
+                                "rules:\n"
+                                "  - id: tm.nike\n"
+                                "    kind: trademark\n"
+                                "    name: Nike\n"
+                                "    terms: [\"nike\"]\n"
+                                "    flag: {list: slang}\n"
+                                "  - id: cr.doraemon\n"
+                                "    kind: copyright\n"
+                                "    name: Doraemon\n"
+                                "    terms: [\"doraemon\"]\n"
+                                "    flag: {list: slang}\n";
+    static const struct {
+        const char *title;
+        bool fires_with, fires_without;
+    } cases[] = {
+        {"Tour du lịch Thái Lan mua giày Nike rep 1:1 giá gốc", false, true},
+        {"Đăng ký hộ tài khoản Nike, không nhận hàng fake", false, false}, /* negated anyway */
+        {"Tuyển dụng nhân viên bán giày Nike rep 1:1", false, true},
+        {"Giải đáp: giày Nike rep 1:1 có bền không", false, true},
+        {"Thu gom giày Nike rep 1:1 cũ giá cao", false, true},
+        {"Truyện tranh Nike hàng fake", false, true},
+        {"Truyện tranh Doraemon hàng fake", true, true},               /* copyright rules fire on books */
+        {"Giày Nike rep 1:1 - cách check hàng chuẩn", false, true},    /* anywhere: after the name too */
+        {"Giày Nike rep 1:1 - giải đáp thắc mắc", true, true},         /* before the name only */
+        {"Giày Nike rep 1:1 - thông báo hàng giả", false, true},       /* the longer cue wins over "thông báo" */
+        {"Dịch vụ check authentic giày Nike rep 1:1", false, false},   /* built-in cues stay */
+        {"Giày Nike rep 1:1 tour", true, true},
+    };
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *with = compile_two(cues, rules, &diag), *without = compile_two(no_cues, rules, &diag);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    cr_assert(with && without, "the packs did not compile");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cr_expect_eq(fires_in(with, cases[i].title), cases[i].fires_with, "\"%s\" with the cues: expected %s",
+                     cases[i].title, cases[i].fires_with ? "a flag" : "no flag");
+        cr_expect_eq(fires_in(without, cases[i].title), cases[i].fires_without, "\"%s\" without: expected %s",
+                     cases[i].title, cases[i].fires_without ? "a flag" : "no flag");
+    }
+    ruleset_destroy(with);
+    ruleset_destroy(without);
+    diagnostics_free(&diag);
+}
+
+Test(intent, intent_cue_mistakes)
+{
+    static const char rules[] = "pack: test\nversion: \"1\"\nrules: []\n";
+    static const struct {
+        const char *pack, *message;
+    } bad[] = {
+        {"pack: c\nversion: \"1\"\nintent_cues: {sale: [\"mua\"]}\nrules: []\n", "unknown kind of post 'sale'"},
+        {"pack: c\nversion: \"1\"\nintent_cues: {service: \"tour\"}\nrules: []\n", "must be a list"},
+        {"pack: c\nversion: \"1\"\nintent_cues: [tour]\nrules: []\n", "intent_cues must map"},
+        {"pack: c\nversion: \"1\"\nintent_cues: {guide: [\"!!!\"]}\nrules: []\n", "normalizes to nothing"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        diagnostics diag;
+        diagnostics_init(&diag);
+        ruleset *rs = compile_two(bad[i].pack, rules, &diag);
+        cr_expect_null(rs, "a bad pack compiled: %s", bad[i].pack);
+        bool found = false;
+        for (size_t k = 0; k < diag.count; k++)
+            found |= strstr(diag.messages[k], bad[i].message) != NULL;
+        cr_expect(found, "no diagnostic containing \"%s\"", bad[i].message);
+        ruleset_destroy(rs);
+        diagnostics_free(&diag);
+    }
+}
+
 /* docs/rules.md, "Accessories and compatibility" */
 Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_maker)
 {
