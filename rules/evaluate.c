@@ -1000,6 +1000,8 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
 static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int depth);
 static bool phrase_at_n(const normalized_text *t, size_t at, const char *phrase, size_t n);
 
+static bool refund_if(const field_views *v, const char *text, size_t j, const found_hit *f);
+
 static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int depth)
 {
     const field_views *v = &s->fields[f->field];
@@ -1015,7 +1017,7 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
         uint32_t gap_start = v->main.source_end[b - 1];
         bool broken = gap_start < gap_end && clause_break(text, gap_start, gap_end);
         /* a guarantee's words may be a cue of their own ("phát hiện" in a pack's list): read before the cues */
-        if (!broken && guarantee_at(v, j, w) && !inside_a_name(s, f->field, j))
+        if (!broken && (guarantee_at(v, j, w) || refund_if(v, text, j, f)) && !inside_a_name(s, f->field, j))
             return true;
         /* the cues that end on word j, in the order found */
         for (uint32_t i = depth < 8 && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND;
@@ -1073,6 +1075,68 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
     return false;
 }
 
+/* Does a refund phrase start at word w of the main view: "hoàn tiền", "hoàn lại tiền", "hoàn trả", "hoàn gấp",
+ * "hoàn 200%", "đền tiền", "đền gấp", "đền bù", "đền 10 lần", "đền x10", "bao đền", "1 đền 10", "một đền mười",
+ * "bồi thường", "bồi hoàn", "trả lại tiền", "refund"? Not "hoàn toàn", "hoàn hảo" (completely, perfect), nor the
+ * other words that fold to "den" ("đến" to, "đèn" lamp, "đen" black) without a refund's next word. *last is the
+ * phrase's last word. Reads the field's views only. */
+static bool refund_at(const field_views *v, size_t w, size_t *last)
+{
+    static const char *const hoan[] = {"hoan", NULL}, *const hoan_next[] = {"tien", "tra", "gap", NULL},
+                             *const lai[] = {"lai", NULL}, *const tien[] = {"tien", NULL}, *const den[] = {"den", NULL},
+                             *const den_next[] = {"tien", "gap", "bu", NULL}, *const lan[] = {"lan", NULL},
+                             *const boi[] = {"boi", NULL}, *const boi_next[] = {"thuong", "hoan", NULL},
+                             *const tra[] = {"tra", NULL}, *const bao[] = {"bao", NULL}, *const one[] = {"1", "mot", NULL},
+                             *const ten[] = {"10", "muoi", NULL},
+                             *const refund[] = {"refund", NULL};
+    size_t a, b;
+    if (!view_word(v, w, &a, &b))
+        return false;
+    switch (v->main.text[a]) {
+    case 'h':
+        if (!word_is(v, w, hoan))
+            return false;
+        if (word_is(v, w + 1, hoan_next) || word_is_number(v, w + 1))
+            return *last = w + 1, true;
+        if (word_is(v, w + 1, lai) && word_is(v, w + 2, tien))
+            return *last = w + 2, true;
+        return false;
+    case 'd':
+        if (!word_is(v, w, den))
+            return false;
+        if (word_is(v, w + 1, den_next))
+            return *last = w + 1, true;
+        if (word_is_number(v, w + 1) && word_is(v, w + 2, lan))
+            return *last = w + 2, true;
+        if (view_word(v, w + 1, &a, &b) && b - a >= 2 && v->main.text[a] == 'x') { /* "đền x10" */
+            for (size_t i = a + 1; i < b; i++)
+                if (v->main.text[i] < '0' || v->main.text[i] > '9')
+                    return false;
+            return *last = w + 1, true;
+        }
+        return false;
+    case 'b':
+        if (word_is(v, w, boi) && word_is(v, w + 1, boi_next))
+            return *last = w + 1, true;
+        if (word_is(v, w, bao) && word_is(v, w + 1, den))
+            return *last = w + 1, true;
+        return false;
+    case 't':
+        if (word_is(v, w, tra) && word_is(v, w + 1, lai) && word_is(v, w + 2, tien))
+            return *last = w + 2, true;
+        return false;
+    case '1':
+    case 'm':
+        if (word_is(v, w, one) && word_is(v, w + 1, den) && word_is(v, w + 2, ten)) /* not "1 đến 2 ngày" */
+            return *last = w + 2, true;
+        return false;
+    case 'r':
+        return word_is(v, w, refund) ? (*last = w, true) : false;
+    default:
+        return false;
+    }
+}
+
 /* A refund promise right after an accusation cue is a guarantee, not a sale of copies: "hàng không auth hoặc
  * hàng fake đều hoàn tiền", "hàng fake hoàn tiền 100%", "hàng giả bao đền". The cue (or one listed after it,
  * joined by "hoặc", "hay", commas: the chain) names what the shop would pay back for: a word "fake", "giả",
@@ -1097,35 +1161,50 @@ static bool refund_after(const field_views *v, const char *text, const found_hit
 {
     static const char *const fillers[] = {"deu", "thi", "se", "duoc", "shop", "minh", "em", "ben", "cam", "ket", "xin",
                                           "lien", "ngay", "chiu", NULL};
-    static const char *const refunds[] = {"hoan tien", "hoan lai tien", "hoan tra", "hoan 100", "hoan gap", "den tien",
-                                          "den gap", "bao den", "boi thuong", "tra lai tien", "1 den 10", "mot den muoi",
-                                          "refund", NULL};
     static const char *const neu[] = {"neu", "khi", NULL}, *const guarded[] = {"phat", "la", "phai", "bi", "dung", NULL};
-    size_t j = f->word_end + 1, a, b;
+    size_t j = f->word_end + 1, a, b, last;
     for (int k = 0; k < 3 && word_is(v, j, fillers); k++)
         j++;
     if (!view_word(v, j, &a, &b) || clause_break(text, f->end, v->main.source_start[a]))
         return false;
-    bool refund = false;
-    size_t n = 0;
-    for (size_t i = 0; refunds[i] && !refund; i++) {
-        n = strlen(refunds[i]);
-        refund = phrase_at_n(&v->main, a, refunds[i], n);
-    }
-    if (!refund)
+    if (!refund_at(v, j, &last))
         return false;
     /* "hoàn tiền nếu không giống hình": a refund on other terms; "hoàn tiền nếu phát hiện": the same guarantee */
-    size_t last = j + 1;
-    while (last <= v->space_count && v->spaces[last - 1] < a + n)
-        last++;
-    for (size_t i = last; i < last + 4; i++) {
+    size_t e = 0, g = 0;
+    if (!view_word(v, last, &e, &g))
+        return true;
+    for (size_t i = last + 1; i < last + 5; i++) {
         size_t c, d;
-        if (!view_word(v, i, &c, &d) || clause_break(text, v->main.source_end[a + n - 1], v->main.source_start[c]))
+        if (!view_word(v, i, &c, &d) || clause_break(text, v->main.source_end[g - 1], v->main.source_start[c]))
             break;
         if (word_is(v, i, neu))
             return word_is(v, i + 1, guarded);
     }
     return true;
+}
+
+/* A refund promised for a condition that accuses: "hoàn tiền nếu chứng minh được hàng fake", "đền gấp 10 nếu check
+ * ra hàng giả", "hoàn tiền gấp đôi nếu sai hàng hoặc hàng giả": word j is "nếu"/"khi", a refund phrase ends at most
+ * 6 words before it in the same clause, the cue hit f after it accuses (accusation_cue: no grade of copy, so
+ * "hoàn tiền nếu không thích hàng rep" stays an offer) and nothing but words stands between "nếu" and the cue (a
+ * dash or a colon ends the condition: "hoàn tiền nếu lỗi - hàng fake giá rẻ"). */
+static bool refund_if(const field_views *v, const char *text, size_t j, const found_hit *f)
+{
+    static const char *const neu[] = {"neu", "khi", NULL};
+    /* a grade right after the cue makes it an offer ("nếu giao nhầm hàng fake loại 1") */
+    static const char *const grade[] = {"super", "sieu", "loai", "like", "rep", "f1", "1", "11", NULL};
+    size_t a, b, c, d, last;
+    if (!word_is(v, j, neu) || !view_word(v, j, &a, &b) || !accusation_cue(v, f) || word_is(v, f->word_end + 1, grade))
+        return false;
+    for (uint32_t i = v->main.source_end[b - 1]; i < f->start; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch < 0x80 && ch != ' ' && !((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') && !(ch >= '0' && ch <= '9'))
+            return false;
+    }
+    for (size_t back = 1; back <= 8 && back <= j; back++)
+        if (refund_at(v, j - back, &last) && last < j && view_word(v, j - back, &c, &d))
+            return last + 6 >= j && !clause_break(text, v->main.source_start[c], v->main.source_start[a]);
+    return false;
 }
 
 static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int depth)
@@ -1139,15 +1218,17 @@ static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int de
         v->refund_epoch = s->epoch;
         /* a word every refund phrase below holds ("hoàn", "đền", "bồi", "trả", "refund"), found by its first letter */
         static const char *const words[] = {"hoan", "den", "boi", "tra", "refund", NULL};
-        /* "đền tiền", "đền gấp", "bao đền", "1 đền 10": not "đen" (black), "đến" (to), "đèn" (lamp) */
-        static const char *const den_after[] = {"tien", "gap", NULL}, *const den_before[] = {"bao", "1", "mot", NULL};
+        /* "đền tiền", "đền gấp", "đền bù", "đền x10", "bao đền", "1 đền 10": not "đen" (black), "đến" (to), "đèn"
+         * (lamp) (refund_at) */
+        static const char *const den_before[] = {"bao", "1", "mot", NULL};
         v->has_refund = false;
-        for (size_t w = 0; w <= v->space_count && !v->has_refund; w++) {
+        for (size_t w = 0, last; w <= v->space_count && !v->has_refund; w++) {
             size_t a = w == 0 ? 0 : v->spaces[w - 1] + 1;
             char c = a < v->main.length ? v->main.text[a] : 0;
             if (c == 'h' || c == 'd' || c == 'b' || c == 't' || c == 'r')
-                v->has_refund = word_is(v, w, words) &&
-                                (c != 'd' || word_is(v, w + 1, den_after) || (w > 0 && word_is(v, w - 1, den_before)));
+                v->has_refund = word_is(v, w, words) && (c != 'd' || refund_at(v, w, &last) ||
+                                                         (w > 0 && refund_at(v, w - 1, &last)) ||
+                                                         (w > 0 && word_is(v, w - 1, den_before)));
         }
     }
     if (!v->has_refund)

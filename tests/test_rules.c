@@ -706,6 +706,42 @@ Test(negation, a_refund_after_an_accusing_cue_list_is_a_guarantee)
           {.title = "Giày Nike Air siêu cấp hoặc hàng fake đều hoàn tiền", .fires = true});
 }
 
+/* A guarantee after a comma in the same sentence: the refund in other words ("đền bù", "bồi hoàn", "hoàn 200%",
+ * "đền x10", "đền 10 lần") after the accusing cue, and a refund promised for an accusing condition ("hoàn tiền nếu
+ * chứng minh được hàng fake", "... nếu sai hàng hoặc hàng giả") */
+Test(negation, a_refund_in_other_words_or_for_an_accusing_condition_is_a_guarantee)
+{
+    CHECK("  - id: tm.nike\n"
+          "    kind: trademark\n"
+          "    name: Nike\n"
+          "    terms: [\"nike\"]\n"
+          "    flag:\n"
+          "      any:\n"
+          "        - list: slang\n"
+          "        - term: \"fake\"\n"
+          "        - term: \"hàng giả\"\n",
+          {.title = "Giày Nike chính hãng, hàng fake đền bù gấp đôi", .fires = false},
+          {.title = "Giày Nike chính hãng, hàng giả bồi hoàn 200%", .fires = false},
+          {.title = "Giày Nike chính hãng, hàng fake hoàn 200%", .fires = false},
+          {.title = "Giày Nike chính hãng, fake đền x10", .fires = false},
+          {.title = "Giày Nike chính hãng, fake đền 10 lần", .fires = false},
+          {.title = "Giày Nike chính hãng, hoàn tiền nếu chứng minh được hàng fake", .fires = false},
+          {.title = "Giày Nike chính hãng, đền gấp 10 nếu check ra hàng giả", .fires = false},
+          {.title = "Giày Nike chính hãng, hoàn tiền nếu kiểm tra thấy hàng giả", .fires = false},
+          {.title = "Giày Nike chính hãng, hoàn tiền gấp đôi nếu sai hàng hoặc hàng giả", .fires = false},
+          {.title = "giay nike chinh hang, den gap 10 lan gia tri neu check ra fake", .fires = false},
+          /* other words that fold like a refund's, a condition cut by a dash or a colon, a grade of copy */
+          {.title = "Giày Nike hàng fake hoàn toàn giống thật", .fires = true},
+          {.title = "Giày Nike hàng fake hoàn hảo", .fires = true},
+          {.title = "Giày Nike hàng fake đến 10 ngày có hàng", .fires = true},
+          {.title = "Giày Nike hàng fake 1 đến 2 ngày có hàng", .fires = true},
+          {.title = "Giày Nike hàng fake đèn led", .fires = true},
+          {.title = "Giày Nike, hoàn tiền nếu lỗi - hàng fake giá rẻ", .fires = true},
+          {.title = "Giày Nike, hoàn tiền nếu lỗi: hàng fake giá rẻ", .fires = true},
+          {.title = "Giày Nike, đền tiền nếu hỏng, bán hàng fake giá rẻ", .fires = true},
+          {.title = "Giày Nike, hoàn tiền nếu giao nhầm hàng fake loại 1", .fires = true});
+}
+
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)
 {
     ruleset *rs = compile_ok(nike_rule);
