@@ -1936,7 +1936,7 @@ static bool region_contains(const compiled_rule *r, const char *place, size_t le
 static void add_statement(ruleset_scratch *s, uint32_t field, size_t start, size_t end, const char *province)
 {
     if (s->origin_count < MAX_ORIGIN_STATEMENTS)
-        s->origins[s->origin_count++] = (origin_statement){field, (uint32_t)start, (uint32_t)end, province};
+        s->origins[s->origin_count++] = (origin_statement){field, (uint32_t)start, (uint32_t)end, province, NULL};
 }
 
 /* Whether an origin cue starts at this offset of the field's main view (its cue hits, found by the automaton). */
@@ -1996,6 +1996,109 @@ static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
         }
         add_statement(s, cue->field, a, end, province);
         return;
+    }
+}
+
+/* Goods nouns (folded) that name what is sold before its place of origin: "hàng vải Thanh Hà", "vải Thanh Hà
+ * chính gốc", "hàng mắm Phan Thiết". Produce and specialties only, longer first where one begins another. */
+static const char *const goods_nouns[] = {
+    "vai thieu", "vai", "nhan long", "nhan", "cam", "buoi", "xoai", "thanh long", "chuoi", "dua", "mang cut",
+    "sau rieng", "chom chom", "man", "mo", "dao", "hong", "le", "na", "vu sua", "chanh", "quyt", "khe", "oi", "dua hau",
+    "che", "tra", "gao", "nep", "ca phe", "ho tieu", "tieu", "hat dieu", "dieu", "toi", "hanh", "gung", "que", "hoi",
+    "nuoc mam", "mam", "mat ong", "sam", "nam", "mien", "banh", "ruou", "khoai", "ca cao", "mac ca", "sa sam", NULL};
+
+/* The goods noun at word w: its length in words (0: none), the noun in *noun. */
+static size_t goods_noun_at(const field_views *v, size_t w, const char **noun)
+{
+    size_t a, b;
+    if (!view_word(v, w, &a, &b))
+        return 0;
+    for (size_t i = 0; goods_nouns[i]; i++)
+        if (goods_nouns[i][0] == v->main.text[a] && phrase_at(&v->main, a, goods_nouns[i])) {
+            size_t words = 1;
+            *noun = goods_nouns[i];
+            for (const char *c = goods_nouns[i]; *c; c++)
+                words += *c == ' ';
+            return words;
+        }
+    return 0;
+}
+
+/* A place the gazetteer knows that starts at word p (the name holds word p: "Hải Dương", not "mới về Hà Nội"), in
+ * the clause, at most 4 words; the shortest such span. Returns its length in words (0: none) and its province. */
+static size_t place_at(const ruleset_scratch *s, uint32_t field, size_t p, const char **province)
+{
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    size_t a, b, c, d, found = 0;
+    if (!view_word(v, p, &a, &b))
+        return 0;
+    for (size_t k = 1; k <= 4; k++) {
+        if (!view_word(v, p + k - 1, &c, &d) || d - a > MAX_PLACE_BYTES ||
+            (k > 1 && clause_break(text, v->main.source_start[a], v->main.source_start[c])))
+            break;
+        const char *here = province_of_normalized(s->rs->provinces, v->main.text + a, d - a);
+        if (!strcmp(here, PROVINCE_UNKNOWN))
+            continue;
+        size_t e, f;
+        /* the name must hold word p: without it the span still names the place ("mới về Hà Nội") */
+        if (k > 1 && view_word(v, p + 1, &e, &f) &&
+            strcmp(province_of_normalized(s->rs->provinces, v->main.text + e, d - e), PROVINCE_UNKNOWN))
+            return 0;
+        *province = here;
+        return k; /* the shortest name: "Quảng Tây", not "Quảng Tây sấy" */
+    }
+    return found;
+}
+
+/* Goods noun + place (docs/rules.md, "Stated origin"): "hàng vải Thanh Hà" ("hàng" + goods noun + place), and
+ * "vải Thanh Hà chính gốc" (goods noun + place + chính gốc, gốc, chuẩn gốc, nguyên gốc) unless the words are a
+ * name some rule names (a GI's name holds its place: "nhãn lồng Hưng Yên chính gốc" in a combo of specialties is
+ * no statement about the other goods). Reads the field's views and the listing's hits; the scratch is one
+ * thread's. */
+static void read_goods_places(ruleset_scratch *s, uint32_t field)
+{
+    static const char *const hang[] = {"hang", NULL}, *const goc[] = {"goc", NULL},
+                             *const before_goc[] = {"chinh", "chuan", "nguyen", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    if (!v->present || !text)
+        return;
+    for (size_t w = 0; w <= v->space_count && s->origin_count < MAX_ORIGIN_STATEMENTS; w++) {
+        const char *noun_text = NULL;
+        size_t noun = goods_noun_at(v, w, &noun_text), a, b, c, d;
+        if (!noun || !view_word(v, w, &a, &b))
+            continue;
+        bool with_hang = w > 0 && word_is(v, w - 1, hang);
+        const char *province = NULL;
+        size_t place = place_at(s, field, w + noun, &province);
+        if (!place || !view_word(v, w + noun, &c, &d) ||
+            clause_break(text, v->main.source_end[b - 1], v->main.source_start[c]))
+            continue;
+        size_t last = w + noun + place - 1, e = 0, f = 0;
+        if (!view_word(v, last, &e, &f))
+            continue;
+        if (!with_hang) {
+            size_t m = last + 1, g, h;
+            if (word_is(v, m, before_goc) && word_is(v, m + 1, goc))
+                m++;
+            if (!word_is(v, m, goc) || !view_word(v, m, &g, &h) ||
+                clause_break(text, v->main.source_end[f - 1], v->main.source_start[g]))
+                continue;
+            bool named = false; /* words some rule names */
+            uint32_t from = v->main.source_start[a], to = v->main.source_end[f - 1];
+            for (size_t i = 0; i < s->found_count && !named; i++) {
+                const found_hit *x = &s->found[i];
+                named = x->kind == FOUND_LITERAL && x->field == field &&
+                        s->rs->literals[x->index].kind == LITERAL_RULE_TERM && x->start < to && x->end > from;
+            }
+            if (named)
+                continue;
+        }
+        add_statement(s, field, c, f, province);
+        if (s->origin_count)
+            s->origins[s->origin_count - 1].goods = noun_text;
+        w = last;
     }
 }
 
@@ -2064,6 +2167,19 @@ static void read_statements(ruleset_scratch *s)
             add_statement(s, cue->field, place_start, place_end,
                           province_of_normalized(provinces, v->main.text + place_start, place_end - place_start));
     }
+    for (uint32_t field = 0; field < 2; field++)
+        read_goods_places(s, field);
+}
+
+/* Does the rule's name hold the goods noun as whole words (" vai thieu luc ngan " holds "vai"; " nuoc mam phu quoc "
+ * holds "mam")? A "hàng vải Quảng Tây" statement speaks for the lychee, not for the fish sauce of the same combo. */
+static bool rule_names_goods(const compiled_rule *r, const char *noun)
+{
+    size_t n = strlen(noun);
+    for (const char *p = r->name_folded ? strstr(r->name_folded, noun) : NULL; p; p = strstr(p + 1, noun))
+        if (p[-1] == ' ' && p[n] == ' ')
+            return true;
+    return false;
 }
 
 static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
@@ -2082,7 +2198,9 @@ static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const
         const char *text = field_text(s, o->field), *why = NULL;
         const char *place = v->main.text + o->place_start;
         size_t length = o->place_end - o->place_start;
-        if (region_contains(r, place, length)) {
+        if (o->goods && !rule_names_goods(r, o->goods)) {
+            why = "the origin of other goods";
+        } else if (region_contains(r, place, length)) {
             why = "inside the region";
         } else if (!strcmp(o->province, PROVINCE_UNKNOWN)) {
             why = "not a place the gazetteer knows";

@@ -61,6 +61,8 @@ typedef struct origin_statement {
     uint32_t field;
     uint32_t place_start, place_end;
     const char *province;
+    const char *goods;     /* the goods noun of a "hàng vải PLACE" statement (folded), NULL for a cue's: it speaks
+                              only for a rule whose name holds the noun */
 } origin_statement;
 
 typedef struct anchor_hit {

@@ -311,6 +311,42 @@ Test(origin, statements_compared_with_the_region)
     check(origin, e, N(e));
 }
 
+/* goods noun + place (docs/rules.md, "Stated origin"): "hàng cam Sơn La", "cam Sơn La chính gốc" state where the
+ * oranges are from; a name some rule names ("nhãn lồng Hưng Yên chính gốc"), another good's place ("hàng vải Quảng
+ * Tây" beside the oranges), a place the name does not open ("hàng cam mới về Hà Nội") state nothing for this rule */
+Test(origin, goods_noun_then_place)
+{
+    const char *rules = "  - id: gi.cam\n"
+                        "    kind: gi\n"
+                        "    name: \"Cam Vân Sơn\"\n"
+                        "    terms: [\"cam vân sơn\"]\n"
+                        "    region: [\"Vân Sơn\", \"Bắc Quang\", \"Hà Giang\"]\n"
+                        "    flag: {stated_origin_outside_region: true}\n"
+                        "  - id: gi.nhan\n"
+                        "    kind: gi\n"
+                        "    name: \"Nhãn lồng Hưng Yên\"\n"
+                        "    terms: [\"nhãn lồng hưng yên\"]\n"
+                        "    region: [\"Hưng Yên\"]\n"
+                        "    flag: {stated_origin_outside_region: true}\n";
+    example e[] = {
+        {"Cam Vân Sơn loại 1 - hàng cam Sơn La", NULL, NULL, 0, true, "Sơn La"},
+        {"Cam Vân Sơn, cam Bắc Giang chính gốc", NULL, NULL, 0, true, "Bắc Giang"},
+        {"cam van son - cam dong nai chuan goc", NULL, NULL, 0, true, "dong nai"},
+        {"Cam Vân Sơn quả to", "Hàng cam Trung Quốc về đóng thùng.", NULL, 0, true, "Trung Quốc"},
+        {"Nhãn lồng Hưng Yên - nhãn Sơn La chính gốc", NULL, NULL, 0, true, "Sơn La"},
+        /* inside, the same province by its new name, or no statement */
+        {"Cam Vân Sơn - hàng cam Hà Giang", NULL, NULL, 0, false, NULL},
+        {"Cam Vân Sơn, cam Tuyên Quang chính gốc", NULL, NULL, 0, false, NULL},
+        {"Cam Vân Sơn hàng cam mới về Hà Nội", NULL, NULL, 0, false, NULL},
+        {"Cam Vân Sơn, cam Sơn La ngon", NULL, NULL, 0, false, NULL},           /* no "hàng", no "chính gốc" */
+        {"Cam Vân Sơn, cam Sơn La. Chính gốc", NULL, NULL, 0, false, NULL},     /* another sentence */
+        {"Combo Cam Vân Sơn + nhãn lồng Hưng Yên chính gốc", NULL, NULL, 0, false, NULL}, /* a GI's name */
+        {"Combo Cam Vân Sơn + hàng vải Quảng Tây", NULL, NULL, 0, false, NULL},  /* the lychee's origin */
+        {"Nhãn lồng Hưng Yên chính gốc", NULL, NULL, 0, false, NULL},
+    };
+    check(rules, e, N(e));
+}
+
 /* "PLACE nhập về" names the place before the cue; "lấy từ", "nhập hàng từ" after it */
 Test(origin, a_place_before_nhap_ve_and_after_lay_tu)
 {
