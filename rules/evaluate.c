@@ -1681,6 +1681,68 @@ static bool fitting_accessory_unclaimed(ruleset_scratch *s)
     return true;
 }
 
+/* The part of a brand's own goods that the brand also makes and prices apart (docs/rules.md, "Accessories and
+ * compatibility"): a title that opens with a charger, a cable, earphones or a battery ("Cáp sạc Velonix", "Tai nghe
+ * Velonix Buds 3", "sac velonix 65w") under a rule for phones, tablets or computers (device_rule). A reference of a
+ * device's price (OWN_PART_DEVICE_PRICE VND and up) is not the
+ * part's: the part is compared with OWN_PART_SHARE of it. A lower reference is already a price of the brand's
+ * cheaper goods (a power bank, a cable) and stays. */
+#define OWN_PART_SHARE 0.1
+#define OWN_PART_DEVICE_PRICE 2000000.0
+/* Does the rule sell devices that have such parts: a category of phones, tablets, laptops or computers (a
+ * headphones brand's "tai nghe" is its goods, not a part)? */
+static bool device_rule(const compiled_rule *r)
+{
+    static const char *const devices[] = {"phones", "phone", "smartphones", "tablets", "laptops", "computers", NULL};
+    const string_list *categories = &r->source->categories;
+    for (size_t i = 0; i < categories->count; i++)
+        for (size_t k = 0; devices[k]; k++)
+            if (!strcasecmp(categories->items[i], devices[k]))
+                return true;
+    return false;
+}
+
+static bool own_part_title(const ruleset_scratch *s)
+{
+    static const char *const heads[] = {"cap sac", "cu sac", "bo sac", "de sac", "sac", "cap", "tai nghe", "pin",
+                                        "adapter", NULL};
+    const field_views *title = &s->fields[FIELD_TITLE];
+    if (!title->present || !title->main.length)
+        return false;
+    for (size_t i = 0; heads[i]; i++)
+        if (heads[i][0] == title->main.text[0] && phrase_at(&title->main, 0, heads[i]))
+            return true;
+    return false;
+}
+
+/* The title or the description claims the goods are the brand's own genuine ones ("chính hãng", "zin", "genuine",
+ * "original", "nguyên bản"). */
+static bool genuine_claimed(const ruleset_scratch *s)
+{
+    static const char *const claims[] = {" chinh hang ", " zin ", " genuine ", " original ", " authentic ",
+                                         " hang hang ", " nguyen ban ", NULL};
+    for (int f = 0; f < 2; f++)
+        for (size_t i = 0; claims[i]; i++)
+            if (s->fields[f].present && text_contains_padded(&s->fields[f].main, claims[i]))
+                return true;
+    return false;
+}
+
+/* A list hit that is the head noun opening the title, right before the rule's mention, of a part the brand makes
+ * (own_part_title), claimed genuine: "Cáp sạc Velonix zin chính hãng" sells Velonix's own cable, so an accessory
+ * list's "cáp sạc" names the goods, not something that fits them. Trademark rules only. */
+static bool own_part_head(ruleset_scratch *s, uint32_t rule_index, const found_hit *f)
+{
+    if (f->field != FIELD_TITLE || f->word_start != 0 || s->rs->rules[rule_index].source->kind != RULE_KIND_TRADEMARK ||
+        !device_rule(&s->rs->rules[rule_index]) || !own_part_title(s))
+        return false;
+    bool next = false;
+    for (uint32_t k = first_found(s, s->rule_epoch, s->rule_first, (int)rule_index); k != NO_FOUND && !next;
+         k = s->found_next[k])
+        next = s->found[k].field == FIELD_TITLE && s->found[k].word_start == f->word_end + 1;
+    return next && genuine_claimed(s);
+}
+
 static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal, int depth)
 {
     const compiled_rule *r = &s->rs->rules[rule_index];
@@ -1714,6 +1776,13 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
         ruleset_trace(s, depth, "price_below %g: an accessory that fits the brand's goods, not claimed as its own "
                                 "genuine part: the brand's price is not its price => false", c->ratio);
         return false;
+    }
+    /* a charger, a cable, earphones sold under the brand: a part of its device's price, unless a model names it */
+    if (source->kind == RULE_KIND_TRADEMARK && !model && reference >= OWN_PART_DEVICE_PRICE && device_rule(r) &&
+        own_part_title(s)) {
+        reference *= OWN_PART_SHARE;
+        ruleset_trace(s, depth, "price_below: a part the brand makes (charger, cable, earphones, battery): compared "
+                                "with %.0f%% of the reference, %.0f", OWN_PART_SHARE * 100, reference);
     }
     /* the quantity sold, title first */
     quantity_found q = {0};
@@ -2329,6 +2398,12 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
             const found_hit *f = &s->found[i]; /* a hit of the list */
             if (!rs->options.no_negation && negated_hit(s, f)) {
                 ruleset_trace(s, depth, "list %s: \"%s\" follows a negator => not a signal", c->text,
+                              rs->literals[f->index].text);
+                continue;
+            }
+            if (!rs->options.no_negation && own_part_head(s, rule_index, f)) {
+                ruleset_trace(s, depth, "list %s: \"%s\" opens the title before the brand, claimed genuine: the "
+                                        "brand's own part, not one that fits it => not a signal", c->text,
                               rs->literals[f->index].text);
                 continue;
             }

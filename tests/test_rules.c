@@ -391,6 +391,73 @@ Test(intent, intent_cue_mistakes)
     }
 }
 
+/* docs/rules.md, "Accessories and compatibility": a charger, a cable, earphones of a phone brand are its own parts,
+ * priced at a tenth of its device's reference; claimed genuine after the head noun, the accessory list's head does
+ * not excuse them */
+Test(compatibility, own_parts_of_a_device_brand)
+{
+    static const char pack_text[] =
+          "pack: parts\n"
+          "version: \"1\"\n"
+          "lists:\n"
+          "  slang: [\"rep 1:1\", \"hàng fake\"]\n"
+          "  accessory: [\"ốp lưng\", \"cáp sạc\", \"tai nghe\", \"tương thích\"]\n"
+          "rules:\n"
+          "  - id: tm.velonix\n"
+          "    kind: trademark\n"
+          "    name: Velonix\n"
+          "    categories: [phones, electronics]\n"
+          "    terms: [\"velonix\"]\n"
+          "    reference_price: 4500000\n"
+          "    flag: {any: [{list: slang}, {price_below: 0.3}]}\n"
+          "    unless:\n"
+          "      - list: accessory\n"
+          "        near: 3\n"
+          "  - id: tm.beatz\n"
+          "    kind: trademark\n"
+          "    name: Beatz\n"
+          "    categories: [electronics]\n"
+          "    terms: [\"beatz\"]\n"
+          "    reference_price: 2000000\n"
+          "    flag: {price_below: 0.3}\n"
+          "  - id: tm.xiami\n"
+          "    kind: trademark\n"
+          "    name: Xiami\n"
+          "    categories: [phones]\n"
+          "    terms: [\"xiami\"]\n"
+          "    reference_price: 500000\n"
+          "    flag: {price_below: 0.3}\n";
+    static const example e[] = {
+          {.title = "Cáp sạc Velonix zin chính hãng", .price = 15000, .fires = true},
+          {.title = "Tai nghe Velonix Buds 3 chính hãng", .price = 89000, .fires = true},
+          {.title = "sac velonix 65w chinh hang", .price = 450000, .fires = false},
+          {.title = "Tai nghe Velonix Buds 3 chính hãng nguyên seal", .price = 1290000, .fires = false},
+          {.title = "Cáp sạc Velonix X9 dài 1m", .price = 150000, .fires = false},          /* the list's head */
+          {.title = "Cáp sạc Type-C tương thích iPhone 15, Velonix", .price = 55000, .fires = false},
+          {.title = "Điện thoại Velonix X9 chính hãng", .price = 450000, .fires = true},   /* the device */
+          /* a headphones brand's earphones are its goods; a low reference is a cheap good's price already */
+          {.title = "Tai nghe Beatz Studio Pro", .price = 300000, .fires = true},
+          {.title = "Sạc nhanh Xiami 33W chính hãng", .price = 99000, .fires = true}};
+    diagnostics diag;
+    diagnostics_init(&diag);
+    pack *p = pack_load_string("parts.yaml", pack_text, strlen(pack_text), &diag);
+    ruleset *rs = NULL;
+    cr_assert(p && ruleset_compile(&p, 1, NULL, &rs, &diag) == 0, "the pack did not compile");
+    diagnostics_free(&diag);
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    for (size_t i = 0; i < sizeof e / sizeof *e; i++) {
+        listing_facts l = {.platform = "shopee", .listing_id = "1", .title = e[i].title,
+                           .title_length = strlen(e[i].title), .has_price = true, .price = e[i].price};
+        match_result r;
+        cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+        cr_expect_eq(r.rule_count > 0, e[i].fires, "\"%s\" at %.0f: expected %s", e[i].title, e[i].price,
+                     e[i].fires ? "a flag" : "no flag");
+    }
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
+
 /* docs/rules.md, "Accessories and compatibility" */
 Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_maker)
 {
