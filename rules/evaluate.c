@@ -1038,13 +1038,47 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
     return false;
 }
 
+/* A mention or a cue asked and answered no: "#kavessistyle? không, túi vải trơn", "Nike? Không phải." — the hit
+ * (through the rest of its word: a name run into a tag), then "?", then a negator ("không", "ko", "no"...), alone
+ * in its clause or with "phải" ("không phải."), then a clause break or the end. "Nike? Không lo hết hàng" is no
+ * answer. Reads the field's views; the scratch is one thread's. */
+static bool answered_no(const ruleset_scratch *s, const found_hit *f)
+{
+    static const char *const no[] = {"khong", "ko", "kh", "khg", "no", "not", "nope", NULL}, *const phai[] = {"phai", NULL};
+    const field_views *v = &s->fields[f->field];
+    const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
+    size_t length = f->field == FIELD_TITLE ? s->listing->title_length : s->listing->description_length;
+    if (!v->present || !text || f->end >= length)
+        return false;
+    uint32_t i = f->end;
+    while (i < length && (((unsigned char)text[i] >= 0x80) || ((text[i] | 0x20) >= 'a' && (text[i] | 0x20) <= 'z') ||
+                          (text[i] >= '0' && text[i] <= '9')))
+        i++; /* the rest of the word */
+    while (i < length && text[i] == ' ')
+        i++;
+    if (i >= length || text[i] != '?')
+        return false;
+    while (i < length && (text[i] == '?' || text[i] == '!' || text[i] == ' '))
+        i++;
+    size_t w = words_before_searched(v, i), a, b;
+    if (!word_is(v, w, no))
+        return false;
+    if (word_is(v, w + 1, phai))
+        w++;
+    if (!view_word(v, w, &a, &b))
+        return false;
+    size_t c, d;
+    uint32_t end = v->main.source_end[b - 1];
+    return !view_word(v, w + 1, &c, &d) || clause_break(text, end, v->main.source_start[c]);
+}
+
 /* ... or inside a longer cue that starts before it and is negated: "fake"
  * in "các loại hàng fake" shares the fate of "hàng fake", whose negator is
  * within the window ("không kinh doanh các loại hàng fake"). */
 static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth)
 {
     /* a guarantee after the cue: read for the hit asked about (its forward chain covers the cues before it) */
-    if (negated_itself(s, f, depth) || (depth == 0 && guarantee_after(s, f, depth)))
+    if (negated_itself(s, f, depth) || (depth == 0 && (guarantee_after(s, f, depth) || answered_no(s, f))))
         return true;
     const field_views *v = &s->fields[f->field];
     const found_hit *outer = NULL;

@@ -809,6 +809,21 @@ Test(negation, a_refund_in_other_words_or_for_an_accusing_condition_is_a_guarant
           {.title = "Giày Nike, hoàn tiền nếu giao nhầm hàng fake loại 1", .fires = true});
 }
 
+/* docs/rules.md, "Negation and disclaimers": a mention or a cue asked and answered no */
+Test(negation, a_question_answered_no_is_a_disclaimer)
+{
+    CHECK(nike_rule,
+          {.title = "Túi tote vải #nikestyle? không, túi vải trơn", .price = 99000, .fires = false},
+          {.title = "tui tote vai #nikestyle? khong, tui vai tron", .price = 99000, .fires = false},
+          {.title = "Giày Nike? Không phải. Giày thể thao giá rẻ", .price = 99000, .fires = false},
+          {.title = "Hàng fake? Không, giày Nike chính hãng", .fires = false},
+          /* no answer, or another cue that stands */
+          {.title = "Giày Nike? Không lo hết size, giá rẻ", .price = 99000, .fires = true},
+          {.title = "Giày Nike rep 1:1? Không, hàng fake loại 1", .fires = true},
+          {.title = "Nike chính hãng? Ko, hàng fake", .fires = true},
+          {.title = "Giày Nike? Có, hàng fake", .fires = true});
+}
+
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)
 {
     ruleset *rs = compile_ok(nike_rule);
