@@ -2110,6 +2110,8 @@ static const char *const goods_nouns[] = {
     "che", "tra", "gao", "nep", "ca phe", "ho tieu", "tieu", "hat dieu", "dieu", "toi", "hanh", "gung", "que", "hoi",
     "nuoc mam", "mam", "mat ong", "sam", "nam", "mien", "banh", "ruou", "khoai", "ca cao", "mac ca", "sa sam", NULL};
 
+#define MAX_GOODS_NOUNS 32 /* goods nouns followed per field (read_goods_places) */
+
 /* The goods noun at word w: its length in words (0: none), the noun in *noun. */
 static size_t goods_noun_at(const field_views *v, size_t w, const char **noun)
 {
@@ -2167,11 +2169,13 @@ static void read_goods_places(ruleset_scratch *s, uint32_t field)
     const char *text = field_text(s, field);
     if (!v->present || !text)
         return;
-    for (size_t w = 0; w <= v->space_count && s->origin_count < MAX_ORIGIN_STATEMENTS; w++) {
+    size_t tries = 0; /* goods nouns read per field: a text of nothing but "cam cam cam..." costs no more */
+    for (size_t w = 0; w <= v->space_count && s->origin_count < MAX_ORIGIN_STATEMENTS && tries < MAX_GOODS_NOUNS; w++) {
         const char *noun_text = NULL;
         size_t noun = goods_noun_at(v, w, &noun_text), a, b, c, d;
         if (!noun || !view_word(v, w, &a, &b))
             continue;
+        tries++;
         bool with_hang = w > 0 && word_is(v, w - 1, hang);
         const char *province = NULL;
         size_t place = place_at(s, field, w + noun, &province);
