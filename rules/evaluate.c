@@ -2103,12 +2103,27 @@ static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
 }
 
 /* Goods nouns (folded) that name what is sold before its place of origin: "hàng vải Thanh Hà", "vải Thanh Hà
- * chính gốc", "hàng mắm Phan Thiết". Produce and specialties only, longer first where one begins another. */
-static const char *const goods_nouns[] = {
-    "vai thieu", "vai", "nhan long", "nhan", "cam", "buoi", "xoai", "thanh long", "chuoi", "dua", "mang cut",
-    "sau rieng", "chom chom", "man", "mo", "dao", "hong", "le", "na", "vu sua", "chanh", "quyt", "khe", "oi", "dua hau",
-    "che", "tra", "gao", "nep", "ca phe", "ho tieu", "tieu", "hat dieu", "dieu", "toi", "hanh", "gung", "que", "hoi",
-    "nuoc mam", "mam", "mat ong", "sam", "nam", "mien", "banh", "ruou", "khoai", "ca cao", "mac ca", "sa sam", NULL};
+ * chính gốc", "hàng mắm Phan Thiết". Produce and specialties only, by first letter, longer first where one begins
+ * another (a word is tried against its letter's few). */
+#define MAX_NOUNS_PER_LETTER 8
+static const char *const goods_nouns[26][MAX_NOUNS_PER_LETTER] = {
+    ['b' - 'a'] = {"buoi", "banh", NULL},
+    ['c' - 'a'] = {"chom chom", "ca phe", "ca cao", "chuoi", "chanh", "cam", "che", NULL},
+    ['d' - 'a'] = {"dua hau", "dieu", "dua", "dao", NULL},
+    ['g' - 'a'] = {"gung", "gao", NULL},
+    ['h' - 'a'] = {"hat dieu", "ho tieu", "hong", "hanh", "hoi", NULL},
+    ['k' - 'a'] = {"khoai", "khe", NULL},
+    ['l' - 'a'] = {"le", NULL},
+    ['m' - 'a'] = {"mang cut", "mat ong", "mac ca", "mien", "man", "mam", "mo", NULL},
+    ['n' - 'a'] = {"nhan long", "nuoc mam", "nhan", "nep", "nam", "na", NULL},
+    ['o' - 'a'] = {"oi", NULL},
+    ['q' - 'a'] = {"quyt", "que", NULL},
+    ['r' - 'a'] = {"ruou", NULL},
+    ['s' - 'a'] = {"sau rieng", "sa sam", "sam", NULL},
+    ['t' - 'a'] = {"thanh long", "tieu", "tra", "toi", NULL},
+    ['v' - 'a'] = {"vai thieu", "vu sua", "vai", NULL},
+    ['x' - 'a'] = {"xoai", NULL},
+};
 
 #define MAX_GOODS_NOUNS 32 /* goods nouns followed per field (read_goods_places) */
 
@@ -2116,13 +2131,14 @@ static const char *const goods_nouns[] = {
 static size_t goods_noun_at(const field_views *v, size_t w, const char **noun)
 {
     size_t a, b;
-    if (!view_word(v, w, &a, &b))
+    if (!view_word(v, w, &a, &b) || v->main.text[a] < 'a' || v->main.text[a] > 'z')
         return 0;
-    for (size_t i = 0; goods_nouns[i]; i++)
-        if (goods_nouns[i][0] == v->main.text[a] && phrase_at(&v->main, a, goods_nouns[i])) {
+    const char *const *letter = goods_nouns[v->main.text[a] - 'a'];
+    for (size_t i = 0; letter[i]; i++)
+        if (phrase_at(&v->main, a, letter[i])) {
             size_t words = 1;
-            *noun = goods_nouns[i];
-            for (const char *c = goods_nouns[i]; *c; c++)
+            *noun = letter[i];
+            for (const char *c = letter[i]; *c; c++)
                 words += *c == ' ';
             return words;
         }
@@ -2135,8 +2151,15 @@ static size_t place_at(const ruleset_scratch *s, uint32_t field, size_t p, const
 {
     const field_views *v = &s->fields[field];
     const char *text = field_text(s, field);
-    size_t a, b, c, d, found = 0;
+    size_t a, b, c, d, found = 0, widest = 0;
     if (!view_word(v, p, &a, &b))
+        return 0;
+    /* one lookup over the widest span first: most words after a goods noun name no place */
+    for (size_t k = 1; k <= 4 && view_word(v, p + k - 1, &c, &d) && d - a <= MAX_PLACE_BYTES &&
+                       !(k > 1 && clause_break(text, v->main.source_start[a], v->main.source_start[c]));
+         k++)
+        widest = d;
+    if (!widest || !strcmp(province_of_normalized(s->rs->provinces, v->main.text + a, widest - a), PROVINCE_UNKNOWN))
         return 0;
     for (size_t k = 1; k <= 4; k++) {
         if (!view_word(v, p + k - 1, &c, &d) || d - a > MAX_PLACE_BYTES ||
@@ -2156,56 +2179,76 @@ static size_t place_at(const ruleset_scratch *s, uint32_t field, size_t p, const
     return found;
 }
 
+/* One goods-noun statement with the noun at word w: after "hàng" (with_hang), or before the marker "gốc" at word
+ * `marker` (the place ends right before it, or before "chính"/"chuẩn"/"nguyên" + "gốc"), and then not a name some
+ * rule names. Adds the statement (with its noun) and gives its last word. The scratch is one thread's. */
+static bool goods_statement(ruleset_scratch *s, uint32_t field, size_t w, bool with_hang, size_t marker,
+                            size_t *last_word)
+{
+    static const char *const hang[] = {"hang", NULL}, *const before_goc[] = {"chinh", "chuan", "nguyen", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    const char *noun_text = NULL, *province = NULL;
+    size_t noun = goods_noun_at(v, w, &noun_text), a, b, c, d, e, f;
+    if (!noun || !view_word(v, w, &a, &b) || (!with_hang && w > 0 && word_is(v, w - 1, hang)))
+        return false;
+    size_t place = place_at(s, field, w + noun, &province);
+    if (!place || !view_word(v, w + noun, &c, &d) ||
+        clause_break(text, v->main.source_end[b - 1], v->main.source_start[c]))
+        return false;
+    size_t last = w + noun + place - 1;
+    if (!view_word(v, last, &e, &f))
+        return false;
+    if (!with_hang) { /* the place, then the marker: "chính gốc", "gốc" */
+        size_t m = last + 1, g, h;
+        if (m + 1 == marker && word_is(v, m, before_goc))
+            m++;
+        if (m != marker || !view_word(v, m, &g, &h) ||
+            clause_break(text, v->main.source_end[f - 1], v->main.source_start[g]))
+            return false;
+        uint32_t from = v->main.source_start[a], to = v->main.source_end[f - 1];
+        for (size_t i = 0; i < s->found_count; i++) { /* words some rule names */
+            const found_hit *x = &s->found[i];
+            if (x->kind == FOUND_LITERAL && x->field == field && s->rs->literals[x->index].kind == LITERAL_RULE_TERM &&
+                x->start < to && x->end > from)
+                return false;
+        }
+    }
+    add_statement(s, field, c, f, province);
+    s->origins[s->origin_count - 1].goods = noun_text;
+    *last_word = last;
+    return true;
+}
+
 /* Goods noun + place (docs/rules.md, "Stated origin"): "hàng vải Thanh Hà" ("hàng" + goods noun + place), and
  * "vải Thanh Hà chính gốc" (goods noun + place + chính gốc, gốc, chuẩn gốc, nguyên gốc) unless the words are a
  * name some rule names (a GI's name holds its place: "nhãn lồng Hưng Yên chính gốc" in a combo of specialties is
- * no statement about the other goods). Reads the field's views and the listing's hits; the scratch is one
- * thread's. */
+ * no statement about the other goods). Only the words after "hàng" and before "gốc" are tried (goods_statement),
+ * at most MAX_GOODS_NOUNS per field. Reads the field's views and the listing's hits; the scratch is one thread's. */
 static void read_goods_places(ruleset_scratch *s, uint32_t field)
 {
-    static const char *const hang[] = {"hang", NULL}, *const goc[] = {"goc", NULL},
-                             *const before_goc[] = {"chinh", "chuan", "nguyen", NULL};
     const field_views *v = &s->fields[field];
-    const char *text = field_text(s, field);
-    if (!v->present || !text)
+    if (!v->present || !field_text(s, field))
         return;
-    size_t tries = 0; /* goods nouns read per field: a text of nothing but "cam cam cam..." costs no more */
+    size_t tries = 0; /* a text of nothing but "hàng cam hàng cam..." costs no more */
     for (size_t w = 0; w <= v->space_count && s->origin_count < MAX_ORIGIN_STATEMENTS && tries < MAX_GOODS_NOUNS; w++) {
-        const char *noun_text = NULL;
-        size_t noun = goods_noun_at(v, w, &noun_text), a, b, c, d;
-        if (!noun || !view_word(v, w, &a, &b))
+        size_t a, b, last;
+        if (!view_word(v, w, &a, &b))
             continue;
-        tries++;
-        bool with_hang = w > 0 && word_is(v, w - 1, hang);
-        const char *province = NULL;
-        size_t place = place_at(s, field, w + noun, &province);
-        if (!place || !view_word(v, w + noun, &c, &d) ||
-            clause_break(text, v->main.source_end[b - 1], v->main.source_start[c]))
-            continue;
-        size_t last = w + noun + place - 1, e = 0, f = 0;
-        if (!view_word(v, last, &e, &f))
-            continue;
-        if (!with_hang) {
-            size_t m = last + 1, g, h;
-            if (word_is(v, m, before_goc) && word_is(v, m + 1, goc))
-                m++;
-            if (!word_is(v, m, goc) || !view_word(v, m, &g, &h) ||
-                clause_break(text, v->main.source_end[f - 1], v->main.source_start[g]))
+        const char *word = v->main.text + a;
+        if (b - a == 4 && !memcmp(word, "hang", 4)) {
+            size_t noun_letter = a + 5 < v->main.length ? (unsigned char)v->main.text[a + 5] : 0;
+            if (noun_letter < 'a' || noun_letter > 'z' || !goods_nouns[noun_letter - 'a'][0])
                 continue;
-            bool named = false; /* words some rule names */
-            uint32_t from = v->main.source_start[a], to = v->main.source_end[f - 1];
-            for (size_t i = 0; i < s->found_count && !named; i++) {
-                const found_hit *x = &s->found[i];
-                named = x->kind == FOUND_LITERAL && x->field == field &&
-                        s->rs->literals[x->index].kind == LITERAL_RULE_TERM && x->start < to && x->end > from;
-            }
-            if (named)
-                continue;
+            tries++;
+            if (goods_statement(s, field, w + 1, true, 0, &last))
+                w = last;
+        } else if (b - a == 3 && !memcmp(word, "goc", 3)) {
+            tries++;
+            for (size_t back = 2; back <= 7 && back <= w; back++)
+                if (goods_statement(s, field, w - back, false, w, &last))
+                    break;
         }
-        add_statement(s, field, c, f, province);
-        if (s->origin_count)
-            s->origins[s->origin_count - 1].goods = noun_text;
-        w = last;
     }
 }
 
