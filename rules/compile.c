@@ -28,6 +28,72 @@ static void out_of_memory(compiler *c, const char *file)
     diagnostics_add(c->diag, file, 0, 0, "out of memory while compiling the rules");
 }
 
+/* The intent cues (docs/rules.md, "Intent"): the built-in ones, then each pack's intent_cues normalized like the
+ * text, chained by first letter with the longest first (ties in table order), so that "cảnh báo hàng giả" is tried
+ * before "cảnh báo". Built once per ruleset; the table is the ruleset's (freed by ruleset_destroy). A phrase that
+ * normalizes to nothing is a mistake. */
+static void compile_intent_cues(compiler *c, pack *const *packs, size_t pack_count)
+{
+    ruleset *rs = c->rs;
+    size_t builtin_count, total;
+    const intent_cue *builtin = builtin_intent_cues(&builtin_count);
+    total = builtin_count;
+    for (size_t i = 0; i < pack_count; i++)
+        for (int k = 0; k < INTENT_CLASS_COUNT; k++)
+            total += packs[i]->intent_cues[k][0].count + packs[i]->intent_cues[k][1].count;
+    rs->intent_cues = calloc(total, sizeof *rs->intent_cues);
+    rs->intent_next = malloc(total * sizeof *rs->intent_next);
+    uint32_t *order = malloc(total * sizeof *order);
+    if (!rs->intent_cues || !rs->intent_next || !order) {
+        free(order);
+        out_of_memory(c, "rules");
+        return;
+    }
+    memcpy(rs->intent_cues, builtin, builtin_count * sizeof *builtin);
+    rs->intent_cue_count = builtin_count;
+    for (size_t i = 0; i < pack_count; i++)
+        for (int k = 0; k < INTENT_CLASS_COUNT; k++)
+            for (int anywhere = 0; anywhere < 2; anywhere++) {
+                const string_list *cues = &packs[i]->intent_cues[k][anywhere];
+                for (size_t t = 0; t < cues->count; t++) {
+                    char *folded = normalize_string(rs->normalizer, cues->items[t]);
+                    if (!folded) {
+                        out_of_memory(c, packs[i]->file);
+                        continue;
+                    }
+                    if (!*folded) {
+                        diagnostics_add(c->diag, packs[i]->file, cues->at[t].line, cues->at[t].column,
+                                        "intent cue '%s' normalizes to nothing (only punctuation, marks or invisible "
+                                        "characters)", cues->items[t]);
+                        free(folded);
+                        continue;
+                    }
+                    rs->intent_cues[rs->intent_cue_count++] = (intent_cue){
+                        folded, (uint32_t)strlen(folded), (uint8_t)(INTENT_SERVICE + k), anywhere != 0, true};
+                }
+            }
+    /* each chain reads longest first, table order at equal length: sort so (insertion sort, stable; the table
+     * holds a few hundred at most), then push from the last to the first at the head of its letter's chain */
+    for (size_t i = 0; i < rs->intent_cue_count; i++) {
+        uint32_t x = (uint32_t)i;
+        size_t j = i;
+        while (j > 0 && rs->intent_cues[order[j - 1]].length < rs->intent_cues[x].length) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = x;
+    }
+    for (size_t i = 0; i < 256; i++)
+        rs->intent_by_letter[i] = -1;
+    for (size_t n = rs->intent_cue_count; n-- > 0;) {
+        uint32_t i = order[n];
+        unsigned char first = (unsigned char)rs->intent_cues[i].phrase[0];
+        rs->intent_next[i] = rs->intent_by_letter[first];
+        rs->intent_by_letter[first] = (int32_t)i;
+    }
+    free(order);
+}
+
 static int add_literal(compiler *c, const char *file, position at, const char *text, literal_kind kind, uint32_t owner,
                        bool report_empty)
 {
@@ -411,6 +477,8 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
         if (list)
             cr->context_list = (int)(c->list_base + (size_t)(list - p->lists));
         cr->context_near = r->context_near;
+        cr->context_before = r->context_before;
+        cr->context_after = r->context_after;
     }
     if (r->patterns.count) {
         cr->regexes = calloc(r->patterns.count, sizeof *cr->regexes);
@@ -527,6 +595,7 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
                                  packs[i]->gap, false);
         }
     }
+    compile_intent_cues(&c, packs, pack_count);
     string_set ids;
     string_set_init(&ids);
     for (size_t i = 0; i < pack_count; i++) {
@@ -606,6 +675,11 @@ void ruleset_destroy(ruleset *rs)
     free(rs->categories);
     free(rs->category_counts);
     free(rs->literals);
+    for (size_t i = 0; i < rs->intent_cue_count; i++)
+        if (rs->intent_cues[i].owned)
+            free((char *)rs->intent_cues[i].phrase);
+    free(rs->intent_cues);
+    free(rs->intent_next);
     free(rs->phrases);
     province_table_destroy(rs->provinces);
     for (size_t i = 0; i < rs->anchor_count; i++)

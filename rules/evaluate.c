@@ -6,7 +6,6 @@
 #include "rules/quantity.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -896,9 +895,12 @@ static void assemble_phrases(ruleset_scratch *s)
     }
 }
 
-/* context: {list, near}: some hit of the rule (a pattern hit counts as
- * itself) has a term of the list, not under a negator, within `near` words
- * in the same field. */
+/* context: {list, near} (or near_before / near_after): some hit of the rule
+ * (a pattern hit counts as itself) has a term of the list, not under a
+ * negator, within the window in the same field: the list term at most
+ * context_before words before the hit or context_after words after it
+ * (overlapping: either side). Reads the scratch's hits; the scratch is one
+ * thread's. */
 static bool context_holds(ruleset_scratch *s, uint32_t index, int depth)
 {
     const ruleset *rs = s->rs;
@@ -915,12 +917,12 @@ static bool context_holds(ruleset_scratch *s, uint32_t index, int depth)
             const found_hit *f = &s->found[i]; /* a hit of the context list */
             if (f->field != h->field || (!rs->options.no_negation && negated_hit(s, f)))
                 continue;
-            uint32_t distance = f->word_start > h->word_end   ? f->word_start - h->word_end
-                                : h->word_start > f->word_end ? h->word_start - f->word_end
-                                                              : 0;
-            if (distance <= (uint32_t)r->context_near) {
-                ruleset_trace(s, depth, "context: \"%s\" (list %s) is %u words from \"%s\"", rs->literals[f->index].text,
-                              list, distance, rs->literals[h->index].text);
+            bool after = f->word_start > h->word_end, before = h->word_start > f->word_end;
+            uint32_t distance = after ? f->word_start - h->word_end : before ? h->word_start - f->word_end : 0;
+            int16_t window = after ? r->context_after : before ? r->context_before : 0;
+            if (window >= 0 && distance <= (uint32_t)window) {
+                ruleset_trace(s, depth, "context: \"%s\" (list %s) is %u words %s \"%s\"", rs->literals[f->index].text,
+                              list, distance, after ? "after" : before ? "before" : "from", rs->literals[h->index].text);
                 return true;
             }
         }
@@ -998,6 +1000,8 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
 static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int depth);
 static bool phrase_at_n(const normalized_text *t, size_t at, const char *phrase, size_t n);
 
+static bool refund_if(const field_views *v, const char *text, size_t j, const found_hit *f);
+
 static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int depth)
 {
     const field_views *v = &s->fields[f->field];
@@ -1013,7 +1017,7 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
         uint32_t gap_start = v->main.source_end[b - 1];
         bool broken = gap_start < gap_end && clause_break(text, gap_start, gap_end);
         /* a guarantee's words may be a cue of their own ("phát hiện" in a pack's list): read before the cues */
-        if (!broken && guarantee_at(v, j, w) && !inside_a_name(s, f->field, j))
+        if (!broken && (guarantee_at(v, j, w) || refund_if(v, text, j, f)) && !inside_a_name(s, f->field, j))
             return true;
         /* the cues that end on word j, in the order found */
         for (uint32_t i = depth < 8 && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND;
@@ -1034,13 +1038,47 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
     return false;
 }
 
+/* A mention or a cue asked and answered no: "#kavessistyle? không, túi vải trơn", "Nike? Không phải." — the hit
+ * (through the rest of its word: a name run into a tag), then "?", then a negator ("không", "ko", "no"...), alone
+ * in its clause or with "phải" ("không phải."), then a clause break or the end. "Nike? Không lo hết hàng" is no
+ * answer. Reads the field's views; the scratch is one thread's. */
+static bool answered_no(const ruleset_scratch *s, const found_hit *f)
+{
+    static const char *const no[] = {"khong", "ko", "kh", "khg", "no", "not", "nope", NULL}, *const phai[] = {"phai", NULL};
+    const field_views *v = &s->fields[f->field];
+    const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
+    size_t length = f->field == FIELD_TITLE ? s->listing->title_length : s->listing->description_length;
+    if (!v->present || !text || f->end >= length)
+        return false;
+    uint32_t i = f->end;
+    while (i < length && (((unsigned char)text[i] >= 0x80) || ((text[i] | 0x20) >= 'a' && (text[i] | 0x20) <= 'z') ||
+                          (text[i] >= '0' && text[i] <= '9')))
+        i++; /* the rest of the word */
+    while (i < length && text[i] == ' ')
+        i++;
+    if (i >= length || text[i] != '?')
+        return false;
+    while (i < length && (text[i] == '?' || text[i] == '!' || text[i] == ' '))
+        i++;
+    size_t w = words_before_searched(v, i), a, b;
+    if (!word_is(v, w, no))
+        return false;
+    if (word_is(v, w + 1, phai))
+        w++;
+    if (!view_word(v, w, &a, &b))
+        return false;
+    size_t c, d;
+    uint32_t end = v->main.source_end[b - 1];
+    return !view_word(v, w + 1, &c, &d) || clause_break(text, end, v->main.source_start[c]);
+}
+
 /* ... or inside a longer cue that starts before it and is negated: "fake"
  * in "các loại hàng fake" shares the fate of "hàng fake", whose negator is
  * within the window ("không kinh doanh các loại hàng fake"). */
 static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth)
 {
     /* a guarantee after the cue: read for the hit asked about (its forward chain covers the cues before it) */
-    if (negated_itself(s, f, depth) || (depth == 0 && guarantee_after(s, f, depth)))
+    if (negated_itself(s, f, depth) || (depth == 0 && (guarantee_after(s, f, depth) || answered_no(s, f))))
         return true;
     const field_views *v = &s->fields[f->field];
     const found_hit *outer = NULL;
@@ -1071,6 +1109,68 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
     return false;
 }
 
+/* Does a refund phrase start at word w of the main view: "hoàn tiền", "hoàn lại tiền", "hoàn trả", "hoàn gấp",
+ * "hoàn 200%", "đền tiền", "đền gấp", "đền bù", "đền 10 lần", "đền x10", "bao đền", "1 đền 10", "một đền mười",
+ * "bồi thường", "bồi hoàn", "trả lại tiền", "refund"? Not "hoàn toàn", "hoàn hảo" (completely, perfect), nor the
+ * other words that fold to "den" ("đến" to, "đèn" lamp, "đen" black) without a refund's next word. *last is the
+ * phrase's last word. Reads the field's views only. */
+static bool refund_at(const field_views *v, size_t w, size_t *last)
+{
+    static const char *const hoan[] = {"hoan", NULL}, *const hoan_next[] = {"tien", "tra", "gap", NULL},
+                             *const lai[] = {"lai", NULL}, *const tien[] = {"tien", NULL}, *const den[] = {"den", NULL},
+                             *const den_next[] = {"tien", "gap", "bu", NULL}, *const lan[] = {"lan", NULL},
+                             *const boi[] = {"boi", NULL}, *const boi_next[] = {"thuong", "hoan", NULL},
+                             *const tra[] = {"tra", NULL}, *const bao[] = {"bao", NULL}, *const one[] = {"1", "mot", NULL},
+                             *const ten[] = {"10", "muoi", NULL},
+                             *const refund[] = {"refund", NULL};
+    size_t a, b;
+    if (!view_word(v, w, &a, &b))
+        return false;
+    switch (v->main.text[a]) {
+    case 'h':
+        if (!word_is(v, w, hoan))
+            return false;
+        if (word_is(v, w + 1, hoan_next) || word_is_number(v, w + 1))
+            return *last = w + 1, true;
+        if (word_is(v, w + 1, lai) && word_is(v, w + 2, tien))
+            return *last = w + 2, true;
+        return false;
+    case 'd':
+        if (!word_is(v, w, den))
+            return false;
+        if (word_is(v, w + 1, den_next))
+            return *last = w + 1, true;
+        if (word_is_number(v, w + 1) && word_is(v, w + 2, lan))
+            return *last = w + 2, true;
+        if (view_word(v, w + 1, &a, &b) && b - a >= 2 && v->main.text[a] == 'x') { /* "đền x10" */
+            for (size_t i = a + 1; i < b; i++)
+                if (v->main.text[i] < '0' || v->main.text[i] > '9')
+                    return false;
+            return *last = w + 1, true;
+        }
+        return false;
+    case 'b':
+        if (word_is(v, w, boi) && word_is(v, w + 1, boi_next))
+            return *last = w + 1, true;
+        if (word_is(v, w, bao) && word_is(v, w + 1, den))
+            return *last = w + 1, true;
+        return false;
+    case 't':
+        if (word_is(v, w, tra) && word_is(v, w + 1, lai) && word_is(v, w + 2, tien))
+            return *last = w + 2, true;
+        return false;
+    case '1':
+    case 'm':
+        if (word_is(v, w, one) && word_is(v, w + 1, den) && word_is(v, w + 2, ten)) /* not "1 đến 2 ngày" */
+            return *last = w + 2, true;
+        return false;
+    case 'r':
+        return word_is(v, w, refund) ? (*last = w, true) : false;
+    default:
+        return false;
+    }
+}
+
 /* A refund promise right after an accusation cue is a guarantee, not a sale of copies: "hàng không auth hoặc
  * hàng fake đều hoàn tiền", "hàng fake hoàn tiền 100%", "hàng giả bao đền". The cue (or one listed after it,
  * joined by "hoặc", "hay", commas: the chain) names what the shop would pay back for: a word "fake", "giả",
@@ -1095,35 +1195,50 @@ static bool refund_after(const field_views *v, const char *text, const found_hit
 {
     static const char *const fillers[] = {"deu", "thi", "se", "duoc", "shop", "minh", "em", "ben", "cam", "ket", "xin",
                                           "lien", "ngay", "chiu", NULL};
-    static const char *const refunds[] = {"hoan tien", "hoan lai tien", "hoan tra", "hoan 100", "hoan gap", "den tien",
-                                          "den gap", "bao den", "boi thuong", "tra lai tien", "1 den 10", "mot den muoi",
-                                          "refund", NULL};
     static const char *const neu[] = {"neu", "khi", NULL}, *const guarded[] = {"phat", "la", "phai", "bi", "dung", NULL};
-    size_t j = f->word_end + 1, a, b;
+    size_t j = f->word_end + 1, a, b, last;
     for (int k = 0; k < 3 && word_is(v, j, fillers); k++)
         j++;
     if (!view_word(v, j, &a, &b) || clause_break(text, f->end, v->main.source_start[a]))
         return false;
-    bool refund = false;
-    size_t n = 0;
-    for (size_t i = 0; refunds[i] && !refund; i++) {
-        n = strlen(refunds[i]);
-        refund = phrase_at_n(&v->main, a, refunds[i], n);
-    }
-    if (!refund)
+    if (!refund_at(v, j, &last))
         return false;
     /* "hoàn tiền nếu không giống hình": a refund on other terms; "hoàn tiền nếu phát hiện": the same guarantee */
-    size_t last = j + 1;
-    while (last <= v->space_count && v->spaces[last - 1] < a + n)
-        last++;
-    for (size_t i = last; i < last + 4; i++) {
+    size_t e = 0, g = 0;
+    if (!view_word(v, last, &e, &g))
+        return true;
+    for (size_t i = last + 1; i < last + 5; i++) {
         size_t c, d;
-        if (!view_word(v, i, &c, &d) || clause_break(text, v->main.source_end[a + n - 1], v->main.source_start[c]))
+        if (!view_word(v, i, &c, &d) || clause_break(text, v->main.source_end[g - 1], v->main.source_start[c]))
             break;
         if (word_is(v, i, neu))
             return word_is(v, i + 1, guarded);
     }
     return true;
+}
+
+/* A refund promised for a condition that accuses: "hoàn tiền nếu chứng minh được hàng fake", "đền gấp 10 nếu check
+ * ra hàng giả", "hoàn tiền gấp đôi nếu sai hàng hoặc hàng giả": word j is "nếu"/"khi", a refund phrase ends at most
+ * 6 words before it in the same clause, the cue hit f after it accuses (accusation_cue: no grade of copy, so
+ * "hoàn tiền nếu không thích hàng rep" stays an offer) and nothing but words stands between "nếu" and the cue (a
+ * dash or a colon ends the condition: "hoàn tiền nếu lỗi - hàng fake giá rẻ"). */
+static bool refund_if(const field_views *v, const char *text, size_t j, const found_hit *f)
+{
+    static const char *const neu[] = {"neu", "khi", NULL};
+    /* a grade right after the cue makes it an offer ("nếu giao nhầm hàng fake loại 1") */
+    static const char *const grade[] = {"super", "sieu", "loai", "like", "rep", "f1", "1", "11", NULL};
+    size_t a, b, c, d, last;
+    if (!word_is(v, j, neu) || !view_word(v, j, &a, &b) || !accusation_cue(v, f) || word_is(v, f->word_end + 1, grade))
+        return false;
+    for (uint32_t i = v->main.source_end[b - 1]; i < f->start; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch < 0x80 && ch != ' ' && !((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') && !(ch >= '0' && ch <= '9'))
+            return false;
+    }
+    for (size_t back = 1; back <= 8 && back <= j; back++)
+        if (refund_at(v, j - back, &last) && last < j && view_word(v, j - back, &c, &d))
+            return last + 6 >= j && !clause_break(text, v->main.source_start[c], v->main.source_start[a]);
+    return false;
 }
 
 static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int depth)
@@ -1137,15 +1252,17 @@ static bool guarantee_after(const ruleset_scratch *s, const found_hit *f, int de
         v->refund_epoch = s->epoch;
         /* a word every refund phrase below holds ("hoàn", "đền", "bồi", "trả", "refund"), found by its first letter */
         static const char *const words[] = {"hoan", "den", "boi", "tra", "refund", NULL};
-        /* "đền tiền", "đền gấp", "bao đền", "1 đền 10": not "đen" (black), "đến" (to), "đèn" (lamp) */
-        static const char *const den_after[] = {"tien", "gap", NULL}, *const den_before[] = {"bao", "1", "mot", NULL};
+        /* "đền tiền", "đền gấp", "đền bù", "đền x10", "bao đền", "1 đền 10": not "đen" (black), "đến" (to), "đèn"
+         * (lamp) (refund_at) */
+        static const char *const den_before[] = {"bao", "1", "mot", NULL};
         v->has_refund = false;
-        for (size_t w = 0; w <= v->space_count && !v->has_refund; w++) {
+        for (size_t w = 0, last; w <= v->space_count && !v->has_refund; w++) {
             size_t a = w == 0 ? 0 : v->spaces[w - 1] + 1;
             char c = a < v->main.length ? v->main.text[a] : 0;
             if (c == 'h' || c == 'd' || c == 'b' || c == 't' || c == 'r')
-                v->has_refund = word_is(v, w, words) &&
-                                (c != 'd' || word_is(v, w + 1, den_after) || (w > 0 && word_is(v, w - 1, den_before)));
+                v->has_refund = word_is(v, w, words) && (c != 'd' || refund_at(v, w, &last) ||
+                                                         (w > 0 && refund_at(v, w - 1, &last)) ||
+                                                         (w > 0 && word_is(v, w - 1, den_before)));
         }
     }
     if (!v->has_refund)
@@ -1287,10 +1404,6 @@ static bool compat_scoped(ruleset_scratch *s, const found_hit *f)
  * subject. Read from the title, folded; a rule fires on them only with
  * `intent: any`. */
 
-typedef enum listing_intent {
-    INTENT_SALE = 0, INTENT_SERVICE, INTENT_NOTICE, INTENT_GUIDE, INTENT_BOOK, INTENT_BUYING
-} listing_intent;
-
 static const char *const intent_names[] = {"a sale", "a service", "a notice", "a review or guide", "a book about it",
                                            "a buy-back (the poster buys)"};
 
@@ -1400,15 +1513,10 @@ static listing_intent repair_or_buying_at(const field_views *v, const listing_fa
 
 /* The cue phrases, folded, each with its kind; read word by word (a phrase
  * is tried only where a word starts with its first letter). */
-#define CUE(phrase, kind) {phrase, sizeof phrase - 1, kind, false}
+#define CUE(phrase, kind) {phrase, sizeof phrase - 1, kind, false, false}
 /* A cue that counts after the name too ("Nike Air Force 1: cách phân biệt thật giả") */
-#define CUE_ANYWHERE(phrase, kind) {phrase, sizeof phrase - 1, kind, true}
-static const struct {
-    const char *phrase;
-    size_t length;
-    listing_intent kind;
-    bool anywhere;
-} intent_cues[] = {
+#define CUE_ANYWHERE(phrase, kind) {phrase, sizeof phrase - 1, kind, true, false}
+static const intent_cue intent_cues[] = {
     CUE("dich vu", INTENT_SERVICE), CUE("nhan sua", INTENT_SERVICE), CUE("nhan ve sinh", INTENT_SERVICE),
     CUE("nhan check", INTENT_SERVICE), CUE("ve sinh tui", INTENT_SERVICE), CUE("ve sinh giay", INTENT_SERVICE),
     CUE("phuc hoi", INTENT_SERVICE), CUE("spa tui", INTENT_SERVICE), CUE("spa giay", INTENT_SERVICE),
@@ -1434,22 +1542,14 @@ static const struct {
 #undef CUE
 #undef CUE_ANYWHERE
 
-/* The cues by first letter, each letter's in table order: a title word is
- * tried against the few cues that start with its letter. Built once. */
-#define INTENT_CUES (sizeof intent_cues / sizeof *intent_cues)
-static int8_t intent_by_letter[256], intent_next[INTENT_CUES];
-static pthread_once_t intent_index_once = PTHREAD_ONCE_INIT;
-
-static void build_intent_index(void)
+const intent_cue *builtin_intent_cues(size_t *count)
 {
-    memset(intent_by_letter, -1, sizeof intent_by_letter);
-    for (size_t i = INTENT_CUES; i-- > 0;) {
-        unsigned char first = (unsigned char)intent_cues[i].phrase[0];
-        intent_next[i] = intent_by_letter[first];
-        intent_by_letter[first] = (int8_t)i;
-    }
+    *count = sizeof intent_cues / sizeof *intent_cues;
+    return intent_cues;
 }
 
+/* The listing's intent, read from its title once per listing (cached in the scratch, one thread's): the earliest
+ * cue of the ruleset's table (built-in and the packs' intent_cues), "sửa chữa", repairs and buy-backs. */
 static listing_intent detect_intent(ruleset_scratch *s)
 {
     if (s->intent_ready)
@@ -1464,7 +1564,9 @@ static listing_intent detect_intent(ruleset_scratch *s)
         return INTENT_SALE;
     const normalized_text *t = &v->main;
     static const char *const repairable[] = {"dong ho", "tui", "giay", "dien thoai", "laptop", "may", "xe", NULL};
-    pthread_once(&intent_index_once, build_intent_index);
+    /* the built-in cues and the packs', chained by first letter (compile.c) */
+    const intent_cue *cues = s->rs->intent_cues;
+    const int32_t *cues_by_letter = s->rs->intent_by_letter, *cue_next = s->rs->intent_next;
     /* "khó phân biệt thật giả", "không thể phân biệt": a copy's praise, no guide */
     static const char *const denial[] = {"kho", "khong", "ko", "kh", "chang", "the", NULL};
     /* the earliest cue wins: a sale that mentions a guide or a service after the brand stays a sale (below),
@@ -1474,8 +1576,8 @@ static listing_intent detect_intent(ruleset_scratch *s)
         if (at >= t->length)
             break;
         if (s->intent != INTENT_SALE) { /* only a cue that counts anywhere is looked for now */
-            for (int i = intent_by_letter[(unsigned char)t->text[at]]; i >= 0; i = intent_next[i])
-                if (intent_cues[i].anywhere && phrase_at_n(t, at, intent_cues[i].phrase, intent_cues[i].length) &&
+            for (int32_t i = cues_by_letter[(unsigned char)t->text[at]]; i >= 0; i = cue_next[i])
+                if (cues[i].anywhere && phrase_at_n(t, at, cues[i].phrase, cues[i].length) &&
                     !(w > 0 && word_is(v, w - 1, denial)) && !(w > 1 && word_is(v, w - 2, denial)))
                     s->intent_anywhere = true;
             continue;
@@ -1485,11 +1587,11 @@ static listing_intent detect_intent(ruleset_scratch *s)
             s->intent = INTENT_BOOK;
             break;
         }
-        for (int i = intent_by_letter[(unsigned char)first]; i >= 0; i = intent_next[i])
-            if (phrase_at_n(t, at, intent_cues[i].phrase, intent_cues[i].length)) {
-                s->intent = intent_cues[i].kind;
+        for (int32_t i = cues_by_letter[(unsigned char)first]; i >= 0; i = cue_next[i])
+            if (phrase_at_n(t, at, cues[i].phrase, cues[i].length)) {
+                s->intent = cues[i].kind;
                 s->intent_at = (uint32_t)at;
-                s->intent_anywhere = intent_cues[i].anywhere && !(w > 0 && word_is(v, w - 1, denial)) &&
+                s->intent_anywhere = cues[i].anywhere && !(w > 0 && word_is(v, w - 1, denial)) &&
                                      !(w > 1 && word_is(v, w - 2, denial));
                 break;
             }
@@ -1613,6 +1715,68 @@ static bool fitting_accessory_unclaimed(ruleset_scratch *s)
     return true;
 }
 
+/* The part of a brand's own goods that the brand also makes and prices apart (docs/rules.md, "Accessories and
+ * compatibility"): a title that opens with a charger, a cable, earphones or a battery ("Cáp sạc Velonix", "Tai nghe
+ * Velonix Buds 3", "sac velonix 65w") under a rule for phones, tablets or computers (device_rule). A reference of a
+ * device's price (OWN_PART_DEVICE_PRICE VND and up) is not the
+ * part's: the part is compared with OWN_PART_SHARE of it. A lower reference is already a price of the brand's
+ * cheaper goods (a power bank, a cable) and stays. */
+#define OWN_PART_SHARE 0.1
+#define OWN_PART_DEVICE_PRICE 2000000.0
+/* Does the rule sell devices that have such parts: a category of phones, tablets, laptops or computers (a
+ * headphones brand's "tai nghe" is its goods, not a part)? */
+static bool device_rule(const compiled_rule *r)
+{
+    static const char *const devices[] = {"phones", "phone", "smartphones", "tablets", "laptops", "computers", NULL};
+    const string_list *categories = &r->source->categories;
+    for (size_t i = 0; i < categories->count; i++)
+        for (size_t k = 0; devices[k]; k++)
+            if (!strcasecmp(categories->items[i], devices[k]))
+                return true;
+    return false;
+}
+
+static bool own_part_title(const ruleset_scratch *s)
+{
+    static const char *const heads[] = {"cap sac", "cu sac", "bo sac", "de sac", "sac", "cap", "tai nghe", "pin",
+                                        "adapter", NULL};
+    const field_views *title = &s->fields[FIELD_TITLE];
+    if (!title->present || !title->main.length)
+        return false;
+    for (size_t i = 0; heads[i]; i++)
+        if (heads[i][0] == title->main.text[0] && phrase_at(&title->main, 0, heads[i]))
+            return true;
+    return false;
+}
+
+/* The title or the description claims the goods are the brand's own genuine ones ("chính hãng", "zin", "genuine",
+ * "original", "nguyên bản"). */
+static bool genuine_claimed(const ruleset_scratch *s)
+{
+    static const char *const claims[] = {" chinh hang ", " zin ", " genuine ", " original ", " authentic ",
+                                         " hang hang ", " nguyen ban ", NULL};
+    for (int f = 0; f < 2; f++)
+        for (size_t i = 0; claims[i]; i++)
+            if (s->fields[f].present && text_contains_padded(&s->fields[f].main, claims[i]))
+                return true;
+    return false;
+}
+
+/* A list hit that is the head noun opening the title, right before the rule's mention, of a part the brand makes
+ * (own_part_title), claimed genuine: "Cáp sạc Velonix zin chính hãng" sells Velonix's own cable, so an accessory
+ * list's "cáp sạc" names the goods, not something that fits them. Trademark rules only. */
+static bool own_part_head(ruleset_scratch *s, uint32_t rule_index, const found_hit *f)
+{
+    if (f->field != FIELD_TITLE || f->word_start != 0 || s->rs->rules[rule_index].source->kind != RULE_KIND_TRADEMARK ||
+        !device_rule(&s->rs->rules[rule_index]) || !own_part_title(s))
+        return false;
+    bool next = false;
+    for (uint32_t k = first_found(s, s->rule_epoch, s->rule_first, (int)rule_index); k != NO_FOUND && !next;
+         k = s->found_next[k])
+        next = s->found[k].field == FIELD_TITLE && s->found[k].word_start == f->word_end + 1;
+    return next && genuine_claimed(s);
+}
+
 static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal, int depth)
 {
     const compiled_rule *r = &s->rs->rules[rule_index];
@@ -1646,6 +1810,13 @@ static bool price_below(ruleset_scratch *s, uint32_t rule_index, const condition
         ruleset_trace(s, depth, "price_below %g: an accessory that fits the brand's goods, not claimed as its own "
                                 "genuine part: the brand's price is not its price => false", c->ratio);
         return false;
+    }
+    /* a charger, a cable, earphones sold under the brand: a part of its device's price, unless a model names it */
+    if (source->kind == RULE_KIND_TRADEMARK && !model && reference >= OWN_PART_DEVICE_PRICE && device_rule(r) &&
+        own_part_title(s)) {
+        reference *= OWN_PART_SHARE;
+        ruleset_trace(s, depth, "price_below: a part the brand makes (charger, cable, earphones, battery): compared "
+                                "with %.0f%% of the reference, %.0f", OWN_PART_SHARE * 100, reference);
     }
     /* the quantity sold, title first */
     quantity_found q = {0};
@@ -1870,7 +2041,7 @@ static bool region_contains(const compiled_rule *r, const char *place, size_t le
 static void add_statement(ruleset_scratch *s, uint32_t field, size_t start, size_t end, const char *province)
 {
     if (s->origin_count < MAX_ORIGIN_STATEMENTS)
-        s->origins[s->origin_count++] = (origin_statement){field, (uint32_t)start, (uint32_t)end, province};
+        s->origins[s->origin_count++] = (origin_statement){field, (uint32_t)start, (uint32_t)end, province, NULL};
 }
 
 /* Whether an origin cue starts at this offset of the field's main view (its cue hits, found by the automaton). */
@@ -1930,6 +2101,156 @@ static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
         }
         add_statement(s, cue->field, a, end, province);
         return;
+    }
+}
+
+/* Goods nouns (folded) that name what is sold before its place of origin: "hàng vải Thanh Hà", "vải Thanh Hà
+ * chính gốc", "hàng mắm Phan Thiết". Produce and specialties only, by first letter, longer first where one begins
+ * another (a word is tried against its letter's few). */
+#define MAX_NOUNS_PER_LETTER 8
+static const char *const goods_nouns[26][MAX_NOUNS_PER_LETTER] = {
+    ['b' - 'a'] = {"buoi", "banh", NULL},
+    ['c' - 'a'] = {"chom chom", "ca phe", "ca cao", "chuoi", "chanh", "cam", "che", NULL},
+    ['d' - 'a'] = {"dua hau", "dieu", "dua", "dao", NULL},
+    ['g' - 'a'] = {"gung", "gao", NULL},
+    ['h' - 'a'] = {"hat dieu", "ho tieu", "hong", "hanh", "hoi", NULL},
+    ['k' - 'a'] = {"khoai", "khe", NULL},
+    ['l' - 'a'] = {"le", NULL},
+    ['m' - 'a'] = {"mang cut", "mat ong", "mac ca", "mien", "man", "mam", "mo", NULL},
+    ['n' - 'a'] = {"nhan long", "nuoc mam", "nhan", "nep", "nam", "na", NULL},
+    ['o' - 'a'] = {"oi", NULL},
+    ['q' - 'a'] = {"quyt", "que", NULL},
+    ['r' - 'a'] = {"ruou", NULL},
+    ['s' - 'a'] = {"sau rieng", "sa sam", "sam", NULL},
+    ['t' - 'a'] = {"thanh long", "tieu", "tra", "toi", NULL},
+    ['v' - 'a'] = {"vai thieu", "vu sua", "vai", NULL},
+    ['x' - 'a'] = {"xoai", NULL},
+};
+
+#define MAX_GOODS_NOUNS 32 /* goods nouns followed per field (read_goods_places) */
+
+/* The goods noun at word w: its length in words (0: none), the noun in *noun. */
+static size_t goods_noun_at(const field_views *v, size_t w, const char **noun)
+{
+    size_t a, b;
+    if (!view_word(v, w, &a, &b) || v->main.text[a] < 'a' || v->main.text[a] > 'z')
+        return 0;
+    const char *const *letter = goods_nouns[v->main.text[a] - 'a'];
+    for (size_t i = 0; letter[i]; i++)
+        if (phrase_at(&v->main, a, letter[i])) {
+            size_t words = 1;
+            *noun = letter[i];
+            for (const char *c = letter[i]; *c; c++)
+                words += *c == ' ';
+            return words;
+        }
+    return 0;
+}
+
+/* A place the gazetteer knows that starts at word p (the name holds word p: "Hải Dương", not "mới về Hà Nội"), in
+ * the clause, at most 4 words; the shortest such span. Returns its length in words (0: none) and its province. */
+static size_t place_at(const ruleset_scratch *s, uint32_t field, size_t p, const char **province)
+{
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    size_t a, b, c, d, found = 0, widest = 0;
+    if (!view_word(v, p, &a, &b))
+        return 0;
+    /* one lookup over the widest span first: most words after a goods noun name no place */
+    for (size_t k = 1; k <= 4 && view_word(v, p + k - 1, &c, &d) && d - a <= MAX_PLACE_BYTES &&
+                       !(k > 1 && clause_break(text, v->main.source_start[a], v->main.source_start[c]));
+         k++)
+        widest = d;
+    if (!widest || !strcmp(province_of_normalized(s->rs->provinces, v->main.text + a, widest - a), PROVINCE_UNKNOWN))
+        return 0;
+    for (size_t k = 1; k <= 4; k++) {
+        if (!view_word(v, p + k - 1, &c, &d) || d - a > MAX_PLACE_BYTES ||
+            (k > 1 && clause_break(text, v->main.source_start[a], v->main.source_start[c])))
+            break;
+        const char *here = province_of_normalized(s->rs->provinces, v->main.text + a, d - a);
+        if (!strcmp(here, PROVINCE_UNKNOWN))
+            continue;
+        size_t e, f;
+        /* the name must hold word p: without it the span still names the place ("mới về Hà Nội") */
+        if (k > 1 && view_word(v, p + 1, &e, &f) &&
+            strcmp(province_of_normalized(s->rs->provinces, v->main.text + e, d - e), PROVINCE_UNKNOWN))
+            return 0;
+        *province = here;
+        return k; /* the shortest name: "Quảng Tây", not "Quảng Tây sấy" */
+    }
+    return found;
+}
+
+/* One goods-noun statement with the noun at word w: after "hàng" (with_hang), or before the marker "gốc" at word
+ * `marker` (the place ends right before it, or before "chính"/"chuẩn"/"nguyên" + "gốc"), and then not a name some
+ * rule names. Adds the statement (with its noun) and gives its last word. The scratch is one thread's. */
+static bool goods_statement(ruleset_scratch *s, uint32_t field, size_t w, bool with_hang, size_t marker,
+                            size_t *last_word)
+{
+    static const char *const hang[] = {"hang", NULL}, *const before_goc[] = {"chinh", "chuan", "nguyen", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    const char *noun_text = NULL, *province = NULL;
+    size_t noun = goods_noun_at(v, w, &noun_text), a, b, c, d, e, f;
+    if (!noun || !view_word(v, w, &a, &b) || (!with_hang && w > 0 && word_is(v, w - 1, hang)))
+        return false;
+    size_t place = place_at(s, field, w + noun, &province);
+    if (!place || !view_word(v, w + noun, &c, &d) ||
+        clause_break(text, v->main.source_end[b - 1], v->main.source_start[c]))
+        return false;
+    size_t last = w + noun + place - 1;
+    if (!view_word(v, last, &e, &f))
+        return false;
+    if (!with_hang) { /* the place, then the marker: "chính gốc", "gốc" */
+        size_t m = last + 1, g, h;
+        if (m + 1 == marker && word_is(v, m, before_goc))
+            m++;
+        if (m != marker || !view_word(v, m, &g, &h) ||
+            clause_break(text, v->main.source_end[f - 1], v->main.source_start[g]))
+            return false;
+        uint32_t from = v->main.source_start[a], to = v->main.source_end[f - 1];
+        for (size_t i = 0; i < s->found_count; i++) { /* words some rule names */
+            const found_hit *x = &s->found[i];
+            if (x->kind == FOUND_LITERAL && x->field == field && s->rs->literals[x->index].kind == LITERAL_RULE_TERM &&
+                x->start < to && x->end > from)
+                return false;
+        }
+    }
+    add_statement(s, field, c, f, province);
+    s->origins[s->origin_count - 1].goods = noun_text;
+    *last_word = last;
+    return true;
+}
+
+/* Goods noun + place (docs/rules.md, "Stated origin"): "hàng vải Thanh Hà" ("hàng" + goods noun + place), and
+ * "vải Thanh Hà chính gốc" (goods noun + place + chính gốc, gốc, chuẩn gốc, nguyên gốc) unless the words are a
+ * name some rule names (a GI's name holds its place: "nhãn lồng Hưng Yên chính gốc" in a combo of specialties is
+ * no statement about the other goods). Only the words after "hàng" and before "gốc" are tried (goods_statement),
+ * at most MAX_GOODS_NOUNS per field. Reads the field's views and the listing's hits; the scratch is one thread's. */
+static void read_goods_places(ruleset_scratch *s, uint32_t field)
+{
+    const field_views *v = &s->fields[field];
+    if (!v->present || !field_text(s, field))
+        return;
+    size_t tries = 0; /* a text of nothing but "hàng cam hàng cam..." costs no more */
+    for (size_t w = 0; w <= v->space_count && s->origin_count < MAX_ORIGIN_STATEMENTS && tries < MAX_GOODS_NOUNS; w++) {
+        size_t a, b, last;
+        if (!view_word(v, w, &a, &b))
+            continue;
+        const char *word = v->main.text + a;
+        if (b - a == 4 && !memcmp(word, "hang", 4)) {
+            size_t noun_letter = a + 5 < v->main.length ? (unsigned char)v->main.text[a + 5] : 0;
+            if (noun_letter < 'a' || noun_letter > 'z' || !goods_nouns[noun_letter - 'a'][0])
+                continue;
+            tries++;
+            if (goods_statement(s, field, w + 1, true, 0, &last))
+                w = last;
+        } else if (b - a == 3 && !memcmp(word, "goc", 3)) {
+            tries++;
+            for (size_t back = 2; back <= 7 && back <= w; back++)
+                if (goods_statement(s, field, w - back, false, w, &last))
+                    break;
+        }
     }
 }
 
@@ -1998,6 +2319,19 @@ static void read_statements(ruleset_scratch *s)
             add_statement(s, cue->field, place_start, place_end,
                           province_of_normalized(provinces, v->main.text + place_start, place_end - place_start));
     }
+    for (uint32_t field = 0; field < 2; field++)
+        read_goods_places(s, field);
+}
+
+/* Does the rule's name hold the goods noun as whole words (" vai thieu luc ngan " holds "vai"; " nuoc mam phu quoc "
+ * holds "mam")? A "hàng vải Quảng Tây" statement speaks for the lychee, not for the fish sauce of the same combo. */
+static bool rule_names_goods(const compiled_rule *r, const char *noun)
+{
+    size_t n = strlen(noun);
+    for (const char *p = r->name_folded ? strstr(r->name_folded, noun) : NULL; p; p = strstr(p + 1, noun))
+        if (p[-1] == ' ' && p[n] == ' ')
+            return true;
+    return false;
 }
 
 static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
@@ -2016,7 +2350,9 @@ static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const
         const char *text = field_text(s, o->field), *why = NULL;
         const char *place = v->main.text + o->place_start;
         size_t length = o->place_end - o->place_start;
-        if (region_contains(r, place, length)) {
+        if (o->goods && !rule_names_goods(r, o->goods)) {
+            why = "the origin of other goods";
+        } else if (region_contains(r, place, length)) {
             why = "inside the region";
         } else if (!strcmp(o->province, PROVINCE_UNKNOWN)) {
             why = "not a place the gazetteer knows";
@@ -2145,6 +2481,12 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
             const found_hit *f = &s->found[i]; /* a hit of the list */
             if (!rs->options.no_negation && negated_hit(s, f)) {
                 ruleset_trace(s, depth, "list %s: \"%s\" follows a negator => not a signal", c->text,
+                              rs->literals[f->index].text);
+                continue;
+            }
+            if (!rs->options.no_negation && own_part_head(s, rule_index, f)) {
+                ruleset_trace(s, depth, "list %s: \"%s\" opens the title before the brand, claimed genuine: the "
+                                        "brand's own part, not one that fits it => not a signal", c->text,
                               rs->literals[f->index].text);
                 continue;
             }
@@ -2338,8 +2680,15 @@ static bool decide_rule(ruleset_scratch *s, uint32_t index)
         return false;
     }
     if (r->context_list >= 0 && !context_holds(s, index, 1)) {
-        ruleset_trace(s, 1, "context: no term of list %s within %d words of a mention => does not fire",
-                      r->source->context_list, r->context_near);
+        if (r->context_before == r->context_after)
+            ruleset_trace(s, 1, "context: no term of list %s within %d words of a mention => does not fire",
+                          r->source->context_list, r->context_near);
+        else if (r->context_before < 0 || r->context_after < 0)
+            ruleset_trace(s, 1, "context: no term of list %s within %d words %s a mention => does not fire",
+                          r->source->context_list, r->context_near, r->context_before < 0 ? "after" : "before");
+        else
+            ruleset_trace(s, 1, "context: no term of list %s within %d words before or %d after a mention => does not "
+                          "fire", r->source->context_list, r->context_before, r->context_after);
         return false;
     }
     listing_intent intent = INTENT_SALE;

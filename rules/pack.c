@@ -560,7 +560,9 @@ static void parse_models(loader *ld, yaml_node_t *node, rule_details *r)
     }
 }
 
-/* context: {list: NAME, near: N} (docs/rules.md, "Phrase tolerance and context"). */
+/* context: {list: NAME, near: N} or {list: NAME, near_before: B, near_after: A} (docs/rules.md, "Phrase tolerance
+ * and context"): the same windows as a list condition's. Allocates in the loader's arena only; not thread-safe (the
+ * loader is one thread's). */
 static void parse_context(loader *ld, yaml_node_t *node, const pack *p, rule *r)
 {
     if (node->type != YAML_MAPPING_NODE) {
@@ -568,6 +570,8 @@ static void parse_context(loader *ld, yaml_node_t *node, const pack *p, rule *r)
         return;
     }
     r->context_near = -1;
+    r->context_before = r->context_after = -1;
+    yaml_node_t *near_node = NULL, *sides[2] = {NULL, NULL};
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
         yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
         const char *name = yaml_scalar(key);
@@ -580,15 +584,35 @@ static void parse_context(loader *ld, yaml_node_t *node, const pack *p, rule *r)
                 yaml_walk_error(&ld->w, value, "unknown list '%s'%s", r->context_list,
                                 p->list_count ? "" : " (this pack defines no lists)");
         } else if (name && !strcmp(name, "near")) {
-            yaml_walk_int(&ld->w, value, "near", 0, 1000, &r->context_near);
+            near_node = value;
+            if (yaml_walk_int(&ld->w, value, "near", 0, 1000, &r->context_near))
+                r->context_before = r->context_after = (int16_t)r->context_near;
+        } else if (name && (!strcmp(name, "near_before") || !strcmp(name, "near_after"))) {
+            sides[name[5] == 'a'] = value;
         } else {
-            yaml_walk_error(&ld->w, key, "unknown field '%s' in context (known: list, near)", name ? name : "?");
+            yaml_walk_error(&ld->w, key, "unknown field '%s' in context (known: list, near, near_before, near_after)",
+                            name ? name : "?");
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        const char *what = k ? "near_after" : "near_before";
+        int words = -1;
+        if (!sides[k])
+            continue;
+        if (near_node) {
+            yaml_walk_error(&ld->w, sides[k], "'%s' and 'near' together in context: write near (both sides) or "
+                                              "near_before and/or near_after", what);
+        } else if (yaml_walk_int(&ld->w, sides[k], what, 0, 1000, &words)) {
+            *(k ? &r->context_after : &r->context_before) = (int16_t)words;
+            if (words > r->context_near)
+                r->context_near = words;
         }
     }
     if (!r->context_list)
         yaml_walk_error(&ld->w, node, "context needs a list");
-    if (r->context_near < 0)
-        yaml_walk_error(&ld->w, node, "context needs near (the most words between a term and the list's term)");
+    if (!near_node && !sides[0] && !sides[1])
+        yaml_walk_error(&ld->w, node, "context needs near, near_before or near_after (the most words between a term "
+                                      "and the list's term)");
 }
 
 static void visit_rule(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
@@ -810,6 +834,55 @@ static void parse_goods_groups(loader *ld, yaml_node_t *node, pack *p)
     }
 }
 
+const char *intent_class_name(intent_class c)
+{
+    static const char *const names[] = {"service", "notice", "guide", "book", "buying"};
+    return (unsigned)c < INTENT_CLASS_COUNT ? names[c] : "?";
+}
+
+/* intent_cues: {service: [...], notice: [...], guide: [...], book: [...], buying: [...], KIND_anywhere: [...]}
+ * (docs/rules.md, "Intent"): phrases the pack adds to the built-in cues of each kind of post that is not a sale.
+ * Allocates in the loader's arena; not thread-safe (the loader is one thread's). */
+static void parse_intent_cues(loader *ld, yaml_node_t *node, pack *p)
+{
+    if (node->type != YAML_MAPPING_NODE) {
+        yaml_walk_error(&ld->w, node, "intent_cues must map kinds of post (service, notice, guide, book, buying, "
+                                      "or KIND_anywhere) to lists of cue phrases");
+        return;
+    }
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = yaml_walk_node(&ld->w, pair->key), *value = yaml_walk_node(&ld->w, pair->value);
+        const char *name = yaml_scalar(key);
+        int kind = -1, anywhere = 0;
+        for (int k = 0; name && k < INTENT_CLASS_COUNT && kind < 0; k++) {
+            const char *n = intent_class_name((intent_class)k);
+            size_t len = strlen(n);
+            if (!strncmp(name, n, len) && (!name[len] || !strcmp(name + len, "_anywhere"))) {
+                kind = k;
+                anywhere = name[len] != 0;
+            }
+        }
+        if (kind < 0) {
+            yaml_walk_error(&ld->w, key, "unknown kind of post '%s' in intent_cues (known: service, notice, guide, "
+                                         "book, buying, each also as KIND_anywhere)", name ? name : "?");
+            continue;
+        }
+        string_list *cues = &p->intent_cues[kind][anywhere];
+        if (cues->count) {
+            yaml_walk_error(&ld->w, key, "'%s' given twice in intent_cues", name);
+            continue;
+        }
+        if (value->type != YAML_SEQUENCE_NODE) {
+            yaml_walk_error(&ld->w, value, "intent_cues: '%s' must be a list of phrases", name);
+            continue;
+        }
+        yaml_walk_string_list_in(&ld->w, ld->arena, value, name, cues);
+        for (size_t i = 0; i < cues->count; i++)
+            if (!*cues->items[i])
+                yaml_walk_error(&ld->w, value, "intent_cues: an empty phrase in '%s'", name);
+    }
+}
+
 static void visit_pack(yaml_walk *w, const char *key, yaml_node_t *key_node, yaml_node_t *value, void *ctx)
 {
     loader *ld = (loader *)w; /* the walk is its first member */
@@ -826,9 +899,11 @@ static void visit_pack(yaml_walk *w, const char *key, yaml_node_t *key_node, yam
         parse_goods_groups(ld, value, p);
     else if (!strcmp(key, "gap"))
         yaml_walk_int(&ld->w, value, "gap", 0, MAX_GAP, &p->gap);
+    else if (!strcmp(key, "intent_cues"))
+        parse_intent_cues(ld, value, p);
     else
         yaml_walk_error(&ld->w, key_node, "unknown field '%s' at the top of the pack (known: pack, version, description, lists, "
-                               "goods_groups, gap, rules)", key);
+                               "goods_groups, gap, intent_cues, rules)", key);
 }
 
 /* ---- loading: the pack's fields from a small document, its rules streamed ------

@@ -118,6 +118,8 @@ typedef struct rule {
     /* phrase tolerance (docs/rules.md, "Phrase tolerance and context") */
     int gap;                 /* inserted words allowed in a multi-word term; -1: not written (the pack's `gap`) */
     int rated_level;         /* rated_level: the level registered for the protected product (0: none) */
+    int16_t context_before, context_after; /* context: the window on each side of a term hit (the list term before /
+                                            * after it; near: both); -1: that side not allowed */
     bool has_reference_price;
     bool any_intent;         /* intent: any — fires on posts that are not sales too (docs/rules.md, "Intent") */
     bool authorized_not_exempt; /* authorized_exempt: false — authorized sellers are judged by the flag's branches */
@@ -139,6 +141,12 @@ typedef enum goods_group {
     GOODS_BOOKS, GOODS_TV, GOODS_OTHER, GOODS_GROUP_COUNT
 } goods_group;
 
+/* The kinds of post that are not sales (docs/rules.md, "Intent"), as a pack's intent_cues name them. */
+typedef enum intent_class {
+    INTENT_CLASS_SERVICE = 0, INTENT_CLASS_NOTICE, INTENT_CLASS_GUIDE, INTENT_CLASS_BOOK, INTENT_CLASS_BUYING,
+    INTENT_CLASS_COUNT
+} intent_class;
+
 typedef struct pack {
     char *file;              /* as given to pack_load */
     char *name, *version, *description;
@@ -151,6 +159,9 @@ typedef struct pack {
     size_t rule_count;
     int gap;                 /* `gap:` at the top: the rules' default and the lists'; -1: none (exact phrases) */
     bool rules_read_once;    /* the rules ended the file and were parsed once, not twice (rules/pack.c) */
+    /* intent_cues: cue phrases the pack adds per kind of post, [kind][0] before the name, [kind][1] anywhere in
+     * the title (KIND_anywhere) */
+    string_list intent_cues[INTENT_CLASS_COUNT][2];
     arena memory;            /* owns every string, string_list, condition, example and model above: one
                                 piece each, no malloc header (pack_free frees them at once) */
 } pack;
@@ -167,6 +178,8 @@ void pack_free(pack *p);
 const term_list *pack_find_list(const pack *p, const char *name);
 
 const char *rule_kind_name(rule_kind k);
+/* "service", "notice", "guide", "book", "buying" (the keys of a pack's intent_cues). */
+const char *intent_class_name(intent_class c);
 /* "consumer_goods", "pharmaceuticals", ... (the codes reports and the console use). */
 const char *goods_group_name(goods_group g);
 /* The group named `name`, or GOODS_GROUP_COUNT. */

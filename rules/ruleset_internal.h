@@ -61,6 +61,8 @@ typedef struct origin_statement {
     uint32_t field;
     uint32_t place_start, place_end;
     const char *province;
+    const char *goods;     /* the goods noun of a "hàng vải PLACE" statement (folded), NULL for a cue's: it speaks
+                              only for a rule whose name holds the noun */
 } origin_statement;
 
 typedef struct anchor_hit {
@@ -69,6 +71,22 @@ typedef struct anchor_hit {
     uint32_t word;         /* words before it in the field's main view */
     uint32_t start, end;   /* original offsets */
 } anchor_hit;
+
+/* What a listing's title says it is (docs/rules.md, "Intent"): a sale, or a post that is not one. INTENT_SERVICE
+ * and on are intent_class + 1 (a pack's intent_cues). */
+typedef enum listing_intent {
+    INTENT_SALE = 0, INTENT_SERVICE, INTENT_NOTICE, INTENT_GUIDE, INTENT_BOOK, INTENT_BUYING
+} listing_intent;
+
+/* An intent cue phrase, folded: a built-in one (evaluate.c) or a pack's (intent_cues, normalized at compile time,
+ * owned by the ruleset) */
+typedef struct intent_cue {
+    const char *phrase;
+    uint32_t length;
+    uint8_t kind;          /* listing_intent */
+    bool anywhere;         /* counts after the rule's name too (guides and warnings about fakes) */
+    bool owned;            /* phrase is the ruleset's (freed with it) */
+} intent_cue;
 
 typedef struct literal_entry {
     literal_kind kind;
@@ -109,7 +127,8 @@ typedef struct compiled_rule {
     uint32_t model_term_count;
     uint32_t *model_of_term;   /* ... each of the model source->more->models[model_of_term[i]] */
     int context_list;          /* context: global list index a term hit needs near it, -1 none */
-    int context_near;
+    int context_near;          /* the wider side */
+    int16_t context_before, context_after; /* the window on each side of a term hit; -1: that side not allowed */
     const char **region_provinces;   /* the post-merger provinces its region entries name (stated origin), may be 0 */
     size_t region_province_count;
 } compiled_rule;
@@ -140,6 +159,11 @@ struct ruleset {
     word_anchor *anchors;
     size_t anchor_count, anchor_capacity;
     province_table *provinces; /* stated origin: built only when a rule uses it (then its cues are literals) */
+    /* intent cues: the built-in ones and the packs' (intent_cues), chained by first letter, longest first (a
+     * longer cue wins over a shorter one it begins with); built once at compile time */
+    intent_cue *intent_cues;
+    size_t intent_cue_count;
+    int32_t intent_by_letter[256], *intent_next;
 };
 
 
@@ -245,6 +269,9 @@ struct ruleset_scratch {
  * rule reads origins. */
 size_t origin_cue_count(void);
 const char *origin_cue(size_t i);
+
+/* evaluate.c: the built-in intent cues (docs/rules.md, "Intent"), static: what every ruleset starts from. */
+const intent_cue *builtin_intent_cues(size_t *count);
 
 /* evaluate.c: decides one listing; with s->trace set it also writes how. */
 int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_facts *l, match_result *out);

@@ -275,6 +275,189 @@ Test(intent, repairs_of_a_device_and_buy_back_posts_are_not_sales)
           {.title = "Nhận sửa sách Toán 5 hàng fake", .fires = true});
 }
 
+/* A set of two packs: one that adds intent cues (docs/rules.md, "Intent"), one with the rules; NULL on a mistake
+ * (each in diag). */
+static ruleset *compile_two(const char *cues_pack, const char *rules_pack, diagnostics *diag)
+{
+    pack *p[2] = {pack_load_string("cues.yaml", cues_pack, strlen(cues_pack), diag),
+                  pack_load_string("rules.yaml", rules_pack, strlen(rules_pack), diag)};
+    ruleset *rs = NULL;
+    if (!p[0] || !p[1] || ruleset_compile(p, 2, NULL, &rs, diag) < 0) {
+        pack_free(p[0]);
+        pack_free(p[1]);
+        return NULL;
+    }
+    return rs;
+}
+
+static bool fires_in(const ruleset *rs, const char *title)
+{
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    listing_facts l = {.platform = "shopee", .listing_id = "1", .title = title, .title_length = strlen(title)};
+    match_result r;
+    cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+    bool fired = r.rule_count > 0;
+    ruleset_scratch_destroy(s);
+    return fired;
+}
+
+/* docs/rules.md, "Intent": a pack adds cue phrases per kind of post; the built-in ones stay */
+Test(intent, a_pack_adds_cues_per_kind)
+{
+    static const char cues[] = "pack: cues\n"
+                               "version: \"1\"\n"
+                               "intent_cues:\n"
+                               "  service: [\"tour du lịch\", \"đăng ký hộ\"]\n"
+                               "  notice: [\"tuyển dụng\"]\n"
+                               "  guide: [\"giải đáp\"]\n"
+                               "  book: [\"truyện tranh\"]\n"
+                               "  buying: [\"thu gom\"]\n"
+                               "  guide_anywhere: [\"cách check\"]\n"
+                               "  notice_anywhere: [\"thông báo hàng giả\"]\n"
+                               "rules: []\n";
+    static const char no_cues[] = "pack: cues\nversion: \"1\"\nrules: []\n";
+    static const char rules[] = "pack: test\n"
+                                "version: \"1\"\n"
+                                "lists:\n"
+                                "  slang: [\"rep 1:1\", \"hàng fake\"]\n"
+                                "rules:\n"
+                                "  - id: tm.nike\n"
+                                "    kind: trademark\n"
+                                "    name: Nike\n"
+                                "    terms: [\"nike\"]\n"
+                                "    flag: {list: slang}\n"
+                                "  - id: cr.doraemon\n"
+                                "    kind: copyright\n"
+                                "    name: Doraemon\n"
+                                "    terms: [\"doraemon\"]\n"
+                                "    flag: {list: slang}\n";
+    static const struct {
+        const char *title;
+        bool fires_with, fires_without;
+    } cases[] = {
+        {"Tour du lịch Thái Lan mua giày Nike rep 1:1 giá gốc", false, true},
+        {"Đăng ký hộ tài khoản Nike, không nhận hàng fake", false, false}, /* negated anyway */
+        {"Tuyển dụng nhân viên bán giày Nike rep 1:1", false, true},
+        {"Giải đáp: giày Nike rep 1:1 có bền không", false, true},
+        {"Thu gom giày Nike rep 1:1 cũ giá cao", false, true},
+        {"Truyện tranh Nike hàng fake", false, true},
+        {"Truyện tranh Doraemon hàng fake", true, true},               /* copyright rules fire on books */
+        {"Giày Nike rep 1:1 - cách check hàng chuẩn", false, true},    /* anywhere: after the name too */
+        {"Giày Nike rep 1:1 - giải đáp thắc mắc", true, true},         /* before the name only */
+        {"Giày Nike rep 1:1 - thông báo hàng giả", false, true},       /* the longer cue wins over "thông báo" */
+        {"Dịch vụ check authentic giày Nike rep 1:1", false, false},   /* built-in cues stay */
+        {"Giày Nike rep 1:1 tour", true, true},
+    };
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *with = compile_two(cues, rules, &diag), *without = compile_two(no_cues, rules, &diag);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    cr_assert(with && without, "the packs did not compile");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cr_expect_eq(fires_in(with, cases[i].title), cases[i].fires_with, "\"%s\" with the cues: expected %s",
+                     cases[i].title, cases[i].fires_with ? "a flag" : "no flag");
+        cr_expect_eq(fires_in(without, cases[i].title), cases[i].fires_without, "\"%s\" without: expected %s",
+                     cases[i].title, cases[i].fires_without ? "a flag" : "no flag");
+    }
+    ruleset_destroy(with);
+    ruleset_destroy(without);
+    diagnostics_free(&diag);
+}
+
+Test(intent, intent_cue_mistakes)
+{
+    static const char rules[] = "pack: test\nversion: \"1\"\nrules: []\n";
+    static const struct {
+        const char *pack, *message;
+    } bad[] = {
+        {"pack: c\nversion: \"1\"\nintent_cues: {sale: [\"mua\"]}\nrules: []\n", "unknown kind of post 'sale'"},
+        {"pack: c\nversion: \"1\"\nintent_cues: {service: \"tour\"}\nrules: []\n", "must be a list"},
+        {"pack: c\nversion: \"1\"\nintent_cues: [tour]\nrules: []\n", "intent_cues must map"},
+        {"pack: c\nversion: \"1\"\nintent_cues: {guide: [\"!!!\"]}\nrules: []\n", "normalizes to nothing"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        diagnostics diag;
+        diagnostics_init(&diag);
+        ruleset *rs = compile_two(bad[i].pack, rules, &diag);
+        cr_expect_null(rs, "a bad pack compiled: %s", bad[i].pack);
+        bool found = false;
+        for (size_t k = 0; k < diag.count; k++)
+            found |= strstr(diag.messages[k], bad[i].message) != NULL;
+        cr_expect(found, "no diagnostic containing \"%s\"", bad[i].message);
+        ruleset_destroy(rs);
+        diagnostics_free(&diag);
+    }
+}
+
+/* docs/rules.md, "Accessories and compatibility": a charger, a cable, earphones of a phone brand are its own parts,
+ * priced at a tenth of its device's reference; claimed genuine after the head noun, the accessory list's head does
+ * not excuse them */
+Test(compatibility, own_parts_of_a_device_brand)
+{
+    static const char pack_text[] =
+          "pack: parts\n"
+          "version: \"1\"\n"
+          "lists:\n"
+          "  slang: [\"rep 1:1\", \"hàng fake\"]\n"
+          "  accessory: [\"ốp lưng\", \"cáp sạc\", \"tai nghe\", \"tương thích\"]\n"
+          "rules:\n"
+          "  - id: tm.velonix\n"
+          "    kind: trademark\n"
+          "    name: Velonix\n"
+          "    categories: [phones, electronics]\n"
+          "    terms: [\"velonix\"]\n"
+          "    reference_price: 4500000\n"
+          "    flag: {any: [{list: slang}, {price_below: 0.3}]}\n"
+          "    unless:\n"
+          "      - list: accessory\n"
+          "        near: 3\n"
+          "  - id: tm.beatz\n"
+          "    kind: trademark\n"
+          "    name: Beatz\n"
+          "    categories: [electronics]\n"
+          "    terms: [\"beatz\"]\n"
+          "    reference_price: 2000000\n"
+          "    flag: {price_below: 0.3}\n"
+          "  - id: tm.xiami\n"
+          "    kind: trademark\n"
+          "    name: Xiami\n"
+          "    categories: [phones]\n"
+          "    terms: [\"xiami\"]\n"
+          "    reference_price: 500000\n"
+          "    flag: {price_below: 0.3}\n";
+    static const example e[] = {
+          {.title = "Cáp sạc Velonix zin chính hãng", .price = 15000, .fires = true},
+          {.title = "Tai nghe Velonix Buds 3 chính hãng", .price = 89000, .fires = true},
+          {.title = "sac velonix 65w chinh hang", .price = 450000, .fires = false},
+          {.title = "Tai nghe Velonix Buds 3 chính hãng nguyên seal", .price = 1290000, .fires = false},
+          {.title = "Cáp sạc Velonix X9 dài 1m", .price = 150000, .fires = false},          /* the list's head */
+          {.title = "Cáp sạc Type-C tương thích iPhone 15, Velonix", .price = 55000, .fires = false},
+          {.title = "Điện thoại Velonix X9 chính hãng", .price = 450000, .fires = true},   /* the device */
+          /* a headphones brand's earphones are its goods; a low reference is a cheap good's price already */
+          {.title = "Tai nghe Beatz Studio Pro", .price = 300000, .fires = true},
+          {.title = "Sạc nhanh Xiami 33W chính hãng", .price = 99000, .fires = true}};
+    diagnostics diag;
+    diagnostics_init(&diag);
+    pack *p = pack_load_string("parts.yaml", pack_text, strlen(pack_text), &diag);
+    ruleset *rs = NULL;
+    cr_assert(p && ruleset_compile(&p, 1, NULL, &rs, &diag) == 0, "the pack did not compile");
+    diagnostics_free(&diag);
+    ruleset_scratch *s;
+    cr_assert_eq(ruleset_scratch_create(rs, &s), 0);
+    for (size_t i = 0; i < sizeof e / sizeof *e; i++) {
+        listing_facts l = {.platform = "shopee", .listing_id = "1", .title = e[i].title,
+                           .title_length = strlen(e[i].title), .has_price = true, .price = e[i].price};
+        match_result r;
+        cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
+        cr_expect_eq(r.rule_count > 0, e[i].fires, "\"%s\" at %.0f: expected %s", e[i].title, e[i].price,
+                     e[i].fires ? "a flag" : "no flag");
+    }
+    ruleset_scratch_destroy(s);
+    ruleset_destroy(rs);
+}
+
 /* docs/rules.md, "Accessories and compatibility" */
 Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_maker)
 {
@@ -588,6 +771,57 @@ Test(negation, a_refund_after_an_accusing_cue_list_is_a_guarantee)
           {.title = "Giày Nike Air hàng fake, hoàn tiền 100%", .fires = true},
           {.title = "Giày Nike Air hàng fake giá rẻ hoàn tiền", .fires = true},
           {.title = "Giày Nike Air siêu cấp hoặc hàng fake đều hoàn tiền", .fires = true});
+}
+
+/* A guarantee after a comma in the same sentence: the refund in other words ("đền bù", "bồi hoàn", "hoàn 200%",
+ * "đền x10", "đền 10 lần") after the accusing cue, and a refund promised for an accusing condition ("hoàn tiền nếu
+ * chứng minh được hàng fake", "... nếu sai hàng hoặc hàng giả") */
+Test(negation, a_refund_in_other_words_or_for_an_accusing_condition_is_a_guarantee)
+{
+    CHECK("  - id: tm.nike\n"
+          "    kind: trademark\n"
+          "    name: Nike\n"
+          "    terms: [\"nike\"]\n"
+          "    flag:\n"
+          "      any:\n"
+          "        - list: slang\n"
+          "        - term: \"fake\"\n"
+          "        - term: \"hàng giả\"\n",
+          {.title = "Giày Nike chính hãng, hàng fake đền bù gấp đôi", .fires = false},
+          {.title = "Giày Nike chính hãng, hàng giả bồi hoàn 200%", .fires = false},
+          {.title = "Giày Nike chính hãng, hàng fake hoàn 200%", .fires = false},
+          {.title = "Giày Nike chính hãng, fake đền x10", .fires = false},
+          {.title = "Giày Nike chính hãng, fake đền 10 lần", .fires = false},
+          {.title = "Giày Nike chính hãng, hoàn tiền nếu chứng minh được hàng fake", .fires = false},
+          {.title = "Giày Nike chính hãng, đền gấp 10 nếu check ra hàng giả", .fires = false},
+          {.title = "Giày Nike chính hãng, hoàn tiền nếu kiểm tra thấy hàng giả", .fires = false},
+          {.title = "Giày Nike chính hãng, hoàn tiền gấp đôi nếu sai hàng hoặc hàng giả", .fires = false},
+          {.title = "giay nike chinh hang, den gap 10 lan gia tri neu check ra fake", .fires = false},
+          /* other words that fold like a refund's, a condition cut by a dash or a colon, a grade of copy */
+          {.title = "Giày Nike hàng fake hoàn toàn giống thật", .fires = true},
+          {.title = "Giày Nike hàng fake hoàn hảo", .fires = true},
+          {.title = "Giày Nike hàng fake đến 10 ngày có hàng", .fires = true},
+          {.title = "Giày Nike hàng fake 1 đến 2 ngày có hàng", .fires = true},
+          {.title = "Giày Nike hàng fake đèn led", .fires = true},
+          {.title = "Giày Nike, hoàn tiền nếu lỗi - hàng fake giá rẻ", .fires = true},
+          {.title = "Giày Nike, hoàn tiền nếu lỗi: hàng fake giá rẻ", .fires = true},
+          {.title = "Giày Nike, đền tiền nếu hỏng, bán hàng fake giá rẻ", .fires = true},
+          {.title = "Giày Nike, hoàn tiền nếu giao nhầm hàng fake loại 1", .fires = true});
+}
+
+/* docs/rules.md, "Negation and disclaimers": a mention or a cue asked and answered no */
+Test(negation, a_question_answered_no_is_a_disclaimer)
+{
+    CHECK(nike_rule,
+          {.title = "Túi tote vải #nikestyle? không, túi vải trơn", .price = 99000, .fires = false},
+          {.title = "tui tote vai #nikestyle? khong, tui vai tron", .price = 99000, .fires = false},
+          {.title = "Giày Nike? Không phải. Giày thể thao giá rẻ", .price = 99000, .fires = false},
+          {.title = "Hàng fake? Không, giày Nike chính hãng", .fires = false},
+          /* no answer, or another cue that stands */
+          {.title = "Giày Nike? Không lo hết size, giá rẻ", .price = 99000, .fires = true},
+          {.title = "Giày Nike rep 1:1? Không, hàng fake loại 1", .fires = true},
+          {.title = "Nike chính hãng? Ko, hàng fake", .fires = true},
+          {.title = "Giày Nike? Có, hàng fake", .fires = true});
 }
 
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)

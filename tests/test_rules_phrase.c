@@ -209,6 +209,55 @@ Test(phrase, ambiguous_title_needs_context)
     check(film, e, N(e));
 }
 
+/* context with one side's window (docs/rules.md, "Phrase tolerance and context"): the list's term before the name
+ * counts within near_before, after it within near_after, overlapping on either side; one side alone allows nothing
+ * on the other */
+Test(phrase, context_window_per_side)
+{
+    const char *uneven = "  - id: cr.mua-gio\n"
+                         "    kind: copyright\n"
+                         "    name: \"Phim Mùa Gió\"\n"
+                         "    terms: [\"mùa gió\"]\n"
+                         "    context: {list: film, near_before: 3, near_after: 1}\n";
+    example e[] = {
+        {"Phim bộ Hàn Mùa Gió tập 1-16", NULL, NULL, 0, true, NULL},  /* 3 words before */
+        {"Mùa Gió vietsub trọn bộ", NULL, NULL, 0, true, NULL},       /* 1 after */
+        {"Khăn len mùa gió lạnh, phim cách nhiệt tặng kèm", NULL, NULL, 0, false, NULL}, /* 2 after: too far */
+        {"Phim dán cách nhiệt mùa gió", NULL, NULL, 0, false, NULL},  /* 4 before */
+    };
+    check(uneven, e, N(e));
+    const char *before_only = "  - id: cr.mua-gio\n"
+                              "    kind: copyright\n"
+                              "    name: \"Phim Mùa Gió\"\n"
+                              "    terms: [\"mùa gió\"]\n"
+                              "    context: {list: film, near_before: 2}\n";
+    example b[] = {
+        {"Phim Mùa Gió bản đẹp", NULL, NULL, 0, true, NULL},
+        {"Mùa Gió vietsub", NULL, NULL, 0, false, NULL},  /* after: that side not allowed */
+    };
+    check(before_only, b, N(b));
+    const char *after_only = "  - id: cr.mua-gio\n"
+                             "    kind: copyright\n"
+                             "    name: \"Phim Mùa Gió\"\n"
+                             "    terms: [\"mùa gió\"]\n"
+                             "    context: {list: film, near_after: 2}\n";
+    example a[] = {
+        {"Mùa Gió bản vietsub", NULL, NULL, 0, true, NULL},
+        {"Phim Mùa Gió", NULL, NULL, 0, false, NULL},
+    };
+    check(after_only, a, N(a));
+}
+
+Test(phrase, context_window_mistakes)
+{
+    refused("", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n    context: {list: film, near: 2, "
+                "near_before: 1}\n", "'near_before' and 'near' together");
+    refused("", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n    context: {list: film, near_after: -1}\n",
+            "near_after");
+    refused("", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n    context: {list: film, near_side: 1}\n",
+            "unknown field 'near_side' in context");
+}
+
 Test(phrase, mistakes)
 {
     refused("", "  - id: a.b\n    kind: gi\n    name: X\n    terms: [\"a b\"]\n    gap: 9\n", "gap");
@@ -260,6 +309,42 @@ Test(origin, statements_compared_with_the_region)
         {"Cam Vân Sơn nhà vườn", "Giao hàng về Hà Nội.", NULL, 45000, false, NULL},
     };
     check(origin, e, N(e));
+}
+
+/* goods noun + place (docs/rules.md, "Stated origin"): "hàng cam Sơn La", "cam Sơn La chính gốc" state where the
+ * oranges are from; a name some rule names ("nhãn lồng Hưng Yên chính gốc"), another good's place ("hàng vải Quảng
+ * Tây" beside the oranges), a place the name does not open ("hàng cam mới về Hà Nội") state nothing for this rule */
+Test(origin, goods_noun_then_place)
+{
+    const char *rules = "  - id: gi.cam\n"
+                        "    kind: gi\n"
+                        "    name: \"Cam Vân Sơn\"\n"
+                        "    terms: [\"cam vân sơn\"]\n"
+                        "    region: [\"Vân Sơn\", \"Bắc Quang\", \"Hà Giang\"]\n"
+                        "    flag: {stated_origin_outside_region: true}\n"
+                        "  - id: gi.nhan\n"
+                        "    kind: gi\n"
+                        "    name: \"Nhãn lồng Hưng Yên\"\n"
+                        "    terms: [\"nhãn lồng hưng yên\"]\n"
+                        "    region: [\"Hưng Yên\"]\n"
+                        "    flag: {stated_origin_outside_region: true}\n";
+    example e[] = {
+        {"Cam Vân Sơn loại 1 - hàng cam Sơn La", NULL, NULL, 0, true, "Sơn La"},
+        {"Cam Vân Sơn, cam Bắc Giang chính gốc", NULL, NULL, 0, true, "Bắc Giang"},
+        {"cam van son - cam dong nai chuan goc", NULL, NULL, 0, true, "dong nai"},
+        {"Cam Vân Sơn quả to", "Hàng cam Trung Quốc về đóng thùng.", NULL, 0, true, "Trung Quốc"},
+        {"Nhãn lồng Hưng Yên - nhãn Sơn La chính gốc", NULL, NULL, 0, true, "Sơn La"},
+        /* inside, the same province by its new name, or no statement */
+        {"Cam Vân Sơn - hàng cam Hà Giang", NULL, NULL, 0, false, NULL},
+        {"Cam Vân Sơn, cam Tuyên Quang chính gốc", NULL, NULL, 0, false, NULL},
+        {"Cam Vân Sơn hàng cam mới về Hà Nội", NULL, NULL, 0, false, NULL},
+        {"Cam Vân Sơn, cam Sơn La ngon", NULL, NULL, 0, false, NULL},           /* no "hàng", no "chính gốc" */
+        {"Cam Vân Sơn, cam Sơn La. Chính gốc", NULL, NULL, 0, false, NULL},     /* another sentence */
+        {"Combo Cam Vân Sơn + nhãn lồng Hưng Yên chính gốc", NULL, NULL, 0, false, NULL}, /* a GI's name */
+        {"Combo Cam Vân Sơn + hàng vải Quảng Tây", NULL, NULL, 0, false, NULL},  /* the lychee's origin */
+        {"Nhãn lồng Hưng Yên chính gốc", NULL, NULL, 0, false, NULL},
+    };
+    check(rules, e, N(e));
 }
 
 /* "PLACE nhập về" names the place before the cue; "lấy từ", "nhập hàng từ" after it */
