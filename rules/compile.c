@@ -17,6 +17,7 @@ typedef struct compiler {
     diagnostics *diag;
     size_t errors_before;
     size_t list_base;        /* index in rs->lists of the current pack's first list */
+    const pack *pack;        /* the pack being compiled (its literals are its own: literal_entry.pack) */
     string_set regex_ids;    /* pattern text -> its index in rs->regexes: a pattern guard shared by
                                 hundreds of rules is compiled, JIT-compiled and run once */
 } compiler;
@@ -122,7 +123,7 @@ static int add_literal(compiler *c, const char *file, position at, const char *t
         rs->literal_capacity = capacity;
     }
     uint32_t id = (uint32_t)rs->literal_count++;
-    rs->literals[id] = (literal_entry){kind, owner, text};
+    rs->literals[id] = (literal_entry){kind, owner, text, kind == LITERAL_ORIGIN_CUE ? NULL : c->pack};
     int rc = mpm_add(rs->mpm, normalized, strlen(normalized), id);
     if (rc < 0)
         diagnostics_add(c->diag, file, at.line, at.column, "cannot add '%s': %s", text, mpm_strerror(rc));
@@ -465,6 +466,7 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
     compiled_rule *cr = &rs->rules[index];
     cr->source = r;
     cr->pack = p;
+    c->pack = p;
     int gap = r->gap >= 0 ? r->gap : p->gap > 0 ? p->gap : 0;
     for (size_t t = 0; t < r->terms.count; t++)
         if (add_literal(c, p->file, r->terms.at[t], r->terms.items[t], LITERAL_RULE_TERM, index, true) == 0 &&
@@ -552,7 +554,7 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
     rs->options.no_intent = options ? options->no_intent : false;
     rs->options.no_marks = options ? options->no_marks : false;
     rs->options.no_chat = options ? options->no_chat : false;
-    compiler c = {rs, diag, diagnostics_total(diag), 0, {0}};
+    compiler c = {.rs = rs, .diag = diag, .errors_before = diagnostics_total(diag)};
     string_set_init(&c.regex_ids);
     char error[512];
     if (options && options->normalizer) {
@@ -587,6 +589,7 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
         for (size_t l = 0; l < packs[i]->list_count; l++) {
             uint32_t index = (uint32_t)rs->list_count++;
             rs->lists[index] = (compiled_list){&packs[i]->lists[l], packs[i]};
+            c.pack = packs[i];
             const string_list *terms = &packs[i]->lists[l].terms;
             for (size_t t = 0; t < terms->count; t++)
                 if (add_literal(&c, packs[i]->file, terms->at[t], terms->items[t], LITERAL_LIST_TERM, index, true) == 0 &&

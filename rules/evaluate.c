@@ -721,7 +721,7 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
         return !(word_is(v, index, khong) && word_is(v, index + 1, compound));
     if (word_is(v, index, chua)) {
         /* "chưa" (not yet) only as written with its horn: "chua" is also "chua" (sour: sữa chua, nem chua) */
-        size_t a, b;
+        size_t a = 0, b = 0;
         view_word(v, index, &a, &b);
         uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
         for (uint32_t i = from; original && i + 1 < to; i++)
@@ -735,7 +735,7 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
     if (!word_is(v, index, k) || (index > 0 && word_is_number(v, index - 1)))
         return false;
     /* the chat "k" is a lone lower-case k between spaces: "K+" (a TV brand) and "K" are not */
-    size_t a, b;
+    size_t a = 0, b = 0;
     view_word(v, index, &a, &b);
     uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
     return original && to == from + 1 && original[from] == 'k' && (original[to] == ' ' || original[to] == '\0');
@@ -1002,6 +1002,16 @@ static bool phrase_at_n(const normalized_text *t, size_t at, const char *phrase,
 
 static bool refund_if(const field_views *v, const char *text, size_t j, const found_hit *f);
 
+/* Do two hits come from one pack (a rule's term, a list's or a condition's)? A pattern's hit or a built-in literal
+ * goes with any. Reads the compiled set only. */
+static bool same_pack(const ruleset *rs, const found_hit *a, const found_hit *b)
+{
+    if (a->kind != FOUND_LITERAL || b->kind != FOUND_LITERAL)
+        return true;
+    const struct pack *pa = rs->literals[a->index].pack, *pb = rs->literals[b->index].pack;
+    return !pa || !pb || pa == pb;
+}
+
 static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int depth)
 {
     const field_views *v = &s->fields[f->field];
@@ -1025,8 +1035,13 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
             const found_hit *g = &s->found[i];
             if (g == f || g->end > f->start)
                 continue;
-            if (only_joiners(v, text, j + 1, w, g->end, f->start))
-                return negated_from(s, g, depth + 1);
+            /* a cue of f's own pack decides for it (a phrase that begins with a negator keeps it: "không rõ
+             * nguồn gốc hàng fake"); another pack's cue can only carry its negation over, never hide a negator */
+            if (only_joiners(v, text, j + 1, w, g->end, f->start)) {
+                bool negated = negated_from(s, g, depth + 1);
+                if (negated || same_pack(s->rs, f, g))
+                    return negated;
+            }
         }
         if (broken)
             return false;
@@ -1089,8 +1104,11 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
                 (!outer || g->start < outer->start))
                 outer = g;
         }
-    if (outer)
-        return negated_from(s, outer, depth + 1);
+    if (outer) {
+        bool negated = negated_from(s, outer, depth + 1);
+        if (negated || same_pack(s->rs, f, outer))
+            return negated;
+    }
     /* a cue further down a list of goods that began with a negated cue */
     const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
     if (!v->present || !text || depth >= 8 || f->kind != FOUND_LITERAL ||
@@ -1102,8 +1120,11 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
         for (uint32_t i = j < v->cue_capacity && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND;
              i != NO_FOUND; i = s->cue_next[i]) {
             const found_hit *g = &s->found[i];
-            if (g != f && g->end <= f->start && goods_items_between(v, text, j + 1, w, g->end, f->start))
-                return negated_from(s, g, depth + 1);
+            if (g != f && g->end <= f->start && goods_items_between(v, text, j + 1, w, g->end, f->start)) {
+                bool negated = negated_from(s, g, depth + 1);
+                if (negated || same_pack(s->rs, f, g))
+                    return negated;
+            }
         }
     }
     return false;

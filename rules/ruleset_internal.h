@@ -92,6 +92,8 @@ typedef struct literal_entry {
     literal_kind kind;
     uint32_t owner;        /* rule index, global list index or condition-term index */
     const char *text;      /* as written in the pack */
+    const struct pack *pack; /* the pack it came from (negation reads a pack's own cues only: a cue of another pack
+                                never hides a negator, docs/rules.md "Negation and disclaimers"); NULL: built in */
 } literal_entry;
 
 typedef struct compiled_list {

@@ -824,6 +824,47 @@ Test(negation, a_question_answered_no_is_a_disclaimer)
           {.title = "Giày Nike? Có, hàng fake", .fires = true});
 }
 
+/* docs/rules.md, "Negation and disclaimers": a cue of another pack that begins with a negator ("không phải hàng" in
+ * a plant-varieties list) neither hides the negator from this pack's cues nor makes them count */
+Test(negation, another_packs_cue_never_hides_a_negator)
+{
+    static const char plants[] = "pack: plants\n"
+                                 "version: \"1\"\n"
+                                 "lists:\n"
+                                 "  unlisted: [\"không phải hàng\", \"không phải giống\"]\n"
+                                 "rules:\n"
+                                 "  - id: pv.st25\n"
+                                 "    kind: plant_variety\n"
+                                 "    name: Lúa ST25\n"
+                                 "    terms: [\"lúa st25\"]\n"
+                                 "    flag: {list: unlisted, near: 4}\n";
+    static const char marks[] = "pack: marks\n"
+                                "version: \"1\"\n"
+                                "lists:\n"
+                                "  copy: [\"vnxk\", \"hàng fake\", \"không rõ nguồn gốc\"]\n"
+                                "rules:\n"
+                                "  - id: tm.levis\n"
+                                "    kind: trademark\n"
+                                "    name: Levi's\n"
+                                "    terms: [\"levi's\", \"levis\"]\n"
+                                "    flag: {list: copy}\n";
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *both = compile_two(plants, marks, &diag);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    cr_assert_not_null(both);
+    /* the negated cue stays negated with the other pack loaded */
+    cr_expect(!fires_in(both, "Quần Levi's 501 không phải hàng VNXK, hàng tuyển"));
+    cr_expect(!fires_in(both, "Quần Levi's không phải hàng VNXK hay hàng fake"));
+    cr_expect(fires_in(both, "Quần Levi's 501 hàng VNXK"));
+    /* the other pack's own cue still counts for its rule, and this pack's phrase keeps its own negator */
+    cr_expect(fires_in(both, "Lúa ST25 không phải hàng chuẩn viện"));
+    cr_expect(fires_in(both, "Quần Levi's không rõ nguồn gốc hàng fake"));
+    ruleset_destroy(both);
+    diagnostics_free(&diag);
+}
+
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)
 {
     ruleset *rs = compile_ok(nike_rule);
