@@ -494,6 +494,7 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
         rs->pattern_rules[rs->pattern_rule_count++] = index;
     }
     cr->name_folded = r->name ? padded_normalized(rs, r->name) : NULL;
+    cr->origin_packing = r->origin_packing >= 0 ? r->origin_packing > 0 : p->origin_packing;
     compile_models(c, p, r, cr);
     if (r->region.count) {
         cr->region = calloc(r->region.count, sizeof *cr->region);

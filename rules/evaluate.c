@@ -2062,7 +2062,59 @@ static bool region_contains(const compiled_rule *r, const char *place, size_t le
 static void add_statement(ruleset_scratch *s, uint32_t field, size_t start, size_t end, const char *province)
 {
     if (s->origin_count < MAX_ORIGIN_STATEMENTS)
-        s->origins[s->origin_count++] = (origin_statement){field, (uint32_t)start, (uint32_t)end, province, NULL};
+        s->origins[s->origin_count++] = (origin_statement){field, (uint32_t)start, (uint32_t)end, province, NULL, false};
+}
+
+/* The word of a field's main view that holds offset `at` (how many spaces come before it). */
+static size_t word_of_offset(const field_views *v, size_t at)
+{
+    size_t lo = 0, hi = v->space_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->spaces[mid] < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Is a statement whose first word is w denied: a negator at most 3 words before it, in the clause, with only a
+ * verb of mixing or sourcing between ("không trộn hàng Trung Quốc", "không phải hàng Trung Quốc", "không nhập từ
+ * Trung Quốc", "cam kết không pha trộn hàng Trung Quốc")? "Hàng không tem nhập từ Trung Quốc" is no denial: the
+ * negator is the stamp's. Reads the field's views only. */
+static bool origin_denied(const ruleset_scratch *s, uint32_t field, size_t w)
+{
+    static const char *const between[] = {"phai", "la", "tron", "pha", "dung", "lay", "ban", "co", "nhap", "su",
+                                          "hang", "mua", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    size_t a, b, c, d;
+    if (!view_word(v, w, &c, &d))
+        return false;
+    for (size_t back = 1; back <= 3 && back <= w; back++) {
+        size_t j = w - back;
+        if (!view_word(v, j, &a, &b) || clause_break(text, v->main.source_end[b - 1], v->main.source_start[c]))
+            return false;
+        if (negator_at(v, j, text))
+            return true;
+        if (!word_is(v, j, between))
+            return false;
+    }
+    return false;
+}
+
+/* Is the cue a packing one ("đóng gói tại", "đóng chai tại", "packed in"), not after "sản xuất và" ("sản xuất và
+ * đóng gói tại Trung Quốc" states where the goods were made)? */
+static bool packing_cue(const ruleset_scratch *s, const origin_cue_hit *cue, const char *phrase)
+{
+    if (strncmp(phrase, "dong ", 5) && strcmp(phrase, "packed in"))
+        return false;
+    static const char *const va[] = {"va", "and", NULL};
+    static const char *const made[] = {"xuat", "sx", "bien", "trong", "hoach", "cat", "made", "produced", "grown", NULL};
+    const field_views *v = &s->fields[cue->field];
+    size_t w = word_of_offset(v, cue->start);
+    return !(w >= 2 && word_is(v, w - 1, va) && word_is(v, w - 2, made));
 }
 
 /* Whether an origin cue starts at this offset of the field's main view (its cue hits, found by the automaton). */
@@ -2085,15 +2137,7 @@ static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
     const char *text = field_text(s, cue->field);
     if (!cue->start || !v->present)
         return;
-    size_t lo = 0, hi = v->space_count; /* the cue's word: how many spaces come before it */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v->spaces[mid] < cue->start)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t cue_word = lo;
+    size_t cue_word = word_of_offset(v, cue->start); /* the cue's word */
     static const char *const location[] = {"o", "tai", "shop", "tiem", "cua", "cho", "giao", "khach", "ve", NULL};
     for (size_t k = 1; k <= MAX_PLACE_WORDS_BEFORE && k <= cue_word; k++) {
         size_t a, b, first = cue_word - k;
@@ -2110,7 +2154,7 @@ static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
         const char *province = province_of_normalized(s->rs->provinces, v->main.text + a, end - a);
         if (!strcmp(province, PROVINCE_UNKNOWN))
             continue;
-        if (first > 0 && word_is(v, first - 1, location))
+        if ((first > 0 && word_is(v, first - 1, location)) || origin_denied(s, cue->field, first))
             return;
         /* the place as named: words after the name dropped ("Sơn La mới nhập về" states "Sơn La") */
         for (size_t shorter = end; shorter > a;) {
@@ -2264,7 +2308,7 @@ static void read_goods_places(ruleset_scratch *s, uint32_t field)
             if (noun_letter < 'a' || noun_letter > 'z' || !goods_nouns[noun_letter - 'a'][0])
                 continue;
             tries++;
-            if (goods_statement(s, field, w + 1, true, 0, &last))
+            if (!origin_denied(s, field, w) && goods_statement(s, field, w + 1, true, 0, &last))
                 w = last;
         } else if (b - a == 3 && !memcmp(word, "goc", 3)) {
             tries++;
@@ -2289,8 +2333,9 @@ static void read_statements(ruleset_scratch *s)
         for (size_t k = 0; k < s->cue_hit_count && !longer; k++)
             longer = s->cue_hits[k].field == cue->field && s->cue_hits[k].start == cue->start &&
                      s->cue_hits[k].end > cue->end;
-        if (longer)
-            continue;
+        if (longer || origin_denied(s, cue->field, word_of_offset(v, cue->start)))
+            continue; /* "không trộn hàng Trung Quốc" states no origin */
+        size_t first_statement = s->origin_count;
         if (!strncmp(origin_cues[cue->cue], "hang ", 5)) { /* "hàng Trung Quốc": the place is the cue's last words */
             add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
             continue;
@@ -2339,6 +2384,8 @@ static void read_statements(ruleset_scratch *s)
         if (place_end - place_start <= MAX_PLACE_BYTES) /* no place is longer: hostile text */
             add_statement(s, cue->field, place_start, place_end,
                           province_of_normalized(provinces, v->main.text + place_start, place_end - place_start));
+        if (s->origin_count > first_statement && packing_cue(s, cue, origin_cues[cue->cue]))
+            s->origins[s->origin_count - 1].packed = true;
     }
     for (uint32_t field = 0; field < 2; field++)
         read_goods_places(s, field);
@@ -2373,6 +2420,8 @@ static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const
         size_t length = o->place_end - o->place_start;
         if (o->goods && !rule_names_goods(r, o->goods)) {
             why = "the origin of other goods";
+        } else if (o->packed && !r->origin_packing) {
+            why = "where the goods were packed (the rule reads no packing statements: origin_packing)";
         } else if (region_contains(r, place, length)) {
             why = "inside the region";
         } else if (!strcmp(o->province, PROVINCE_UNKNOWN)) {

@@ -63,6 +63,8 @@ typedef struct origin_statement {
     const char *province;
     const char *goods;     /* the goods noun of a "hàng vải PLACE" statement (folded), NULL for a cue's: it speaks
                               only for a rule whose name holds the noun */
+    bool packed;           /* where the goods were only packed ("đóng gói tại"): a stated origin only for a rule
+                              with origin_packing */
 } origin_statement;
 
 typedef struct anchor_hit {
@@ -133,6 +135,8 @@ typedef struct compiled_rule {
     int16_t context_before, context_after; /* the window on each side of a term hit; -1: that side not allowed */
     const char **region_provinces;   /* the post-merger provinces its region entries name (stated origin), may be 0 */
     size_t region_province_count;
+    bool origin_packing;       /* a packing statement ("đóng gói tại") is a stated origin for it (the rule's
+                                  origin_packing, else its pack's) */
 } compiled_rule;
 
 struct ruleset {

@@ -940,6 +940,63 @@ Test(conditions, liquor_distilled_at_a_place_is_a_stated_origin)
           {.title = "Rượu Bàu Đá nấu tại nhà theo công thức cổ", .fires = false});
 }
 
+/* docs/rules.md, "Stated origin": where the goods were packed is an origin only for a rule that opts in
+ * (origin_packing, the rule's or its pack's); "sản xuất và đóng gói tại" still states where they were made */
+Test(conditions, a_packing_statement_is_an_origin_only_with_origin_packing)
+{
+    static const char mark[] = "  - id: cm.bau-da\n    kind: collective_mark\n    name: Rượu Bàu Đá\n"
+                               "    terms: [\"rượu bàu đá\"]\n    region: [\"An Nhơn\", \"Bình Định\", \"Gia Lai\"]\n"
+                               "    flag: {stated_origin_outside_region: true}\n";
+    CHECK(mark,
+          {.title = "Rượu Bàu Đá can 5 lít, đóng chai tại Long An", .fires = false},
+          {.title = "Rượu Bàu Đá 500ml - đóng gói tại Hà Nội", .fires = false},
+          {.title = "Rượu Bàu Đá 500ml sản xuất và đóng gói tại Long An", .fires = true},
+          {.title = "Rượu Bàu Đá 500ml, nấu tại Long An, đóng chai tại An Nhơn", .fires = true});
+    static const char opted[] = "  - id: gi.bau-da\n    kind: gi\n    name: Rượu Bàu Đá\n    origin_packing: true\n"
+                                "    terms: [\"rượu bàu đá\"]\n    region: [\"An Nhơn\", \"Bình Định\", \"Gia Lai\"]\n"
+                                "    flag: {stated_origin_outside_region: true}\n";
+    CHECK(opted,
+          {.title = "Rượu Bàu Đá can 5 lít, đóng chai tại Long An", .fires = true},
+          {.title = "Rượu Bàu Đá 500ml - đóng gói tại Hà Nội", .fires = true},
+          {.title = "Rượu Bàu Đá 500ml - đóng gói tại An Nhơn", .fires = false});
+    /* the pack's default, and a rule that says otherwise */
+    static const char pack_level[] = "pack: gi\nversion: \"1\"\norigin_packing: true\nrules:\n"
+                                     "  - id: gi.a\n    kind: gi\n    name: Rượu Bàu Đá\n    terms: [\"rượu bàu đá\"]\n"
+                                     "    region: [\"An Nhơn\"]\n    flag: {stated_origin_outside_region: true}\n"
+                                     "  - id: gi.b\n    kind: gi\n    name: Vải thiều Lục Ngạn\n    origin_packing: false\n"
+                                     "    terms: [\"vải thiều lục ngạn\"]\n    region: [\"Lục Ngạn\"]\n"
+                                     "    flag: {stated_origin_outside_region: true}\n";
+    static const char other[] = "pack: other\nversion: \"1\"\nrules: []\n";
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = compile_two(other, pack_level, &diag);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    cr_assert_not_null(rs);
+    cr_expect(fires_in(rs, "Rượu Bàu Đá 500ml, đóng gói tại Hà Nội"));
+    cr_expect(!fires_in(rs, "Vải thiều Lục Ngạn sấy, đóng gói tại Hà Nội"));
+    cr_expect(fires_in(rs, "Vải thiều Lục Ngạn sấy, trồng tại Hà Nội"));
+    ruleset_destroy(rs);
+    diagnostics_free(&diag);
+}
+
+/* docs/rules.md, "Stated origin": a denied origin ("không trộn hàng Trung Quốc") states none */
+Test(conditions, a_denied_origin_is_no_stated_origin)
+{
+    CHECK("  - id: gi.lang-sen\n    kind: gi\n    name: Vải thiều Lục Ngạn\n    terms: [\"vải thiều lục ngạn\"]\n"
+          "    region: [\"Lục Ngạn\", \"Bắc Giang\"]\n    flag: {stated_origin_outside_region: true}\n",
+          {.title = "Vải thiều Lục Ngạn sấy khô, không trộn hàng Trung Quốc", .fires = false},
+          {.title = "Vải thiều Lục Ngạn sấy khô, không phải hàng Trung Quốc", .fires = false},
+          {.title = "Vải thiều Lục Ngạn sấy khô, ko nhập từ Trung Quốc", .fires = false},
+          {.title = "Vải thiều Lục Ngạn sấy khô, cam kết không pha trộn hàng Trung Quốc", .fires = false},
+          {.title = "Vải thiều Lục Ngạn sấy khô, không phải hàng vải Quảng Tây", .fires = false},
+          /* a stamp's negator, another clause, or a plain statement */
+          {.title = "Vải thiều Lục Ngạn sấy khô hàng không tem nhập từ Trung Quốc", .fires = true},
+          {.title = "Vải thiều Lục Ngạn sấy khô, không ngon, hàng Trung Quốc", .fires = true},
+          {.title = "Vải thiều Lục Ngạn sấy khô, hàng Trung Quốc", .fires = true},
+          {.title = "Vải thiều Lục Ngạn sấy khô, nhập từ Trung Quốc", .fires = true});
+}
+
 Test(conditions, term_pattern_livestream_official_category_and_combinators)
 {
     CHECK("  - id: ocop.nem\n    kind: ocop\n    name: Nem chua Thanh Hóa\n    terms: [\"nem chua thanh hóa\"]\n"
