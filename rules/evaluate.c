@@ -1569,6 +1569,52 @@ const intent_cue *builtin_intent_cues(size_t *count)
     return intent_cues;
 }
 
+/* Does a field offer goods ("shop có bán", "có sẵn", "inbox đặt", "ib mua", a price: "450k", "1.200.000đ") and, in
+ * the same field, a grade of copy not under a negator ("rep", "replica", "siêu cấp", "super fake", "like auth",
+ * "f1", "hàng copy")? A guide, review or notice that does both sells copies: "Hướng dẫn phân biệt Yeezy thật giả –
+ * shop có bán hàng rep chuẩn". Reads the field's main view; the scratch is one thread's. */
+static bool offers_copies(const ruleset_scratch *s, uint32_t field)
+{
+    static const char *const offers[] = {"co ban", "co san", "san hang", "inbox dat", "inbox mua", "inbox de mua",
+                                         "ib dat", "ib mua", "ib de mua", "nhan order", "gia ban", "gia chi", NULL};
+    static const char *const grades[] = {"rep", "replica", "sieu cap", "super fake", "like auth", "f1", "hang copy",
+                                         "fake loai 1", NULL};
+    static const char *const units[] = {"k", "d", "vnd", "dong", "tr", "trieu", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    if (!v->present || !text)
+        return false;
+    bool offer = false, grade = false;
+    for (size_t w = 0; w <= v->space_count && !(offer && grade); w++) {
+        size_t a, b;
+        if (!view_word(v, w, &a, &b))
+            continue;
+        const char *word = v->main.text + a;
+        if (!offer) {
+            for (size_t i = 0; offers[i] && !offer; i++)
+                offer = offers[i][0] == word[0] && phrase_at(&v->main, a, offers[i]);
+            if (!offer && word[0] >= '1' && word[0] <= '9') { /* a price: digits, then a unit (joined or not) */
+                size_t d = a;
+                while (d < b && ((word[d - a] >= '0' && word[d - a] <= '9')))
+                    d++;
+                bool unit = false;
+                for (size_t i = 0; units[i] && !unit; i++)
+                    unit = d < b ? strlen(units[i]) == b - d && !memcmp(v->main.text + d, units[i], b - d)
+                                 : word_is(v, w + 1, (const char *const[]){units[i], NULL});
+                offer = unit && (d < b || b - a >= 2); /* "450k", "450 000 d"; not "1 1" */
+            }
+        }
+        if (!grade)
+            for (size_t i = 0; grades[i] && !grade; i++)
+                if (grades[i][0] == word[0] && phrase_at(&v->main, a, grades[i])) {
+                    grade = true;
+                    for (size_t back = 1; back <= 3 && back <= w && grade; back++)
+                        grade = !negator_at(v, w - back, text);
+                }
+    }
+    return offer && grade;
+}
+
 /* The listing's intent, read from its title once per listing (cached in the scratch, one thread's): the earliest
  * cue of the ruleset's table (built-in and the packs' intent_cues), "sửa chữa", repairs and buy-backs. */
 static listing_intent detect_intent(ruleset_scratch *s)
@@ -1638,6 +1684,12 @@ static listing_intent detect_intent(ruleset_scratch *s)
                 s->intent_at = (uint32_t)at;
             }
         }
+    }
+    /* a guide, review or notice that also offers copies is a sale (docs/rules.md, "Intent") */
+    if ((s->intent == INTENT_GUIDE || s->intent == INTENT_NOTICE) &&
+        (offers_copies(s, FIELD_TITLE) || offers_copies(s, FIELD_DESCRIPTION))) {
+        s->intent = INTENT_SALE;
+        s->intent_anywhere = false;
     }
     return (listing_intent)s->intent;
 }

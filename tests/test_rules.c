@@ -225,6 +225,19 @@ Test(intent, services_notices_guides_and_books_before_the_brand_are_not_sales)
 }
 
 /* docs/rules.md, "Intent": "sửa" + what is repaired, and buy-back posts */
+/* docs/rules.md, "Intent": a guide, review or notice that also offers copies (an offer or a price, and a grade of
+ * copy not under a negator) is a sale; a guide without an offer stays a guide */
+Test(intent, a_guide_that_also_sells_copies_is_a_sale)
+{
+    CHECK(nike_rule,
+          {.title = "Hướng dẫn phân biệt Nike thật giả – shop có bán hàng rep 1:1 chuẩn", .fires = true},
+          {.title = "Cách phân biệt giày Nike thật giả, có sẵn hàng siêu cấp, ib mua", .fires = true},
+          {.title = "Review giày Nike Air Force 1 rep 1:1 giá 450k", .fires = true},
+          {.title = "Hướng dẫn phân biệt Nike rep 1:1 và hàng thật", .fires = false},
+          {.title = "Hướng dẫn phân biệt Nike thật giả, giá 450k", .fires = false},
+          {.title = "Cảnh báo hàng fake Nike: shop không bán hàng rep 1:1, có sẵn hàng chính hãng", .fires = false});
+}
+
 Test(intent, repairs_of_a_device_and_buy_back_posts_are_not_sales)
 {
     static const char samsung_rule[] = "  - id: tm.samsung\n"
