@@ -639,6 +639,28 @@ Test(joined, short_pieces_of_one_word_join)
           {.title = "Serum Lumora fa-kenews", .fires = false});
 }
 
+/* docs/rules.md, "Joined letters": two letters joined by a dot or "&" ("C.K", "C.K.", "D&G") read as one word, for
+ * a term guarded by context too, also when the letters touch the word before ("nam.C.K", "lót...C.K": a short word,
+ * then letters of their own, is no word in pieces); "Ni.k.e" and "Nik.e" stay one word in pieces */
+Test(joined, two_dotted_letters_join_even_after_a_short_word)
+{
+    CHECK("  - id: tm.ck\n"
+          "    kind: trademark\n"
+          "    name: Calvin Klein\n"
+          "    terms: [\"calvin klein\", \"ck\", \"dg\", \"nike\"]\n"
+          "    context: {list: accessory, near: 4}\n"
+          "    flag: {term: fake}\n",
+          {.title = "Dây đeo nam C.K fake", .fires = true},
+          {.title = "Dây đeo nam C.K. fake", .fires = true},
+          {.title = "Dây đeo D&G fake", .fires = true},
+          {.title = "Dây đeo nam.C.K fake", .fires = true},
+          {.title = "Dây đeo...C.K fake", .fires = true},
+          {.title = "Lót giày Ni.k.e fake", .fires = true},
+          {.title = "Lót giày Nik.e fake", .fires = true},
+          {.title = "Dây đeo nam C K fake", .fires = false},
+          {.title = "Quần nam C.K fake", .fires = false});
+}
+
 /* patterns read the joined view too: a monogram written "Q-V" */
 Test(joined, patterns_see_letters_joined)
 {
