@@ -788,8 +788,9 @@ static bool inside_a_name(const ruleset_scratch *s, listing_field field, size_t 
 
 /* After a negator: an authenticity word makes it an admission ("không
  * chính hãng", "ko auth", "not genuine"), not a disclaimer. */
-static bool admission_after(const field_views *v, size_t negator)
+static bool admission_after(const ruleset_scratch *s, listing_field field, size_t negator)
 {
+    const field_views *v = &s->fields[field];
     static const char *const fillers[] = {"phai", "la", "co", "duoc", "a", "an", "the", "is", "are", "hang", "san", "pham",
                                           "sp", "do", NULL};
     static const char *const genuine[] = {"chinh", "auth", "authentic", "genuine", "real", "original", "xin", "zin",
@@ -797,6 +798,15 @@ static bool admission_after(const field_views *v, size_t negator)
     size_t i = negator + 1;
     for (int skip = 0; skip < 3 && word_is(v, i, fillers) && !word_is(v, i, genuine); skip++)
         i++;
+    /* the name itself between: "không phải Nike chính hãng" (not genuine Nike) admits a copy */
+    static const char *const real_after_name[] = {"chinh", "auth", "authentic", "genuine", "real", "original", "xin",
+                                                  "zin", "that", NULL};
+    for (size_t k = 0; k < s->found_count; k++) {
+        const found_hit *h = &s->found[k];
+        if (h->field == field && h->word_start == i && h->kind == FOUND_LITERAL &&
+            s->rs->literals[h->index].kind == LITERAL_RULE_TERM)
+            return word_is(v, h->word_end + 1, real_after_name);
+    }
     if (word_is(v, i, genuine)) {
         /* "hàng" alone is not a claim; "hàng thật", "hàng chuẩn" are */
         static const char *const hang[] = {"hang", NULL};
@@ -1048,7 +1058,7 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
         if (gap_start < gap_end)
             gap_end = gap_start;
         if (negator_at(v, j, text) && !inside_a_name(s, f->field, j))
-            return !admission_after(v, j);
+            return !admission_after(s, f->field, j);
     }
     return false;
 }
@@ -2454,6 +2464,68 @@ static bool rule_names_goods(const compiled_rule *r, const char *noun)
     return false;
 }
 
+/* Do the words [from, from + count) of a field's main view spell the folded phrase exactly? */
+static bool words_spell(const field_views *v, size_t from, uint32_t count, const char *phrase)
+{
+    size_t a, b, c, d;
+    if (!view_word(v, from, &a, &b) || !view_word(v, from + count - 1, &c, &d))
+        return false;
+    return strlen(phrase) == d - a && !memcmp(v->main.text + a, phrase, d - a);
+}
+
+/* A list phrase with a slot ("vỏ {mark} in lại", docs/rules.md, "A slot for the rule's hit") around one of this
+ * rule's hits: the words before the slot right before the hit, the words after it right after, no clause break
+ * between them and the hit, the whole not under a negator. Fills the list signal (span: the whole phrase). Reads
+ * the listing's hits and views; the scratch is one thread's. */
+static bool slot_phrase_hit(ruleset_scratch *s, uint32_t rule_index, const compiled_list *list, const char *name,
+                            match_signal *signal, int depth)
+{
+    for (uint32_t k = first_found(s, s->rule_epoch, s->rule_first, (int)rule_index); k != NO_FOUND;
+         k = s->found_next[k]) {
+        const found_hit *h = &s->found[k];
+        const field_views *v = &s->fields[h->field];
+        const char *text = field_text(s, h->field);
+        if (!v->present || !text)
+            continue;
+        for (size_t i = 0; i < list->slot_count; i++) {
+            const slot_phrase *p = &list->slots[i];
+            size_t first = h->word_start, last = h->word_end, a, b;
+            if (p->before_words && (first < p->before_words || !words_spell(v, first - p->before_words,
+                                                                            p->before_words, p->before)))
+                continue;
+            if (p->after_words && !words_spell(v, last + 1, p->after_words, p->after))
+                continue;
+            first -= p->before_words;
+            last += p->after_words;
+            uint32_t start = h->start, end = h->end;
+            if (p->before_words && view_word(v, first, &a, &b))
+                start = v->main.source_start[a];
+            if (p->after_words && view_word(v, last, &a, &b))
+                end = v->main.source_end[b - 1];
+            size_t c, d;
+            if ((p->before_words && view_word(v, h->word_start - 1, &c, &d) &&
+                 clause_break(text, v->main.source_end[d - 1], h->start)) ||
+                (p->after_words && view_word(v, h->word_end + 1, &c, &d) &&
+                 clause_break(text, h->end, v->main.source_start[c])))
+                continue;
+            found_hit whole = {FOUND_REGEX, 0, rule_index, h->field, start, end, (uint32_t)first, (uint32_t)last};
+            if (!s->rs->options.no_negation && negated_hit(s, &whole)) {
+                ruleset_trace(s, depth, "list %s: \"%s\" follows a negator => not a signal", name, p->text);
+                continue;
+            }
+            signal->type = SIGNAL_LIST;
+            signal->list = name;
+            signal->term = p->text;
+            signal->has_span = true;
+            signal->field = h->field;
+            signal->start = start;
+            signal->end = end;
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const condition *c, match_signal *signal,
                                   int depth)
 {
@@ -2594,7 +2666,8 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
         ruleset_trace(s, depth, "=> %s", result ? "true" : "false");
         return result;
     case CONDITION_LIST: {
-        if (c->compiled < 0 || s->list_epoch[c->compiled] != s->epoch) {
+        const compiled_list *list = c->compiled >= 0 ? &rs->lists[c->compiled] : NULL;
+        if (!list || (s->list_epoch[c->compiled] != s->epoch && !list->slot_count)) {
             ruleset_trace(s, depth, "list %s: no term of it in the text => false", c->text);
             return false;
         }
@@ -2644,6 +2717,8 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
                 signal.end = f->end;
             }
         }
+        if (!result && list->slot_count)
+            result = slot_phrase_hit(s, rule_index, list, c->text, &signal, depth);
         if (c->near >= 0 && c->near_before != c->near_after) {
             char window[64];
             if (c->near_before < 0 || c->near_after < 0)

@@ -98,9 +98,20 @@ typedef struct literal_entry {
                                 never hides a negator, docs/rules.md "Negation and disclaimers"); NULL: built in */
 } literal_entry;
 
+/* A list phrase with a slot for the judged rule's own hit ("vỏ {mark} in lại"; docs/rules.md, "A slot for the
+ * rule's hit"): the words before and after the slot, folded ("vo", "in lai"; either may be empty, not both). Not
+ * in the automaton: read only when a rule's list condition names the list, around that rule's hits. */
+typedef struct slot_phrase {
+    char *before, *after;  /* owned by the ruleset */
+    uint32_t before_words, after_words;
+    const char *text;      /* as written in the pack */
+} slot_phrase;
+
 typedef struct compiled_list {
     const term_list *source;
     const pack *pack;
+    slot_phrase *slots;    /* its phrases with "{mark}", owned by the ruleset; NULL: none */
+    size_t slot_count;
 } compiled_list;
 
 typedef struct compiled_regex {

@@ -900,6 +900,60 @@ Test(negation, another_packs_cue_never_hides_a_negator)
     diagnostics_free(&diag);
 }
 
+/* docs/rules.md, "A slot for the rule's hit": a list phrase with "{mark}" hits where the judged rule's own term hit
+ * fills the slot ("vỏ Nike in lại"), for that rule only; "không phải {mark} chính hãng" admits a copy */
+Test(conditions, a_list_phrase_with_a_slot_for_the_rules_hit)
+{
+    static const char slots[] = "pack: slots\n"
+                                "version: \"1\"\n"
+                                "lists:\n"
+                                "  reprint: [\"vỏ {mark} in lại\", \"khắc logo {mark}\", \"có chữ {mark}\",\n"
+                                "            \"không phải {mark} chính hãng\"]\n"
+                                "rules:\n"
+                                "  - id: tm.nike\n    kind: trademark\n    name: Nike\n    terms: [\"nike\"]\n"
+                                "    flag: {list: reprint}\n"
+                                "  - id: tm.puma\n    kind: trademark\n    name: Puma\n    terms: [\"puma\"]\n"
+                                "    flag: {list: reprint}\n";
+    static const char other[] = "pack: other\nversion: \"1\"\nrules: []\n";
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = compile_two(other, slots, &diag);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    cr_assert_not_null(rs);
+    cr_expect(fires_in(rs, "Hộp giày vỏ Nike in lại"));
+    cr_expect(fires_in(rs, "Bật lửa khắc logo NIKE"));
+    cr_expect(fires_in(rs, "Hộp vỏ N.I.K.E in lại"));
+    cr_expect(fires_in(rs, "Áo thun có chữ Puma to"));
+    cr_expect(fires_in(rs, "Giày thể thao không phải Nike chính hãng"));
+    /* the words must be right around the hit, in one clause, not negated; the literal word "mark" is nothing */
+    cr_expect(!fires_in(rs, "Giày Nike vỏ hộp in lại"));
+    cr_expect(!fires_in(rs, "Hộp vỏ, Nike in lại"));
+    cr_expect(!fires_in(rs, "Giày Puma không khắc logo Nike"));
+    cr_expect(!fires_in(rs, "Hộp vỏ mark in lại Nike"));
+    cr_expect(!fires_in(rs, "Giày thể thao không phải Nike"));
+    ruleset_destroy(rs);
+    /* mistakes: two slots, a slot alone, a slot in a rule's terms */
+    static const char bad[] = "pack: bad\n"
+                              "version: \"1\"\n"
+                              "lists:\n"
+                              "  l: [\"{mark} và {mark}\", \" {mark} \"]\n"
+                              "rules:\n"
+                              "  - id: tm.x\n    kind: trademark\n    name: X\n    terms: [\"vỏ {mark}\"]\n"
+                              "    flag: {list: l}\n";
+    diagnostics_free(&diag);
+    diagnostics_init(&diag);
+    cr_expect_null(compile_two(other, bad, &diag));
+    bool two = false, alone = false, term = false;
+    for (size_t i = 0; i < diag.count; i++) {
+        two |= strstr(diag.messages[i], "one {mark} per phrase") != NULL;
+        alone |= strstr(diag.messages[i], "words before or after {mark}") != NULL;
+        term |= strstr(diag.messages[i], "slot of list phrases only") != NULL;
+    }
+    cr_expect(two && alone && term);
+    diagnostics_free(&diag);
+}
+
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)
 {
     ruleset *rs = compile_ok(nike_rule);
