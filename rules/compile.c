@@ -17,6 +17,7 @@ typedef struct compiler {
     diagnostics *diag;
     size_t errors_before;
     size_t list_base;        /* index in rs->lists of the current pack's first list */
+    const pack *pack;        /* the pack being compiled (its literals are its own: literal_entry.pack) */
     string_set regex_ids;    /* pattern text -> its index in rs->regexes: a pattern guard shared by
                                 hundreds of rules is compiled, JIT-compiled and run once */
 } compiler;
@@ -94,6 +95,47 @@ static void compile_intent_cues(compiler *c, pack *const *packs, size_t pack_cou
     free(order);
 }
 
+#define SLOT_MARK "{mark}"
+
+/* The words of a folded phrase (0 for ""). */
+static uint32_t folded_words(const char *folded)
+{
+    uint32_t words = *folded ? 1 : 0;
+    for (const char *p = folded; *p; p++)
+        words += *p == ' ';
+    return words;
+}
+
+/* A list phrase with a slot for the rule's hit ("vỏ {mark} in lại"): one "{mark}", words on at least one side;
+ * the sides folded like the text and kept in the list (owned by the ruleset). A mistake otherwise. */
+static void add_slot(compiler *c, const char *file, position at, const char *text, compiled_list *list)
+{
+    const char *mark = strstr(text, SLOT_MARK);
+    if (strstr(mark + strlen(SLOT_MARK), SLOT_MARK)) {
+        diagnostics_add(c->diag, file, at.line, at.column, "'%s': one {mark} per phrase", text);
+        return;
+    }
+    char *head = strndup(text, (size_t)(mark - text));
+    char *before = head ? normalize_string(c->rs->normalizer, head) : NULL;
+    char *after = normalize_string(c->rs->normalizer, mark + strlen(SLOT_MARK));
+    free(head);
+    slot_phrase *grown = before && after ? realloc(list->slots, (list->slot_count + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        free(before);
+        free(after);
+        out_of_memory(c, file);
+        return;
+    }
+    list->slots = grown;
+    if (!*before && !*after) {
+        diagnostics_add(c->diag, file, at.line, at.column, "'%s': words before or after {mark} are needed", text);
+        free(before);
+        free(after);
+        return;
+    }
+    list->slots[list->slot_count++] = (slot_phrase){before, after, folded_words(before), folded_words(after), text};
+}
+
 static int add_literal(compiler *c, const char *file, position at, const char *text, literal_kind kind, uint32_t owner,
                        bool report_empty)
 {
@@ -122,7 +164,7 @@ static int add_literal(compiler *c, const char *file, position at, const char *t
         rs->literal_capacity = capacity;
     }
     uint32_t id = (uint32_t)rs->literal_count++;
-    rs->literals[id] = (literal_entry){kind, owner, text};
+    rs->literals[id] = (literal_entry){kind, owner, text, kind == LITERAL_ORIGIN_CUE ? NULL : c->pack};
     int rc = mpm_add(rs->mpm, normalized, strlen(normalized), id);
     if (rc < 0)
         diagnostics_add(c->diag, file, at.line, at.column, "cannot add '%s': %s", text, mpm_strerror(rc));
@@ -465,9 +507,13 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
     compiled_rule *cr = &rs->rules[index];
     cr->source = r;
     cr->pack = p;
+    c->pack = p;
     int gap = r->gap >= 0 ? r->gap : p->gap > 0 ? p->gap : 0;
     for (size_t t = 0; t < r->terms.count; t++)
-        if (add_literal(c, p->file, r->terms.at[t], r->terms.items[t], LITERAL_RULE_TERM, index, true) == 0 &&
+        if (strstr(r->terms.items[t], SLOT_MARK))
+            diagnostics_add(c->diag, p->file, r->terms.at[t].line, r->terms.at[t].column,
+                            "'%s': {mark} is a slot of list phrases only", r->terms.items[t]);
+        else if (add_literal(c, p->file, r->terms.at[t], r->terms.items[t], LITERAL_RULE_TERM, index, true) == 0 &&
             (gap > 0 || r->either_order))
             add_tolerant(c, p->file, r->terms.at[t], r->terms.items[t], (uint32_t)rs->literal_count - 1, gap,
                          r->either_order);
@@ -492,6 +538,7 @@ static int compile_rule(compiler *c, const pack *p, rule *r, uint32_t index)
         rs->pattern_rules[rs->pattern_rule_count++] = index;
     }
     cr->name_folded = r->name ? padded_normalized(rs, r->name) : NULL;
+    cr->origin_packing = r->origin_packing >= 0 ? r->origin_packing > 0 : p->origin_packing;
     compile_models(c, p, r, cr);
     if (r->region.count) {
         cr->region = calloc(r->region.count, sizeof *cr->region);
@@ -552,7 +599,7 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
     rs->options.no_intent = options ? options->no_intent : false;
     rs->options.no_marks = options ? options->no_marks : false;
     rs->options.no_chat = options ? options->no_chat : false;
-    compiler c = {rs, diag, diagnostics_total(diag), 0, {0}};
+    compiler c = {.rs = rs, .diag = diag, .errors_before = diagnostics_total(diag)};
     string_set_init(&c.regex_ids);
     char error[512];
     if (options && options->normalizer) {
@@ -586,10 +633,13 @@ int ruleset_compile(pack *const *packs, size_t pack_count, const ruleset_options
     for (size_t i = 0; i < pack_count; i++) {
         for (size_t l = 0; l < packs[i]->list_count; l++) {
             uint32_t index = (uint32_t)rs->list_count++;
-            rs->lists[index] = (compiled_list){&packs[i]->lists[l], packs[i]};
+            rs->lists[index] = (compiled_list){&packs[i]->lists[l], packs[i], NULL, 0};
+            c.pack = packs[i];
             const string_list *terms = &packs[i]->lists[l].terms;
             for (size_t t = 0; t < terms->count; t++)
-                if (add_literal(&c, packs[i]->file, terms->at[t], terms->items[t], LITERAL_LIST_TERM, index, true) == 0 &&
+                if (strstr(terms->items[t], SLOT_MARK))
+                    add_slot(&c, packs[i]->file, terms->at[t], terms->items[t], &rs->lists[index]);
+                else if (add_literal(&c, packs[i]->file, terms->at[t], terms->items[t], LITERAL_LIST_TERM, index, true) == 0 &&
                     packs[i]->gap > 0) /* a pack's gap covers its list phrases too */
                     add_tolerant(&c, packs[i]->file, terms->at[t], terms->items[t], (uint32_t)rs->literal_count - 1,
                                  packs[i]->gap, false);
@@ -660,6 +710,13 @@ void ruleset_destroy(ruleset *rs)
     }
     free(rs->rules);
     free(rs->pattern_rules);
+    for (size_t i = 0; rs->lists && i < rs->list_count; i++) {
+        for (size_t k = 0; k < rs->lists[i].slot_count; k++) {
+            free(rs->lists[i].slots[k].before);
+            free(rs->lists[i].slots[k].after);
+        }
+        free(rs->lists[i].slots);
+    }
     free(rs->lists);
     for (size_t i = 0; i < rs->regex_count; i++) {
         pcre2_code_free(rs->regexes[i].code);

@@ -721,7 +721,7 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
         return !(word_is(v, index, khong) && word_is(v, index + 1, compound));
     if (word_is(v, index, chua)) {
         /* "chưa" (not yet) only as written with its horn: "chua" is also "chua" (sour: sữa chua, nem chua) */
-        size_t a, b;
+        size_t a = 0, b = 0;
         view_word(v, index, &a, &b);
         uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
         for (uint32_t i = from; original && i + 1 < to; i++)
@@ -735,7 +735,7 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
     if (!word_is(v, index, k) || (index > 0 && word_is_number(v, index - 1)))
         return false;
     /* the chat "k" is a lone lower-case k between spaces: "K+" (a TV brand) and "K" are not */
-    size_t a, b;
+    size_t a = 0, b = 0;
     view_word(v, index, &a, &b);
     uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
     return original && to == from + 1 && original[from] == 'k' && (original[to] == ' ' || original[to] == '\0');
@@ -788,8 +788,9 @@ static bool inside_a_name(const ruleset_scratch *s, listing_field field, size_t 
 
 /* After a negator: an authenticity word makes it an admission ("không
  * chính hãng", "ko auth", "not genuine"), not a disclaimer. */
-static bool admission_after(const field_views *v, size_t negator)
+static bool admission_after(const ruleset_scratch *s, listing_field field, size_t negator)
 {
+    const field_views *v = &s->fields[field];
     static const char *const fillers[] = {"phai", "la", "co", "duoc", "a", "an", "the", "is", "are", "hang", "san", "pham",
                                           "sp", "do", NULL};
     static const char *const genuine[] = {"chinh", "auth", "authentic", "genuine", "real", "original", "xin", "zin",
@@ -797,6 +798,15 @@ static bool admission_after(const field_views *v, size_t negator)
     size_t i = negator + 1;
     for (int skip = 0; skip < 3 && word_is(v, i, fillers) && !word_is(v, i, genuine); skip++)
         i++;
+    /* the name itself between: "không phải Nike chính hãng" (not genuine Nike) admits a copy */
+    static const char *const real_after_name[] = {"chinh", "auth", "authentic", "genuine", "real", "original", "xin",
+                                                  "zin", "that", NULL};
+    for (size_t k = 0; k < s->found_count; k++) {
+        const found_hit *h = &s->found[k];
+        if (h->field == field && h->word_start == i && h->kind == FOUND_LITERAL &&
+            s->rs->literals[h->index].kind == LITERAL_RULE_TERM)
+            return word_is(v, h->word_end + 1, real_after_name);
+    }
     if (word_is(v, i, genuine)) {
         /* "hàng" alone is not a claim; "hàng thật", "hàng chuẩn" are */
         static const char *const hang[] = {"hang", NULL};
@@ -1002,6 +1012,16 @@ static bool phrase_at_n(const normalized_text *t, size_t at, const char *phrase,
 
 static bool refund_if(const field_views *v, const char *text, size_t j, const found_hit *f);
 
+/* Do two hits come from one pack (a rule's term, a list's or a condition's)? A pattern's hit or a built-in literal
+ * goes with any. Reads the compiled set only. */
+static bool same_pack(const ruleset *rs, const found_hit *a, const found_hit *b)
+{
+    if (a->kind != FOUND_LITERAL || b->kind != FOUND_LITERAL)
+        return true;
+    const struct pack *pa = rs->literals[a->index].pack, *pb = rs->literals[b->index].pack;
+    return !pa || !pb || pa == pb;
+}
+
 static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int depth)
 {
     const field_views *v = &s->fields[f->field];
@@ -1025,15 +1045,20 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
             const found_hit *g = &s->found[i];
             if (g == f || g->end > f->start)
                 continue;
-            if (only_joiners(v, text, j + 1, w, g->end, f->start))
-                return negated_from(s, g, depth + 1);
+            /* a cue of f's own pack decides for it (a phrase that begins with a negator keeps it: "không rõ
+             * nguồn gốc hàng fake"); another pack's cue can only carry its negation over, never hide a negator */
+            if (only_joiners(v, text, j + 1, w, g->end, f->start)) {
+                bool negated = negated_from(s, g, depth + 1);
+                if (negated || same_pack(s->rs, f, g))
+                    return negated;
+            }
         }
         if (broken)
             return false;
         if (gap_start < gap_end)
             gap_end = gap_start;
         if (negator_at(v, j, text) && !inside_a_name(s, f->field, j))
-            return !admission_after(v, j);
+            return !admission_after(s, f->field, j);
     }
     return false;
 }
@@ -1089,8 +1114,11 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
                 (!outer || g->start < outer->start))
                 outer = g;
         }
-    if (outer)
-        return negated_from(s, outer, depth + 1);
+    if (outer) {
+        bool negated = negated_from(s, outer, depth + 1);
+        if (negated || same_pack(s->rs, f, outer))
+            return negated;
+    }
     /* a cue further down a list of goods that began with a negated cue */
     const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
     if (!v->present || !text || depth >= 8 || f->kind != FOUND_LITERAL ||
@@ -1102,8 +1130,11 @@ static bool negated_from(const ruleset_scratch *s, const found_hit *f, int depth
         for (uint32_t i = j < v->cue_capacity && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND;
              i != NO_FOUND; i = s->cue_next[i]) {
             const found_hit *g = &s->found[i];
-            if (g != f && g->end <= f->start && goods_items_between(v, text, j + 1, w, g->end, f->start))
-                return negated_from(s, g, depth + 1);
+            if (g != f && g->end <= f->start && goods_items_between(v, text, j + 1, w, g->end, f->start)) {
+                bool negated = negated_from(s, g, depth + 1);
+                if (negated || same_pack(s->rs, f, g))
+                    return negated;
+            }
         }
     }
     return false;
@@ -1548,6 +1579,52 @@ const intent_cue *builtin_intent_cues(size_t *count)
     return intent_cues;
 }
 
+/* Does a field offer goods ("shop có bán", "có sẵn", "inbox đặt", "ib mua", a price: "450k", "1.200.000đ") and, in
+ * the same field, a grade of copy not under a negator ("rep", "replica", "siêu cấp", "super fake", "like auth",
+ * "f1", "hàng copy")? A guide, review or notice that does both sells copies: "Hướng dẫn phân biệt Yeezy thật giả –
+ * shop có bán hàng rep chuẩn". Reads the field's main view; the scratch is one thread's. */
+static bool offers_copies(const ruleset_scratch *s, uint32_t field)
+{
+    static const char *const offers[] = {"co ban", "co san", "san hang", "inbox dat", "inbox mua", "inbox de mua",
+                                         "ib dat", "ib mua", "ib de mua", "nhan order", "gia ban", "gia chi", NULL};
+    static const char *const grades[] = {"rep", "replica", "sieu cap", "super fake", "like auth", "f1", "hang copy",
+                                         "fake loai 1", NULL};
+    static const char *const units[] = {"k", "d", "vnd", "dong", "tr", "trieu", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    if (!v->present || !text)
+        return false;
+    bool offer = false, grade = false;
+    for (size_t w = 0; w <= v->space_count && !(offer && grade); w++) {
+        size_t a, b;
+        if (!view_word(v, w, &a, &b))
+            continue;
+        const char *word = v->main.text + a;
+        if (!offer) {
+            for (size_t i = 0; offers[i] && !offer; i++)
+                offer = offers[i][0] == word[0] && phrase_at(&v->main, a, offers[i]);
+            if (!offer && word[0] >= '1' && word[0] <= '9') { /* a price: digits, then a unit (joined or not) */
+                size_t d = a;
+                while (d < b && ((word[d - a] >= '0' && word[d - a] <= '9')))
+                    d++;
+                bool unit = false;
+                for (size_t i = 0; units[i] && !unit; i++)
+                    unit = d < b ? strlen(units[i]) == b - d && !memcmp(v->main.text + d, units[i], b - d)
+                                 : word_is(v, w + 1, (const char *const[]){units[i], NULL});
+                offer = unit && (d < b || b - a >= 2); /* "450k", "450 000 d"; not "1 1" */
+            }
+        }
+        if (!grade)
+            for (size_t i = 0; grades[i] && !grade; i++)
+                if (grades[i][0] == word[0] && phrase_at(&v->main, a, grades[i])) {
+                    grade = true;
+                    for (size_t back = 1; back <= 3 && back <= w && grade; back++)
+                        grade = !negator_at(v, w - back, text);
+                }
+    }
+    return offer && grade;
+}
+
 /* The listing's intent, read from its title once per listing (cached in the scratch, one thread's): the earliest
  * cue of the ruleset's table (built-in and the packs' intent_cues), "sửa chữa", repairs and buy-backs. */
 static listing_intent detect_intent(ruleset_scratch *s)
@@ -1617,6 +1694,12 @@ static listing_intent detect_intent(ruleset_scratch *s)
                 s->intent_at = (uint32_t)at;
             }
         }
+    }
+    /* a guide, review or notice that also offers copies is a sale (docs/rules.md, "Intent") */
+    if ((s->intent == INTENT_GUIDE || s->intent == INTENT_NOTICE) &&
+        (offers_copies(s, FIELD_TITLE) || offers_copies(s, FIELD_DESCRIPTION))) {
+        s->intent = INTENT_SALE;
+        s->intent_anywhere = false;
     }
     return (listing_intent)s->intent;
 }
@@ -2041,7 +2124,59 @@ static bool region_contains(const compiled_rule *r, const char *place, size_t le
 static void add_statement(ruleset_scratch *s, uint32_t field, size_t start, size_t end, const char *province)
 {
     if (s->origin_count < MAX_ORIGIN_STATEMENTS)
-        s->origins[s->origin_count++] = (origin_statement){field, (uint32_t)start, (uint32_t)end, province, NULL};
+        s->origins[s->origin_count++] = (origin_statement){field, (uint32_t)start, (uint32_t)end, province, NULL, false};
+}
+
+/* The word of a field's main view that holds offset `at` (how many spaces come before it). */
+static size_t word_of_offset(const field_views *v, size_t at)
+{
+    size_t lo = 0, hi = v->space_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->spaces[mid] < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Is a statement whose first word is w denied: a negator at most 3 words before it, in the clause, with only a
+ * verb of mixing or sourcing between ("không trộn hàng Trung Quốc", "không phải hàng Trung Quốc", "không nhập từ
+ * Trung Quốc", "cam kết không pha trộn hàng Trung Quốc")? "Hàng không tem nhập từ Trung Quốc" is no denial: the
+ * negator is the stamp's. Reads the field's views only. */
+static bool origin_denied(const ruleset_scratch *s, uint32_t field, size_t w)
+{
+    static const char *const between[] = {"phai", "la", "tron", "pha", "dung", "lay", "ban", "co", "nhap", "su",
+                                          "hang", "mua", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    size_t a, b, c, d;
+    if (!view_word(v, w, &c, &d))
+        return false;
+    for (size_t back = 1; back <= 3 && back <= w; back++) {
+        size_t j = w - back;
+        if (!view_word(v, j, &a, &b) || clause_break(text, v->main.source_end[b - 1], v->main.source_start[c]))
+            return false;
+        if (negator_at(v, j, text))
+            return true;
+        if (!word_is(v, j, between))
+            return false;
+    }
+    return false;
+}
+
+/* Is the cue a packing one ("đóng gói tại", "đóng chai tại", "packed in"), not after "sản xuất và" ("sản xuất và
+ * đóng gói tại Trung Quốc" states where the goods were made)? */
+static bool packing_cue(const ruleset_scratch *s, const origin_cue_hit *cue, const char *phrase)
+{
+    if (strncmp(phrase, "dong ", 5) && strcmp(phrase, "packed in"))
+        return false;
+    static const char *const va[] = {"va", "and", NULL};
+    static const char *const made[] = {"xuat", "sx", "bien", "trong", "hoach", "cat", "made", "produced", "grown", NULL};
+    const field_views *v = &s->fields[cue->field];
+    size_t w = word_of_offset(v, cue->start);
+    return !(w >= 2 && word_is(v, w - 1, va) && word_is(v, w - 2, made));
 }
 
 /* Whether an origin cue starts at this offset of the field's main view (its cue hits, found by the automaton). */
@@ -2064,15 +2199,7 @@ static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
     const char *text = field_text(s, cue->field);
     if (!cue->start || !v->present)
         return;
-    size_t lo = 0, hi = v->space_count; /* the cue's word: how many spaces come before it */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v->spaces[mid] < cue->start)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t cue_word = lo;
+    size_t cue_word = word_of_offset(v, cue->start); /* the cue's word */
     static const char *const location[] = {"o", "tai", "shop", "tiem", "cua", "cho", "giao", "khach", "ve", NULL};
     for (size_t k = 1; k <= MAX_PLACE_WORDS_BEFORE && k <= cue_word; k++) {
         size_t a, b, first = cue_word - k;
@@ -2089,7 +2216,7 @@ static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
         const char *province = province_of_normalized(s->rs->provinces, v->main.text + a, end - a);
         if (!strcmp(province, PROVINCE_UNKNOWN))
             continue;
-        if (first > 0 && word_is(v, first - 1, location))
+        if ((first > 0 && word_is(v, first - 1, location)) || origin_denied(s, cue->field, first))
             return;
         /* the place as named: words after the name dropped ("Sơn La mới nhập về" states "Sơn La") */
         for (size_t shorter = end; shorter > a;) {
@@ -2243,7 +2370,7 @@ static void read_goods_places(ruleset_scratch *s, uint32_t field)
             if (noun_letter < 'a' || noun_letter > 'z' || !goods_nouns[noun_letter - 'a'][0])
                 continue;
             tries++;
-            if (goods_statement(s, field, w + 1, true, 0, &last))
+            if (!origin_denied(s, field, w) && goods_statement(s, field, w + 1, true, 0, &last))
                 w = last;
         } else if (b - a == 3 && !memcmp(word, "goc", 3)) {
             tries++;
@@ -2268,8 +2395,9 @@ static void read_statements(ruleset_scratch *s)
         for (size_t k = 0; k < s->cue_hit_count && !longer; k++)
             longer = s->cue_hits[k].field == cue->field && s->cue_hits[k].start == cue->start &&
                      s->cue_hits[k].end > cue->end;
-        if (longer)
-            continue;
+        if (longer || origin_denied(s, cue->field, word_of_offset(v, cue->start)))
+            continue; /* "không trộn hàng Trung Quốc" states no origin */
+        size_t first_statement = s->origin_count;
         if (!strncmp(origin_cues[cue->cue], "hang ", 5)) { /* "hàng Trung Quốc": the place is the cue's last words */
             add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
             continue;
@@ -2318,6 +2446,8 @@ static void read_statements(ruleset_scratch *s)
         if (place_end - place_start <= MAX_PLACE_BYTES) /* no place is longer: hostile text */
             add_statement(s, cue->field, place_start, place_end,
                           province_of_normalized(provinces, v->main.text + place_start, place_end - place_start));
+        if (s->origin_count > first_statement && packing_cue(s, cue, origin_cues[cue->cue]))
+            s->origins[s->origin_count - 1].packed = true;
     }
     for (uint32_t field = 0; field < 2; field++)
         read_goods_places(s, field);
@@ -2331,6 +2461,68 @@ static bool rule_names_goods(const compiled_rule *r, const char *noun)
     for (const char *p = r->name_folded ? strstr(r->name_folded, noun) : NULL; p; p = strstr(p + 1, noun))
         if (p[-1] == ' ' && p[n] == ' ')
             return true;
+    return false;
+}
+
+/* Do the words [from, from + count) of a field's main view spell the folded phrase exactly? */
+static bool words_spell(const field_views *v, size_t from, uint32_t count, const char *phrase)
+{
+    size_t a, b, c, d;
+    if (!view_word(v, from, &a, &b) || !view_word(v, from + count - 1, &c, &d))
+        return false;
+    return strlen(phrase) == d - a && !memcmp(v->main.text + a, phrase, d - a);
+}
+
+/* A list phrase with a slot ("vỏ {mark} in lại", docs/rules.md, "A slot for the rule's hit") around one of this
+ * rule's hits: the words before the slot right before the hit, the words after it right after, no clause break
+ * between them and the hit, the whole not under a negator. Fills the list signal (span: the whole phrase). Reads
+ * the listing's hits and views; the scratch is one thread's. */
+static bool slot_phrase_hit(ruleset_scratch *s, uint32_t rule_index, const compiled_list *list, const char *name,
+                            match_signal *signal, int depth)
+{
+    for (uint32_t k = first_found(s, s->rule_epoch, s->rule_first, (int)rule_index); k != NO_FOUND;
+         k = s->found_next[k]) {
+        const found_hit *h = &s->found[k];
+        const field_views *v = &s->fields[h->field];
+        const char *text = field_text(s, h->field);
+        if (!v->present || !text)
+            continue;
+        for (size_t i = 0; i < list->slot_count; i++) {
+            const slot_phrase *p = &list->slots[i];
+            size_t first = h->word_start, last = h->word_end, a, b;
+            if (p->before_words && (first < p->before_words || !words_spell(v, first - p->before_words,
+                                                                            p->before_words, p->before)))
+                continue;
+            if (p->after_words && !words_spell(v, last + 1, p->after_words, p->after))
+                continue;
+            first -= p->before_words;
+            last += p->after_words;
+            uint32_t start = h->start, end = h->end;
+            if (p->before_words && view_word(v, first, &a, &b))
+                start = v->main.source_start[a];
+            if (p->after_words && view_word(v, last, &a, &b))
+                end = v->main.source_end[b - 1];
+            size_t c, d;
+            if ((p->before_words && view_word(v, h->word_start - 1, &c, &d) &&
+                 clause_break(text, v->main.source_end[d - 1], h->start)) ||
+                (p->after_words && view_word(v, h->word_end + 1, &c, &d) &&
+                 clause_break(text, h->end, v->main.source_start[c])))
+                continue;
+            found_hit whole = {FOUND_REGEX, 0, rule_index, h->field, start, end, (uint32_t)first, (uint32_t)last};
+            if (!s->rs->options.no_negation && negated_hit(s, &whole)) {
+                ruleset_trace(s, depth, "list %s: \"%s\" follows a negator => not a signal", name, p->text);
+                continue;
+            }
+            signal->type = SIGNAL_LIST;
+            signal->list = name;
+            signal->term = p->text;
+            signal->has_span = true;
+            signal->field = h->field;
+            signal->start = start;
+            signal->end = end;
+            return true;
+        }
+    }
     return false;
 }
 
@@ -2352,6 +2544,8 @@ static bool stated_origin_outside(ruleset_scratch *s, uint32_t rule_index, const
         size_t length = o->place_end - o->place_start;
         if (o->goods && !rule_names_goods(r, o->goods)) {
             why = "the origin of other goods";
+        } else if (o->packed && !r->origin_packing) {
+            why = "where the goods were packed (the rule reads no packing statements: origin_packing)";
         } else if (region_contains(r, place, length)) {
             why = "inside the region";
         } else if (!strcmp(o->province, PROVINCE_UNKNOWN)) {
@@ -2472,7 +2666,8 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
         ruleset_trace(s, depth, "=> %s", result ? "true" : "false");
         return result;
     case CONDITION_LIST: {
-        if (c->compiled < 0 || s->list_epoch[c->compiled] != s->epoch) {
+        const compiled_list *list = c->compiled >= 0 ? &rs->lists[c->compiled] : NULL;
+        if (!list || (s->list_epoch[c->compiled] != s->epoch && !list->slot_count)) {
             ruleset_trace(s, depth, "list %s: no term of it in the text => false", c->text);
             return false;
         }
@@ -2522,6 +2717,8 @@ static bool evaluate(ruleset_scratch *s, uint32_t rule_index, const condition *c
                 signal.end = f->end;
             }
         }
+        if (!result && list->slot_count)
+            result = slot_phrase_hit(s, rule_index, list, c->text, &signal, depth);
         if (c->near >= 0 && c->near_before != c->near_after) {
             char window[64];
             if (c->near_before < 0 || c->near_after < 0)

@@ -687,6 +687,10 @@ static void visit_rule(yaml_walk *w, const char *key, yaml_node_t *key_node, yam
         yaml_walk_int(&ld->w, value, "gap", 0, MAX_GAP, &r->gap);
     } else if (!strcmp(key, "either_order")) {
         yaml_walk_bool(&ld->w, value, "either_order", &r->either_order);
+    } else if (!strcmp(key, "origin_packing")) {
+        bool packing = false;
+        if (yaml_walk_bool(&ld->w, value, "origin_packing", &packing))
+            r->origin_packing = packing;
     } else if (!strcmp(key, "context")) {
         parse_context(ld, value, c->p, r);
     } else if (!strcmp(key, "flag")) {
@@ -713,8 +717,8 @@ static void visit_rule(yaml_walk *w, const char *key, yaml_node_t *key_node, yam
     } else {
         yaml_walk_error(&ld->w, key_node, "unknown field '%s' in rule (known: id, kind, name, terms, patterns, owner, "
                                "registration, categories, note, authorized_sellers, authorized_exempt, reference_price, "
-                               "unit, models, region, rated_level, fallback, gap, either_order, context, flag, unless, "
-                               "severity, intent, tests)", key);
+                               "unit, models, region, rated_level, fallback, gap, either_order, origin_packing, context, "
+                               "flag, unless, severity, intent, tests)", key);
     }
 }
 
@@ -723,6 +727,7 @@ static void parse_rule(loader *ld, yaml_node_t *node, pack *p, rule *r)
     r->at = yaml_position(node);
     r->severity = SEVERITY_MEDIUM;
     r->gap = -1;
+    r->origin_packing = -1;
     r->more = &no_details;
     rule_ctx c = {.r = r, .p = p};
     if (!yaml_walk_fields(&ld->w, node, "a rule", visit_rule, &c))
@@ -899,11 +904,13 @@ static void visit_pack(yaml_walk *w, const char *key, yaml_node_t *key_node, yam
         parse_goods_groups(ld, value, p);
     else if (!strcmp(key, "gap"))
         yaml_walk_int(&ld->w, value, "gap", 0, MAX_GAP, &p->gap);
+    else if (!strcmp(key, "origin_packing"))
+        yaml_walk_bool(&ld->w, value, "origin_packing", &p->origin_packing);
     else if (!strcmp(key, "intent_cues"))
         parse_intent_cues(ld, value, p);
     else
         yaml_walk_error(&ld->w, key_node, "unknown field '%s' at the top of the pack (known: pack, version, description, lists, "
-                               "goods_groups, gap, intent_cues, rules)", key);
+                               "goods_groups, gap, origin_packing, intent_cues, rules)", key);
 }
 
 /* ---- loading: the pack's fields from a small document, its rules streamed ------

@@ -125,6 +125,8 @@ typedef struct rule {
     bool authorized_not_exempt; /* authorized_exempt: false — authorized sellers are judged by the flag's branches */
     bool fallback;           /* fallback: true — fires only when no rule of its kind without it names the listing */
     bool either_order;       /* a multi-word term also hits with its last words first ("hạnh lâm bưởi") */
+    int8_t origin_packing;   /* origin_packing: 1 a packing statement ("đóng gói tại") is a stated origin for the rule,
+                                0 it is not, -1 not written (the pack's, else not) */
 } rule;
 
 typedef struct term_list {
@@ -158,6 +160,7 @@ typedef struct pack {
     rule *rules;
     size_t rule_count;
     int gap;                 /* `gap:` at the top: the rules' default and the lists'; -1: none (exact phrases) */
+    bool origin_packing;     /* `origin_packing:` at the top: the rules' default (docs/rules.md, "Stated origin") */
     bool rules_read_once;    /* the rules ended the file and were parsed once, not twice (rules/pack.c) */
     /* intent_cues: cue phrases the pack adds per kind of post, [kind][0] before the name, [kind][1] anywhere in
      * the title (KIND_anywhere) */

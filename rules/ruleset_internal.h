@@ -63,6 +63,8 @@ typedef struct origin_statement {
     const char *province;
     const char *goods;     /* the goods noun of a "hàng vải PLACE" statement (folded), NULL for a cue's: it speaks
                               only for a rule whose name holds the noun */
+    bool packed;           /* where the goods were only packed ("đóng gói tại"): a stated origin only for a rule
+                              with origin_packing */
 } origin_statement;
 
 typedef struct anchor_hit {
@@ -92,11 +94,24 @@ typedef struct literal_entry {
     literal_kind kind;
     uint32_t owner;        /* rule index, global list index or condition-term index */
     const char *text;      /* as written in the pack */
+    const struct pack *pack; /* the pack it came from (negation reads a pack's own cues only: a cue of another pack
+                                never hides a negator, docs/rules.md "Negation and disclaimers"); NULL: built in */
 } literal_entry;
+
+/* A list phrase with a slot for the judged rule's own hit ("vỏ {mark} in lại"; docs/rules.md, "A slot for the
+ * rule's hit"): the words before and after the slot, folded ("vo", "in lai"; either may be empty, not both). Not
+ * in the automaton: read only when a rule's list condition names the list, around that rule's hits. */
+typedef struct slot_phrase {
+    char *before, *after;  /* owned by the ruleset */
+    uint32_t before_words, after_words;
+    const char *text;      /* as written in the pack */
+} slot_phrase;
 
 typedef struct compiled_list {
     const term_list *source;
     const pack *pack;
+    slot_phrase *slots;    /* its phrases with "{mark}", owned by the ruleset; NULL: none */
+    size_t slot_count;
 } compiled_list;
 
 typedef struct compiled_regex {
@@ -131,6 +146,8 @@ typedef struct compiled_rule {
     int16_t context_before, context_after; /* the window on each side of a term hit; -1: that side not allowed */
     const char **region_provinces;   /* the post-merger provinces its region entries name (stated origin), may be 0 */
     size_t region_province_count;
+    bool origin_packing;       /* a packing statement ("đóng gói tại") is a stated origin for it (the rule's
+                                  origin_packing, else its pack's) */
 } compiled_rule;
 
 struct ruleset {

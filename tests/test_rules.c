@@ -225,6 +225,19 @@ Test(intent, services_notices_guides_and_books_before_the_brand_are_not_sales)
 }
 
 /* docs/rules.md, "Intent": "sửa" + what is repaired, and buy-back posts */
+/* docs/rules.md, "Intent": a guide, review or notice that also offers copies (an offer or a price, and a grade of
+ * copy not under a negator) is a sale; a guide without an offer stays a guide */
+Test(intent, a_guide_that_also_sells_copies_is_a_sale)
+{
+    CHECK(nike_rule,
+          {.title = "Hướng dẫn phân biệt Nike thật giả – shop có bán hàng rep 1:1 chuẩn", .fires = true},
+          {.title = "Cách phân biệt giày Nike thật giả, có sẵn hàng siêu cấp, ib mua", .fires = true},
+          {.title = "Review giày Nike Air Force 1 rep 1:1 giá 450k", .fires = true},
+          {.title = "Hướng dẫn phân biệt Nike rep 1:1 và hàng thật", .fires = false},
+          {.title = "Hướng dẫn phân biệt Nike thật giả, giá 450k", .fires = false},
+          {.title = "Cảnh báo hàng fake Nike: shop không bán hàng rep 1:1, có sẵn hàng chính hãng", .fires = false});
+}
+
 Test(intent, repairs_of_a_device_and_buy_back_posts_are_not_sales)
 {
     static const char samsung_rule[] = "  - id: tm.samsung\n"
@@ -626,6 +639,28 @@ Test(joined, short_pieces_of_one_word_join)
           {.title = "Serum Lumora fa-kenews", .fires = false});
 }
 
+/* docs/rules.md, "Joined letters": two letters joined by a dot or "&" ("C.K", "C.K.", "D&G") read as one word, for
+ * a term guarded by context too, also when the letters touch the word before ("nam.C.K", "lót...C.K": a short word,
+ * then letters of their own, is no word in pieces); "Ni.k.e" and "Nik.e" stay one word in pieces */
+Test(joined, two_dotted_letters_join_even_after_a_short_word)
+{
+    CHECK("  - id: tm.ck\n"
+          "    kind: trademark\n"
+          "    name: Calvin Klein\n"
+          "    terms: [\"calvin klein\", \"ck\", \"dg\", \"nike\"]\n"
+          "    context: {list: accessory, near: 4}\n"
+          "    flag: {term: fake}\n",
+          {.title = "Dây đeo nam C.K fake", .fires = true},
+          {.title = "Dây đeo nam C.K. fake", .fires = true},
+          {.title = "Dây đeo D&G fake", .fires = true},
+          {.title = "Dây đeo nam.C.K fake", .fires = true},
+          {.title = "Dây đeo...C.K fake", .fires = true},
+          {.title = "Lót giày Ni.k.e fake", .fires = true},
+          {.title = "Lót giày Nik.e fake", .fires = true},
+          {.title = "Dây đeo nam C K fake", .fires = false},
+          {.title = "Quần nam C.K fake", .fires = false});
+}
+
 /* patterns read the joined view too: a monogram written "Q-V" */
 Test(joined, patterns_see_letters_joined)
 {
@@ -824,6 +859,101 @@ Test(negation, a_question_answered_no_is_a_disclaimer)
           {.title = "Giày Nike? Có, hàng fake", .fires = true});
 }
 
+/* docs/rules.md, "Negation and disclaimers": a cue of another pack that begins with a negator ("không phải hàng" in
+ * a plant-varieties list) neither hides the negator from this pack's cues nor makes them count */
+Test(negation, another_packs_cue_never_hides_a_negator)
+{
+    static const char plants[] = "pack: plants\n"
+                                 "version: \"1\"\n"
+                                 "lists:\n"
+                                 "  unlisted: [\"không phải hàng\", \"không phải giống\"]\n"
+                                 "rules:\n"
+                                 "  - id: pv.st25\n"
+                                 "    kind: plant_variety\n"
+                                 "    name: Lúa ST25\n"
+                                 "    terms: [\"lúa st25\"]\n"
+                                 "    flag: {list: unlisted, near: 4}\n";
+    static const char marks[] = "pack: marks\n"
+                                "version: \"1\"\n"
+                                "lists:\n"
+                                "  copy: [\"vnxk\", \"hàng fake\", \"không rõ nguồn gốc\"]\n"
+                                "rules:\n"
+                                "  - id: tm.levis\n"
+                                "    kind: trademark\n"
+                                "    name: Levi's\n"
+                                "    terms: [\"levi's\", \"levis\"]\n"
+                                "    flag: {list: copy}\n";
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *both = compile_two(plants, marks, &diag);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    cr_assert_not_null(both);
+    /* the negated cue stays negated with the other pack loaded */
+    cr_expect(!fires_in(both, "Quần Levi's 501 không phải hàng VNXK, hàng tuyển"));
+    cr_expect(!fires_in(both, "Quần Levi's không phải hàng VNXK hay hàng fake"));
+    cr_expect(fires_in(both, "Quần Levi's 501 hàng VNXK"));
+    /* the other pack's own cue still counts for its rule, and this pack's phrase keeps its own negator */
+    cr_expect(fires_in(both, "Lúa ST25 không phải hàng chuẩn viện"));
+    cr_expect(fires_in(both, "Quần Levi's không rõ nguồn gốc hàng fake"));
+    ruleset_destroy(both);
+    diagnostics_free(&diag);
+}
+
+/* docs/rules.md, "A slot for the rule's hit": a list phrase with "{mark}" hits where the judged rule's own term hit
+ * fills the slot ("vỏ Nike in lại"), for that rule only; "không phải {mark} chính hãng" admits a copy */
+Test(conditions, a_list_phrase_with_a_slot_for_the_rules_hit)
+{
+    static const char slots[] = "pack: slots\n"
+                                "version: \"1\"\n"
+                                "lists:\n"
+                                "  reprint: [\"vỏ {mark} in lại\", \"khắc logo {mark}\", \"có chữ {mark}\",\n"
+                                "            \"không phải {mark} chính hãng\"]\n"
+                                "rules:\n"
+                                "  - id: tm.nike\n    kind: trademark\n    name: Nike\n    terms: [\"nike\"]\n"
+                                "    flag: {list: reprint}\n"
+                                "  - id: tm.puma\n    kind: trademark\n    name: Puma\n    terms: [\"puma\"]\n"
+                                "    flag: {list: reprint}\n";
+    static const char other[] = "pack: other\nversion: \"1\"\nrules: []\n";
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = compile_two(other, slots, &diag);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    cr_assert_not_null(rs);
+    cr_expect(fires_in(rs, "Hộp giày vỏ Nike in lại"));
+    cr_expect(fires_in(rs, "Bật lửa khắc logo NIKE"));
+    cr_expect(fires_in(rs, "Hộp vỏ N.I.K.E in lại"));
+    cr_expect(fires_in(rs, "Áo thun có chữ Puma to"));
+    cr_expect(fires_in(rs, "Giày thể thao không phải Nike chính hãng"));
+    /* the words must be right around the hit, in one clause, not negated; the literal word "mark" is nothing */
+    cr_expect(!fires_in(rs, "Giày Nike vỏ hộp in lại"));
+    cr_expect(!fires_in(rs, "Hộp vỏ, Nike in lại"));
+    cr_expect(!fires_in(rs, "Giày Puma không khắc logo Nike"));
+    cr_expect(!fires_in(rs, "Hộp vỏ mark in lại Nike"));
+    cr_expect(!fires_in(rs, "Giày thể thao không phải Nike"));
+    ruleset_destroy(rs);
+    /* mistakes: two slots, a slot alone, a slot in a rule's terms */
+    static const char bad[] = "pack: bad\n"
+                              "version: \"1\"\n"
+                              "lists:\n"
+                              "  l: [\"{mark} và {mark}\", \" {mark} \"]\n"
+                              "rules:\n"
+                              "  - id: tm.x\n    kind: trademark\n    name: X\n    terms: [\"vỏ {mark}\"]\n"
+                              "    flag: {list: l}\n";
+    diagnostics_free(&diag);
+    diagnostics_init(&diag);
+    cr_expect_null(compile_two(other, bad, &diag));
+    bool two = false, alone = false, term = false;
+    for (size_t i = 0; i < diag.count; i++) {
+        two |= strstr(diag.messages[i], "one {mark} per phrase") != NULL;
+        alone |= strstr(diag.messages[i], "words before or after {mark}") != NULL;
+        term |= strstr(diag.messages[i], "slot of list phrases only") != NULL;
+    }
+    cr_expect(two && alone && term);
+    diagnostics_free(&diag);
+}
+
 Test(conditions, a_zero_price_or_a_foreign_currency_is_no_price_signal)
 {
     ruleset *rs = compile_ok(nike_rule);
@@ -897,6 +1027,63 @@ Test(conditions, liquor_distilled_at_a_place_is_a_stated_origin)
           {.title = "Rượu Bàu Đá chưng cất tại Củ Chi, TP. Hồ Chí Minh", .fires = true},
           {.title = "Rượu Bàu Đá nấu tại Nhơn Lộc, An Nhơn", .fires = false},
           {.title = "Rượu Bàu Đá nấu tại nhà theo công thức cổ", .fires = false});
+}
+
+/* docs/rules.md, "Stated origin": where the goods were packed is an origin only for a rule that opts in
+ * (origin_packing, the rule's or its pack's); "sản xuất và đóng gói tại" still states where they were made */
+Test(conditions, a_packing_statement_is_an_origin_only_with_origin_packing)
+{
+    static const char mark[] = "  - id: cm.bau-da\n    kind: collective_mark\n    name: Rượu Bàu Đá\n"
+                               "    terms: [\"rượu bàu đá\"]\n    region: [\"An Nhơn\", \"Bình Định\", \"Gia Lai\"]\n"
+                               "    flag: {stated_origin_outside_region: true}\n";
+    CHECK(mark,
+          {.title = "Rượu Bàu Đá can 5 lít, đóng chai tại Long An", .fires = false},
+          {.title = "Rượu Bàu Đá 500ml - đóng gói tại Hà Nội", .fires = false},
+          {.title = "Rượu Bàu Đá 500ml sản xuất và đóng gói tại Long An", .fires = true},
+          {.title = "Rượu Bàu Đá 500ml, nấu tại Long An, đóng chai tại An Nhơn", .fires = true});
+    static const char opted[] = "  - id: gi.bau-da\n    kind: gi\n    name: Rượu Bàu Đá\n    origin_packing: true\n"
+                                "    terms: [\"rượu bàu đá\"]\n    region: [\"An Nhơn\", \"Bình Định\", \"Gia Lai\"]\n"
+                                "    flag: {stated_origin_outside_region: true}\n";
+    CHECK(opted,
+          {.title = "Rượu Bàu Đá can 5 lít, đóng chai tại Long An", .fires = true},
+          {.title = "Rượu Bàu Đá 500ml - đóng gói tại Hà Nội", .fires = true},
+          {.title = "Rượu Bàu Đá 500ml - đóng gói tại An Nhơn", .fires = false});
+    /* the pack's default, and a rule that says otherwise */
+    static const char pack_level[] = "pack: gi\nversion: \"1\"\norigin_packing: true\nrules:\n"
+                                     "  - id: gi.a\n    kind: gi\n    name: Rượu Bàu Đá\n    terms: [\"rượu bàu đá\"]\n"
+                                     "    region: [\"An Nhơn\"]\n    flag: {stated_origin_outside_region: true}\n"
+                                     "  - id: gi.b\n    kind: gi\n    name: Vải thiều Lục Ngạn\n    origin_packing: false\n"
+                                     "    terms: [\"vải thiều lục ngạn\"]\n    region: [\"Lục Ngạn\"]\n"
+                                     "    flag: {stated_origin_outside_region: true}\n";
+    static const char other[] = "pack: other\nversion: \"1\"\nrules: []\n";
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs = compile_two(other, pack_level, &diag);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    cr_assert_not_null(rs);
+    cr_expect(fires_in(rs, "Rượu Bàu Đá 500ml, đóng gói tại Hà Nội"));
+    cr_expect(!fires_in(rs, "Vải thiều Lục Ngạn sấy, đóng gói tại Hà Nội"));
+    cr_expect(fires_in(rs, "Vải thiều Lục Ngạn sấy, trồng tại Hà Nội"));
+    ruleset_destroy(rs);
+    diagnostics_free(&diag);
+}
+
+/* docs/rules.md, "Stated origin": a denied origin ("không trộn hàng Trung Quốc") states none */
+Test(conditions, a_denied_origin_is_no_stated_origin)
+{
+    CHECK("  - id: gi.lang-sen\n    kind: gi\n    name: Vải thiều Lục Ngạn\n    terms: [\"vải thiều lục ngạn\"]\n"
+          "    region: [\"Lục Ngạn\", \"Bắc Giang\"]\n    flag: {stated_origin_outside_region: true}\n",
+          {.title = "Vải thiều Lục Ngạn sấy khô, không trộn hàng Trung Quốc", .fires = false},
+          {.title = "Vải thiều Lục Ngạn sấy khô, không phải hàng Trung Quốc", .fires = false},
+          {.title = "Vải thiều Lục Ngạn sấy khô, ko nhập từ Trung Quốc", .fires = false},
+          {.title = "Vải thiều Lục Ngạn sấy khô, cam kết không pha trộn hàng Trung Quốc", .fires = false},
+          {.title = "Vải thiều Lục Ngạn sấy khô, không phải hàng vải Quảng Tây", .fires = false},
+          /* a stamp's negator, another clause, or a plain statement */
+          {.title = "Vải thiều Lục Ngạn sấy khô hàng không tem nhập từ Trung Quốc", .fires = true},
+          {.title = "Vải thiều Lục Ngạn sấy khô, không ngon, hàng Trung Quốc", .fires = true},
+          {.title = "Vải thiều Lục Ngạn sấy khô, hàng Trung Quốc", .fires = true},
+          {.title = "Vải thiều Lục Ngạn sấy khô, nhập từ Trung Quốc", .fires = true});
 }
 
 Test(conditions, term_pattern_livestream_official_category_and_combinators)
@@ -1221,11 +1408,15 @@ Test(packs, a_pack_read_once_is_the_pack_read_in_two_passes, .timeout = 120)
         cr_expect(!twice->rules_read_once);
         cr_assert_eq(once->rule_count, twice->rule_count, "%s", path);
         cr_expect_eq(once->list_count, twice->list_count, "%s", path);
+        cr_expect(once->origin_packing == twice->origin_packing && once->gap == twice->gap, "%s", path);
         for (size_t i = 0; i < once->rule_count; i++) {
             const rule *a = &once->rules[i], *b = &twice->rules[i];
             cr_assert_str_eq(a->id, b->id);
             cr_expect_str_eq(a->name, b->name, "%s", a->id);
             cr_expect(a->at.line == b->at.line && a->at.column == b->at.column, "%s", a->id);
+            cr_expect(a->origin_packing == b->origin_packing && a->gap == b->gap && a->rated_level == b->rated_level &&
+                          a->fallback == b->fallback && a->any_intent == b->any_intent,
+                      "%s", a->id);
             cr_expect(a->kind == b->kind && a->reference_price == b->reference_price && a->unless_count == b->unless_count &&
                           a->flag_example_count == b->flag_example_count && a->pass_example_count == b->pass_example_count,
                       "%s", a->id);

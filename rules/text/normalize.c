@@ -1337,6 +1337,7 @@ static size_t chunk_run_end(const normalized_text *v, size_t i, size_t te, const
     if (chars < 2 || chars > 3)
         return 0;
     size_t count = 1, run_end = te, k = te + 1, sep_from = 0, sep_to = 0;
+    bool singles = true; /* every piece after the first is one character */
     while (k < n && count < 8) {
         size_t e = token_end(s, n, k), f, t;
         size_t c = token_characters(s, k, e);
@@ -1351,9 +1352,25 @@ static size_t chunk_run_end(const normalized_text *v, size_t i, size_t te, const
         } else if (t - f != sep_to - sep_from || memcmp(original + f, original + sep_from, t - f)) {
             break;
         }
+        singles &= c == 1;
         count++;
         run_end = e;
         k = e + 1;
+    }
+    /* a whole short word glued to letters of their own ("nam.C.K", "lót...C.K": the letters are a run, "ck"), not
+     * a word in pieces: three characters, then single ones that are two or more, or one that the next single
+     * character follows without a space */
+    if (count >= 2 && chars == 3 && singles) {
+        if (count >= 3)
+            return 0;
+        if (k < n) {
+            size_t e = token_end(s, n, k), f, t;
+            if (single_character(s, k, e)) {
+                separator_of(v, run_end, k, original_length, &f, &t);
+                if (t > f && t - f <= 16 && !has_space(original, f, t))
+                    return 0;
+            }
+        }
     }
     return count >= 2 ? run_end : 0;
 }
