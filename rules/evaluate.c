@@ -1746,14 +1746,33 @@ static bool seller_authorized(const compiled_rule *r, const listing_facts *l)
  * sold is read from the title, then the description, only here: for rules
  * with a price condition, after a hit. */
 
-/* The model named by the listing: the one in the title before the
- * description, the first named in a field (later names are comparisons,
- * "kiểu dáng như X", or a set's extras), the longer term at the same place
- * (the more specific). -1: none. */
-static int select_model(const ruleset_scratch *s, const compiled_rule *r)
+/* Does hit a come before hit b for the model choice: the title before the description, then a model not after a
+ * compatibility word (compat_scoped: "Ốp lưng cho iPhone 15 Pro Max" names the device the case fits) before one
+ * after it, then the one named first, then at the same place the longer term. scoped_a/scoped_b: compat_scoped
+ * of each. */
+static bool model_hit_before(const found_hit *a, bool scoped_a, const found_hit *b, bool scoped_b)
 {
-    const found_hit *best = NULL;
-    int model = -1;
+    if (a->field != b->field)
+        return a->field < b->field;
+    if (scoped_a != scoped_b)
+        return !scoped_a;
+    if (a->start != b->start)
+        return a->start < b->start;
+    return a->end > b->end;
+}
+
+/* The model named by the listing (docs/rules.md, "Per-unit and per-model prices"): in the title before the
+ * description; in a field, a model after a compatibility word only when no other is named there; the first named
+ * (later names are comparisons, "kiểu dáng như X", or a set's extras), the longer term at the same place. A model
+ * marked general (a kind of goods, "máy đo huyết áp") is the least specific: the first other model named in the
+ * same field and scope wins over it, wherever it is named ("Máy đo huyết áp Omron HEM-7156" takes HEM-7156).
+ * -1: none. The scratch is one thread's (compat_scoped caches the accessory title). */
+static int select_model(ruleset_scratch *s, const compiled_rule *r)
+{
+    const found_hit *best = NULL, *specific = NULL;
+    bool best_scoped = false, specific_scoped = false;
+    int model = -1, specific_model = -1;
+    const rule_model *models = r->source->more->models;
     for (size_t i = 0; r->model_term_count && i < s->found_count; i++) {
         const found_hit *f = &s->found[i];
         if (f->kind != FOUND_LITERAL || s->rs->literals[f->index].kind != LITERAL_CONDITION_TERM)
@@ -1761,12 +1780,22 @@ static int select_model(const ruleset_scratch *s, const compiled_rule *r)
         uint32_t owner = s->rs->literals[f->index].owner;
         if (owner < r->model_term_base || owner - r->model_term_base >= r->model_term_count)
             continue;
-        if (!best || f->field < best->field || (f->field == best->field && f->start < best->start) ||
-            (f->field == best->field && f->start == best->start && f->end > best->end)) {
+        bool scoped = !s->rs->options.no_negation && compat_scoped(s, f);
+        int m = (int)r->model_of_term[owner - r->model_term_base];
+        if (!best || model_hit_before(f, scoped, best, best_scoped)) {
             best = f;
-            model = (int)r->model_of_term[owner - r->model_term_base];
+            best_scoped = scoped;
+            model = m;
+        }
+        if (!models[m].general && (!specific || model_hit_before(f, scoped, specific, specific_scoped))) {
+            specific = f;
+            specific_scoped = scoped;
+            specific_model = m;
         }
     }
+    if (model >= 0 && models[model].general && specific && specific->field == best->field &&
+        specific_scoped == best_scoped)
+        return specific_model;
     return model;
 }
 
