@@ -760,17 +760,26 @@ static bool guarantee_at(const field_views *v, size_t index, size_t hit_word)
     return true;
 }
 
+static bool same_pack(const ruleset *rs, const found_hit *a, const found_hit *b);
+
 /* A negator word that is part of a name some rule with a hit here names
  * ("Thám tử Kiên: Kỳ án không đầu", a film) is no negator: inside one of
- * its terms' hits, or, with the words on each side, inside the rule's name. */
-static bool inside_a_name(const ruleset_scratch *s, listing_field field, size_t word)
+ * its terms' hits, or, with the words on each side, inside the rule's name.
+ * Only the rules of the judged hit's pack count (same_pack; a pattern's or
+ * a built-in hit goes with any): another pack's name ("Hồng không hạt", a
+ * film "Tử chiến trên không") never hides a negator from a cue or mention
+ * of this one, as another pack's cue never does. judged: the hit whose
+ * negation is read; `word` is in its field. Reads the scratch only. */
+static bool inside_a_name(const ruleset_scratch *s, const found_hit *judged, size_t word)
 {
+    listing_field field = judged->field;
     const field_views *v = &s->fields[field];
     size_t a0 = 0, b0 = 0, a2 = 0, b2 = 0;
     bool before = word > 0 && view_word(v, word - 1, &a0, &b0), after = view_word(v, word + 1, &a2, &b2);
     for (size_t i = 0; i < s->found_count; i++) {
         const found_hit *f = &s->found[i];
-        if (f->field != field || f->kind != FOUND_LITERAL || s->rs->literals[f->index].kind != LITERAL_RULE_TERM)
+        if (f->field != field || f->kind != FOUND_LITERAL || s->rs->literals[f->index].kind != LITERAL_RULE_TERM ||
+            !same_pack(s->rs, judged, f))
             continue;
         if (f->word_start <= word && word <= f->word_end)
             return true;
@@ -1037,7 +1046,7 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
         uint32_t gap_start = v->main.source_end[b - 1];
         bool broken = gap_start < gap_end && clause_break(text, gap_start, gap_end);
         /* a guarantee's words may be a cue of their own ("phát hiện" in a pack's list): read before the cues */
-        if (!broken && (guarantee_at(v, j, w) || refund_if(v, text, j, f)) && !inside_a_name(s, f->field, j))
+        if (!broken && (guarantee_at(v, j, w) || refund_if(v, text, j, f)) && !inside_a_name(s, f, j))
             return true;
         /* the cues that end on word j, in the order found */
         for (uint32_t i = depth < 8 && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND;
@@ -1057,7 +1066,7 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
             return false;
         if (gap_start < gap_end)
             gap_end = gap_start;
-        if (negator_at(v, j, text) && !inside_a_name(s, f->field, j))
+        if (negator_at(v, j, text) && !inside_a_name(s, f, j))
             return !admission_after(s, f->field, j);
     }
     return false;
