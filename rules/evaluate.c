@@ -760,17 +760,26 @@ static bool guarantee_at(const field_views *v, size_t index, size_t hit_word)
     return true;
 }
 
+static bool same_pack(const ruleset *rs, const found_hit *a, const found_hit *b);
+
 /* A negator word that is part of a name some rule with a hit here names
  * ("Thám tử Kiên: Kỳ án không đầu", a film) is no negator: inside one of
- * its terms' hits, or, with the words on each side, inside the rule's name. */
-static bool inside_a_name(const ruleset_scratch *s, listing_field field, size_t word)
+ * its terms' hits, or, with the words on each side, inside the rule's name.
+ * Only the rules of the judged hit's pack count (same_pack; a pattern's or
+ * a built-in hit goes with any): another pack's name ("Hồng không hạt", a
+ * film "Tử chiến trên không") never hides a negator from a cue or mention
+ * of this one, as another pack's cue never does. judged: the hit whose
+ * negation is read; `word` is in its field. Reads the scratch only. */
+static bool inside_a_name(const ruleset_scratch *s, const found_hit *judged, size_t word)
 {
+    listing_field field = judged->field;
     const field_views *v = &s->fields[field];
     size_t a0 = 0, b0 = 0, a2 = 0, b2 = 0;
     bool before = word > 0 && view_word(v, word - 1, &a0, &b0), after = view_word(v, word + 1, &a2, &b2);
     for (size_t i = 0; i < s->found_count; i++) {
         const found_hit *f = &s->found[i];
-        if (f->field != field || f->kind != FOUND_LITERAL || s->rs->literals[f->index].kind != LITERAL_RULE_TERM)
+        if (f->field != field || f->kind != FOUND_LITERAL || s->rs->literals[f->index].kind != LITERAL_RULE_TERM ||
+            !same_pack(s->rs, judged, f))
             continue;
         if (f->word_start <= word && word <= f->word_end)
             return true;
@@ -1037,7 +1046,7 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
         uint32_t gap_start = v->main.source_end[b - 1];
         bool broken = gap_start < gap_end && clause_break(text, gap_start, gap_end);
         /* a guarantee's words may be a cue of their own ("phát hiện" in a pack's list): read before the cues */
-        if (!broken && (guarantee_at(v, j, w) || refund_if(v, text, j, f)) && !inside_a_name(s, f->field, j))
+        if (!broken && (guarantee_at(v, j, w) || refund_if(v, text, j, f)) && !inside_a_name(s, f, j))
             return true;
         /* the cues that end on word j, in the order found */
         for (uint32_t i = depth < 8 && v->cue_epoch[j] == s->epoch ? v->cue_first[j] : NO_FOUND; i != NO_FOUND;
@@ -1057,7 +1066,7 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
             return false;
         if (gap_start < gap_end)
             gap_end = gap_start;
-        if (negator_at(v, j, text) && !inside_a_name(s, f->field, j))
+        if (negator_at(v, j, text) && !inside_a_name(s, f, j))
             return !admission_after(s, f->field, j);
     }
     return false;
@@ -1746,14 +1755,33 @@ static bool seller_authorized(const compiled_rule *r, const listing_facts *l)
  * sold is read from the title, then the description, only here: for rules
  * with a price condition, after a hit. */
 
-/* The model named by the listing: the one in the title before the
- * description, the first named in a field (later names are comparisons,
- * "kiểu dáng như X", or a set's extras), the longer term at the same place
- * (the more specific). -1: none. */
-static int select_model(const ruleset_scratch *s, const compiled_rule *r)
+/* Does hit a come before hit b for the model choice: the title before the description, then a model not after a
+ * compatibility word (compat_scoped: "Ốp lưng cho iPhone 15 Pro Max" names the device the case fits) before one
+ * after it, then the one named first, then at the same place the longer term. scoped_a/scoped_b: compat_scoped
+ * of each. */
+static bool model_hit_before(const found_hit *a, bool scoped_a, const found_hit *b, bool scoped_b)
 {
-    const found_hit *best = NULL;
-    int model = -1;
+    if (a->field != b->field)
+        return a->field < b->field;
+    if (scoped_a != scoped_b)
+        return !scoped_a;
+    if (a->start != b->start)
+        return a->start < b->start;
+    return a->end > b->end;
+}
+
+/* The model named by the listing (docs/rules.md, "Per-unit and per-model prices"): in the title before the
+ * description; in a field, a model after a compatibility word only when no other is named there; the first named
+ * (later names are comparisons, "kiểu dáng như X", or a set's extras), the longer term at the same place. A model
+ * marked general (a kind of goods, "máy đo huyết áp") is the least specific: the first other model named in the
+ * same field and scope wins over it, wherever it is named ("Máy đo huyết áp Omron HEM-7156" takes HEM-7156).
+ * -1: none. The scratch is one thread's (compat_scoped caches the accessory title). */
+static int select_model(ruleset_scratch *s, const compiled_rule *r)
+{
+    const found_hit *best = NULL, *specific = NULL;
+    bool best_scoped = false, specific_scoped = false;
+    int model = -1, specific_model = -1;
+    const rule_model *models = r->source->more->models;
     for (size_t i = 0; r->model_term_count && i < s->found_count; i++) {
         const found_hit *f = &s->found[i];
         if (f->kind != FOUND_LITERAL || s->rs->literals[f->index].kind != LITERAL_CONDITION_TERM)
@@ -1761,12 +1789,22 @@ static int select_model(const ruleset_scratch *s, const compiled_rule *r)
         uint32_t owner = s->rs->literals[f->index].owner;
         if (owner < r->model_term_base || owner - r->model_term_base >= r->model_term_count)
             continue;
-        if (!best || f->field < best->field || (f->field == best->field && f->start < best->start) ||
-            (f->field == best->field && f->start == best->start && f->end > best->end)) {
+        bool scoped = !s->rs->options.no_negation && compat_scoped(s, f);
+        int m = (int)r->model_of_term[owner - r->model_term_base];
+        if (!best || model_hit_before(f, scoped, best, best_scoped)) {
             best = f;
-            model = (int)r->model_of_term[owner - r->model_term_base];
+            best_scoped = scoped;
+            model = m;
+        }
+        if (!models[m].general && (!specific || model_hit_before(f, scoped, specific, specific_scoped))) {
+            specific = f;
+            specific_scoped = scoped;
+            specific_model = m;
         }
     }
+    if (model >= 0 && models[model].general && specific && specific->field == best->field &&
+        specific_scoped == best_scoped)
+        return specific_model;
     return model;
 }
 

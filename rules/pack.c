@@ -525,13 +525,15 @@ static void visit_model(yaml_walk *w, const char *key, yaml_node_t *key_node, ya
         }
     } else if (!strcmp(key, "unit")) {
         parse_unit(ld, value, &m->unit);
+    } else if (!strcmp(key, "general")) {
+        yaml_walk_bool(&ld->w, value, "general", &m->general);
     } else {
         yaml_walk_error(&ld->w, key_node, "unknown field '%s' in a model (known: name, terms, reference_price, unit, "
-                                      "categories)", key);
+                                      "categories, general)", key);
     }
 }
 
-/* models: [{name, terms, reference_price, unit, categories}, ...] */
+/* models: [{name, terms, reference_price, unit, categories, general}, ...] */
 static void parse_models(loader *ld, yaml_node_t *node, rule_details *r)
 {
     if (node->type != YAML_SEQUENCE_NODE) {

@@ -86,6 +86,8 @@ typedef struct rule_model {
     bool has_reference_price;
     double reference_price;
     price_unit unit;         /* dimension QUANTITY_NONE: the rule's unit */
+    bool general;            /* `general: true`: a kind of goods ("máy đo huyết áp"); any other model named in the
+                                same field wins over it (docs/rules.md, "Per-unit and per-model prices") */
 } rule_model;
 
 /* What few rules have: kept apart from `rule` so that a registry of 100,000

@@ -859,6 +859,51 @@ Test(negation, a_question_answered_no_is_a_disclaimer)
           {.title = "Giày Nike? Có, hàng fake", .fires = true});
 }
 
+/* docs/rules.md, "Negation and disclaimers": a negator inside a name is no negator only for the name's own pack:
+ * another pack's term ("hàng không", aviation) or name never silences this pack's real negation ("hàng không
+ * fake", goods that are not fake) */
+Test(negation, another_packs_name_never_hides_a_negator)
+{
+    static const char airlines[] = "pack: airlines\n"
+                                   "version: \"1\"\n"
+                                   "lists:\n"
+                                   "  resale: [\"vé giả\"]\n"
+                                   "rules:\n"
+                                   "  - id: tm.air\n"
+                                   "    kind: trademark\n"
+                                   "    name: Hàng không Veloair\n"
+                                   "    terms: [\"hàng không\", \"veloair\"]\n"
+                                   "    flag: {list: resale}\n";
+    static const char marks[] = "pack: marks\n"
+                                "version: \"1\"\n"
+                                "lists:\n"
+                                "  copy: [\"fake\", \"hàng nhái\"]\n"
+                                "rules:\n"
+                                "  - id: tm.zorvik\n"
+                                "    kind: trademark\n"
+                                "    name: Zorvik\n"
+                                "    terms: [\"zorvik\"]\n"
+                                "    flag: {list: copy}\n"
+                                "  - id: cr.film\n"
+                                "    kind: copyright\n"
+                                "    name: Tử chiến trên không\n"
+                                "    terms: [\"tử chiến trên không\"]\n"
+                                "    flag: {list: copy}\n";
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *both = compile_two(airlines, marks, &diag);
+    for (size_t i = 0; i < diag.count; i++)
+        cr_log_error("%s", diag.messages[i]);
+    cr_assert_not_null(both);
+    /* the airline pack's "hàng không" hits, but the negation of this pack's cue is read as written */
+    cr_expect(!fires_in(both, "Túi Zorvik hàng không fake"));
+    cr_expect(fires_in(both, "Túi Zorvik hàng fake"));
+    /* this pack's own name keeps its "không": the film's title is no negator for the cue after it */
+    cr_expect(fires_in(both, "DVD Tử chiến trên không fake"));
+    ruleset_destroy(both);
+    diagnostics_free(&diag);
+}
+
 /* docs/rules.md, "Negation and disclaimers": a cue of another pack that begins with a negator ("không phải hàng" in
  * a plant-varieties list) neither hides the negator from this pack's cues nor makes them count */
 Test(negation, another_packs_cue_never_hides_a_negator)

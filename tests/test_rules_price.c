@@ -327,6 +327,69 @@ Test(model_price, the_model_named_first_in_the_title_decides)
           {.title = "Đồng hồ lặn Diver Pro", .price = 300000, .fires = false});
 }
 
+/* docs/rules.md, "Per-unit and per-model prices": a general model (a kind of goods) gives way to any other model
+ * named in the same field, wherever it is named; without the mark, the first named decides as before. */
+static const char monitors[] =
+    "  - id: tm.monitor\n"
+    "    kind: trademark\n"
+    "    name: Veloxa\n"
+    "    terms: [\"veloxa\"]\n"
+    "    models:\n"
+    "      - {name: monitor, terms: [\"máy đo huyết áp\"], reference_price: 700000, general: true}\n"
+    "      - {name: HX-7156, terms: [\"hx-7156\", \"hx 7156\"], reference_price: 1200000}\n"
+    "      - {name: thermometer, terms: [\"nhiệt kế\"], reference_price: 120000, general: true}\n"
+    "    flag: {price_below: 0.3}\n";
+
+Test(model_price, a_general_model_gives_way_to_a_specific_one)
+{
+    CHECK(monitors,
+          /* the kind is named first, the model after the brand: the model's price (300,000 is 25% of it) */
+          {.title = "Máy đo huyết áp Veloxa HX-7156 chính hãng", .price = 300000, .fires = true, .model = "HX-7156"},
+          {.title = "Máy đo huyết áp Veloxa HX-7156 chính hãng", .price = 400000, .fires = false},
+          /* only the kind named: its price (300,000 is 43%) */
+          {.title = "Máy đo huyết áp Veloxa bắp tay", .price = 300000, .fires = false},
+          {.title = "Máy đo huyết áp Veloxa bắp tay", .price = 200000, .fires = true, .model = "monitor"},
+          /* two kinds: the first named, as before */
+          {.title = "Nhiệt kế Veloxa tặng kèm máy đo huyết áp", .price = 100000, .fires = false},
+          /* title before description: a specific model in the description does not outrank the title's kind */
+          {.title = "Máy đo huyết áp Veloxa", .description = "Mẫu HX-7156.", .price = 250000, .fires = false});
+    /* without general: the first named decides (the old rule) */
+    CHECK("  - id: tm.monitor\n"
+          "    kind: trademark\n"
+          "    name: Veloxa\n"
+          "    terms: [\"veloxa\"]\n"
+          "    models:\n"
+          "      - {name: monitor, terms: [\"máy đo huyết áp\"], reference_price: 700000}\n"
+          "      - {name: HX-7156, terms: [\"hx-7156\"], reference_price: 1200000}\n"
+          "    flag: {price_below: 0.3}\n",
+          {.title = "Máy đo huyết áp Veloxa HX-7156 chính hãng", .price = 300000, .fires = false});
+}
+
+/* docs/rules.md, "Per-unit and per-model prices": a model after a compatibility word names the device the goods
+ * fit; the accessory's own model, named where the title opens, prices it. */
+Test(model_price, an_accessory_model_opening_the_title_prices_it)
+{
+    static const char phones[] = "  - id: tm.phone\n"
+                                 "    kind: trademark\n"
+                                 "    name: Velonix\n"
+                                 "    terms: [\"velonix\"]\n"
+                                 "    reference_price: 2500000\n"
+                                 "    models:\n"
+                                 "      - {name: X9 Pro Max, terms: [\"velonix x9 pro max\"], reference_price: 25000000}\n"
+                                 "      - {name: Velonix case, terms: [\"ốp lưng velonix\", \"ốp velonix\"], "
+                                 "reference_price: 1000000}\n"
+                                 "    flag: {price_below: 0.3}\n";
+    CHECK(phones,
+          /* the brand's own case named first: the case's price, not the phone's */
+          {.title = "Ốp lưng Velonix chính hãng cho Velonix X9 Pro Max", .price = 400000, .fires = false},
+          {.title = "Ốp lưng Velonix chính hãng cho Velonix X9 Pro Max", .price = 250000, .fires = true,
+           .model = "Velonix case"},
+          /* the phone named after "dành cho" loses to the case even when named first in the field */
+          {.title = "Dành cho Velonix X9 Pro Max: ốp lưng Velonix chính hãng", .price = 400000, .fires = false},
+          /* the phone alone: its price */
+          {.title = "Velonix X9 Pro Max 256GB", .price = 5000000, .fires = true, .model = "X9 Pro Max"});
+}
+
 Test(model_price, a_model_carries_its_own_unit)
 {
     CHECK("  - id: tm.cosmetic\n"
