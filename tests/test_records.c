@@ -1,6 +1,7 @@
 /* The flag record is one schema both ways: what flag_to_json writes,
  * flag_read reads back (review, the case register, the console, reports). */
 #include <criterion/criterion.h>
+#include <cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,50 @@ Test(records, a_flag_written_is_read_back_field_by_field)
     cr_expect_eq(flag_read("{\"flag_id\":\"x\"}", 15, &f, error, sizeof error), -1);
     cr_expect_eq(flag_read("not json", 8, &f, error, sizeof error), -1);
     listing_free(&l);
+    decide_destroy(d);
+    ruleset_destroy(rs);
+}
+
+/* A rule whose reference price is for a unit says so in the flag
+ * ("reference_unit"), so that nobody divides the listing's price by it as
+ * if the two were for the same quantity (the console's price block). */
+Test(records, a_reference_price_for_a_unit_says_its_unit)
+{
+    char packs[1024];
+    snprintf(packs, sizeof packs, "%s/rules/packs", harness_root());
+    const char *paths[] = {packs};
+    diagnostics diag;
+    diagnostics_init(&diag);
+    ruleset *rs;
+    cr_assert_eq(ruleset_load(paths, 1, NULL, &rs, &diag), 0);
+    diagnostics_free(&diag);
+    decider *d;
+    cr_assert_eq(decide_create(rs, &d), 0);
+    static const char *const lines[] = {
+        "{\"platform\":\"shopee\",\"listing_id\":\"7\",\"url\":\"https://shopee.vn/p/7\",\"title\":\"Thuốc Panadol Extra hộp 15 vỉ hàng F1\","
+        "\"price\":356000,\"currency\":\"VND\"}",
+        "{\"platform\":\"shopee\",\"listing_id\":\"8\",\"url\":\"https://shopee.vn/p/8\",\"title\":\"Giày Nike Air Force 1 rep 1:1\","
+        "\"price\":250000,\"currency\":\"VND\"}",
+    };
+    for (int i = 0; i < 2; i++) {
+        listing l;
+        char error[256];
+        cr_assert_eq(listing_parse(lines[i], strlen(lines[i]), &l, error, sizeof error), 0, "%s", error);
+        decide_context context = {.language = FLAG_LANGUAGE_VIETNAMESE, .scan_id = "scan-1"};
+        decision out;
+        cr_assert_eq(decide_listing(d, &l, &context, &out), DECIDE_OK);
+        cr_assert(out.flagged);
+        cJSON *flag = cJSON_ParseWithLength(out.flag, out.flag_length);
+        cr_assert_not_null(flag);
+        const cJSON *rule = cJSON_GetArrayItem(cJSON_GetObjectItem(flag, "rules"), 0);
+        const cJSON *unit = cJSON_GetObjectItem(rule, "reference_unit");
+        if (i == 0)
+            cr_expect(cJSON_IsString(unit) && !strcmp(unit->valuestring, "120 viên"), "Panadol's reference is for 120 tablets");
+        else
+            cr_expect_null(unit, "Nike's reference is for the pair sold");
+        cJSON_Delete(flag);
+        listing_free(&l);
+    }
     decide_destroy(d);
     ruleset_destroy(rs);
 }

@@ -1,5 +1,6 @@
 #include "scanner/record/flag.h"
 #include "rules/base/hex.h"
+#include "rules/quantity.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -452,6 +453,20 @@ static bool write_flag(const ruleset *rs, const listing *l, const match_result *
         if (r->has_reference_price) {
             bytebuf_append_string(out, ",\"reference_price\":");
             bytebuf_append_fixed(out, r->reference_price, 0);
+            if (r->more->unit.dimension != QUANTITY_NONE) { /* what the price is for ("120 viên"): not the listing's */
+                char unit[32];
+                price_unit_describe(&r->more->unit, unit, sizeof unit);
+                if (unit[0]) {
+                    bytebuf words; /* in the flag's language, as the explanation writes it */
+                    bytebuf_init(&words, 128);
+                    append_quantity(&words, unit, language == FLAG_LANGUAGE_ENGLISH);
+                    if (words.data && !words.overflow) {
+                        bytebuf_append_char(out, ',');
+                        json_key_string(out, "reference_unit", words.data);
+                    }
+                    bytebuf_free(&words);
+                }
+            }
         }
         bytebuf_append_string(out, ",\"severity\":\"");
         bytebuf_append_string(out, severity_name(r->severity));

@@ -1095,13 +1095,20 @@
       signals.length ? h('ul', { class: 'signals', 'aria-label': t('case.signals') },
         signals.map((sg) => h('li', {}, h('span', { class: 'sig-type' }, (sg && sg.type) || ''), ' ', signalText(sg)))) : null);
 
-    // Price against the reference price.
-    const price = Number(c.price), ref = Number(c.reference_price);
+    // Price against the reference price. The engine's own comparison (a
+    // price_below signal: the model's reference, converted per unit) wins;
+    // a reference for a unit ("120 viên") is not the listing's price, so
+    // without that signal no ratio is made up from it.
+    const below = signals.find((sg) => sg && sg.type === 'price_below' && Number(sg.reference) > 0);
+    const unit = below ? (below.unit || '') : ((rules[0] && rules[0].reference_unit) || '');
+    const refValue = below ? below.reference : c.reference_price;
+    const price = Number(c.price), ref = Number(refValue);
     let ratio = null;
-    if (c.price !== null && c.price !== undefined && c.reference_price && ref > 0 && Number.isFinite(price)) ratio = price / ref;
+    if (below && Number.isFinite(Number(below.ratio))) ratio = Number(below.ratio);
+    else if (!unit && c.price !== null && c.price !== undefined && refValue && ref > 0 && Number.isFinite(price)) ratio = price / ref;
     const priceBox = section('case.price', 'p-price', dl([
       [t('case.price.listing'), h('strong', { id: 'case-price' }, fmtMoney(c.price, c.currency))],
-      [t('case.price.reference'), h('span', { id: 'case-ref-price' }, fmtMoney(c.reference_price, c.currency))],
+      [t('case.price.reference'), h('span', { id: 'case-ref-price' }, fmtMoney(refValue, c.currency), unit ? ' / ' + unit : '')],
       [t('case.price.ratio'), ratio === null ? '—' : h('span', { id: 'case-ratio', class: ratio < 0.5 ? 'low-ratio' : '' }, t('case.price.ratio.v', { r: fmtNum(ratio, 2), p: fmtPercent(ratio) }))],
     ]));
 
