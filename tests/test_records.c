@@ -16,18 +16,25 @@
 #include "scanner/record/flag_read.h"
 #include "tests/harness.h"
 
-Test(records, a_flag_written_is_read_back_field_by_field)
+/* The shipped packs and a decider over them (the caller destroys both). */
+static decider *shipped_decider(ruleset **rs)
 {
     char packs[1024];
     snprintf(packs, sizeof packs, "%s/rules/packs", harness_root());
     const char *paths[] = {packs};
     diagnostics diag;
     diagnostics_init(&diag);
-    ruleset *rs;
-    cr_assert_eq(ruleset_load(paths, 1, NULL, &rs, &diag), 0);
+    cr_assert_eq(ruleset_load(paths, 1, NULL, rs, &diag), 0);
     diagnostics_free(&diag);
     decider *d;
-    cr_assert_eq(decide_create(rs, &d), 0);
+    cr_assert_eq(decide_create(*rs, &d), 0);
+    return d;
+}
+
+Test(records, a_flag_written_is_read_back_field_by_field)
+{
+    ruleset *rs;
+    decider *d = shipped_decider(&rs);
     static const char line[] = "{\"platform\":\"shopee\",\"listing_id\":\"42\",\"url\":\"https://shopee.vn/p/42\","
                                "\"title\":\"Giày Nike Air Force 1 rep 1:1 <b>\",\"price\":250000,\"currency\":\"VND\","
                                "\"seller\":{\"id\":\"s9\",\"name\":\"Shop A\",\"location\":\"Hà Nội\",\"official\":false}}";
@@ -75,16 +82,8 @@ Test(records, a_flag_written_is_read_back_field_by_field)
  * if the two were for the same quantity (the console's price block). */
 Test(records, a_reference_price_for_a_unit_says_its_unit)
 {
-    char packs[1024];
-    snprintf(packs, sizeof packs, "%s/rules/packs", harness_root());
-    const char *paths[] = {packs};
-    diagnostics diag;
-    diagnostics_init(&diag);
     ruleset *rs;
-    cr_assert_eq(ruleset_load(paths, 1, NULL, &rs, &diag), 0);
-    diagnostics_free(&diag);
-    decider *d;
-    cr_assert_eq(decide_create(rs, &d), 0);
+    decider *d = shipped_decider(&rs);
     static const char *const lines[] = {
         "{\"platform\":\"shopee\",\"listing_id\":\"7\",\"url\":\"https://shopee.vn/p/7\",\"title\":\"Thuốc Panadol Extra hộp 15 vỉ hàng F1\","
         "\"price\":356000,\"currency\":\"VND\"}",
