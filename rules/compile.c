@@ -1,6 +1,7 @@
 /* Compiling packs into one set (ruleset.h): every term and list term in one
  * automaton, regexes with PCRE2 JIT, conditions resolved. */
 #include "rules/ruleset_internal.h"
+#include "rules/text/marks.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -164,7 +165,33 @@ static int add_literal(compiler *c, const char *file, position at, const char *t
         rs->literal_capacity = capacity;
     }
     uint32_t id = (uint32_t)rs->literal_count++;
-    rs->literals[id] = (literal_entry){kind, owner, text, kind == LITERAL_ORIGIN_CUE ? NULL : c->pack};
+    bool marked = false;
+    for (const unsigned char *b = (const unsigned char *)text; *b && !marked; b++)
+        marked = *b >= 0x80;
+    rs->literals[id] = (literal_entry){kind, owner, text, kind == LITERAL_ORIGIN_CUE ? NULL : c->pack, marked, (uint32_t)strlen(text), 0, 0};
+    if (marked) { /* its words' marks, read once here instead of at every hit */
+        uint32_t words[256];
+        size_t count = marks_term_words(text, words, sizeof words / sizeof *words);
+        if (count != SIZE_MAX && count) {
+            if (rs->literal_marks_count + count > rs->literal_marks_capacity) {
+                size_t capacity = rs->literal_marks_capacity ? rs->literal_marks_capacity * 2 : 4096;
+                while (capacity < rs->literal_marks_count + count)
+                    capacity *= 2;
+                uint32_t *grown = realloc(rs->literal_marks, capacity * sizeof *grown);
+                if (!grown) {
+                    free(normalized);
+                    out_of_memory(c, file);
+                    return -1;
+                }
+                rs->literal_marks = grown;
+                rs->literal_marks_capacity = capacity;
+            }
+            memcpy(rs->literal_marks + rs->literal_marks_count, words, count * sizeof *words);
+            rs->literals[id].marks_at = (uint32_t)rs->literal_marks_count;
+            rs->literals[id].marks_count = (uint32_t)count;
+            rs->literal_marks_count += count;
+        }
+    }
     int rc = mpm_add(rs->mpm, normalized, strlen(normalized), id);
     if (rc < 0)
         diagnostics_add(c->diag, file, at.line, at.column, "cannot add '%s': %s", text, mpm_strerror(rc));
@@ -732,6 +759,7 @@ void ruleset_destroy(ruleset *rs)
     free(rs->categories);
     free(rs->category_counts);
     free(rs->literals);
+    free(rs->literal_marks);
     for (size_t i = 0; i < rs->intent_cue_count; i++)
         if (rs->intent_cues[i].owned)
             free((char *)rs->intent_cues[i].phrase);

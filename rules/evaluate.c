@@ -290,7 +290,16 @@ static uint32_t first_found(const ruleset_scratch *s, const uint32_t *epoch, con
 static bool hit_marks_hold(const ruleset_scratch *s, uint32_t literal, const char *text, uint32_t start, uint32_t end)
 {
     const literal_entry *e = &s->rs->literals[literal];
+    if (!e->marked)
+        return true; /* an ASCII term has no marks to disagree with (marks_judge says so too, after a strlen) */
     bool cue = e->kind == LITERAL_LIST_TERM || e->kind == LITERAL_CONDITION_TERM, dropped = false;
+    size_t tn = e->marks_count ? e->text_length : 0;
+    if (tn == end - start && !strncasecmp(e->text, text + start, tn))
+        return true; /* written as the term is (or only its ASCII case differs): the common case */
+    if (e->marks_count)
+        return marks_judge_words(s->rs->literal_marks + e->marks_at, e->marks_count, text + start, end - start,
+                                 cue ? &dropped : NULL) &&
+               !dropped;
     return marks_judge(e->text, text + start, end - start, cue ? &dropped : NULL) && !dropped;
 }
 

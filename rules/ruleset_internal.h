@@ -96,6 +96,10 @@ typedef struct literal_entry {
     const char *text;      /* as written in the pack */
     const struct pack *pack; /* the pack it came from (negation reads a pack's own cues only: a cue of another pack
                                 never hides a negator, docs/rules.md "Negation and disclaimers"); NULL: built in */
+    bool marked;           /* text has a byte past ASCII: only such a literal's hits can be refused for their marks */
+    uint32_t text_length;  /* strlen(text) */
+    uint32_t marks_at, marks_count; /* marked: its words as marks_term_words reads them, in ruleset.literal_marks
+                                       (count 0: too long to keep, read from text on each hit) */
 } literal_entry;
 
 /* A list phrase with a slot for the judged rule's own hit ("vỏ {mark} in lại"; docs/rules.md, "A slot for the
@@ -156,6 +160,8 @@ struct ruleset {
     mpm_context *mpm;
     literal_entry *literals;
     size_t literal_count, literal_capacity;
+    uint32_t *literal_marks;        /* the marked literals' words (literal_entry.marks_at), owned */
+    size_t literal_marks_count, literal_marks_capacity;
     compiled_list *lists;
     size_t list_count;
     compiled_regex *regexes;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 #include "rules/base/bytebuf.h"
 #include "scanner/record/flag.h"
@@ -16,6 +17,7 @@
 #include "rules/loader.h"
 #include "rules/pack.h"
 #include "rules/ruleset.h"
+#include "rules/text/marks.h"
 
 /* A base pack: the rule under test is appended to it. */
 static const char base_pack[] =
@@ -725,6 +727,55 @@ Test(marks, a_cue_typed_with_marks_but_one_word_bare_is_another_word)
           "    name: Cam Bố Hạ\n"
           "    terms: [\"cam bố hạ\"]\n",
           {.title = "Cam Bố Ha loại 1", .fires = true});
+}
+
+/* The matcher reads a term's words once (marks_term_words) and only the
+ * text's at each hit: the same answers as marks_judge reading both, on
+ * every pair of words and phrases written composed, decomposed, in capitals,
+ * bare, with another tone, joined by punctuation. */
+Test(marks, a_term_read_once_judges_as_a_term_read_at_each_hit)
+{
+    static const char *const words[] = {"hàng", "hang", "HÀNG", "hãng", "chợ", "cho", "CHỢ", "lụa", "lúa", "lua",
+                                        "Đà", "đá", "da", "phở", "pho", "bố", "bò", "Hạ", "ha", "nike", "x2",
+                                        "ngoài", "ngoai", "hoà", "hòa", "quốc", "QUỐC", "tế", "Ω", "\xff"};
+    size_t n = sizeof words / sizeof *words;
+    char *forms[3 * sizeof words / sizeof *words];
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        forms[count++] = strdup(words[i]);
+        char *nfd = (char *)utf8proc_NFD((const utf8proc_uint8_t *)words[i]);
+        forms[count++] = nfd ? nfd : strdup(words[i]);
+        char *nfc_upper = strdup(words[i]);
+        for (char *c = nfc_upper; *c; c++)
+            if (*c >= 'a' && *c <= 'z')
+                *c = (char)(*c - 'a' + 'A');
+        forms[count++] = nfc_upper;
+    }
+    static const char *const joiners[] = {" ", "-", "  ", ". "};
+    size_t checked = 0;
+    for (size_t a = 0; a < count; a++)
+        for (size_t b = 0; b < count; b += 3)
+            for (size_t j = 0; j < sizeof joiners / sizeof *joiners; j++) {
+                char term[96], text[96];
+                snprintf(term, sizeof term, "%s %s", forms[a], forms[(a + b) % count]);
+                snprintf(text, sizeof text, "%s%s%s", forms[(a + 1) % count], joiners[j], forms[b]);
+                const char *terms[2] = {term, forms[a]}, *texts[2] = {text, forms[b]};
+                for (int t = 0; t < 2; t++)
+                    for (int x = 0; x < 2; x++) {
+                        uint32_t compiled[256];
+                        size_t c = marks_term_words(terms[t], compiled, 256);
+                        cr_assert_neq(c, SIZE_MAX);
+                        bool d1 = false, d2 = false;
+                        bool a1 = marks_judge(terms[t], texts[x], strlen(texts[x]), &d1);
+                        bool a2 = marks_judge_words(compiled, c, texts[x], strlen(texts[x]), &d2);
+                        cr_assert_eq(a1, a2, "'%s' on '%s'", terms[t], texts[x]);
+                        cr_assert_eq(d1, d2, "'%s' on '%s' (dropped)", terms[t], texts[x]);
+                        checked++;
+                    }
+            }
+    cr_assert_gt(checked, 10000);
+    for (size_t i = 0; i < count; i++)
+        free(forms[i]);
 }
 
 Test(negation, a_term_condition_under_a_negator_does_not_hold)

@@ -16,18 +16,23 @@ static bool ascii_only(const char *s, size_t n)
     return true;
 }
 
+/* Whether a byte belongs to a word: an ASCII letter or digit, or any byte
+ * past ASCII. */
+static inline bool word_byte(unsigned char c)
+{
+    return c >= 0x80 || (unsigned)((c | 0x20) - 'a') < 26u || (unsigned)(c - '0') < 10u;
+}
+
 /* The next word of s[*at..n): letters and digits (and any non-ASCII byte). */
 static bool next_word(const char *s, size_t n, size_t *at, size_t *start, size_t *end)
 {
     size_t i = *at;
-    while (i < n && (unsigned char)s[i] < 0x80 && !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-                                                     (s[i] >= '0' && s[i] <= '9')))
+    while (i < n && !word_byte((unsigned char)s[i]))
         i++;
     if (i >= n)
         return false;
     *start = i;
-    while (i < n && ((unsigned char)s[i] >= 0x80 || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-                     (s[i] >= '0' && s[i] <= '9')))
+    while (i < n && word_byte((unsigned char)s[i]))
         i++;
     *end = *at = i;
     return true;
@@ -112,10 +117,19 @@ static size_t word_marks(const char *w, size_t n, uint32_t *marks, size_t max, b
             continue;
         }
         utf8proc_int32_t cp;
-        utf8proc_ssize_t step = utf8proc_iterate((const utf8proc_uint8_t *)w + i, (utf8proc_ssize_t)(n - i), &cp);
-        if (step <= 0)
-            return SIZE_MAX; /* unreadable: as folded */
-        i += (size_t)step;
+        unsigned char c1 = i + 1 < n ? (unsigned char)w[i + 1] : 0, c2 = i + 2 < n ? (unsigned char)w[i + 2] : 0;
+        if (b >= 0xC2 && b <= 0xDF && (c1 & 0xC0) == 0x80) { /* two bytes: Latin-1 and Latin Extended (ă, ơ, đ) */
+            cp = (utf8proc_int32_t)(((b & 0x1Fu) << 6) | (c1 & 0x3Fu));
+            i += 2;
+        } else if (b == 0xE1 && (c1 & 0xC0) == 0x80 && (c2 & 0xC0) == 0x80) { /* U+1000-U+1FFF: ạ..ỹ */
+            cp = (utf8proc_int32_t)(0x1000u | ((c1 & 0x3Fu) << 6) | (c2 & 0x3Fu));
+            i += 3;
+        } else {
+            utf8proc_ssize_t step = utf8proc_iterate((const utf8proc_uint8_t *)w + i, (utf8proc_ssize_t)(n - i), &cp);
+            if (step <= 0)
+                return SIZE_MAX; /* unreadable: as folded */
+            i += (size_t)step;
+        }
         if (cp == 0xFFFD)
             return SIZE_MAX; /* a character lost to bad UTF-8: its marks are unknown */
         cp_marks m;
@@ -211,6 +225,65 @@ bool marks_judge(const char *term, const char *text, size_t length, bool *droppe
             marked_text = true;
         } else if (dropped && !bare) {
             bare = !ascii_only(term + t0, t1 - t0) && letters_of(term + t0, t1 - t0) == x1 - x0;
+        }
+    }
+    if (dropped)
+        *dropped = bare && marked_text;
+    return true;
+}
+
+/* Header bits of a word in marks_term_words' output. */
+#define WORD_ASCII (1u << 31)
+#define WORD_MARKED (1u << 30)
+#define WORD_UNREADABLE (1u << 29)
+#define WORD_LETTERS 0x1FFFFFFFu /* letters_of the word */
+
+size_t marks_term_words(const char *term, uint32_t *out, size_t max)
+{
+    size_t tn = strlen(term), at = 0, start, end, used = 0;
+    while (next_word(term, tn, &at, &start, &end)) {
+        uint32_t marks[64];
+        bool marked;
+        size_t letters = word_marks(term + start, end - start, marks, 64, &marked);
+        size_t need = 2 + (letters == SIZE_MAX ? 0 : letters), code_points = letters_of(term + start, end - start);
+        if (used + need > max || code_points > WORD_LETTERS)
+            return SIZE_MAX;
+        out[used++] = (uint32_t)code_points | (ascii_only(term + start, end - start) ? WORD_ASCII : 0) |
+                      (marked ? WORD_MARKED : 0) | (letters == SIZE_MAX ? WORD_UNREADABLE : 0);
+        out[used++] = letters == SIZE_MAX ? 0 : (uint32_t)letters;
+        if (letters != SIZE_MAX) {
+            memcpy(out + used, marks, letters * sizeof *marks);
+            used += letters;
+        }
+    }
+    return used;
+}
+
+bool marks_judge_words(const uint32_t *words, size_t count, const char *text, size_t length, bool *dropped)
+{
+    if (dropped)
+        *dropped = false;
+    if (ascii_only(text, length))
+        return true;
+    bool bare = false, marked_text = false;
+    size_t w = 0, xa = 0, x0, x1;
+    while (w + 2 <= count && next_word(text, length, &xa, &x0, &x1)) {
+        uint32_t head = words[w], letters = words[w + 1];
+        const uint32_t *marks = words + w + 2;
+        w += 2 + letters;
+        bool term_ascii = head & WORD_ASCII;
+        if (!ascii_only(text + x0, x1 - x0)) {
+            if (!term_ascii && (head & WORD_MARKED) && !(head & WORD_UNREADABLE)) {
+                /* same_marked_word with the term's side read already */
+                uint32_t mb[64];
+                bool marked_b;
+                size_t lb = word_marks(text + x0, x1 - x0, mb, 64, &marked_b);
+                if (lb != SIZE_MAX && lb == letters && marked_b && memcmp(marks, mb, lb * sizeof *mb))
+                    return false;
+            }
+            marked_text = true;
+        } else if (dropped && !bare) {
+            bare = !term_ascii && (head & WORD_LETTERS) == x1 - x0;
         }
     }
     if (dropped)

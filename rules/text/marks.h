@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Whether a hit of the NUL-terminated `term` on text[0, length) keeps its
  * marks: word by word, a word marked on both sides must be the same word.
@@ -25,6 +26,18 @@ bool marks_judge(const char *term, const char *text, size_t length, bool *droppe
  * ("hàng cho" for "hàng chợ": its writer types marks), the letters lining
  * up. A hit typed without any marks ("hang cho") is not. */
 bool marks_dropped(const char *term, const char *text, size_t length);
+
+/* A term's words read once, for marks_judge_words: per word a header (its
+ * code points without combining marks, whether it is ASCII, marked, or
+ * unreadable), its letter count, and its letters' mark codes. Writes at
+ * most `max` values to `out` and returns how many, or SIZE_MAX when `max`
+ * is too small. Thread-safe. */
+size_t marks_term_words(const char *term, uint32_t *out, size_t max);
+
+/* marks_judge with the term's words read by marks_term_words (`words`,
+ * `count` values): the same answer and the same *dropped, reading only
+ * the text's words. Thread-safe. */
+bool marks_judge_words(const uint32_t *words, size_t count, const char *text, size_t length, bool *dropped);
 
 typedef enum marks_relation {
     MARKS_SAME = 0,        /* every word written with the same marks (or case only differs) */
