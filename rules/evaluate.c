@@ -723,8 +723,10 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
      * negates nothing after it: "tai nghe không dây" (wireless), "không
      * gian", "không khí", "sữa không đường" (sugar-free), "màn hình không viền",
      * "nồi chiên không dầu" (oil-free), "không mùi" (odourless), "xăng không
-     * chì" (unleaded; "không chỉ", not only, negates nothing either) */
-    static const char *const compound[] = {"day", "gian", "khi", "duong", "vien", "dau", "mui", "chi", NULL};
+     * chì" (unleaded; "không chỉ", not only, negates nothing either), "vỏ
+     * không ruột" (tubeless), "không lactose", "không gluten" */
+    static const char *const compound[] = {"day", "gian", "khi", "duong", "vien", "dau", "mui", "chi", "ruot",
+                                           "lactose", "gluten", NULL};
     static const char *const khong[] = {"khong", "ko", "kh", "khg", NULL};
     if (word_is(v, index, negators))
         return !(word_is(v, index, khong) && word_is(v, index + 1, compound));
