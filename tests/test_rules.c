@@ -904,6 +904,23 @@ Test(negation, another_packs_name_never_hides_a_negator)
     diagnostics_free(&diag);
 }
 
+/* docs/rules.md, "Negation and disclaimers": a contrast ("nhưng", bare "nhung", "but") ends a negator's scope: what
+ * follows it is asserted ("hàng ko phải Syngenta nhưng chai giống 100%"), and a cue that opens with it is never
+ * negated (2026.12.15) */
+Test(negation, a_contrast_ends_the_negation)
+{
+    ruleset *rs = compile_ok("  - id: tm.karate\n    kind: trademark\n    name: Karate\n"
+                             "    terms: [\"karate 2.5ec\"]\n"
+                             "    flag: {list: slang}\n");
+    cr_assert_not_null(rs);
+    cr_expect(fires_in(rs, "Karate 2.5EC, ko phải của hãng nhưng hàng fake đẹp"));
+    cr_expect(fires_in(rs, "Karate 2.5EC, khong phai cua hang nhung hang fake dep"));
+    cr_expect(fires_in(rs, "Karate 2.5EC not original but hàng fake"));
+    cr_expect(!fires_in(rs, "Karate 2.5EC, không phải hàng fake"));
+    cr_expect(!fires_in(rs, "Karate 2.5EC, không bán hàng fake"));
+    ruleset_destroy(rs);
+}
+
 /* docs/rules.md, "Negation and disclaimers": a cue of another pack that begins with a negator ("không phải hàng" in
  * a plant-varieties list) neither hides the negator from this pack's cues nor makes them count */
 Test(negation, another_packs_cue_never_hides_a_negator)
@@ -1072,6 +1089,21 @@ Test(conditions, liquor_distilled_at_a_place_is_a_stated_origin)
           {.title = "Rượu Bàu Đá chưng cất tại Củ Chi, TP. Hồ Chí Minh", .fires = true},
           {.title = "Rượu Bàu Đá nấu tại Nhơn Lộc, An Nhơn", .fires = false},
           {.title = "Rượu Bàu Đá nấu tại nhà theo công thức cổ", .fires = false});
+}
+
+/* docs/rules.md, "Stated origin": past a comma the statement goes on only into a segment that opens with a
+ * place ("Bắc Quang, Tuyên Quang", "tỉnh Tuyên Quang"); a delivery after it ("hái tại bản, ship Hà Nội") says where
+ * the goods go, not where they grew (2026.12.15) */
+Test(conditions, a_place_after_a_comma_continues_a_statement_only_when_it_opens_the_segment)
+{
+    CHECK("  - id: gi.xoai\n    kind: gi\n    name: Xoài tròn Yên Châu\n    terms: [\"xoài tròn yên châu\"]\n"
+          "    region: [\"Yên Châu\", \"Sơn La\"]\n"
+          "    flag: {stated_origin_outside_region: true}\n",
+          {.title = "Xoài tròn Yên Châu hái tại bản, ship Hà Nội trong ngày", .fires = false},
+          {.title = "Xoài tròn Yên Châu hái tại vườn, giao Hà Nội", .fires = false},
+          {.title = "Xoài tròn Yên Châu trồng tại vườn nhà, tỉnh Tuyên Quang", .fires = true},
+          {.title = "Xoài tròn Yên Châu trồng tại vườn, Hà Nội", .fires = true},
+          {.title = "Xoài tròn Yên Châu trồng tại vườn, TP HCM", .fires = true});
 }
 
 /* docs/rules.md, "Stated origin": where the goods were packed is an origin only for a rule that opts in
