@@ -2139,13 +2139,14 @@ static bool product_rule_names_listing(ruleset_scratch *s, uint32_t index)
 static const char *const origin_cues[] = {
     "trong tai", "trong o", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
     "thu mua tai", "dong goi tai", "dong goi o", "dong chai tai", "dong hop tai", "dong tui tai", "xay xat tai",
-    "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nau tai", "chung cat tai", "nhap khau tu", "nhap khau", "nhap tu",
+    "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nau tai", "nau o", "chung cat tai", "nhap khau tu", "nhap khau", "nhap tu",
     "nhap ve tu", "nhap hang tu", "lay tu", "lay hang tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin",
     "grown in", "packed in", "product of",
     /* bought or gathered at a depot elsewhere: "mua tại vựa Tiền Giang", "thu gom từ Hậu Giang" (2026.12.11) */
     "thu gom tu", "thu mua tu", "mua tai vua", "mua o vua", "lay tai vua", "lay o vua", "lay hang tai vua", "lay hang o vua",
-    /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below) */
-    "nhap ve",
+    /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below); goods
+     * gathered from a place and brought here, "nhãn Sơn La gom về Hưng Yên" (2026.12.15) */
+    "nhap ve", "gom ve",
     "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
     "hang han quoc", "hang nhat ban", "hang nhat", "hang dai loan", "hang china"};
 #define ORIGIN_CUE_COUNT (sizeof origin_cues / sizeof *origin_cues)
@@ -2244,7 +2245,7 @@ static bool cue_starts_at(const ruleset_scratch *s, uint32_t field, size_t at)
 
 #define MAX_PLACE_WORDS_BEFORE 4
 
-/* "PLACE nhập về" (imported from PLACE): the nearest place the gazetteer knows in the last words before the cue
+/* "PLACE nhập về" (imported from PLACE), "PLACE gom về" (gathered from PLACE): the nearest place the gazetteer knows in the last words before the cue
  * (at most 4, same clause, not past another cue), not after a shop's location ("shop ở Hà Nội nhập về" says
  * where the shop is) nor a destination ("giao", "cho"). */
 static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
@@ -2477,7 +2478,7 @@ static void read_statements(ruleset_scratch *s)
             add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
             continue;
         }
-        if (!strcmp(origin_cues[cue->cue], "nhap ve")) {
+        if (!strcmp(origin_cues[cue->cue], "nhap ve") || !strcmp(origin_cues[cue->cue], "gom ve")) {
             read_place_before(s, cue);
             continue;
         }

@@ -1091,6 +1091,23 @@ Test(conditions, liquor_distilled_at_a_place_is_a_stated_origin)
           {.title = "Rượu Bàu Đá nấu tại nhà theo công thức cổ", .fires = false});
 }
 
+/* docs/rules.md, "Stated origin": goods gathered from a place and brought here ("nhãn Sơn La gom về Hưng Yên") state
+ * the place before "gom về", as "nhập về" does; "nấu ở" (cooked, distilled at) is "nấu tại" (2026.12.15) */
+Test(conditions, goods_gathered_from_a_place_and_liquor_cooked_there_are_stated_origins)
+{
+    CHECK("  - id: gi.nhan\n    kind: gi\n    name: Nhãn lồng Hưng Yên\n    terms: [\"nhãn lồng hưng yên\"]\n"
+          "    region: [\"Hưng Yên\"]\n"
+          "    flag: {stated_origin_outside_region: true}\n"
+          "  - id: cm.van\n    kind: collective_mark\n    name: Rượu làng Vân\n    terms: [\"rượu làng vân\"]\n"
+          "    region: [\"Vân Hà\", \"Việt Yên\", \"Bắc Giang\", \"Bắc Ninh\"]\n"
+          "    flag: {stated_origin_outside_region: true}\n",
+          {.title = "Nhãn lồng Hưng Yên, nhãn Sơn La gom về Hưng Yên đóng thùng", .fires = true},
+          {.title = "Nhãn lồng Hưng Yên, hàng gom về từ các vườn ở Khoái Châu", .fires = false},
+          {.title = "Nhãn lồng Hưng Yên, shop ở Hà Nội gom về bán", .fires = false},
+          {.title = "Rượu làng Vân can 5 lít, nấu ở Hà Nội", .fires = true},
+          {.title = "Rượu làng Vân can 5 lít, nấu ở Việt Yên", .fires = false});
+}
+
 /* docs/rules.md, "Stated origin": past a comma the statement goes on only into a segment that opens with a
  * place ("Bắc Quang, Tuyên Quang", "tỉnh Tuyên Quang"); a delivery after it ("hái tại bản, ship Hà Nội") says where
  * the goods go, not where they grew (2026.12.15) */
