@@ -2144,9 +2144,9 @@ static const char *const origin_cues[] = {
     "grown in", "packed in", "product of",
     /* bought or gathered at a depot elsewhere: "mua tại vựa Tiền Giang", "thu gom từ Hậu Giang" (2026.12.11) */
     "thu gom tu", "thu mua tu", "mua tai vua", "mua o vua", "lay tai vua", "lay o vua", "lay hang tai vua", "lay hang o vua",
-    /* the source or the orchard named: "nguồn hàng từ Sơn La", "gom từ Thanh Hóa", "hàng về từ Hải Dương", "vườn ở
-     * Tuyên Quang" (2026.12.15) */
-    "nguon hang tu", "gom tu", "gom hang tu", "hang ve tu", "vuon o", "vuon tai",
+    /* the source or the orchard named: "nguồn hàng từ Sơn La", "gom từ Thanh Hóa", "vườn ở Tuyên Quang" (2026.12.15;
+     * no cue here starts with "hàng ": those are the places abroad, below) */
+    "nguon hang tu", "gom tu", "gom hang tu", "vuon o", "vuon tai",
     /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below); goods
      * gathered from a place and brought here, "nhãn Sơn La gom về Hưng Yên" (2026.12.15) */
     "nhap ve", "gom ve",
