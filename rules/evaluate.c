@@ -2248,9 +2248,9 @@ static bool cue_starts_at(const ruleset_scratch *s, uint32_t field, size_t at)
 
 #define MAX_PLACE_WORDS_BEFORE 4
 
-/* "PLACE nhập về" (imported from PLACE), "PLACE gom về" (gathered from PLACE): the nearest place the gazetteer knows in the last words before the cue
- * (at most 4, same clause, not past another cue), not after a shop's location ("shop ở Hà Nội nhập về" says
- * where the shop is) nor a destination ("giao", "cho"). */
+/* "PLACE nhập về" (imported from PLACE), "PLACE gom về" (gathered from PLACE): the nearest place the gazetteer
+ * knows in the last words before the cue (at most 4, same clause, not past another cue), not after a shop's
+ * location ("shop ở Hà Nội nhập về" says where the shop is) nor a destination ("giao", "cho"). */
 static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
 {
     const field_views *v = &s->fields[cue->field];
