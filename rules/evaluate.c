@@ -1042,6 +1042,18 @@ static bool same_pack(const ruleset *rs, const found_hit *a, const found_hit *b)
     return !pa || !pb || pa == pb;
 }
 
+/* Is word `index` of a field's main view a contrast that ends a negation's scope, "nhưng" (but: also written bare,
+ * "nhung") or "but"? "hàng ko phải Syngenta nhưng chai giống": what follows the contrast is asserted, not denied.
+ * Reads the view only; thread-safe. */
+static bool contrast_at(const field_views *v, size_t index)
+{
+    static const char *const contrast[] = {"nhung", "but", NULL};
+    return word_is(v, index, contrast);
+}
+
+/* Is hit `f` under a negator of its clause (docs/rules.md, "Negation and disclaimers"): a negator at most
+ * NEGATION_WINDOW words before it, no clause break or contrast ("nhưng") between, or a cue before it that is
+ * negated and carries it over. Reads the listing's hits and views; the scratch is one thread's. */
 static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int depth)
 {
     const field_views *v = &s->fields[f->field];
@@ -1049,11 +1061,15 @@ static bool negated_itself(const ruleset_scratch *s, const found_hit *f, int dep
     if (!v->present || !text)
         return false;
     size_t w = f->word_start;
+    if (contrast_at(v, w))
+        return false; /* a cue that opens with "nhưng" ("nhưng chai giống") asserts */
     uint32_t gap_end = f->start; /* the original bytes up to here are checked for clause breaks already */
     for (size_t back = 1; back <= NEGATION_WINDOW && back <= w; back++) {
         size_t j = w - back, a, b;
         if (!view_word(v, j, &a, &b))
             return false;
+        if (contrast_at(v, j))
+            return false; /* "không phải Syngenta nhưng gói giống 100%": the contrast ends the negation */
         uint32_t gap_start = v->main.source_end[b - 1];
         bool broken = gap_start < gap_end && clause_break(text, gap_start, gap_end);
         /* a guarantee's words may be a cue of their own ("phát hiện" in a pack's list): read before the cues */
@@ -2134,13 +2150,17 @@ static bool product_rule_names_listing(ruleset_scratch *s, uint32_t index)
 static const char *const origin_cues[] = {
     "trong tai", "trong o", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
     "thu mua tai", "dong goi tai", "dong goi o", "dong chai tai", "dong hop tai", "dong tui tai", "xay xat tai",
-    "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nau tai", "chung cat tai", "nhap khau tu", "nhap khau", "nhap tu",
+    "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nau tai", "nau o", "chung cat tai", "nhap khau tu", "nhap khau", "nhap tu",
     "nhap ve tu", "nhap hang tu", "lay tu", "lay hang tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin",
     "grown in", "packed in", "product of",
     /* bought or gathered at a depot elsewhere: "mua tại vựa Tiền Giang", "thu gom từ Hậu Giang" (2026.12.11) */
     "thu gom tu", "thu mua tu", "mua tai vua", "mua o vua", "lay tai vua", "lay o vua", "lay hang tai vua", "lay hang o vua",
-    /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below) */
-    "nhap ve",
+    /* the source or the orchard named: "nguồn hàng từ Sơn La", "gom từ Thanh Hóa", "vườn ở Tuyên Quang" (2026.12.15;
+     * no cue here starts with "hàng ": those are the places abroad, below) */
+    "nguon hang tu", "gom tu", "gom hang tu", "vuon o", "vuon tai",
+    /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below); goods
+     * gathered from a place and brought here, "nhãn Sơn La gom về Hưng Yên" (2026.12.15) */
+    "nhap ve", "gom ve",
     "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
     "hang han quoc", "hang nhat ban", "hang nhat", "hang dai loan", "hang china"};
 #define ORIGIN_CUE_COUNT (sizeof origin_cues / sizeof *origin_cues)
@@ -2239,9 +2259,9 @@ static bool cue_starts_at(const ruleset_scratch *s, uint32_t field, size_t at)
 
 #define MAX_PLACE_WORDS_BEFORE 4
 
-/* "PLACE nhập về" (imported from PLACE): the nearest place the gazetteer knows in the last words before the cue
- * (at most 4, same clause, not past another cue), not after a shop's location ("shop ở Hà Nội nhập về" says
- * where the shop is) nor a destination ("giao", "cho"). */
+/* "PLACE nhập về" (imported from PLACE), "PLACE gom về" (gathered from PLACE): the nearest place the gazetteer
+ * knows in the last words before the cue (at most 4, same clause, not past another cue), not after a shop's
+ * location ("shop ở Hà Nội nhập về" says where the shop is) nor a destination ("giao", "cho"). */
 static void read_place_before(ruleset_scratch *s, const origin_cue_hit *cue)
 {
     const field_views *v = &s->fields[cue->field];
@@ -2430,6 +2450,27 @@ static void read_goods_places(ruleset_scratch *s, uint32_t field)
     }
 }
 
+/* Does a comma segment of folded words ("tuyen quang", "tinh son la") open with a place the gazetteer knows, so
+ * that it is a place on its own and continues the statement ("trồng tại Bắc Quang, Tuyên Quang")? A place further
+ * in ("ship ha noi trong ngay": a delivery) is none: the segment names a place, and still does without its first
+ * word, unless that word is an administrative one (tỉnh, tp, thành phố, huyện, quận, thị xã, xã, phường). Reads
+ * the immutable table only; thread-safe. */
+static bool place_opens(const province_table *provinces, const char *segment, size_t length)
+{
+    static const char *const admin[] = {"tinh", "tp", "thanh", "huyen", "quan", "thi", "xa", "phuong", NULL};
+    if (!strcmp(province_of_normalized(provinces, segment, length), PROVINCE_UNKNOWN))
+        return false;
+    size_t first = 0;
+    while (first < length && segment[first] != ' ')
+        first++;
+    if (first >= length)
+        return true; /* one word that is a place */
+    for (size_t i = 0; admin[i]; i++)
+        if (strlen(admin[i]) == first && !memcmp(segment, admin[i], first))
+            return true;
+    return !strcmp(province_of_normalized(provinces, segment + first + 1, length - first - 1), PROVINCE_UNKNOWN);
+}
+
 /* The origin statements of the listing, for every rule (the region is
  * compared per rule): read once, when a rule first asks, from the cue hits
  * the automaton found. */
@@ -2451,7 +2492,7 @@ static void read_statements(ruleset_scratch *s)
             add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
             continue;
         }
-        if (!strcmp(origin_cues[cue->cue], "nhap ve")) {
+        if (!strcmp(origin_cues[cue->cue], "nhap ve") || !strcmp(origin_cues[cue->cue], "gom ve")) {
             read_place_before(s, cue);
             continue;
         }
@@ -2485,8 +2526,7 @@ static void read_statements(ruleset_scratch *s)
                     next_end = ke;
                 }
                 if (!comma_only || next_end - word_start > MAX_PLACE_BYTES ||
-                    !strcmp(province_of_normalized(provinces, v->main.text + word_start, next_end - word_start),
-                            PROVINCE_UNKNOWN))
+                    !place_opens(provinces, v->main.text + word_start, next_end - word_start))
                     break;
             }
             place_end = word_end;

@@ -1022,10 +1022,10 @@ Test(cases, every_pre_merger_province_folds_onto_its_province_after_1_july_2025)
         {"Nha Trang", "Khánh Hòa"},    {"Buôn Ma Thuột", "Đắk Lắk"},   {"Hội An", "Đà Nẵng"},
         {"Quảng Châu, Trung Quốc", "abroad"}, {"Guangzhou, China", "abroad"}, {"Hàn Quốc", "abroad"},
         {"", "unknown"},               {"toàn quốc", "unknown"},        {"kho hàng", "unknown"},
-        /* since 2026.12.9: more places abroad, and "Mỹ" but not the words that hold it */
+        /* since 2026.12.9: more places abroad, and "Mỹ" but not the words that hold it (nor a commune, 2026.12.15) */
         {"Mỹ", "abroad"},              {"Quảng Tây, Trung Quốc", "abroad"}, {"Ấn Độ", "abroad"},
         {"mỹ phẩm", "unknown"},        {"Mỹ Tho", "Đồng Tháp"},         {"Mỹ Hào", "Hưng Yên"},
-        {"Mỹ Đình, Nam Từ Liêm", "Hà Nội"}};
+        {"Mỹ Đình, Nam Từ Liêm", "Hà Nội"}, {"xã Mỹ Hòa", "unknown"}, {"ấp Mỹ Thạnh", "unknown"}};
     for (size_t i = 0; i < sizeof written / sizeof *written; i++)
         cr_expect_str_eq(province_of(t, written[i][0]), written[i][1], "'%s'", written[i][0]);
     cr_expect_str_eq(province_of(t, NULL), "unknown");

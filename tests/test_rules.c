@@ -958,6 +958,23 @@ Test(negation, another_packs_name_never_hides_a_negator)
     diagnostics_free(&diag);
 }
 
+/* docs/rules.md, "Negation and disclaimers": a contrast ("nhưng", bare "nhung", "but") ends a negator's scope: what
+ * follows it is asserted ("hàng ko phải Syngenta nhưng chai giống 100%"), and a cue that opens with it is never
+ * negated (2026.12.15) */
+Test(negation, a_contrast_ends_the_negation)
+{
+    ruleset *rs = compile_ok("  - id: tm.karate\n    kind: trademark\n    name: Karate\n"
+                             "    terms: [\"karate 2.5ec\"]\n"
+                             "    flag: {list: slang}\n");
+    cr_assert_not_null(rs);
+    cr_expect(fires_in(rs, "Karate 2.5EC, ko phải của hãng nhưng hàng fake đẹp"));
+    cr_expect(fires_in(rs, "Karate 2.5EC, khong phai cua hang nhung hang fake dep"));
+    cr_expect(fires_in(rs, "Karate 2.5EC not original but hàng fake"));
+    cr_expect(!fires_in(rs, "Karate 2.5EC, không phải hàng fake"));
+    cr_expect(!fires_in(rs, "Karate 2.5EC, không bán hàng fake"));
+    ruleset_destroy(rs);
+}
+
 /* docs/rules.md, "Negation and disclaimers": a cue of another pack that begins with a negator ("không phải hàng" in
  * a plant-varieties list) neither hides the negator from this pack's cues nor makes them count */
 Test(negation, another_packs_cue_never_hides_a_negator)
@@ -1126,6 +1143,44 @@ Test(conditions, liquor_distilled_at_a_place_is_a_stated_origin)
           {.title = "Rượu Bàu Đá chưng cất tại Củ Chi, TP. Hồ Chí Minh", .fires = true},
           {.title = "Rượu Bàu Đá nấu tại Nhơn Lộc, An Nhơn", .fires = false},
           {.title = "Rượu Bàu Đá nấu tại nhà theo công thức cổ", .fires = false});
+}
+
+/* docs/rules.md, "Stated origin": goods gathered from a place and brought here ("nhãn Sơn La gom về Hưng Yên") state
+ * the place before "gom về", as "nhập về" does; "nấu ở" (cooked, distilled at) is "nấu tại"; the source or the
+ * orchard named after "nguồn hàng từ", "gom từ", "vườn ở/tại" (2026.12.15) */
+Test(conditions, goods_gathered_from_a_place_and_liquor_cooked_there_are_stated_origins)
+{
+    CHECK("  - id: gi.nhan\n    kind: gi\n    name: Nhãn lồng Hưng Yên\n    terms: [\"nhãn lồng hưng yên\"]\n"
+          "    region: [\"Hưng Yên\"]\n"
+          "    flag: {stated_origin_outside_region: true}\n"
+          "  - id: cm.van\n    kind: collective_mark\n    name: Rượu làng Vân\n    terms: [\"rượu làng vân\"]\n"
+          "    region: [\"Vân Hà\", \"Việt Yên\", \"Bắc Giang\", \"Bắc Ninh\"]\n"
+          "    flag: {stated_origin_outside_region: true}\n",
+          {.title = "Nhãn lồng Hưng Yên, nhãn Sơn La gom về Hưng Yên đóng thùng", .fires = true},
+          {.title = "Nhãn lồng Hưng Yên, hàng gom về từ các vườn ở Khoái Châu", .fires = false},
+          {.title = "Nhãn lồng Hưng Yên, shop ở Hà Nội gom về bán", .fires = false},
+          {.title = "Rượu làng Vân can 5 lít, nấu ở Hà Nội", .fires = true},
+          {.title = "Rượu làng Vân can 5 lít, nấu ở Việt Yên", .fires = false},
+          {.title = "Nhãn lồng Hưng Yên thùng 10kg, nguồn hàng từ Sơn La", .fires = true},
+          {.title = "Nhãn lồng Hưng Yên, gom từ các vườn ở Sơn La", .fires = true},
+          {.title = "Nhãn lồng Hưng Yên, hàng gom từ vườn nhà", .fires = false},
+          {.title = "Nhãn lồng Hưng Yên, vườn ở Khoái Châu, Hưng Yên", .fires = false},
+          {.title = "Nhãn lồng Hưng Yên, vườn tại nhà", .fires = false});
+}
+
+/* docs/rules.md, "Stated origin": past a comma the statement goes on only into a segment that opens with a
+ * place ("Bắc Quang, Tuyên Quang", "tỉnh Tuyên Quang"); a delivery after it ("hái tại bản, ship Hà Nội") says where
+ * the goods go, not where they grew (2026.12.15) */
+Test(conditions, a_place_after_a_comma_continues_a_statement_only_when_it_opens_the_segment)
+{
+    CHECK("  - id: gi.xoai\n    kind: gi\n    name: Xoài tròn Yên Châu\n    terms: [\"xoài tròn yên châu\"]\n"
+          "    region: [\"Yên Châu\", \"Sơn La\"]\n"
+          "    flag: {stated_origin_outside_region: true}\n",
+          {.title = "Xoài tròn Yên Châu hái tại bản, ship Hà Nội trong ngày", .fires = false},
+          {.title = "Xoài tròn Yên Châu hái tại vườn, giao Hà Nội", .fires = false},
+          {.title = "Xoài tròn Yên Châu trồng tại vườn nhà, tỉnh Tuyên Quang", .fires = true},
+          {.title = "Xoài tròn Yên Châu trồng tại vườn, Hà Nội", .fires = true},
+          {.title = "Xoài tròn Yên Châu trồng tại vườn, TP HCM", .fires = true});
 }
 
 /* docs/rules.md, "Stated origin": where the goods were packed is an origin only for a rule that opts in

@@ -82,7 +82,9 @@ static const char *const abroad[] = {
  * longest name wins (lookup_padded), so these keep "Mỹ" from reading them; a place named as well still counts
  * when its name is longer ("mỹ phẩm Hàn Quốc"). Places of Vietnam that start with "Mỹ" go with their province. */
 static const char *const not_places[] = {"mỹ phẩm", "thẩm mỹ", "mỹ nghệ", "mỹ thuật", "hoàn mỹ", "mỹ mãn", "mỹ vị",
-                                         "mỹ ký", "mỹ nhân", "mỹ lệ", "mỹ miều", "mỹ quan", "mỹ học", "mỹ dung"};
+                                         "mỹ ký", "mỹ nhân", "mỹ lệ", "mỹ miều", "mỹ quan", "mỹ học", "mỹ dung",
+                                         /* a commune or hamlet of Vietnam ("xã Mỹ Hòa", 2026.12.15) */
+                                         "xã mỹ", "ấp mỹ", "thôn mỹ"};
 static const struct {
     const char *alias, *province;
 } vietnamese_my[] = {
