@@ -2128,6 +2128,9 @@ static const char *const origin_cues[] = {
     "grown in", "packed in", "product of",
     /* bought or gathered at a depot elsewhere: "mua tại vựa Tiền Giang", "thu gom từ Hậu Giang" (2026.12.11) */
     "thu gom tu", "thu mua tu", "mua tai vua", "mua o vua", "lay tai vua", "lay o vua", "lay hang tai vua", "lay hang o vua",
+    /* bought or picked up at a place and brought back: "mua ở Yên Bái về", "lấy tại Quảng Tây về" (2026.12.15;
+     * only with "về" right after the place: "khách mua ở Hà Nội" says where a buyer is) */
+    "mua o", "mua tai", "lay o", "lay tai", "lay hang o", "lay hang tai",
     /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below) */
     "nhap ve",
     "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
@@ -2422,6 +2425,49 @@ static void read_goods_places(ruleset_scratch *s, uint32_t field)
 /* The origin statements of the listing, for every rule (the region is
  * compared per rule): read once, when a rule first asks, from the cue hits
  * the automaton found. */
+/* Is the cue one of "bought or picked up at" ("mua ở", "lấy tại"), which states an origin only with "về" after
+ * the place? Pure. */
+static bool brought_back_cue(const char *phrase)
+{
+    static const char *const cues[] = {"mua o", "mua tai", "lay o", "lay tai", "lay hang o", "lay hang tai", NULL};
+    for (size_t i = 0; cues[i]; i++)
+        if (!strcmp(phrase, cues[i]))
+            return true;
+    return false;
+}
+
+/* "mua ở PLACE về", "lấy tại PLACE về" (bought at PLACE and brought back): the words between the cue and a "về"
+ * at most MAX_PLACE_WORDS - 1 words on, in the same clause, when the gazetteer knows them as a place; nothing
+ * otherwise ("khách mua ở Hà Nội được freeship" says where a buyer is; "mua ở vườn về" names no place). Adds at
+ * most one statement to the scratch (one thread's). */
+static void read_place_brought_back(ruleset_scratch *s, const origin_cue_hit *cue)
+{
+    static const char *const ve[] = {"ve", NULL};
+    const field_views *v = &s->fields[cue->field];
+    const char *text = field_text(s, cue->field);
+    if (!v->present || !text || cue->end + 1 >= v->main.length)
+        return;
+    size_t first = word_of_offset(v, cue->end + 1), a, b, c, d, prev_end;
+    if (!view_word(v, first, &a, &b) ||
+        clause_break(text, v->main.source_end[cue->end - 1], v->main.source_start[a]))
+        return;
+    prev_end = b;
+    for (size_t k = 1; k < MAX_PLACE_WORDS; k++) {
+        if (!view_word(v, first + k, &c, &d) ||
+            clause_break(text, v->main.source_end[prev_end - 1], v->main.source_start[c]))
+            return;
+        if (word_is(v, first + k, ve)) {
+            if (prev_end - a > MAX_PLACE_BYTES)
+                return;
+            const char *province = province_of_normalized(s->rs->provinces, v->main.text + a, prev_end - a);
+            if (strcmp(province, PROVINCE_UNKNOWN))
+                add_statement(s, cue->field, a, prev_end, province);
+            return;
+        }
+        prev_end = d;
+    }
+}
+
 static void read_statements(ruleset_scratch *s)
 {
     const province_table *provinces = s->rs->provinces;
@@ -2442,6 +2488,10 @@ static void read_statements(ruleset_scratch *s)
         }
         if (!strcmp(origin_cues[cue->cue], "nhap ve")) {
             read_place_before(s, cue);
+            continue;
+        }
+        if (brought_back_cue(origin_cues[cue->cue])) {
+            read_place_brought_back(s, cue);
             continue;
         }
         if (cue->end + 1 >= v->main.length)

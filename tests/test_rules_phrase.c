@@ -382,6 +382,24 @@ Test(origin, bought_at_a_depot_or_gathered_from_a_place)
     check(origin, e, N(e));
 }
 
+/* bought or picked up at a place and brought back: "mua ở PLACE về", "lấy tại PLACE về" (2026.12.15); without
+ * "về" after the place it is where a buyer or a shop is */
+Test(origin, bought_at_a_place_and_brought_back)
+{
+    example e[] = {
+        {"Cam Vân Sơn giá sỉ", "Cam mua ở Sơn La về đóng thùng.", NULL, 45000, true, "Sơn La"},
+        {"Cam Vân Sơn", "Lấy tại Quảng Tây về mỗi tuần, giá tốt.", NULL, 45000, true, "Quảng Tây"},
+        {"Cam Vân Sơn", "lay hang o Dong Nai ve ban", NULL, 45000, true, "Dong Nai"},
+        /* inside, no "về", a buyer's place, another clause, a place the gazetteer does not know */
+        {"Cam Vân Sơn", "Cam mua ở Bắc Quang về bán.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Khách mua ở Hà Nội được freeship.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Mua ở Hà Nội, về tới nơi trong ngày.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Cam mua ở vườn nhà bác về bán.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Mua tại vựa Bắc Quang về ship đi.", NULL, 45000, false, NULL},
+    };
+    check(origin, e, N(e));
+}
+
 Test(origin, traceable_sourcing_at_a_normal_price)
 {
     example e[] = {
