@@ -400,6 +400,18 @@ Test(origin, bought_at_a_place_and_brought_back)
     check(origin, e, N(e));
 }
 
+/* blended or mixed at a place: "pha tại PLACE", "trộn tại PLACE" (2026.12.15); "pha tại chỗ" names none */
+Test(origin, blended_at_a_place)
+{
+    example e[] = {
+        {"Cam Vân Sơn ép", "Nước cam pha tại Hà Nội, chai 1 lít.", NULL, 45000, true, "Hà Nội"},
+        {"Cam Vân Sơn", "Hàng trộn tại Bình Dương, đóng túi 5kg.", NULL, 45000, true, "Bình Dương"},
+        {"Cam Vân Sơn", "Nước cam pha tại chỗ, giao nhanh.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Pha chế tại Bắc Quang theo công thức nhà vườn.", NULL, 45000, false, NULL},
+    };
+    check(origin, e, N(e));
+}
+
 Test(origin, traceable_sourcing_at_a_normal_price)
 {
     example e[] = {
