@@ -2191,7 +2191,7 @@ static size_t word_of_offset(const field_views *v, size_t at)
 static bool origin_denied(const ruleset_scratch *s, uint32_t field, size_t w)
 {
     static const char *const between[] = {"phai", "la", "tron", "pha", "dung", "lay", "ban", "co", "nhap", "su",
-                                          "hang", "mua", NULL};
+                                          "hang", "mua", "lan", NULL}; /* "lan": "không lẫn tỏi Trung Quốc" (2026.12.15) */
     const field_views *v = &s->fields[field];
     const char *text = field_text(s, field);
     size_t a, b, c, d;
@@ -2283,7 +2283,7 @@ static const char *const goods_nouns[26][MAX_NOUNS_PER_LETTER] = {
     ['c' - 'a'] = {"chom chom", "ca phe", "ca cao", "chuoi", "chanh", "cam", "che", NULL},
     ['d' - 'a'] = {"dua hau", "dieu", "dua", "dao", NULL},
     ['g' - 'a'] = {"gung", "gao", NULL},
-    ['h' - 'a'] = {"hat dieu", "ho tieu", "hong", "hanh", "hoi", NULL},
+    ['h' - 'a'] = {"hat dieu", "hat de", "ho tieu", "hong", "hanh", "hoi", NULL},
     ['k' - 'a'] = {"khoai", "khe", NULL},
     ['l' - 'a'] = {"le", NULL},
     ['m' - 'a'] = {"mang cut", "mat ong", "mac ca", "mien", "man", "mam", "mo", NULL},
@@ -2392,6 +2392,57 @@ static bool goods_statement(ruleset_scratch *s, uint32_t field, size_t w, bool w
     return true;
 }
 
+/* Places abroad that name where goods were grown when written right after the goods noun, and never a variety
+ * grown in Vietnam ("xoài Thái", "mít Thái", "xoài Úc", "ổi Đài Loan" are varieties; "tỏi Trung Quốc", "xoài
+ * Campuchia", "điều châu Phi" are imports). Folded, matched as the place's first words. */
+static const char *const import_places[] = {"trung quoc", "tq", "tau", "china", "quang tay", "quang dong", "van nam",
+                                            "campuchia", "cambodia", "lao", "laos", "chau phi", "africa", "ai cap",
+                                            "egypt", "an do", "india", "indonesia", "myanmar", "nigeria",
+                                            "bo bien nga", "ghana", "tanzania", "mozambique", NULL};
+
+/* Goods noun + a place abroad from import_places, without "hàng" or "chính gốc" ("tỏi Trung Quốc bóc vỏ", "xoài
+ * Campuchia", "cam Ai Cập"), not after "hàng" (read_goods_places reads that form), not denied ("không phải tỏi
+ * Trung Quốc") nor compared ("thơm hơn tỏi Trung Quốc", "so sánh cam Vinh và cam Trung Quốc": a comparison word at most 5
+ * words before the noun, in its clause). Adds one statement for the rules whose name holds the noun (since 2026.12.15).
+ * Reads the field's views; the scratch is one thread's. */
+static bool goods_abroad_statement(ruleset_scratch *s, uint32_t field, size_t w, size_t *last_word)
+{
+    static const char *const hang[] = {"hang", NULL};
+    static const char *const compare[] = {"hon", "nhu", "khac", "voi", "thay", "giong", "kieu", "vs", "sanh", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    const char *noun_text = NULL, *province = NULL;
+    size_t noun = goods_noun_at(v, w, &noun_text), a, b, c, d, e, f;
+    if (!noun || !view_word(v, w, &a, &b) || (w > 0 && word_is(v, w - 1, hang)) || !view_word(v, w + noun, &c, &d))
+        return false;
+    bool listed = false;
+    for (size_t i = 0; import_places[i] && !listed; i++) {
+        size_t n = strlen(import_places[i]);
+        listed = c + n <= v->main.length && !memcmp(v->main.text + c, import_places[i], n) &&
+                 (c + n == v->main.length || v->main.text[c + n] == ' ');
+    }
+    if (!listed)
+        return false;
+    size_t place = place_at(s, field, w + noun, &province);
+    if (!place || strcmp(province, PROVINCE_ABROAD) ||
+        clause_break(text, v->main.source_end[b - 1], v->main.source_start[c]) || origin_denied(s, field, w))
+        return false;
+    for (size_t back = 1; back <= 5 && back <= w; back++) {
+        size_t g, h;
+        if (!view_word(v, w - back, &g, &h) || clause_break(text, v->main.source_end[h - 1], v->main.source_start[a]))
+            break;
+        if (word_is(v, w - back, compare))
+            return false;
+    }
+    size_t last = w + noun + place - 1;
+    if (!view_word(v, last, &e, &f))
+        return false;
+    add_statement(s, field, c, f, province);
+    s->origins[s->origin_count - 1].goods = noun_text;
+    *last_word = last;
+    return true;
+}
+
 /* Goods noun + place (docs/rules.md, "Stated origin"): "hàng vải Thanh Hà" ("hàng" + goods noun + place), and
  * "vải Thanh Hà chính gốc" (goods noun + place + chính gốc, gốc, chuẩn gốc, nguyên gốc) unless the words are a
  * name some rule names (a GI's name holds its place: "nhãn lồng Hưng Yên chính gốc" in a combo of specialties is
@@ -2420,13 +2471,14 @@ static void read_goods_places(ruleset_scratch *s, uint32_t field)
             for (size_t back = 2; back <= 7 && back <= w; back++)
                 if (goods_statement(s, field, w - back, false, w, &last))
                     break;
+        } else if (word[0] >= 'a' && word[0] <= 'z' && goods_nouns[word[0] - 'a'][0]) {
+            const char *noun_text = NULL;
+            if (goods_noun_at(v, w, &noun_text) && ++tries && goods_abroad_statement(s, field, w, &last))
+                w = last;
         }
     }
 }
 
-/* The origin statements of the listing, for every rule (the region is
- * compared per rule): read once, when a rule first asks, from the cue hits
- * the automaton found. */
 /* Is the cue one of "bought or picked up at" ("mua ở", "lấy tại"), which states an origin only with "về" after
  * the place? Pure. */
 static bool brought_back_cue(const char *phrase)
@@ -2470,6 +2522,9 @@ static void read_place_brought_back(ruleset_scratch *s, const origin_cue_hit *cu
     }
 }
 
+/* The origin statements of the listing, for every rule (the region is
+ * compared per rule): read once, when a rule first asks, from the cue hits
+ * the automaton found. */
 static void read_statements(ruleset_scratch *s)
 {
     const province_table *provinces = s->rs->provinces;

@@ -400,6 +400,31 @@ Test(origin, bought_at_a_place_and_brought_back)
     check(origin, e, N(e));
 }
 
+/* goods noun + an import place with nothing else: "tỏi Trung Quốc", "cam Ai Cập", "điều châu Phi" (2026.12.15); a
+ * variety named for a country ("xoài Thái", "cam Mỹ" is no import place here), a denial (with "lẫn" too), a
+ * comparison, another good's place state nothing for this rule */
+Test(origin, goods_noun_then_an_import_place)
+{
+    const char *rules = "  - id: gi.cam\n"
+                        "    kind: gi\n"
+                        "    name: \"Cam Vân Sơn\"\n"
+                        "    terms: [\"cam vân sơn\"]\n"
+                        "    region: [\"Vân Sơn\", \"Bắc Quang\", \"Hà Giang\"]\n"
+                        "    flag: {stated_origin_outside_region: true}\n";
+    example e[] = {
+        {"Cam Vân Sơn giá sỉ", "Thật ra là cam Trung Quốc, vỏ mỏng.", NULL, 0, true, "Trung Quốc"},
+        {"Cam Vân Sơn loại 1", "cam Ai Cập ngọt", NULL, 0, true, "Ai Cập"},
+        {"Cam Vân Sơn", "Hàng này là cam Campuchia nhé.", NULL, 0, true, "Campuchia"},
+        {"Cam Vân Sơn", "cam Thái Lan ngọt", NULL, 0, false, NULL},                   /* not an import place here */
+        {"Cam Vân Sơn", "Không phải cam Trung Quốc.", NULL, 0, false, NULL},
+        {"Cam Vân Sơn", "Cam kết không lẫn cam Trung Quốc.", NULL, 0, false, NULL},
+        {"Cam Vân Sơn", "Ngọt hơn cam Trung Quốc nhiều.", NULL, 0, false, NULL},
+        {"Cam Vân Sơn", "So sánh cam Vân Sơn và cam Trung Quốc.", NULL, 0, false, NULL},
+        {"Combo Cam Vân Sơn + tỏi Trung Quốc", NULL, NULL, 0, false, NULL},        /* the garlic's origin */
+    };
+    check(rules, e, N(e));
+}
+
 /* blended or mixed at a place: "pha tại PLACE", "trộn tại PLACE" (2026.12.15); "pha tại chỗ" names none */
 Test(origin, blended_at_a_place)
 {
