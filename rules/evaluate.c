@@ -2121,7 +2121,7 @@ static bool product_rule_names_listing(ruleset_scratch *s, uint32_t index)
  * not know is no statement). After them, "hàng" + a place abroad ("hàng
  * Trung Quốc", "hàng Thái"): "hàng" is in most listings, so only these. */
 static const char *const origin_cues[] = {
-    "trong tai", "trong o", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
+    "trong tai", "trong o", "hai tai", "hai o", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
     "thu mua tai", "dong goi tai", "dong goi o", "dong chai tai", "dong hop tai", "dong tui tai", "xay xat tai",
     "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nau tai", "chung cat tai", "nhap khau tu", "nhap khau", "nhap tu",
     /* blended or mixed at (2026.12.15): "nước mắm pha tại Hà Nội"; "pha tại chỗ" names no place */

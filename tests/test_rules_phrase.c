@@ -388,6 +388,7 @@ Test(origin, bought_at_a_place_and_brought_back)
 {
     example e[] = {
         {"Cam Vân Sơn giá sỉ", "Cam mua ở Sơn La về đóng thùng.", NULL, 45000, true, "Sơn La"},
+        {"Cam Vân Sơn", "Cam hái ở Sơn La sáng nay.", NULL, 45000, true, "Sơn La sáng nay"},   /* "hái ở" (2026.12.15) */
         {"Cam Vân Sơn", "Lấy tại Quảng Tây về mỗi tuần, giá tốt.", NULL, 45000, true, "Quảng Tây"},
         {"Cam Vân Sơn", "lay hang o Dong Nai ve ban", NULL, 45000, true, "Dong Nai"},
         /* inside, no "về", a buyer's place, another clause, a place the gazetteer does not know */
