@@ -2134,7 +2134,7 @@ static const char *const origin_cues[] = {
      * only with "về" right after the place: "khách mua ở Hà Nội" says where a buyer is) */
     "mua o", "mua tai", "lay o", "lay tai", "lay hang o", "lay hang tai",
     /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below) */
-    "nhap ve",
+    "nhap ve", "chuyen ve", /* "chuyển về" (shipped in) reads like "nhập về" (2026.12.15) */
     "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
     "hang han quoc", "hang nhat ban", "hang nhat", "hang dai loan", "hang china"};
 #define ORIGIN_CUE_COUNT (sizeof origin_cues / sizeof *origin_cues)
@@ -2401,13 +2401,13 @@ static const char *const import_places[] = {"trung quoc", "tq", "tau", "china", 
                                             "bo bien nga", "ghana", "tanzania", "mozambique", NULL};
 
 /* Goods noun + a place abroad from import_places, without "hàng" or "chính gốc" ("tỏi Trung Quốc bóc vỏ", "xoài
- * Campuchia", "cam Ai Cập"), not after "hàng" (read_goods_places reads that form), not denied ("không phải tỏi
+ * Campuchia", "cam Ai Cập", "tỏi TQ", "cam Tàu"), not after "hàng" (read_goods_places reads that form), not denied ("không phải tỏi
  * Trung Quốc") nor compared ("thơm hơn tỏi Trung Quốc", "so sánh cam Vinh và cam Trung Quốc": a comparison word at most 5
  * words before the noun, in its clause). Adds one statement for the rules whose name holds the noun (since 2026.12.15).
  * Reads the field's views; the scratch is one thread's. */
 static bool goods_abroad_statement(ruleset_scratch *s, uint32_t field, size_t w, size_t *last_word)
 {
-    static const char *const hang[] = {"hang", NULL};
+    static const char *const hang[] = {"hang", NULL}, *const china_short[] = {"tq", "tau", NULL};
     static const char *const compare[] = {"hon", "nhu", "khac", "voi", "thay", "giong", "kieu", "vs", "sanh", NULL};
     const field_views *v = &s->fields[field];
     const char *text = field_text(s, field);
@@ -2421,17 +2421,26 @@ static bool goods_abroad_statement(ruleset_scratch *s, uint32_t field, size_t w,
         listed = c + n <= v->main.length && !memcmp(v->main.text + c, import_places[i], n) &&
                  (c + n == v->main.length || v->main.text[c + n] == ' ');
     }
-    if (!listed)
-        return false;
-    size_t place = place_at(s, field, w + noun, &province);
-    if (!place || strcmp(province, PROVINCE_ABROAD) ||
-        clause_break(text, v->main.source_end[b - 1], v->main.source_start[c]) || origin_denied(s, field, w))
+    if (!listed || clause_break(text, v->main.source_end[b - 1], v->main.source_start[c]) || origin_denied(s, field, w))
         return false;
     for (size_t back = 1; back <= 5 && back <= w; back++) {
         size_t g, h;
         if (!view_word(v, w - back, &g, &h) || clause_break(text, v->main.source_end[h - 1], v->main.source_start[a]))
             break;
         if (word_is(v, w - back, compare))
+            return false;
+    }
+    /* "TQ", and "Tàu" written as a name (a capital T: "tàu" is also a ship), stand for China, which the gazetteer
+     * does not spell so */
+    size_t place = 0;
+    if (word_is(v, w + noun, china_short)) {
+        if (v->main.text[c + 1] != 'q' && text[v->main.source_start[c]] != 'T')
+            return false;
+        place = 1;
+        province = PROVINCE_ABROAD;
+    } else {
+        place = place_at(s, field, w + noun, &province);
+        if (!place || strcmp(province, PROVINCE_ABROAD))
             return false;
     }
     size_t last = w + noun + place - 1;
@@ -2543,7 +2552,7 @@ static void read_statements(ruleset_scratch *s)
             add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
             continue;
         }
-        if (!strcmp(origin_cues[cue->cue], "nhap ve")) {
+        if (!strcmp(origin_cues[cue->cue], "nhap ve") || !strcmp(origin_cues[cue->cue], "chuyen ve")) {
             read_place_before(s, cue);
             continue;
         }

@@ -354,6 +354,8 @@ Test(origin, a_place_before_nhap_ve_and_after_lay_tu)
         {"Cam Vân Sơn loại 1", "Hàng xưởng Quảng Châu nhập về, đóng túi lưới.", "Hà Giang", 45000, true, "Quảng Châu"},
         {"Cam Vân Sơn hàng Sơn La mới nhập về", NULL, "Hà Giang", 45000, true, "Sơn La"},
         {"Cam Vân Sơn", "Cam Mỹ nhập về, vỏ vàng.", "Hà Giang", 45000, true, "Mỹ"},
+        {"Cam Vân Sơn", "Cam Sơn La chuyển về mỗi sáng.", "Hà Giang", 45000, true, "Sơn La"},   /* 2026.12.15 */
+        {"Cam Vân Sơn", "Hàng chuyển về Hà Nội trong ngày.", "Hà Giang", 45000, false, NULL},
         {"Cam Vân Sơn giá sỉ", "Lấy từ xưởng Quảng Tây, giá tốt.", "Hà Giang", 45000, true, "xưởng Quảng Tây"},
         {"Cam Vân Sơn giá sỉ", "Nhập hàng từ Vân Nam mỗi tuần.", "Hà Giang", 45000, true, "Vân Nam mỗi tuần"},
         /* inside, no place, a shop's own place, another clause, a word that holds "Mỹ" */
@@ -416,6 +418,9 @@ Test(origin, goods_noun_then_an_import_place)
         {"Cam Vân Sơn giá sỉ", "Thật ra là cam Trung Quốc, vỏ mỏng.", NULL, 0, true, "Trung Quốc"},
         {"Cam Vân Sơn loại 1", "cam Ai Cập ngọt", NULL, 0, true, "Ai Cập"},
         {"Cam Vân Sơn", "Hàng này là cam Campuchia nhé.", NULL, 0, true, "Campuchia"},
+        {"Cam Vân Sơn", "Hàng về là cam Tàu.", NULL, 0, true, "Tàu"},                  /* "Tàu" as a name */
+        {"Cam Vân Sơn", "cam TQ vỏ mỏng", NULL, 0, true, "TQ"},
+        {"Cam Vân Sơn", "cam tàu hỏa chở về", NULL, 0, false, NULL},                  /* a ship or a train */
         {"Cam Vân Sơn", "cam Thái Lan ngọt", NULL, 0, false, NULL},                   /* not an import place here */
         {"Cam Vân Sơn", "Không phải cam Trung Quốc.", NULL, 0, false, NULL},
         {"Cam Vân Sơn", "Cam kết không lẫn cam Trung Quốc.", NULL, 0, false, NULL},
