@@ -2401,10 +2401,10 @@ static const char *const import_places[] = {"trung quoc", "tq", "tau", "china", 
                                             "bo bien nga", "ghana", "tanzania", "mozambique", NULL};
 
 /* Goods noun + a place abroad from import_places, without "hàng" or "chính gốc" ("tỏi Trung Quốc bóc vỏ", "xoài
- * Campuchia", "cam Ai Cập", "tỏi TQ", "cam Tàu"), not after "hàng" (read_goods_places reads that form), not denied ("không phải tỏi
- * Trung Quốc") nor compared ("thơm hơn tỏi Trung Quốc", "so sánh cam Vinh và cam Trung Quốc": a comparison word at most 5
- * words before the noun, in its clause). Adds one statement for the rules whose name holds the noun (since 2026.12.15).
- * Reads the field's views; the scratch is one thread's. */
+ * Campuchia", "cam Ai Cập", "tỏi TQ", "cam Tàu"), not after "hàng" (read_goods_places reads that form), not denied
+ * ("không phải tỏi Trung Quốc") nor compared ("thơm hơn tỏi Trung Quốc", "so sánh cam Vinh và cam Trung Quốc": a
+ * comparison word at most 5 words before the noun, in its clause). Adds one statement for the rules whose name
+ * holds the noun (since 2026.12.15). Reads the field's views; the scratch is one thread's. */
 static bool goods_abroad_statement(ruleset_scratch *s, uint32_t field, size_t w, size_t *last_word)
 {
     static const char *const hang[] = {"hang", NULL}, *const china_short[] = {"tq", "tau", NULL};
