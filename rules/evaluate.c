@@ -2148,9 +2148,11 @@ static bool product_rule_names_listing(ruleset_scratch *s, uint32_t index)
  * not know is no statement). After them, "hàng" + a place abroad ("hàng
  * Trung Quốc", "hàng Thái"): "hàng" is in most listings, so only these. */
 static const char *const origin_cues[] = {
-    "trong tai", "trong o", "hai tai", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
+    "trong tai", "trong o", "hai tai", "hai o", "thu hoach tai", "thu hoach o", "thu gom tai", "thu gom o",
     "thu mua tai", "dong goi tai", "dong goi o", "dong chai tai", "dong hop tai", "dong tui tai", "xay xat tai",
     "xay tai", "che bien tai", "san xuat tai", "san xuat o", "sx tai", "nau tai", "nau o", "chung cat tai", "nhap khau tu", "nhap khau", "nhap tu",
+    /* blended or mixed at (2026.12.15): "nước mắm pha tại Hà Nội"; "pha tại chỗ" names no place */
+    "pha tai", "pha che tai", "pha tron tai", "tron tai",
     "nhap ve tu", "nhap hang tu", "lay tu", "lay hang tu", "xuat xu tu", "xuat xu", "nguon goc tu", "made in", "origin",
     "grown in", "packed in", "product of",
     /* bought or gathered at a depot elsewhere: "mua tại vựa Tiền Giang", "thu gom từ Hậu Giang" (2026.12.11) */
@@ -2160,7 +2162,10 @@ static const char *const origin_cues[] = {
     "nguon hang tu", "gom tu", "gom hang tu", "vuon o", "vuon tai",
     /* the place before: "xưởng Quảng Châu nhập về", "hàng Thái Lan mới nhập về" (read backward, below); goods
      * gathered from a place and brought here, "nhãn Sơn La gom về Hưng Yên" (2026.12.15) */
-    "nhap ve", "gom ve",
+    /* bought or picked up at a place and brought back: "mua ở Yên Bái về", "lấy tại Quảng Tây về" (2026.12.15;
+     * only with "về" right after the place: "khách mua ở Hà Nội" says where a buyer is) */
+    "mua o", "mua tai", "lay o", "lay tai", "lay hang o", "lay hang tai",
+    "nhap ve", "gom ve", "chuyen ve", /* "chuyển về" (shipped in) reads like "nhập về" (2026.12.15) */
     "hang noi dia trung", "hang trung quoc", "hang quang chau", "hang tau", "hang thai lan", "hang thai",
     "hang han quoc", "hang nhat ban", "hang nhat", "hang dai loan", "hang china"};
 #define ORIGIN_CUE_COUNT (sizeof origin_cues / sizeof *origin_cues)
@@ -2217,7 +2222,7 @@ static size_t word_of_offset(const field_views *v, size_t at)
 static bool origin_denied(const ruleset_scratch *s, uint32_t field, size_t w)
 {
     static const char *const between[] = {"phai", "la", "tron", "pha", "dung", "lay", "ban", "co", "nhap", "su",
-                                          "hang", "mua", NULL};
+                                          "hang", "mua", "lan", NULL}; /* "lan": "không lẫn tỏi Trung Quốc" (2026.12.15) */
     const field_views *v = &s->fields[field];
     const char *text = field_text(s, field);
     size_t a, b, c, d;
@@ -2309,7 +2314,7 @@ static const char *const goods_nouns[26][MAX_NOUNS_PER_LETTER] = {
     ['c' - 'a'] = {"chom chom", "ca phe", "ca cao", "chuoi", "chanh", "cam", "che", NULL},
     ['d' - 'a'] = {"dua hau", "dieu", "dua", "dao", NULL},
     ['g' - 'a'] = {"gung", "gao", NULL},
-    ['h' - 'a'] = {"hat dieu", "ho tieu", "hong", "hanh", "hoi", NULL},
+    ['h' - 'a'] = {"hat dieu", "hat de", "ho tieu", "hong", "hanh", "hoi", NULL},
     ['k' - 'a'] = {"khoai", "khe", NULL},
     ['l' - 'a'] = {"le", NULL},
     ['m' - 'a'] = {"mang cut", "mat ong", "mac ca", "mien", "man", "mam", "mo", NULL},
@@ -2418,6 +2423,66 @@ static bool goods_statement(ruleset_scratch *s, uint32_t field, size_t w, bool w
     return true;
 }
 
+/* Places abroad that name where goods were grown when written right after the goods noun, and never a variety
+ * grown in Vietnam ("xoài Thái", "mít Thái", "xoài Úc", "ổi Đài Loan" are varieties; "tỏi Trung Quốc", "xoài
+ * Campuchia", "điều châu Phi" are imports). Folded, matched as the place's first words. */
+static const char *const import_places[] = {"trung quoc", "tq", "tau", "china", "quang tay", "quang dong", "van nam",
+                                            "campuchia", "cambodia", "lao", "laos", "chau phi", "africa", "ai cap",
+                                            "egypt", "an do", "india", "indonesia", "myanmar", "nigeria",
+                                            "bo bien nga", "ghana", "tanzania", "mozambique", NULL};
+
+/* Goods noun + a place abroad from import_places, without "hàng" or "chính gốc" ("tỏi Trung Quốc bóc vỏ", "xoài
+ * Campuchia", "cam Ai Cập", "tỏi TQ", "cam Tàu"), not after "hàng" (read_goods_places reads that form), not denied
+ * ("không phải tỏi Trung Quốc") nor compared ("thơm hơn tỏi Trung Quốc", "so sánh cam Vinh và cam Trung Quốc": a
+ * comparison word at most 5 words before the noun, in its clause). Adds one statement for the rules whose name
+ * holds the noun (since 2026.12.15). Reads the field's views; the scratch is one thread's. */
+static bool goods_abroad_statement(ruleset_scratch *s, uint32_t field, size_t w, size_t *last_word)
+{
+    static const char *const hang[] = {"hang", NULL}, *const china_short[] = {"tq", "tau", NULL};
+    static const char *const compare[] = {"hon", "nhu", "khac", "voi", "thay", "giong", "kieu", "vs", "sanh", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    const char *noun_text = NULL, *province = NULL;
+    size_t noun = goods_noun_at(v, w, &noun_text), a, b, c, d, e, f;
+    if (!noun || !view_word(v, w, &a, &b) || (w > 0 && word_is(v, w - 1, hang)) || !view_word(v, w + noun, &c, &d))
+        return false;
+    bool listed = false;
+    for (size_t i = 0; import_places[i] && !listed; i++) {
+        size_t n = strlen(import_places[i]);
+        listed = c + n <= v->main.length && !memcmp(v->main.text + c, import_places[i], n) &&
+                 (c + n == v->main.length || v->main.text[c + n] == ' ');
+    }
+    if (!listed || clause_break(text, v->main.source_end[b - 1], v->main.source_start[c]) || origin_denied(s, field, w))
+        return false;
+    for (size_t back = 1; back <= 5 && back <= w; back++) {
+        size_t g, h;
+        if (!view_word(v, w - back, &g, &h) || clause_break(text, v->main.source_end[h - 1], v->main.source_start[a]))
+            break;
+        if (word_is(v, w - back, compare))
+            return false;
+    }
+    /* "TQ", and "Tàu" written as a name (a capital T: "tàu" is also a ship), stand for China, which the gazetteer
+     * does not spell so */
+    size_t place = 0;
+    if (word_is(v, w + noun, china_short)) {
+        if (v->main.text[c + 1] != 'q' && text[v->main.source_start[c]] != 'T')
+            return false;
+        place = 1;
+        province = PROVINCE_ABROAD;
+    } else {
+        place = place_at(s, field, w + noun, &province);
+        if (!place || strcmp(province, PROVINCE_ABROAD))
+            return false;
+    }
+    size_t last = w + noun + place - 1;
+    if (!view_word(v, last, &e, &f))
+        return false;
+    add_statement(s, field, c, f, province);
+    s->origins[s->origin_count - 1].goods = noun_text;
+    *last_word = last;
+    return true;
+}
+
 /* Goods noun + place (docs/rules.md, "Stated origin"): "hàng vải Thanh Hà" ("hàng" + goods noun + place), and
  * "vải Thanh Hà chính gốc" (goods noun + place + chính gốc, gốc, chuẩn gốc, nguyên gốc) unless the words are a
  * name some rule names (a GI's name holds its place: "nhãn lồng Hưng Yên chính gốc" in a combo of specialties is
@@ -2446,6 +2511,10 @@ static void read_goods_places(ruleset_scratch *s, uint32_t field)
             for (size_t back = 2; back <= 7 && back <= w; back++)
                 if (goods_statement(s, field, w - back, false, w, &last))
                     break;
+        } else if (word[0] >= 'a' && word[0] <= 'z' && goods_nouns[word[0] - 'a'][0]) {
+            const char *noun_text = NULL;
+            if (goods_noun_at(v, w, &noun_text) && ++tries && goods_abroad_statement(s, field, w, &last))
+                w = last;
         }
     }
 }
@@ -2471,6 +2540,49 @@ static bool place_opens(const province_table *provinces, const char *segment, si
     return !strcmp(province_of_normalized(provinces, segment + first + 1, length - first - 1), PROVINCE_UNKNOWN);
 }
 
+/* Is the cue one of "bought or picked up at" ("mua ở", "lấy tại"), which states an origin only with "về" after
+ * the place? Pure. */
+static bool brought_back_cue(const char *phrase)
+{
+    static const char *const cues[] = {"mua o", "mua tai", "lay o", "lay tai", "lay hang o", "lay hang tai", NULL};
+    for (size_t i = 0; cues[i]; i++)
+        if (!strcmp(phrase, cues[i]))
+            return true;
+    return false;
+}
+
+/* "mua ở PLACE về", "lấy tại PLACE về" (bought at PLACE and brought back): the words between the cue and a "về"
+ * at most MAX_PLACE_WORDS - 1 words on, in the same clause, when the gazetteer knows them as a place; nothing
+ * otherwise ("khách mua ở Hà Nội được freeship" says where a buyer is; "mua ở vườn về" names no place). Adds at
+ * most one statement to the scratch (one thread's). */
+static void read_place_brought_back(ruleset_scratch *s, const origin_cue_hit *cue)
+{
+    static const char *const ve[] = {"ve", NULL};
+    const field_views *v = &s->fields[cue->field];
+    const char *text = field_text(s, cue->field);
+    if (!v->present || !text || cue->end + 1 >= v->main.length)
+        return;
+    size_t first = word_of_offset(v, cue->end + 1), a, b, c, d, prev_end;
+    if (!view_word(v, first, &a, &b) ||
+        clause_break(text, v->main.source_end[cue->end - 1], v->main.source_start[a]))
+        return;
+    prev_end = b;
+    for (size_t k = 1; k < MAX_PLACE_WORDS; k++) {
+        if (!view_word(v, first + k, &c, &d) ||
+            clause_break(text, v->main.source_end[prev_end - 1], v->main.source_start[c]))
+            return;
+        if (word_is(v, first + k, ve)) {
+            if (prev_end - a > MAX_PLACE_BYTES)
+                return;
+            const char *province = province_of_normalized(s->rs->provinces, v->main.text + a, prev_end - a);
+            if (strcmp(province, PROVINCE_UNKNOWN))
+                add_statement(s, cue->field, a, prev_end, province);
+            return;
+        }
+        prev_end = d;
+    }
+}
+
 /* The origin statements of the listing, for every rule (the region is
  * compared per rule): read once, when a rule first asks, from the cue hits
  * the automaton found. */
@@ -2492,8 +2604,13 @@ static void read_statements(ruleset_scratch *s)
             add_statement(s, cue->field, cue->start + 5, cue->end, PROVINCE_ABROAD);
             continue;
         }
-        if (!strcmp(origin_cues[cue->cue], "nhap ve") || !strcmp(origin_cues[cue->cue], "gom ve")) {
+        if (!strcmp(origin_cues[cue->cue], "nhap ve") || !strcmp(origin_cues[cue->cue], "gom ve") ||
+            !strcmp(origin_cues[cue->cue], "chuyen ve")) {
             read_place_before(s, cue);
+            continue;
+        }
+        if (brought_back_cue(origin_cues[cue->cue])) {
+            read_place_brought_back(s, cue);
             continue;
         }
         if (cue->end + 1 >= v->main.length)

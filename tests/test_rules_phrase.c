@@ -354,6 +354,8 @@ Test(origin, a_place_before_nhap_ve_and_after_lay_tu)
         {"Cam Vân Sơn loại 1", "Hàng xưởng Quảng Châu nhập về, đóng túi lưới.", "Hà Giang", 45000, true, "Quảng Châu"},
         {"Cam Vân Sơn hàng Sơn La mới nhập về", NULL, "Hà Giang", 45000, true, "Sơn La"},
         {"Cam Vân Sơn", "Cam Mỹ nhập về, vỏ vàng.", "Hà Giang", 45000, true, "Mỹ"},
+        {"Cam Vân Sơn", "Cam Sơn La chuyển về mỗi sáng.", "Hà Giang", 45000, true, "Sơn La"},   /* 2026.12.15 */
+        {"Cam Vân Sơn", "Hàng chuyển về Hà Nội trong ngày.", "Hà Giang", 45000, false, NULL},
         {"Cam Vân Sơn giá sỉ", "Lấy từ xưởng Quảng Tây, giá tốt.", "Hà Giang", 45000, true, "xưởng Quảng Tây"},
         {"Cam Vân Sơn giá sỉ", "Nhập hàng từ Vân Nam mỗi tuần.", "Hà Giang", 45000, true, "Vân Nam mỗi tuần"},
         /* inside, no place, a shop's own place, another clause, a word that holds "Mỹ" */
@@ -378,6 +380,65 @@ Test(origin, bought_at_a_depot_or_gathered_from_a_place)
         {"Cam Vân Sơn mua tại vựa Bắc Quang", NULL, NULL, 45000, false, NULL},
         {"Cam Vân Sơn", "Thu gom từ các nhà vườn quanh xã.", NULL, 45000, false, NULL},
         {"Cam Vân Sơn", "Khách mua tại shop được giảm giá.", NULL, 45000, false, NULL},
+    };
+    check(origin, e, N(e));
+}
+
+/* bought or picked up at a place and brought back: "mua ở PLACE về", "lấy tại PLACE về" (2026.12.15); without
+ * "về" after the place it is where a buyer or a shop is */
+Test(origin, bought_at_a_place_and_brought_back)
+{
+    example e[] = {
+        {"Cam Vân Sơn giá sỉ", "Cam mua ở Sơn La về đóng thùng.", NULL, 45000, true, "Sơn La"},
+        {"Cam Vân Sơn", "Cam hái ở Sơn La sáng nay.", NULL, 45000, true, "Sơn La sáng nay"},   /* "hái ở" (2026.12.15) */
+        {"Cam Vân Sơn", "Lấy tại Quảng Tây về mỗi tuần, giá tốt.", NULL, 45000, true, "Quảng Tây"},
+        {"Cam Vân Sơn", "lay hang o Dong Nai ve ban", NULL, 45000, true, "Dong Nai"},
+        /* inside, no "về", a buyer's place, another clause, a place the gazetteer does not know */
+        {"Cam Vân Sơn", "Cam mua ở Bắc Quang về bán.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Khách mua ở Hà Nội được freeship.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Mua ở Hà Nội, về tới nơi trong ngày.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Cam mua ở vườn nhà bác về bán.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Mua tại vựa Bắc Quang về ship đi.", NULL, 45000, false, NULL},
+    };
+    check(origin, e, N(e));
+}
+
+/* goods noun + an import place with nothing else: "tỏi Trung Quốc", "cam Ai Cập", "điều châu Phi" (2026.12.15); a
+ * variety named for a country ("xoài Thái", "cam Mỹ" is no import place here), a denial (with "lẫn" too), a
+ * comparison, another good's place state nothing for this rule */
+Test(origin, goods_noun_then_an_import_place)
+{
+    const char *rules = "  - id: gi.cam\n"
+                        "    kind: gi\n"
+                        "    name: \"Cam Vân Sơn\"\n"
+                        "    terms: [\"cam vân sơn\"]\n"
+                        "    region: [\"Vân Sơn\", \"Bắc Quang\", \"Hà Giang\"]\n"
+                        "    flag: {stated_origin_outside_region: true}\n";
+    example e[] = {
+        {"Cam Vân Sơn giá sỉ", "Thật ra là cam Trung Quốc, vỏ mỏng.", NULL, 0, true, "Trung Quốc"},
+        {"Cam Vân Sơn loại 1", "cam Ai Cập ngọt", NULL, 0, true, "Ai Cập"},
+        {"Cam Vân Sơn", "Hàng này là cam Campuchia nhé.", NULL, 0, true, "Campuchia"},
+        {"Cam Vân Sơn", "Hàng về là cam Tàu.", NULL, 0, true, "Tàu"},                  /* "Tàu" as a name */
+        {"Cam Vân Sơn", "cam TQ vỏ mỏng", NULL, 0, true, "TQ"},
+        {"Cam Vân Sơn", "cam tàu hỏa chở về", NULL, 0, false, NULL},                  /* a ship or a train */
+        {"Cam Vân Sơn", "cam Thái Lan ngọt", NULL, 0, false, NULL},                   /* not an import place here */
+        {"Cam Vân Sơn", "Không phải cam Trung Quốc.", NULL, 0, false, NULL},
+        {"Cam Vân Sơn", "Cam kết không lẫn cam Trung Quốc.", NULL, 0, false, NULL},
+        {"Cam Vân Sơn", "Ngọt hơn cam Trung Quốc nhiều.", NULL, 0, false, NULL},
+        {"Cam Vân Sơn", "So sánh cam Vân Sơn và cam Trung Quốc.", NULL, 0, false, NULL},
+        {"Combo Cam Vân Sơn + tỏi Trung Quốc", NULL, NULL, 0, false, NULL},        /* the garlic's origin */
+    };
+    check(rules, e, N(e));
+}
+
+/* blended or mixed at a place: "pha tại PLACE", "trộn tại PLACE" (2026.12.15); "pha tại chỗ" names none */
+Test(origin, blended_at_a_place)
+{
+    example e[] = {
+        {"Cam Vân Sơn ép", "Nước cam pha tại Hà Nội, chai 1 lít.", NULL, 45000, true, "Hà Nội"},
+        {"Cam Vân Sơn", "Hàng trộn tại Bình Dương, đóng túi 5kg.", NULL, 45000, true, "Bình Dương"},
+        {"Cam Vân Sơn", "Nước cam pha tại chỗ, giao nhanh.", NULL, 45000, false, NULL},
+        {"Cam Vân Sơn", "Pha chế tại Bắc Quang theo công thức nhà vườn.", NULL, 45000, false, NULL},
     };
     check(origin, e, N(e));
 }

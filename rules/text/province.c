@@ -76,7 +76,10 @@ static const char *const abroad[] = {
     "UAE", "Thổ Nhĩ Kỳ", "Turkey", "Scotland", "Ireland", "England", "Châu Âu", "Europe", "Triều Tiên", "Mông Cổ",
     "Nepal", "Sri Lanka", "Macau", "Ma Cao", "Đài Bắc", "Taipei", "Tokyo", "Osaka", "Busan", "Hokkaido",
     "Quảng Đông", "Quảng Tây", "Vân Nam", "Phúc Kiến", "Chiết Giang", "Thượng Hải", "Shanghai", "Bắc Kinh",
-    "Beijing", "Hàng Châu", "Bằng Tường", "Hà Khẩu", "Côn Minh"};
+    "Beijing", "Hàng Châu", "Bằng Tường", "Hà Khẩu", "Côn Minh",
+    /* since 2026.12.15: Egypt (oranges) and Africa's cashew exporters */
+    "Ai Cập", "Egypt", "Châu Phi", "Africa", "Nigeria", "Bờ Biển Ngà", "Ivory Coast", "Ghana", "Tanzania",
+    "Mozambique"};
 
 /* Words that hold a place's name without naming it: "mỹ phẩm" (cosmetics) is not the United States. The
  * longest name wins (lookup_padded), so these keep "Mỹ" from reading them; a place named as well still counts
