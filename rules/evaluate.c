@@ -326,6 +326,8 @@ static int search_view(ruleset_scratch *s, listing_field field, const char *text
  * a listing no rule names costs nothing more. */
 static int prepare_abbreviations(ruleset_scratch *s)
 {
+    for (int f = 0; f < 2; f++) /* patterns read the view too: never a previous listing's */
+        s->fields[f].abbrev.length = 0;
     if (s->rs->options.no_chat || !s->candidate_count)
         return 0;
     for (int f = 0; f < 2; f++) {
@@ -333,7 +335,7 @@ static int prepare_abbreviations(ruleset_scratch *s)
         const char *text = f == FIELD_TITLE ? s->listing->title : s->listing->description;
         if (!v->present || !text)
             continue;
-        long expanded = abbrev_expand(&v->main, v->spaces, v->space_count, &v->abbrev);
+        long expanded = abbrev_expand_text(&v->main, v->spaces, v->space_count, text, &v->abbrev);
         if (expanded < 0)
             return -1;
         if (expanded > 0 && search_view(s, (listing_field)f, text, &v->abbrev, SIZE_MAX) < 0)
@@ -556,8 +558,48 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
 
 /* Runs one regex over one view of a field; adds hits when `rule` is not
  * UINT32_MAX. Returns whether it matched. */
+static bool run_regex_view_opts(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule,
+                                const normalized_text *view, uint32_t options);
+
 static bool run_regex_view(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule,
                            const normalized_text *view)
+{
+    return run_regex_view_opts(s, regex, field, rule, view, 0);
+}
+
+/* A regex over the abbreviation view, one window at a time (windows are
+ * joined by '\n': a match never spans two), each window as a subject of its
+ * own; '^' holds only where a window starts at the field's first word, '$'
+ * only where it ends at its last (PCRE2_NOTBOL, PCRE2_NOTEOL): an anchored
+ * pattern ("^(sua|dich vu) ...") never takes a window's edge for the
+ * field's. Returns whether it matched. Reads the scratch's views. */
+static bool run_regex_abbrev(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule)
+{
+    const field_views *v = &s->fields[field];
+    const normalized_text *a = &v->abbrev;
+    if (!v->present || !a->length || !v->main.length)
+        return false;
+    uint32_t field_start = v->main.source_start[0], field_end = v->main.source_end[v->main.length - 1];
+    bool matched = false;
+    size_t from = 0;
+    while (from < a->length && (!matched || rule != UINT32_MAX)) {
+        const char *nl = memchr(a->text + from, '\n', a->length - from);
+        size_t to = nl ? (size_t)(nl - a->text) : a->length;
+        if (to > from) {
+            normalized_text window = {.text = a->text + from, .length = to - from,
+                                      .source_start = a->source_start + from, .source_end = a->source_end + from,
+                                      .capacity = to - from};
+            uint32_t options = (a->source_start[from] > field_start ? PCRE2_NOTBOL : 0) |
+                               (a->source_end[to - 1] < field_end ? PCRE2_NOTEOL : 0);
+            matched |= run_regex_view_opts(s, regex, field, rule, &window, options);
+        }
+        from = to + 1;
+    }
+    return matched;
+}
+
+static bool run_regex_view_opts(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule,
+                                const normalized_text *view, uint32_t options)
 {
     const compiled_regex *re = &s->rs->regexes[regex];
     const field_views *v = &s->fields[field];
@@ -568,7 +610,7 @@ static bool run_regex_view(ruleset_scratch *s, uint32_t regex, listing_field fie
     bool matched = false;
     size_t offset = 0;
     for (int count = 0; count < MAX_REGEX_MATCHES && offset <= view->length; count++) {
-        int rc = pcre2_match(re->code, (PCRE2_SPTR)view->text, view->length, offset, PCRE2_NO_UTF_CHECK,
+        int rc = pcre2_match(re->code, (PCRE2_SPTR)view->text, view->length, offset, PCRE2_NO_UTF_CHECK | options,
                              s->match_data, s->match_context);
         if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
             s->regex_limit_hits++;
@@ -597,13 +639,18 @@ static bool run_regex_view(ruleset_scratch *s, uint32_t regex, listing_field fie
 }
 
 /* A regex over a field's main view, then over its joined view when letters
- * were joined there ("Q-V" is "qv"): patterns see split letters as terms do. */
+ * were joined there ("Q-V" is "qv"): patterns see split letters as terms do;
+ * then over its abbreviation view when there is one (built once a rule has a
+ * hit, before any condition is read): patterns see chat as terms and cues do
+ * ("cam kết ko bán hàng giả" is read by a pattern written "cam ket khong"). */
 static bool run_regex(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule)
 {
     const field_views *v = &s->fields[field];
     bool matched = run_regex_view(s, regex, field, rule, &v->main);
     if ((!matched || rule != UINT32_MAX) && v->present && v->joined.length && v->joined.length != v->main.length)
         matched |= run_regex_view(s, regex, field, rule, &v->joined);
+    if ((!matched || rule != UINT32_MAX) && v->present && v->abbrev.length)
+        matched |= run_regex_abbrev(s, regex, field, rule);
     return matched;
 }
 
@@ -702,14 +749,44 @@ static bool word_is_number(const field_views *v, size_t index)
     return true;
 }
 
-/* "không", "ko", "chưa", "not", "without", "never"; the chat "k" unless it
+/* The chat "k" for "không": a lone lower-case k, not after a number ("50 k"
+ * is a price), followed by a space, a clause mark or the end ("K+", a TV
+ * brand, and "K" are not). Reads the view and the original only. */
+static bool lone_chat_k(const field_views *v, size_t index, const char *original)
+{
+    static const char *const k[] = {"k", NULL};
+    if (!original || !word_is(v, index, k) || (index > 0 && word_is_number(v, index - 1)))
+        return false;
+    size_t a = 0, b = 0;
+    view_word(v, index, &a, &b);
+    uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
+    return to == from + 1 && original[from] == 'k' &&
+           (original[to] == ' ' || original[to] == '\0' || original[to] == ',' || original[to] == '.');
+}
+
+/* The southern "hông" for "không" ("hông phải hàng fake"): written with its
+ * circumflex and no tone ("hồng", pink, folds to the same word), not after a
+ * word that makes it the hip ("túi đeo hông", "bên hông"). Reads the view
+ * and the original only. */
+static bool written_hong_negator(const field_views *v, size_t index, const char *original)
+{
+    static const char *const hong[] = {"hong", NULL};
+    size_t a = 0, b = 0, c = 0, d = 0;
+    if (!original || !word_is(v, index, hong) || !view_word(v, index, &a, &b))
+        return false;
+    if (!abbrev_written_hong(original, v->main.source_start[a], v->main.source_end[b - 1]))
+        return false;
+    return !(index > 0 && view_word(v, index - 1, &c, &d) && abbrev_hip_word(v->main.text + c, d - c));
+}
+
+/* "không", "ko", "chưa", "not", "without", "never", the southern "hông"; the chat "k" unless it
  * is a price's thousands ("50 k"). Words that fold to a common other word
  * ("nó" is "no", "hồng" is "hong", "chàng" is "chang") are not negators. */
 static bool negator_at(const field_views *v, size_t index, const char *original)
 {
     static const char *const negators[] = {"khong", "ko", "kh", "khg", "hok", "not", "without", "never",
                                            "cannot", "isnt", "arent", "doesnt", "dont", NULL};
-    static const char *const k[] = {"k", NULL}, *const chua[] = {"chua", NULL};
+    static const char *const chua[] = {"chua", NULL};
     /* "không" that makes a word with the next one describes the goods and
      * negates nothing after it: "tai nghe không dây" (wireless), "không
      * gian", "không khí", "sữa không đường" (sugar-free), "màn hình không viền",
@@ -732,13 +809,9 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
                 return true; /* the combining horn (NFD) */
         return false;
     }
-    if (!word_is(v, index, k) || (index > 0 && word_is_number(v, index - 1)))
-        return false;
-    /* the chat "k" is a lone lower-case k between spaces: "K+" (a TV brand) and "K" are not */
-    size_t a = 0, b = 0;
-    view_word(v, index, &a, &b);
-    uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
-    return original && to == from + 1 && original[from] == 'k' && (original[to] == ' ' || original[to] == '\0');
+    if (written_hong_negator(v, index, original))
+        return true;
+    return lone_chat_k(v, index, original);
 }
 
 /* A guarantee is no sale of copies: "phát hiện hàng fake hoàn tiền"
@@ -1095,7 +1168,7 @@ static bool answered_no(const ruleset_scratch *s, const found_hit *f)
     while (i < length && (text[i] == '?' || text[i] == '!' || text[i] == ' '))
         i++;
     size_t w = words_before_searched(v, i), a, b;
-    if (!word_is(v, w, no))
+    if (!word_is(v, w, no) && !written_hong_negator(v, w, text) && !lone_chat_k(v, w, text))
         return false;
     if (word_is(v, w + 1, phai))
         w++;
