@@ -1530,14 +1530,14 @@ static bool title_has_sua_repair(const char *title, size_t length)
     return false;
 }
 
-/* The marks of word `index` of the title read as "sua": 1 "sửa" (repair: ử, or u + horn + hook above), -1
+/* The marks of word `index` of the field read from (`original` its text) as "sua": 1 "sửa" (repair: ử, or u + horn + hook above), -1
  * "sữa" (milk: ữ, or u + horn + tilde), 0 written bare or otherwise. */
-static int sua_marks(const field_views *v, const listing_facts *l, size_t index)
+static int sua_marks(const field_views *v, const char *original, size_t index)
 {
     size_t a, b;
-    if (!l->title || !view_word(v, index, &a, &b))
+    if (!original || !view_word(v, index, &a, &b))
         return 0;
-    const unsigned char *o = (const unsigned char *)l->title;
+    const unsigned char *o = (const unsigned char *)original;
     for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; i + 1 < to; i++) {
         if (i + 2 < to && o[i] == 0xE1 && o[i + 1] == 0xBB && (o[i + 2] == 0xAD || o[i + 2] == 0xAC))
             return 1; /* ử, Ử */
@@ -1553,7 +1553,7 @@ static int sua_marks(const field_views *v, const listing_facts *l, size_t index)
 
 /* Does the title sell too, after word w: "bán" written with its acute (not "bạn", "bàn"), or "bán kèm", "có bán",
  * "bán thêm", "bán lại" in any writing ("Sửa máy hút bụi Dyson tại nhà, bán kèm máy Dyson V15 rep 1:1")? */
-static bool title_sells_after(const field_views *v, const listing_facts *l, size_t w)
+static bool title_sells_after(const field_views *v, const char *original, size_t w)
 {
     static const char *const ban[] = {"ban", NULL}, *const with[] = {"kem", "them", "lai", "si", "le", NULL},
                              *const co[] = {"co", NULL};
@@ -1563,7 +1563,7 @@ static bool title_sells_after(const field_views *v, const listing_facts *l, size
             continue;
         if (word_is(v, j + 1, with) || word_is(v, j - 1, co))
             return true;
-        const unsigned char *o = (const unsigned char *)l->title;
+        const unsigned char *o = (const unsigned char *)original;
         for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; o && i + 1 < to; i++)
             if ((o[i] == 0xC3 && (o[i + 1] == 0xA1 || o[i + 1] == 0x81)) || (o[i] == 0xCC && o[i + 1] == 0x81))
                 return true; /* á, Á, or a combining acute (NFD) */
@@ -1572,9 +1572,9 @@ static bool title_sells_after(const field_views *v, const listing_facts *l, size
 }
 
 /* "sửa" + something repaired ("sửa máy giặt", "nhận sửa tủ lạnh", "Sửa Máy Hút Bụi Dyson"), and buy-back posts
- * ("thu mua điện thoại cũ", a title that opens with "thu cũ (đổi mới)"): the kind starting at title word w, or
- * INTENT_SALE. Unmarked "sua" is also "sữa" (milk): a bag ("sữa túi") counts only as written "sửa". */
-static listing_intent repair_or_buying_at(const field_views *v, const listing_facts *l, size_t w, size_t at)
+ * ("thu mua điện thoại cũ", a title that opens with "thu cũ (đổi mới)"): the kind starting at word w of the field
+ * whose views are v and original text l (the title, or the description under a group's name), or INTENT_SALE. Unmarked "sua" is also "sữa" (milk): a bag ("sữa túi") counts only as written "sửa". */
+static listing_intent repair_or_buying_at(const field_views *v, const char *l, size_t w, size_t at)
 {
     const normalized_text *t = &v->main;
     static const char *const sua[] = {"sua", NULL}, *const thu[] = {"thu", NULL};
@@ -1707,8 +1707,39 @@ static bool offers_copies(const ruleset_scratch *s, uint32_t field)
     return offer && grade;
 }
 
-/* The listing's intent, read from its title once per listing (cached in the scratch, one thread's): the earliest
- * cue of the ruleset's table (built-in and the packs' intent_cues), "sửa chữa", repairs and buy-backs. */
+/* Does the title name a group rather than say what the post offers: it opens with "Hội" (written with its marks:
+ * "hỏi" is to ask; not "Hội An", a town), "Nhóm" (with its acute: "nhôm" is aluminium), "Cộng đồng", "CLB", "Câu
+ * lạc bộ", "Group", "Diễn đàn", and holds no more than 8 words ("Hội Thợ Sửa Xe Máy", "Nhóm Mua Bán Đồ Cũ Hà
+ * Nội")? Reads the title's main view and original text; the scratch is one thread's. */
+static bool title_names_a_group(const ruleset_scratch *s)
+{
+    const field_views *v = &s->fields[FIELD_TITLE];
+    const char *o = s->listing->title;
+    if (!v->present || !o || !v->main.length || v->space_count > 7)
+        return false;
+    const normalized_text *t = &v->main;
+    if (phrase_at(t, 0, "cong dong") || phrase_at(t, 0, "clb") || phrase_at(t, 0, "cau lac bo") ||
+        phrase_at(t, 0, "group") || phrase_at(t, 0, "dien dan"))
+        return true;
+    size_t a, b;
+    if (!view_word(v, 0, &a, &b))
+        return false;
+    uint32_t from = t->source_start[a], to = t->source_end[b - 1];
+    const unsigned char *u = (const unsigned char *)o;
+    if (phrase_at(t, 0, "hoi") && !phrase_at(t, 0, "hoi an")) /* ộ, Ộ (U+1ED9, U+1ED8) */
+        for (uint32_t i = from; i + 2 < to; i++)
+            if (u[i] == 0xE1 && u[i + 1] == 0xBB && (u[i + 2] == 0x99 || u[i + 2] == 0x98))
+                return true;
+    if (phrase_at(t, 0, "nhom")) /* ó, Ó */
+        for (uint32_t i = from; i + 1 < to; i++)
+            if (u[i] == 0xC3 && (u[i + 1] == 0xB3 || u[i + 1] == 0x93))
+                return true;
+    return false;
+}
+
+/* The listing's intent, read from its title once per listing (cached in the scratch, one thread's), or from its
+ * description when the title names a group (title_names_a_group): the earliest cue of the ruleset's table
+ * (built-in and the packs' intent_cues), "sửa chữa", repairs and buy-backs. */
 static listing_intent detect_intent(ruleset_scratch *s)
 {
     if (s->intent_ready)
@@ -1717,9 +1748,15 @@ static listing_intent detect_intent(ruleset_scratch *s)
     s->intent = INTENT_SALE;
     s->intent_at = 0;
     s->intent_anywhere = false;
-    const field_views *v = &s->fields[FIELD_TITLE];
-    const listing_facts *l = s->listing;
-    if (!v->present || !v->main.length)
+    s->intent_field = FIELD_TITLE;
+    /* a title that names a group ("Hội Thợ Sửa Xe Máy", a Facebook group a post was crawled from) says where the
+     * post is, not what it offers: the intent is read from the description */
+    if (title_names_a_group(s))
+        s->intent_field = FIELD_DESCRIPTION;
+    const field_views *v = &s->fields[s->intent_field];
+    const char *original = field_text(s, s->intent_field);
+    size_t original_length = s->intent_field == FIELD_TITLE ? s->listing->title_length : s->listing->description_length;
+    if (!v->present || !v->main.length || !original)
         return INTENT_SALE;
     const normalized_text *t = &v->main;
     static const char *const repairable[] = {"dong ho", "tui", "giay", "dien thoai", "laptop", "may", "xe", NULL};
@@ -1756,7 +1793,7 @@ static listing_intent detect_intent(ruleset_scratch *s)
             }
         /* "sửa chữa" (repair) folds like "sữa chua" (yogurt): written with its marks, or before something repaired */
         if (s->intent == INTENT_SALE && first == 's' && phrase_at(t, at, "sua chua")) {
-            bool repair = title_has_sua_repair(l->title, l->title_length);
+            bool repair = title_has_sua_repair(original, original_length);
             size_t next = at + 9;
             for (size_t i = 0; !repair && repairable[i] && next < t->length; i++)
                 repair = phrase_at(t, next, repairable[i]);
@@ -1770,7 +1807,7 @@ static listing_intent detect_intent(ruleset_scratch *s)
             (at + 3 == t->length || t->text[at + 3] == ' ') &&
             ((first == 's' && t->text[at + 1] == 'u' && t->text[at + 2] == 'a') ||
              (first == 't' && t->text[at + 1] == 'h' && t->text[at + 2] == 'u'))) {
-            listing_intent kind = repair_or_buying_at(v, l, w, at);
+            listing_intent kind = repair_or_buying_at(v, original, w, at);
             if (kind != INTENT_SALE) {
                 s->intent = kind;
                 s->intent_at = (uint32_t)at;
@@ -1798,12 +1835,12 @@ static bool intent_excludes(ruleset_scratch *s, uint32_t index, const compiled_r
         return false;
     if (s->intent_anywhere) /* a guide or warning whatever its word order (its cues are guides and notices) */
         return true;
-    /* the cue must come before the rule's first mention in the title: "Túi X like auth - review thật" is a sale */
-    const field_views *v = &s->fields[FIELD_TITLE];
+    /* the cue must come before the rule's first mention in its field: "Túi X like auth - review thật" is a sale */
+    const field_views *v = &s->fields[s->intent_field];
     uint32_t cue = s->intent_at < v->main.length ? v->main.source_start[s->intent_at] : 0;
     for (uint32_t i = first_found(s, s->rule_epoch, s->rule_first, (int)index); i != NO_FOUND; i = s->found_next[i]) {
         const found_hit *f = &s->found[i]; /* a hit of the rule */
-        if (f->field == FIELD_TITLE && f->start < cue)
+        if (f->field == s->intent_field && f->start < cue)
             return false;
     }
     if (r->source->kind == RULE_KIND_COPYRIGHT)

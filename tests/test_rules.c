@@ -66,6 +66,7 @@ typedef struct example {
     bool official, livestream;
     const char *category;
     bool fires;
+    const char *description; /* NULL: none */
 } example;
 
 static void check_examples(const char *rules_yaml, const example *examples, size_t count)
@@ -78,7 +79,8 @@ static void check_examples(const char *rules_yaml, const example *examples, size
         listing_facts l = {.platform = "shopee", .listing_id = "1", .title = e->title, .title_length = strlen(e->title),
                            .has_price = e->price > 0, .price = e->price, .seller_id = e->seller,
                            .seller_location = e->location, .seller_official = e->official,
-                           .is_livestream = e->livestream, .category = e->category};
+                           .is_livestream = e->livestream, .category = e->category, .description = e->description,
+                           .description_length = e->description ? strlen(e->description) : 0};
         match_result r;
         cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
         cr_expect_eq(r.rule_count > 0, e->fires, "\"%s\" (price %.0f, seller %s in %s): expected %s", e->title,
@@ -236,6 +238,24 @@ Test(intent, a_guide_that_also_sells_copies_is_a_sale)
           {.title = "Hướng dẫn phân biệt Nike rep 1:1 và hàng thật", .fires = false},
           {.title = "Hướng dẫn phân biệt Nike thật giả, giá 450k", .fires = false},
           {.title = "Cảnh báo hàng fake Nike: shop không bán hàng rep 1:1, có sẵn hàng chính hãng", .fires = false});
+}
+
+/* docs/rules.md, "Intent": a title that names a group (a Facebook group a post was crawled from: "Hội Thợ Sửa Xe
+ * Máy") says where the post is, not what it offers: the intent is read from the description */
+Test(intent, a_group_name_in_the_title_is_no_intent)
+{
+    CHECK(nike_rule,
+          {.title = "Hội Thợ Sửa Xe Máy", .description = "Ae cần giày Nike rep 1:1 thì ib e", .fires = true},
+          {.title = "Nhóm Vệ Sinh Giày Sài Gòn", .description = "Giày Nike hàng fake giá rẻ", .fires = true},
+          {.title = "Cộng đồng check legit sneaker", .description = "Pass giày Nike rep 1:1", .fires = true},
+          /* what the description says is read: a service stays a service */
+          {.title = "Hội Thợ Sửa Xe Máy", .description = "Dịch vụ vệ sinh giày Nike hàng fake tại nhà", .fires = false},
+          {.title = "Hội Thợ Sửa Xe Máy", .description = "Nhận sửa giày Nike rep 1:1 lấy liền", .fires = false},
+          /* not a group: "Hội An" is a town, "hỏi" is to ask, "nhôm" aluminium, a long title says what it offers */
+          {.title = "Hội An dịch vụ vệ sinh giày", .description = "Giày Nike hàng fake", .fires = false},
+          {.title = "Hỏi dịch vụ vệ sinh giày", .description = "Giày Nike hàng fake", .fires = false},
+          {.title = "Hội thợ nhận sửa giày tại nhà giá rẻ uy tín lấy ngay", .description = "Giày Nike hàng fake",
+           .fires = false});
 }
 
 Test(intent, repairs_of_a_device_and_buy_back_posts_are_not_sales)
