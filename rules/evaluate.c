@@ -1740,24 +1740,53 @@ static bool title_names_a_group(const ruleset_scratch *s)
 /* The listing's intent, read from its title once per listing (cached in the scratch, one thread's), or from its
  * description when the title names a group (title_names_a_group): the earliest cue of the ruleset's table
  * (built-in and the packs' intent_cues), "sửa chữa", repairs and buy-backs. */
+static void read_intent(ruleset_scratch *s, uint32_t field);
+
 static listing_intent detect_intent(ruleset_scratch *s)
 {
     if (s->intent_ready)
         return (listing_intent)s->intent;
     s->intent_ready = true;
+    /* a title that names a group ("Hội Thợ Sửa Xe Máy", a Facebook group a post was crawled from) says where the
+     * post is, not what it offers: the intent is read from the description */
+    read_intent(s, title_names_a_group(s) ? FIELD_DESCRIPTION : FIELD_TITLE);
+    return (listing_intent)s->intent;
+}
+
+/* The intent the description opens with, for a listing whose title holds no intent cue and does not name the
+ * rule (cached in the scratch, one thread's): "Cho thuê túi Kavessi chụp ảnh cưới" under the title "Túi chính
+ * hãng, đặt cọc 5 triệu". Sets *at to where its cue starts in the description's main view. */
+static listing_intent description_intent(ruleset_scratch *s, uint32_t *at)
+{
+    if (!s->description_intent_ready) {
+        int intent = s->intent;
+        uint32_t intent_at = s->intent_at, intent_field = s->intent_field;
+        bool anywhere = s->intent_anywhere;
+        read_intent(s, FIELD_DESCRIPTION);
+        s->description_intent = s->intent;
+        s->description_intent_at = s->intent_at;
+        s->description_intent_ready = true;
+        s->intent = intent;
+        s->intent_at = intent_at;
+        s->intent_field = intent_field;
+        s->intent_anywhere = anywhere;
+    }
+    *at = s->description_intent_at;
+    return (listing_intent)s->description_intent;
+}
+
+/* Reads the intent of one field into s->intent, s->intent_at, s->intent_anywhere, s->intent_field. */
+static void read_intent(ruleset_scratch *s, uint32_t field)
+{
     s->intent = INTENT_SALE;
     s->intent_at = 0;
     s->intent_anywhere = false;
-    s->intent_field = FIELD_TITLE;
-    /* a title that names a group ("Hội Thợ Sửa Xe Máy", a Facebook group a post was crawled from) says where the
-     * post is, not what it offers: the intent is read from the description */
-    if (title_names_a_group(s))
-        s->intent_field = FIELD_DESCRIPTION;
+    s->intent_field = field;
     const field_views *v = &s->fields[s->intent_field];
     const char *original = field_text(s, s->intent_field);
     size_t original_length = s->intent_field == FIELD_TITLE ? s->listing->title_length : s->listing->description_length;
     if (!v->present || !v->main.length || !original)
-        return INTENT_SALE;
+        return;
     const normalized_text *t = &v->main;
     static const char *const repairable[] = {"dong ho", "tui", "giay", "dien thoai", "laptop", "may", "xe", NULL};
     /* the built-in cues and the packs', chained by first letter (compile.c) */
@@ -1820,7 +1849,6 @@ static listing_intent detect_intent(ruleset_scratch *s)
         s->intent = INTENT_SALE;
         s->intent_anywhere = false;
     }
-    return (listing_intent)s->intent;
 }
 
 /* Whether the listing's intent keeps rule r from firing: copyright rules
@@ -1831,16 +1859,30 @@ static bool intent_excludes(ruleset_scratch *s, uint32_t index, const compiled_r
     if (r->source->any_intent)
         return false;
     *intent = detect_intent(s);
+    uint32_t field = s->intent_field, at = s->intent_at;
+    bool anywhere = s->intent_anywhere;
+    if (*intent == INTENT_SALE && field == FIELD_TITLE) {
+        /* a title with no intent cue that does not name the rule: what the description opens with decides */
+        bool named = false;
+        for (uint32_t i = first_found(s, s->rule_epoch, s->rule_first, (int)index); i != NO_FOUND && !named;
+             i = s->found_next[i])
+            named = s->found[i].field == FIELD_TITLE;
+        if (!named) {
+            *intent = description_intent(s, &at);
+            field = FIELD_DESCRIPTION;
+            anywhere = false; /* a description's guide words ("cách phân biệt: xem tem") count before the name only */
+        }
+    }
     if (*intent == INTENT_SALE)
         return false;
-    if (s->intent_anywhere) /* a guide or warning whatever its word order (its cues are guides and notices) */
+    if (anywhere) /* a guide or warning whatever its word order (its cues are guides and notices) */
         return true;
     /* the cue must come before the rule's first mention in its field: "Túi X like auth - review thật" is a sale */
-    const field_views *v = &s->fields[s->intent_field];
-    uint32_t cue = s->intent_at < v->main.length ? v->main.source_start[s->intent_at] : 0;
+    const field_views *v = &s->fields[field];
+    uint32_t cue = at < v->main.length ? v->main.source_start[at] : 0;
     for (uint32_t i = first_found(s, s->rule_epoch, s->rule_first, (int)index); i != NO_FOUND; i = s->found_next[i]) {
         const found_hit *f = &s->found[i]; /* a hit of the rule */
-        if (f->field == s->intent_field && f->start < cue)
+        if (f->field == field && f->start < cue)
             return false;
     }
     if (r->source->kind == RULE_KIND_COPYRIGHT)
@@ -3115,6 +3157,7 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
     s->marks_refused = 0;
     s->hits_truncated = false;
     s->location_ready = s->category_ready = s->intent_ready = s->accessory_ready = false;
+    s->description_intent_ready = false;
     if (prepare_field(s, FIELD_TITLE, l->title, l->title ? l->title_length : 0, out) < 0 ||
         prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0)
         return -1;

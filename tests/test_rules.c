@@ -258,6 +258,25 @@ Test(intent, a_group_name_in_the_title_is_no_intent)
            .fires = false});
 }
 
+/* docs/rules.md, "Intent": a title with no intent cue that does not name the rule leaves the intent to what the
+ * description opens with (its cue before the rule's first mention there); a title that names the rule decides */
+Test(intent, the_description_decides_under_a_title_that_does_not_name_the_rule)
+{
+    CHECK(nike_rule,
+          {.title = "Giày chụp ảnh cưới theo ngày", .price = 100000, .description = "Cho thuê giày Nike, đặt cọc 2 triệu",
+           .fires = false},
+          {.title = "Giày sneaker trắng", .description = "Dịch vụ vệ sinh giày Nike hàng fake, lấy trong 24h", .fires = false},
+          {.title = "Bí kíp cho người mới", .description = "Hướng dẫn phân biệt giày Nike rep 1:1 và hàng thật",
+           .fires = false},
+          /* the cue after the name in the description: a sale */
+          {.title = "Giày thể thao nam", .description = "Giày Nike rep 1:1, dịch vụ ship hỏa tốc", .fires = true},
+          /* a guide word anywhere counts in a title only: in a description it must come before the name */
+          {.title = "Giày thể thao nam", .description = "Giày Nike rep 1:1 - cách phân biệt thật giả xem ảnh 3",
+           .fires = true},
+          /* a title that names the rule decides for it */
+          {.title = "Giày Nike Air Force 1", .price = 100000, .description = "Cho thuê giày theo ngày", .fires = true});
+}
+
 Test(intent, repairs_of_a_device_and_buy_back_posts_are_not_sales)
 {
     static const char samsung_rule[] = "  - id: tm.samsung\n"
