@@ -1792,6 +1792,8 @@ static void read_intent(ruleset_scratch *s, uint32_t field)
     /* the built-in cues and the packs', chained by first letter (compile.c) */
     const intent_cue *cues = s->rs->intent_cues;
     const int32_t *cues_by_letter = s->rs->intent_by_letter, *cue_next = s->rs->intent_next;
+    /* "có hướng dẫn", "kèm hướng dẫn", "sách hướng dẫn", "tặng hướng dẫn": a manual that comes with the goods, no guide */
+    static const char *const included[] = {"co", "kem", "sach", "tang", "giay", "theo", NULL};
     /* "khó phân biệt thật giả", "không thể phân biệt": a copy's praise, no guide */
     static const char *const denial[] = {"kho", "khong", "ko", "kh", "chang", "the", NULL};
     /* the earliest cue wins: a sale that mentions a guide or a service after the brand stays a sale (below),
@@ -1813,7 +1815,9 @@ static void read_intent(ruleset_scratch *s, uint32_t field)
             break;
         }
         for (int32_t i = cues_by_letter[(unsigned char)first]; i >= 0; i = cue_next[i])
-            if (phrase_at_n(t, at, cues[i].phrase, cues[i].length)) {
+            if (phrase_at_n(t, at, cues[i].phrase, cues[i].length) &&
+                !(cues[i].kind == INTENT_GUIDE && w > 0 && word_is(v, w - 1, included) &&
+                  phrase_at_n(t, at, "huong dan", 9))) {
                 s->intent = cues[i].kind;
                 s->intent_at = (uint32_t)at;
                 s->intent_anywhere = cues[i].anywhere && !(w > 0 && word_is(v, w - 1, denial)) &&

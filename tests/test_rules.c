@@ -273,6 +273,10 @@ Test(intent, the_description_decides_under_a_title_that_does_not_name_the_rule)
           /* a guide word anywhere counts in a title only: in a description it must come before the name */
           {.title = "Giày thể thao nam", .description = "Giày Nike rep 1:1 - cách phân biệt thật giả xem ảnh 3",
            .fires = true},
+          /* a manual that comes with the goods is no guide ("có hướng dẫn", "sách hướng dẫn", "kèm hướng dẫn") */
+          {.title = "Có sách hướng dẫn sử dụng tiếng Việt", .description = "Giày Nike hàng F1, rep 1:1", .fires = true},
+          {.title = "Kèm hướng dẫn buộc dây", .description = "Giày Nike rep 1:1", .fires = true},
+          {.title = "Hướng dẫn buộc dây", .description = "Giày Nike rep 1:1", .fires = false},
           /* a title that names the rule decides for it */
           {.title = "Giày Nike Air Force 1", .price = 100000, .description = "Cho thuê giày theo ngày", .fires = true});
 }
