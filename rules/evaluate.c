@@ -749,18 +749,29 @@ static bool word_is_number(const field_views *v, size_t index)
     return true;
 }
 
-/* The chat "k" for "không": a lone lower-case k, not after a number ("50 k"
- * is a price), followed by a space, a clause mark or the end ("K+", a TV
- * brand, and "K" are not). Reads the view and the original only. */
+/* The chat "k" for "không": a lone lower-case k (or a capital K before a
+ * word in capitals: "K PHẢI HÀNG FAKE"), not right after a number ("50 k" is
+ * a price; "GA-2100 (k logo)" is not), followed by a space, a clause mark or
+ * the end ("K+", a TV brand, and "K" are not). Reads the view and the
+ * original only. */
 static bool lone_chat_k(const field_views *v, size_t index, const char *original)
 {
     static const char *const k[] = {"k", NULL};
-    if (!original || !word_is(v, index, k) || (index > 0 && word_is_number(v, index - 1)))
+    if (!original || !word_is(v, index, k))
         return false;
-    size_t a = 0, b = 0;
+    size_t a = 0, b = 0, c = 0, d = 0;
     view_word(v, index, &a, &b);
     uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
-    return to == from + 1 && original[from] == 'k' &&
+    if (index > 0 && word_is_number(v, index - 1) && view_word(v, index - 1, &c, &d)) {
+        bool spaces_only = true; /* "50 k" is a price; "GA-2100 (k logo)" is not */
+        for (uint32_t i = v->main.source_end[d - 1]; i < from && spaces_only; i++)
+            spaces_only = original[i] == ' ';
+        if (spaces_only)
+            return false;
+    }
+    bool capital = original[from] == 'K' && view_word(v, index + 1, &c, &d) &&
+                   abbrev_capitals_after(original, v->main.source_start[c], v->main.source_end[d - 1]);
+    return to == from + 1 && (original[from] == 'k' || capital) &&
            (original[to] == ' ' || original[to] == '\0' || original[to] == ',' || original[to] == '.');
 }
 

@@ -134,6 +134,10 @@ Test(abbreviations, teencode_negators_read_as_khong)
           /* an admission in teencode is an admission ("không chính hãng" is a cue) */
           {.title = "Giày Zorvik hàng hông chính hãng", .fires = true, .signal_text = "hông chính hãng"},
           {.title = "Giày Zorvik hàng k chính hãng", .fires = true, .signal_text = "k chính hãng"},
+          {.title = "Giày Zorvik giá 120k. k chính hãng", .fires = true, .signal_text = "k chính hãng"},
+          {.title = "GIÀY ZORVIK - CAM KẾT K PHẢI HÀNG REP", .fires = false},
+          {.title = "Giày Zorvik size 42 (k phải hàng rep)", .fires = false},
+          {.title = "Giày Zorvik K hàng rep", .fires = true},
           /* asked and answered no with the chat "k" */
           {.title = "Giày Zorvik hàng rep? k, chính hãng có bill", .fires = false},
           /* the hip, pink, a price: no negator */

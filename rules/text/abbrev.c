@@ -87,6 +87,18 @@ bool abbrev_written_hong(const char *original, uint32_t from, uint32_t to)
     return n - i == 2 && (p[i] | 0x20) == 'n' && (p[i + 1] | 0x20) == 'g';
 }
 
+bool abbrev_capitals_after(const char *original, uint32_t from, uint32_t to)
+{
+    bool upper = false;
+    for (uint32_t i = from; original && i < to; i++) {
+        unsigned char c = (unsigned char)original[i];
+        if (c >= 'a' && c <= 'z')
+            return false;
+        upper |= c >= 'A' && c <= 'Z';
+    }
+    return upper && to - from >= 2;
+}
+
 bool abbrev_hip_word(const char *word, size_t n)
 {
     /* "túi đeo hông", "bên hông", "vòng hông", "đai hông", "ở hông", "cạnh hông", "eo hông", "đau hông", "mỡ hông" */
@@ -98,8 +110,9 @@ bool abbrev_hip_word(const char *word, size_t n)
 }
 
 /* Is word k the chat "k" or the southern "hông" used as "không"? The "k":
- * a lone lower-case k in the original, not after a number ("50 k") nor
- * before one, with a word after it ("k phải", "k bán"). Either is followed
+ * a lone lower-case k in the original (or a capital K before a word in
+ * capitals: "K PHẢI HÀNG FAKE"; "K+" is no word), not right after a number
+ * ("50 k") nor before one, with a word after it ("k phải", "k bán"). Either is followed
  * by a space in the original: "k, chính hãng" is an answer, then a claim,
  * no "không chính hãng". The "hông": written
  * with its circumflex and no tone ("hồng" is pink), not after a word that
@@ -113,12 +126,21 @@ static bool chat_negator(const normalized_text *v, const size_t *starts, const s
     if (!original || !((n == 1 && word[0] == 'k') || (n == 4 && !memcmp(word, "hong", 4))))
         return false;
     uint32_t from = v->source_start[starts[k]], to = v->source_end[ends[k] - 1];
-    bool number_before = k > 0 && v->text[starts[k - 1]] >= '0' && v->text[starts[k - 1]] <= '9';
+    /* "50 k": the thousands of the number right before (spaces only between); after "120k." or "2100 (" the k
+     * is a word of its own */
+    bool number_before = k > 0;
+    for (size_t i = k > 0 ? starts[k - 1] : 0; number_before && i < ends[k - 1]; i++)
+        number_before = v->text[i] >= '0' && v->text[i] <= '9';
+    for (uint32_t i = number_before ? v->source_end[ends[k - 1] - 1] : from; i < from; i++)
+        number_before = original[i] == ' ';
     if (original[to] != ' ') /* "k, chính hãng" (an answer, then a claim) is no "không chính hãng" */
         return false;
     if (n == 1)
-        return to == from + 1 && original[from] == 'k' && !number_before && k + 1 < count &&
-               !(v->text[starts[k + 1]] >= '0' && v->text[starts[k + 1]] <= '9');
+        return to == from + 1 && !number_before && k + 1 < count &&
+               !(v->text[starts[k + 1]] >= '0' && v->text[starts[k + 1]] <= '9') &&
+               (original[from] == 'k' ||
+                (original[from] == 'K' && abbrev_capitals_after(original, v->source_start[starts[k + 1]],
+                                                                 v->source_end[ends[k + 1] - 1])));
     return abbrev_written_hong(original, from, to) &&
            !(k > 0 && abbrev_hip_word(v->text + starts[k - 1], ends[k - 1] - starts[k - 1]));
 }

@@ -54,6 +54,11 @@ long abbrev_expand_text(const normalized_text *main_view, const uint32_t *spaces
  * case of h/n/g and ô)? "hồng" (pink) and "hong" are not. Pure. */
 bool abbrev_written_hong(const char *original, uint32_t from, uint32_t to);
 
+/* Is original[from, to) a word of at least 2 bytes written in capitals (an
+ * ASCII capital, no ASCII lower-case letter: "PHẢI", "HÀNG")? In text in
+ * capitals a "K" is the chat "k". Pure. */
+bool abbrev_capitals_after(const char *original, uint32_t from, uint32_t to);
+
 /* Is the folded word (n bytes) one before which "hông" is the hip ("túi
  * đeo hông", "bên hông", "vòng hông"), not "không"? Pure. */
 bool abbrev_hip_word(const char *word, size_t n);
