@@ -1456,9 +1456,8 @@ static bool phrase_at(const normalized_text *t, size_t at, const char *phrase)
 /* phrase_at for a string literal, its length known at compile time */
 #define LITERAL_AT(t, at, literal) phrase_at_n(t, at, literal, sizeof literal - 1)
 
-/* The title opens with an accessory's head noun: then any "cho" is a
- * compatibility word ("Cường lực camera cho Oppo A78 hay Velonix X9"). */
-static bool accessory_title_uncached(const ruleset_scratch *s)
+/* Does the main view t hold an accessory's head noun at byte `at` (a word's start)? Pure. */
+static bool accessory_head_at(const normalized_text *t, size_t at)
 {
 #define PHRASE(p) {p, sizeof p - 1}
     static const struct {
@@ -1474,17 +1473,49 @@ static bool accessory_title_uncached(const ruleset_scratch *s)
       /* glasses are the goods, not a glass for a phone: "Kính mát", "Kính râm", "Kính cận" */
       eyewear[] = {PHRASE("kinh mat"), PHRASE("kinh ram"), PHRASE("kinh can"), PHRASE("kinh thoi trang")};
 #undef PHRASE
-    const field_views *v = &s->fields[FIELD_TITLE];
-    if (!v->present || !v->main.length)
+    if (at >= t->length)
         return false;
-    char first = v->main.text[0];
+    char first = t->text[at];
     for (size_t i = 0; i < sizeof eyewear / sizeof *eyewear; i++)
-        if (eyewear[i].text[0] == first && phrase_at_n(&v->main, 0, eyewear[i].text, eyewear[i].length))
+        if (eyewear[i].text[0] == first && phrase_at_n(t, at, eyewear[i].text, eyewear[i].length))
             return false;
     for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)
-        if (heads[i].text[0] == first && phrase_at_n(&v->main, 0, heads[i].text, heads[i].length))
+        if (heads[i].text[0] == first && phrase_at_n(t, at, heads[i].text, heads[i].length))
             return true;
     return false;
+}
+
+/* The title opens with an accessory's head noun: then any "cho" is a
+ * compatibility word ("Cường lực camera cho Oppo A78 hay Velonix X9"). */
+static bool accessory_title_uncached(const ruleset_scratch *s)
+{
+    const field_views *v = &s->fields[FIELD_TITLE];
+    return v->present && v->main.length && accessory_head_at(&v->main, 0);
+}
+
+/* The sentence of the description that holds original offset `offset` opens with an accessory's head noun
+ * ("Chống trầy. Cường lực camera cho Oppo A78 hay Velonix X9"): there, as in such a title, a plain "cho" is a
+ * compatibility word. A sentence starts after `. ; ! ? | :` or a line break (a '.' between digits, "1.5m", is
+ * none). Reads the scratch's views. */
+static bool accessory_sentence(const ruleset_scratch *s, uint32_t offset)
+{
+    const field_views *v = &s->fields[FIELD_DESCRIPTION];
+    const char *text = s->listing->description;
+    if (!v->present || !text || !v->main.length || offset > s->listing->description_length)
+        return false;
+    uint32_t from = offset;
+    while (from > 0) {
+        char c = text[from - 1];
+        if (c && strchr(";!?|:\n\r", c))
+            break;
+        if (c == '.' && !(from >= 2 && text[from - 2] >= '0' && text[from - 2] <= '9' && text[from] >= '0' &&
+                          text[from] <= '9'))
+            break;
+        from--;
+    }
+    size_t w = words_before_searched(v, from);
+    size_t at = w == 0 ? 0 : v->spaces[w - 1] + 1;
+    return accessory_head_at(&v->main, at);
 }
 
 static bool accessory_title(ruleset_scratch *s)
@@ -1500,7 +1531,7 @@ static bool compat_scoped(ruleset_scratch *s, const found_hit *f)
 {
     const field_views *v = &s->fields[f->field];
     static const char *const cho[] = {"cho", NULL};
-    bool accessory = accessory_title(s);
+    bool accessory = f->field == FIELD_TITLE ? accessory_title(s) : accessory_sentence(s, f->start);
     const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
     if (!v->present || !text)
         return false;

@@ -533,7 +533,14 @@ Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_
           {.title = "Velonix X9 Pro hàng fake dành cho nam", .fires = true},
           {.title = "Điện thoại cho người già Velonix X9 hàng fake", .fires = true},
           /* a sentence ends the scope */
-          {.title = "Cường lực dành cho Oppo A78. Velonix X9 hàng fake", .fires = true});
+          {.title = "Cường lực dành cho Oppo A78. Velonix X9 hàng fake", .fires = true},
+          /* in the description, a sentence that opens with an accessory's head noun makes a plain "cho" one too */
+          {.title = "Chống trầy, chống sốc", .description = "Cường lực camera cho Oppo A78, Redmi Note 13 hay Velonix X9",
+           .price = 20000, .fires = false},
+          {.title = "Hàng mới về", .description = "Giao nhanh. Cáp dài 1.5m cho Velonix X9", .price = 20000,
+           .fires = false},
+          {.title = "Hàng mới về", .description = "Tặng kèm cho Velonix X9", .price = 20000, .fires = true},
+          {.title = "Hàng mới về", .description = "Cường lực tặng kèm. Máy cho Velonix fan, hàng fake", .fires = true});
 }
 
 /* A case, a strap or insoles that fit the brand's goods are priced as what
