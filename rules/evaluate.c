@@ -775,6 +775,24 @@ static bool lone_chat_k(const field_views *v, size_t index, const char *original
            (original[to] == ' ' || original[to] == '\0' || original[to] == ',' || original[to] == '.');
 }
 
+/* "Đừng" (don't: "đừng mua tài khoản dùng chung", "đừng ham hàng fake") as written: ừ (U+1EEB, U+1EEA, or u +
+ * horn + grave in NFD); "dung" also folds "dùng" (use), "đúng", "dũng". Reads the view and the original only. */
+static bool written_dung_negator(const field_views *v, size_t index, const char *original)
+{
+    static const char *const dung[] = {"dung", NULL};
+    size_t a = 0, b = 0;
+    if (!original || !word_is(v, index, dung) || !view_word(v, index, &a, &b))
+        return false;
+    const unsigned char *o = (const unsigned char *)original;
+    for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; i + 1 < to; i++) {
+        if (i + 2 < to && o[i] == 0xE1 && o[i + 1] == 0xBB && (o[i + 2] == 0xAB || o[i + 2] == 0xAA))
+            return true; /* ừ, Ừ */
+        if (i + 3 < to && o[i] == 0xCC && o[i + 1] == 0x9B && o[i + 2] == 0xCC && o[i + 3] == 0x80)
+            return true; /* the combining horn, then the grave (NFD) */
+    }
+    return false;
+}
+
 /* The southern "hông" for "không" ("hông phải hàng fake"): written with its
  * circumflex and no tone ("hồng", pink, folds to the same word), not after a
  * word that makes it the hip ("túi đeo hông", "bên hông"). Reads the view
@@ -820,7 +838,7 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
                 return true; /* the combining horn (NFD) */
         return false;
     }
-    if (written_hong_negator(v, index, original))
+    if (written_hong_negator(v, index, original) || written_dung_negator(v, index, original))
         return true;
     return lone_chat_k(v, index, original);
 }
@@ -1428,14 +1446,17 @@ static bool compat_cue_at(const field_views *v, size_t j)
 {
     static const char *const single[] = {"for", "fits", "fit", NULL};
     static const char *const cho[] = {"cho", NULL};
-    static const char *const before_cho[] = {"danh", "dung", "thich", "hop", "vua", "thay", "the", NULL};
+    static const char *const before_cho[] = {"danh", "dung", "thich", "hop", "vua", "thay", "the", "lap", NULL};
     static const char *const tuong[] = {"tuong", NULL}, *const thich[] = {"thich", NULL};
     static const char *const compatible[] = {"compatible", NULL};
+    static const char *const lap[] = {"lap", NULL}, *const vua[] = {"vua", NULL};
     if (word_is(v, j, single) || word_is(v, j, compatible))
         return true;
     if (word_is(v, j, thich) && j > 0 && word_is(v, j - 1, tuong)) /* "tương thích" */
         return true;
-    /* "cho" only as "dành cho", "dùng cho", "thích hợp cho", "vừa cho", "thay thế cho", or right after the
+    if (word_is(v, j, vua) && j > 0 && word_is(v, j - 1, lap)) /* "lắp vừa Seiko 5, Citizen" (fits) */
+        return true;
+    /* "cho" only as "dành cho", "dùng cho", "thích hợp cho", "vừa cho", "thay thế cho", "lắp cho", or right after the
      * accessory word that opens the title ("Ốp lưng cho ..."): "cho nam", "cho bé" are who wears it */
     if (word_is(v, j, cho))
         return j > 0 && word_is(v, j - 1, before_cho);

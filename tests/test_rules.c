@@ -160,6 +160,10 @@ Test(negation, cues_and_mentions_after_a_negator_are_not_signals_but_admissions_
           {.title = "Giày Nike không chính hãng, hàng fake", .fires = true},
           {.title = "Giày không chính hãng Nike rep 1:1", .fires = true},
           {.title = "Giày không phải hàng thật Nike hàng fake", .fires = true},
+          /* "đừng" (don't) as written; "dùng", "đúng" fold the same and negate nothing */
+          {.title = "Giày thể thao nam, đừng mua Nike hàng fake", .fires = false},
+          {.title = "Giày thể thao nam, dùng Nike hàng fake", .fires = true},
+          {.title = "Giày Nike đúng hàng fake", .fires = true},
           /* "k" for "không", but not a price's thousands */
           {.title = "Giày Nike Air k phải hàng fake", .fires = false},
           {.title = "Giày Nike Air 50 k hàng fake", .fires = true},
@@ -540,6 +544,9 @@ Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_
           {.title = "Hàng mới về", .description = "Giao nhanh. Cáp dài 1.5m cho Velonix X9", .price = 20000,
            .fires = false},
           {.title = "Hàng mới về", .description = "Tặng kèm cho Velonix X9", .price = 20000, .fires = true},
+          {.title = "Khóa thép 20mm lắp vừa Samsung Watch, Velonix Watch 2", .price = 20000,
+           .fires = false},
+          {.title = "Khung thép lắp cho Velonix X9", .price = 20000, .fires = false},
           {.title = "Hàng mới về", .description = "Cường lực tặng kèm. Máy cho Velonix fan, hàng fake", .fires = true});
 }
 
