@@ -775,13 +775,16 @@ static bool lone_chat_k(const field_views *v, size_t index, const char *original
            (original[to] == ' ' || original[to] == '\0' || original[to] == ',' || original[to] == '.');
 }
 
-/* "Đừng" (don't: "đừng mua tài khoản dùng chung", "đừng ham hàng fake") as written: ừ (U+1EEB, U+1EEA, or u +
- * horn + grave in NFD); "dung" also folds "dùng" (use), "đúng", "dũng". Reads the view and the original only. */
+/* "Đừng" (don't) before buying or believing ("đừng mua tài khoản dùng chung", "đừng ham hàng fake", "đừng tin
+ * hàng rep"), as written: ừ (U+1EEB, U+1EEA, or u + horn + grave in NFD); "dung" also folds "dùng" (use), "đúng",
+ * "dũng". A seller's "đừng bỏ lỡ hàng rep" (don't miss) or "đừng ngại inbox" negates nothing. Reads the view and
+ * the original only. */
 static bool written_dung_negator(const field_views *v, size_t index, const char *original)
 {
     static const char *const dung[] = {"dung", NULL};
+    static const char *const verbs[] = {"mua", "tin", "ham", "dung", "dat", "chon", "lay", "xai", "nham", NULL};
     size_t a = 0, b = 0;
-    if (!original || !word_is(v, index, dung) || !view_word(v, index, &a, &b))
+    if (!original || !word_is(v, index, dung) || !word_is(v, index + 1, verbs) || !view_word(v, index, &a, &b))
         return false;
     const unsigned char *o = (const unsigned char *)original;
     for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; i + 1 < to; i++) {

@@ -164,6 +164,7 @@ Test(negation, cues_and_mentions_after_a_negator_are_not_signals_but_admissions_
           {.title = "Giày thể thao nam, đừng mua Nike hàng fake", .fires = false},
           {.title = "Giày thể thao nam, dùng Nike hàng fake", .fires = true},
           {.title = "Giày Nike đúng hàng fake", .fires = true},
+          {.title = "Giày Nike, đừng bỏ lỡ hàng fake giá rẻ", .fires = true},
           /* "k" for "không", but not a price's thousands */
           {.title = "Giày Nike Air k phải hàng fake", .fires = false},
           {.title = "Giày Nike Air 50 k hàng fake", .fires = true},
