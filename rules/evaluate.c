@@ -756,8 +756,8 @@ static bool word_is_number(const field_views *v, size_t index)
  * original only. */
 static bool lone_chat_k(const field_views *v, size_t index, const char *original)
 {
-    static const char *const k[] = {"k", NULL};
-    if (!original || !word_is(v, index, k))
+    static const char *const k[] = {"k", NULL}, *const vitamin[] = {"vitamin", "vit", NULL};
+    if (!original || !word_is(v, index, k) || (index > 0 && word_is(v, index - 1, vitamin))) /* "vitamin K" */
         return false;
     size_t a = 0, b = 0, c = 0, d = 0;
     view_word(v, index, &a, &b);

@@ -138,6 +138,8 @@ Test(abbreviations, teencode_negators_read_as_khong)
           {.title = "GIÀY ZORVIK - CAM KẾT K PHẢI HÀNG REP", .fires = false},
           {.title = "Giày Zorvik size 42 (k phải hàng rep)", .fires = false},
           {.title = "Giày Zorvik K hàng rep", .fires = true},
+          {.title = "VIÊN UỐNG ZORVIK VITAMIN K CHÍNH HÃNG", .fires = false},
+          {.title = "Zorvik vitamin k chính hãng", .fires = false},
           /* asked and answered no with the chat "k" */
           {.title = "Giày Zorvik hàng rep? k, chính hãng có bill", .fires = false},
           /* the hip, pink, a price: no negator */

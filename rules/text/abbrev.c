@@ -135,6 +135,9 @@ static bool chat_negator(const normalized_text *v, const size_t *starts, const s
         number_before = original[i] == ' ';
     if (original[to] != ' ') /* "k, chính hãng" (an answer, then a claim) is no "không chính hãng" */
         return false;
+    if (n == 1 && k > 0 && ((ends[k - 1] - starts[k - 1] == 7 && !memcmp(v->text + starts[k - 1], "vitamin", 7)) ||
+                            (ends[k - 1] - starts[k - 1] == 3 && !memcmp(v->text + starts[k - 1], "vit", 3))))
+        return false; /* "vitamin K chính hãng" */
     if (n == 1)
         return to == from + 1 && !number_before && k + 1 < count &&
                !(v->text[starts[k + 1]] >= '0' && v->text[starts[k + 1]] <= '9') &&
