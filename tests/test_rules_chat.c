@@ -146,6 +146,10 @@ Test(abbreviations, teencode_negators_read_as_khong)
           {.title = "Túi đeo hông Zorvik hàng rep", .fires = true},
           {.title = "Giày Zorvik hồng hàng rep", .fires = true},
           {.title = "Giày Zorvik hong hàng rep", .fires = true},
+          /* unmarked "hong" before "phai" is "không phải"; not after "màu" (pink) */
+          {.title = "giay chay bo nam - hong phai zorvik hang rep", .description = "x", .fires = false},
+          {.title = "giay zorvik chinh hang - hong phai hang rep", .fires = false},
+          {.title = "giay zorvik mau hong phai hang rep", .fires = true},
           {.title = "Giày Zorvik 50 k hàng rep", .fires = true});
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The table (ABBREV_TABLE_VERSION), folded. Only forms that are not also a
  * common word once marks are gone: "kg" a kilogram, "r" a size, "dt" an
@@ -116,7 +117,8 @@ bool abbrev_hip_word(const char *word, size_t n)
  * by a space in the original: "k, chính hãng" is an answer, then a claim,
  * no "không chính hãng". The "hông": written
  * with its circumflex and no tone ("hồng" is pink), not after a word that
- * makes it the hip. Reads `original` through the view's offsets; NULL
+ * makes it the hip; unmarked "hong" only before "phai" ("hong phai hang
+ * fake"; not after "mau", "hoa": pink). Reads `original` through the view's offsets; NULL
  * original: neither form is read. */
 static bool chat_negator(const normalized_text *v, const size_t *starts, const size_t *ends, size_t count, size_t k,
                          const char *original)
@@ -144,7 +146,12 @@ static bool chat_negator(const normalized_text *v, const size_t *starts, const s
                (original[from] == 'k' ||
                 (original[from] == 'K' && abbrev_capitals_after(original, v->source_start[starts[k + 1]],
                                                                  v->source_end[ends[k + 1] - 1])));
-    return abbrev_written_hong(original, from, to) &&
+    /* unmarked, only before "phai" ("hong phai hang fake": "hồng phải" is no phrase), not after "màu", "hoa" */
+    bool plain = to == from + 4 && !strncasecmp(original + from, "hong", 4) && k + 1 < count &&
+                 ends[k + 1] - starts[k + 1] == 4 && !memcmp(v->text + starts[k + 1], "phai", 4) &&
+                 !(k > 0 && ends[k - 1] - starts[k - 1] == 3 &&
+                   (!memcmp(v->text + starts[k - 1], "mau", 3) || !memcmp(v->text + starts[k - 1], "hoa", 3)));
+    return (plain || abbrev_written_hong(original, from, to)) &&
            !(k > 0 && abbrev_hip_word(v->text + starts[k - 1], ends[k - 1] - starts[k - 1]));
 }
 
