@@ -1808,6 +1808,33 @@ static bool title_names_a_group(const ruleset_scratch *s)
     return false;
 }
 
+/* Is there a grade of copy ("rep", "replica", "siêu cấp", "super fake", "like auth", "f1", "hàng copy", "fake loại
+ * 1"), not under a negator, in the field's main view before byte `at` (an intent cue)? Reads the field's views;
+ * the scratch is one thread's. */
+static bool grade_before(const ruleset_scratch *s, uint32_t field, size_t at)
+{
+    static const char *const grades[] = {"rep", "replica", "sieu cap", "super fake", "like auth", "f1", "hang copy",
+                                         "fake loai 1", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    if (!v->present || !text)
+        return false;
+    for (size_t w = 0; w <= v->space_count; w++) {
+        size_t a, b;
+        if (!view_word(v, w, &a, &b) || a >= at)
+            return false;
+        for (size_t i = 0; grades[i]; i++)
+            if (grades[i][0] == v->main.text[a] && phrase_at(&v->main, a, grades[i])) {
+                bool negated = false;
+                for (size_t back = 1; back <= 3 && back <= w && !negated; back++)
+                    negated = negator_at(v, w - back, text);
+                if (!negated)
+                    return true;
+            }
+    }
+    return false;
+}
+
 /* The listing's intent, read from its title once per listing (cached in the scratch, one thread's), or from its
  * description when the title names a group (title_names_a_group): the earliest cue of the ruleset's table
  * (built-in and the packs' intent_cues), "sửa chữa", repairs and buy-backs. */
@@ -1960,6 +1987,9 @@ static bool intent_excludes(ruleset_scratch *s, uint32_t index, const compiled_r
         if (f->field == field && f->start < cue)
             return false;
     }
+    /* ... and before a grade of copy the field offers: "Túi rep 1:1 cao cấp, check authentic pass 99%" is a sale */
+    if (grade_before(s, field, at))
+        return false;
     if (r->source->kind == RULE_KIND_COPYRIGHT)
         return *intent == INTENT_NOTICE || *intent == INTENT_GUIDE || *intent == INTENT_BUYING;
     return true;

@@ -282,6 +282,12 @@ Test(intent, the_description_decides_under_a_title_that_does_not_name_the_rule)
           {.title = "Có sách hướng dẫn sử dụng tiếng Việt", .description = "Giày Nike hàng F1, rep 1:1", .fires = true},
           {.title = "Kèm hướng dẫn buộc dây", .description = "Giày Nike rep 1:1", .fires = true},
           {.title = "Hướng dẫn buộc dây", .description = "Giày Nike rep 1:1", .fires = false},
+          /* a grade of copy the title offers before its intent cue makes it a sale */
+          {.title = "Giày rep 1:1 cao cấp, check authentic pass 99% app", .description = "Nike Air Force 1",
+           .fires = true},
+          {.title = "Dịch vụ check authentic giày rep 1:1", .description = "Nike Air Force 1 hàng fake", .fires = false},
+          {.title = "Giày không phải rep, dịch vụ check authentic", .description = "Nike Air Force 1 hàng fake",
+           .fires = false},
           /* a title that names the rule decides for it */
           {.title = "Giày Nike Air Force 1", .price = 100000, .description = "Cho thuê giày theo ngày", .fires = true});
 }
