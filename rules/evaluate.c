@@ -806,9 +806,10 @@ static bool written_hong_negator(const field_views *v, size_t index, const char 
     size_t a = 0, b = 0, c = 0, d = 0;
     if (!original || !word_is(v, index, hong) || !view_word(v, index, &a, &b))
         return false;
-    static const char *const phai[] = {"phai", NULL}, *const pink[] = {"mau", "hoa", NULL};
+    static const char *const phai[] = {"phai", "ban", "dung", "xai", NULL}, *const pink[] = {"mau", "hoa", NULL};
     uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
-    /* unmarked, only before "phai" ("hong phai hang fake": "hồng phải" is no phrase), not after "màu", "hoa" */
+    /* unmarked, only before "phai", "ban", "dung", "xai" ("hong phai hang fake", "hong ban quyen", "hong dung
+     * logo": "hồng" rarely comes before these), not after "màu", "hoa" */
     bool plain = to == from + 4 && !strncasecmp(original + from, "hong", 4) && word_is(v, index + 1, phai) &&
                  !(index > 0 && word_is(v, index - 1, pink));
     if (!plain && !abbrev_written_hong(original, from, to))

@@ -150,6 +150,8 @@ Test(abbreviations, teencode_negators_read_as_khong)
           {.title = "giay chay bo nam - hong phai zorvik hang rep", .description = "x", .fires = false},
           {.title = "giay zorvik chinh hang - hong phai hang rep", .fires = false},
           {.title = "giay zorvik mau hong phai hang rep", .fires = true},
+          {.title = "tat the thao - hong dung logo zorvik, hang rep", .fires = false},
+          {.title = "giay zorvik hong hang rep", .fires = true},
           {.title = "Giày Zorvik 50 k hàng rep", .fires = true});
 }
 

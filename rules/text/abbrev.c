@@ -117,8 +117,8 @@ bool abbrev_hip_word(const char *word, size_t n)
  * by a space in the original: "k, chính hãng" is an answer, then a claim,
  * no "không chính hãng". The "hông": written
  * with its circumflex and no tone ("hồng" is pink), not after a word that
- * makes it the hip; unmarked "hong" only before "phai" ("hong phai hang
- * fake"; not after "mau", "hoa": pink). Reads `original` through the view's offsets; NULL
+ * makes it the hip; unmarked "hong" only before "phai", "ban", "dung",
+ * "xai" ("hong phai hang fake"; not after "mau", "hoa": pink). Reads `original` through the view's offsets; NULL
  * original: neither form is read. */
 static bool chat_negator(const normalized_text *v, const size_t *starts, const size_t *ends, size_t count, size_t k,
                          const char *original)
@@ -146,9 +146,14 @@ static bool chat_negator(const normalized_text *v, const size_t *starts, const s
                (original[from] == 'k' ||
                 (original[from] == 'K' && abbrev_capitals_after(original, v->source_start[starts[k + 1]],
                                                                  v->source_end[ends[k + 1] - 1])));
-    /* unmarked, only before "phai" ("hong phai hang fake": "hồng phải" is no phrase), not after "màu", "hoa" */
-    bool plain = to == from + 4 && !strncasecmp(original + from, "hong", 4) && k + 1 < count &&
-                 ends[k + 1] - starts[k + 1] == 4 && !memcmp(v->text + starts[k + 1], "phai", 4) &&
+    /* unmarked, only before "phai", "ban", "dung", "xai" ("hong phai hang fake", "hong ban quyen": "hồng" rarely
+     * comes before these), not after "màu", "hoa" */
+    static const char *const after_plain[] = {"phai", "ban", "dung", "xai", NULL};
+    bool next_ok = false;
+    for (size_t i = 0; k + 1 < count && after_plain[i] && !next_ok; i++)
+        next_ok = ends[k + 1] - starts[k + 1] == strlen(after_plain[i]) &&
+                  !memcmp(v->text + starts[k + 1], after_plain[i], strlen(after_plain[i]));
+    bool plain = to == from + 4 && !strncasecmp(original + from, "hong", 4) && next_ok &&
                  !(k > 0 && ends[k - 1] - starts[k - 1] == 3 &&
                    (!memcmp(v->text + starts[k - 1], "mau", 3) || !memcmp(v->text + starts[k - 1], "hoa", 3)));
     return (plain || abbrev_written_hong(original, from, to)) &&
