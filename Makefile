@@ -55,7 +55,7 @@ LIBLSCAN     := $(BUILD)/liblscan.a
 LIBCLI       := $(BUILD)/liblscan-cli.a
 LIBFIXTURE   := $(BUILD)/libfixture.a
 
-.PHONY: all deps check asan demo console bench install clean tests benches check-layers browser-deps eval eval-extract
+.PHONY: all deps check asan demo console bench install clean tests benches check-layers browser-deps eval eval-extract eval-perturb
 .DEFAULT_GOAL := all
 # Objects of tests and benches are intermediates of their link rules: keep
 # them, or the next make would build them all again.
@@ -147,6 +147,12 @@ EVAL_FLOORS ?= --min-precision 0.93 --min-recall 0.84
 eval: $(BUILD)/lscan
 	@echo "== the blind evaluation set (tests/eval), both splits"
 	@/usr/bin/python3 tests/eval/run $(BUILD) $(EVAL_FLOORS)
+
+# Robustness under label-preserving rewrites (tests/eval/README.md, "Robustness
+# under rewrites"): the tuning split only, one transform at a time. A report.
+eval-perturb: $(BUILD)/lscan
+	@echo "== robustness under rewrites (tests/eval/perturb), tuning split"
+	@/usr/bin/python3 tests/eval/perturb $(BUILD)
 
 # Extraction on real pages and API responses (tests/extract-real/README.md):
 # listings found and fields right, through lscan scan over loopback HTTP;

@@ -335,6 +335,8 @@ static int search_view(ruleset_scratch *s, listing_field field, const char *text
  * a listing no rule names costs nothing more. */
 static int prepare_abbreviations(ruleset_scratch *s)
 {
+    for (int f = 0; f < 2; f++) /* patterns read the view too: never a previous listing's */
+        s->fields[f].abbrev.length = 0;
     if (s->rs->options.no_chat || !s->candidate_count)
         return 0;
     for (int f = 0; f < 2; f++) {
@@ -342,7 +344,7 @@ static int prepare_abbreviations(ruleset_scratch *s)
         const char *text = f == FIELD_TITLE ? s->listing->title : s->listing->description;
         if (!v->present || !text)
             continue;
-        long expanded = abbrev_expand(&v->main, v->spaces, v->space_count, &v->abbrev);
+        long expanded = abbrev_expand_text(&v->main, v->spaces, v->space_count, text, &v->abbrev);
         if (expanded < 0)
             return -1;
         if (expanded > 0 && search_view(s, (listing_field)f, text, &v->abbrev, SIZE_MAX) < 0)
@@ -565,8 +567,48 @@ static int prepare_field(ruleset_scratch *s, listing_field field, const char *te
 
 /* Runs one regex over one view of a field; adds hits when `rule` is not
  * UINT32_MAX. Returns whether it matched. */
+static bool run_regex_view_opts(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule,
+                                const normalized_text *view, uint32_t options);
+
 static bool run_regex_view(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule,
                            const normalized_text *view)
+{
+    return run_regex_view_opts(s, regex, field, rule, view, 0);
+}
+
+/* A regex over the abbreviation view, one window at a time (windows are
+ * joined by '\n': a match never spans two), each window as a subject of its
+ * own; '^' holds only where a window starts at the field's first word, '$'
+ * only where it ends at its last (PCRE2_NOTBOL, PCRE2_NOTEOL): an anchored
+ * pattern ("^(sua|dich vu) ...") never takes a window's edge for the
+ * field's. Returns whether it matched. Reads the scratch's views. */
+static bool run_regex_abbrev(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule)
+{
+    const field_views *v = &s->fields[field];
+    const normalized_text *a = &v->abbrev;
+    if (!v->present || !a->length || !v->main.length)
+        return false;
+    uint32_t field_start = v->main.source_start[0], field_end = v->main.source_end[v->main.length - 1];
+    bool matched = false;
+    size_t from = 0;
+    while (from < a->length && (!matched || rule != UINT32_MAX)) {
+        const char *nl = memchr(a->text + from, '\n', a->length - from);
+        size_t to = nl ? (size_t)(nl - a->text) : a->length;
+        if (to > from) {
+            normalized_text window = {.text = a->text + from, .length = to - from,
+                                      .source_start = a->source_start + from, .source_end = a->source_end + from,
+                                      .capacity = to - from};
+            uint32_t options = (a->source_start[from] > field_start ? PCRE2_NOTBOL : 0) |
+                               (a->source_end[to - 1] < field_end ? PCRE2_NOTEOL : 0);
+            matched |= run_regex_view_opts(s, regex, field, rule, &window, options);
+        }
+        from = to + 1;
+    }
+    return matched;
+}
+
+static bool run_regex_view_opts(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule,
+                                const normalized_text *view, uint32_t options)
 {
     const compiled_regex *re = &s->rs->regexes[regex];
     const field_views *v = &s->fields[field];
@@ -577,7 +619,7 @@ static bool run_regex_view(ruleset_scratch *s, uint32_t regex, listing_field fie
     bool matched = false;
     size_t offset = 0;
     for (int count = 0; count < MAX_REGEX_MATCHES && offset <= view->length; count++) {
-        int rc = pcre2_match(re->code, (PCRE2_SPTR)view->text, view->length, offset, PCRE2_NO_UTF_CHECK,
+        int rc = pcre2_match(re->code, (PCRE2_SPTR)view->text, view->length, offset, PCRE2_NO_UTF_CHECK | options,
                              s->match_data, s->match_context);
         if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
             s->regex_limit_hits++;
@@ -606,13 +648,18 @@ static bool run_regex_view(ruleset_scratch *s, uint32_t regex, listing_field fie
 }
 
 /* A regex over a field's main view, then over its joined view when letters
- * were joined there ("Q-V" is "qv"): patterns see split letters as terms do. */
+ * were joined there ("Q-V" is "qv"): patterns see split letters as terms do;
+ * then over its abbreviation view when there is one (built once a rule has a
+ * hit, before any condition is read): patterns see chat as terms and cues do
+ * ("cam kết ko bán hàng giả" is read by a pattern written "cam ket khong"). */
 static bool run_regex(ruleset_scratch *s, uint32_t regex, listing_field field, uint32_t rule)
 {
     const field_views *v = &s->fields[field];
     bool matched = run_regex_view(s, regex, field, rule, &v->main);
     if ((!matched || rule != UINT32_MAX) && v->present && v->joined.length && v->joined.length != v->main.length)
         matched |= run_regex_view(s, regex, field, rule, &v->joined);
+    if ((!matched || rule != UINT32_MAX) && v->present && v->abbrev.length)
+        matched |= run_regex_abbrev(s, regex, field, rule);
     return matched;
 }
 
@@ -711,14 +758,82 @@ static bool word_is_number(const field_views *v, size_t index)
     return true;
 }
 
-/* "không", "ko", "chưa", "not", "without", "never"; the chat "k" unless it
+/* The chat "k" for "không": a lone lower-case k (or a capital K before a
+ * word in capitals: "K PHẢI HÀNG FAKE"), not right after a number ("50 k" is
+ * a price; "GA-2100 (k logo)" is not), followed by a space, a clause mark or
+ * the end ("K+", a TV brand, and "K" are not). Reads the view and the
+ * original only. */
+static bool lone_chat_k(const field_views *v, size_t index, const char *original)
+{
+    static const char *const k[] = {"k", NULL}, *const vitamin[] = {"vitamin", "vit", NULL};
+    if (!original || !word_is(v, index, k) || (index > 0 && word_is(v, index - 1, vitamin))) /* "vitamin K" */
+        return false;
+    size_t a = 0, b = 0, c = 0, d = 0;
+    view_word(v, index, &a, &b);
+    uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
+    if (index > 0 && word_is_number(v, index - 1) && view_word(v, index - 1, &c, &d)) {
+        bool spaces_only = true; /* "50 k" is a price; "GA-2100 (k logo)" is not */
+        for (uint32_t i = v->main.source_end[d - 1]; i < from && spaces_only; i++)
+            spaces_only = original[i] == ' ';
+        if (spaces_only)
+            return false;
+    }
+    bool capital = original[from] == 'K' && view_word(v, index + 1, &c, &d) &&
+                   abbrev_capitals_after(original, v->main.source_start[c], v->main.source_end[d - 1]);
+    return to == from + 1 && (original[from] == 'k' || capital) &&
+           (original[to] == ' ' || original[to] == '\0' || original[to] == ',' || original[to] == '.');
+}
+
+/* "Đừng" (don't) before buying or believing ("đừng mua tài khoản dùng chung", "đừng ham hàng fake", "đừng tin
+ * hàng rep"), as written: ừ (U+1EEB, U+1EEA, or u + horn + grave in NFD); "dung" also folds "dùng" (use), "đúng",
+ * "dũng". A seller's "đừng bỏ lỡ hàng rep" (don't miss) or "đừng ngại inbox" negates nothing. Reads the view and
+ * the original only. */
+static bool written_dung_negator(const field_views *v, size_t index, const char *original)
+{
+    static const char *const dung[] = {"dung", NULL};
+    static const char *const verbs[] = {"mua", "tin", "ham", "dung", "dat", "chon", "lay", "xai", "nham", NULL};
+    size_t a = 0, b = 0;
+    if (!original || !word_is(v, index, dung) || !word_is(v, index + 1, verbs) || !view_word(v, index, &a, &b))
+        return false;
+    const unsigned char *o = (const unsigned char *)original;
+    for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; i + 1 < to; i++) {
+        if (i + 2 < to && o[i] == 0xE1 && o[i + 1] == 0xBB && (o[i + 2] == 0xAB || o[i + 2] == 0xAA))
+            return true; /* ừ, Ừ */
+        if (i + 3 < to && o[i] == 0xCC && o[i + 1] == 0x9B && o[i + 2] == 0xCC && o[i + 3] == 0x80)
+            return true; /* the combining horn, then the grave (NFD) */
+    }
+    return false;
+}
+
+/* The southern "hông" for "không" ("hông phải hàng fake"): written with its
+ * circumflex and no tone ("hồng", pink, folds to the same word), not after a
+ * word that makes it the hip ("túi đeo hông", "bên hông"). Reads the view
+ * and the original only. */
+static bool written_hong_negator(const field_views *v, size_t index, const char *original)
+{
+    static const char *const hong[] = {"hong", NULL};
+    size_t a = 0, b = 0, c = 0, d = 0;
+    if (!original || !word_is(v, index, hong) || !view_word(v, index, &a, &b))
+        return false;
+    static const char *const phai[] = {"phai", "ban", "dung", "xai", NULL}, *const pink[] = {"mau", "hoa", NULL};
+    uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
+    /* unmarked, only before "phai", "ban", "dung", "xai" ("hong phai hang fake", "hong ban quyen", "hong dung
+     * logo": "hồng" rarely comes before these), not after "màu", "hoa" */
+    bool plain = to == from + 4 && !strncasecmp(original + from, "hong", 4) && word_is(v, index + 1, phai) &&
+                 !(index > 0 && word_is(v, index - 1, pink));
+    if (!plain && !abbrev_written_hong(original, from, to))
+        return false;
+    return !(index > 0 && view_word(v, index - 1, &c, &d) && abbrev_hip_word(v->main.text + c, d - c));
+}
+
+/* "không", "ko", "chưa", "not", "without", "never", the southern "hông"; the chat "k" unless it
  * is a price's thousands ("50 k"). Words that fold to a common other word
  * ("nó" is "no", "hồng" is "hong", "chàng" is "chang") are not negators. */
 static bool negator_at(const field_views *v, size_t index, const char *original)
 {
     static const char *const negators[] = {"khong", "ko", "kh", "khg", "hok", "not", "without", "never",
                                            "cannot", "isnt", "arent", "doesnt", "dont", NULL};
-    static const char *const k[] = {"k", NULL}, *const chua[] = {"chua", NULL};
+    static const char *const chua[] = {"chua", NULL};
     /* "không" that makes a word with the next one describes the goods and
      * negates nothing after it: "tai nghe không dây" (wireless), "không
      * gian", "không khí", "sữa không đường" (sugar-free), "màn hình không viền",
@@ -743,13 +858,9 @@ static bool negator_at(const field_views *v, size_t index, const char *original)
                 return true; /* the combining horn (NFD) */
         return false;
     }
-    if (!word_is(v, index, k) || (index > 0 && word_is_number(v, index - 1)))
-        return false;
-    /* the chat "k" is a lone lower-case k between spaces: "K+" (a TV brand) and "K" are not */
-    size_t a = 0, b = 0;
-    view_word(v, index, &a, &b);
-    uint32_t from = v->main.source_start[a], to = v->main.source_end[b - 1];
-    return original && to == from + 1 && original[from] == 'k' && (original[to] == ' ' || original[to] == '\0');
+    if (written_hong_negator(v, index, original) || written_dung_negator(v, index, original))
+        return true;
+    return lone_chat_k(v, index, original);
 }
 
 /* A guarantee is no sale of copies: "phát hiện hàng fake hoàn tiền"
@@ -1122,7 +1233,7 @@ static bool answered_no(const ruleset_scratch *s, const found_hit *f)
     while (i < length && (text[i] == '?' || text[i] == '!' || text[i] == ' '))
         i++;
     size_t w = words_before_searched(v, i), a, b;
-    if (!word_is(v, w, no))
+    if (!word_is(v, w, no) && !written_hong_negator(v, w, text) && !lone_chat_k(v, w, text))
         return false;
     if (word_is(v, w + 1, phai))
         w++;
@@ -1371,14 +1482,17 @@ static bool compat_cue_at(const field_views *v, size_t j)
 {
     static const char *const single[] = {"for", "fits", "fit", NULL};
     static const char *const cho[] = {"cho", NULL};
-    static const char *const before_cho[] = {"danh", "dung", "thich", "hop", "vua", "thay", "the", NULL};
+    static const char *const before_cho[] = {"danh", "dung", "thich", "hop", "vua", "thay", "the", "lap", NULL};
     static const char *const tuong[] = {"tuong", NULL}, *const thich[] = {"thich", NULL};
     static const char *const compatible[] = {"compatible", NULL};
+    static const char *const lap[] = {"lap", NULL}, *const vua[] = {"vua", NULL};
     if (word_is(v, j, single) || word_is(v, j, compatible))
         return true;
     if (word_is(v, j, thich) && j > 0 && word_is(v, j - 1, tuong)) /* "tương thích" */
         return true;
-    /* "cho" only as "dành cho", "dùng cho", "thích hợp cho", "vừa cho", "thay thế cho", or right after the
+    if (word_is(v, j, vua) && j > 0 && word_is(v, j - 1, lap)) /* "lắp vừa Seiko 5, Citizen" (fits) */
+        return true;
+    /* "cho" only as "dành cho", "dùng cho", "thích hợp cho", "vừa cho", "thay thế cho", "lắp cho", or right after the
      * accessory word that opens the title ("Ốp lưng cho ..."): "cho nam", "cho bé" are who wears it */
     if (word_is(v, j, cho))
         return j > 0 && word_is(v, j - 1, before_cho);
@@ -1399,9 +1513,8 @@ static bool phrase_at(const normalized_text *t, size_t at, const char *phrase)
 /* phrase_at for a string literal, its length known at compile time */
 #define LITERAL_AT(t, at, literal) phrase_at_n(t, at, literal, sizeof literal - 1)
 
-/* The title opens with an accessory's head noun: then any "cho" is a
- * compatibility word ("Cường lực camera cho Oppo A78 hay Velonix X9"). */
-static bool accessory_title_uncached(const ruleset_scratch *s)
+/* Does the main view t hold an accessory's head noun at byte `at` (a word's start)? Pure. */
+static bool accessory_head_at(const normalized_text *t, size_t at)
 {
 #define PHRASE(p) {p, sizeof p - 1}
     static const struct {
@@ -1417,17 +1530,49 @@ static bool accessory_title_uncached(const ruleset_scratch *s)
       /* glasses are the goods, not a glass for a phone: "Kính mát", "Kính râm", "Kính cận" */
       eyewear[] = {PHRASE("kinh mat"), PHRASE("kinh ram"), PHRASE("kinh can"), PHRASE("kinh thoi trang")};
 #undef PHRASE
-    const field_views *v = &s->fields[FIELD_TITLE];
-    if (!v->present || !v->main.length)
+    if (at >= t->length)
         return false;
-    char first = v->main.text[0];
+    char first = t->text[at];
     for (size_t i = 0; i < sizeof eyewear / sizeof *eyewear; i++)
-        if (eyewear[i].text[0] == first && phrase_at_n(&v->main, 0, eyewear[i].text, eyewear[i].length))
+        if (eyewear[i].text[0] == first && phrase_at_n(t, at, eyewear[i].text, eyewear[i].length))
             return false;
     for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)
-        if (heads[i].text[0] == first && phrase_at_n(&v->main, 0, heads[i].text, heads[i].length))
+        if (heads[i].text[0] == first && phrase_at_n(t, at, heads[i].text, heads[i].length))
             return true;
     return false;
+}
+
+/* The title opens with an accessory's head noun: then any "cho" is a
+ * compatibility word ("Cường lực camera cho Oppo A78 hay Velonix X9"). */
+static bool accessory_title_uncached(const ruleset_scratch *s)
+{
+    const field_views *v = &s->fields[FIELD_TITLE];
+    return v->present && v->main.length && accessory_head_at(&v->main, 0);
+}
+
+/* The sentence of the description that holds original offset `offset` opens with an accessory's head noun
+ * ("Chống trầy. Cường lực camera cho Oppo A78 hay Velonix X9"): there, as in such a title, a plain "cho" is a
+ * compatibility word. A sentence starts after `. ; ! ? | :` or a line break (a '.' between digits, "1.5m", is
+ * none). Reads the scratch's views. */
+static bool accessory_sentence(const ruleset_scratch *s, uint32_t offset)
+{
+    const field_views *v = &s->fields[FIELD_DESCRIPTION];
+    const char *text = s->listing->description;
+    if (!v->present || !text || !v->main.length || offset > s->listing->description_length)
+        return false;
+    uint32_t from = offset;
+    while (from > 0) {
+        char c = text[from - 1];
+        if (c && strchr(";!?|:\n\r", c))
+            break;
+        if (c == '.' && !(from >= 2 && text[from - 2] >= '0' && text[from - 2] <= '9' && text[from] >= '0' &&
+                          text[from] <= '9'))
+            break;
+        from--;
+    }
+    size_t w = words_before_searched(v, from);
+    size_t at = w == 0 ? 0 : v->spaces[w - 1] + 1;
+    return accessory_head_at(&v->main, at);
 }
 
 static bool accessory_title(ruleset_scratch *s)
@@ -1443,7 +1588,7 @@ static bool compat_scoped(ruleset_scratch *s, const found_hit *f)
 {
     const field_views *v = &s->fields[f->field];
     static const char *const cho[] = {"cho", NULL};
-    bool accessory = accessory_title(s);
+    bool accessory = f->field == FIELD_TITLE ? accessory_title(s) : accessory_sentence(s, f->start);
     const char *text = f->field == FIELD_TITLE ? s->listing->title : s->listing->description;
     if (!v->present || !text)
         return false;
@@ -1484,14 +1629,14 @@ static bool title_has_sua_repair(const char *title, size_t length)
     return false;
 }
 
-/* The marks of word `index` of the title read as "sua": 1 "sửa" (repair: ử, or u + horn + hook above), -1
+/* The marks of word `index` of the field read from (`original` its text) as "sua": 1 "sửa" (repair: ử, or u + horn + hook above), -1
  * "sữa" (milk: ữ, or u + horn + tilde), 0 written bare or otherwise. */
-static int sua_marks(const field_views *v, const listing_facts *l, size_t index)
+static int sua_marks(const field_views *v, const char *original, size_t index)
 {
     size_t a, b;
-    if (!l->title || !view_word(v, index, &a, &b))
+    if (!original || !view_word(v, index, &a, &b))
         return 0;
-    const unsigned char *o = (const unsigned char *)l->title;
+    const unsigned char *o = (const unsigned char *)original;
     for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; i + 1 < to; i++) {
         if (i + 2 < to && o[i] == 0xE1 && o[i + 1] == 0xBB && (o[i + 2] == 0xAD || o[i + 2] == 0xAC))
             return 1; /* ử, Ử */
@@ -1507,7 +1652,7 @@ static int sua_marks(const field_views *v, const listing_facts *l, size_t index)
 
 /* Does the title sell too, after word w: "bán" written with its acute (not "bạn", "bàn"), or "bán kèm", "có bán",
  * "bán thêm", "bán lại" in any writing ("Sửa máy hút bụi Dyson tại nhà, bán kèm máy Dyson V15 rep 1:1")? */
-static bool title_sells_after(const field_views *v, const listing_facts *l, size_t w)
+static bool title_sells_after(const field_views *v, const char *original, size_t w)
 {
     static const char *const ban[] = {"ban", NULL}, *const with[] = {"kem", "them", "lai", "si", "le", NULL},
                              *const co[] = {"co", NULL};
@@ -1517,7 +1662,7 @@ static bool title_sells_after(const field_views *v, const listing_facts *l, size
             continue;
         if (word_is(v, j + 1, with) || word_is(v, j - 1, co))
             return true;
-        const unsigned char *o = (const unsigned char *)l->title;
+        const unsigned char *o = (const unsigned char *)original;
         for (uint32_t i = v->main.source_start[a], to = v->main.source_end[b - 1]; o && i + 1 < to; i++)
             if ((o[i] == 0xC3 && (o[i + 1] == 0xA1 || o[i + 1] == 0x81)) || (o[i] == 0xCC && o[i + 1] == 0x81))
                 return true; /* á, Á, or a combining acute (NFD) */
@@ -1526,9 +1671,9 @@ static bool title_sells_after(const field_views *v, const listing_facts *l, size
 }
 
 /* "sửa" + something repaired ("sửa máy giặt", "nhận sửa tủ lạnh", "Sửa Máy Hút Bụi Dyson"), and buy-back posts
- * ("thu mua điện thoại cũ", a title that opens with "thu cũ (đổi mới)"): the kind starting at title word w, or
- * INTENT_SALE. Unmarked "sua" is also "sữa" (milk): a bag ("sữa túi") counts only as written "sửa". */
-static listing_intent repair_or_buying_at(const field_views *v, const listing_facts *l, size_t w, size_t at)
+ * ("thu mua điện thoại cũ", a title that opens with "thu cũ (đổi mới)"): the kind starting at word w of the field
+ * whose views are v and original text l (the title, or the description under a group's name), or INTENT_SALE. Unmarked "sua" is also "sữa" (milk): a bag ("sữa túi") counts only as written "sửa". */
+static listing_intent repair_or_buying_at(const field_views *v, const char *l, size_t w, size_t at)
 {
     const normalized_text *t = &v->main;
     static const char *const sua[] = {"sua", NULL}, *const thu[] = {"thu", NULL};
@@ -1661,25 +1806,120 @@ static bool offers_copies(const ruleset_scratch *s, uint32_t field)
     return offer && grade;
 }
 
-/* The listing's intent, read from its title once per listing (cached in the scratch, one thread's): the earliest
- * cue of the ruleset's table (built-in and the packs' intent_cues), "sửa chữa", repairs and buy-backs. */
+/* Does the title name a group rather than say what the post offers: it opens with "Hội" (written with its marks:
+ * "hỏi" is to ask; not "Hội An", a town), "Nhóm" (with its acute: "nhôm" is aluminium), "Cộng đồng", "CLB", "Câu
+ * lạc bộ", "Group", "Diễn đàn", and holds no more than 8 words ("Hội Thợ Sửa Xe Máy", "Nhóm Mua Bán Đồ Cũ Hà
+ * Nội")? Reads the title's main view and original text; the scratch is one thread's. */
+static bool title_names_a_group(const ruleset_scratch *s)
+{
+    const field_views *v = &s->fields[FIELD_TITLE];
+    const char *o = s->listing->title;
+    if (!v->present || !o || !v->main.length || v->space_count > 7)
+        return false;
+    const normalized_text *t = &v->main;
+    if (phrase_at(t, 0, "cong dong") || phrase_at(t, 0, "clb") || phrase_at(t, 0, "cau lac bo") ||
+        phrase_at(t, 0, "group") || phrase_at(t, 0, "dien dan"))
+        return true;
+    size_t a, b;
+    if (!view_word(v, 0, &a, &b))
+        return false;
+    uint32_t from = t->source_start[a], to = t->source_end[b - 1];
+    const unsigned char *u = (const unsigned char *)o;
+    if (phrase_at(t, 0, "hoi") && !phrase_at(t, 0, "hoi an")) /* ộ, Ộ (U+1ED9, U+1ED8) */
+        for (uint32_t i = from; i + 2 < to; i++)
+            if (u[i] == 0xE1 && u[i + 1] == 0xBB && (u[i + 2] == 0x99 || u[i + 2] == 0x98))
+                return true;
+    if (phrase_at(t, 0, "nhom")) /* ó, Ó */
+        for (uint32_t i = from; i + 1 < to; i++)
+            if (u[i] == 0xC3 && (u[i + 1] == 0xB3 || u[i + 1] == 0x93))
+                return true;
+    return false;
+}
+
+/* Is there a grade of copy ("rep", "replica", "siêu cấp", "super fake", "like auth", "f1", "hàng copy", "fake loại
+ * 1"), not under a negator, in the field's main view before byte `at` (an intent cue)? Reads the field's views;
+ * the scratch is one thread's. */
+static bool grade_before(const ruleset_scratch *s, uint32_t field, size_t at)
+{
+    static const char *const grades[] = {"rep", "replica", "sieu cap", "super fake", "like auth", "f1", "hang copy",
+                                         "fake loai 1", NULL};
+    const field_views *v = &s->fields[field];
+    const char *text = field_text(s, field);
+    if (!v->present || !text)
+        return false;
+    for (size_t w = 0; w <= v->space_count; w++) {
+        size_t a, b;
+        if (!view_word(v, w, &a, &b) || a >= at)
+            return false;
+        for (size_t i = 0; grades[i]; i++)
+            if (grades[i][0] == v->main.text[a] && phrase_at(&v->main, a, grades[i])) {
+                bool negated = false;
+                for (size_t back = 1; back <= 3 && back <= w && !negated; back++)
+                    negated = negator_at(v, w - back, text);
+                if (!negated)
+                    return true;
+            }
+    }
+    return false;
+}
+
+/* The listing's intent, read from its title once per listing (cached in the scratch, one thread's), or from its
+ * description when the title names a group (title_names_a_group): the earliest cue of the ruleset's table
+ * (built-in and the packs' intent_cues), "sửa chữa", repairs and buy-backs. */
+static void read_intent(ruleset_scratch *s, uint32_t field);
+
 static listing_intent detect_intent(ruleset_scratch *s)
 {
     if (s->intent_ready)
         return (listing_intent)s->intent;
     s->intent_ready = true;
+    /* a title that names a group ("Hội Thợ Sửa Xe Máy", a Facebook group a post was crawled from) says where the
+     * post is, not what it offers: the intent is read from the description */
+    read_intent(s, title_names_a_group(s) ? FIELD_DESCRIPTION : FIELD_TITLE);
+    return (listing_intent)s->intent;
+}
+
+/* The intent the description opens with, for a listing whose title holds no intent cue and does not name the
+ * rule (cached in the scratch, one thread's): "Cho thuê túi Kavessi chụp ảnh cưới" under the title "Túi chính
+ * hãng, đặt cọc 5 triệu". Sets *at to where its cue starts in the description's main view. */
+static listing_intent description_intent(ruleset_scratch *s, uint32_t *at)
+{
+    if (!s->description_intent_ready) {
+        int intent = s->intent;
+        uint32_t intent_at = s->intent_at, intent_field = s->intent_field;
+        bool anywhere = s->intent_anywhere;
+        read_intent(s, FIELD_DESCRIPTION);
+        s->description_intent = s->intent;
+        s->description_intent_at = s->intent_at;
+        s->description_intent_ready = true;
+        s->intent = intent;
+        s->intent_at = intent_at;
+        s->intent_field = intent_field;
+        s->intent_anywhere = anywhere;
+    }
+    *at = s->description_intent_at;
+    return (listing_intent)s->description_intent;
+}
+
+/* Reads the intent of one field into s->intent, s->intent_at, s->intent_anywhere, s->intent_field. */
+static void read_intent(ruleset_scratch *s, uint32_t field)
+{
     s->intent = INTENT_SALE;
     s->intent_at = 0;
     s->intent_anywhere = false;
-    const field_views *v = &s->fields[FIELD_TITLE];
-    const listing_facts *l = s->listing;
-    if (!v->present || !v->main.length)
-        return INTENT_SALE;
+    s->intent_field = field;
+    const field_views *v = &s->fields[s->intent_field];
+    const char *original = field_text(s, s->intent_field);
+    size_t original_length = s->intent_field == FIELD_TITLE ? s->listing->title_length : s->listing->description_length;
+    if (!v->present || !v->main.length || !original)
+        return;
     const normalized_text *t = &v->main;
     static const char *const repairable[] = {"dong ho", "tui", "giay", "dien thoai", "laptop", "may", "xe", NULL};
     /* the built-in cues and the packs', chained by first letter (compile.c) */
     const intent_cue *cues = s->rs->intent_cues;
     const int32_t *cues_by_letter = s->rs->intent_by_letter, *cue_next = s->rs->intent_next;
+    /* "có hướng dẫn", "kèm hướng dẫn", "sách hướng dẫn", "tặng hướng dẫn": a manual that comes with the goods, no guide */
+    static const char *const included[] = {"co", "kem", "sach", "tang", "giay", "theo", NULL};
     /* "khó phân biệt thật giả", "không thể phân biệt": a copy's praise, no guide */
     static const char *const denial[] = {"kho", "khong", "ko", "kh", "chang", "the", NULL};
     /* the earliest cue wins: a sale that mentions a guide or a service after the brand stays a sale (below),
@@ -1701,7 +1941,9 @@ static listing_intent detect_intent(ruleset_scratch *s)
             break;
         }
         for (int32_t i = cues_by_letter[(unsigned char)first]; i >= 0; i = cue_next[i])
-            if (phrase_at_n(t, at, cues[i].phrase, cues[i].length)) {
+            if (phrase_at_n(t, at, cues[i].phrase, cues[i].length) &&
+                !(cues[i].kind == INTENT_GUIDE && w > 0 && word_is(v, w - 1, included) &&
+                  phrase_at_n(t, at, "huong dan", 9))) {
                 s->intent = cues[i].kind;
                 s->intent_at = (uint32_t)at;
                 s->intent_anywhere = cues[i].anywhere && !(w > 0 && word_is(v, w - 1, denial)) &&
@@ -1710,7 +1952,7 @@ static listing_intent detect_intent(ruleset_scratch *s)
             }
         /* "sửa chữa" (repair) folds like "sữa chua" (yogurt): written with its marks, or before something repaired */
         if (s->intent == INTENT_SALE && first == 's' && phrase_at(t, at, "sua chua")) {
-            bool repair = title_has_sua_repair(l->title, l->title_length);
+            bool repair = title_has_sua_repair(original, original_length);
             size_t next = at + 9;
             for (size_t i = 0; !repair && repairable[i] && next < t->length; i++)
                 repair = phrase_at(t, next, repairable[i]);
@@ -1724,7 +1966,7 @@ static listing_intent detect_intent(ruleset_scratch *s)
             (at + 3 == t->length || t->text[at + 3] == ' ') &&
             ((first == 's' && t->text[at + 1] == 'u' && t->text[at + 2] == 'a') ||
              (first == 't' && t->text[at + 1] == 'h' && t->text[at + 2] == 'u'))) {
-            listing_intent kind = repair_or_buying_at(v, l, w, at);
+            listing_intent kind = repair_or_buying_at(v, original, w, at);
             if (kind != INTENT_SALE) {
                 s->intent = kind;
                 s->intent_at = (uint32_t)at;
@@ -1737,7 +1979,6 @@ static listing_intent detect_intent(ruleset_scratch *s)
         s->intent = INTENT_SALE;
         s->intent_anywhere = false;
     }
-    return (listing_intent)s->intent;
 }
 
 /* Whether the listing's intent keeps rule r from firing: copyright rules
@@ -1748,18 +1989,35 @@ static bool intent_excludes(ruleset_scratch *s, uint32_t index, const compiled_r
     if (r->source->any_intent)
         return false;
     *intent = detect_intent(s);
+    uint32_t field = s->intent_field, at = s->intent_at;
+    bool anywhere = s->intent_anywhere;
+    if (*intent == INTENT_SALE && field == FIELD_TITLE) {
+        /* a title with no intent cue that does not name the rule: what the description opens with decides */
+        bool named = false;
+        for (uint32_t i = first_found(s, s->rule_epoch, s->rule_first, (int)index); i != NO_FOUND && !named;
+             i = s->found_next[i])
+            named = s->found[i].field == FIELD_TITLE;
+        if (!named) {
+            *intent = description_intent(s, &at);
+            field = FIELD_DESCRIPTION;
+            anywhere = false; /* a description's guide words ("cách phân biệt: xem tem") count before the name only */
+        }
+    }
     if (*intent == INTENT_SALE)
         return false;
-    if (s->intent_anywhere) /* a guide or warning whatever its word order (its cues are guides and notices) */
+    if (anywhere) /* a guide or warning whatever its word order (its cues are guides and notices) */
         return true;
-    /* the cue must come before the rule's first mention in the title: "Túi X like auth - review thật" is a sale */
-    const field_views *v = &s->fields[FIELD_TITLE];
-    uint32_t cue = s->intent_at < v->main.length ? v->main.source_start[s->intent_at] : 0;
+    /* the cue must come before the rule's first mention in its field: "Túi X like auth - review thật" is a sale */
+    const field_views *v = &s->fields[field];
+    uint32_t cue = at < v->main.length ? v->main.source_start[at] : 0;
     for (uint32_t i = first_found(s, s->rule_epoch, s->rule_first, (int)index); i != NO_FOUND; i = s->found_next[i]) {
         const found_hit *f = &s->found[i]; /* a hit of the rule */
-        if (f->field == FIELD_TITLE && f->start < cue)
+        if (f->field == field && f->start < cue)
             return false;
     }
+    /* ... and before a grade of copy the field offers: "Túi rep 1:1 cao cấp, check authentic pass 99%" is a sale */
+    if (grade_before(s, field, at))
+        return false;
     if (r->source->kind == RULE_KIND_COPYRIGHT)
         return *intent == INTENT_NOTICE || *intent == INTENT_GUIDE || *intent == INTENT_BUYING;
     return true;
@@ -3173,6 +3431,7 @@ int ruleset_match_listing(const ruleset *rs, ruleset_scratch *s, const listing_f
     s->marks_refused = 0;
     s->hits_truncated = false;
     s->location_ready = s->category_ready = s->intent_ready = s->accessory_ready = false;
+    s->description_intent_ready = false;
     if (prepare_field(s, FIELD_TITLE, l->title, l->title ? l->title_length : 0, out) < 0 ||
         prepare_field(s, FIELD_DESCRIPTION, l->description, l->description ? l->description_length : 0, out) < 0)
         return -1;

@@ -341,19 +341,32 @@ bool quantity_read(const normalized_text *view, const char *original, size_t ori
             if (((!m && !noun) || slashed_unit) && next < count &&
                 (unit->dimension == QUANTITY_MASS || unit->dimension == QUANTITY_VOLUME ||
                  unit->dimension == QUANTITY_MONTHS)) {
-                double factor = 0;
+                double factor = 0, price = v;
+                size_t last = next - 1; /* the price's last word: the slash follows it */
                 for (size_t i = 0; i < sizeof money / sizeof *money && sn; i++)
                     if (is(suffix, sn, money[i].word))
                         factor = money[i].factor;
-                if (!sn && v >= 1000)
+                /* "1tr2/kg": millions, then one digit of hundred thousands */
+                if (!factor && sn == 3 && suffix[0] == 't' && suffix[1] == 'r' && suffix[2] >= '0' && suffix[2] <= '9') {
+                    price = v * 1e6 + (suffix[2] - '0') * 1e5;
                     factor = 1;
-                const word *after = &words[next];
+                }
+                /* "79 nghìn/tháng", "12 triệu/kg", "150 k/kg": the money word apart from the number */
+                for (size_t i = 0; i < sizeof money / sizeof *money && !sn && next + 1 < count; i++)
+                    if (is(words[next].s, words[next].n, money[i].word) &&
+                        !slash_between(original, words[next - 1].end, words[next].start)) {
+                        factor = money[i].factor;
+                        last = next;
+                    }
+                if (!sn && !factor && v >= 1000)
+                    factor = 1;
+                const word *after = &words[last + 1];
                 const unit_word *per = measure_word(after->s, after->n);
                 if (factor > 0 && per && per->dimension == unit->dimension &&
-                    slash_between(original, words[next - 1].end, after->start)) {
+                    slash_between(original, words[last].end, after->start)) {
                     out->found = true;
                     out->per_unit_price = true;
-                    out->price = v * factor;
+                    out->price = price * factor;
                     out->amount = per->factor;
                     out->start = x->start;
                     out->end = after->end;

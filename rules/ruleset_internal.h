@@ -264,7 +264,11 @@ struct ruleset_scratch {
     bool intent_ready;
     bool accessory_ready, accessory; /* the title opens with an accessory's head noun (compatibility scope) */
     int intent;                   /* listing_intent of the listing, once intent_ready */
-    uint32_t intent_at;           /* where its cue starts in the title's main view */
+    uint32_t intent_at;           /* where its cue starts in intent_field's main view */
+    uint32_t intent_field;        /* FIELD_TITLE, or FIELD_DESCRIPTION when the title is a group's name */
+    bool description_intent_ready;
+    int description_intent;       /* listing_intent the description opens with, once description_intent_ready */
+    uint32_t description_intent_at; /* where its cue starts in the description's main view */
     bool intent_anywhere;         /* the title also holds a guide or warning cue that counts after the name */
     size_t marks_refused;         /* hits whose marks disagreed with their term's ("lúa" for "lụa") */
     bytebuf *trace;              /* ruleset_explain only */

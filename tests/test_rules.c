@@ -68,6 +68,7 @@ typedef struct example {
     bool official, livestream;
     const char *category;
     bool fires;
+    const char *description; /* NULL: none */
 } example;
 
 static void check_examples(const char *rules_yaml, const example *examples, size_t count)
@@ -80,7 +81,8 @@ static void check_examples(const char *rules_yaml, const example *examples, size
         listing_facts l = {.platform = "shopee", .listing_id = "1", .title = e->title, .title_length = strlen(e->title),
                            .has_price = e->price > 0, .price = e->price, .seller_id = e->seller,
                            .seller_location = e->location, .seller_official = e->official,
-                           .is_livestream = e->livestream, .category = e->category};
+                           .is_livestream = e->livestream, .category = e->category, .description = e->description,
+                           .description_length = e->description ? strlen(e->description) : 0};
         match_result r;
         cr_assert_eq(ruleset_match(rs, s, &l, &r), 0);
         cr_expect_eq(r.rule_count > 0, e->fires, "\"%s\" (price %.0f, seller %s in %s): expected %s", e->title,
@@ -160,6 +162,11 @@ Test(negation, cues_and_mentions_after_a_negator_are_not_signals_but_admissions_
           {.title = "Giày Nike không chính hãng, hàng fake", .fires = true},
           {.title = "Giày không chính hãng Nike rep 1:1", .fires = true},
           {.title = "Giày không phải hàng thật Nike hàng fake", .fires = true},
+          /* "đừng" (don't) as written; "dùng", "đúng" fold the same and negate nothing */
+          {.title = "Giày thể thao nam, đừng mua Nike hàng fake", .fires = false},
+          {.title = "Giày thể thao nam, dùng Nike hàng fake", .fires = true},
+          {.title = "Giày Nike đúng hàng fake", .fires = true},
+          {.title = "Giày Nike, đừng bỏ lỡ hàng fake giá rẻ", .fires = true},
           /* "k" for "không", but not a price's thousands */
           {.title = "Giày Nike Air k phải hàng fake", .fires = false},
           {.title = "Giày Nike Air 50 k hàng fake", .fires = true},
@@ -241,6 +248,53 @@ Test(intent, a_guide_that_also_sells_copies_is_a_sale)
           {.title = "Hướng dẫn phân biệt Nike rep 1:1 và hàng thật", .fires = false},
           {.title = "Hướng dẫn phân biệt Nike thật giả, giá 450k", .fires = false},
           {.title = "Cảnh báo hàng fake Nike: shop không bán hàng rep 1:1, có sẵn hàng chính hãng", .fires = false});
+}
+
+/* docs/rules.md, "Intent": a title that names a group (a Facebook group a post was crawled from: "Hội Thợ Sửa Xe
+ * Máy") says where the post is, not what it offers: the intent is read from the description */
+Test(intent, a_group_name_in_the_title_is_no_intent)
+{
+    CHECK(nike_rule,
+          {.title = "Hội Thợ Sửa Xe Máy", .description = "Ae cần giày Nike rep 1:1 thì ib e", .fires = true},
+          {.title = "Nhóm Vệ Sinh Giày Sài Gòn", .description = "Giày Nike hàng fake giá rẻ", .fires = true},
+          {.title = "Cộng đồng check legit sneaker", .description = "Pass giày Nike rep 1:1", .fires = true},
+          /* what the description says is read: a service stays a service */
+          {.title = "Hội Thợ Sửa Xe Máy", .description = "Dịch vụ vệ sinh giày Nike hàng fake tại nhà", .fires = false},
+          {.title = "Hội Thợ Sửa Xe Máy", .description = "Nhận sửa giày Nike rep 1:1 lấy liền", .fires = false},
+          /* not a group: "Hội An" is a town, "hỏi" is to ask, "nhôm" aluminium, a long title says what it offers */
+          {.title = "Hội An dịch vụ vệ sinh giày", .description = "Giày Nike hàng fake", .fires = false},
+          {.title = "Hỏi dịch vụ vệ sinh giày", .description = "Giày Nike hàng fake", .fires = false},
+          {.title = "Hội thợ nhận sửa giày tại nhà giá rẻ uy tín lấy ngay", .description = "Giày Nike hàng fake",
+           .fires = false});
+}
+
+/* docs/rules.md, "Intent": a title with no intent cue that does not name the rule leaves the intent to what the
+ * description opens with (its cue before the rule's first mention there); a title that names the rule decides */
+Test(intent, the_description_decides_under_a_title_that_does_not_name_the_rule)
+{
+    CHECK(nike_rule,
+          {.title = "Giày chụp ảnh cưới theo ngày", .price = 100000, .description = "Cho thuê giày Nike, đặt cọc 2 triệu",
+           .fires = false},
+          {.title = "Giày sneaker trắng", .description = "Dịch vụ vệ sinh giày Nike hàng fake, lấy trong 24h", .fires = false},
+          {.title = "Bí kíp cho người mới", .description = "Hướng dẫn phân biệt giày Nike rep 1:1 và hàng thật",
+           .fires = false},
+          /* the cue after the name in the description: a sale */
+          {.title = "Giày thể thao nam", .description = "Giày Nike rep 1:1, dịch vụ ship hỏa tốc", .fires = true},
+          /* a guide word anywhere counts in a title only: in a description it must come before the name */
+          {.title = "Giày thể thao nam", .description = "Giày Nike rep 1:1 - cách phân biệt thật giả xem ảnh 3",
+           .fires = true},
+          /* a manual that comes with the goods is no guide ("có hướng dẫn", "sách hướng dẫn", "kèm hướng dẫn") */
+          {.title = "Có sách hướng dẫn sử dụng tiếng Việt", .description = "Giày Nike hàng F1, rep 1:1", .fires = true},
+          {.title = "Kèm hướng dẫn buộc dây", .description = "Giày Nike rep 1:1", .fires = true},
+          {.title = "Hướng dẫn buộc dây", .description = "Giày Nike rep 1:1", .fires = false},
+          /* a grade of copy the title offers before its intent cue makes it a sale */
+          {.title = "Giày rep 1:1 cao cấp, check authentic pass 99% app", .description = "Nike Air Force 1",
+           .fires = true},
+          {.title = "Dịch vụ check authentic giày rep 1:1", .description = "Nike Air Force 1 hàng fake", .fires = false},
+          {.title = "Giày không phải rep, dịch vụ check authentic", .description = "Nike Air Force 1 hàng fake",
+           .fires = false},
+          /* a title that names the rule decides for it */
+          {.title = "Giày Nike Air Force 1", .price = 100000, .description = "Cho thuê giày theo ngày", .fires = true});
 }
 
 Test(intent, repairs_of_a_device_and_buy_back_posts_are_not_sales)
@@ -495,7 +549,17 @@ Test(compatibility, a_brand_after_a_compatibility_word_names_the_device_not_the_
           {.title = "Velonix X9 Pro hàng fake dành cho nam", .fires = true},
           {.title = "Điện thoại cho người già Velonix X9 hàng fake", .fires = true},
           /* a sentence ends the scope */
-          {.title = "Cường lực dành cho Oppo A78. Velonix X9 hàng fake", .fires = true});
+          {.title = "Cường lực dành cho Oppo A78. Velonix X9 hàng fake", .fires = true},
+          /* in the description, a sentence that opens with an accessory's head noun makes a plain "cho" one too */
+          {.title = "Chống trầy, chống sốc", .description = "Cường lực camera cho Oppo A78, Redmi Note 13 hay Velonix X9",
+           .price = 20000, .fires = false},
+          {.title = "Hàng mới về", .description = "Giao nhanh. Cáp dài 1.5m cho Velonix X9", .price = 20000,
+           .fires = false},
+          {.title = "Hàng mới về", .description = "Tặng kèm cho Velonix X9", .price = 20000, .fires = true},
+          {.title = "Khóa thép 20mm lắp vừa Samsung Watch, Velonix Watch 2", .price = 20000,
+           .fires = false},
+          {.title = "Khung thép lắp cho Velonix X9", .price = 20000, .fires = false},
+          {.title = "Hàng mới về", .description = "Cường lực tặng kèm. Máy cho Velonix fan, hàng fake", .fires = true});
 }
 
 /* A case, a strap or insoles that fit the brand's goods are priced as what

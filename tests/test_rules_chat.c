@@ -49,11 +49,11 @@ typedef struct example {
     const char *signal_text;     /* when set: some signal's span holds exactly these original bytes */
 } example;
 
-static void check(const example *examples, size_t count, bool no_chat)
+static void check_with(const char *extra, const example *examples, size_t count, bool no_chat)
 {
     diagnostics diag;
     diagnostics_init(&diag);
-    ruleset *rs = compile("", &diag, no_chat);
+    ruleset *rs = compile(extra, &diag, no_chat);
     for (size_t i = 0; i < diag.count; i++)
         cr_log_error("%s", diag.messages[i]);
     cr_assert_not_null(rs);
@@ -87,7 +87,14 @@ static void check(const example *examples, size_t count, bool no_chat)
 #define CHECK(no_chat, ...)                                                                                            \
     do {                                                                                                               \
         static const example examples_[] = {__VA_ARGS__};                                                              \
-        check(examples_, sizeof examples_ / sizeof examples_[0], no_chat);                                             \
+        check_with("", examples_, sizeof examples_ / sizeof examples_[0], no_chat);                                    \
+    } while (0)
+
+/* CHECK against the head pack plus `extra` (more rules, appended to its list). */
+#define CHECK_EXTRA(extra, no_chat, ...)                                                                               \
+    do {                                                                                                               \
+        static const example examples_[] = {__VA_ARGS__};                                                              \
+        check_with(extra, examples_, sizeof examples_ / sizeof examples_[0], no_chat);                                 \
     } while (0)
 
 Test(abbreviations, chat_abbreviations_read_as_the_words_they_stand_for)
@@ -111,6 +118,76 @@ Test(abbreviations, chat_abbreviations_read_as_the_words_they_stand_for)
     CHECK(true,
           {.title = "Zorvik Air Run hg rep 1-1", .fires = false},
           {.title = "Tài khoản Streamo tk dùng chung", .fires = false});
+}
+
+/* Robustness under teencode (tests/eval/perturb): the southern "hông", the
+ * chat "k" and "dc"/"đc" read where "không" and "được" are, in cues,
+ * negations and patterns alike; the hip ("túi đeo hông"), pink ("hồng"),
+ * prices ("50 k") and direct current ("DC 12V") are not read so. */
+Test(abbreviations, teencode_negators_read_as_khong)
+{
+    CHECK(false,
+          /* a disclaimer with the southern "hông" or the chat "k" */
+          {.title = "Giày Zorvik chính hãng - shop hông bán hàng rep", .fires = false},
+          {.title = "Giày Zorvik chính hãng", .description = "Hông phải hàng f1 đâu ạ", .fires = false},
+          {.title = "Giày Zorvik chính hãng", .description = "k phải hàng f1 đâu ạ", .fires = false},
+          /* an admission in teencode is an admission ("không chính hãng" is a cue) */
+          {.title = "Giày Zorvik hàng hông chính hãng", .fires = true, .signal_text = "hông chính hãng"},
+          {.title = "Giày Zorvik hàng k chính hãng", .fires = true, .signal_text = "k chính hãng"},
+          {.title = "Giày Zorvik giá 120k. k chính hãng", .fires = true, .signal_text = "k chính hãng"},
+          {.title = "GIÀY ZORVIK - CAM KẾT K PHẢI HÀNG REP", .fires = false},
+          {.title = "Giày Zorvik size 42 (k phải hàng rep)", .fires = false},
+          {.title = "Giày Zorvik K hàng rep", .fires = true},
+          {.title = "VIÊN UỐNG ZORVIK VITAMIN K CHÍNH HÃNG", .fires = false},
+          {.title = "Zorvik vitamin k chính hãng", .fires = false},
+          /* asked and answered no with the chat "k" */
+          {.title = "Giày Zorvik hàng rep? k, chính hãng có bill", .fires = false},
+          /* the hip, pink, a price: no negator */
+          {.title = "Túi đeo hông Zorvik hàng rep", .fires = true},
+          {.title = "Giày Zorvik hồng hàng rep", .fires = true},
+          {.title = "Giày Zorvik hong hàng rep", .fires = true},
+          /* unmarked "hong" before "phai" is "không phải"; not after "màu" (pink) */
+          {.title = "giay chay bo nam - hong phai zorvik hang rep", .description = "x", .fires = false},
+          {.title = "giay zorvik chinh hang - hong phai hang rep", .fires = false},
+          {.title = "giay zorvik mau hong phai hang rep", .fires = true},
+          {.title = "tat the thao - hong dung logo zorvik, hang rep", .fires = false},
+          {.title = "giay zorvik hong hang rep", .fires = true},
+          {.title = "Giày Zorvik 50 k hàng rep", .fires = true});
+}
+
+static const char pattern_rule[] =
+    "  - id: tm.velonix\n"
+    "    kind: trademark\n"
+    "    name: Velonix\n"
+    "    terms: [\"velonix\"]\n"
+    "    flag:\n"
+    "      pattern: '\\b(khong phai|chua duoc cap) hang chinh hang\\b'\n"
+    "  - id: tm.velonix-repair\n"
+    "    kind: trademark\n"
+    "    name: Velonix repair\n"
+    "    terms: [\"velonix\"]\n"
+    "    flag:\n"
+    "      pattern: '^sua khong lay tien\\b'\n";
+
+Test(abbreviations, patterns_read_the_abbreviation_view)
+{
+    CHECK_EXTRA(pattern_rule, false,
+                {.title = "Velonix X9 không phải hàng chính hãng", .fires = true},
+                {.title = "Velonix X9 ko phải hàng chính hãng", .fires = true},
+                {.title = "Velonix X9 hông phải hàng chính hãng", .fires = true},
+                {.title = "Velonix X9 k phải hàng chính hãng", .fires = true},
+                {.title = "Velonix X9 chưa đc cấp hàng chính hãng", .fires = true},
+                {.title = "Velonix X9 chưa dc cấp hàng chính hãng", .fires = true},
+                {.title = "Velonix X9 hàng chính hãng", .fires = false},
+                /* "DC 12V" is direct current, never "được" */
+                {.title = "Velonix X9 chưa DC 12V cấp hàng chính hãng", .fires = false},
+                /* '^' is the field's start, not an abbreviation window's */
+                {.title = "Sửa ko lấy tiền. Máy Velonix X9", .fires = true},
+                {.title = "Velonix X9 một hai ba bốn năm sáu bảy sửa ko lấy tiền", .fires = false});
+    /* without the chat views the pattern reads the main view only */
+    CHECK_EXTRA(pattern_rule, true,
+                {.title = "Velonix X9 ko phải hàng chính hãng", .fires = false},
+                {.title = "Velonix X9 không phải hàng chính hãng", .fires = true});
 }
 
 Test(hashtags, a_name_only_in_hashtags_is_keyword_stuffing)
@@ -157,7 +234,8 @@ Test(abbreviations, the_table_and_the_views_keep_offsets)
     cr_expect_null(abbrev_lookup("hong", 4), "'hồng' is pink");
     cr_expect_null(abbrev_lookup("kg", 2));
     cr_expect_null(abbrev_lookup("nike", 4));
-    cr_expect_str_eq(ABBREV_TABLE_VERSION, "2026.12.2");
+    cr_expect_str_eq(abbrev_lookup("dc", 2), "duoc");
+    cr_expect_str_eq(ABBREV_TABLE_VERSION, "2026.12.3");
 
     char error[256];
     normalizer *n;
@@ -192,6 +270,18 @@ Test(abbreviations, the_table_and_the_views_keep_offsets)
     cr_assert_eq(normalize_text(n, plain, strlen(plain), &main_view, NULL), 0);
     cr_expect_eq(abbrev_expand(&main_view, NULL, 0, &view), 0);
     cr_expect_eq(view.length, 0);
+    /* with the original: the chat "k" and the southern "hông" (not the hip, pink, a price, "K+") */
+    const char *chat = "Túi đeo hông, hông phải fake, k bán rep, hồng nhạt, 50 k, K+ xịn, đc cấp, DC 12V, k, ok";
+    cr_assert_eq(normalize_text(n, chat, strlen(chat), &main_view, NULL), 0);
+    cr_expect_eq(abbrev_expand(&main_view, NULL, 0, &view), 1, "%s", view.text); /* "đc" only */
+    cr_assert_eq(abbrev_expand_text(&main_view, NULL, 0, chat, &view), 3);
+    cr_expect_str_eq(view.text, "tui deo hong khong phai fake khong ban rep hong nhat 50 k k xin duoc cap dc 12v k ok");
+    const char *hong = strstr(view.text, "khong phai");
+    cr_expect_eq(view.source_start[hong - view.text], (uint32_t)(strstr(chat, "hông phải") - chat));
+    cr_expect(abbrev_written_hong("hông", 0, (uint32_t)strlen("hông")));
+    cr_expect(abbrev_written_hong("Ho\xcc\x82ng", 0, 6), "NFD");
+    cr_expect(!abbrev_written_hong("hồng", 0, (uint32_t)strlen("hồng")));
+    cr_expect(!abbrev_written_hong("hong", 0, 4));
 
     const char *tags = "Son #LumoraLipCare và #son_re #abcd x#y #rep11 #hangF1";
     hashtag_spans spans;

@@ -269,6 +269,16 @@ Test(unit_price, a_price_per_kg_notation_is_compared_per_unit)
           {.title = "Sâm Kon Hrai loại 1 - 12tr/kg", .price = 1200000, .fires = true,
            .quantity = "12000000 per 1000 g"},
           {.title = "Sâm Kon Hrai loại 1 - 40tr/kg", .price = 4000000, .fires = false},
+          /* the money word apart from the number, and "1tr2" (tests/eval/perturb, price_text) */
+          {.title = "Sâm Kon Hrai loại 1 - 12 triệu/kg", .price = 1200000, .fires = true,
+           .quantity = "12000000 per 1000 g"},
+          {.title = "Sâm Kon Hrai loại 1 - 40 triệu/kg", .price = 4000000, .fires = false},
+          {.title = "Sâm Kon Hrai loại 1 - 4 triệu/lạng", .price = 400000, .fires = false},
+          {.title = "Sâm Kon Hrai loại 1 - 120 k/kg", .price = 4000000, .fires = true,
+           .quantity = "120000 per 1000 g"},
+          {.title = "Sâm Kon Hrai loại 1 - 1tr2/kg", .price = 4000000, .fires = true,
+           .quantity = "1200000 per 1000 g"},
+          {.title = "Sâm Kon Hrai loại 1 - 39tr5/kg", .price = 39000000, .fires = false},
           {.title = "Sâm Kon Hrai loại 1 - 120.000/kg", .price = 4000000, .fires = true,
            .quantity = "120000 per 1000 g"},
           /* a rate with the unit after a slash is never that many kilograms ("17.000/kg" was 17,000 kg) */

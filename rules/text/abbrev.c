@@ -5,18 +5,22 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The table (ABBREV_TABLE_VERSION), folded. Only forms that are not also a
- * common word once marks are gone: "k" is left to the negation reader (it
- * is also "50 k", a price), "hong" is also "hồng" (pink, rose), "kg" a
- * kilogram, "r" a size, "dt" an area. */
+ * common word once marks are gone: "kg" a kilogram, "r" a size, "dt" an
+ * area, "vs" a comparison ("versus"). Two forms need the original text and
+ * are read apart (chat_negator): the chat "k" (also "50 k", a price; "K+", a
+ * TV brand) and the southern "hông" (folded "hong" is also "hồng", pink;
+ * "hông" is also the hip: "túi đeo hông"). "dc" ("đc", "được") is a model
+ * code or direct current before a number ("DC 12V"), as "sc" is. */
 static const struct {
     const char *abbreviation, *stands_for;
 } table[] = {
     {"ko", "khong"},  {"k0", "khong"},   {"kh", "khong"},   {"khg", "khong"},     {"hk", "khong"},
     {"hok", "khong"}, {"khum", "khong"}, {"kp", "khong phai"},
     {"hg", "hang"},   {"hag", "hang"},   {"sc", "sieu cap"}, {"chh", "chinh hang"}, {"sp", "san pham"},
-    {"tk", "tai khoan"},
+    {"tk", "tai khoan"}, {"dc", "duoc"},
 };
 
 /* The forms' first two letters, as a bitmap built once from the table:
@@ -60,16 +64,111 @@ const char *abbrev_lookup(const char *word, size_t n)
  * space), except before the grade "1:1" ("sc 1:1" is "siêu cấp 1:1"). */
 static bool model_code(const char *word, size_t n, const char *next, size_t next_n)
 {
+    if (n == 2 && word[0] == 'd' && word[1] == 'c') /* "DC 12V", "dc 5v": direct current, never "được" */
+        return next_n > 0 && next[0] >= '0' && next[0] <= '9';
     return n == 2 && word[0] == 's' && word[1] == 'c' && next_n > 0 && next[0] >= '0' && next[0] <= '9' &&
            !(next_n == 1 && next[0] == '1');
 }
 
-/* The expansion of word k of `count` (NULL: none). */
-static const char *expansion(const normalized_text *v, const size_t *starts, const size_t *ends, size_t count,
-                             size_t k)
+bool abbrev_written_hong(const char *original, uint32_t from, uint32_t to)
+{
+    if (!original || to <= from || to - from > 8)
+        return false;
+    const unsigned char *p = (const unsigned char *)original + from;
+    size_t n = to - from, i = 0;
+    if (p[i] != 'h' && p[i] != 'H')
+        return false;
+    i++;
+    if (i + 1 < n && p[i] == 0xC3 && (p[i + 1] == 0xB4 || p[i + 1] == 0x94))
+        i += 2; /* ô, Ô (NFC) */
+    else if (i + 2 < n && (p[i] == 'o' || p[i] == 'O') && p[i + 1] == 0xCC && p[i + 2] == 0x82)
+        i += 3; /* o + the combining circumflex (NFD) */
+    else
+        return false;
+    return n - i == 2 && (p[i] | 0x20) == 'n' && (p[i + 1] | 0x20) == 'g';
+}
+
+bool abbrev_capitals_after(const char *original, uint32_t from, uint32_t to)
+{
+    bool upper = false;
+    for (uint32_t i = from; original && i < to; i++) {
+        unsigned char c = (unsigned char)original[i];
+        if (c >= 'a' && c <= 'z')
+            return false;
+        upper |= c >= 'A' && c <= 'Z';
+    }
+    return upper && to - from >= 2;
+}
+
+bool abbrev_hip_word(const char *word, size_t n)
+{
+    /* "túi đeo hông", "bên hông", "vòng hông", "đai hông", "ở hông", "cạnh hông", "eo hông", "đau hông", "mỡ hông" */
+    static const char *const hip[] = {"deo", "ben", "vong", "dai", "tui", "o", "canh", "eo", "dau", "mo", NULL};
+    for (size_t i = 0; hip[i]; i++)
+        if (strlen(hip[i]) == n && !memcmp(hip[i], word, n))
+            return true;
+    return false;
+}
+
+/* Is word k the chat "k" or the southern "hông" used as "không"? The "k":
+ * a lone lower-case k in the original (or a capital K before a word in
+ * capitals: "K PHẢI HÀNG FAKE"; "K+" is no word), not right after a number
+ * ("50 k") nor before one, with a word after it ("k phải", "k bán"). Either is followed
+ * by a space in the original: "k, chính hãng" is an answer, then a claim,
+ * no "không chính hãng". The "hông": written
+ * with its circumflex and no tone ("hồng" is pink), not after a word that
+ * makes it the hip; unmarked "hong" only before "phai", "ban", "dung",
+ * "xai" ("hong phai hang fake"; not after "mau", "hoa": pink). Reads `original` through the view's offsets; NULL
+ * original: neither form is read. */
+static bool chat_negator(const normalized_text *v, const size_t *starts, const size_t *ends, size_t count, size_t k,
+                         const char *original)
 {
     const char *word = v->text + starts[k];
     size_t n = ends[k] - starts[k];
+    if (!original || !((n == 1 && word[0] == 'k') || (n == 4 && !memcmp(word, "hong", 4))))
+        return false;
+    uint32_t from = v->source_start[starts[k]], to = v->source_end[ends[k] - 1];
+    /* "50 k": the thousands of the number right before (spaces only between); after "120k." or "2100 (" the k
+     * is a word of its own */
+    bool number_before = k > 0;
+    for (size_t i = k > 0 ? starts[k - 1] : 0; number_before && i < ends[k - 1]; i++)
+        number_before = v->text[i] >= '0' && v->text[i] <= '9';
+    for (uint32_t i = number_before ? v->source_end[ends[k - 1] - 1] : from; i < from; i++)
+        number_before = original[i] == ' ';
+    if (original[to] != ' ') /* "k, chính hãng" (an answer, then a claim) is no "không chính hãng" */
+        return false;
+    if (n == 1 && k > 0 && ((ends[k - 1] - starts[k - 1] == 7 && !memcmp(v->text + starts[k - 1], "vitamin", 7)) ||
+                            (ends[k - 1] - starts[k - 1] == 3 && !memcmp(v->text + starts[k - 1], "vit", 3))))
+        return false; /* "vitamin K chính hãng" */
+    if (n == 1)
+        return to == from + 1 && !number_before && k + 1 < count &&
+               !(v->text[starts[k + 1]] >= '0' && v->text[starts[k + 1]] <= '9') &&
+               (original[from] == 'k' ||
+                (original[from] == 'K' && abbrev_capitals_after(original, v->source_start[starts[k + 1]],
+                                                                 v->source_end[ends[k + 1] - 1])));
+    /* unmarked, only before "phai", "ban", "dung", "xai" ("hong phai hang fake", "hong ban quyen": "hồng" rarely
+     * comes before these), not after "màu", "hoa" */
+    static const char *const after_plain[] = {"phai", "ban", "dung", "xai", NULL};
+    bool next_ok = false;
+    for (size_t i = 0; k + 1 < count && after_plain[i] && !next_ok; i++)
+        next_ok = ends[k + 1] - starts[k + 1] == strlen(after_plain[i]) &&
+                  !memcmp(v->text + starts[k + 1], after_plain[i], strlen(after_plain[i]));
+    bool plain = to == from + 4 && !strncasecmp(original + from, "hong", 4) && next_ok &&
+                 !(k > 0 && ends[k - 1] - starts[k - 1] == 3 &&
+                   (!memcmp(v->text + starts[k - 1], "mau", 3) || !memcmp(v->text + starts[k - 1], "hoa", 3)));
+    return (plain || abbrev_written_hong(original, from, to)) &&
+           !(k > 0 && abbrev_hip_word(v->text + starts[k - 1], ends[k - 1] - starts[k - 1]));
+}
+
+/* The expansion of word k of `count` (NULL: none); `original` (may be NULL)
+ * lets the forms that need it be read. */
+static const char *expansion(const normalized_text *v, const size_t *starts, const size_t *ends, size_t count,
+                             size_t k, const char *original)
+{
+    const char *word = v->text + starts[k];
+    size_t n = ends[k] - starts[k];
+    if (chat_negator(v, starts, ends, count, k, original))
+        return "khong";
     if (!may_abbreviate(word, n))
         return NULL;
     const char *full = abbrev_lookup(word, n);
@@ -120,6 +219,12 @@ static int put(normalized_text *t, char c, uint32_t start, uint32_t end)
 
 long abbrev_expand(const normalized_text *v, const uint32_t *spaces, size_t space_count, normalized_text *out)
 {
+    return abbrev_expand_text(v, spaces, space_count, NULL, out);
+}
+
+long abbrev_expand_text(const normalized_text *v, const uint32_t *spaces, size_t space_count, const char *original,
+                        normalized_text *out)
+{
     pthread_once(&prefixes_once, build_prefixes);
     out->length = 0;
     if (out->text)
@@ -141,12 +246,13 @@ long abbrev_expand(const normalized_text *v, const uint32_t *spaces, size_t spac
             break;
         starts[count] = at;
         ends[count++] = e;
-        any |= may_abbreviate(v->text + at, e - at) && abbrev_lookup(v->text + at, e - at);
+        any |= (may_abbreviate(v->text + at, e - at) && abbrev_lookup(v->text + at, e - at)) ||
+               (original && ((e - at == 1 && v->text[at] == 'k') || (e - at == 4 && !memcmp(v->text + at, "hong", 4))));
     }
     if (any) { /* a model code is no abbreviation: look again */
         any = false;
         for (size_t k = 0; k < count && !any; k++)
-            any = expansion(v, starts, ends, count, k) != NULL;
+            any = expansion(v, starts, ends, count, k, original) != NULL;
     }
     if (!any)
         return 0;
@@ -154,7 +260,7 @@ long abbrev_expand(const normalized_text *v, const uint32_t *spaces, size_t spac
     long expanded = 0;
     size_t written_to = 0; /* words [0, written_to) are written */
     for (size_t w = 0; w < count; w++) {
-        if (!expansion(v, starts, ends, count, w))
+        if (!expansion(v, starts, ends, count, w, original))
             continue;
         size_t from = w > WINDOW ? w - WINDOW : 0, to = w + WINDOW + 1 < count ? w + WINDOW + 1 : count;
         bool contiguous = written_to > 0 && from <= written_to;
@@ -163,7 +269,7 @@ long abbrev_expand(const normalized_text *v, const uint32_t *spaces, size_t spac
         else if (out->length && put(out, '\n', v->source_start[starts[from]], v->source_start[starts[from]]) < 0)
             return -1;
         for (size_t k = from; k < to; k++) {
-            const char *full = expansion(v, starts, ends, count, k);
+            const char *full = expansion(v, starts, ends, count, k, original);
             if (k > from || contiguous) {
                 uint32_t gap = v->source_start[starts[k]];
                 if (put(out, ' ', gap, gap) < 0)

@@ -4,9 +4,10 @@
  *
  * - the abbreviation view: the main view with each chat abbreviation of a
  *   small, versioned table replaced by what it stands for ("ko" is
- *   "khong", "hg" is "hang", "sc" is "sieu cap", but not before a number:
- *   "SC-1200", "SC 300" are model codes), so terms and cues written in
- *   full hit text written in chat;
+ *   "khong", "hg" is "hang", "sc" is "sieu cap", "dc" is "duoc", but not
+ *   before a number: "SC-1200", "SC 300" are model codes, "DC 12V" direct
+ *   current), so terms, cues and patterns written in full hit text written
+ *   in chat;
  * - the hashtag view: each #tag split where its writer split it
  *   (#LumoraLipCare is "lumora lip care", #hangF1 "hang f1"), and then each
  *   tag once more with one space at every inner position ("kavessi ninon"
@@ -25,7 +26,7 @@
 #include "rules/text/normalize.h"
 
 /* The table's version: a change of the table changes what rules match. */
-#define ABBREV_TABLE_VERSION "2026.12.2"
+#define ABBREV_TABLE_VERSION "2026.12.3"
 
 /* What `word` (folded, n bytes) stands for, or NULL when it is no abbreviation. */
 const char *abbrev_lookup(const char *word, size_t n);
@@ -40,6 +41,27 @@ const char *abbrev_lookup(const char *word, size_t n);
  * search), or -1 out of memory. */
 long abbrev_expand(const normalized_text *main_view, const uint32_t *spaces, size_t space_count,
                    normalized_text *out);
+
+/* abbrev_expand, with the field's original text (NULL: as abbrev_expand):
+ * then the forms only the original tells apart are read too, the chat "k"
+ * (a lone lower-case k, not next to a number: "k phải", not "50 k") and the
+ * southern "hông" (with its circumflex and no tone, not after "đeo", "bên",
+ * "vòng"...: the hip), both as "khong". Same return and ownership. */
+long abbrev_expand_text(const normalized_text *main_view, const uint32_t *spaces, size_t space_count,
+                        const char *original, normalized_text *out);
+
+/* Is original[from, to) "hông" (h, ô with no tone, n, g; NFC or NFD, any
+ * case of h/n/g and ô)? "hồng" (pink) and "hong" are not. Pure. */
+bool abbrev_written_hong(const char *original, uint32_t from, uint32_t to);
+
+/* Is original[from, to) a word of at least 2 bytes written in capitals (an
+ * ASCII capital, no ASCII lower-case letter: "PHẢI", "HÀNG")? In text in
+ * capitals a "K" is the chat "k". Pure. */
+bool abbrev_capitals_after(const char *original, uint32_t from, uint32_t to);
+
+/* Is the folded word (n bytes) one before which "hông" is the hip ("túi
+ * đeo hông", "bên hông", "vòng hông"), not "không"? Pure. */
+bool abbrev_hip_word(const char *word, size_t n);
 
 #define HASHTAG_MAX 64            /* hashtags read per field */
 
